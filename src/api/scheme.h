@@ -1,0 +1,59 @@
+// Scheme: the registry of every API resource minik8s serves, and the per-kind codec
+// entry points the generic REST handler calls (normalize = decode + default + re-encode,
+// validate, validateUpdate). Pure and stateless; safe from any thread.
+//
+// The apiserver handles objects as JSON; each kind's typed struct (src/api/types_*.h) is
+// the schema: decoding into it drops and reports unknown fields, encoding it back gives
+// the canonical stored form.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace minik8s::api {
+
+struct ResourceInfo {
+  std::string group;     // "" for core, "apps", "autoscaling", "coordination.k8s.io"
+  std::string version;   // "v1", "v2"
+  std::string kind;      // "Pod"
+  std::string plural;    // "pods"
+  std::string singular;  // "pod"
+  bool namespaced = true;
+  std::vector<std::string> short_names;   // {"po"}
+  std::vector<std::string> categories;    // {"all"}
+  std::vector<std::string> subresources;  // {"status", "binding", "log", "exec", "scale"}
+  std::vector<std::string> verbs;         // discovery verbs
+
+  // "v1" or "apps/v1"
+  std::string apiVersion() const { return group.empty() ? version : group + "/" + version; }
+  // "pods" or "deployments.apps", as error messages name resources
+  std::string qualifiedName() const { return group.empty() ? plural : plural + "." + group; }
+  bool hasSubresource(std::string_view s) const;
+};
+
+// Every served resource, in discovery order (core first).
+const std::vector<ResourceInfo>& allResources();
+// nullptr when not served.
+const ResourceInfo* findResource(std::string_view group, std::string_view version,
+                                 std::string_view plural);
+const ResourceInfo* findResourceByKind(std::string_view api_version, std::string_view kind);
+
+// Decodes `object` (an object of `resource`'s kind; apiVersion/kind may be absent) into
+// the typed struct, applies Kubernetes defaults and encodes it back into `object`, with
+// apiVersion and kind set. Fields the schema does not know are removed and their paths
+// appended to `unknown_fields`. kBadRequest when a field has the wrong JSON type
+// (e.g. "spec.replicas: expected integer, got string").
+Status normalize(const ResourceInfo& resource, nlohmann::json& object,
+                 std::vector<std::string>* unknown_fields);
+
+// Field errors of a normalized object (empty when valid). `old` is the stored object on
+// update (nullptr on create) for immutability rules (e.g. a Pod's spec.containers images
+// may change, its container names may not; a Service's clusterIP may not change).
+std::vector<FieldError> validate(const ResourceInfo& resource, const nlohmann::json& object,
+                                 const nlohmann::json* old);
+
+}  // namespace minik8s::api
