@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: unit and integration tests
+# (real etcd), the same under ASan+UBSan, end-to-end tests with the real kubectl and the
+# Python client, and a bounded fuzz run of the codecs. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== unit and integration tests"
+ctest --test-dir build --output-on-failure -j2
+
+echo "== unit and integration tests under ASan+UBSan"
+BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_EXTRA_ARGS="-DMINIK8S_SANITIZE=ON -DMINIK8S_BENCH=OFF" \
+  bash -c 'cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=$BUILD_TYPE $CMAKE_EXTRA_ARGS >/dev/null && ninja -C "$BUILD_DIR" -j2'
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j2
+
+if [ -d e2e ] && ls e2e/*.sh >/dev/null 2>&1; then
+  echo "== end-to-end tests"
+  for t in e2e/*_test.sh; do
+    [ -e "$t" ] || continue
+    echo "-- $t"
+    bash "$t"
+  done
+fi
+
+if [ -d fuzz ]; then
+  echo "== fuzzing the codecs (bounded)"
+  bash scripts/fuzz.sh
+fi
+echo "== all tests passed"
