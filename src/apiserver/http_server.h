@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,5 +101,8 @@ class HttpServer {
 
 // Percent-decoding of a URL component; "+" becomes a space when plus_is_space.
 std::string urlDecode(std::string_view s, bool plus_is_space);
+// Like urlDecode, but nullopt when a "%" is not followed by two hex digits (urlDecode keeps
+// such sequences as they are).
+std::optional<std::string> tryUrlDecode(std::string_view s, bool plus_is_space);
 
 }  // namespace minik8s::apiserver
