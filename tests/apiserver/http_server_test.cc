@@ -457,6 +457,30 @@ TEST_F(HttpServerTest, SlowClientIsCutOffAfterTheHeaderTimeoutWhileOthersAreServ
   EXPECT_EQ(handled_, 3);
 }
 
+TEST_F(HttpServerTest, BodyThatStopsArrivingIsCutOffAfterTheBodyTimeout) {
+  HttpServerOptions options;
+  options.body_timeout_seconds = 1;
+  start(options);
+  RawClient c(port_);
+  ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npart"));
+  auto began = Clock::now();
+  EXPECT_TRUE(c.waitClosed(4000ms));
+  EXPECT_GE(Clock::now() - began, 900ms);
+  EXPECT_EQ(handled_, 0);
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  HttpServerOptions options;
+  options.idle_timeout_seconds = 1;
+  start(options);
+  RawClient c(port_);
+  ASSERT_TRUE(c.get("/a"));
+  ASSERT_TRUE(c.readResponse());
+  auto began = Clock::now();
+  EXPECT_TRUE(c.waitClosed(4000ms));
+  EXPECT_GE(Clock::now() - began, 900ms);
+}
+
 TEST_F(HttpServerTest, TooManyRequestsInFlightGets429WithRetryAfter) {
   HttpServerOptions options;
   options.worker_threads = 2;
@@ -582,6 +606,49 @@ TEST_F(HttpServerTest, ClientDisconnectClosesTheStreamAndRunsOnCloseOnce) {
   EXPECT_EQ(server_->openStreams(), 0u);
   server_->stop();
   EXPECT_EQ(sink_.closes, 1);
+}
+
+TEST_F(HttpServerTest, PendingBytesGrowWhileTheClientDoesNotRead) {
+  start();
+  auto c = std::make_unique<RawClient>(port_);
+  ASSERT_TRUE(c->get("/watch"));
+  ASSERT_TRUE(waitFor([&] { return sink_.size() == 1; }));
+  auto stream = sink_.at(0);
+  std::string big(1024 * 1024, 'x');
+  for (int i = 0; i < 200 && stream->pendingBytes() < 8 * big.size(); ++i) {
+    ASSERT_TRUE(stream->write(big));
+  }
+  EXPECT_GE(stream->pendingBytes(), 8 * big.size());  // the socket buffers are full
+  c.reset();  // a watcher would drop this slow consumer; here the client leaves
+  ASSERT_TRUE(waitFor([&] { return sink_.closes == 1; }));
+  EXPECT_EQ(stream->pendingBytes(), 0u);
+  EXPECT_FALSE(stream->write("x"));
+}
+
+TEST_F(HttpServerTest, ConcurrentWritersEachKeepTheirOrder) {
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(c.get("/watch"));
+  ASSERT_TRUE(c.readResponse());
+  ASSERT_TRUE(waitFor([&] { return sink_.size() == 1; }));
+  auto stream = sink_.at(0);
+  constexpr int kWriters = 4, kEach = 200;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) stream->write(std::to_string(w) + ":" + std::to_string(i));
+    });
+  }
+  for (auto& t : writers) t.join();
+  stream->finish();
+  std::vector<int> next(kWriters, 0);
+  for (int n = 0; n < kWriters * kEach; ++n) {
+    auto chunk = c.readChunk();
+    ASSERT_TRUE(chunk);
+    int w = std::stoi(chunk->substr(0, chunk->find(':')));
+    EXPECT_EQ(std::stoi(chunk->substr(chunk->find(':') + 1)), next[w]++);
+  }
+  EXPECT_EQ(c.readChunk(), "");
 }
 
 TEST_F(HttpServerTest, StopWithOpenStreamsReturnsPromptlyAndClosesThem) {
