@@ -34,8 +34,8 @@ enum class EventType { kPut, kDelete };
 
 struct WatchEvent {
   EventType type = EventType::kPut;
-  KeyValue kv;                  // for kDelete: key and mod_revision (= the delete revision)
-  std::optional<KeyValue> prev; // previous value, when the store has it
+  KeyValue kv;                   // for kDelete: key and mod_revision (= the delete revision)
+  std::optional<KeyValue> prev;  // previous value, when the store has it
 };
 
 // One batch of events as delivered by the store, all with the same revision or increasing.
@@ -79,6 +79,8 @@ class Store {
 
   // Delivers every change under prefix with a revision greater than after_revision
   // (0: from now on). Callbacks run on a thread owned by the store, in revision order.
+  // A compacted after_revision is reported through on_error(kGone), not as the result;
+  // a store that cannot be reached at all may fail the call itself (kUnavailable).
   virtual Result<std::unique_ptr<Watch>> watch(const std::string& prefix, int64_t after_revision,
                                                WatchCallback on_events,
                                                WatchErrorCallback on_error) = 0;
