@@ -37,9 +37,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr size_t kHeaderLimit = 64 * 1024;         // request line + headers
-constexpr size_t kReadChunk = 8 * 1024;            // bytes asked for per read
-constexpr size_t kMaxReadAhead = 1024 * 1024;      // buffered while busy; then reads pause
+constexpr size_t kHeaderLimit = 64 * 1024;                // request line + headers
+constexpr size_t kReadChunk = 8 * 1024;                   // bytes asked for per read
+constexpr size_t kMaxReadAhead = 1024 * 1024;             // buffered while busy; then reads pause
 constexpr auto kLingerTimeout = std::chrono::seconds(2);  // drain before closing
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
@@ -114,10 +114,11 @@ HttpResponse statusResponse(int code, std::string_view reason, std::string_view 
   HttpResponse r;
   r.status = code;
   r.headers.emplace_back("Content-Type", "application/json");
-  r.body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-           "\"message\":\"" +
-           jsonEscape(message) + "\",\"reason\":\"" + std::string(reason) +
-           "\",\"code\":" + std::to_string(code) + "}";
+  r.body =
+      "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+      "\"message\":\"" +
+      jsonEscape(message) + "\",\"reason\":\"" + std::string(reason) +
+      "\",\"code\":" + std::to_string(code) + "}";
   return r;
 }
 
@@ -167,7 +168,8 @@ std::multimap<std::string, std::string> parseQuery(std::string_view q) {
     if (part.empty()) continue;
     size_t eq = part.find('=');
     std::string_view key = part.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
     out.emplace(urlDecode(key, true), urlDecode(value, true));
   }
   return out;
@@ -342,12 +344,12 @@ class StreamImpl final : public ResponseStream {
   std::atomic<size_t>* const open_streams_;
 
   mutable std::mutex mu_;
-  std::string pending_;          // GUARDED_BY(mu_)
-  size_t pending_bytes_ = 0;     // GUARDED_BY(mu_): queued or being written
-  bool flush_scheduled_ = true;  // GUARDED_BY(mu_): the connection will look at pending_
-  bool closed_ = false;          // GUARDED_BY(mu_): no more writes accepted
-  bool finishing_ = false;       // GUARDED_BY(mu_)
-  bool ended_ = false;           // GUARDED_BY(mu_)
+  std::string pending_;             // GUARDED_BY(mu_)
+  size_t pending_bytes_ = 0;        // GUARDED_BY(mu_): queued or being written
+  bool flush_scheduled_ = true;     // GUARDED_BY(mu_): the connection will look at pending_
+  bool closed_ = false;             // GUARDED_BY(mu_): no more writes accepted
+  bool finishing_ = false;          // GUARDED_BY(mu_)
+  bool ended_ = false;              // GUARDED_BY(mu_)
   std::function<void()> on_close_;  // GUARDED_BY(mu_)
 };
 
@@ -403,15 +405,13 @@ class BeastHttpServer final : public HttpServer {
   std::atomic<size_t> open_streams_{0};
   std::atomic<size_t> in_flight_{0};
 
-  std::mutex stop_mu_;  // serialises start() and stop()
+  std::mutex stop_mu_;    // serialises start() and stop()
   bool started_ = false;  // GUARDED_BY(stop_mu_)
   bool stopped_ = false;  // GUARDED_BY(stop_mu_)
 
   std::mutex mu_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool stopping_ = false;                                                   // GUARDED_BY(mu_)
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
-
-  friend class Connection;
 };
 
 // One accepted socket. Every member is touched only on the socket's strand, except where
@@ -478,10 +478,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     read_pending_ = true;
     // Read into a buffer of our own: buffer_ may be consumed while the read is pending.
     if (read_chunk_.empty()) read_chunk_.resize(kReadChunk);
-    socket_.async_read_some(net::buffer(read_chunk_),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              self->onRead(ec, n);
-                            });
+    socket_.async_read_some(
+        net::buffer(read_chunk_),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->onRead(ec, n); });
   }
 
   void onRead(beast::error_code ec, size_t n) {
@@ -495,9 +494,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     switch (state_) {
-      case State::kReading:
-        parseBuffered();
-        return;
+      case State::kReading: parseBuffered(); return;
       case State::kProcessing:
       case State::kWriting:
         doRead();  // a half-closed client still gets its response
@@ -517,8 +514,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           doRead();
         }
         return;
-      case State::kClosed:
-        return;
+      case State::kClosed: return;
     }
   }
 
@@ -559,9 +555,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         setDeadline(SteadyClock::now() + std::chrono::seconds(opts_.body_timeout_seconds));
       }
       if (ec == http::error::body_limit) {
-        sendError(413, "RequestEntityTooLarge",
-                  "the request body is larger than " + std::to_string(opts_.max_body_bytes) +
-                      " bytes");
+        sendError(
+            413, "RequestEntityTooLarge",
+            "the request body is larger than " + std::to_string(opts_.max_body_bytes) + " bytes");
         return;
       }
       if (ec && ec != http::error::need_more) {
@@ -598,10 +594,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::optional<std::string> path = tryUrlDecode(target.substr(0, q), false);
     if (!path) {
       state_ = State::kProcessing;
-      writeResponse(serializeResponse(
-                        statusResponse(400, "BadRequest", "invalid percent-encoding in path"),
-                        keep_alive_),
-                    false);
+      writeResponse(
+          serializeResponse(statusResponse(400, "BadRequest", "invalid percent-encoding in path"),
+                            keep_alive_),
+          false);
       return;
     }
     req.path = std::move(*path);
@@ -621,10 +617,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     bool keep_alive = keep_alive_;
-    bool queued = server_->submit([self = shared_from_this(), req = std::move(req),
-                                   keep_alive]() mutable {
-      self->runHandler(std::move(req), keep_alive);
-    });
+    bool queued =
+        server_->submit([self = shared_from_this(), req = std::move(req), keep_alive]() mutable {
+          self->runHandler(std::move(req), keep_alive);
+        });
     if (!queued) {
       server_->releaseInFlight();
       closeNow();
@@ -655,9 +651,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     server_->openStreamsCounter()->fetch_add(1);
-    auto stream = std::make_shared<StreamImpl>(
-        weak_from_this(), strand(), server_->openStreamsCounter(),
-        serializeHead(result.response, /*chunked=*/true, keep_alive));
+    auto stream =
+        std::make_shared<StreamImpl>(weak_from_this(), strand(), server_->openStreamsCounter(),
+                                     serializeHead(result.response, /*chunked=*/true, keep_alive));
     net::post(strand(), [self = shared_from_this(), stream] { self->beginStream(stream); });
     try {
       result.start_stream(stream);
@@ -759,8 +755,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_;
 
   State state_ = State::kReading;
-  beast::flat_buffer buffer_;      // received, not yet parsed
-  std::vector<char> read_chunk_;   // target of the pending read
+  beast::flat_buffer buffer_;     // received, not yet parsed
+  std::vector<char> read_chunk_;  // target of the pending read
   std::optional<http::request_parser<http::string_body>> parser_;
   bool header_done_ = false;
   bool read_pending_ = false;
@@ -832,10 +828,9 @@ Status BeastHttpServer::start() {
 }
 
 void BeastHttpServer::doAccept() {
-  acceptor_.async_accept(net::make_strand(ioc_),
-                         [this](beast::error_code ec, tcp::socket socket) {
-                           onAccept(ec, std::move(socket));
-                         });
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    onAccept(ec, std::move(socket));
+  });
 }
 
 void BeastHttpServer::onAccept(beast::error_code ec, tcp::socket socket) {

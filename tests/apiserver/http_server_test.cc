@@ -114,9 +114,8 @@ class RawClient {
     }
     r.chunked = lower(r.header("Transfer-Encoding")) == "chunked";
     if (!r.chunked) {
-      auto body = readExact(std::stoul(r.header("Content-Length").empty()
-                                           ? "0"
-                                           : r.header("Content-Length")));
+      auto body = readExact(
+          std::stoul(r.header("Content-Length").empty() ? "0" : r.header("Content-Length")));
       if (!body) return std::nullopt;
       r.body = *body;
     }
@@ -393,7 +392,7 @@ TEST_F(HttpServerTest, ChunkedBodyLargerThanTheLimitGets413) {
     std::string piece(64 * 1024, 'a');
     char size_line[16];
     std::snprintf(size_line, sizeof(size_line), "%zx\r\n", piece.size());
-    for (int i = 0; i < 64; ++i) {  // 4 MiB
+    for (int i = 0; i < 64; ++i) {                      // 4 MiB
       if (!c.send(size_line + piece + "\r\n")) return;  // the server may have closed
     }
     c.send("0\r\n\r\n");
@@ -434,7 +433,8 @@ TEST_F(HttpServerTest, SlowClientIsCutOffAfterTheHeaderTimeoutWhileOthersAreServ
   auto began = Clock::now();
   std::atomic<bool> done{false};
   std::thread trickle([&] {
-    std::string rest = "ET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    std::string rest =
+        "ET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
     for (char ch : rest) {
       if (done || !slow.send(std::string(1, ch))) return;
       std::this_thread::sleep_for(100ms);  // pacing the client, not waiting for a condition
