@@ -141,6 +141,7 @@ Status EtcdProcess::waitReady(std::chrono::milliseconds timeout) const {
 }
 
 void EtcdProcess::stop() {
+  std::lock_guard lock(stop_mu_);
   if (!supervisor_.joinable()) return;
   supervisor_.request_stop();
   cv_.notify_all();

@@ -74,6 +74,7 @@ class EtcdProcess {
   pid_t pid_ = 0;        // GUARDED_BY(mu_)
   int starts_ = 0;       // GUARDED_BY(mu_)
   bool exited_ = false;  // the child exited at least once. GUARDED_BY(mu_)
+  std::mutex stop_mu_;  // serializes stop()
   std::jthread supervisor_;
 };
 

@@ -20,6 +20,7 @@ bool hasPrefix(const std::string& key, const std::string& prefix) {
 // cancelled from inside its own callback can detach safely.
 struct MemoryStore::WatchState {
   std::string prefix;
+  int64_t after_revision = 0;  // events at or below it are not delivered
   WatchCallback on_events;
   WatchErrorCallback on_error;
 
@@ -163,7 +164,9 @@ void MemoryStore::publishLocked(std::vector<WatchEvent> events) {
     if (!w) continue;
     std::vector<WatchEvent> mine;
     for (const auto& ev : events) {
-      if (hasPrefix(ev.kv.key, w->prefix)) mine.push_back(ev);
+      if (ev.kv.mod_revision > w->after_revision && hasPrefix(ev.kv.key, w->prefix)) {
+        mine.push_back(ev);
+      }
     }
     if (!mine.empty()) w->push(std::move(mine));
   }
@@ -266,6 +269,7 @@ Result<std::unique_ptr<Watch>> MemoryStore::watch(const std::string& prefix, int
                                                   WatchErrorCallback on_error) {
   auto state = std::make_shared<WatchState>();
   state->prefix = prefix;
+  state->after_revision = after_revision;
   state->on_events = std::move(on_events);
   state->on_error = std::move(on_error);
 

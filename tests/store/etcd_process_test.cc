@@ -40,6 +40,32 @@ TEST(EtcdProcess, StartAnswersAndStopLeavesNoProcess) {
   EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
+TEST(EtcdProcess, ARestartOnTheSameStateDirKeepsTheDataOnNewPorts) {
+  auto first = EtcdFixture::start();
+  ASSERT_TRUE(first.isOk()) << first.status().toString();
+  std::string dir = (*first)->dir();
+  {
+    auto store = (*first)->connect();
+    ASSERT_TRUE(store.isOk());
+    ASSERT_TRUE((*store)->create("/kept", "v").isOk());
+  }
+  (*first)->process().stop();
+
+  EtcdProcessOptions options;
+  options.state_dir = dir;  // same data, freshly picked ports
+  options.name = "test";
+  auto again = EtcdProcess::start(options);
+  ASSERT_TRUE(again.isOk()) << again.status().toString();
+  auto store = EtcdStore::connect({(*again)->clientEndpoint()});
+  ASSERT_TRUE(store.isOk());
+  auto kv = (*store)->get("/kept");
+  ASSERT_TRUE(kv.isOk()) << kv.status().toString();
+  EXPECT_EQ(kv->value, "v");
+  pid_t pid = (*again)->pid();
+  again->reset();
+  EXPECT_TRUE(processGone(pid));
+}
+
 TEST(EtcdProcess, MissingBinaryIsUnavailable) {
   EtcdProcessOptions options;
   options.state_dir = (std::filesystem::temp_directory_path() / "minik8s-etcd-nobinary").string();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "common/clock.h"
 #include "store/store_contract.h"
 
@@ -66,6 +68,21 @@ TEST(MemoryStore, WatchAtTheCompactRevisionStillWorks) {
   ASSERT_TRUE(rec.waitForEvents(1));
   EXPECT_EQ(rec.events()[0].kv.value, "2");
   EXPECT_EQ(rec.errorCount(), 0u);
+}
+
+TEST(MemoryStore, WatchFromAFutureRevisionWaitsForIt) {
+  MemoryStore s;
+  int64_t now = *s.currentRevision();
+  EventRecorder rec;
+  auto w = s.watch("/", now + 2, rec.onEvents(), rec.onError());
+  ASSERT_TRUE(w.isOk());
+  ASSERT_TRUE(s.create("/a", "1").isOk());  // now + 1: not delivered
+  ASSERT_TRUE(s.create("/b", "2").isOk());  // now + 2: not delivered
+  ASSERT_TRUE(s.create("/c", "3").isOk());
+  ASSERT_TRUE(rec.waitForEvents(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(rec.events().size(), 1u);
+  EXPECT_EQ(rec.events()[0].kv.key, "/c");
 }
 
 TEST(MemoryStore, CompactionKeepsTheLatestValueOfEveryKey) {
