@@ -10,14 +10,16 @@ using nlohmann::json;
 
 namespace {
 
-bool isAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool isAlnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 // [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, at most 63 characters.
 std::string checkNamePart(std::string_view s) {
   if (s.empty()) return "name part must be non-empty";
   if (s.size() > 63) return "name part must be no more than 63 characters";
-  bool inner_ok = std::all_of(s.begin(), s.end(),
-                              [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+  bool inner_ok = std::all_of(
+      s.begin(), s.end(), [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
   if (!inner_ok || !isAlnum(s.front()) || !isAlnum(s.back())) {
     return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start "
            "and end with an alphanumeric character";
@@ -57,22 +59,25 @@ Status finishRequirement(LabelRequirement& r) {
     case SelectorOperator::kEquals:
     case SelectorOperator::kNotEquals:
       if (r.values.size() != 1) {
-        return badRequest("unable to parse requirement: exact-match compatibility requires one "
-                          "single value");
+        return badRequest(
+            "unable to parse requirement: exact-match compatibility requires one "
+            "single value");
       }
       break;
     case SelectorOperator::kIn:
     case SelectorOperator::kNotIn:
       if (r.values.empty()) {
-        return badRequest("unable to parse requirement: for 'in', 'notin' operators, values set "
-                          "can't be empty");
+        return badRequest(
+            "unable to parse requirement: for 'in', 'notin' operators, values set "
+            "can't be empty");
       }
       break;
     case SelectorOperator::kExists:
     case SelectorOperator::kDoesNotExist:
       if (!r.values.empty()) {
-        return badRequest("unable to parse requirement: values set must be empty for exists and "
-                          "does not exist");
+        return badRequest(
+            "unable to parse requirement: values set must be empty for exists and "
+            "does not exist");
       }
       break;
   }
@@ -526,7 +531,8 @@ std::string fieldValue(const json& object, std::string_view field) {
   while (true) {
     if (!cur->is_object()) return "";
     size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string key =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     auto it = cur->find(key);
     if (it == cur->end()) {
       // Kubernetes formats absent booleans (spec.unschedulable) as "false".

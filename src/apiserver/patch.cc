@@ -307,8 +307,8 @@ ListRule listRule(std::string_view kind, std::string_view path) {
   }
   if (pod_like) {
     if (const ListRule* r = findRule(kPodRules, path)) return *r;
-    for (std::string_view list : {"spec.containers.", "spec.initContainers.",
-                                  "spec.ephemeralContainers."}) {
+    for (std::string_view list :
+         {"spec.containers.", "spec.initContainers.", "spec.ephemeralContainers."}) {
       if (startsWith(path, list)) {
         if (const ListRule* r = findRule(kContainerRules, path.substr(list.size()))) return *r;
       }
@@ -345,8 +345,9 @@ class StrategicMerger {
   // `{"$patch":"delete"}` for this map.
   Status mergeMap(json& original, const json& patch, const std::string& path, bool* deleted) {
     *deleted = false;
-    if (!patch.is_object()) return badRequest("strategic merge patch: expected an object at " +
-                                              describePath(path) + ", got " + patch.dump());
+    if (!patch.is_object())
+      return badRequest("strategic merge patch: expected an object at " + describePath(path) +
+                        ", got " + patch.dump());
     if (auto d = patch.find(kPatchDirective); d != patch.end()) {
       if (!d->is_string()) return badRequest("strategic merge patch: $patch must be a string");
       const std::string& directive = d->get_ref<const std::string&>();
@@ -529,9 +530,8 @@ class StrategicMerger {
     for (const json& want : order) {
       for (size_t i = 0; i < list.size(); ++i) {
         if (used[i]) continue;
-        bool same = by_key ? (want.is_object() && want.contains(rule.key) &&
-                              list[i].is_object() && list[i].contains(rule.key) &&
-                              list[i][rule.key] == want[rule.key])
+        bool same = by_key ? (want.is_object() && want.contains(rule.key) && list[i].is_object() &&
+                              list[i].contains(rule.key) && list[i][rule.key] == want[rule.key])
                            : list[i] == want;
         if (same) {
           used[i] = true;
@@ -556,8 +556,9 @@ Result<PatchType> patchTypeOf(std::string_view content_type) {
   auto not_space = [](char c) { return !std::isspace(static_cast<unsigned char>(c)); };
   type.erase(type.begin(), std::find_if(type.begin(), type.end(), not_space));
   type.erase(std::find_if(type.rbegin(), type.rend(), not_space).base(), type.end());
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(type.begin(), type.end(), type.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   if (type == "application/json-patch+json") return PatchType::kJsonPatch;
   if (type == "application/merge-patch+json") return PatchType::kMergePatch;
   if (type == "application/strategic-merge-patch+json") return PatchType::kStrategicMergePatch;
@@ -631,12 +632,11 @@ Result<json> applyServerSideApply(json live, const json& applied,
   ASSIGN_OR_RETURN(json result, applyStrategicMergePatch(live, applied, resource.kind));
   try {
     static const char* const kServerOwned[] = {
-        "uid",          "resourceVersion",   "creationTimestamp",          "generation",
+        "uid",           "resourceVersion",   "creationTimestamp",          "generation",
         "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds",
     };
-    const json* live_meta = live.contains("metadata") && live["metadata"].is_object()
-                                ? &live["metadata"]
-                                : nullptr;
+    const json* live_meta =
+        live.contains("metadata") && live["metadata"].is_object() ? &live["metadata"] : nullptr;
     if (!result.contains("metadata") || !result["metadata"].is_object()) {
       result["metadata"] = json::object();
     }

@@ -32,8 +32,7 @@ Result<nlohmann::json> applyJsonPatch(nlohmann::json target, const nlohmann::jso
 // Directives: `$patch: replace|merge|delete`, `$setElementOrder/<list>`,
 // `$deleteFromPrimitiveList/<list>`, `$retainKeys`; none of them reaches the result.
 // kBadRequest for a malformed patch (not an object, element without its merge key, ...).
-Result<nlohmann::json> applyStrategicMergePatch(nlohmann::json target,
-                                                const nlohmann::json& patch,
+Result<nlohmann::json> applyStrategicMergePatch(nlohmann::json target, const nlohmann::json& patch,
                                                 std::string_view kind);
 
 // Parses `body` as JSON and applies it as `content_type` says (JSON, merge or strategic

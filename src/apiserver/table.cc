@@ -68,7 +68,9 @@ size_t mapSize(const json& object, std::string_view path) {
   return v.is_object() ? v.size() : 0;
 }
 
-std::string orNone(std::string s) { return s.empty() ? kNone : s; }
+std::string orNone(std::string s) {
+  return s.empty() ? kNone : s;
+}
 
 std::optional<Clock::WallTime> timeOf(const json& object, std::string_view path) {
   std::string s = str(object, path);
@@ -87,7 +89,9 @@ std::string age(const json& object, Clock::WallTime now) {
   return since(timeOf(object, "metadata.creationTimestamp"), now);
 }
 
-std::string name(const json& object) { return str(object, "metadata.name"); }
+std::string name(const json& object) {
+  return str(object, "metadata.name");
+}
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string s;
@@ -134,7 +138,9 @@ struct Column {
   const char* format;
 };
 
-constexpr Column nameColumn() { return {"Name", "string", 0, "name"}; }
+constexpr Column nameColumn() {
+  return {"Name", "string", 0, "name"};
+}
 constexpr Column col(const char* name, const char* type = "string", int priority = 0) {
   return {name, type, priority, ""};
 }
@@ -326,8 +332,8 @@ json serviceCells(const json& svc, Clock::WallTime now) {
     if (num(p, "nodePort") > 0) s += ":" + std::to_string(num(p, "nodePort"));
     ports.push_back(s + "/" + (protocol.empty() ? "TCP" : protocol));
   }
-  return json::array({name(svc), orNone(str(svc, "spec.type").empty() ? "ClusterIP"
-                                                                       : str(svc, "spec.type")),
+  return json::array({name(svc),
+                      orNone(str(svc, "spec.type").empty() ? "ClusterIP" : str(svc, "spec.type")),
                       orNone(str(svc, "spec.clusterIP")), serviceExternalIp(svc),
                       ports.empty() ? kNone : join(ports, ","), age(svc, now),
                       formatLabels(at(svc, "spec.selector"))});
@@ -340,7 +346,9 @@ std::string nodeAddress(const json& node, std::string_view type) {
   return kNone;
 }
 
-std::string orUnknown(std::string s) { return s.empty() ? "<unknown>" : s; }
+std::string orUnknown(std::string s) {
+  return s.empty() ? "<unknown>" : s;
+}
 
 json nodeCells(const json& node, Clock::WallTime now) {
   std::vector<std::string> status;
@@ -370,7 +378,8 @@ json nodeCells(const json& node, Clock::WallTime now) {
   std::string roles_cell = orNone(join(std::vector<std::string>(roles.begin(), roles.end()), ","));
   return json::array({name(node), join(status, ","), roles_cell, age(node, now),
                       str(node, "status.nodeInfo.kubeletVersion"), nodeAddress(node, "InternalIP"),
-                      nodeAddress(node, "ExternalIP"), orUnknown(str(node, "status.nodeInfo.osImage")),
+                      nodeAddress(node, "ExternalIP"),
+                      orUnknown(str(node, "status.nodeInfo.osImage")),
                       orUnknown(str(node, "status.nodeInfo.kernelVersion")),
                       orUnknown(str(node, "status.nodeInfo.containerRuntimeVersion"))});
 }
@@ -421,11 +430,11 @@ json eventCells(const json& ev, Clock::WallTime now) {
     count = 1;
   }
   std::string kind = str(ev, "involvedObject.kind");
-  std::transform(kind.begin(), kind.end(), kind.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-  std::string target = str(ev, "involvedObject.name").empty()
-                           ? kind
-                           : kind + "/" + str(ev, "involvedObject.name");
+  std::transform(kind.begin(), kind.end(), kind.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
+  std::string target =
+      str(ev, "involvedObject.name").empty() ? kind : kind + "/" + str(ev, "involvedObject.name");
   std::string source = str(ev, "source.component");
   if (source.empty()) source = str(ev, "reportingComponent");
   if (!source.empty() && !str(ev, "source.host").empty()) source += ", " + str(ev, "source.host");
@@ -468,7 +477,8 @@ std::string hpaTargets(const json& hpa) {
       std::string now_value = "<unknown>";
       std::string want;
       if (at(target, "averageValue").is_string()) {
-        if (at(cur, "current.averageValue").is_string()) now_value = str(cur, "current.averageValue");
+        if (at(cur, "current.averageValue").is_string())
+          now_value = str(cur, "current.averageValue");
         want = str(target, "averageValue");
       } else {
         if (at(cur, "current.averageUtilization").is_number()) {
@@ -504,11 +514,10 @@ json hpaCells(const json& hpa, Clock::WallTime now) {
   std::string min_pods = at(hpa, "spec.minReplicas").is_number()
                              ? std::to_string(num(hpa, "spec.minReplicas"))
                              : "<unset>";
-  return json::array({name(hpa),
-                      str(hpa, "spec.scaleTargetRef.kind") + "/" +
-                          str(hpa, "spec.scaleTargetRef.name"),
-                      hpaTargets(hpa), min_pods, num(hpa, "spec.maxReplicas"),
-                      num(hpa, "status.currentReplicas"), age(hpa, now)});
+  return json::array(
+      {name(hpa), str(hpa, "spec.scaleTargetRef.kind") + "/" + str(hpa, "spec.scaleTargetRef.name"),
+       hpaTargets(hpa), min_pods, num(hpa, "spec.maxReplicas"), num(hpa, "status.currentReplicas"),
+       age(hpa, now)});
 }
 
 json leaseCells(const json& lease, Clock::WallTime now) {
@@ -522,8 +531,8 @@ json dnsCells(const json& dns, Clock::WallTime now) {
     paths.push_back(str(p, "urlPath") + "->" + str(p, "serviceName") + ":" +
                     std::to_string(num(p, "servicePort")));
   }
-  return json::array({name(dns), orNone(str(dns, "spec.hostname")), orNone(join(paths, ",")),
-                      age(dns, now)});
+  return json::array(
+      {name(dns), orNone(str(dns, "spec.hostname")), orNone(join(paths, ",")), age(dns, now)});
 }
 
 // Seed `Hpa`: scaleTargetRef {kind, metadata.name} (or name), minReplicas, maxReplicas.
@@ -567,18 +576,23 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
         nodeCells}},
       {"endpoints", {{nameColumn(), col("Endpoints"), col("Age")}, endpointsCells}},
       {"events",
-       {{col("Last Seen"), col("Type"), col("Reason"), col("Object"),
-         col("Subobject", "string", 1), col("Source", "string", 1), col("Message"),
-         col("First Seen", "string", 1), col("Count", "string", 1),
+       {{col("Last Seen"),
+         col("Type"),
+         col("Reason"),
+         col("Object"),
+         col("Subobject", "string", 1),
+         col("Source", "string", 1),
+         col("Message"),
+         col("First Seen", "string", 1),
+         col("Count", "string", 1),
          {"Name", "string", 1, "name"}},
         eventCells}},
       {"namespaces", {{nameColumn(), col("Status"), col("Age")}, namespaceCells}},
       {"configmaps", {{nameColumn(), col("Data", "integer"), col("Age")}, configMapCells}},
-      {"secrets",
-       {{nameColumn(), col("Type"), col("Data", "integer"), col("Age")}, secretCells}},
+      {"secrets", {{nameColumn(), col("Type"), col("Data", "integer"), col("Age")}, secretCells}},
       {"horizontalpodautoscalers",
-       {{nameColumn(), col("Reference"), col("Targets"), col("MinPods"),
-         col("MaxPods", "integer"), col("Replicas", "integer"), col("Age")},
+       {{nameColumn(), col("Reference"), col("Targets"), col("MinPods"), col("MaxPods", "integer"),
+         col("Replicas", "integer"), col("Age")},
         hpaCells}},
       {"leases", {{nameColumn(), col("Holder"), col("Age")}, leaseCells}},
       {"dnses", {{nameColumn(), col("Hostname"), col("Paths"), col("Age")}, dnsCells}},
@@ -659,8 +673,7 @@ json tableRow(const api::ResourceInfo& resource, const json& object, Clock::Wall
 }
 
 json buildTable(const api::ResourceInfo& resource, const std::vector<const json*>& objects,
-                Clock::WallTime now, IncludeObject mode,
-                const std::string& list_resource_version) {
+                Clock::WallTime now, IncludeObject mode, const std::string& list_resource_version) {
   json table = emptyTable();
   if (!list_resource_version.empty()) {
     table["metadata"]["resourceVersion"] = list_resource_version;
@@ -680,8 +693,7 @@ json buildWatchEventTable(const api::ResourceInfo& resource, const json& object,
   json table = emptyTable();
   std::string rv = str(object, "metadata.resourceVersion");
   if (!rv.empty()) table["metadata"]["resourceVersion"] = rv;
-  table["columnDefinitions"] = include_column_definitions ? tableColumns(resource)
-                                                          : json::array();
+  table["columnDefinitions"] = include_column_definitions ? tableColumns(resource) : json::array();
   table["rows"] = json::array({tableRow(resource, object, now, mode)});
   return table;
 }

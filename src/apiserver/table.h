@@ -35,14 +35,14 @@ nlohmann::json tableRow(const api::ResourceInfo& resource, const nlohmann::json&
 // The Table for a list (or a single GET, as a one-row list). `list_resource_version`
 // becomes metadata.resourceVersion (omitted when empty).
 nlohmann::json buildTable(const api::ResourceInfo& resource,
-                          const std::vector<const nlohmann::json*>& objects,
-                          Clock::WallTime now, IncludeObject mode = IncludeObject::kMetadata,
+                          const std::vector<const nlohmann::json*>& objects, Clock::WallTime now,
+                          IncludeObject mode = IncludeObject::kMetadata,
                           const std::string& list_resource_version = "");
 
 // The one-row Table sent as a watch event's object; metadata.resourceVersion is the
 // object's. columnDefinitions is [] unless `include_column_definitions`.
-nlohmann::json buildWatchEventTable(const api::ResourceInfo& resource,
-                                    const nlohmann::json& object, Clock::WallTime now,
-                                    IncludeObject mode, bool include_column_definitions);
+nlohmann::json buildWatchEventTable(const api::ResourceInfo& resource, const nlohmann::json& object,
+                                    Clock::WallTime now, IncludeObject mode,
+                                    bool include_column_definitions);
 
 }  // namespace minik8s::apiserver

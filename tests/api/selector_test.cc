@@ -52,9 +52,9 @@ TEST(LabelSelector, EveryOperatorMatchesAsKubernetesDoes) {
 
 TEST(LabelSelector, InvalidSyntaxIsABadRequestNamingTheProblem) {
   const std::vector<std::string> bad = {
-      "app=web,",        "app in db",    "app in (a",   "app !",    "=web",  "app in ()",
-      "!",               "app=we b",     "app=(x)",     "a b",      "app>1", "-bad=x",
-      "a/b/c=x",         "app=-x",       "app in (a b)", "Bad_Prefix/x=y",
+      "app=web,",     "app in db",      "app in (a", "app !", "=web",   "app in ()", "!",
+      "app=we b",     "app=(x)",        "a b",       "app>1", "-bad=x", "a/b/c=x",   "app=-x",
+      "app in (a b)", "Bad_Prefix/x=y",
   };
   for (const std::string& s : bad) {
     auto sel = LabelSelector::parse(s);
@@ -67,10 +67,8 @@ TEST(LabelSelector, InvalidSyntaxIsABadRequestNamingTheProblem) {
 
 TEST(LabelSelector, ToStringRendersTheCanonicalSortedForm) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"app==demo", "app=demo"},
-      {"tier in (b, a), app=demo", "app=demo,tier in (a,b)"},
-      {"!x,  y", "!x,y"},
-      {"a notin (z,z,y)", "a notin (y,z)"},
+      {"app==demo", "app=demo"}, {"tier in (b, a), app=demo", "app=demo,tier in (a,b)"},
+      {"!x,  y", "!x,y"},        {"a notin (z,z,y)", "a notin (y,z)"},
       {"a!=b", "a!=b"},
   };
   for (const auto& [in, want] : cases) {
@@ -206,7 +204,8 @@ TEST(FieldSelector, UnsupportedFieldIsRejectedWithKubernetesMessage) {
     auto sel = FieldSelector::parse(query, info);
     ASSERT_FALSE(sel.isOk()) << query;
     EXPECT_EQ(sel.status().code(), Code::kBadRequest);
-    EXPECT_EQ(sel.status().message(), "field label not supported: " + query.substr(0, query.find('=')));
+    EXPECT_EQ(sel.status().message(),
+              "field label not supported: " + query.substr(0, query.find('=')));
   }
 }
 

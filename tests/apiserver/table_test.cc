@@ -131,8 +131,7 @@ TEST(PodTable, StatusReadyAndRestartsFollowKubectlsPrinter) {
        R"({"initContainers":[{"name":"init"}],"containers":[{"name":"a"}]})"},
   };
   for (const PodCase& c : cases) {
-    json pod = {{"metadata",
-                 {{"name", "web"}, {"creationTimestamp", "2026-01-01T00:00:00Z"}}},
+    json pod = {{"metadata", {{"name", "web"}, {"creationTimestamp", "2026-01-01T00:00:00Z"}}},
                 {"spec", json::parse(c.spec)},
                 {"status", json::parse(c.status)}};
     if (c.terminating) pod["metadata"]["deletionTimestamp"] = "2026-01-01T00:09:00Z";
@@ -152,7 +151,8 @@ TEST(PodTable, WideColumnsShowIpNodeAndReadinessGates) {
               "readinessGates":[{"conditionType":"example.com/gate"}]},
       "status":{"podIPs":[{"ip":"10.244.0.6"}],
                 "conditions":[{"type":"example.com/gate","status":"True"}]}})");
-  EXPECT_EQ(cells, json::parse(R"(["p","0/1","","0","<unknown>","10.244.0.6","node-1","<none>","1/1"])"));
+  EXPECT_EQ(cells,
+            json::parse(R"(["p","0/1","","0","<unknown>","10.244.0.6","node-1","<none>","1/1"])"));
   json bare = cellsOf(resource("pods", "Pod"), R"({"metadata":{"name":"q"},"spec":{}})");
   EXPECT_EQ(bare[5], "<none>");
   EXPECT_EQ(bare[6], "<none>");
@@ -297,8 +297,7 @@ TEST(Table, CellsOfEachResourceMatchKubectlOutput) {
            "scaleTargetRef":{"kind":"Pod","metadata":{"name":"test-pod"}}}})",
        R"(["test-hpa","Pod/test-pod",2,5,"<unknown>"])"},
       {resource("widgets", "Widget"),
-       R"({"metadata":{"name":"w","creationTimestamp":"2026-01-01T00:09:15Z"}})",
-       R"(["w","45s"])"},
+       R"({"metadata":{"name":"w","creationTimestamp":"2026-01-01T00:09:15Z"}})", R"(["w","45s"])"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(cellsOf(c.info, c.object), json::parse(c.want)) << c.info.plural << " " << c.object;
@@ -307,15 +306,14 @@ TEST(Table, CellsOfEachResourceMatchKubectlOutput) {
 
 TEST(Table, AgesUseHumanDurationFromCreationTimestamp) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"2026-01-01T00:09:58Z", "2s"},
-      {"2026-01-01T00:04:30Z", "5m30s"},
-      {"2025-12-31T21:10:00Z", "3h"},
-      {"2025-12-29T00:10:00Z", "3d"},
+      {"2026-01-01T00:09:58Z", "2s"}, {"2026-01-01T00:04:30Z", "5m30s"},
+      {"2025-12-31T21:10:00Z", "3h"}, {"2025-12-29T00:10:00Z", "3d"},
       {"not a time", "<unknown>"},
   };
   for (const auto& [created, want] : cases) {
-    json cells = cellsOf(resource("widgets", "Widget"),
-                         json{{"metadata", {{"name", "w"}, {"creationTimestamp", created}}}}.dump());
+    json cells =
+        cellsOf(resource("widgets", "Widget"),
+                json{{"metadata", {{"name", "w"}, {"creationTimestamp", created}}}}.dump());
     EXPECT_EQ(cells[1], want) << created;
   }
 }
@@ -344,14 +342,14 @@ TEST(Table, ListTableCarriesPartialObjectMetadataByDefault) {
 
 TEST(Table, IncludeObjectSelectsFullObjectOrNone) {
   json cm = json::parse(R"({"metadata":{"name":"cfg","namespace":"default"},"data":{"a":"1"}})");
-  json full = buildTable(resource("configmaps", "ConfigMap"), {&cm}, kNow, IncludeObject::kObject,
-                         "5");
+  json full =
+      buildTable(resource("configmaps", "ConfigMap"), {&cm}, kNow, IncludeObject::kObject, "5");
   json want_object = cm;
   want_object["kind"] = "ConfigMap";
   want_object["apiVersion"] = "v1";
   EXPECT_EQ(full["rows"][0]["object"], want_object);
-  json none = buildTable(resource("configmaps", "ConfigMap"), {&cm}, kNow, IncludeObject::kNone,
-                         "5");
+  json none =
+      buildTable(resource("configmaps", "ConfigMap"), {&cm}, kNow, IncludeObject::kNone, "5");
   EXPECT_FALSE(none["rows"][0].contains("object"));
   json empty = buildTable(resource("configmaps", "ConfigMap"), {}, kNow, IncludeObject::kNone, "");
   EXPECT_EQ(empty["rows"], json::array());
@@ -360,15 +358,15 @@ TEST(Table, IncludeObjectSelectsFullObjectOrNone) {
 
 TEST(Table, WatchEventTableHasOneRowAndOptionalColumns) {
   json pod = json::parse(R"({"metadata":{"name":"p","resourceVersion":"110"},"spec":{}})");
-  json first = buildWatchEventTable(resource("pods", "Pod"), pod, kNow, IncludeObject::kMetadata,
-                                    true);
+  json first =
+      buildWatchEventTable(resource("pods", "Pod"), pod, kNow, IncludeObject::kMetadata, true);
   EXPECT_EQ(first["kind"], "Table");
   EXPECT_EQ(first["metadata"]["resourceVersion"], "110");
   EXPECT_EQ(first["columnDefinitions"].size(), 9u);
   ASSERT_EQ(first["rows"].size(), 1u);
   EXPECT_EQ(first["rows"][0]["object"]["kind"], "PartialObjectMetadata");
-  json later = buildWatchEventTable(resource("pods", "Pod"), pod, kNow, IncludeObject::kMetadata,
-                                    false);
+  json later =
+      buildWatchEventTable(resource("pods", "Pod"), pod, kNow, IncludeObject::kMetadata, false);
   EXPECT_EQ(later["columnDefinitions"], json::array());
   EXPECT_EQ(later["rows"], first["rows"]);
 }
