@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   std::vector<tcp::socket> sockets;
   for (int i = 0; i < kStreams; ++i) {
     sockets.emplace_back(ioc).connect(endpoint);
-    http::request<http::empty_body> req(http::verb::get, "/watch", 11);
+    http::request<http::empty_body> req(http::verb::get, "/watch?watch=true", 11);
     http::write(sockets.back(), req);
   }
   while (server->openStreams() < static_cast<size_t>(kStreams)) {

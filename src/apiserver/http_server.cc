@@ -175,6 +175,14 @@ std::multimap<std::string, std::string> parseQuery(std::string_view q) {
   return out;
 }
 
+bool isTrue(std::string_view v) {
+  return v == "1" || v == "t" || v == "T" || v == "true" || v == "True" || v == "TRUE";
+}
+
+bool defaultIsLongRunning(const HttpRequest& r) {
+  return isTrue(r.queryValue("watch")) || isTrue(r.queryValue("follow"));
+}
+
 // A fixed pool of threads running tasks in FIFO order. Thread-safe.
 class WorkerPool {
  public:
@@ -375,6 +383,9 @@ class BeastHttpServer final : public HttpServer {
   const Handler& handler() const { return handler_; }
   std::atomic<size_t>* openStreamsCounter() { return &open_streams_; }
   bool submit(std::function<void()> task) { return workers_.submit(std::move(task)); }
+  bool isLongRunning(const HttpRequest& r) const {
+    return options_.is_long_running ? options_.is_long_running(r) : defaultIsLongRunning(r);
+  }
   bool tryAcquireInFlight() {
     size_t now = in_flight_.fetch_add(1) + 1;
     if (now > options_.max_in_flight) {
@@ -610,19 +621,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     state_ = State::kProcessing;
     setDeadline(SteadyClock::time_point::max());
-    if (!server_->tryAcquireInFlight()) {
+    bool counted = !server_->isLongRunning(req);
+    if (counted && !server_->tryAcquireInFlight()) {
       HttpResponse r = statusResponse(429, "TooManyRequests", "too many requests in flight");
       r.headers.emplace_back("Retry-After", "1");
       writeResponse(serializeResponse(r, keep_alive_), false);
       return;
     }
     bool keep_alive = keep_alive_;
-    bool queued =
-        server_->submit([self = shared_from_this(), req = std::move(req), keep_alive]() mutable {
-          self->runHandler(std::move(req), keep_alive);
+    bool queued = server_->submit(
+        [self = shared_from_this(), req = std::move(req), keep_alive, counted]() mutable {
+          self->runHandler(std::move(req), keep_alive, counted);
         });
     if (!queued) {
-      server_->releaseInFlight();
+      if (counted) server_->releaseInFlight();
       closeNow();
       return;
     }
@@ -630,7 +642,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // Worker thread. Touches only immutable members and the server.
-  void runHandler(HttpRequest req, bool keep_alive) {
+  // `counted`: the request holds a max_in_flight slot.
+  void runHandler(HttpRequest req, bool keep_alive, bool counted) {
     HandlerResult result;
     try {
       result = server_->handler()(req);
@@ -641,7 +654,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       log::error("http: handler threw on {} {}", req.method, req.raw_target);
       result = HandlerResult{statusResponse(500, "InternalError", "internal error"), nullptr};
     }
-    server_->releaseInFlight();
+    if (counted) server_->releaseInFlight();
 
     if (!result.start_stream) {
       net::post(strand(), [self = shared_from_this(),

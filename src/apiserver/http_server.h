@@ -82,6 +82,10 @@ struct HttpServerOptions {
   int idle_timeout_seconds = 120;            // keep-alive connection idle
   size_t max_in_flight = 400;                // non-stream requests queued or running; 429 beyond
   size_t max_connections = 20000;
+  // Long-running requests (watch, log follow) are not counted against max_in_flight.
+  // Empty: those whose query sets `watch` or `follow` to a true value (1, t, T, true, True,
+  // TRUE), as the Python client and kubectl send them.
+  std::function<bool(const HttpRequest&)> is_long_running;
 };
 
 class HttpServer {

@@ -512,6 +512,29 @@ TEST_F(HttpServerTest, TooManyRequestsInFlightGets429WithRetryAfter) {
   EXPECT_EQ(again->status, 200);
 }
 
+TEST_F(HttpServerTest, WatchRequestsAreNotCountedAgainstTheInFlightLimit) {
+  HttpServerOptions options;
+  options.worker_threads = 2;
+  options.max_in_flight = 1;
+  start(options);
+  RawClient a(port_);
+  ASSERT_TRUE(a.get("/block"));
+  ASSERT_TRUE(waitFor([&] { return gate_.waiting == 1; }));
+
+  RawClient w(port_);
+  ASSERT_TRUE(w.get("/watch?watch=True"));
+  auto head = w.readResponse();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->chunked);
+
+  RawClient c(port_);
+  ASSERT_TRUE(c.get("/other"));
+  auto refused = c.readResponse();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+}
+
 TEST_F(HttpServerTest, HandlerExceptionGives500AndTheServerKeepsServing) {
   start();
   RawClient c(port_);
@@ -593,7 +616,7 @@ TEST_F(HttpServerTest, StreamDeliversEventsOneByOneThenTheConnectionServesTheNex
 TEST_F(HttpServerTest, ClientDisconnectClosesTheStreamAndRunsOnCloseOnce) {
   start();
   auto c = std::make_unique<RawClient>(port_);
-  ASSERT_TRUE(c->get("/watch"));
+  ASSERT_TRUE(c->get("/watch?watch=True"));
   ASSERT_TRUE(c->readResponse());
   ASSERT_TRUE(waitFor([&] { return sink_.size() == 1; }));
   auto stream = sink_.at(0);
@@ -611,7 +634,7 @@ TEST_F(HttpServerTest, ClientDisconnectClosesTheStreamAndRunsOnCloseOnce) {
 TEST_F(HttpServerTest, PendingBytesGrowWhileTheClientDoesNotRead) {
   start();
   auto c = std::make_unique<RawClient>(port_);
-  ASSERT_TRUE(c->get("/watch"));
+  ASSERT_TRUE(c->get("/watch?watch=True"));
   ASSERT_TRUE(waitFor([&] { return sink_.size() == 1; }));
   auto stream = sink_.at(0);
   std::string big(1024 * 1024, 'x');
@@ -628,7 +651,7 @@ TEST_F(HttpServerTest, PendingBytesGrowWhileTheClientDoesNotRead) {
 TEST_F(HttpServerTest, ConcurrentWritersEachKeepTheirOrder) {
   start();
   RawClient c(port_);
-  ASSERT_TRUE(c.get("/watch"));
+  ASSERT_TRUE(c.get("/watch?watch=True"));
   ASSERT_TRUE(c.readResponse());
   ASSERT_TRUE(waitFor([&] { return sink_.size() == 1; }));
   auto stream = sink_.at(0);
@@ -656,7 +679,7 @@ TEST_F(HttpServerTest, StopWithOpenStreamsReturnsPromptlyAndClosesThem) {
   std::vector<std::unique_ptr<RawClient>> clients;
   for (int i = 0; i < 20; ++i) {
     clients.push_back(std::make_unique<RawClient>(port_));
-    ASSERT_TRUE(clients.back()->get("/watch"));
+    ASSERT_TRUE(clients.back()->get("/watch?watch=True"));
   }
   ASSERT_TRUE(waitFor([&] { return server_->openStreams() == 20; }));
   auto began = Clock::now();
@@ -681,7 +704,7 @@ TEST_F(HttpServerTest, TwoThousandOpenStreamsNeedNoThreadEach) {
   for (int i = 0; i < kStreams; ++i) {
     clients.push_back(std::make_unique<RawClient>(port_));
     ASSERT_TRUE(clients.back()->connected());
-    ASSERT_TRUE(clients.back()->get("/watch"));
+    ASSERT_TRUE(clients.back()->get("/watch?watch=True"));
   }
   ASSERT_TRUE(waitFor([&] { return server_->openStreams() == kStreams; }, 15000ms));
   EXPECT_EQ(threadCount(), threads_before);
