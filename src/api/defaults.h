@@ -1,0 +1,41 @@
+// Kubernetes defaulting rules, applied by normalize() to every object written through the
+// API. Pure functions on the typed structs; idempotent.
+#pragma once
+
+#include <string>
+
+#include "api/types_apps.h"
+#include "api/types_core.h"
+
+namespace minik8s::api {
+
+void setDefaults(Pod& pod);
+void setDefaults(PodSpec& spec);
+void setDefaults(Container& container);
+void setDefaults(Probe& probe);
+void setDefaults(Namespace& ns);
+void setDefaults(Service& service);
+void setDefaults(Endpoints& endpoints);
+void setDefaults(Node& node);
+void setDefaults(Event& event);
+void setDefaults(ConfigMap& config_map);
+// Also merges stringData into data (base64-encoded) and clears stringData.
+void setDefaults(Secret& secret);
+void setDefaults(Deployment& deployment);
+void setDefaults(ReplicaSet& replica_set);
+void setDefaults(HorizontalPodAutoscaler& hpa);
+void setDefaults(Lease& lease);
+void setDefaults(Dns& dns);
+void setDefaults(Hpa& hpa);
+
+// "Guaranteed", "Burstable" or "BestEffort", from the containers' requests and limits.
+std::string computeQosClass(const PodSpec& spec);
+
+// Always for ":latest" or untagged images, else IfNotPresent.
+std::string defaultImagePullPolicy(const std::string& image);
+
+std::string base64Encode(const std::string& bytes);
+// false when `text` is not standard padded base64.
+bool base64Decode(const std::string& text, std::string* bytes);
+
+}  // namespace minik8s::api

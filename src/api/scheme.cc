@@ -1,0 +1,185 @@
+#include "api/scheme.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "api/codec.h"
+#include "api/defaults.h"
+#include "api/validation.h"
+
+namespace minik8s::api {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string>& standardVerbs() {
+  static const std::vector<std::string> kVerbs = {"create", "delete", "deletecollection", "get",
+                                                  "list",   "patch",  "update",           "watch"};
+  return kVerbs;
+}
+
+ResourceInfo make(std::string group, std::string version, std::string kind, std::string plural,
+                  std::string singular, bool namespaced, std::vector<std::string> short_names,
+                  std::vector<std::string> categories, std::vector<std::string> subresources) {
+  ResourceInfo r;
+  r.group = std::move(group);
+  r.version = std::move(version);
+  r.kind = std::move(kind);
+  r.plural = std::move(plural);
+  r.singular = std::move(singular);
+  r.namespaced = namespaced;
+  r.short_names = std::move(short_names);
+  r.categories = std::move(categories);
+  r.subresources = std::move(subresources);
+  r.verbs = standardVerbs();
+  return r;
+}
+
+std::vector<ResourceInfo> buildResources() {
+  return {
+      make("", "v1", "Namespace", "namespaces", "namespace", false, {"ns"}, {}, {}),
+      make("", "v1", "Pod", "pods", "pod", true, {"po"}, {"all"}, {"status", "binding", "log", "exec"}),
+      make("", "v1", "Service", "services", "service", true, {"svc"}, {"all"}, {"status"}),
+      make("", "v1", "Endpoints", "endpoints", "endpoints", true, {"ep"}, {}, {}),
+      make("", "v1", "Node", "nodes", "node", false, {"no"}, {}, {"status"}),
+      make("", "v1", "Event", "events", "event", true, {"ev"}, {}, {}),
+      make("", "v1", "ConfigMap", "configmaps", "configmap", true, {"cm"}, {}, {}),
+      make("", "v1", "Secret", "secrets", "secret", true, {}, {}, {}),
+      make("", "v1", "Dns", "dnses", "dns", true, {}, {}, {}),
+      make("", "v1", "Hpa", "hpas", "hpa", true, {}, {}, {}),
+      make("apps", "v1", "Deployment", "deployments", "deployment", true, {"deploy"}, {"all"},
+           {"status", "scale"}),
+      make("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, {"rs"}, {"all"},
+           {"status", "scale"}),
+      make("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
+           "horizontalpodautoscaler", true, {"hpa"}, {"all"}, {"status"}),
+      make("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, {}, {}, {}),
+  };
+}
+
+// The per-kind entry points, generated from the typed struct T: decode -> default ->
+// encode for normalize, decode -> validateObject for validate.
+struct KindOps {
+  Status (*normalize)(const ResourceInfo&, json&, std::vector<std::string>*);
+  std::vector<FieldError> (*validate)(const json&, const json*);
+};
+
+template <typename T>
+struct KindCodec {
+  static Status normalize(const ResourceInfo& resource, json& object,
+                          std::vector<std::string>* unknown_fields) {
+    T value{};
+    RETURN_IF_ERROR(fromJson(object, value, unknown_fields));
+    value.api_version = resource.apiVersion();
+    value.kind = resource.kind;
+    setDefaults(value);
+    object = toJson(value);
+    return Status::ok();
+  }
+
+  static std::vector<FieldError> validate(const json& object, const json* old) {
+    Result<T> now = decode<T>(object);
+    if (!now.isOk()) return {{"", "FieldValueInvalid", now.status().message()}};
+    if (old == nullptr) return validateObject(*now, nullptr);
+    Result<T> before = decode<T>(*old);
+    if (!before.isOk()) return validateObject(*now, nullptr);
+    return validateObject(*now, &*before);
+  }
+
+  static constexpr KindOps ops() { return {&normalize, &validate}; }
+};
+
+const std::map<std::string, KindOps, std::less<>>& kindTable() {
+  static const std::map<std::string, KindOps, std::less<>> kTable = {
+      {"v1/Namespace", KindCodec<Namespace>::ops()},
+      {"v1/Pod", KindCodec<Pod>::ops()},
+      {"v1/Service", KindCodec<Service>::ops()},
+      {"v1/Endpoints", KindCodec<Endpoints>::ops()},
+      {"v1/Node", KindCodec<Node>::ops()},
+      {"v1/Event", KindCodec<Event>::ops()},
+      {"v1/ConfigMap", KindCodec<ConfigMap>::ops()},
+      {"v1/Secret", KindCodec<Secret>::ops()},
+      {"v1/Dns", KindCodec<Dns>::ops()},
+      {"v1/Hpa", KindCodec<Hpa>::ops()},
+      {"apps/v1/Deployment", KindCodec<Deployment>::ops()},
+      {"apps/v1/ReplicaSet", KindCodec<ReplicaSet>::ops()},
+      {"autoscaling/v2/HorizontalPodAutoscaler", KindCodec<HorizontalPodAutoscaler>::ops()},
+      {"coordination.k8s.io/v1/Lease", KindCodec<Lease>::ops()},
+  };
+  return kTable;
+}
+
+const KindOps* findOps(const ResourceInfo& resource) {
+  auto it = kindTable().find(resource.apiVersion() + "/" + resource.kind);
+  return it == kindTable().end() ? nullptr : &it->second;
+}
+
+// apiVersion/kind in the body, when present, must name the resource of the URL.
+Status checkTypeMeta(const ResourceInfo& resource, const json& object) {
+  auto check = [&](const char* key, const std::string& expected, const char* what) -> Status {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return Status::ok();
+    if (!it->is_string()) return badRequest(std::string(key) + ": expected string, got " + it->type_name());
+    const std::string& got = it->get_ref<const std::string&>();
+    if (got.empty() || got == expected) return Status::ok();
+    return badRequest("the " + std::string(what) + " in the data (" + got +
+                      ") does not match the expected " + what + " (" + expected + ")");
+  };
+  RETURN_IF_ERROR(check("apiVersion", resource.apiVersion(), "API version"));
+  return check("kind", resource.kind, "kind");
+}
+
+}  // namespace
+
+bool ResourceInfo::hasSubresource(std::string_view s) const {
+  return std::find(subresources.begin(), subresources.end(), s) != subresources.end();
+}
+
+const std::vector<ResourceInfo>& allResources() {
+  static const std::vector<ResourceInfo> kResources = buildResources();
+  return kResources;
+}
+
+const ResourceInfo* findResource(std::string_view group, std::string_view version,
+                                 std::string_view plural) {
+  for (const ResourceInfo& r : allResources()) {
+    if (r.group == group && r.version == version && r.plural == plural) return &r;
+  }
+  return nullptr;
+}
+
+const ResourceInfo* findResourceByKind(std::string_view api_version, std::string_view kind) {
+  for (const ResourceInfo& r : allResources()) {
+    if (r.kind == kind && r.apiVersion() == api_version) return &r;
+  }
+  return nullptr;
+}
+
+Status normalize(const ResourceInfo& resource, nlohmann::json& object,
+                 std::vector<std::string>* unknown_fields) {
+  const KindOps* ops = findOps(resource);
+  if (ops == nullptr) return internalError("no codec for kind " + resource.kind);
+  if (!object.is_object()) {
+    return badRequest(std::string("expected an object, got ") + object.type_name());
+  }
+  try {
+    RETURN_IF_ERROR(checkTypeMeta(resource, object));
+    return ops->normalize(resource, object, unknown_fields);
+  } catch (const std::exception& e) {
+    return internalError(std::string("normalizing ") + resource.kind + ": " + e.what());
+  }
+}
+
+std::vector<FieldError> validate(const ResourceInfo& resource, const nlohmann::json& object,
+                                 const nlohmann::json* old) {
+  const KindOps* ops = findOps(resource);
+  if (ops == nullptr) return {{"kind", "FieldValueNotSupported", "no codec for kind " + resource.kind}};
+  try {
+    return ops->validate(object, old);
+  } catch (const std::exception& e) {
+    return {{"", "InternalError", e.what()}};
+  }
+}
+
+}  // namespace minik8s::api

@@ -1,0 +1,209 @@
+// apps/v1 (Deployment, ReplicaSet), autoscaling/v2 (HorizontalPodAutoscaler),
+// coordination.k8s.io/v1 (Lease) and the seed kinds Dns and Hpa (apiVersion v1).
+// Plain aggregates; codec.h maps them to Kubernetes' JSON keys.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/quantity.h"
+#include "api/raw_json.h"
+#include "api/types_core.h"
+#include "api/types_meta.h"
+
+namespace minik8s::api {
+
+// ---- apps/v1 ----
+
+struct RollingUpdateDeployment {
+  std::optional<IntOrString> max_unavailable;
+  std::optional<IntOrString> max_surge;
+};
+
+struct DeploymentStrategy {
+  std::string type;  // RollingUpdate, Recreate
+  std::optional<RollingUpdateDeployment> rolling_update;
+};
+
+struct DeploymentSpec {
+  std::optional<int32_t> replicas;
+  std::optional<LabelSelectorSpec> selector;  // required
+  PodTemplateSpec template_;                  // "template"; required
+  DeploymentStrategy strategy;
+  int32_t min_ready_seconds = 0;
+  std::optional<int32_t> revision_history_limit;
+  bool paused = false;
+  std::optional<int32_t> progress_deadline_seconds;
+};
+
+struct DeploymentStatus {
+  int64_t observed_generation = 0;
+  int32_t replicas = 0;
+  int32_t updated_replicas = 0;
+  int32_t ready_replicas = 0;
+  int32_t available_replicas = 0;
+  int32_t unavailable_replicas = 0;
+  std::vector<Condition> conditions;
+  std::optional<int32_t> collision_count;
+};
+
+struct Deployment {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  DeploymentSpec spec;
+  DeploymentStatus status;
+};
+
+struct ReplicaSetSpec {
+  std::optional<int32_t> replicas;
+  int32_t min_ready_seconds = 0;
+  std::optional<LabelSelectorSpec> selector;  // required
+  PodTemplateSpec template_;                  // "template"
+};
+
+struct ReplicaSetStatus {
+  int32_t replicas = 0;  // required
+  int32_t fully_labeled_replicas = 0;
+  int32_t ready_replicas = 0;
+  int32_t available_replicas = 0;
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+};
+
+struct ReplicaSet {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  ReplicaSetSpec spec;
+  ReplicaSetStatus status;
+};
+
+// ---- autoscaling/v2 ----
+
+struct CrossVersionObjectReference {
+  std::string kind;  // required
+  std::string name;  // required
+  std::string api_version;
+};
+
+struct MetricTarget {
+  std::string type;  // Utilization, Value, AverageValue
+  Quantity value;
+  Quantity average_value;
+  std::optional<int32_t> average_utilization;
+};
+
+struct ResourceMetricSource {
+  std::string name;  // cpu, memory
+  MetricTarget target;
+};
+
+struct MetricSpec {
+  std::string type;  // Resource (typed); Pods, Object, External, ContainerResource (raw)
+  std::optional<ResourceMetricSource> resource;
+  RawJson pods;
+  RawJson object;
+  RawJson external;
+  RawJson container_resource;
+};
+
+struct HorizontalPodAutoscalerSpec {
+  CrossVersionObjectReference scale_target_ref;
+  std::optional<int32_t> min_replicas;
+  int32_t max_replicas = 0;  // required
+  std::vector<MetricSpec> metrics;
+  RawJson behavior;
+};
+
+struct HorizontalPodAutoscalerStatus {
+  std::optional<int64_t> observed_generation;
+  std::string last_scale_time;
+  int32_t current_replicas = 0;
+  int32_t desired_replicas = 0;  // required
+  RawJson current_metrics;
+  std::vector<Condition> conditions;
+};
+
+struct HorizontalPodAutoscaler {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  HorizontalPodAutoscalerSpec spec;
+  HorizontalPodAutoscalerStatus status;
+};
+
+// ---- coordination.k8s.io/v1 ----
+
+struct LeaseSpec {
+  std::optional<std::string> holder_identity;
+  std::optional<int32_t> lease_duration_seconds;
+  std::string acquire_time;  // MicroTime
+  std::string renew_time;    // MicroTime
+  std::optional<int32_t> lease_transitions;
+  std::optional<std::string> strategy;
+  std::optional<std::string> preferred_holder;
+};
+
+struct Lease {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  LeaseSpec spec;
+};
+
+// ---- seed kinds (apiVersion v1) ----
+
+struct DnsPath {
+  std::string service_name;
+  int32_t service_port = 0;
+  std::string url_path;
+};
+
+struct DnsSpec {
+  std::string hostname;
+  std::vector<DnsPath> paths;
+};
+
+struct Dns {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  DnsSpec spec;
+  RawJson status;
+};
+
+struct HpaTargetMeta {
+  std::string name;
+};
+
+struct HpaScaleTargetRef {
+  std::string kind;
+  HpaTargetMeta metadata;
+};
+
+struct HpaMetrics {
+  std::optional<int32_t> cpu_percent;
+  std::optional<int32_t> mem_percent;
+};
+
+struct HpaSpec {
+  std::optional<int32_t> min_replicas;
+  int32_t max_replicas = 0;
+  HpaScaleTargetRef scale_target_ref;
+  std::optional<int32_t> interval;  // seconds
+  std::optional<LabelSelectorSpec> selector;
+  HpaMetrics metrics;
+};
+
+struct Hpa {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  HpaSpec spec;
+  RawJson status;
+};
+
+}  // namespace minik8s::api

@@ -1,0 +1,933 @@
+#include "api/validation.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "api/codec.h"
+#include "api/defaults.h"
+
+namespace minik8s::api {
+namespace {
+
+constexpr size_t kDns1123LabelMaxLength = 63;
+constexpr size_t kDns1123SubdomainMaxLength = 253;
+constexpr size_t kLabelValueMaxLength = 63;
+constexpr size_t kQualifiedNameMaxLength = 63;
+constexpr size_t kTotalAnnotationSizeLimit = 256 * 1024;
+constexpr size_t kMaxSecretSize = 1024 * 1024;
+
+const char* const kDns1123LabelMessage =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const char* const kDns1123SubdomainMessage =
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
+    "regex used for validation is "
+    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const char* const kQualifiedNameMessage =
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "
+    "end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
+    "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const char* const kLabelValueMessage =
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
+    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+    "'my_value',  or '12345', regex used for validation is "
+    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const char* const kConfigKeyMessage =
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
+    "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+    "'[-._a-zA-Z0-9]+')";
+const char* const kEnvVarNameMessage =
+    "a valid environment variable name must consist of alphabetic characters, digits, '_', "
+    "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or "
+    "'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
+
+bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool isAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+bool matchesDns1123Label(std::string_view s) {
+  if (s.empty() || !isLowerAlnum(s.front()) || !isLowerAlnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return isLowerAlnum(c) || c == '-'; });
+}
+
+// ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
+bool matchesQualifiedNamePart(std::string_view s) {
+  if (s.empty() || !isAlnum(s.front()) || !isAlnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+std::string quote(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+
+// Collects field errors under Kubernetes' reasons and message shapes.
+class Errors {
+ public:
+  void required(const std::string& path, const std::string& detail = "") {
+    add(path, "FieldValueRequired", detail.empty() ? "Required value" : "Required value: " + detail);
+  }
+  void invalid(const std::string& path, std::string_view value, const std::string& detail) {
+    invalidRaw(path, quote(value), detail);
+  }
+  void invalid(const std::string& path, int64_t value, const std::string& detail) {
+    invalidRaw(path, std::to_string(value), detail);
+  }
+  void invalidRaw(const std::string& path, const std::string& value, const std::string& detail) {
+    add(path, "FieldValueInvalid", "Invalid value: " + value + ": " + detail);
+  }
+  void duplicate(const std::string& path, std::string_view value) {
+    add(path, "FieldValueDuplicate", "Duplicate value: " + quote(value));
+  }
+  void notFound(const std::string& path, std::string_view value) {
+    add(path, "FieldValueNotFound", "Not found: " + quote(value));
+  }
+  void forbidden(const std::string& path, const std::string& detail) {
+    add(path, "FieldValueForbidden", "Forbidden: " + detail);
+  }
+  void tooLong(const std::string& path, size_t max) {
+    add(path, "FieldValueTooLong", "Too long: may not be more than " + std::to_string(max) + " bytes");
+  }
+  // Unsupported value unless `value` is one of `supported`.
+  void checkEnum(const std::string& path, const std::string& value,
+                 std::initializer_list<const char*> supported) {
+    for (const char* s : supported) {
+      if (value == s) return;
+    }
+    std::string list;
+    for (const char* s : supported) list += (list.empty() ? "" : ", ") + quote(s);
+    add(path, "FieldValueNotSupported",
+        "Unsupported value: " + quote(value) + ": supported values: " + list);
+  }
+  void checkNames(const std::string& path, std::string_view value,
+                  const std::vector<std::string>& problems) {
+    for (const std::string& p : problems) invalid(path, value, p);
+  }
+  void checkPort(const std::string& path, int64_t port) {
+    if (port < 1 || port > 65535) invalid(path, port, "must be between 1 and 65535, inclusive");
+  }
+  void checkNonNegative(const std::string& path, int64_t value) {
+    if (value < 0) invalid(path, value, "must be greater than or equal to 0");
+  }
+  void immutable(const std::string& path, std::string_view value) {
+    invalid(path, value, "field is immutable");
+  }
+  void add(const std::string& path, const char* reason, std::string message) {
+    list_.push_back({path, reason, std::move(message)});
+  }
+  std::vector<FieldError> take() { return std::move(list_); }
+
+ private:
+  std::vector<FieldError> list_;
+};
+
+std::string key(const std::string& path, std::string_view k) {
+  return path + "[" + std::string(k) + "]";
+}
+std::string index(const std::string& path, size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+// ---- metadata ----
+
+enum class NameRule { kSubdomain, kLabel };
+
+void validateLabels(Errors& errors, const StringMap& labels, const std::string& path) {
+  for (const auto& [k, v] : labels) {
+    errors.checkNames(path, k, isQualifiedName(k));
+    errors.checkNames(path, v, isValidLabelValue(v));
+  }
+}
+
+void validateMeta(Errors& errors, const ObjectMeta& meta, const ObjectMeta* old, bool namespaced,
+                  NameRule rule) {
+  if (meta.name.empty()) {
+    if (meta.generate_name.empty()) errors.required("metadata.name", "name or generateName is required");
+  } else {
+    errors.checkNames("metadata.name", meta.name,
+                      rule == NameRule::kLabel ? isDns1123Label(meta.name)
+                                               : isDns1123Subdomain(meta.name));
+  }
+  if (namespaced) {
+    if (!meta.namespace_.empty()) {
+      errors.checkNames("metadata.namespace", meta.namespace_, isDns1123Label(meta.namespace_));
+    }
+  } else if (!meta.namespace_.empty()) {
+    errors.forbidden("metadata.namespace", "not allowed on this type");
+  }
+  validateLabels(errors, meta.labels, "metadata.labels");
+  size_t annotation_size = 0;
+  for (const auto& [k, v] : meta.annotations) {
+    errors.checkNames("metadata.annotations", k, isQualifiedName(k));
+    annotation_size += k.size() + v.size();
+  }
+  if (annotation_size > kTotalAnnotationSizeLimit) {
+    errors.tooLong("metadata.annotations", kTotalAnnotationSizeLimit);
+  }
+  for (size_t i = 0; i < meta.owner_references.size(); ++i) {
+    const OwnerReference& ref = meta.owner_references[i];
+    std::string path = index("metadata.ownerReferences", i);
+    if (ref.api_version.empty()) errors.invalid(path + ".apiVersion", "", "version must not be empty");
+    if (ref.kind.empty()) errors.invalid(path + ".kind", "", "kind must not be empty");
+    if (ref.name.empty()) errors.invalid(path + ".name", "", "name must not be empty");
+    if (ref.uid.empty()) errors.invalid(path + ".uid", "", "uid must not be empty");
+  }
+  if (meta.generation < 0) errors.checkNonNegative("metadata.generation", meta.generation);
+  if (old != nullptr) {
+    if (meta.name != old->name) errors.immutable("metadata.name", meta.name);
+    if (meta.namespace_ != old->namespace_) errors.immutable("metadata.namespace", meta.namespace_);
+    if (!old->uid.empty() && !meta.uid.empty() && meta.uid != old->uid) {
+      errors.immutable("metadata.uid", meta.uid);
+    }
+  }
+}
+
+// ---- quantities ----
+
+void validateResourceList(Errors& errors, const ResourceList& list, const std::string& path) {
+  for (const auto& [name, q] : list) {
+    std::string p = key(path, name);
+    if (!q.isValid()) {
+      errors.invalid(p, q.toString(),
+                     "quantities must match the regular expression "
+                     "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    } else if (q.isNegative()) {
+      errors.invalid(p, q.toString(), "must be greater than or equal to 0");
+    }
+  }
+}
+
+void validateRequirements(Errors& errors, const ResourceRequirements& r, const std::string& path) {
+  validateResourceList(errors, r.limits, path + ".limits");
+  validateResourceList(errors, r.requests, path + ".requests");
+  for (const auto& [name, request] : r.requests) {
+    auto limit = r.limits.find(name);
+    if (limit == r.limits.end() || !request.isValid() || !limit->second.isValid()) continue;
+    if (request > limit->second) {
+      errors.invalid(key(path + ".requests", name), request.toString(),
+                     "must be less than or equal to " + name + " limit of " +
+                         limit->second.toString());
+    }
+  }
+}
+
+// ---- pods ----
+
+void validateProbe(Errors& errors, const Probe& probe, const std::string& path) {
+  int handlers = probe.exec.has_value() + probe.http_get.has_value() +
+                 probe.tcp_socket.has_value() + !probe.grpc.isNull();
+  if (handlers == 0) errors.required(path, "must specify a handler type");
+  if (handlers > 1) errors.forbidden(path + ".tcpSocket", "may not specify more than 1 handler type");
+  if (probe.http_get && !probe.http_get->port.is_string) {
+    errors.checkPort(path + ".httpGet.port", probe.http_get->port.int_value);
+  }
+  if (probe.tcp_socket && !probe.tcp_socket->port.is_string) {
+    errors.checkPort(path + ".tcpSocket.port", probe.tcp_socket->port.int_value);
+  }
+  errors.checkNonNegative(path + ".initialDelaySeconds", probe.initial_delay_seconds);
+  errors.checkNonNegative(path + ".timeoutSeconds", probe.timeout_seconds);
+  errors.checkNonNegative(path + ".periodSeconds", probe.period_seconds);
+  errors.checkNonNegative(path + ".successThreshold", probe.success_threshold);
+  errors.checkNonNegative(path + ".failureThreshold", probe.failure_threshold);
+}
+
+bool isEnvVarName(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+void validateContainer(Errors& errors, const Container& c, const std::string& path,
+                       const std::set<std::string>& volume_names) {
+  if (c.name.empty()) {
+    errors.required(path + ".name");
+  } else {
+    errors.checkNames(path + ".name", c.name, isDns1123Label(c.name));
+  }
+  if (c.image.empty()) errors.required(path + ".image");
+  std::set<std::string> port_names;
+  for (size_t i = 0; i < c.ports.size(); ++i) {
+    const ContainerPort& port = c.ports[i];
+    std::string p = index(path + ".ports", i);
+    errors.checkPort(p + ".containerPort", port.container_port);
+    if (port.host_port != 0) errors.checkPort(p + ".hostPort", port.host_port);
+    errors.checkEnum(p + ".protocol", port.protocol, {"SCTP", "TCP", "UDP"});
+    if (!port.name.empty()) {
+      if (port.name.size() > 15) errors.invalid(p + ".name", port.name, "must be no more than 15 characters");
+      if (!port_names.insert(port.name).second) errors.duplicate(p + ".name", port.name);
+    }
+  }
+  for (size_t i = 0; i < c.env.size(); ++i) {
+    const EnvVar& env = c.env[i];
+    std::string p = index(path + ".env", i);
+    if (env.name.empty()) {
+      errors.required(p + ".name");
+    } else if (!isEnvVarName(env.name)) {
+      errors.invalid(p + ".name", env.name, kEnvVarNameMessage);
+    }
+    if (env.value_from) {
+      const EnvVarSource& src = *env.value_from;
+      int sources = src.field_ref.has_value() + src.resource_field_ref.has_value() +
+                    src.config_map_key_ref.has_value() + src.secret_key_ref.has_value();
+      if (sources == 0) {
+        errors.invalidRaw(p + ".valueFrom", "\"\"", "must specify one of: `fieldRef`, "
+                          "`resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
+      } else if (sources > 1) {
+        errors.invalidRaw(p + ".valueFrom", "\"\"", "may not have more than one field specified at a time");
+      }
+      if (!env.value.empty()) {
+        errors.invalidRaw(p + ".valueFrom", "\"\"", "may not be specified when `value` is not empty");
+      }
+      if (src.field_ref && src.field_ref->field_path.empty()) errors.required(p + ".valueFrom.fieldRef.fieldPath");
+      if (src.config_map_key_ref && src.config_map_key_ref->key.empty()) {
+        errors.required(p + ".valueFrom.configMapKeyRef.key");
+      }
+      if (src.secret_key_ref && src.secret_key_ref->key.empty()) errors.required(p + ".valueFrom.secretKeyRef.key");
+      if (src.resource_field_ref && src.resource_field_ref->resource.empty()) {
+        errors.required(p + ".valueFrom.resourceFieldRef.resource");
+      }
+    }
+  }
+  validateRequirements(errors, c.resources, path + ".resources");
+  std::set<std::string> mount_paths;
+  for (size_t i = 0; i < c.volume_mounts.size(); ++i) {
+    const VolumeMount& m = c.volume_mounts[i];
+    std::string p = index(path + ".volumeMounts", i);
+    if (m.name.empty()) {
+      errors.required(p + ".name");
+    } else if (volume_names.count(m.name) == 0) {
+      errors.notFound(p + ".name", m.name);
+    }
+    if (m.mount_path.empty()) {
+      errors.required(p + ".mountPath");
+    } else if (!mount_paths.insert(m.mount_path).second) {
+      errors.invalid(p + ".mountPath", m.mount_path, "must be unique");
+    }
+  }
+  if (c.liveness_probe) validateProbe(errors, *c.liveness_probe, path + ".livenessProbe");
+  if (c.readiness_probe) validateProbe(errors, *c.readiness_probe, path + ".readinessProbe");
+  if (c.startup_probe) validateProbe(errors, *c.startup_probe, path + ".startupProbe");
+  if (!c.image_pull_policy.empty()) {
+    errors.checkEnum(path + ".imagePullPolicy", c.image_pull_policy, {"Always", "IfNotPresent", "Never"});
+  }
+  if (!c.termination_message_policy.empty()) {
+    errors.checkEnum(path + ".terminationMessagePolicy", c.termination_message_policy,
+                     {"File", "FallbackToLogsOnError"});
+  }
+}
+
+int volumeSourceCount(const Volume& v) {
+  return v.host_path.has_value() + v.empty_dir.has_value() + v.config_map.has_value() +
+         v.secret.has_value() + !v.persistent_volume_claim.isNull() + !v.projected.isNull() +
+         !v.downward_api.isNull() + !v.nfs.isNull() + !v.csi.isNull() + !v.ephemeral.isNull() +
+         !v.local.isNull();
+}
+
+void validatePodSpec(Errors& errors, const PodSpec& spec, const std::string& path) {
+  std::set<std::string> volume_names;
+  for (size_t i = 0; i < spec.volumes.size(); ++i) {
+    const Volume& v = spec.volumes[i];
+    std::string p = index(path + ".volumes", i);
+    if (v.name.empty()) {
+      errors.required(p + ".name");
+    } else {
+      errors.checkNames(p + ".name", v.name, isDns1123Label(v.name));
+      if (!volume_names.insert(v.name).second) errors.duplicate(p + ".name", v.name);
+    }
+    int sources = volumeSourceCount(v);
+    if (sources == 0) errors.required(p, "must specify a volume type");
+    if (sources > 1) errors.forbidden(p, "may not specify more than 1 volume type");
+    if (v.host_path && v.host_path->path.empty()) errors.required(p + ".hostPath.path");
+    if (v.host_path && v.host_path->type) {
+      errors.checkEnum(p + ".hostPath.type", *v.host_path->type,
+                       {"", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket",
+                        "CharDevice", "BlockDevice"});
+    }
+    if (v.secret && v.secret->secret_name.empty()) errors.required(p + ".secret.secretName");
+    if (v.config_map && v.config_map->name.empty()) errors.required(p + ".configMap.name");
+    if (v.empty_dir && v.empty_dir->size_limit.isSet() && !v.empty_dir->size_limit.isValid()) {
+      errors.invalid(p + ".emptyDir.sizeLimit", v.empty_dir->size_limit.toString(),
+                     "quantities must match the regular expression "
+                     "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    }
+  }
+  if (spec.containers.empty()) errors.required(path + ".containers");
+  std::set<std::string> container_names;
+  auto check = [&](const std::vector<Container>& list, const std::string& list_path) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string p = index(list_path, i);
+      validateContainer(errors, list[i], p, volume_names);
+      if (!list[i].name.empty() && !container_names.insert(list[i].name).second) {
+        errors.duplicate(p + ".name", list[i].name);
+      }
+    }
+  };
+  check(spec.init_containers, path + ".initContainers");
+  check(spec.containers, path + ".containers");
+  if (!spec.restart_policy.empty()) {
+    errors.checkEnum(path + ".restartPolicy", spec.restart_policy, {"Always", "OnFailure", "Never"});
+  }
+  if (!spec.dns_policy.empty()) {
+    errors.checkEnum(path + ".dnsPolicy", spec.dns_policy,
+                     {"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"});
+  }
+  if (spec.dns_policy == "None" && (!spec.dns_config || spec.dns_config->nameservers.empty())) {
+    errors.required(path + ".dnsConfig.nameservers",
+                    "must provide at least one DNS nameserver when DNS policy is None");
+  }
+  if (spec.termination_grace_period_seconds) {
+    errors.checkNonNegative(path + ".terminationGracePeriodSeconds", *spec.termination_grace_period_seconds);
+  }
+  if (spec.active_deadline_seconds && *spec.active_deadline_seconds < 1) {
+    errors.invalid(path + ".activeDeadlineSeconds", *spec.active_deadline_seconds,
+                   "must be between 1 and 2147483647, inclusive");
+  }
+  validateLabels(errors, spec.node_selector, path + ".nodeSelector");
+  if (!spec.service_account_name.empty()) {
+    errors.checkNames(path + ".serviceAccountName", spec.service_account_name,
+                      isDns1123Subdomain(spec.service_account_name));
+  }
+  if (!spec.node_name.empty()) {
+    errors.checkNames(path + ".nodeName", spec.node_name, isDns1123Subdomain(spec.node_name));
+  }
+  if (!spec.hostname.empty()) errors.checkNames(path + ".hostname", spec.hostname, isDns1123Label(spec.hostname));
+  if (!spec.subdomain.empty()) {
+    errors.checkNames(path + ".subdomain", spec.subdomain, isDns1123Label(spec.subdomain));
+  }
+  for (size_t i = 0; i < spec.tolerations.size(); ++i) {
+    const Toleration& t = spec.tolerations[i];
+    std::string p = index(path + ".tolerations", i);
+    if (!t.key.empty()) errors.checkNames(p + ".key", t.key, isQualifiedName(t.key));
+    if (!t.op.empty()) errors.checkEnum(p + ".operator", t.op, {"Equal", "Exists"});
+    if (t.op == "Exists" && !t.value.empty()) {
+      errors.invalid(p + ".operator", t.op, "value must be empty when `operator` is 'Exists'");
+    }
+    if (t.key.empty() && t.op != "Exists") {
+      errors.invalid(p + ".operator", t.op, "operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
+    }
+    if (!t.effect.empty()) {
+      errors.checkEnum(p + ".effect", t.effect, {"NoSchedule", "PreferNoSchedule", "NoExecute"});
+    }
+  }
+  if (spec.resources) validateRequirements(errors, *spec.resources, path + ".resources");
+}
+
+void validatePodUpdate(Errors& errors, const Pod& pod, const Pod& old) {
+  // Blank out what may change, then require the rest to be identical.
+  PodSpec now = pod.spec;
+  PodSpec before = old.spec;
+  auto same_images = [](std::vector<Container>& to, const std::vector<Container>& from) {
+    if (to.size() != from.size()) return;
+    for (size_t i = 0; i < to.size(); ++i) to[i].image = from[i].image;
+  };
+  same_images(now.containers, before.containers);
+  same_images(now.init_containers, before.init_containers);
+  now.active_deadline_seconds = before.active_deadline_seconds;
+  // Tolerations may only be added.
+  bool additions_only = now.tolerations.size() >= before.tolerations.size();
+  for (size_t i = 0; additions_only && i < before.tolerations.size(); ++i) {
+    additions_only = toJson(now.tolerations[i]) == toJson(before.tolerations[i]);
+  }
+  if (additions_only) now.tolerations = before.tolerations;
+  if (old.spec.active_deadline_seconds && pod.spec.active_deadline_seconds &&
+      *pod.spec.active_deadline_seconds > *old.spec.active_deadline_seconds) {
+    errors.invalid("spec.activeDeadlineSeconds", *pod.spec.active_deadline_seconds,
+                   "must be less than or equal to previous value");
+  }
+  if (toJson(now) != toJson(before)) {
+    errors.forbidden("spec",
+                     "pod updates may not change fields other than `spec.containers[*].image`,"
+                     "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
+                     "`spec.tolerations` (only additions to existing tolerations),"
+                     "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
+                     "previously negative)");
+  }
+}
+
+void validateTemplate(Errors& errors, const std::optional<LabelSelectorSpec>& selector,
+                      const PodTemplateSpec& tmpl, std::optional<int32_t> replicas,
+                      const std::string& kind_description) {
+  if (replicas) errors.checkNonNegative("spec.replicas", *replicas);
+  if (!selector) {
+    errors.required("spec.selector");
+  } else {
+    const LabelSelectorSpec& sel = *selector;
+    validateLabels(errors, sel.match_labels, "spec.selector.matchLabels");
+    for (size_t i = 0; i < sel.match_expressions.size(); ++i) {
+      const LabelSelectorRequirement& r = sel.match_expressions[i];
+      std::string p = index("spec.selector.matchExpressions", i);
+      errors.checkNames(p + ".key", r.key, isQualifiedName(r.key));
+      errors.checkEnum(p + ".operator", r.op, {"In", "NotIn", "Exists", "DoesNotExist"});
+      if ((r.op == "In" || r.op == "NotIn") && r.values.empty()) {
+        errors.required(p + ".values", "must be specified when `operator` is 'In' or 'NotIn'");
+      }
+      if ((r.op == "Exists" || r.op == "DoesNotExist") && !r.values.empty()) {
+        errors.forbidden(p + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+      }
+    }
+    if (sel.match_labels.empty() && sel.match_expressions.empty()) {
+      errors.invalidRaw("spec.selector", "{}", "empty selector is invalid for " + kind_description);
+    } else if (!selectorMatches(sel, tmpl.metadata.labels)) {
+      std::string labels;
+      for (const auto& [k, v] : tmpl.metadata.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
+      errors.invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`");
+    }
+  }
+  validateLabels(errors, tmpl.metadata.labels, "spec.template.metadata.labels");
+  validatePodSpec(errors, tmpl.spec, "spec.template.spec");
+  if (!tmpl.spec.restart_policy.empty() && tmpl.spec.restart_policy != "Always") {
+    errors.checkEnum("spec.template.spec.restartPolicy", tmpl.spec.restart_policy, {"Always"});
+  }
+  if (tmpl.spec.active_deadline_seconds) {
+    errors.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported");
+  }
+}
+
+void validateSelectorUpdate(Errors& errors, const std::optional<LabelSelectorSpec>& now,
+                            const std::optional<LabelSelectorSpec>& old) {
+  nlohmann::json a = now ? toJson(*now) : nlohmann::json();
+  nlohmann::json b = old ? toJson(*old) : nlohmann::json();
+  if (a != b) errors.invalidRaw("spec.selector", a.dump(), "field is immutable");
+}
+
+void validateIntOrPercent(Errors& errors, const std::optional<IntOrString>& v, const std::string& path) {
+  if (!v) return;
+  if (v->is_string) {
+    if (!scaledValueFromIntOrPercent(*v, 100, false).isOk()) {
+      errors.invalid(path, v->str_value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+    }
+  } else {
+    errors.checkNonNegative(path, v->int_value);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Name syntax
+
+std::vector<std::string> isDns1123Label(std::string_view value) {
+  std::vector<std::string> problems;
+  if (value.size() > kDns1123LabelMaxLength) {
+    problems.push_back("must be no more than " + std::to_string(kDns1123LabelMaxLength) + " characters");
+  }
+  if (!matchesDns1123Label(value)) problems.push_back(kDns1123LabelMessage);
+  return problems;
+}
+
+std::vector<std::string> isDns1123Subdomain(std::string_view value) {
+  std::vector<std::string> problems;
+  if (value.size() > kDns1123SubdomainMaxLength) {
+    problems.push_back("must be no more than " + std::to_string(kDns1123SubdomainMaxLength) + " characters");
+  }
+  bool ok = !value.empty();
+  size_t start = 0;
+  while (ok && start <= value.size()) {
+    size_t dot = value.find('.', start);
+    std::string_view part = value.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    ok = matchesDns1123Label(part);
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (!ok) problems.push_back(kDns1123SubdomainMessage);
+  return problems;
+}
+
+std::vector<std::string> isQualifiedName(std::string_view value) {
+  std::vector<std::string> problems;
+  std::string_view name = value;
+  size_t slash = value.find('/');
+  if (slash != std::string_view::npos) {
+    if (value.find('/', slash + 1) != std::string_view::npos) {
+      problems.push_back(
+          "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must "
+          "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+          "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') "
+          "with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+      return problems;
+    }
+    std::string_view prefix = value.substr(0, slash);
+    name = value.substr(slash + 1);
+    if (prefix.empty()) {
+      problems.push_back("prefix part must be non-empty");
+    } else {
+      for (const std::string& p : isDns1123Subdomain(prefix)) problems.push_back("prefix part " + p);
+    }
+  }
+  if (name.empty()) {
+    problems.push_back("name part must be non-empty");
+  } else {
+    if (name.size() > kQualifiedNameMaxLength) {
+      problems.push_back("name part must be no more than 63 characters");
+    }
+    if (!matchesQualifiedNamePart(name)) problems.push_back(kQualifiedNameMessage);
+  }
+  return problems;
+}
+
+std::vector<std::string> isValidLabelValue(std::string_view value) {
+  std::vector<std::string> problems;
+  if (value.size() > kLabelValueMaxLength) problems.push_back("must be no more than 63 characters");
+  if (!value.empty() && !matchesQualifiedNamePart(value)) problems.push_back(kLabelValueMessage);
+  return problems;
+}
+
+bool selectorMatches(const LabelSelectorSpec& selector, const StringMap& labels) {
+  for (const auto& [k, v] : selector.match_labels) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  for (const LabelSelectorRequirement& r : selector.match_expressions) {
+    auto it = labels.find(r.key);
+    bool has = it != labels.end();
+    bool in = has && std::find(r.values.begin(), r.values.end(), it->second) != r.values.end();
+    if (r.op == "In" && !in) return false;
+    if (r.op == "NotIn" && in) return false;
+    if (r.op == "Exists" && !has) return false;
+    if (r.op == "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Kinds
+
+std::vector<FieldError> validateObject(const Pod& pod, const Pod* old) {
+  Errors errors;
+  validateMeta(errors, pod.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validatePodSpec(errors, pod.spec, "spec");
+  if (old != nullptr) validatePodUpdate(errors, pod, *old);
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Namespace& ns, const Namespace* old) {
+  Errors errors;
+  validateMeta(errors, ns.metadata, old ? &old->metadata : nullptr, false, NameRule::kLabel);
+  if (!ns.status.phase.empty()) errors.checkEnum("status.phase", ns.status.phase, {"Active", "Terminating"});
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Service& service, const Service* old) {
+  Errors errors;
+  const ServiceSpec& spec = service.spec;
+  validateMeta(errors, service.metadata, old ? &old->metadata : nullptr, true, NameRule::kLabel);
+  errors.checkEnum("spec.type", spec.type, {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"});
+  if (spec.type == "ExternalName") {
+    if (spec.external_name.empty()) {
+      errors.required("spec.externalName");
+    } else {
+      errors.checkNames("spec.externalName", spec.external_name, isDns1123Subdomain(spec.external_name));
+    }
+  } else if (spec.ports.empty()) {
+    errors.required("spec.ports");
+  }
+  std::set<std::string> names;
+  std::set<std::pair<int32_t, std::string>> port_protocols;
+  for (size_t i = 0; i < spec.ports.size(); ++i) {
+    const ServicePort& port = spec.ports[i];
+    std::string p = index("spec.ports", i);
+    if (!port.name.empty()) {
+      errors.checkNames(p + ".name", port.name, isDns1123Label(port.name));
+      if (!names.insert(port.name).second) errors.duplicate(p + ".name", port.name);
+    }
+    errors.checkPort(p + ".port", port.port);
+    errors.checkEnum(p + ".protocol", port.protocol, {"SCTP", "TCP", "UDP"});
+    if (!port_protocols.insert({port.port, port.protocol}).second) {
+      errors.add(p, "FieldValueDuplicate",
+                 "Duplicate value: {\"port\":" + std::to_string(port.port) + ",\"protocol\":" +
+                     quote(port.protocol) + "}");
+    }
+    if (port.target_port) {
+      if (port.target_port->is_string) {
+        if (port.target_port->str_value.empty() || port.target_port->str_value.size() > 15 ||
+            !matchesDns1123Label(port.target_port->str_value)) {
+          errors.invalid(p + ".targetPort", port.target_port->str_value,
+                         "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"
+                         " and be no more than 15 characters");
+        }
+      } else {
+        errors.checkPort(p + ".targetPort", port.target_port->int_value);
+      }
+    }
+    // Seed manifests give nodePorts outside 30000-32767 on ClusterIP services: only the
+    // port range is checked here; the allocator decides what it can honour.
+    if (port.node_port != 0) errors.checkPort(p + ".nodePort", port.node_port);
+  }
+  validateLabels(errors, spec.selector, "spec.selector");
+  if (!spec.session_affinity.empty()) {
+    errors.checkEnum("spec.sessionAffinity", spec.session_affinity, {"ClientIP", "None"});
+  }
+  if (!spec.external_traffic_policy.empty()) {
+    errors.checkEnum("spec.externalTrafficPolicy", spec.external_traffic_policy, {"Cluster", "Local"});
+  }
+  if (spec.internal_traffic_policy) {
+    errors.checkEnum("spec.internalTrafficPolicy", *spec.internal_traffic_policy, {"Cluster", "Local"});
+  }
+  if (spec.ip_family_policy) {
+    errors.checkEnum("spec.ipFamilyPolicy", *spec.ip_family_policy,
+                     {"SingleStack", "PreferDualStack", "RequireDualStack"});
+  }
+  for (size_t i = 0; i < spec.ip_families.size(); ++i) {
+    errors.checkEnum(index("spec.ipFamilies", i), spec.ip_families[i], {"IPv4", "IPv6"});
+  }
+  if (old != nullptr && !old->spec.cluster_ip.empty() && spec.cluster_ip != old->spec.cluster_ip &&
+      old->spec.type != "ExternalName" && spec.type != "ExternalName") {
+    errors.immutable("spec.clusterIP", spec.cluster_ip);
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Endpoints& endpoints, const Endpoints* old) {
+  Errors errors;
+  validateMeta(errors, endpoints.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  for (size_t i = 0; i < endpoints.subsets.size(); ++i) {
+    const EndpointSubset& subset = endpoints.subsets[i];
+    std::string p = index("subsets", i);
+    auto check_addresses = [&](const std::vector<EndpointAddress>& list, const std::string& path) {
+      for (size_t k = 0; k < list.size(); ++k) {
+        if (list[k].ip.empty()) errors.required(index(path, k) + ".ip");
+      }
+    };
+    check_addresses(subset.addresses, p + ".addresses");
+    check_addresses(subset.not_ready_addresses, p + ".notReadyAddresses");
+    for (size_t k = 0; k < subset.ports.size(); ++k) {
+      std::string pp = index(p + ".ports", k);
+      errors.checkPort(pp + ".port", subset.ports[k].port);
+      errors.checkEnum(pp + ".protocol", subset.ports[k].protocol, {"SCTP", "TCP", "UDP"});
+    }
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Node& node, const Node* old) {
+  Errors errors;
+  validateMeta(errors, node.metadata, old ? &old->metadata : nullptr, false, NameRule::kSubdomain);
+  for (size_t i = 0; i < node.spec.taints.size(); ++i) {
+    const Taint& t = node.spec.taints[i];
+    std::string p = index("spec.taints", i);
+    if (t.key.empty()) {
+      errors.required(p + ".key");
+    } else {
+      errors.checkNames(p + ".key", t.key, isQualifiedName(t.key));
+    }
+    errors.checkNames(p + ".value", t.value, isValidLabelValue(t.value));
+    errors.checkEnum(p + ".effect", t.effect, {"NoSchedule", "PreferNoSchedule", "NoExecute"});
+  }
+  validateResourceList(errors, node.status.capacity, "status.capacity");
+  validateResourceList(errors, node.status.allocatable, "status.allocatable");
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Event& event, const Event* old) {
+  Errors errors;
+  validateMeta(errors, event.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  if (!event.type.empty()) errors.checkEnum("type", event.type, {"Normal", "Warning"});
+  errors.checkNonNegative("count", event.count);
+  return errors.take();
+}
+
+namespace {
+
+void validateConfigKeys(Errors& errors, const StringMap& map, const std::string& path) {
+  for (const auto& [k, v] : map) {
+    bool ok = !k.empty() && k.size() <= kDns1123SubdomainMaxLength && k != "." && k != ".." &&
+              std::all_of(k.begin(), k.end(),
+                          [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+    if (!ok) errors.invalid(path, k, kConfigKeyMessage);
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> validateObject(const ConfigMap& config_map, const ConfigMap* old) {
+  Errors errors;
+  validateMeta(errors, config_map.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateConfigKeys(errors, config_map.data, "data");
+  validateConfigKeys(errors, config_map.binary_data, "binaryData");
+  for (const auto& [k, v] : config_map.binary_data) {
+    if (config_map.data.count(k) != 0) errors.invalid("data", k, "duplicate of key present in binaryData");
+    if (!base64Decode(v, nullptr)) errors.invalid(key("binaryData", k), "<value omitted>", "illegal base64 data");
+  }
+  if (old != nullptr && old->immutable.value_or(false)) {
+    if (config_map.data != old->data || config_map.binary_data != old->binary_data) {
+      errors.forbidden("data", "field is immutable when `immutable` is set");
+    }
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Secret& secret, const Secret* old) {
+  Errors errors;
+  validateMeta(errors, secret.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateConfigKeys(errors, secret.data, "data");
+  size_t total = 0;
+  for (const auto& [k, v] : secret.data) {
+    total += v.size() / 4 * 3;
+    if (!base64Decode(v, nullptr)) errors.invalid(key("data", k), "<value omitted>", "illegal base64 data");
+  }
+  if (total > kMaxSecretSize) errors.tooLong("data", kMaxSecretSize);
+  if (old != nullptr) {
+    if (!old->type.empty() && secret.type != old->type) errors.immutable("type", secret.type);
+    if (old->immutable.value_or(false) && secret.data != old->data) {
+      errors.forbidden("data", "field is immutable when `immutable` is set");
+    }
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Deployment& deployment, const Deployment* old) {
+  Errors errors;
+  const DeploymentSpec& spec = deployment.spec;
+  validateMeta(errors, deployment.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateTemplate(errors, spec.selector, spec.template_, spec.replicas, "deployment");
+  errors.checkEnum("spec.strategy.type", spec.strategy.type, {"Recreate", "RollingUpdate"});
+  if (spec.strategy.type == "Recreate" && spec.strategy.rolling_update) {
+    errors.forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
+  }
+  if (spec.strategy.rolling_update) {
+    const RollingUpdateDeployment& ru = *spec.strategy.rolling_update;
+    validateIntOrPercent(errors, ru.max_surge, "spec.strategy.rollingUpdate.maxSurge");
+    validateIntOrPercent(errors, ru.max_unavailable, "spec.strategy.rollingUpdate.maxUnavailable");
+    auto is_zero = [](const std::optional<IntOrString>& v) {
+      if (!v) return false;
+      auto scaled = scaledValueFromIntOrPercent(*v, 100, true);
+      return scaled.isOk() && *scaled == 0;
+    };
+    if (is_zero(ru.max_surge) && is_zero(ru.max_unavailable)) {
+      errors.invalid("spec.strategy.rollingUpdate.maxUnavailable", ru.max_unavailable->toString(),
+                     "may not be 0 when `maxSurge` is 0");
+    }
+    if (ru.max_unavailable && ru.max_unavailable->is_string) {
+      auto v = scaledValueFromIntOrPercent(*ru.max_unavailable, 100, false);
+      if (v.isOk() && *v > 100) {
+        errors.invalid("spec.strategy.rollingUpdate.maxUnavailable", ru.max_unavailable->str_value,
+                       "must not be greater than 100%");
+      }
+    }
+  }
+  errors.checkNonNegative("spec.minReadySeconds", spec.min_ready_seconds);
+  if (spec.revision_history_limit) errors.checkNonNegative("spec.revisionHistoryLimit", *spec.revision_history_limit);
+  if (spec.progress_deadline_seconds && *spec.progress_deadline_seconds <= spec.min_ready_seconds) {
+    errors.invalid("spec.progressDeadlineSeconds", *spec.progress_deadline_seconds,
+                   "must be greater than minReadySeconds");
+  }
+  if (old != nullptr) validateSelectorUpdate(errors, spec.selector, old->spec.selector);
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const ReplicaSet& replica_set, const ReplicaSet* old) {
+  Errors errors;
+  const ReplicaSetSpec& spec = replica_set.spec;
+  validateMeta(errors, replica_set.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateTemplate(errors, spec.selector, spec.template_, spec.replicas, "replicaset");
+  errors.checkNonNegative("spec.minReadySeconds", spec.min_ready_seconds);
+  if (old != nullptr) validateSelectorUpdate(errors, spec.selector, old->spec.selector);
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
+                                       const HorizontalPodAutoscaler* old) {
+  Errors errors;
+  const HorizontalPodAutoscalerSpec& spec = hpa.spec;
+  validateMeta(errors, hpa.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  if (spec.scale_target_ref.kind.empty()) errors.required("spec.scaleTargetRef.kind");
+  if (spec.scale_target_ref.name.empty()) {
+    errors.required("spec.scaleTargetRef.name");
+  } else {
+    errors.checkNames("spec.scaleTargetRef.name", spec.scale_target_ref.name,
+                      isDns1123Subdomain(spec.scale_target_ref.name));
+  }
+  int32_t min = spec.min_replicas.value_or(1);
+  if (min < 1) errors.invalid("spec.minReplicas", min, "must be greater than or equal to 1");
+  if (spec.max_replicas < 1) {
+    errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to 1");
+  } else if (spec.max_replicas < min) {
+    errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to `minReplicas`");
+  }
+  for (size_t i = 0; i < spec.metrics.size(); ++i) {
+    const MetricSpec& m = spec.metrics[i];
+    std::string p = index("spec.metrics", i);
+    errors.checkEnum(p + ".type", m.type, {"ContainerResource", "External", "Object", "Pods", "Resource"});
+    if (m.type != "Resource") continue;
+    if (!m.resource) {
+      errors.required(p + ".resource", "must populate information for the given metric source");
+      continue;
+    }
+    const MetricTarget& t = m.resource->target;
+    if (m.resource->name.empty()) errors.required(p + ".resource.name");
+    errors.checkEnum(p + ".resource.target.type", t.type, {"AverageValue", "Utilization", "Value"});
+    if (t.type == "Utilization" && (!t.average_utilization || *t.average_utilization < 1)) {
+      errors.required(p + ".resource.target.averageUtilization",
+                      "must set averageUtilization (greater than 0) when type is Utilization");
+    }
+    if (t.type == "AverageValue" && !t.average_value.isValid()) {
+      errors.required(p + ".resource.target.averageValue", "must set a valid averageValue when type is AverageValue");
+    }
+    if (t.type == "Value" && !t.value.isValid()) {
+      errors.required(p + ".resource.target.value", "must set a valid value when type is Value");
+    }
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Lease& lease, const Lease* old) {
+  Errors errors;
+  validateMeta(errors, lease.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  if (lease.spec.lease_duration_seconds && *lease.spec.lease_duration_seconds <= 0) {
+    errors.invalid("spec.leaseDurationSeconds", *lease.spec.lease_duration_seconds, "must be greater than 0");
+  }
+  if (lease.spec.lease_transitions) errors.checkNonNegative("spec.leaseTransitions", *lease.spec.lease_transitions);
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Dns& dns, const Dns* old) {
+  Errors errors;
+  validateMeta(errors, dns.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  if (dns.spec.hostname.empty()) {
+    errors.required("spec.hostname");
+  } else {
+    errors.checkNames("spec.hostname", dns.spec.hostname, isDns1123Subdomain(dns.spec.hostname));
+  }
+  if (dns.spec.paths.empty()) errors.required("spec.paths");
+  for (size_t i = 0; i < dns.spec.paths.size(); ++i) {
+    const DnsPath& path = dns.spec.paths[i];
+    std::string p = index("spec.paths", i);
+    if (path.service_name.empty()) {
+      errors.required(p + ".serviceName");
+    } else {
+      errors.checkNames(p + ".serviceName", path.service_name, isDns1123Label(path.service_name));
+    }
+    errors.checkPort(p + ".servicePort", path.service_port);
+    if (!path.url_path.empty() && path.url_path.front() != '/') {
+      errors.invalid(p + ".urlPath", path.url_path, "must be an absolute path");
+    }
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const Hpa& hpa, const Hpa* old) {
+  Errors errors;
+  const HpaSpec& spec = hpa.spec;
+  validateMeta(errors, hpa.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  int32_t min = spec.min_replicas.value_or(1);
+  if (min < 1) errors.invalid("spec.minReplicas", min, "must be greater than or equal to 1");
+  if (spec.max_replicas < 1) {
+    errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to 1");
+  } else if (spec.max_replicas < min) {
+    errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to `minReplicas`");
+  }
+  if (spec.scale_target_ref.metadata.name.empty()) errors.required("spec.scaleTargetRef.metadata.name");
+  if (spec.interval && *spec.interval < 1) {
+    errors.invalid("spec.interval", *spec.interval, "must be greater than 0");
+  }
+  auto check_percent = [&](const std::optional<int32_t>& v, const std::string& path) {
+    if (v && (*v < 1 || *v > 100)) errors.invalid(path, *v, "must be between 1 and 100, inclusive");
+  };
+  check_percent(spec.metrics.cpu_percent, "spec.metrics.cpuPercent");
+  check_percent(spec.metrics.mem_percent, "spec.metrics.memPercent");
+  if (spec.selector) validateLabels(errors, spec.selector->match_labels, "spec.selector.matchLabels");
+  return errors.take();
+}
+
+}  // namespace minik8s::api

@@ -1,0 +1,43 @@
+// Field validation of typed objects, with Kubernetes' field paths, reasons and messages
+// (e.g. {"metadata.name", "FieldValueInvalid", "Invalid value: \"Bad_Name\": a lowercase
+// RFC 1123 subdomain must consist of ..."}). Pure functions; `old` is the stored object on
+// update (nullptr on create) and enables the immutability rules.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/types_apps.h"
+#include "api/types_core.h"
+#include "common/status.h"
+
+namespace minik8s::api {
+
+std::vector<FieldError> validateObject(const Pod& pod, const Pod* old);
+std::vector<FieldError> validateObject(const Namespace& ns, const Namespace* old);
+std::vector<FieldError> validateObject(const Service& service, const Service* old);
+std::vector<FieldError> validateObject(const Endpoints& endpoints, const Endpoints* old);
+std::vector<FieldError> validateObject(const Node& node, const Node* old);
+std::vector<FieldError> validateObject(const Event& event, const Event* old);
+std::vector<FieldError> validateObject(const ConfigMap& config_map, const ConfigMap* old);
+std::vector<FieldError> validateObject(const Secret& secret, const Secret* old);
+std::vector<FieldError> validateObject(const Deployment& deployment, const Deployment* old);
+std::vector<FieldError> validateObject(const ReplicaSet& replica_set, const ReplicaSet* old);
+std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
+                                       const HorizontalPodAutoscaler* old);
+std::vector<FieldError> validateObject(const Lease& lease, const Lease* old);
+std::vector<FieldError> validateObject(const Dns& dns, const Dns* old);
+std::vector<FieldError> validateObject(const Hpa& hpa, const Hpa* old);
+
+// Name syntax checks: each returns the problems found (empty when valid), worded as
+// Kubernetes' IsDNS1123Subdomain, IsDNS1123Label, IsQualifiedName, IsValidLabelValue.
+std::vector<std::string> isDns1123Subdomain(std::string_view value);
+std::vector<std::string> isDns1123Label(std::string_view value);
+std::vector<std::string> isQualifiedName(std::string_view value);
+std::vector<std::string> isValidLabelValue(std::string_view value);
+
+// Whether a metav1.LabelSelector object selects `labels` (an empty selector selects all).
+bool selectorMatches(const LabelSelectorSpec& selector, const StringMap& labels);
+
+}  // namespace minik8s::api
