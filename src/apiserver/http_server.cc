@@ -549,6 +549,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         parser_->body_limit(opts_.max_body_bytes);
         parser_->eager(true);
         header_done_ = false;
+        expect_continue_ = false;
         if (served_ > 0) {
           setDeadline(SteadyClock::now() + std::chrono::seconds(opts_.header_timeout_seconds));
         }
@@ -564,6 +565,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (!header_done_ && parser_->is_header_done()) {
         header_done_ = true;
         setDeadline(SteadyClock::now() + std::chrono::seconds(opts_.body_timeout_seconds));
+        expect_continue_ = parser_->get().version() >= 11 &&
+                           iequals(parser_->get()[http::field::expect], "100-continue");
       }
       if (ec == http::error::body_limit) {
         sendError(
@@ -578,6 +581,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (!ec && parser_->is_done()) {
         onRequest();
         return;
+      }
+      if (expect_continue_) {  // the body is welcome: say so (curl waits a second otherwise)
+        expect_continue_ = false;
+        sendContinue();
       }
       if (ec == http::error::need_more || used == 0) {
         if (peer_eof_) {
@@ -684,9 +691,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (state_ == State::kClosed) return;
     state_ = State::kWriting;
     setDeadline(SteadyClock::now() + std::chrono::seconds(opts_.idle_timeout_seconds));
+    if (write_in_progress_) {  // a "100 Continue" is still going out
+      deferred_write_.emplace(std::move(data), close_after);
+      return;
+    }
+    write_in_progress_ = true;
     write_buf_ = std::move(data);
     net::async_write(socket_, net::buffer(write_buf_),
                      [self = shared_from_this(), close_after](beast::error_code ec, size_t) {
+                       self->write_in_progress_ = false;
                        if (self->state_ == State::kClosed) return;
                        if (ec) {
                          self->closeNow();
@@ -695,6 +708,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
                        } else {
                          self->state_ = State::kReading;
                          self->parseBuffered();
+                       }
+                     });
+  }
+
+  // REQUIRES: state_ == kReading, so no other write is in progress.
+  void sendContinue() {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    write_in_progress_ = true;
+    net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->write_in_progress_ = false;
+                       if (self->state_ == State::kClosed) return;
+                       if (ec) {
+                         self->closeNow();
+                       } else if (self->deferred_write_) {
+                         auto [data, close_after] = std::move(*self->deferred_write_);
+                         self->deferred_write_.reset();
+                         self->writeResponse(std::move(data), close_after);
+                       } else if (self->state_ == State::kStreaming) {
+                         self->flushStream();
                        }
                      });
   }
@@ -772,6 +805,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> read_chunk_;  // target of the pending read
   std::optional<http::request_parser<http::string_body>> parser_;
   bool header_done_ = false;
+  bool expect_continue_ = false;                                // the head asked for "100 Continue"
+  std::optional<std::pair<std::string, bool>> deferred_write_;  // response, close_after
   bool read_pending_ = false;
   bool peer_eof_ = false;
   bool keep_alive_ = true;

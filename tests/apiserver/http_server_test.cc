@@ -410,6 +410,29 @@ TEST_F(HttpServerTest, ChunkedBodyLargerThanTheLimitGets413) {
   EXPECT_EQ(ok->status, 200);
 }
 
+TEST_F(HttpServerTest, ExpectContinueGets100BeforeTheBodyIsSent) {
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(
+      c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  auto interim = c.readResponse();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(c.send("hello"));
+  auto r = c.readResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "POST /x 5");
+
+  RawClient big(port_);
+  ASSERT_TRUE(
+      big.send("PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n"
+               "Expect: 100-continue\r\n\r\n"));
+  auto refused = big.readResponse();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+}
+
 TEST_F(HttpServerTest, ClientClosingMidBodyDoesNotDisturbTheServer) {
   start();
   {
