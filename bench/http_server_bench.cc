@@ -1,6 +1,6 @@
 // Throughput of HttpServer on loopback: keep-alive requests per second, and the time to
-// fan one event out to thousands of open streams. Prints the numbers and appends them to
-// the file named by argv[1] (default http_server_bench.txt).
+// fan one event out to thousands of open streams. Prints the numbers and appends them as
+// one JSON line to the results file (argv[1], default bench/results.jsonl).
 //
 // Build by hand (one line):
 //   g++ -std=c++20 -O2 -Isrc bench/http_server_bench.cc src/apiserver/http_server.cc
@@ -46,7 +46,7 @@ double seconds(Clock::duration d) {
 
 int main(int argc, char** argv) {
   minik8s::log::setLevel("warn");
-  std::string results = argc > 1 ? argv[1] : "http_server_bench.txt";
+  std::string results = argc > 1 ? argv[1] : "bench/results.jsonl";
   std::mutex mu;
   std::vector<std::shared_ptr<ResponseStream>> streams;
   std::string body(512, 'x');  // about a small object's JSON
@@ -130,14 +130,18 @@ int main(int argc, char** argv) {
   server->stop();
   double stop_seconds = seconds(Clock::now() - stop_began);
 
+  std::printf(
+      "http_server: %d keep-alive clients: %.0f req/s (512 B bodies); %d streams x %d events "
+      "(%zu B): %.3f s, %.0f events/s; stop with %d open streams: %.3f s\n",
+      kClients, rps, kStreams, kEvents, event.size(), fanout, kStreams * kEvents / fanout, kStreams,
+      stop_seconds);
   char line[512];
   std::snprintf(line, sizeof(line),
-                "http_server: %d keep-alive clients: %.0f req/s (512 B bodies); "
-                "%d streams x %d events (%zu B): %.3f s, %.0f events/s; stop with %d open "
-                "streams: %.3f s\n",
-                kClients, rps, kStreams, kEvents, event.size(), fanout, kStreams * kEvents / fanout,
-                kStreams, stop_seconds);
-  std::fputs(line, stdout);
+                "{\"bench\":\"http_server\",\"keepalive_clients\":%d,\"req_per_s\":%.0f,"
+                "\"streams\":%d,\"events_per_stream\":%d,\"fanout_s\":%.3f,"
+                "\"fanout_events_per_s\":%.0f,\"stop_with_streams_s\":%.3f}\n",
+                kClients, rps, kStreams, kEvents, fanout, kStreams * kEvents / fanout,
+                stop_seconds);
   std::ofstream(results, std::ios::app) << line;
   return 0;
 }
