@@ -11,11 +11,11 @@
 // require (ContainerStatus name/image/imageID/ready/restartCount, Condition type/status,
 // NodeSystemInfo's ten strings, ...), which are always emitted.
 //
-// Both are instantiated for every kind and for ObjectMeta, ListMeta, LabelSelectorSpec,
-// PodSpec, PodStatus, PodTemplateSpec, Container, Toleration, ContainerStatus, Condition,
-// NodeStatus,
-// ServiceSpec, DeploymentStatus, ReplicaSetStatus, HorizontalPodAutoscalerStatus,
-// OwnerReference and ObjectReference. Never throw.
+// Both are instantiated for every kind and for ObjectMeta, ListMeta, OwnerReference,
+// ObjectReference, LabelSelectorSpec, Condition, PodSpec, PodStatus, PodTemplateSpec,
+// Container, ContainerStatus, ContainerState, ResourceRequirements, Volume, Toleration,
+// ServiceSpec, EndpointSubset, NodeSpec, NodeStatus, DeploymentSpec, DeploymentStatus,
+// ReplicaSetStatus and HorizontalPodAutoscalerStatus. Never throw.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
