@@ -61,8 +61,8 @@ class Decoder {
     io(*this, out);
     if (error_.isOk() && unknown_ != nullptr) {
       for (const auto& item : j.items()) {
-        bool known = std::any_of(seen.begin(), seen.end(),
-                                 [&](const char* k) { return item.key() == k; });
+        bool known =
+            std::any_of(seen.begin(), seen.end(), [&](const char* k) { return item.key() == k; });
         if (!known) unknown_->push_back(path_.empty() ? item.key() : path_ + "." + item.key());
       }
     }
@@ -252,7 +252,8 @@ class Encoder {
 
 // ---------------------------------------------------------------------------------------
 // Field lists (in minik8s::api, not the anonymous namespace, so argument-dependent lookup
-// from the Decoder/Encoder templates finds them). One function per struct; JSON keys exactly Kubernetes'.
+// from the Decoder/Encoder templates finds them). One function per struct; JSON keys exactly
+// Kubernetes'.
 
 template <typename Io>
 void io(Io& io, OwnerReference& v) {
@@ -1156,7 +1157,7 @@ nlohmann::json toJson(const T& value) {
   return Encoder::encodeValue(value);
 }
 
-#define MINIK8S_API_CODEC(T)                                                                  \
+#define MINIK8S_API_CODEC(T)                                                         \
   template Status fromJson<T>(const nlohmann::json&, T&, std::vector<std::string>*); \
   template nlohmann::json toJson<T>(const T&);
 

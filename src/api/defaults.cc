@@ -73,7 +73,8 @@ void setDefaults(PodSpec& spec) {
                       !volume.downward_api.isNull() || !volume.nfs.isNull() ||
                       !volume.csi.isNull() || !volume.ephemeral.isNull() || !volume.local.isNull();
     if (!has_source) volume.empty_dir.emplace();  // Kubernetes' default volume source
-    if (volume.config_map && !volume.config_map->default_mode) volume.config_map->default_mode = 0644;
+    if (volume.config_map && !volume.config_map->default_mode)
+      volume.config_map->default_mode = 0644;
     if (volume.secret && !volume.secret->default_mode) volume.secret->default_mode = 0644;
     if (volume.host_path && !volume.host_path->type) volume.host_path->type = "";
   }
@@ -126,7 +127,8 @@ void setDefaults(Pod& pod) {
 
 void setDefaults(Namespace& ns) {
   if (ns.status.phase.empty()) ns.status.phase = "Active";
-  if (!ns.metadata.name.empty()) ns.metadata.labels["kubernetes.io/metadata.name"] = ns.metadata.name;
+  if (!ns.metadata.name.empty())
+    ns.metadata.labels["kubernetes.io/metadata.name"] = ns.metadata.name;
 }
 
 void setDefaults(Service& service) {

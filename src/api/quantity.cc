@@ -15,7 +15,9 @@ constexpr std::string_view kQuantityRegexMessage =
     "quantities must match the regular expression "
     "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-bool mulOverflows(Int128 a, Int128 b, Int128* out) { return __builtin_mul_overflow(a, b, out); }
+bool mulOverflows(Int128 a, Int128 b, Int128* out) {
+  return __builtin_mul_overflow(a, b, out);
+}
 
 Int128 pow10(int n) {
   Int128 r = 1;
@@ -51,11 +53,24 @@ struct Suffix {
 
 bool parseSuffix(std::string_view s, Suffix* out) {
   static constexpr std::array<std::pair<std::string_view, int>, 10> kDecimal = {{
-      {"n", -9}, {"u", -6}, {"m", -3}, {"", 0}, {"k", 3},
-      {"M", 6}, {"G", 9}, {"T", 12}, {"P", 15}, {"E", 18},
+      {"n", -9},
+      {"u", -6},
+      {"m", -3},
+      {"", 0},
+      {"k", 3},
+      {"M", 6},
+      {"G", 9},
+      {"T", 12},
+      {"P", 15},
+      {"E", 18},
   }};
   static constexpr std::array<std::pair<std::string_view, int>, 6> kBinary = {{
-      {"Ki", 10}, {"Mi", 20}, {"Gi", 30}, {"Ti", 40}, {"Pi", 50}, {"Ei", 60},
+      {"Ki", 10},
+      {"Mi", 20},
+      {"Gi", 30},
+      {"Ti", 40},
+      {"Pi", 50},
+      {"Ei", 60},
   }};
   for (const auto& [name, exp] : kDecimal) {
     if (s == name) {
@@ -111,7 +126,8 @@ Result<Quantity> Quantity::parse(std::string_view text) {
     }
     if (!std::isdigit(static_cast<unsigned char>(c))) break;
     if (mantissa == 0 && c == '0' && !seen_dot) continue;  // leading zeros
-    if (digits >= 30) return badRequest("quantity is too precise or too large: " + std::string(text));
+    if (digits >= 30)
+      return badRequest("quantity is too precise or too large: " + std::string(text));
     mantissa = mantissa * 10 + (c - '0');
     ++digits;
     if (seen_dot) ++fraction_digits;
@@ -182,9 +198,13 @@ Quantity Quantity::fromInt(int64_t value, Format format) {
   return q;
 }
 
-int64_t Quantity::milliValue() const { return static_cast<int64_t>(divCeil(nano_, 1'000'000)); }
+int64_t Quantity::milliValue() const {
+  return static_cast<int64_t>(divCeil(nano_, 1'000'000));
+}
 
-int64_t Quantity::value() const { return static_cast<int64_t>(divCeil(nano_, kNanoPerUnit)); }
+int64_t Quantity::value() const {
+  return static_cast<int64_t>(divCeil(nano_, kNanoPerUnit));
+}
 
 std::string Quantity::toString() const {
   if (!set_) return "";
@@ -197,7 +217,7 @@ std::string Quantity::toString() const {
       format = Format::kDecimalSI;
     } else {
       static constexpr std::array<std::string_view, 7> kNames = {"",   "Ki", "Mi", "Gi",
-                                                                  "Ti", "Pi", "Ei"};
+                                                                 "Ti", "Pi", "Ei"};
       Int128 units = nano_ / kNanoPerUnit;
       size_t k = 0;
       while (k + 1 < kNames.size() && units % 1024 == 0) {
@@ -215,7 +235,8 @@ std::string Quantity::toString() const {
     exp += 3;
   }
   if (format == Format::kDecimalExponent) {
-    return exp == 0 ? int128ToString(mantissa) : int128ToString(mantissa) + "e" + std::to_string(exp);
+    return exp == 0 ? int128ToString(mantissa)
+                    : int128ToString(mantissa) + "e" + std::to_string(exp);
   }
   static constexpr std::array<std::string_view, 10> kNames = {"n", "u", "m", "",  "k",
                                                               "M", "G", "T", "P", "E"};

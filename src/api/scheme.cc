@@ -39,7 +39,8 @@ ResourceInfo make(std::string group, std::string version, std::string kind, std:
 std::vector<ResourceInfo> buildResources() {
   return {
       make("", "v1", "Namespace", "namespaces", "namespace", false, {"ns"}, {}, {}),
-      make("", "v1", "Pod", "pods", "pod", true, {"po"}, {"all"}, {"status", "binding", "log", "exec"}),
+      make("", "v1", "Pod", "pods", "pod", true, {"po"}, {"all"},
+           {"status", "binding", "log", "exec"}),
       make("", "v1", "Service", "services", "service", true, {"svc"}, {"all"}, {"status"}),
       make("", "v1", "Endpoints", "endpoints", "endpoints", true, {"ep"}, {}, {}),
       make("", "v1", "Node", "nodes", "node", false, {"no"}, {}, {"status"}),
@@ -120,7 +121,8 @@ Status checkTypeMeta(const ResourceInfo& resource, const json& object) {
   auto check = [&](const char* key, const std::string& expected, const char* what) -> Status {
     auto it = object.find(key);
     if (it == object.end() || it->is_null()) return Status::ok();
-    if (!it->is_string()) return badRequest(std::string(key) + ": expected string, got " + it->type_name());
+    if (!it->is_string())
+      return badRequest(std::string(key) + ": expected string, got " + it->type_name());
     const std::string& got = it->get_ref<const std::string&>();
     if (got.empty() || got == expected) return Status::ok();
     return badRequest("the " + std::string(what) + " in the data (" + got +
@@ -174,7 +176,8 @@ Status normalize(const ResourceInfo& resource, nlohmann::json& object,
 std::vector<FieldError> validate(const ResourceInfo& resource, const nlohmann::json& object,
                                  const nlohmann::json* old) {
   const KindOps* ops = findOps(resource);
-  if (ops == nullptr) return {{"kind", "FieldValueNotSupported", "no codec for kind " + resource.kind}};
+  if (ops == nullptr)
+    return {{"kind", "FieldValueNotSupported", "no codec for kind " + resource.kind}};
   try {
     return ops->validate(object, old);
   } catch (const std::exception& e) {

@@ -290,13 +290,13 @@ struct ContainerState {
 };
 
 struct ContainerStatus {
-  std::string name;      // required
+  std::string name;  // required
   ContainerState state;
   ContainerState last_state;
-  bool ready = false;        // required
+  bool ready = false;         // required
   int32_t restart_count = 0;  // required
-  std::string image;     // required
-  std::string image_id;  // required
+  std::string image;          // required
+  std::string image_id;       // required
   std::string container_id;
   std::optional<bool> started;
 };
@@ -539,7 +539,7 @@ struct Event {
   std::string first_timestamp;
   std::string last_timestamp;
   int32_t count = 0;
-  std::string type;  // Normal, Warning
+  std::string type;        // Normal, Warning
   std::string event_time;  // MicroTime
   RawJson series;
   std::string action;

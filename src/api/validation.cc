@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/codec.h"
 #include "api/defaults.h"
@@ -45,8 +45,12 @@ const char* const kEnvVarNameMessage =
     "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or "
     "'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
 
-bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool isAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool isLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool isAlnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 bool matchesDns1123Label(std::string_view s) {
   if (s.empty() || !isLowerAlnum(s.front()) || !isLowerAlnum(s.back())) return false;
@@ -60,13 +64,16 @@ bool matchesQualifiedNamePart(std::string_view s) {
                      [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
-std::string quote(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+std::string quote(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump();
+}
 
 // Collects field errors under Kubernetes' reasons and message shapes.
 class Errors {
  public:
   void required(const std::string& path, const std::string& detail = "") {
-    add(path, "FieldValueRequired", detail.empty() ? "Required value" : "Required value: " + detail);
+    add(path, "FieldValueRequired",
+        detail.empty() ? "Required value" : "Required value: " + detail);
   }
   void invalid(const std::string& path, std::string_view value, const std::string& detail) {
     invalidRaw(path, quote(value), detail);
@@ -87,7 +94,8 @@ class Errors {
     add(path, "FieldValueForbidden", "Forbidden: " + detail);
   }
   void tooLong(const std::string& path, size_t max) {
-    add(path, "FieldValueTooLong", "Too long: may not be more than " + std::to_string(max) + " bytes");
+    add(path, "FieldValueTooLong",
+        "Too long: may not be more than " + std::to_string(max) + " bytes");
   }
   // Unsupported value unless `value` is one of `supported`.
   void checkEnum(const std::string& path, const std::string& value,
@@ -143,11 +151,12 @@ void validateLabels(Errors& errors, const StringMap& labels, const std::string& 
 void validateMeta(Errors& errors, const ObjectMeta& meta, const ObjectMeta* old, bool namespaced,
                   NameRule rule) {
   if (meta.name.empty()) {
-    if (meta.generate_name.empty()) errors.required("metadata.name", "name or generateName is required");
+    if (meta.generate_name.empty())
+      errors.required("metadata.name", "name or generateName is required");
   } else {
-    errors.checkNames("metadata.name", meta.name,
-                      rule == NameRule::kLabel ? isDns1123Label(meta.name)
-                                               : isDns1123Subdomain(meta.name));
+    errors.checkNames(
+        "metadata.name", meta.name,
+        rule == NameRule::kLabel ? isDns1123Label(meta.name) : isDns1123Subdomain(meta.name));
   }
   if (namespaced) {
     if (!meta.namespace_.empty()) {
@@ -168,7 +177,8 @@ void validateMeta(Errors& errors, const ObjectMeta& meta, const ObjectMeta* old,
   for (size_t i = 0; i < meta.owner_references.size(); ++i) {
     const OwnerReference& ref = meta.owner_references[i];
     std::string path = index("metadata.ownerReferences", i);
-    if (ref.api_version.empty()) errors.invalid(path + ".apiVersion", "", "version must not be empty");
+    if (ref.api_version.empty())
+      errors.invalid(path + ".apiVersion", "", "version must not be empty");
     if (ref.kind.empty()) errors.invalid(path + ".kind", "", "kind must not be empty");
     if (ref.name.empty()) errors.invalid(path + ".name", "", "name must not be empty");
     if (ref.uid.empty()) errors.invalid(path + ".uid", "", "uid must not be empty");
@@ -205,9 +215,9 @@ void validateRequirements(Errors& errors, const ResourceRequirements& r, const s
     auto limit = r.limits.find(name);
     if (limit == r.limits.end() || !request.isValid() || !limit->second.isValid()) continue;
     if (request > limit->second) {
-      errors.invalid(key(path + ".requests", name), request.toString(),
-                     "must be less than or equal to " + name + " limit of " +
-                         limit->second.toString());
+      errors.invalid(
+          key(path + ".requests", name), request.toString(),
+          "must be less than or equal to " + name + " limit of " + limit->second.toString());
     }
   }
 }
@@ -218,7 +228,8 @@ void validateProbe(Errors& errors, const Probe& probe, const std::string& path) 
   int handlers = probe.exec.has_value() + probe.http_get.has_value() +
                  probe.tcp_socket.has_value() + !probe.grpc.isNull();
   if (handlers == 0) errors.required(path, "must specify a handler type");
-  if (handlers > 1) errors.forbidden(path + ".tcpSocket", "may not specify more than 1 handler type");
+  if (handlers > 1)
+    errors.forbidden(path + ".tcpSocket", "may not specify more than 1 handler type");
   if (probe.http_get && !probe.http_get->port.is_string) {
     errors.checkPort(path + ".httpGet.port", probe.http_get->port.int_value);
   }
@@ -254,7 +265,8 @@ void validateContainer(Errors& errors, const Container& c, const std::string& pa
     if (port.host_port != 0) errors.checkPort(p + ".hostPort", port.host_port);
     errors.checkEnum(p + ".protocol", port.protocol, {"SCTP", "TCP", "UDP"});
     if (!port.name.empty()) {
-      if (port.name.size() > 15) errors.invalid(p + ".name", port.name, "must be no more than 15 characters");
+      if (port.name.size() > 15)
+        errors.invalid(p + ".name", port.name, "must be no more than 15 characters");
       if (!port_names.insert(port.name).second) errors.duplicate(p + ".name", port.name);
     }
   }
@@ -271,19 +283,24 @@ void validateContainer(Errors& errors, const Container& c, const std::string& pa
       int sources = src.field_ref.has_value() + src.resource_field_ref.has_value() +
                     src.config_map_key_ref.has_value() + src.secret_key_ref.has_value();
       if (sources == 0) {
-        errors.invalidRaw(p + ".valueFrom", "\"\"", "must specify one of: `fieldRef`, "
+        errors.invalidRaw(p + ".valueFrom", "\"\"",
+                          "must specify one of: `fieldRef`, "
                           "`resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
       } else if (sources > 1) {
-        errors.invalidRaw(p + ".valueFrom", "\"\"", "may not have more than one field specified at a time");
+        errors.invalidRaw(p + ".valueFrom", "\"\"",
+                          "may not have more than one field specified at a time");
       }
       if (!env.value.empty()) {
-        errors.invalidRaw(p + ".valueFrom", "\"\"", "may not be specified when `value` is not empty");
+        errors.invalidRaw(p + ".valueFrom", "\"\"",
+                          "may not be specified when `value` is not empty");
       }
-      if (src.field_ref && src.field_ref->field_path.empty()) errors.required(p + ".valueFrom.fieldRef.fieldPath");
+      if (src.field_ref && src.field_ref->field_path.empty())
+        errors.required(p + ".valueFrom.fieldRef.fieldPath");
       if (src.config_map_key_ref && src.config_map_key_ref->key.empty()) {
         errors.required(p + ".valueFrom.configMapKeyRef.key");
       }
-      if (src.secret_key_ref && src.secret_key_ref->key.empty()) errors.required(p + ".valueFrom.secretKeyRef.key");
+      if (src.secret_key_ref && src.secret_key_ref->key.empty())
+        errors.required(p + ".valueFrom.secretKeyRef.key");
       if (src.resource_field_ref && src.resource_field_ref->resource.empty()) {
         errors.required(p + ".valueFrom.resourceFieldRef.resource");
       }
@@ -309,7 +326,8 @@ void validateContainer(Errors& errors, const Container& c, const std::string& pa
   if (c.readiness_probe) validateProbe(errors, *c.readiness_probe, path + ".readinessProbe");
   if (c.startup_probe) validateProbe(errors, *c.startup_probe, path + ".startupProbe");
   if (!c.image_pull_policy.empty()) {
-    errors.checkEnum(path + ".imagePullPolicy", c.image_pull_policy, {"Always", "IfNotPresent", "Never"});
+    errors.checkEnum(path + ".imagePullPolicy", c.image_pull_policy,
+                     {"Always", "IfNotPresent", "Never"});
   }
   if (!c.termination_message_policy.empty()) {
     errors.checkEnum(path + ".terminationMessagePolicy", c.termination_message_policy,
@@ -366,7 +384,8 @@ void validatePodSpec(Errors& errors, const PodSpec& spec, const std::string& pat
   check(spec.init_containers, path + ".initContainers");
   check(spec.containers, path + ".containers");
   if (!spec.restart_policy.empty()) {
-    errors.checkEnum(path + ".restartPolicy", spec.restart_policy, {"Always", "OnFailure", "Never"});
+    errors.checkEnum(path + ".restartPolicy", spec.restart_policy,
+                     {"Always", "OnFailure", "Never"});
   }
   if (!spec.dns_policy.empty()) {
     errors.checkEnum(path + ".dnsPolicy", spec.dns_policy,
@@ -377,7 +396,8 @@ void validatePodSpec(Errors& errors, const PodSpec& spec, const std::string& pat
                     "must provide at least one DNS nameserver when DNS policy is None");
   }
   if (spec.termination_grace_period_seconds) {
-    errors.checkNonNegative(path + ".terminationGracePeriodSeconds", *spec.termination_grace_period_seconds);
+    errors.checkNonNegative(path + ".terminationGracePeriodSeconds",
+                            *spec.termination_grace_period_seconds);
   }
   if (spec.active_deadline_seconds && *spec.active_deadline_seconds < 1) {
     errors.invalid(path + ".activeDeadlineSeconds", *spec.active_deadline_seconds,
@@ -391,7 +411,8 @@ void validatePodSpec(Errors& errors, const PodSpec& spec, const std::string& pat
   if (!spec.node_name.empty()) {
     errors.checkNames(path + ".nodeName", spec.node_name, isDns1123Subdomain(spec.node_name));
   }
-  if (!spec.hostname.empty()) errors.checkNames(path + ".hostname", spec.hostname, isDns1123Label(spec.hostname));
+  if (!spec.hostname.empty())
+    errors.checkNames(path + ".hostname", spec.hostname, isDns1123Label(spec.hostname));
   if (!spec.subdomain.empty()) {
     errors.checkNames(path + ".subdomain", spec.subdomain, isDns1123Label(spec.subdomain));
   }
@@ -404,7 +425,9 @@ void validatePodSpec(Errors& errors, const PodSpec& spec, const std::string& pat
       errors.invalid(p + ".operator", t.op, "value must be empty when `operator` is 'Exists'");
     }
     if (t.key.empty() && t.op != "Exists") {
-      errors.invalid(p + ".operator", t.op, "operator must be Exists when `key` is empty, which means \"match all values and all keys\"");
+      errors.invalid(p + ".operator", t.op,
+                     "operator must be Exists when `key` is empty, which means \"match all values "
+                     "and all keys\"");
     }
     if (!t.effect.empty()) {
       errors.checkEnum(p + ".effect", t.effect, {"NoSchedule", "PreferNoSchedule", "NoExecute"});
@@ -463,15 +486,18 @@ void validateTemplate(Errors& errors, const std::optional<LabelSelectorSpec>& se
         errors.required(p + ".values", "must be specified when `operator` is 'In' or 'NotIn'");
       }
       if ((r.op == "Exists" || r.op == "DoesNotExist") && !r.values.empty()) {
-        errors.forbidden(p + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+        errors.forbidden(p + ".values",
+                         "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
       }
     }
     if (sel.match_labels.empty() && sel.match_expressions.empty()) {
       errors.invalidRaw("spec.selector", "{}", "empty selector is invalid for " + kind_description);
     } else if (!selectorMatches(sel, tmpl.metadata.labels)) {
       std::string labels;
-      for (const auto& [k, v] : tmpl.metadata.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
-      errors.invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`");
+      for (const auto& [k, v] : tmpl.metadata.labels)
+        labels += (labels.empty() ? "" : ",") + k + "=" + v;
+      errors.invalid("spec.template.metadata.labels", labels,
+                     "`selector` does not match template `labels`");
     }
   }
   validateLabels(errors, tmpl.metadata.labels, "spec.template.metadata.labels");
@@ -480,7 +506,8 @@ void validateTemplate(Errors& errors, const std::optional<LabelSelectorSpec>& se
     errors.checkEnum("spec.template.spec.restartPolicy", tmpl.spec.restart_policy, {"Always"});
   }
   if (tmpl.spec.active_deadline_seconds) {
-    errors.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported");
+    errors.forbidden("spec.template.spec.activeDeadlineSeconds",
+                     "activeDeadlineSeconds in ReplicaSet is not Supported");
   }
 }
 
@@ -491,11 +518,14 @@ void validateSelectorUpdate(Errors& errors, const std::optional<LabelSelectorSpe
   if (a != b) errors.invalidRaw("spec.selector", a.dump(), "field is immutable");
 }
 
-void validateIntOrPercent(Errors& errors, const std::optional<IntOrString>& v, const std::string& path) {
+void validateIntOrPercent(Errors& errors, const std::optional<IntOrString>& v,
+                          const std::string& path) {
   if (!v) return;
   if (v->is_string) {
     if (!scaledValueFromIntOrPercent(*v, 100, false).isOk()) {
-      errors.invalid(path, v->str_value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+      errors.invalid(path, v->str_value,
+                     "a valid percent string must be a numeric string followed by an ending '%' "
+                     "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
     }
   } else {
     errors.checkNonNegative(path, v->int_value);
@@ -510,7 +540,8 @@ void validateIntOrPercent(Errors& errors, const std::optional<IntOrString>& v, c
 std::vector<std::string> isDns1123Label(std::string_view value) {
   std::vector<std::string> problems;
   if (value.size() > kDns1123LabelMaxLength) {
-    problems.push_back("must be no more than " + std::to_string(kDns1123LabelMaxLength) + " characters");
+    problems.push_back("must be no more than " + std::to_string(kDns1123LabelMaxLength) +
+                       " characters");
   }
   if (!matchesDns1123Label(value)) problems.push_back(kDns1123LabelMessage);
   return problems;
@@ -519,13 +550,15 @@ std::vector<std::string> isDns1123Label(std::string_view value) {
 std::vector<std::string> isDns1123Subdomain(std::string_view value) {
   std::vector<std::string> problems;
   if (value.size() > kDns1123SubdomainMaxLength) {
-    problems.push_back("must be no more than " + std::to_string(kDns1123SubdomainMaxLength) + " characters");
+    problems.push_back("must be no more than " + std::to_string(kDns1123SubdomainMaxLength) +
+                       " characters");
   }
   bool ok = !value.empty();
   size_t start = 0;
   while (ok && start <= value.size()) {
     size_t dot = value.find('.', start);
-    std::string_view part = value.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view part =
+        value.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     ok = matchesDns1123Label(part);
     if (dot == std::string_view::npos) break;
     start = dot + 1;
@@ -552,7 +585,8 @@ std::vector<std::string> isQualifiedName(std::string_view value) {
     if (prefix.empty()) {
       problems.push_back("prefix part must be non-empty");
     } else {
-      for (const std::string& p : isDns1123Subdomain(prefix)) problems.push_back("prefix part " + p);
+      for (const std::string& p : isDns1123Subdomain(prefix))
+        problems.push_back("prefix part " + p);
     }
   }
   if (name.empty()) {
@@ -604,7 +638,8 @@ std::vector<FieldError> validateObject(const Pod& pod, const Pod* old) {
 std::vector<FieldError> validateObject(const Namespace& ns, const Namespace* old) {
   Errors errors;
   validateMeta(errors, ns.metadata, old ? &old->metadata : nullptr, false, NameRule::kLabel);
-  if (!ns.status.phase.empty()) errors.checkEnum("status.phase", ns.status.phase, {"Active", "Terminating"});
+  if (!ns.status.phase.empty())
+    errors.checkEnum("status.phase", ns.status.phase, {"Active", "Terminating"});
   return errors.take();
 }
 
@@ -612,12 +647,14 @@ std::vector<FieldError> validateObject(const Service& service, const Service* ol
   Errors errors;
   const ServiceSpec& spec = service.spec;
   validateMeta(errors, service.metadata, old ? &old->metadata : nullptr, true, NameRule::kLabel);
-  errors.checkEnum("spec.type", spec.type, {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"});
+  errors.checkEnum("spec.type", spec.type,
+                   {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"});
   if (spec.type == "ExternalName") {
     if (spec.external_name.empty()) {
       errors.required("spec.externalName");
     } else {
-      errors.checkNames("spec.externalName", spec.external_name, isDns1123Subdomain(spec.external_name));
+      errors.checkNames("spec.externalName", spec.external_name,
+                        isDns1123Subdomain(spec.external_name));
     }
   } else if (spec.ports.empty()) {
     errors.required("spec.ports");
@@ -635,8 +672,8 @@ std::vector<FieldError> validateObject(const Service& service, const Service* ol
     errors.checkEnum(p + ".protocol", port.protocol, {"SCTP", "TCP", "UDP"});
     if (!port_protocols.insert({port.port, port.protocol}).second) {
       errors.add(p, "FieldValueDuplicate",
-                 "Duplicate value: {\"port\":" + std::to_string(port.port) + ",\"protocol\":" +
-                     quote(port.protocol) + "}");
+                 "Duplicate value: {\"port\":" + std::to_string(port.port) +
+                     ",\"protocol\":" + quote(port.protocol) + "}");
     }
     if (port.target_port) {
       if (port.target_port->is_string) {
@@ -659,10 +696,12 @@ std::vector<FieldError> validateObject(const Service& service, const Service* ol
     errors.checkEnum("spec.sessionAffinity", spec.session_affinity, {"ClientIP", "None"});
   }
   if (!spec.external_traffic_policy.empty()) {
-    errors.checkEnum("spec.externalTrafficPolicy", spec.external_traffic_policy, {"Cluster", "Local"});
+    errors.checkEnum("spec.externalTrafficPolicy", spec.external_traffic_policy,
+                     {"Cluster", "Local"});
   }
   if (spec.internal_traffic_policy) {
-    errors.checkEnum("spec.internalTrafficPolicy", *spec.internal_traffic_policy, {"Cluster", "Local"});
+    errors.checkEnum("spec.internalTrafficPolicy", *spec.internal_traffic_policy,
+                     {"Cluster", "Local"});
   }
   if (spec.ip_family_policy) {
     errors.checkEnum("spec.ipFamilyPolicy", *spec.ip_family_policy,
@@ -680,7 +719,8 @@ std::vector<FieldError> validateObject(const Service& service, const Service* ol
 
 std::vector<FieldError> validateObject(const Endpoints& endpoints, const Endpoints* old) {
   Errors errors;
-  validateMeta(errors, endpoints.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateMeta(errors, endpoints.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
   for (size_t i = 0; i < endpoints.subsets.size(); ++i) {
     const EndpointSubset& subset = endpoints.subsets[i];
     std::string p = index("subsets", i);
@@ -742,12 +782,15 @@ void validateConfigKeys(Errors& errors, const StringMap& map, const std::string&
 
 std::vector<FieldError> validateObject(const ConfigMap& config_map, const ConfigMap* old) {
   Errors errors;
-  validateMeta(errors, config_map.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateMeta(errors, config_map.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
   validateConfigKeys(errors, config_map.data, "data");
   validateConfigKeys(errors, config_map.binary_data, "binaryData");
   for (const auto& [k, v] : config_map.binary_data) {
-    if (config_map.data.count(k) != 0) errors.invalid("data", k, "duplicate of key present in binaryData");
-    if (!base64Decode(v, nullptr)) errors.invalid(key("binaryData", k), "<value omitted>", "illegal base64 data");
+    if (config_map.data.count(k) != 0)
+      errors.invalid("data", k, "duplicate of key present in binaryData");
+    if (!base64Decode(v, nullptr))
+      errors.invalid(key("binaryData", k), "<value omitted>", "illegal base64 data");
   }
   if (old != nullptr && old->immutable.value_or(false)) {
     if (config_map.data != old->data || config_map.binary_data != old->binary_data) {
@@ -764,7 +807,8 @@ std::vector<FieldError> validateObject(const Secret& secret, const Secret* old) 
   size_t total = 0;
   for (const auto& [k, v] : secret.data) {
     total += v.size() / 4 * 3;
-    if (!base64Decode(v, nullptr)) errors.invalid(key("data", k), "<value omitted>", "illegal base64 data");
+    if (!base64Decode(v, nullptr))
+      errors.invalid(key("data", k), "<value omitted>", "illegal base64 data");
   }
   if (total > kMaxSecretSize) errors.tooLong("data", kMaxSecretSize);
   if (old != nullptr) {
@@ -779,11 +823,13 @@ std::vector<FieldError> validateObject(const Secret& secret, const Secret* old) 
 std::vector<FieldError> validateObject(const Deployment& deployment, const Deployment* old) {
   Errors errors;
   const DeploymentSpec& spec = deployment.spec;
-  validateMeta(errors, deployment.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateMeta(errors, deployment.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
   validateTemplate(errors, spec.selector, spec.template_, spec.replicas, "deployment");
   errors.checkEnum("spec.strategy.type", spec.strategy.type, {"Recreate", "RollingUpdate"});
   if (spec.strategy.type == "Recreate" && spec.strategy.rolling_update) {
-    errors.forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'");
+    errors.forbidden("spec.strategy.rollingUpdate",
+                     "may not be specified when strategy `type` is 'Recreate'");
   }
   if (spec.strategy.rolling_update) {
     const RollingUpdateDeployment& ru = *spec.strategy.rolling_update;
@@ -807,7 +853,8 @@ std::vector<FieldError> validateObject(const Deployment& deployment, const Deplo
     }
   }
   errors.checkNonNegative("spec.minReadySeconds", spec.min_ready_seconds);
-  if (spec.revision_history_limit) errors.checkNonNegative("spec.revisionHistoryLimit", *spec.revision_history_limit);
+  if (spec.revision_history_limit)
+    errors.checkNonNegative("spec.revisionHistoryLimit", *spec.revision_history_limit);
   if (spec.progress_deadline_seconds && *spec.progress_deadline_seconds <= spec.min_ready_seconds) {
     errors.invalid("spec.progressDeadlineSeconds", *spec.progress_deadline_seconds,
                    "must be greater than minReadySeconds");
@@ -819,7 +866,8 @@ std::vector<FieldError> validateObject(const Deployment& deployment, const Deplo
 std::vector<FieldError> validateObject(const ReplicaSet& replica_set, const ReplicaSet* old) {
   Errors errors;
   const ReplicaSetSpec& spec = replica_set.spec;
-  validateMeta(errors, replica_set.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  validateMeta(errors, replica_set.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
   validateTemplate(errors, spec.selector, spec.template_, spec.replicas, "replicaset");
   errors.checkNonNegative("spec.minReadySeconds", spec.min_ready_seconds);
   if (old != nullptr) validateSelectorUpdate(errors, spec.selector, old->spec.selector);
@@ -843,12 +891,14 @@ std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
   if (spec.max_replicas < 1) {
     errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to 1");
   } else if (spec.max_replicas < min) {
-    errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to `minReplicas`");
+    errors.invalid("spec.maxReplicas", spec.max_replicas,
+                   "must be greater than or equal to `minReplicas`");
   }
   for (size_t i = 0; i < spec.metrics.size(); ++i) {
     const MetricSpec& m = spec.metrics[i];
     std::string p = index("spec.metrics", i);
-    errors.checkEnum(p + ".type", m.type, {"ContainerResource", "External", "Object", "Pods", "Resource"});
+    errors.checkEnum(p + ".type", m.type,
+                     {"ContainerResource", "External", "Object", "Pods", "Resource"});
     if (m.type != "Resource") continue;
     if (!m.resource) {
       errors.required(p + ".resource", "must populate information for the given metric source");
@@ -862,7 +912,8 @@ std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
                       "must set averageUtilization (greater than 0) when type is Utilization");
     }
     if (t.type == "AverageValue" && !t.average_value.isValid()) {
-      errors.required(p + ".resource.target.averageValue", "must set a valid averageValue when type is AverageValue");
+      errors.required(p + ".resource.target.averageValue",
+                      "must set a valid averageValue when type is AverageValue");
     }
     if (t.type == "Value" && !t.value.isValid()) {
       errors.required(p + ".resource.target.value", "must set a valid value when type is Value");
@@ -875,9 +926,11 @@ std::vector<FieldError> validateObject(const Lease& lease, const Lease* old) {
   Errors errors;
   validateMeta(errors, lease.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
   if (lease.spec.lease_duration_seconds && *lease.spec.lease_duration_seconds <= 0) {
-    errors.invalid("spec.leaseDurationSeconds", *lease.spec.lease_duration_seconds, "must be greater than 0");
+    errors.invalid("spec.leaseDurationSeconds", *lease.spec.lease_duration_seconds,
+                   "must be greater than 0");
   }
-  if (lease.spec.lease_transitions) errors.checkNonNegative("spec.leaseTransitions", *lease.spec.lease_transitions);
+  if (lease.spec.lease_transitions)
+    errors.checkNonNegative("spec.leaseTransitions", *lease.spec.lease_transitions);
   return errors.take();
 }
 
@@ -915,9 +968,11 @@ std::vector<FieldError> validateObject(const Hpa& hpa, const Hpa* old) {
   if (spec.max_replicas < 1) {
     errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to 1");
   } else if (spec.max_replicas < min) {
-    errors.invalid("spec.maxReplicas", spec.max_replicas, "must be greater than or equal to `minReplicas`");
+    errors.invalid("spec.maxReplicas", spec.max_replicas,
+                   "must be greater than or equal to `minReplicas`");
   }
-  if (spec.scale_target_ref.metadata.name.empty()) errors.required("spec.scaleTargetRef.metadata.name");
+  if (spec.scale_target_ref.metadata.name.empty())
+    errors.required("spec.scaleTargetRef.metadata.name");
   if (spec.interval && *spec.interval < 1) {
     errors.invalid("spec.interval", *spec.interval, "must be greater than 0");
   }
@@ -926,7 +981,8 @@ std::vector<FieldError> validateObject(const Hpa& hpa, const Hpa* old) {
   };
   check_percent(spec.metrics.cpu_percent, "spec.metrics.cpuPercent");
   check_percent(spec.metrics.mem_percent, "spec.metrics.memPercent");
-  if (spec.selector) validateLabels(errors, spec.selector->match_labels, "spec.selector.matchLabels");
+  if (spec.selector)
+    validateLabels(errors, spec.selector->match_labels, "spec.selector.matchLabels");
   return errors.take();
 }
 

@@ -11,9 +11,15 @@ namespace {
 
 using nlohmann::json;
 
-bool isNullWord(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
-bool isTrueWord(std::string_view s) { return s == "true" || s == "True" || s == "TRUE"; }
-bool isFalseWord(std::string_view s) { return s == "false" || s == "False" || s == "FALSE"; }
+bool isNullWord(std::string_view s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+bool isTrueWord(std::string_view s) {
+  return s == "true" || s == "True" || s == "TRUE";
+}
+bool isFalseWord(std::string_view s) {
+  return s == "false" || s == "False" || s == "FALSE";
+}
 
 bool allDigits(std::string_view s, int base) {
   if (s.empty()) return false;
@@ -101,7 +107,8 @@ Result<json> toJsonValue(const YAML::Node& node) {
       if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
           tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
         json v = plainScalar(text);
-        if (v.is_string()) return errorAt(node.Mark(), "cannot read \"" + text + "\" as " + tag.substr(18));
+        if (v.is_string())
+          return errorAt(node.Mark(), "cannot read \"" + text + "\" as " + tag.substr(18));
         return v;
       }
       return json(text);  // unknown local tags: keep the text
@@ -117,7 +124,8 @@ Result<json> toJsonValue(const YAML::Node& node) {
     case YAML::NodeType::Map: {
       json out = json::object();
       for (const auto& item : node) {
-        if (!item.first.IsScalar()) return errorAt(item.first.Mark(), "mapping keys must be scalars");
+        if (!item.first.IsScalar())
+          return errorAt(item.first.Mark(), "mapping keys must be scalars");
         ASSIGN_OR_RETURN(json v, toJsonValue(item.second));
         out[item.first.Scalar()] = std::move(v);
       }
@@ -134,8 +142,8 @@ bool needsQuotes(const std::string& s) {
   json resolved = plainScalar(s);
   if (!resolved.is_string()) return true;
   // YAML 1.1 booleans that other readers (kubectl's go-yaml) would take as bools.
-  static const char* const kYaml11Words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No",
-                                             "NO", "on", "On", "ON", "off", "Off", "OFF"};
+  static const char* const kYaml11Words[] = {"y",  "Y",  "yes", "Yes", "YES", "n",   "N",   "no",
+                                             "No", "NO", "on",  "On",  "ON",  "off", "Off", "OFF"};
   for (const char* w : kYaml11Words) {
     if (s == w) return true;
   }
@@ -168,13 +176,19 @@ std::string scalarText(const json& v) {
   return v.dump();
 }
 
-bool isBlock(const json& v) { return (v.is_object() || v.is_array()) && !v.empty(); }
+bool isBlock(const json& v) {
+  return (v.is_object() || v.is_array()) && !v.empty();
+}
 
 void emit(const json& v, size_t indent, std::string& out);
 
 void emitSequenceItem(const json& item, size_t indent, std::string& out) {
   if (!isBlock(item)) {
-    out += std::string(indent, ' ') + "- " + (item.is_object() ? "{}" : item.is_array() ? "[]" : scalarText(item)) + "\n";
+    out += std::string(indent, ' ') + "- " +
+           (item.is_object()  ? "{}"
+            : item.is_array() ? "[]"
+                              : scalarText(item)) +
+           "\n";
     return;
   }
   // Render the item two columns in, then put "- " over the first line's indentation.
@@ -239,7 +253,10 @@ Result<nlohmann::json> parseYaml(std::string_view text) {
 std::string toYaml(const nlohmann::json& value) {
   std::string out;
   if (!isBlock(value)) {
-    return (value.is_object() ? std::string("{}") : value.is_array() ? std::string("[]") : scalarText(value)) + "\n";
+    return (value.is_object()  ? std::string("{}")
+            : value.is_array() ? std::string("[]")
+                               : scalarText(value)) +
+           "\n";
   }
   emit(value, 0, out);
   return out;

@@ -186,7 +186,8 @@ TEST(Defaults, ReplicaSetHpaSecretAndNamespace) {
 }
 
 TEST(Defaults, Base64RoundTripsAndRejectsGarbage) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     std::string back;
     ASSERT_TRUE(base64Decode(base64Encode(s), &back)) << s;
     EXPECT_EQ(back, s);

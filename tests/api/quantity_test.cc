@@ -45,7 +45,8 @@ TEST(Quantity, ParsesAndCanonicalizesKubernetesForms) {
 }
 
 TEST(Quantity, RejectsMalformedText) {
-  for (const char* text : {"", "abc", "1.2.3", "10Mb", "m", "1 Gi", "--1", "1e", "Gi", ".", "1ee3"}) {
+  for (const char* text :
+       {"", "abc", "1.2.3", "10Mb", "m", "1 Gi", "--1", "1e", "Gi", ".", "1ee3"}) {
     Result<Quantity> q = Quantity::parse(text);
     EXPECT_FALSE(q.isOk()) << text;
     if (!q.isOk()) {

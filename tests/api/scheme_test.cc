@@ -24,7 +24,8 @@ json readManifest(const std::string& file) {
 }
 
 const ResourceInfo& resourceOf(const json& object) {
-  const ResourceInfo* r = findResourceByKind(object.value("apiVersion", ""), object.value("kind", ""));
+  const ResourceInfo* r =
+      findResourceByKind(object.value("apiVersion", ""), object.value("kind", ""));
   EXPECT_NE(r, nullptr) << object.dump();
   return *r;
 }
@@ -32,12 +33,20 @@ const ResourceInfo& resourceOf(const json& object) {
 TEST(Scheme, ListsResourcesInDiscoveryOrder) {
   std::vector<std::string> names;
   for (const ResourceInfo& r : allResources()) names.push_back(r.qualifiedName());
-  std::vector<std::string> expected = {
-      "namespaces",  "pods",         "services",
-      "endpoints",   "nodes",        "events",
-      "configmaps",  "secrets",      "dnses",
-      "hpas",        "deployments.apps", "replicasets.apps",
-      "horizontalpodautoscalers.autoscaling", "leases.coordination.k8s.io"};
+  std::vector<std::string> expected = {"namespaces",
+                                       "pods",
+                                       "services",
+                                       "endpoints",
+                                       "nodes",
+                                       "events",
+                                       "configmaps",
+                                       "secrets",
+                                       "dnses",
+                                       "hpas",
+                                       "deployments.apps",
+                                       "replicasets.apps",
+                                       "horizontalpodautoscalers.autoscaling",
+                                       "leases.coordination.k8s.io"};
   EXPECT_EQ(names, expected);
 }
 
@@ -150,12 +159,14 @@ TEST(Scheme, NormalizeRejectsAMismatchedKind) {
 }
 
 TEST(Scheme, NormalizeReportsUnknownFieldsAndDropsThem) {
-  json pod = {{"metadata", {{"name", "p"}, {"colour", "blue"}}},
-              {"spec",
-               {{"containers", {{{"name", "c"}, {"image", "nginx"}, {"imagePulPolicy", "Always"}}}}}}};
+  json pod = {
+      {"metadata", {{"name", "p"}, {"colour", "blue"}}},
+      {"spec",
+       {{"containers", {{{"name", "c"}, {"image", "nginx"}, {"imagePulPolicy", "Always"}}}}}}};
   std::vector<std::string> unknown;
   ASSERT_TRUE(normalize(*findResource("", "v1", "pods"), pod, &unknown).isOk());
-  EXPECT_EQ(unknown, (std::vector<std::string>{"metadata.colour", "spec.containers[0].imagePulPolicy"}));
+  EXPECT_EQ(unknown,
+            (std::vector<std::string>{"metadata.colour", "spec.containers[0].imagePulPolicy"}));
   EXPECT_FALSE(pod["spec"]["containers"][0].contains("imagePulPolicy"));
 }
 

@@ -20,9 +20,9 @@ std::string describe(const std::vector<FieldError>& errors) {
   return out;
 }
 
-#define EXPECT_VALID(errors)                  \
-  do {                                        \
-    auto _errors = (errors);                  \
+#define EXPECT_VALID(errors)                           \
+  do {                                                 \
+    auto _errors = (errors);                           \
     EXPECT_TRUE(_errors.empty()) << describe(_errors); \
   } while (0)
 
@@ -98,7 +98,9 @@ TEST(Metadata, BadNameIsReportedWithKubernetesMessage) {
   ASSERT_EQ(errors.size(), 1u) << describe(errors);
   EXPECT_EQ(errors[0].field, "metadata.name");
   EXPECT_EQ(errors[0].reason, "FieldValueInvalid");
-  EXPECT_EQ(errors[0].message.rfind("Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of", 0), 0u)
+  EXPECT_EQ(errors[0].message.rfind(
+                "Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of", 0),
+            0u)
       << errors[0].message;
 }
 
@@ -170,16 +172,19 @@ TEST(PodValidation, ContainerNamesAreUniqueDnsLabelsAndImagesRequired) {
   pod.spec.init_containers.push_back(container("init"));
   EXPECT_VALID(validateObject(pod, nullptr));
   pod.spec.containers.push_back(container("c"));
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[1].name", "FieldValueDuplicate");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[1].name",
+                     "FieldValueDuplicate");
   pod = validPod();
   pod.spec.init_containers.push_back(container("c"));
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].name", "FieldValueDuplicate");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].name",
+                     "FieldValueDuplicate");
   pod = validPod();
   pod.spec.containers[0].name = "Web_1";
   EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].name", "FieldValueInvalid");
   pod = validPod();
   pod.spec.containers[0].image.clear();
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].image", "FieldValueRequired");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].image",
+                     "FieldValueRequired");
 }
 
 TEST(PodValidation, PortsAndProtocolsAreChecked) {
@@ -188,15 +193,19 @@ TEST(PodValidation, PortsAndProtocolsAreChecked) {
   pod.spec.containers[0].ports.push_back({"", 8053, 53, "UDP", ""});
   EXPECT_VALID(validateObject(pod, nullptr));
   pod.spec.containers[0].ports[0].container_port = 0;
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[0].containerPort", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[0].containerPort",
+                     "FieldValueInvalid");
   pod.spec.containers[0].ports[0].container_port = 65536;
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[0].containerPort", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[0].containerPort",
+                     "FieldValueInvalid");
   pod.spec.containers[0].ports[0].container_port = 80;
   pod.spec.containers[0].ports[1].protocol = "ICMP";
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[1].protocol", "FieldValueNotSupported");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[1].protocol",
+                     "FieldValueNotSupported");
   pod.spec.containers[0].ports[1].protocol = "UDP";
   pod.spec.containers[0].ports[1].host_port = 70000;
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[1].hostPort", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].ports[1].hostPort",
+                     "FieldValueInvalid");
 }
 
 TEST(PodValidation, QuantitiesMustParseAndRequestsNotExceedLimits) {
@@ -209,9 +218,11 @@ TEST(PodValidation, QuantitiesMustParseAndRequestsNotExceedLimits) {
   auto errors = validateObject(pod, nullptr);
   EXPECT_FIELD_ERROR(errors, "spec.containers[0].resources.requests[cpu]", "FieldValueInvalid");
   r.requests["cpu"] = Quantity::parseLenient("lots");
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].resources.requests[cpu]", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].resources.requests[cpu]",
+                     "FieldValueInvalid");
   r.requests["cpu"] = *Quantity::parse("-1");
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].resources.requests[cpu]", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].resources.requests[cpu]",
+                     "FieldValueInvalid");
 }
 
 TEST(PodValidation, PodLevelResourcesAreValidatedToo) {
@@ -221,7 +232,8 @@ TEST(PodValidation, PodLevelResourcesAreValidatedToo) {
   pod.spec.resources->limits["memory"] = *Quantity::parse("30Mi");
   EXPECT_VALID(validateObject(pod, nullptr));
   pod.spec.resources->requests["memory"] = *Quantity::parse("40Mi");
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.resources.requests[memory]", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.resources.requests[memory]",
+                     "FieldValueInvalid");
 }
 
 TEST(PodValidation, RestartAndDnsPoliciesAreEnums) {
@@ -246,7 +258,8 @@ TEST(PodValidation, VolumesAreUniqueAndMountsMustReferenceThem) {
   pod.spec.containers[0].volume_mounts.push_back({"data", false, "/data", "", "", ""});
   EXPECT_VALID(validateObject(pod, nullptr));
   pod.spec.containers[0].volume_mounts[0].name = "missing";
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].volumeMounts[0].name", "FieldValueNotFound");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].volumeMounts[0].name",
+                     "FieldValueNotFound");
   pod.spec.containers[0].volume_mounts[0].name = "data";
   pod.spec.volumes.push_back(v);
   EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.volumes[1].name", "FieldValueDuplicate");
@@ -263,13 +276,16 @@ TEST(PodValidation, EnvNamesAndSourcesAreChecked) {
   pod.spec.containers[0].env.push_back(env);
   EXPECT_VALID(validateObject(pod, nullptr));
   pod.spec.containers[0].env[0].name = "1BAD";
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].env[0].name", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].env[0].name",
+                     "FieldValueInvalid");
   pod.spec.containers[0].env[0].name = "";
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].env[0].name", "FieldValueRequired");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].env[0].name",
+                     "FieldValueRequired");
   pod.spec.containers[0].env[0].name = "OK";
   pod.spec.containers[0].env[0].value_from.emplace();
   pod.spec.containers[0].env[0].value_from->field_ref = ObjectFieldSelector{"v1", "metadata.name"};
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].env[0].valueFrom", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].env[0].valueFrom",
+                     "FieldValueInvalid");
   pod.spec.containers[0].env[0].value.clear();
   EXPECT_VALID(validateObject(pod, nullptr));
 }
@@ -281,7 +297,8 @@ TEST(PodValidation, ProbesNeedExactlyOneHandler) {
   pod.spec.containers[0].readiness_probe = probe;
   EXPECT_VALID(validateObject(pod, nullptr));
   pod.spec.containers[0].readiness_probe->tcp_socket.reset();
-  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].readinessProbe", "FieldValueRequired");
+  EXPECT_FIELD_ERROR(validateObject(pod, nullptr), "spec.containers[0].readinessProbe",
+                     "FieldValueRequired");
 }
 
 TEST(PodValidation, UpdateMayChangeImagesButNotOtherSpecFields) {
@@ -299,7 +316,9 @@ TEST(PodValidation, UpdateMayChangeImagesButNotOtherSpecFields) {
   pod.spec.containers[0].name = "renamed";
   auto errors = validateObject(pod, &old);
   ASSERT_TRUE(hasError(errors, "spec", "FieldValueForbidden")) << describe(errors);
-  EXPECT_EQ(errors.back().message.rfind("Forbidden: pod updates may not change fields other than", 0), 0u);
+  EXPECT_EQ(
+      errors.back().message.rfind("Forbidden: pod updates may not change fields other than", 0),
+      0u);
 
   old.spec.tolerations.push_back(t);
   pod = old;
@@ -358,7 +377,8 @@ TEST(ServiceValidation, PortsAreInRangeAndUnique) {
   svc.spec.ports[0].target_port = IntOrString::ofString("http");
   EXPECT_VALID(validateObject(svc, nullptr));
   svc.spec.ports[0].protocol = "HTTP";
-  EXPECT_FIELD_ERROR(validateObject(svc, nullptr), "spec.ports[0].protocol", "FieldValueNotSupported");
+  EXPECT_FIELD_ERROR(validateObject(svc, nullptr), "spec.ports[0].protocol",
+                     "FieldValueNotSupported");
 }
 
 TEST(ServiceValidation, ClusterIpIsImmutableOnceSet) {
@@ -392,12 +412,14 @@ TEST(DeploymentValidation, SelectorIsRequiredAndMustMatchTemplateLabels) {
   EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.selector", "FieldValueRequired");
   d = validDeployment();
   d.spec.selector->match_labels["app"] = "db";
-  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.template.metadata.labels", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.template.metadata.labels",
+                     "FieldValueInvalid");
   d = validDeployment();
   d.spec.selector->match_expressions.push_back({"tier", "In", {"fe", "be"}});
   EXPECT_VALID(validateObject(d, nullptr));
   d.spec.selector->match_expressions[0].op = "Like";
-  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.selector.matchExpressions[0].operator", "FieldValueNotSupported");
+  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.selector.matchExpressions[0].operator",
+                     "FieldValueNotSupported");
   d = validDeployment();
   d.spec.selector = LabelSelectorSpec{};
   EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.selector", "FieldValueInvalid");
@@ -414,19 +436,26 @@ TEST(DeploymentValidation, ReplicasMustBeNonNegative) {
 TEST(DeploymentValidation, TemplateMustRestartAlways) {
   Deployment d = validDeployment();
   d.spec.template_.spec.restart_policy = "Never";
-  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.template.spec.restartPolicy", "FieldValueNotSupported");
+  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.template.spec.restartPolicy",
+                     "FieldValueNotSupported");
 }
 
 TEST(DeploymentValidation, StrategyIsChecked) {
   Deployment d = validDeployment();
-  d.spec.strategy.rolling_update = RollingUpdateDeployment{IntOrString::ofInt(0), IntOrString::ofString("0%")};
-  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.strategy.rollingUpdate.maxUnavailable", "FieldValueInvalid");
-  d.spec.strategy.rolling_update = RollingUpdateDeployment{IntOrString::ofString("x%"), std::nullopt};
-  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.strategy.rollingUpdate.maxUnavailable", "FieldValueInvalid");
-  d.spec.strategy.rolling_update = RollingUpdateDeployment{IntOrString::ofString("25%"), IntOrString::ofInt(1)};
+  d.spec.strategy.rolling_update =
+      RollingUpdateDeployment{IntOrString::ofInt(0), IntOrString::ofString("0%")};
+  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.strategy.rollingUpdate.maxUnavailable",
+                     "FieldValueInvalid");
+  d.spec.strategy.rolling_update =
+      RollingUpdateDeployment{IntOrString::ofString("x%"), std::nullopt};
+  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.strategy.rollingUpdate.maxUnavailable",
+                     "FieldValueInvalid");
+  d.spec.strategy.rolling_update =
+      RollingUpdateDeployment{IntOrString::ofString("25%"), IntOrString::ofInt(1)};
   EXPECT_VALID(validateObject(d, nullptr));
   d.spec.strategy.type = "Recreate";
-  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.strategy.rollingUpdate", "FieldValueForbidden");
+  EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.strategy.rollingUpdate",
+                     "FieldValueForbidden");
   d.spec.strategy.type = "BlueGreen";
   EXPECT_FIELD_ERROR(validateObject(d, nullptr), "spec.strategy.type", "FieldValueNotSupported");
 }
@@ -454,7 +483,8 @@ TEST(ReplicaSetValidation, SelectorReplicasAndImmutability) {
   EXPECT_FIELD_ERROR(validateObject(bad, nullptr), "spec.replicas", "FieldValueInvalid");
   bad = rs;
   bad.spec.template_.metadata.labels.clear();
-  EXPECT_FIELD_ERROR(validateObject(bad, nullptr), "spec.template.metadata.labels", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(bad, nullptr), "spec.template.metadata.labels",
+                     "FieldValueInvalid");
   bad = rs;
   bad.spec.selector->match_labels["app"] = "other";
   EXPECT_FIELD_ERROR(validateObject(bad, &rs), "spec.selector", "FieldValueInvalid");
@@ -478,7 +508,8 @@ TEST(HpaValidation, MinAtMostMaxAndMaxAtLeastOne) {
   EXPECT_FIELD_ERROR(validateObject(hpa, nullptr), "spec.maxReplicas", "FieldValueInvalid");
   hpa.spec.max_replicas = 3;
   hpa.spec.scale_target_ref.name.clear();
-  EXPECT_FIELD_ERROR(validateObject(hpa, nullptr), "spec.scaleTargetRef.name", "FieldValueRequired");
+  EXPECT_FIELD_ERROR(validateObject(hpa, nullptr), "spec.scaleTargetRef.name",
+                     "FieldValueRequired");
 }
 
 TEST(HpaValidation, ResourceMetricsNeedAMatchingTarget) {
@@ -492,10 +523,11 @@ TEST(HpaValidation, ResourceMetricsNeedAMatchingTarget) {
   hpa.spec.metrics.push_back(m);
   EXPECT_VALID(validateObject(hpa, nullptr));
   hpa.spec.metrics[0].resource->target.average_utilization.reset();
-  EXPECT_FIELD_ERROR(validateObject(hpa, nullptr), "spec.metrics[0].resource.target.averageUtilization",
-                     "FieldValueRequired");
+  EXPECT_FIELD_ERROR(validateObject(hpa, nullptr),
+                     "spec.metrics[0].resource.target.averageUtilization", "FieldValueRequired");
   hpa.spec.metrics[0].type = "Magic";
-  EXPECT_FIELD_ERROR(validateObject(hpa, nullptr), "spec.metrics[0].type", "FieldValueNotSupported");
+  EXPECT_FIELD_ERROR(validateObject(hpa, nullptr), "spec.metrics[0].type",
+                     "FieldValueNotSupported");
 }
 
 TEST(SeedHpaValidation, ReplicaBoundsAndPercentages) {
@@ -528,7 +560,8 @@ TEST(DnsValidation, HostnameIsASubdomainAndPathsAreRequired) {
   EXPECT_FIELD_ERROR(validateObject(dns, nullptr), "spec.paths", "FieldValueRequired");
   dns.spec.paths.push_back({"simple-service", 0, "test"});
   auto errors = validateObject(dns, nullptr);
-  EXPECT_TRUE(hasError(errors, "spec.paths[0].servicePort", "FieldValueInvalid")) << describe(errors);
+  EXPECT_TRUE(hasError(errors, "spec.paths[0].servicePort", "FieldValueInvalid"))
+      << describe(errors);
   EXPECT_TRUE(hasError(errors, "spec.paths[0].urlPath", "FieldValueInvalid")) << describe(errors);
 }
 
@@ -562,7 +595,8 @@ TEST(NodeValidation, TaintEffectsAreEnums) {
   node.spec.taints.push_back({"dedicated", "gpu", "NoSchedule", ""});
   EXPECT_VALID(validateObject(node, nullptr));
   node.spec.taints[0].effect = "Sometimes";
-  EXPECT_FIELD_ERROR(validateObject(node, nullptr), "spec.taints[0].effect", "FieldValueNotSupported");
+  EXPECT_FIELD_ERROR(validateObject(node, nullptr), "spec.taints[0].effect",
+                     "FieldValueNotSupported");
 }
 
 TEST(EndpointsValidation, PortsAndAddressesAreChecked) {
@@ -577,7 +611,8 @@ TEST(EndpointsValidation, PortsAndAddressesAreChecked) {
   EXPECT_FIELD_ERROR(validateObject(ep, nullptr), "subsets[0].ports[0].port", "FieldValueInvalid");
   ep.subsets[0].ports[0].port = 80;
   ep.subsets[0].addresses[0].ip.clear();
-  EXPECT_FIELD_ERROR(validateObject(ep, nullptr), "subsets[0].addresses[0].ip", "FieldValueRequired");
+  EXPECT_FIELD_ERROR(validateObject(ep, nullptr), "subsets[0].addresses[0].ip",
+                     "FieldValueRequired");
 }
 
 TEST(LeaseValidation, DurationMustBePositive) {
@@ -586,7 +621,8 @@ TEST(LeaseValidation, DurationMustBePositive) {
   lease.spec.lease_duration_seconds = 40;
   EXPECT_VALID(validateObject(lease, nullptr));
   lease.spec.lease_duration_seconds = 0;
-  EXPECT_FIELD_ERROR(validateObject(lease, nullptr), "spec.leaseDurationSeconds", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(validateObject(lease, nullptr), "spec.leaseDurationSeconds",
+                     "FieldValueInvalid");
 }
 
 TEST(EventValidation, TypeIsNormalOrWarning) {
@@ -599,7 +635,8 @@ TEST(EventValidation, TypeIsNormalOrWarning) {
 }
 
 TEST(Selectors, MatchLabelsAndExpressions) {
-  LabelSelectorSpec sel{{{"app", "web"}}, {{"tier", "NotIn", {"db"}}, {"canary", "DoesNotExist", {}}}};
+  LabelSelectorSpec sel{{{"app", "web"}},
+                        {{"tier", "NotIn", {"db"}}, {"canary", "DoesNotExist", {}}}};
   EXPECT_TRUE(selectorMatches(sel, {{"app", "web"}, {"tier", "fe"}}));
   EXPECT_FALSE(selectorMatches(sel, {{"app", "web"}, {"tier", "db"}}));
   EXPECT_FALSE(selectorMatches(sel, {{"app", "web"}, {"canary", "1"}}));

@@ -56,7 +56,8 @@ literal: |
 }
 
 TEST(Yaml, ParsesSequencesMapsAndFlowStyle) {
-  Result<json> doc = parseYaml("command: [\"sh\", \"-c\"]\nports:\n- containerPort: 80\n  name: http\nlabels: {a: b}\n");
+  Result<json> doc = parseYaml(
+      "command: [\"sh\", \"-c\"]\nports:\n- containerPort: 80\n  name: http\nlabels: {a: b}\n");
   ASSERT_TRUE(doc.isOk());
   EXPECT_EQ((*doc)["command"], json({"sh", "-c"}));
   EXPECT_EQ((*doc)["ports"][0]["containerPort"], 80);
@@ -72,7 +73,8 @@ TEST(Yaml, ExplicitTagsOverridePlainTyping) {
 }
 
 TEST(Yaml, StreamSplitsDocumentsAndSkipsEmptyOnes) {
-  Result<std::vector<json>> docs = parseYamlStream("---\na: 1\n---\n---\nb: 2\n...\n---\nc: [3]\n---\n");
+  Result<std::vector<json>> docs =
+      parseYamlStream("---\na: 1\n---\n---\nb: 2\n...\n---\nc: [3]\n---\n");
   ASSERT_TRUE(docs.isOk()) << docs.status().toString();
   ASSERT_EQ(docs->size(), 3u);
   EXPECT_EQ((*docs)[0]["a"], 1);
@@ -88,8 +90,8 @@ TEST(Yaml, SingleDocumentParseRejectsStreamsAndAllowsEmpty) {
 }
 
 TEST(Yaml, MalformedInputIsABadRequestWithLineAndColumn) {
-  for (const char* text : {"a: [1, 2\n", "a:\n  b: 1\n c: 2\n", "a: 1\n  b: 2\n",
-                           "a: b: c\n", "{[}: 1\n", "\t- x\n"}) {
+  for (const char* text : {"a: [1, 2\n", "a:\n  b: 1\n c: 2\n", "a: 1\n  b: 2\n", "a: b: c\n",
+                           "{[}: 1\n", "\t- x\n"}) {
     Result<std::vector<json>> docs = parseYamlStream(text);
     ASSERT_FALSE(docs.isOk()) << text;
     EXPECT_EQ(docs.status().code(), Code::kBadRequest);
@@ -105,8 +107,11 @@ TEST(Yaml, EmitsBlockStyleLikeKubectl) {
   json object = {{"apiVersion", "v1"},
                  {"kind", "Pod"},
                  {"metadata", {{"name", "p"}, {"labels", {{"app", "web"}}}}},
-                 {"spec", {{"containers", {{{"name", "c"}, {"args", {"a", "b"}}, {"ports", {{{"containerPort", 80}}}}}}},
-                           {"volumes", json::array()}, {"nodeSelector", json::object()}}}};
+                 {"spec",
+                  {{"containers",
+                    {{{"name", "c"}, {"args", {"a", "b"}}, {"ports", {{{"containerPort", 80}}}}}}},
+                   {"volumes", json::array()},
+                   {"nodeSelector", json::object()}}}};
   EXPECT_EQ(toYaml(object),
             "apiVersion: v1\n"
             "kind: Pod\n"
@@ -127,8 +132,9 @@ TEST(Yaml, EmitsBlockStyleLikeKubectl) {
 }
 
 TEST(Yaml, QuotesStringsThatWouldReadAsOtherTypes) {
-  json object = {{"a", "5000"}, {"b", "true"}, {"c", ""}, {"d", "null"}, {"e", "yes"}, {"f", "it's: x"},
-                 {"g", "10Mi"}, {"h", "line\nbreak"}, {"i", 1.5}, {"j", nullptr}, {"k", false}, {"l", "- x"}};
+  json object = {{"a", "5000"}, {"b", "true"},    {"c", ""},     {"d", "null"},
+                 {"e", "yes"},  {"f", "it's: x"}, {"g", "10Mi"}, {"h", "line\nbreak"},
+                 {"i", 1.5},    {"j", nullptr},   {"k", false},  {"l", "- x"}};
   std::string yaml = toYaml(object);
   EXPECT_NE(yaml.find("a: '5000'\n"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("b: 'true'\n"), std::string::npos);
