@@ -447,6 +447,8 @@ void validatePodUpdate(Errors& errors, const Pod& pod, const Pod& old) {
   same_images(now.containers, before.containers);
   same_images(now.init_containers, before.init_containers);
   now.active_deadline_seconds = before.active_deadline_seconds;
+  // Binding (pods/binding goes through the generic update path) sets nodeName once.
+  if (before.node_name.empty()) now.node_name = before.node_name;
   // Tolerations may only be added.
   bool additions_only = now.tolerations.size() >= before.tolerations.size();
   for (size_t i = 0; additions_only && i < before.tolerations.size(); ++i) {

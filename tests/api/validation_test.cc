@@ -313,6 +313,13 @@ TEST(PodValidation, UpdateMayChangeImagesButNotOtherSpecFields) {
   EXPECT_VALID(validateObject(pod, &old));
 
   pod = old;
+  pod.spec.node_name = "n1";  // binding
+  EXPECT_VALID(validateObject(pod, &old));
+  Pod bound = pod;
+  pod.spec.node_name = "n2";
+  EXPECT_FIELD_ERROR(validateObject(pod, &bound), "spec", "FieldValueForbidden");
+
+  pod = old;
   pod.spec.containers[0].name = "renamed";
   auto errors = validateObject(pod, &old);
   ASSERT_TRUE(hasError(errors, "spec", "FieldValueForbidden")) << describe(errors);
