@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   etcd-server etcd-client python3 python3-kubernetes python3-yaml curl iproute2 procps
+  containerd runc containernetworking-plugins busybox-static nginx-light libssl-dev util-linux
 )
 
 missing=()

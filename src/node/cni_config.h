@@ -1,0 +1,40 @@
+// The CNI network of a node: a bridge with host-local IPAM over the node's podCIDR (pure).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace minik8s::node {
+
+struct Ipv4Cidr {
+  uint32_t network = 0;  // host byte order, host bits cleared
+  int prefix = 0;
+
+  std::string toString() const;     // "10.244.1.0/24"
+  std::string gateway() const;      // first address: "10.244.1.1"
+  bool operator==(const Ipv4Cidr&) const = default;
+};
+
+// "10.244.1.0/24" → {0x0af40100, 24}. Prefixes 8..30; host bits must be zero (kInvalid).
+Result<Ipv4Cidr> parseIpv4Cidr(const std::string& text);
+
+struct CniOptions {
+  std::string network_name = "minik8s";
+  std::string bridge = "mk8s0";   // a Linux interface name: at most 15 bytes
+  std::string pod_cidr;           // the node's podCIDR, e.g. "10.244.1.0/24"
+  std::string ipam_data_dir;      // host-local lease directory, per node
+  bool ip_masq = true;            // false for multi-node host-gw/VXLAN (keep pod source IPs)
+  bool hairpin = true;
+  bool port_map = true;           // the portmap plugin, for hostPort
+};
+
+// The conflist (bridge + host-local, portmap, loopback) as JSON text, or kInvalid for a bad
+// CIDR, bridge name or empty data dir.
+Result<std::string> renderCniConflist(const CniOptions& options);
+
+// The file name containerd reads: "10-<network_name>.conflist".
+std::string cniConflistFileName(const CniOptions& options);
+
+}  // namespace minik8s::node
