@@ -586,6 +586,9 @@ void io(Io& io, PodSpec& v) {
   io.field("topologySpreadConstraints", v.topology_spread_constraints);
   io.field("setHostnameAsFQDN", v.set_hostname_as_fqdn);
   io.field("os", v.os);
+  io.field("hostUsers", v.host_users);
+  io.field("schedulingGates", v.scheduling_gates);
+  io.field("resourceClaims", v.resource_claims);
   io.field("resources", v.resources);
 }
 
@@ -722,6 +725,7 @@ void io(Io& io, ServiceSpec& v) {
   io.field("allocateLoadBalancerNodePorts", v.allocate_load_balancer_node_ports);
   io.field("loadBalancerClass", v.load_balancer_class);
   io.field("internalTrafficPolicy", v.internal_traffic_policy);
+  io.field("trafficDistribution", v.traffic_distribution);
 }
 
 template <typename Io>
@@ -847,7 +851,7 @@ void io(Io& io, NodeDaemonEndpoints& v) {
 
 template <typename Io>
 void io(Io& io, ContainerImage& v) {
-  io.field("names", v.names);
+  io.required("names", v.names);
   io.field("sizeBytes", v.size_bytes);
 }
 

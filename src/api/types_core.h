@@ -260,6 +260,9 @@ struct PodSpec {
   RawJson topology_spread_constraints;
   std::optional<bool> set_hostname_as_fqdn;
   RawJson os;
+  std::optional<bool> host_users;
+  RawJson scheduling_gates;
+  RawJson resource_claims;
   // Pod-level requests/limits (the seed pod.yaml uses them); kept and validated.
   std::optional<ResourceRequirements> resources;
 };
@@ -385,6 +388,7 @@ struct ServiceSpec {
   std::optional<bool> allocate_load_balancer_node_ports;
   std::optional<std::string> load_balancer_class;
   std::optional<std::string> internal_traffic_policy;
+  std::optional<std::string> traffic_distribution;
 };
 
 struct LoadBalancerIngress {

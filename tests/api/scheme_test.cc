@@ -191,6 +191,49 @@ TEST(Scheme, ValidateDispatchesByKindAndUsesTheOldObject) {
   EXPECT_EQ(errors[0].reason, "FieldValueInvalid");
 }
 
+TEST(Scheme, ObjectsAsKubectlSendsThemNormalizeWithoutUnknownFieldsAndValidate) {
+  const char* const kObjects[] = {
+      R"({"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"nginx","creationTimestamp":null,"labels":{"app":"nginx"}},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"nginx"}},"template":{"metadata":{"creationTimestamp":null,"labels":{"app":"nginx"}},"spec":{"containers":[{"name":"nginx","image":"nginx","resources":{}}]}},"strategy":{}},"status":{}})",
+      R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":"x","creationTimestamp":null,"labels":{"run":"x"}},"spec":{"containers":[{"name":"x","image":"nginx","resources":{}}],"restartPolicy":"Always","dnsPolicy":"ClusterFirst"},"status":{}})",
+      R"({"kind":"Service","apiVersion":"v1","metadata":{"name":"nginx","creationTimestamp":null,"labels":{"app":"nginx"}},"spec":{"ports":[{"protocol":"TCP","port":80,"targetPort":80}],"selector":{"app":"nginx"}},"status":{"loadBalancer":{}}})",
+      R"({"kind":"HorizontalPodAutoscaler","apiVersion":"autoscaling/v2","metadata":{"name":"nginx","creationTimestamp":null},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"nginx","apiVersion":"apps/v1"},"minReplicas":1,"maxReplicas":5,"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]},"status":{"currentMetrics":null,"desiredReplicas":0}})",
+      R"({"kind":"Secret","apiVersion":"v1","metadata":{"name":"s","creationTimestamp":null},"data":{"a":"Yg=="}})",
+      R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"c","creationTimestamp":null},"data":{"k":"v"}})",
+      R"({"kind":"Namespace","apiVersion":"v1","metadata":{"name":"team-a","creationTimestamp":null},"spec":{},"status":{}})",
+      R"({"kind":"Lease","apiVersion":"coordination.k8s.io/v1","metadata":{"name":"n1","namespace":"kube-node-lease","ownerReferences":[{"apiVersion":"v1","kind":"Node","name":"n1","uid":"u"}]},"spec":{"holderIdentity":"n1","leaseDurationSeconds":40,"renewTime":"2024-01-02T03:04:05.000000Z"}})",
+      R"({"kind":"Event","apiVersion":"v1","metadata":{"name":"x.17a","namespace":"default"},"involvedObject":{"kind":"Pod","namespace":"default","name":"x","uid":"u","apiVersion":"v1","resourceVersion":"5","fieldPath":"spec.containers{x}"},"reason":"Pulled","message":"ok","source":{"component":"kubelet","host":"n1"},"firstTimestamp":"2024-01-02T03:04:05Z","lastTimestamp":"2024-01-02T03:04:05Z","count":1,"type":"Normal","eventTime":null,"reportingComponent":"kubelet","reportingInstance":"n1"})",
+      R"({"kind":"Node","apiVersion":"v1","metadata":{"name":"n1","labels":{"kubernetes.io/hostname":"n1"}},"spec":{"podCIDR":"10.244.1.0/24"},"status":{"capacity":{"cpu":"2","memory":"4030532Ki","pods":"110"},"conditions":[{"type":"Ready","status":"True","lastHeartbeatTime":"2024-01-02T03:04:05Z","lastTransitionTime":"2024-01-02T03:04:05Z","reason":"KubeletReady","message":"kubelet is posting ready status"}],"addresses":[{"type":"InternalIP","address":"10.0.0.2"},{"type":"Hostname","address":"n1"}],"daemonEndpoints":{"kubeletEndpoint":{"Port":10250}},"nodeInfo":{"machineID":"m","systemUUID":"s","bootID":"b","kernelVersion":"6.1.0","osImage":"Debian GNU/Linux 12","containerRuntimeVersion":"containerd://1.6.20","kubeletVersion":"v1.29.0","kubeProxyVersion":"v1.29.0","operatingSystem":"linux","architecture":"amd64"}}})",
+  };
+  for (const char* text : kObjects) {
+    json object = json::parse(text);
+    SCOPED_TRACE(object["kind"].get<std::string>());
+    const ResourceInfo& resource = resourceOf(object);
+    std::vector<std::string> unknown;
+    Status st = normalize(resource, object, &unknown);
+    ASSERT_TRUE(st.isOk()) << st.toString();
+    EXPECT_TRUE(unknown.empty()) << json(unknown).dump();
+    for (const FieldError& e : validate(resource, object, nullptr)) {
+      ADD_FAILURE() << e.field << ": " << e.message;
+    }
+  }
+}
+
+TEST(Scheme, NormalizeMergesSecretStringData) {
+  json secret = {{"metadata", {{"name", "s"}}}, {"stringData", {{"password", "hunter2"}}}};
+  ASSERT_TRUE(normalize(*findResource("", "v1", "secrets"), secret, nullptr).isOk());
+  EXPECT_EQ(secret["data"]["password"], "aHVudGVyMg==");
+  EXPECT_FALSE(secret.contains("stringData"));
+  EXPECT_EQ(secret["type"], "Opaque");
+}
+
+TEST(Scheme, ValidateReportsUndecodableObjects) {
+  json bad = {{"spec", {{"replicas", "x"}}}};
+  std::vector<FieldError> errors =
+      validate(*findResource("apps", "v1", "deployments"), bad, nullptr);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].reason, "FieldValueInvalid");
+}
+
 TEST(Scheme, EveryKindRoundTripsThroughNormalize) {
   for (const ResourceInfo& r : allResources()) {
     json object = {{"metadata", {{"name", "x"}}}};
