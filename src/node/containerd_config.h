@@ -5,6 +5,10 @@
 
 namespace minik8s::node {
 
+// The base directory of the node's own containerd when nothing else is configured; its
+// CRI socket is <base>/containerd.sock.
+inline constexpr const char* kDefaultContainerdBaseDir = "/var/lib/minik8s/containerd";
+
 // Where one containerd instance keeps everything. Derived from one base directory so that
 // several nodes can share a machine; keep the base short (unix sockets: < 108 bytes).
 struct ContainerdPaths {
