@@ -87,7 +87,8 @@ Result<ClientConfig> resolveConfig(const ConfigSources& sources, const FileReade
     size_t start = 0;
     while (start <= env.size() && !env.empty()) {
       size_t colon = env.find(':', start);
-      std::string item = env.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      std::string item =
+          env.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
       if (!item.empty()) candidates.push_back(item);
       if (colon == std::string::npos) break;
       start = colon + 1;
@@ -139,7 +140,8 @@ Result<ServerAddress> parseServerUrl(const std::string& url) {
     return badRequest("server " + url + ": https is not supported; use http://");
   }
   if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
-  if (rest.find("://") != std::string::npos) return badRequest("server " + url + ": unsupported scheme");
+  if (rest.find("://") != std::string::npos)
+    return badRequest("server " + url + ": unsupported scheme");
   ServerAddress address;
   size_t slash = rest.find('/');
   if (slash != std::string::npos) {
@@ -155,7 +157,8 @@ Result<ServerAddress> parseServerUrl(const std::string& url) {
     port_text = rest.substr(colon + 1);
     rest = rest.substr(0, colon);
   }
-  if (rest.size() >= 2 && rest.front() == '[' && rest.back() == ']') rest = rest.substr(1, rest.size() - 2);
+  if (rest.size() >= 2 && rest.front() == '[' && rest.back() == ']')
+    rest = rest.substr(1, rest.size() - 2);
   if (rest.empty()) return badRequest("server " + url + ": no host");
   if (port_text.empty() || port_text.size() > 5 ||
       port_text.find_first_not_of("0123456789") != std::string::npos) {

@@ -27,11 +27,11 @@ struct ClientConfig {
 
 // What the user and the environment said. Empty strings mean "not given".
 struct ConfigSources {
-  std::string server;           // --server / -s
-  std::string kubeconfig;       // --kubeconfig
-  std::string context;          // --context
-  std::string kubeconfig_env;   // $KUBECONFIG (colon-separated list; first readable file wins)
-  std::string home;             // $HOME (for ~/.kube/config)
+  std::string server;          // --server / -s
+  std::string kubeconfig;      // --kubeconfig
+  std::string context;         // --context
+  std::string kubeconfig_env;  // $KUBECONFIG (colon-separated list; first readable file wins)
+  std::string home;            // $HOME (for ~/.kube/config)
 };
 
 // Reads a whole file; kNotFound when it does not exist, another error when unreadable.

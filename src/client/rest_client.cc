@@ -24,13 +24,22 @@ std::string percentEncode(std::string_view in) {
 }
 
 Code codeOfReason(std::string_view reason) {
-  static constexpr Code kAll[] = {
-      Code::kBadRequest,      Code::kUnauthorized,     Code::kForbidden,
-      Code::kNotFound,        Code::kMethodNotAllowed, Code::kNotAcceptable,
-      Code::kAlreadyExists,   Code::kConflict,         Code::kGone,
-      Code::kRequestTooLarge, Code::kUnsupportedMediaType, Code::kInvalid,
-      Code::kTooManyRequests, Code::kInternal,         Code::kUnavailable,
-      Code::kDeadlineExceeded};
+  static constexpr Code kAll[] = {Code::kBadRequest,
+                                  Code::kUnauthorized,
+                                  Code::kForbidden,
+                                  Code::kNotFound,
+                                  Code::kMethodNotAllowed,
+                                  Code::kNotAcceptable,
+                                  Code::kAlreadyExists,
+                                  Code::kConflict,
+                                  Code::kGone,
+                                  Code::kRequestTooLarge,
+                                  Code::kUnsupportedMediaType,
+                                  Code::kInvalid,
+                                  Code::kTooManyRequests,
+                                  Code::kInternal,
+                                  Code::kUnavailable,
+                                  Code::kDeadlineExceeded};
   for (Code c : kAll) {
     if (codeName(c) == reason) return c;
   }
@@ -125,8 +134,8 @@ Status statusFromResponse(int http_status, std::string_view body) {
     }
     return Status(code, std::move(message), std::move(causes));
   }
-  std::string message = "the server responded with the status code " +
-                        std::to_string(http_status) + " but did not return more information";
+  std::string message = "the server responded with the status code " + std::to_string(http_status) +
+                        " but did not return more information";
   std::string text(body.substr(0, 200));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (!text.empty() && text.find('\n') == std::string::npos) message = text;
@@ -177,7 +186,8 @@ Result<HttpResponse> RestClient::send(std::string_view method, std::string targe
   request.method = std::string(method);
   request.target = std::move(target);
   if (!accept.empty()) request.headers.emplace_back("Accept", std::string(accept));
-  if (!content_type.empty()) request.headers.emplace_back("Content-Type", std::string(content_type));
+  if (!content_type.empty())
+    request.headers.emplace_back("Content-Type", std::string(content_type));
   request.body = std::string(body);
   auto response = transport_->roundTrip(request);
   if (response.isOk() && warning_handler_) {
@@ -193,7 +203,8 @@ Result<HttpResponse> RestClient::send(std::string_view method, std::string targe
 Result<json> RestClient::sendJson(std::string_view method, std::string target,
                                   std::string_view body, std::string_view content_type,
                                   std::string_view accept) {
-  ASSIGN_OR_RETURN(HttpResponse response, send(method, std::move(target), body, content_type, accept));
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   send(method, std::move(target), body, content_type, accept));
   if (response.status < 200 || response.status >= 300) {
     return statusFromResponse(response.status, response.body);
   }
@@ -218,7 +229,8 @@ std::vector<std::pair<std::string, std::string>> listParams(const ListOptions& o
           {"fieldSelector", options.field_selector},
           {"resourceVersion", options.resource_version},
           {"limit", options.limit > 0 ? std::to_string(options.limit) : ""},
-          {"timeoutSeconds", options.timeout_seconds > 0 ? std::to_string(options.timeout_seconds) : ""}};
+          {"timeoutSeconds",
+           options.timeout_seconds > 0 ? std::to_string(options.timeout_seconds) : ""}};
 }
 
 }  // namespace
@@ -248,8 +260,8 @@ Result<json> RestClient::update(const api::ResourceInfo& resource, std::string_v
 Result<json> RestClient::patch(const api::ResourceInfo& resource, std::string_view ns,
                                std::string_view name, PatchType type, std::string_view body,
                                const PatchOptions& options) {
-  std::string query = encodeQuery({{"fieldManager", options.field_manager},
-                                   {"force", options.force ? "true" : ""}});
+  std::string query = encodeQuery(
+      {{"fieldManager", options.field_manager}, {"force", options.force ? "true" : ""}});
   return sendJson("PATCH", resourcePath(resource, ns, name, options.subresource) + query, body,
                   patchContentType(type));
 }
@@ -262,8 +274,8 @@ Result<ApplyResult> RestClient::apply(const api::ResourceInfo& resource, std::st
     name = stringOr(object["metadata"], "name");
   }
   if (name.empty()) return badRequest("apply: the object has no metadata.name");
-  std::string query = encodeQuery({{"fieldManager", std::string(field_manager)},
-                                   {"force", force ? "true" : ""}});
+  std::string query =
+      encodeQuery({{"fieldManager", std::string(field_manager)}, {"force", force ? "true" : ""}});
   // JSON is YAML, so the object goes as is.
   ASSIGN_OR_RETURN(HttpResponse response,
                    send("PATCH", resourcePath(resource, ns, name) + query, object.dump(),
@@ -273,7 +285,8 @@ Result<ApplyResult> RestClient::apply(const api::ResourceInfo& resource, std::st
   }
   ApplyResult result;
   result.object = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (result.object.is_discarded()) return internalError("the server returned a body that is not JSON");
+  if (result.object.is_discarded())
+    return internalError("the server returned a body that is not JSON");
   result.created = response.status == 201;
   return result;
 }

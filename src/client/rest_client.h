@@ -50,12 +50,12 @@ enum class PatchType {
 
 struct PatchOptions {
   std::string field_manager;
-  bool force = false;        // server-side apply: take ownership of conflicting fields
-  std::string subresource;   // "status", "scale", ...
+  bool force = false;       // server-side apply: take ownership of conflicting fields
+  std::string subresource;  // "status", "scale", ...
 };
 
 struct DeleteOptions {
-  std::string propagation_policy;          // "Foreground", "Background", "Orphan", or ""
+  std::string propagation_policy;  // "Foreground", "Background", "Orphan", or ""
   std::optional<int64_t> grace_period_seconds;
 };
 

@@ -93,7 +93,9 @@ Result<std::unique_ptr<BeastTransport::Connection>> BeastTransport::connect() co
   tcp::resolver resolver(connection->ioc);
   beast::error_code ec;
   auto endpoints = resolver.resolve(address_.host, std::to_string(address_.port), ec);
-  if (ec) return connectionError("other", "dial tcp: lookup " + address_.host + ": " + ec.message() + ";");
+  if (ec)
+    return connectionError("other",
+                           "dial tcp: lookup " + address_.host + ": " + ec.message() + ";");
   ec = connection->run(timeout_, [&](auto handler) {
     connection->stream.async_connect(endpoints, std::move(handler));
   });
@@ -145,9 +147,8 @@ void copyHead(const Message& message, HttpResponse* out) {
 
 Result<HttpResponse> BeastTransport::exchange(Connection& c, const HttpRequest& request) const {
   auto req = toBeast(request, address_, user_agent_);
-  beast::error_code ec = c.run(timeout_, [&](auto handler) {
-    http::async_write(c.stream, req, std::move(handler));
-  });
+  beast::error_code ec =
+      c.run(timeout_, [&](auto handler) { http::async_write(c.stream, req, std::move(handler)); });
   if (ec == beast::error::timeout) return connectionError("timeout", "write tcp");
   if (ec) return connectionError("other", "write tcp: " + ec.message() + ":");
   http::response_parser<http::string_body> parser;
@@ -184,15 +185,14 @@ Result<HttpResponse> BeastTransport::roundTrip(const HttpRequest& request) {
   return response;
 }
 
-Result<HttpResponse> BeastTransport::stream(const HttpRequest& request, const BodyConsumer& consumer,
-                                            std::stop_token stop,
+Result<HttpResponse> BeastTransport::stream(const HttpRequest& request,
+                                            const BodyConsumer& consumer, std::stop_token stop,
                                             std::chrono::milliseconds idle_timeout) {
   ASSIGN_OR_RETURN(auto connection, connect());
   Connection& c = *connection;
   auto req = toBeast(request, address_, user_agent_);
-  beast::error_code ec = c.run(timeout_, [&](auto handler) {
-    http::async_write(c.stream, req, std::move(handler));
-  });
+  beast::error_code ec =
+      c.run(timeout_, [&](auto handler) { http::async_write(c.stream, req, std::move(handler)); });
   if (ec == beast::error::timeout) return connectionError("timeout", "write tcp");
   if (ec) return connectionError("other", "write tcp: " + ec.message() + ":");
 

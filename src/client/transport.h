@@ -69,7 +69,8 @@ class BeastTransport : public HttpTransport {
 
   Result<HttpResponse> roundTrip(const HttpRequest& request) override;
   Result<HttpResponse> stream(const HttpRequest& request, const BodyConsumer& consumer,
-                              std::stop_token stop, std::chrono::milliseconds idle_timeout) override;
+                              std::stop_token stop,
+                              std::chrono::milliseconds idle_timeout) override;
 
  private:
   struct Connection;

@@ -89,8 +89,9 @@ TEST(ResolveConfig, KubeconfigFlagWinsOverEnvAndMustExist) {
   auto missing = resolveConfig({.kubeconfig = "/flag", .kubeconfig_env = "/env"}, files.reader());
   ASSERT_FALSE(missing.isOk());
   EXPECT_NE(missing.status().message().find("/flag"), std::string::npos);
-  files.content["/flag"] = "clusters: [{name: c, cluster: {server: 'http://h:1'}}]\n"
-                           "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n";
+  files.content["/flag"] =
+      "clusters: [{name: c, cluster: {server: 'http://h:1'}}]\n"
+      "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n";
   auto config = resolveConfig({.kubeconfig = "/flag", .kubeconfig_env = "/env"}, files.reader());
   ASSERT_TRUE(config.isOk());
   EXPECT_EQ(config->server, "http://h:1");

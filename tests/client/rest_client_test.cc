@@ -43,7 +43,8 @@ class FakeTransport : public HttpTransport {
   std::deque<Result<HttpResponse>> answers;
   std::vector<std::string> stream_chunks;
 
-  void answer(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+  void answer(int status, std::string body,
+              std::vector<std::pair<std::string, std::string>> headers = {}) {
     HttpResponse r;
     r.status = status;
     r.body = std::move(body);
@@ -111,20 +112,24 @@ TEST(StatusFromResponse, KeepsReasonMessageAndCauses) {
   EXPECT_EQ(s.code(), Code::kInvalid);
   EXPECT_EQ(s.message(), "Pod \"x\" is invalid: spec.containers[0].image: Required value");
   ASSERT_EQ(s.causes().size(), 1u);
-  EXPECT_EQ(s.causes()[0], (FieldError{"spec.containers[0].image", "FieldValueRequired", "Required value"}));
+  EXPECT_EQ(s.causes()[0],
+            (FieldError{"spec.containers[0].image", "FieldValueRequired", "Required value"}));
 }
 
 TEST(StatusFromResponse, AlreadyExistsAndConflictShareA409ButKeepTheirReason) {
-  EXPECT_EQ(statusFromResponse(409, R"({"kind":"Status","reason":"AlreadyExists","message":"m"})").code(),
-            Code::kAlreadyExists);
-  EXPECT_EQ(statusFromResponse(409, R"({"kind":"Status","reason":"Conflict","message":"m"})").code(),
-            Code::kConflict);
+  EXPECT_EQ(
+      statusFromResponse(409, R"({"kind":"Status","reason":"AlreadyExists","message":"m"})").code(),
+      Code::kAlreadyExists);
+  EXPECT_EQ(
+      statusFromResponse(409, R"({"kind":"Status","reason":"Conflict","message":"m"})").code(),
+      Code::kConflict);
 }
 
 TEST(StatusFromResponse, WithoutAStatusBodyFallsBackToTheHttpCode) {
   Status s = statusFromResponse(404, "");
   EXPECT_EQ(s.code(), Code::kNotFound);
-  EXPECT_EQ(s.message(), "the server responded with the status code 404 but did not return more information");
+  EXPECT_EQ(s.message(),
+            "the server responded with the status code 404 but did not return more information");
   EXPECT_EQ(statusFromResponse(500, "boom").code(), Code::kInternal);
   EXPECT_EQ(statusFromResponse(500, "boom").message(), "boom");
   EXPECT_EQ(statusFromResponse(410, "{}").code(), Code::kGone);
@@ -172,7 +177,8 @@ TEST(RestClient, ListPassesSelectors) {
 
 TEST(RestClient, ErrorsAreConvertedFromTheServerStatus) {
   auto fake = std::make_shared<FakeTransport>();
-  fake->answer(404, R"({"kind":"Status","reason":"NotFound","message":"pods \"x\" not found","code":404})");
+  fake->answer(
+      404, R"({"kind":"Status","reason":"NotFound","message":"pods \"x\" not found","code":404})");
   RestClient client(fake);
   auto got = client.get(pods(), "default", "x");
   ASSERT_FALSE(got.isOk());
@@ -210,7 +216,8 @@ TEST(RestClient, ApplyIsAnApplyPatchWithFieldManagerAndReportsCreation) {
   EXPECT_TRUE(first->created);
   EXPECT_FALSE(second->created);
   EXPECT_EQ(fake->requests[0].method, "PATCH");
-  EXPECT_EQ(fake->requests[0].target, "/apis/apps/v1/namespaces/ns/deployments/d?fieldManager=mkctl&force=true");
+  EXPECT_EQ(fake->requests[0].target,
+            "/apis/apps/v1/namespaces/ns/deployments/d?fieldManager=mkctl&force=true");
   EXPECT_EQ(header(fake->requests[0], "Content-Type"), "application/apply-patch+yaml");
 }
 
@@ -220,7 +227,10 @@ TEST(RestClient, PatchOfASubresourceUsesItsPathAndContentType) {
   RestClient client(fake);
   PatchOptions options;
   options.subresource = "scale";
-  ASSERT_TRUE(client.patch(deployments(), "ns", "d", PatchType::kMerge, R"({"spec":{"replicas":3}})", options).isOk());
+  ASSERT_TRUE(
+      client
+          .patch(deployments(), "ns", "d", PatchType::kMerge, R"({"spec":{"replicas":3}})", options)
+          .isOk());
   EXPECT_EQ(fake->requests[0].target, "/apis/apps/v1/namespaces/ns/deployments/d/scale");
   EXPECT_EQ(header(fake->requests[0], "Content-Type"), "application/merge-patch+json");
 }
@@ -252,9 +262,13 @@ TEST(RestClient, WarningHeadersReachTheHandler) {
 TEST(RestClient, WatchSplitsEventsAcrossChunksAndStopsWhenAsked) {
   auto fake = std::make_shared<FakeTransport>();
   fake->answer(200, "");
-  fake->stream_chunks = {R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})" "\n" R"({"type":"MOD)",
-                         R"(IFIED","object":{"metadata":{"name":"a"}}})" "\n",
-                         R"({"type":"DELETED","object":{}})" "\n"};
+  fake->stream_chunks = {R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})"
+                         "\n"
+                         R"({"type":"MOD)",
+                         R"(IFIED","object":{"metadata":{"name":"a"}}})"
+                         "\n",
+                         R"({"type":"DELETED","object":{}})"
+                         "\n"};
   RestClient client(fake);
   std::vector<std::string> types;
   ListOptions options;

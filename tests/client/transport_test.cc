@@ -53,7 +53,9 @@ void serveOnce(int listen_fd, std::vector<std::string> pieces) {
   ::close(c);
 }
 
-ServerAddress local(uint16_t port) { return ServerAddress{"127.0.0.1", port, ""}; }
+ServerAddress local(uint16_t port) {
+  return ServerAddress{"127.0.0.1", port, ""};
+}
 
 TEST(BeastTransport, RefusedConnectionIsAOneLineConnectionError) {
   uint16_t port;
@@ -84,9 +86,11 @@ TEST(BeastTransport, AServerThatNeverAnswersTimesOut) {
 
 TEST(BeastTransport, ReadsAResponseWithHeadersAndBody) {
   Listener l;
-  std::thread server(serveOnce, l.fd(),
-                     std::vector<std::string>{"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-                                              "Warning: 299 - \"w\"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"});
+  std::thread server(
+      serveOnce, l.fd(),
+      std::vector<std::string>{
+          "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+          "Warning: 299 - \"w\"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"});
   BeastTransport t(local(l.port()), 2s, "test");
   HttpRequest request;
   request.method = "POST";
@@ -103,15 +107,19 @@ TEST(BeastTransport, ReadsAResponseWithHeadersAndBody) {
 
 TEST(BeastTransport, StreamsAChunkedBodyPieceByPiece) {
   Listener l;
-  std::thread server(serveOnce, l.fd(),
-                     std::vector<std::string>{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-                                              "4\r\nab\n\n\r\n", "3\r\ncd\n\r\n", "0\r\n\r\n"});
+  std::thread server(
+      serveOnce, l.fd(),
+      std::vector<std::string>{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                               "4\r\nab\n\n\r\n", "3\r\ncd\n\r\n", "0\r\n\r\n"});
   BeastTransport t(local(l.port()), 2s, "test");
   std::string got;
-  auto r = t.stream({}, [&](std::string_view d) {
-    got.append(d);
-    return true;
-  }, {}, 2s);
+  auto r = t.stream(
+      {},
+      [&](std::string_view d) {
+        got.append(d);
+        return true;
+      },
+      {}, 2s);
   server.join();
   ASSERT_TRUE(r.isOk()) << r.status().toString();
   EXPECT_EQ(r->status, 200);
@@ -132,10 +140,13 @@ TEST(BeastTransport, AStreamEndsWhenStopIsRequested) {
   BeastTransport t(local(l.port()), 2s, "test");
   std::stop_source stop;
   auto start = std::chrono::steady_clock::now();
-  auto r = t.stream({}, [&](std::string_view) {
-    stop.request_stop();  // from the consumer here; a controller would stop from another thread
-    return true;
-  }, stop.get_token(), 0ms);
+  auto r = t.stream(
+      {},
+      [&](std::string_view) {
+        stop.request_stop();  // from the consumer here; a controller would stop from another thread
+        return true;
+      },
+      stop.get_token(), 0ms);
   EXPECT_TRUE(r.isOk());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 900ms);
   server.join();
@@ -143,10 +154,12 @@ TEST(BeastTransport, AStreamEndsWhenStopIsRequested) {
 
 TEST(BeastTransport, AStreamErrorAnswerIsReturnedWhole) {
   Listener l;
-  std::thread server(serveOnce, l.fd(),
-                     std::vector<std::string>{"HTTP/1.1 410 Gone\r\nContent-Length: 5\r\n\r\nerror"});
+  std::thread server(
+      serveOnce, l.fd(),
+      std::vector<std::string>{"HTTP/1.1 410 Gone\r\nContent-Length: 5\r\n\r\nerror"});
   BeastTransport t(local(l.port()), 2s, "test");
-  auto r = t.stream({}, [](std::string_view) { return true; }, {}, 2s);
+  auto r = t.stream(
+      {}, [](std::string_view) { return true; }, {}, 2s);
   server.join();
   ASSERT_TRUE(r.isOk());
   EXPECT_EQ(r->status, 410);
