@@ -1,13 +1,16 @@
 // minik8s: the one binary. Subcommands are wired here; their logic lives in src/.
 #include <CLI/CLI.hpp>
 
-#include <iostream>
-
 #include "cmd/minik8s/image_cmd.h"
+#include "cmd/minik8s/server_cmd.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"minik8s: a small Kubernetes-compatible container orchestrator"};
   app.require_subcommand(1);
+  minik8s::cmd::addServerCommand(app, "server",
+                                 "control plane: apiserver (later also scheduler and controllers), "
+                                 "with a managed etcd unless --etcd-servers is given");
+  minik8s::cmd::addServerCommand(app, "apiserver", "the API server alone");
   minik8s::cmd::addImageCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

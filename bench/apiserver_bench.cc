@@ -1,0 +1,256 @@
+// apiserver end-to-end benchmarks (bench/README.md has the results):
+//   1. pod creates over HTTP with 16 concurrent clients vs raw etcd puts, 16 in flight
+//   2. LIST of 10,000 pods from the watch cache (resourceVersion=0), JSON and Table
+//   3. watch fan-out: 1,000 watchers of pods, 1,000 updates, write-to-delivery delay
+//   4. apiserver RSS idle and holding 10,000 pods
+// Starts its own etcd and `minik8s apiserver` child on free loopback ports, prints the
+// numbers and appends them as one JSON line to the results file (argv[2]).
+//
+//   apiserver_bench <path to minik8s> [results file]
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/etcd_fixture.h"
+#include "testing/http_client.h"
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using minik8s::testing::HttpConnection;
+using minik8s::testing::HttpResult;
+
+namespace {
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+long rssKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+std::string podJson(const std::string& name) {
+  return json({{"apiVersion", "v1"},
+               {"kind", "Pod"},
+               {"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"app", "bench"}}}}},
+               {"spec",
+                {{"containers", json::array({{{"name", "c"},
+                                              {"image", "busybox"},
+                                              {"command", {"sleep", "3600"}},
+                                              {"resources", {{"requests", {{"cpu", "10m"}, {"memory", "16Mi"}}}}}}})}}}})
+      .dump();
+}
+
+bool request(HttpConnection& c, const std::string& method, const std::string& target,
+             const std::string& body, HttpResult* out,
+             std::map<std::string, std::string> headers = {}) {
+  if (!c.sendRequest(method, target, body, headers)) return false;
+  return c.readResponse(out, std::chrono::seconds(30));
+}
+
+// N threads, each with one keep-alive connection, create `per_thread` pods.
+double createPods(uint16_t port, int threads, int per_thread, const std::string& prefix) {
+  auto start = Clock::now();
+  std::vector<std::thread> ts;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      HttpConnection c(port);
+      for (int i = 0; i < per_thread; ++i) {
+        HttpResult r;
+        std::string name = prefix + std::to_string(t) + "-" + std::to_string(i);
+        if (!request(c, "POST", "/api/v1/namespaces/default/pods", podJson(name), &r) || r.status != 201) {
+          ++errors;
+        }
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  if (errors) std::cerr << "create errors: " << errors << "\n";
+  return threads * per_thread / secs;
+}
+
+double etcdPuts(minik8s::store::Store& store, int threads, int per_thread) {
+  std::string value = podJson("raw");
+  auto start = Clock::now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        (void)store.create("/bench/raw/" + std::to_string(t) + "-" + std::to_string(i), value);
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  return threads * per_thread / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: apiserver_bench <minik8s binary> [results file]\n";
+    return 2;
+  }
+  std::string results_path = argc > 2 ? argv[2] : "bench/results.jsonl";
+  auto etcd = minik8s::store::testing::EtcdFixture::start();
+  if (!etcd.isOk()) {
+    std::cerr << etcd.status().toString() << "\n";
+    return 1;
+  }
+  auto store = (*etcd)->connect();
+  if (!store.isOk()) return 1;
+  int port = *minik8s::store::pickFreePort();
+  pid_t server = fork();
+  if (server == 0) {
+    execl(argv[1], argv[1], "apiserver", "--etcd-servers", (*etcd)->endpoint().c_str(), "--port",
+          std::to_string(port).c_str(), "--log-level", "warn", "--etcd-compaction-interval", "0",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto ready_deadline = Clock::now() + std::chrono::seconds(20);
+  while (minik8s::testing::httpCall(static_cast<uint16_t>(port), "GET", "/readyz").status != 200) {
+    if (Clock::now() > ready_deadline) {
+      std::cerr << "apiserver did not become ready\n";
+      kill(server, SIGKILL);
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto p = static_cast<uint16_t>(port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  json results;
+  results["date"] = minik8s::formatRfc3339(minik8s::Clock::real().now());
+  results["rss_idle_kb"] = rssKb(server);
+  std::cout << "apiserver RSS idle: " << rssKb(server) / 1024.0 << " MB\n";
+
+  // 1. creates vs raw puts, same run, interleaved to share conditions.
+  double raw = etcdPuts(**store, 16, 250);
+  double creates = createPods(p, 16, 250, "c");
+  std::cout << "etcd puts (16 in flight): " << raw << "/s\n";
+  std::cout << "pod creates over HTTP (16 clients): " << creates << "/s, ratio " << creates / raw << "\n";
+  results["etcd_puts_per_s"] = raw;
+  results["pod_creates_per_s"] = creates;
+  results["create_ratio"] = creates / raw;
+
+  // Fill up to 10,000 pods.
+  createPods(p, 16, (10000 - 4000) / 16, "f");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  results["rss_10k_pods_kb"] = rssKb(server);
+  std::cout << "apiserver RSS with 10,000 pods: " << rssKb(server) / 1024.0 << " MB\n";
+
+  // 2. LIST from the cache.
+  for (bool table : {false, true}) {
+    HttpConnection c(p);
+    std::vector<double> ms;
+    size_t items = 0, bytes = 0;
+    for (int i = 0; i < 20; ++i) {
+      HttpResult r;
+      std::map<std::string, std::string> h;
+      if (table) h["Accept"] = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+      auto s = Clock::now();
+      request(c, "GET", "/api/v1/namespaces/default/pods?resourceVersion=0", "", &r, h);
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+      bytes = r.body.size();
+      if (i == 0) items = json::parse(r.body)[table ? "rows" : "items"].size();
+    }
+    std::string kind = table ? "table" : "json";
+    std::cout << "LIST " << items << " pods as " << kind << " (" << bytes / 1024 << " KiB): p50 "
+              << percentile(ms, 0.5) << " ms, p99 " << percentile(ms, 0.99) << " ms\n";
+    results["list_" + kind + "_items"] = items;
+    results["list_" + kind + "_p50_ms"] = percentile(ms, 0.5);
+    results["list_" + kind + "_p99_ms"] = percentile(ms, 0.99);
+  }
+
+  // 3. watch fan-out: 1,000 watchers on one namespace, 1,000 updates of one pod.
+  {
+    constexpr int kWatchers = 1000, kUpdates = 1000;
+    HttpResult created;
+    HttpConnection writer(p);
+    request(writer, "POST", "/api/v1/namespaces/default/pods", podJson("fanout"), &created);
+    std::string rv = json::parse(created.body)["metadata"]["resourceVersion"];
+    std::vector<std::unique_ptr<HttpConnection>> watchers;
+    for (int i = 0; i < kWatchers; ++i) {
+      auto c = std::make_unique<HttpConnection>(p);
+      c->sendRequest("GET", "/api/v1/namespaces/default/pods?watch=true&fieldSelector=metadata.name%3Dfanout&resourceVersion=" + rv, "", {});
+      HttpResult head;
+      c->readHead(&head, std::chrono::seconds(10));
+      watchers.push_back(std::move(c));
+    }
+    std::vector<Clock::time_point> sent(kUpdates + 1);
+    std::mutex mu;
+    std::vector<double> delays;
+    std::atomic<bool> done{false};
+    // Readers: a few threads, each owning a slice of the watchers.
+    std::vector<std::thread> readers;
+    constexpr int kReaders = 8;
+    for (int r = 0; r < kReaders; ++r) {
+      readers.emplace_back([&, r] {
+        std::vector<double> local;
+        for (int i = r; i < kWatchers; i += kReaders) {
+          for (int u = 0; u < kUpdates; ++u) {
+            auto line = watchers[i]->readLine(std::chrono::seconds(30));
+            if (!line) break;
+            auto at = Clock::now();
+            auto obj = json::parse(*line);
+            int seq = std::stoi(obj["object"]["metadata"]["labels"].value("seq", "0"));
+            std::lock_guard lock(mu);
+            local.push_back(std::chrono::duration<double, std::milli>(at - sent[seq]).count());
+          }
+        }
+        std::lock_guard lock(mu);
+        delays.insert(delays.end(), local.begin(), local.end());
+      });
+    }
+    auto start = Clock::now();
+    for (int u = 1; u <= kUpdates; ++u) {
+      HttpResult r;
+      {
+        std::lock_guard lock(mu);
+        sent[u] = Clock::now();
+      }
+      request(writer, "PATCH", "/api/v1/namespaces/default/pods/fanout",
+              json({{"metadata", {{"labels", {{"seq", std::to_string(u)}}}}}}).dump(), &r,
+              {{"Content-Type", "application/merge-patch+json"}});
+    }
+    double write_secs = std::chrono::duration<double>(Clock::now() - start).count();
+    for (auto& t : readers) t.join();
+    done = true;
+    std::cout << "watch fan-out: " << kWatchers << " watchers x " << kUpdates << " updates ("
+              << kUpdates / write_secs << " updates/s): " << delays.size()
+              << " deliveries, delay p50 " << percentile(delays, 0.5) << " ms, p99 "
+              << percentile(delays, 0.99) << " ms\n";
+    results["fanout_deliveries"] = delays.size();
+    results["fanout_p50_ms"] = percentile(delays, 0.5);
+    results["fanout_p99_ms"] = percentile(delays, 0.99);
+  }
+  results["rss_end_kb"] = rssKb(server);
+
+  kill(server, SIGTERM);
+  waitpid(server, nullptr, 0);
+  std::ofstream out(results_path, std::ios::app);
+  out << results.dump() << "\n";
+  std::cout << "results appended to " << results_path << "\n";
+  return 0;
+}

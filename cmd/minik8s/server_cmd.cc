@@ -1,0 +1,131 @@
+#include "cmd/minik8s/server_cmd.h"
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "apiserver/apiserver.h"
+#include "common/log.h"
+#include "store/etcd_process.h"
+#include "store/etcd_store.h"
+
+namespace minik8s::cmd {
+
+namespace {
+
+struct ServerFlags {
+  std::string bind_address = "127.0.0.1";
+  int port = 6443;
+  std::string data_dir = "/var/lib/minik8s";
+  std::string etcd_servers;
+  std::string service_cluster_ip_range = "10.96.0.0/12";
+  std::string service_node_port_range = "30000-32767";
+  int etcd_port = 0;
+  int compaction_interval_seconds = 300;
+  size_t watch_cache_size = 10000;
+  int max_in_flight = 400;
+  std::string log_level = "info";
+};
+
+int waitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+int runServer(const ServerFlags& flags) {
+  log::setLevel(flags.log_level);
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(flags.data_dir, ec);
+  if (ec) {
+    std::cerr << "error: cannot create --data-dir " << flags.data_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  std::unique_ptr<store::EtcdProcess> etcd;
+  std::vector<std::string> endpoints;
+  if (flags.etcd_servers.empty()) {
+    store::EtcdProcessOptions options;
+    options.state_dir = flags.data_dir;
+    options.client_port = flags.etcd_port;
+    auto started = store::EtcdProcess::start(options);
+    if (!started.isOk()) {
+      std::cerr << "error: starting etcd: " << started.status().toString() << "\n";
+      return 1;
+    }
+    etcd = std::move(started).value();
+    endpoints.push_back(etcd->clientEndpoint());
+    log::info("server: etcd running at {} (pid {})", etcd->clientEndpoint(), etcd->pid());
+  } else {
+    std::string rest = flags.etcd_servers;
+    size_t pos;
+    while ((pos = rest.find(',')) != std::string::npos) {
+      endpoints.push_back(rest.substr(0, pos));
+      rest = rest.substr(pos + 1);
+    }
+    if (!rest.empty()) endpoints.push_back(rest);
+  }
+  auto store = store::EtcdStore::connect(endpoints);
+  if (!store.isOk()) {
+    std::cerr << "error: connecting to etcd: " << store.status().toString() << "\n";
+    return 1;
+  }
+  apiserver::ApiServerOptions options;
+  options.http.bind_address = flags.bind_address;
+  options.http.port = static_cast<uint16_t>(flags.port);
+  options.http.max_in_flight = static_cast<size_t>(flags.max_in_flight);
+  options.service_cluster_ip_range = flags.service_cluster_ip_range;
+  options.service_node_port_range = flags.service_node_port_range;
+  options.compaction_interval = std::chrono::seconds(flags.compaction_interval_seconds);
+  options.watch_cache.history_capacity = flags.watch_cache_size;
+  apiserver::ApiServer server(options, **store);
+  Status s = server.start();
+  if (!s.isOk()) {
+    std::cerr << "error: starting the apiserver: " << s.toString() << "\n";
+    return 1;
+  }
+  int sig = waitForSignal();
+  log::info("server: signal {} received, stopping", sig);
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+void addServerCommand(CLI::App& app, const std::string& name, const std::string& description) {
+  auto flags = std::make_shared<ServerFlags>();
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->add_option("--bind-address", flags->bind_address, "address to listen on")->capture_default_str();
+  cmd->add_option("--port", flags->port, "HTTP port (plain HTTP until TLS arrives)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--data-dir", flags->data_dir, "state directory (managed etcd data lives here)")
+      ->capture_default_str();
+  cmd->add_option("--etcd-servers", flags->etcd_servers,
+                  "comma-separated etcd endpoints; empty: start a managed etcd");
+  cmd->add_option("--etcd-port", flags->etcd_port, "client port of the managed etcd (0: any free)");
+  cmd->add_option("--service-cluster-ip-range", flags->service_cluster_ip_range)->capture_default_str();
+  cmd->add_option("--service-node-port-range", flags->service_node_port_range)->capture_default_str();
+  cmd->add_option("--etcd-compaction-interval", flags->compaction_interval_seconds,
+                  "seconds between etcd compactions (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--watch-cache-size", flags->watch_cache_size, "events kept per resource")
+      ->capture_default_str();
+  cmd->add_option("--max-requests-inflight", flags->max_in_flight)->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
+  cmd->callback([flags] { std::exit(runServer(*flags)); });
+}
+
+}  // namespace minik8s::cmd

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The real kubectl against `minik8s server`: discovery, tables, output formats, create,
+# apply (client- and server-side), replace, delete, watch, describe, scale, label,
+# annotate, every seed manifest, and readable errors.
+source "$(dirname "$0")/lib.sh"
+trap finish EXIT
+start_server
+K="kubectl --request-timeout=20s"
+echo "kubectl e2e against port $PORT"
+
+expect_output "version reports the server" 'Server Version: v1\.32' $K version
+expect_output "api-resources lists pods with short names" 'pods +po +v1 +true +Pod' $K api-resources
+expect_output "api-resources lists the seed kinds" 'dnses.*Dns' $K api-resources
+expect_output "api-resources lists deployments" 'deployments +deploy +apps/v1' $K api-resources
+expect_output "cluster-info" 'control plane is running' $K cluster-info
+
+# Every seed manifest, created unchanged.
+for f in "$SEEDS"/*.yaml; do
+  check "create -f seed $(basename "$f")" $K create -f "$f"
+done
+expect_output "seed pod.yaml keeps its pod-level resources" '"cpu":"30m"' $K get pod greet-pod -o jsonpath='{.spec.resources.limits}'
+expect_output "seed service warns about nodePort" 'Warning' $K create -f - <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: warned}
+spec:
+  ports: [{port: 80, nodePort: 80}]
+YAML
+expect_output "get pods table has real columns" 'NAME +READY +STATUS +RESTARTS +AGE' $K get pods
+expect_output "get pods shows the seed pod pending" 'greet-pod +0/3 +Pending' $K get pods
+expect_output "get pods -o wide adds IP and NODE" 'NAME +READY +STATUS +RESTARTS +AGE +IP +NODE' $K get pods -o wide
+expect_output "get deployments table" 'NAME +READY +UP-TO-DATE +AVAILABLE +AGE' $K get deployments
+expect_output "get services table" 'echo-service +ClusterIP +10\.' $K get svc
+expect_output "get endpoints table" 'NAME +ENDPOINTS +AGE' $K get endpoints -A
+expect_output "get dnses (seed kind) table" 'test-dns' $K get dnses
+expect_output "get hpas (seed kind)" 'test-hpa' $K get hpas
+expect_output "get configmaps falls back to NAME/AGE-like columns" 'No resources found|NAME' $K get configmaps
+expect_output "get -A shows namespaces" 'NAMESPACE +NAME' $K get pods -A
+expect_output "get services -A includes kubernetes" 'default +kubernetes +ClusterIP +10\.96\.0\.1' $K get svc -A
+expect_output "get -o yaml" 'kind: Pod' $K get pod greet-pod -o yaml
+expect_output "get -o json" '"kind": "Pod"' $K get pod greet-pod -o json
+expect_output "get -o name" 'pod/greet-pod' $K get pods -o name
+expect_output "get -l filters on the server" 'greet-pod' $K get pods -l app=greet-server
+expect_output "get -l with no match" 'No resources found' $K get pods -l app=nothing
+expect_output "get all" 'service/echo-service' $K get all
+
+# Nodes and events tables (created through the API like a kubelet and a controller would).
+cat >"$WORK/node.yaml" <<'YAML'
+apiVersion: v1
+kind: Node
+metadata:
+  name: node-1
+  labels: {kubernetes.io/hostname: node-1}
+status:
+  conditions:
+  - {type: Ready, status: "True", reason: KubeletReady, message: ready}
+  nodeInfo: {kubeletVersion: v1.32.0-minik8s, osImage: Debian, kernelVersion: "6", containerRuntimeVersion: containerd://1.6,
+             machineID: m, systemUUID: s, bootID: b, kubeProxyVersion: v, operatingSystem: linux, architecture: amd64}
+YAML
+check "create a node" $K create -f "$WORK/node.yaml"
+expect_output "get nodes table" 'NAME +STATUS +ROLES +AGE +VERSION' $K get nodes
+cat >"$WORK/event.yaml" <<'YAML'
+apiVersion: v1
+kind: Event
+metadata: {name: greet-pod.1}
+involvedObject: {kind: Pod, name: greet-pod, namespace: default}
+reason: Testing
+message: an event for describe
+type: Normal
+source: {component: e2e}
+count: 1
+YAML
+check "create an event" $K create -f "$WORK/event.yaml"
+expect_output "get events table" 'Testing' $K get events
+expect_output "describe pod shows its events" 'an event for describe' $K describe pod greet-pod
+
+# apply twice: the second run changes one field and removes another.
+cat >"$WORK/app.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: demo
+  labels: {app: demo, remove-me: "yes"}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: demo}}
+  template:
+    metadata: {labels: {app: demo}}
+    spec:
+      containers:
+      - name: app
+        image: nginx
+        env: [{name: A, value: "1"}, {name: B, value: "2"}]
+YAML
+expect_output "apply creates" 'deployment.apps/demo created' $K apply -f "$WORK/app.yaml"
+sed -i -e 's/replicas: 2/replicas: 3/' -e 's/, remove-me: "yes"//' -e 's/, {name: B, value: "2"}//' "$WORK/app.yaml"
+expect_output "apply again configures" 'deployment.apps/demo configured' $K apply -f "$WORK/app.yaml"
+expect_output "apply changed replicas" '^3$' $K get deploy demo -o jsonpath='{.spec.replicas}{"\n"}'
+expect_output "apply removed the label" '^\{"app":"demo"\}$' $K get deploy demo -o jsonpath='{.metadata.labels}{"\n"}'
+expect_output "apply removed the env var" '^A$' $K get deploy demo -o jsonpath='{.spec.template.spec.containers[0].env[*].name}{"\n"}'
+expect_output "apply unchanged" 'deployment.apps/demo unchanged' $K apply -f "$WORK/app.yaml"
+expect_output "describe deployment" 'Replicas:' $K describe deployment demo
+expect_output "scale" 'deployment.apps/demo scaled' $K scale deployment demo --replicas=5
+expect_output "scale took effect" '^5$' $K get deploy demo -o jsonpath='{.spec.replicas}{"\n"}'
+expect_output "label" 'labeled' $K label deployment demo tier=web
+expect_output "label took effect" 'web' $K get deploy demo -o jsonpath='{.metadata.labels.tier}'
+expect_output "annotate" 'annotated' $K annotate deployment demo note=hello
+expect_output "annotate took effect" 'hello' $K get deploy demo -o jsonpath='{.metadata.annotations.note}'
+
+# Server-side apply.
+cat >"$WORK/cm.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ssa}
+data: {a: "1"}
+YAML
+expect_output "apply --server-side creates" 'configmap/ssa serverside-applied' $K apply --server-side -f "$WORK/cm.yaml"
+sed -i 's/a: "1"/a: "2"/' "$WORK/cm.yaml"
+expect_output "apply --server-side updates" 'configmap/ssa serverside-applied' $K apply --server-side -f "$WORK/cm.yaml"
+expect_output "server-side apply took effect" '^2$' $K get cm ssa -o jsonpath='{.data.a}{"\n"}'
+
+# replace
+$K get cm ssa -o yaml | sed 's/a: "2"/a: "3"/' >"$WORK/cm-replace.yaml"
+expect_output "replace" 'configmap/ssa replaced' $K replace -f "$WORK/cm-replace.yaml"
+expect_output "replace took effect" '^3$' $K get cm ssa -o jsonpath='{.data.a}{"\n"}'
+
+# get -w prints additions, changes and deletions.
+$K get configmaps -w --output-watch-events >"$WORK/watch.out" 2>&1 &
+WATCH_PID=$!
+sleep 1
+$K create configmap watched --from-literal=x=1 >/dev/null
+$K label configmap watched changed=yes >/dev/null
+$K delete configmap watched >/dev/null
+wait_until 10 grep -q 'DELETED.*watched' "$WORK/watch.out" || true
+kill "$WATCH_PID" 2>/dev/null || true
+wait "$WATCH_PID" 2>/dev/null || true
+expect_output "get -w shows the addition" 'ADDED +watched' cat "$WORK/watch.out"
+expect_output "get -w shows the change" 'MODIFIED +watched' cat "$WORK/watch.out"
+expect_output "get -w shows the deletion" 'DELETED +watched' cat "$WORK/watch.out"
+
+# delete by name and by file
+expect_output "delete by name" 'deployment.apps "demo" deleted' $K delete deployment demo
+expect_output "delete -f" 'service "echo-service" deleted' $K delete -f "$SEEDS/service4depl.yaml"
+expect_output "delete of a missing object" 'NotFound' $K delete pod nosuch
+
+# Errors are readable.
+cat >"$WORK/bad.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: bad}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    ports: [{containerPort: 99999}]
+YAML
+expect_output "invalid field gives a readable 422 naming it" 'is invalid: spec.containers\[0\]\.ports\[0\]\.containerPort' $K create -f "$WORK/bad.yaml"
+cat >"$WORK/unknown.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: unknownfield}
+spec:
+  containers: [{name: c, image: busybox}]
+  bogus: 1
+YAML
+expect_output "unknown field is refused under kubectl's strict validation" 'unknown field "spec.bogus"' $K create -f "$WORK/unknown.yaml"
+expect_output "unknown field is a warning without validation" 'Warning: unknown field "spec.bogus"' $K create --validate=false -f "$WORK/unknown.yaml"
+
+# Namespaces
+check "create namespace" $K create namespace e2e-ns
+check "create in namespace" $K -n e2e-ns create configmap inside --from-literal=a=b
+expect_output "delete namespace" 'namespace "e2e-ns" deleted' $K delete namespace e2e-ns
+expect_output "namespace contents are gone" 'NotFound|No resources' $K -n e2e-ns get configmap inside

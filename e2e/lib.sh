@@ -1,0 +1,104 @@
+# Shared helpers for the end-to-end scripts: start a throwaway control plane (its own
+# data dir, managed etcd and ports), point the real kubectl at it through a kubeconfig in
+# a private HOME, assertions with a pass/fail count, and cleanup by PID.
+set -euo pipefail
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MINIK8S=${MINIK8S:-$E2E_ROOT/build/cmd/minik8s/minik8s}
+SEEDS=${SEEDS:-$E2E_ROOT/e2e/seed-manifests}
+PASSED=0
+FAILED=0
+SERVER_PID=""
+WORK=$(mktemp -d /tmp/minik8s-e2e.XXXXXX)
+export HOME=$WORK/home
+mkdir -p "$HOME"
+export KUBECONFIG=$WORK/kubeconfig
+
+pass() { PASSED=$((PASSED + 1)); echo "  ok   $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "  FAIL $*"; }
+
+# check "description" command...   (passes when the command exits 0)
+check() {
+  local what=$1
+  shift
+  if "$@" >"$WORK/out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/       /' "$WORK/out" | head -20; fi
+}
+# expect_output "description" "regex" command...   (stdout+stderr must match)
+expect_output() {
+  local what=$1 pattern=$2
+  shift 2
+  "$@" >"$WORK/out" 2>&1 || true
+  if grep -Eq -- "$pattern" "$WORK/out"; then pass "$what"; else
+    fail "$what (wanted /$pattern/)"
+    sed 's/^/       /' "$WORK/out" | head -20
+  fi
+}
+# expect_fail "description" command...   (must exit non-zero)
+expect_fail() {
+  local what=$1
+  shift
+  if "$@" >"$WORK/out" 2>&1; then fail "$what (it succeeded)"; sed 's/^/       /' "$WORK/out" | head -10; else pass "$what"; fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_server() {
+  PORT=$(free_port)
+  "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn "$@" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  local deadline=$((SECONDS + 30))
+  until curl -fsS -m 1 "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+      echo "server did not start:"; cat "$WORK/server.log"; exit 1
+    fi
+    sleep 0.1
+  done
+  cat >"$KUBECONFIG" <<KCFG
+apiVersion: v1
+kind: Config
+clusters:
+- name: minik8s
+  cluster:
+    server: http://127.0.0.1:$PORT
+contexts:
+- name: minik8s
+  context:
+    cluster: minik8s
+    user: minik8s
+current-context: minik8s
+users:
+- name: minik8s
+  user: {}
+KCFG
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    local deadline=$((SECONDS + 15))
+    while kill -0 "$SERVER_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+finish() {
+  stop_server
+  rm -rf "$WORK"
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}
+
+# Polls "command" until it succeeds or the deadline (seconds) passes.
+wait_until() {
+  local timeout=$1
+  shift
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -gt $deadline ] && return 1
+    sleep 0.1
+  done
+}

@@ -1,0 +1,180 @@
+#include "apiserver/admission.h"
+
+#include <set>
+
+namespace minik8s::apiserver {
+
+using nlohmann::json;
+
+namespace {
+
+std::string ownerOf(const json& object) {
+  const auto& md = object["metadata"];
+  return md.value("namespace", "") + "/" + md.value("name", "");
+}
+
+bool needsClusterIp(const json& spec) {
+  return spec.value("type", "ClusterIP") != "ExternalName" && spec.value("clusterIP", "") != "None";
+}
+
+bool needsNodePorts(const json& spec) {
+  auto type = spec.value("type", "ClusterIP");
+  return type == "NodePort" || type == "LoadBalancer";
+}
+
+void setClusterIp(json& spec, const std::string& ip) {
+  spec["clusterIP"] = ip;
+  spec["clusterIPs"] = json::array({ip});
+}
+
+// NodePorts: keep valid requested ones, warn about and drop the others, allocate the rest.
+// `keep` holds ports the stored object already owns (update).
+Status assignNodePorts(json& spec, const std::string& owner, const std::set<int>& keep,
+                       RequestContext& ctx, AdmissionDeps& deps, std::vector<int>* claimed) {
+  if (!spec.contains("ports") || !spec["ports"].is_array()) return Status::ok();
+  bool wanted = needsNodePorts(spec);
+  for (size_t i = 0; i < spec["ports"].size(); ++i) {
+    json& port = spec["ports"][i];
+    int requested = port.value("nodePort", 0);
+    if (!wanted) {
+      if (requested != 0) {
+        ctx.warnings.push_back("spec.ports[" + std::to_string(i) + "].nodePort: " +
+                               std::to_string(requested) + " is ignored: service type is " +
+                               spec.value("type", "ClusterIP") + ", not NodePort");
+        port.erase("nodePort");
+      }
+      continue;
+    }
+    if (requested != 0 && keep.count(requested)) continue;
+    if (requested != 0 && !deps.allocator.portInRange(requested)) {
+      ctx.warnings.push_back("spec.ports[" + std::to_string(i) + "].nodePort: " +
+                             std::to_string(requested) + " is outside the node port range " +
+                             std::to_string(deps.allocator.portRange().first) + "-" +
+                             std::to_string(deps.allocator.portRange().last) +
+                             "; a port from the range is allocated instead");
+      requested = 0;
+    }
+    auto port_or = deps.allocator.allocatePort(owner, requested);
+    if (!port_or.isOk()) {
+      Status s = port_or.status();
+      if (s.code() == Code::kInvalid) {
+        std::string field = "spec.ports[" + std::to_string(i) + "].nodePort";
+        return invalid("Service \"" + owner.substr(owner.find('/') + 1) + "\" is invalid",
+                       {{field, "FieldValueInvalid",
+                         "Invalid value: " + std::to_string(requested) + ": " + s.message()}});
+      }
+      return s;
+    }
+    claimed->push_back(*port_or);
+    port["nodePort"] = *port_or;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status admitCreate(const api::ResourceInfo& resource, json& object, RequestContext& ctx,
+                   AdmissionDeps& deps) {
+  if (resource.plural == "pods") {
+    std::string node = object["spec"].value("nodeName", "");
+    if (!node.empty()) {
+      auto found = deps.store.get(RestHandler::storageKey(*api::findResource("", "v1", "nodes"), "", node));
+      if (!found.isOk() && found.status().code() == Code::kNotFound) {
+        ctx.warnings.push_back("spec.nodeName: node \"" + node +
+                               "\" does not exist; the pod is left to the scheduler");
+        object["spec"].erase("nodeName");
+      }
+    }
+    return Status::ok();
+  }
+  if (resource.plural != "services") return Status::ok();
+  json& spec = object["spec"];
+  std::string owner = ownerOf(object);
+  std::string ip;
+  if (needsClusterIp(spec)) {
+    auto ip_or = deps.allocator.allocateIp(owner, spec.value("clusterIP", ""));
+    if (!ip_or.isOk()) return ip_or.status();
+    ip = *ip_or;
+    setClusterIp(spec, ip);
+  }
+  std::vector<int> claimed;
+  Status s = assignNodePorts(spec, owner, {}, ctx, deps, &claimed);
+  if (!s.isOk()) {
+    deps.allocator.releaseIp(ip);
+    for (int p : claimed) deps.allocator.releasePort(p);
+  }
+  return s;
+}
+
+Status admitUpdate(const api::ResourceInfo& resource, json& object, const json& old,
+                   RequestContext& ctx, AdmissionDeps& deps) {
+  if (resource.plural != "services") return Status::ok();
+  json& spec = object["spec"];
+  const json& old_spec = old["spec"];
+  std::string owner = ownerOf(object);
+  // An update that omits the ClusterIP keeps the allocated one (apply, replace).
+  if (spec.value("clusterIP", "").empty() && !old_spec.value("clusterIP", "").empty() &&
+      needsClusterIp(spec)) {
+    setClusterIp(spec, old_spec.value("clusterIP", ""));
+  } else if (spec.value("clusterIP", "").empty() && needsClusterIp(spec)) {
+    auto ip_or = deps.allocator.allocateIp(owner, "");
+    if (!ip_or.isOk()) return ip_or.status();
+    setClusterIp(spec, *ip_or);
+  }
+  std::set<int> owned;
+  std::map<std::string, int> owned_by_port;
+  if (old_spec.contains("ports")) {
+    for (const auto& p : old_spec["ports"]) {
+      int np = p.value("nodePort", 0);
+      if (np) {
+        owned.insert(np);
+        owned_by_port[std::to_string(p.value("port", 0)) + "/" + p.value("protocol", "TCP")] = np;
+      }
+    }
+  }
+  // Ports without a nodePort keep the one their port already had.
+  if (needsNodePorts(spec) && spec.contains("ports")) {
+    for (auto& p : spec["ports"]) {
+      if (p.value("nodePort", 0) != 0) continue;
+      auto it = owned_by_port.find(std::to_string(p.value("port", 0)) + "/" + p.value("protocol", "TCP"));
+      if (it != owned_by_port.end()) p["nodePort"] = it->second;
+    }
+  }
+  std::vector<int> claimed;
+  return assignNodePorts(spec, owner, owned, ctx, deps, &claimed);
+}
+
+void rollbackCreate(const api::ResourceInfo& resource, const json& object, AdmissionDeps& deps) {
+  releaseAfterDelete(resource, object, deps);
+}
+
+void releaseAfterDelete(const api::ResourceInfo& resource, const json& object,
+                        AdmissionDeps& deps) {
+  if (resource.plural != "services" || !object.contains("spec")) return;
+  const json& spec = object["spec"];
+  deps.allocator.releaseIp(spec.value("clusterIP", ""));
+  if (spec.contains("ports")) {
+    for (const auto& p : spec["ports"]) deps.allocator.releasePort(p.value("nodePort", 0));
+  }
+}
+
+void releaseAfterUpdate(const api::ResourceInfo& resource, const json& old, const json& now,
+                        AdmissionDeps& deps) {
+  if (resource.plural != "services") return;
+  std::set<int> still;
+  if (now["spec"].contains("ports")) {
+    for (const auto& p : now["spec"]["ports"]) still.insert(p.value("nodePort", 0));
+  }
+  if (old["spec"].contains("ports")) {
+    for (const auto& p : old["spec"]["ports"]) {
+      int np = p.value("nodePort", 0);
+      if (np && !still.count(np)) deps.allocator.releasePort(np);
+    }
+  }
+  std::string old_ip = old["spec"].value("clusterIP", "");
+  if (!old_ip.empty() && old_ip != now["spec"].value("clusterIP", "")) {
+    deps.allocator.releaseIp(old_ip);
+  }
+}
+
+}  // namespace minik8s::apiserver

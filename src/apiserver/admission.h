@@ -1,0 +1,37 @@
+// Admission: the resource-specific rules the generic REST handler applies around a write.
+// Services get ClusterIPs and NodePorts; pods naming a node that does not exist are left
+// for the scheduler (the original project's behaviour); allocations are released when the
+// write fails or the object is deleted. Everything else passes through.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "api/scheme.h"
+#include "apiserver/rest_handler.h"
+#include "apiserver/service_allocator.h"
+#include "store/store.h"
+
+namespace minik8s::apiserver {
+
+struct AdmissionDeps {
+  store::Store& store;
+  ServiceAllocator& allocator;
+};
+
+// Mutates a normalized object before validation on create.
+Status admitCreate(const api::ResourceInfo& resource, nlohmann::json& object,
+                   RequestContext& ctx, AdmissionDeps& deps);
+// Mutates the desired object before validation on update (old is the stored one).
+Status admitUpdate(const api::ResourceInfo& resource, nlohmann::json& object,
+                   const nlohmann::json& old, RequestContext& ctx, AdmissionDeps& deps);
+// Undoes what admitCreate allocated when the create itself failed.
+void rollbackCreate(const api::ResourceInfo& resource, const nlohmann::json& object,
+                    AdmissionDeps& deps);
+// Releases what the object held once it is deleted; for updates, what `old` held and
+// `now` no longer does.
+void releaseAfterDelete(const api::ResourceInfo& resource, const nlohmann::json& object,
+                        AdmissionDeps& deps);
+void releaseAfterUpdate(const api::ResourceInfo& resource, const nlohmann::json& old,
+                        const nlohmann::json& now, AdmissionDeps& deps);
+
+}  // namespace minik8s::apiserver

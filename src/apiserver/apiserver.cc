@@ -1,0 +1,256 @@
+#include "apiserver/apiserver.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/scheme.h"
+#include "apiserver/discovery.h"
+#include "apiserver/request_info.h"
+#include "apiserver/status_response.h"
+#include "common/log.h"
+
+namespace minik8s::apiserver {
+
+using nlohmann::json;
+
+namespace {
+
+HttpResponse textResponse(int code, std::string body, std::string type = "text/plain") {
+  HttpResponse r;
+  r.status = code;
+  r.headers.emplace_back("Content-Type", std::move(type));
+  r.body = std::move(body);
+  return r;
+}
+
+json versionInfo() {
+  return {{"major", "1"},
+          {"minor", "32"},
+          {"gitVersion", "v1.32.0-minik8s"},
+          {"gitCommit", "0000000000000000000000000000000000000000"},
+          {"gitTreeState", "clean"},
+          {"buildDate", "2026-01-01T00:00:00Z"},
+          {"goVersion", "go1.23.4"},
+          {"compiler", "gc"},
+          {"platform", "linux/amd64"}};
+}
+
+}  // namespace
+
+ApiServer::ApiServer(ApiServerOptions options, store::Store& store, Clock& clock)
+    : options_(std::move(options)), clock_(clock), store_(store, metrics_) {}
+
+ApiServer::~ApiServer() { stop(); }
+
+Status ApiServer::start() {
+  auto cidr = parseCidr(options_.service_cluster_ip_range);
+  if (!cidr.isOk()) return invalid("--service-cluster-ip-range: " + cidr.status().message());
+  auto ports = parsePortRange(options_.service_node_port_range);
+  if (!ports.isOk()) return invalid("--service-node-port-range: " + ports.status().message());
+  allocator_ = std::make_unique<ServiceAllocator>(store_, *cidr, *ports);
+  rest_ = std::make_unique<RestHandler>(store_, clock_, *allocator_, options_.watch_cache);
+  RETURN_IF_ERROR(rest_->start());
+  metrics_.setOpenWatchesSource([this] { return rest_->openWatches(); });
+  RETURN_IF_ERROR(bootstrap());
+  ns_thread_ = std::jthread([this](std::stop_token stop) { runNamespaceFinalizer(stop); });
+  if (options_.compaction_interval.count() > 0) {
+    compaction_thread_ = std::jthread([this](std::stop_token stop) { runCompaction(stop); });
+  }
+  http_ = HttpServer::create(options_.http, [this](HttpRequest& request) { return handle(request); });
+  RETURN_IF_ERROR(http_->start());
+  ready_ = true;
+  log::info("apiserver: serving on http://{}:{}", options_.http.bind_address, http_->port());
+  return Status::ok();
+}
+
+void ApiServer::stop() {
+  ready_ = false;
+  if (http_) http_->stop();
+  ns_thread_.request_stop();
+  ns_cv_.notify_all();
+  ns_thread_ = std::jthread();
+  compaction_thread_ = std::jthread();
+  if (rest_) rest_->stop();
+}
+
+uint16_t ApiServer::port() const { return http_ ? http_->port() : 0; }
+
+Status ApiServer::bootstrap() {
+  RequestContext ctx;
+  const auto* namespaces = api::findResource("", "v1", "namespaces");
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    auto created = rest_->create(*namespaces, {{"metadata", {{"name", name}}}}, ctx);
+    if (!created.isOk() && created.status().code() != Code::kAlreadyExists) {
+      return created.status().withContext(std::string("creating namespace ") + name);
+    }
+  }
+  // Allocations without a live service (a crash between allocating and storing).
+  std::set<std::string> owners;
+  auto services = store_.list("/registry/services/");
+  if (!services.isOk()) return services.status();
+  for (const auto& kv : services->items) {
+    auto rest = kv.key.substr(std::string("/registry/services/").size());
+    owners.insert(rest);
+  }
+  owners.insert("default/kubernetes");
+  auto freed = allocator_->repair(owners);
+  if (freed.isOk() && *freed > 0) log::info("apiserver: freed {} leaked service allocations", *freed);
+
+  const auto* services_res = api::findResource("", "v1", "services");
+  json kubernetes = {
+      {"metadata", {{"name", "kubernetes"}, {"namespace", "default"},
+                    {"labels", {{"component", "apiserver"}, {"provider", "kubernetes"}}}}},
+      {"spec",
+       {{"type", "ClusterIP"},
+        {"clusterIP", allocator_->apiserverServiceIp()},
+        {"ports", json::array({{{"name", "https"}, {"port", 443}, {"protocol", "TCP"},
+                                {"targetPort", options_.http.port ? options_.http.port : 6443}}})}}}};
+  if (!rest_->getFromStore(*services_res, "default", "kubernetes").isOk()) {
+    auto svc = rest_->create(*services_res, kubernetes, ctx);
+    if (!svc.isOk() && svc.status().code() != Code::kAlreadyExists) {
+      return svc.status().withContext("creating the kubernetes service");
+    }
+  }
+  const auto* endpoints_res = api::findResource("", "v1", "endpoints");
+  std::string address = options_.http.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.http.bind_address;
+  json endpoints = {
+      {"metadata", {{"name", "kubernetes"}, {"namespace", "default"}}},
+      {"subsets", json::array({{{"addresses", json::array({{{"ip", address}}})},
+                                {"ports", json::array({{{"name", "https"},
+                                                        {"port", options_.http.port ? options_.http.port : 6443},
+                                                        {"protocol", "TCP"}}})}}})}};
+  auto ep = rest_->create(*endpoints_res, endpoints, ctx);
+  if (!ep.isOk() && ep.status().code() != Code::kAlreadyExists) {
+    return ep.status().withContext("creating the kubernetes endpoints");
+  }
+  // Namespaces left terminating by a previous run.
+  auto listed = store_.list("/registry/namespaces/");
+  if (listed.isOk()) {
+    for (const auto& kv : listed->items) {
+      json ns = json::parse(kv.value, nullptr, false);
+      if (ns.is_object() && ns["metadata"].contains("deletionTimestamp")) {
+        enqueueNamespaceCleanup(ns["metadata"].value("name", ""));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+void ApiServer::enqueueNamespaceCleanup(const std::string& name) {
+  {
+    std::lock_guard lock(ns_mu_);
+    ns_queue_.push_back(name);
+  }
+  ns_cv_.notify_all();
+}
+
+void ApiServer::runNamespaceFinalizer(std::stop_token stop) {
+  const auto* namespaces = api::findResource("", "v1", "namespaces");
+  while (!stop.stop_requested()) {
+    std::string name;
+    {
+      std::unique_lock lock(ns_mu_);
+      ns_cv_.wait(lock, stop, [&] { return !ns_queue_.empty(); });
+      if (stop.stop_requested()) return;
+      name = ns_queue_.front();
+      ns_queue_.pop_front();
+    }
+    Status s = rest_->deleteNamespaceContents(name);
+    if (s.isOk()) {
+      auto key = RestHandler::storageKey(*namespaces, "", name);
+      auto removed = store_.remove(key);
+      if (removed.isOk() || removed.status().code() == Code::kNotFound) {
+        log::info("apiserver: namespace {} deleted", name);
+        continue;
+      }
+      s = removed.status();
+    }
+    log::warn("apiserver: finalizing namespace {} failed: {}; retrying", name, s.toString());
+    std::unique_lock lock(ns_mu_);
+    ns_cv_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+    ns_queue_.push_back(name);
+  }
+}
+
+void ApiServer::runCompaction(std::stop_token stop) {
+  // Compact to the revision seen one interval ago, so at least one interval of history
+  // stays for watches that resume.
+  int64_t previous = 0;
+  std::mutex mu;
+  std::condition_variable_any cv;
+  while (!stop.stop_requested()) {
+    auto current = store_.currentRevision();
+    if (previous > 0) {
+      Status s = store_.compact(previous);
+      if (!s.isOk() && s.code() != Code::kGone) log::warn("apiserver: compaction: {}", s.toString());
+    }
+    if (current.isOk()) previous = *current;
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, stop, options_.compaction_interval, [] { return false; });
+  }
+}
+
+std::optional<HttpResponse> ApiServer::serveNonResource(const HttpRequest& request) {
+  const std::string& path = request.path;
+  if (path == "/version" || path == "/version/") {
+    HttpResponse r;
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.body = versionInfo().dump();
+    return r;
+  }
+  if (path == "/healthz" || path == "/livez") return textResponse(200, "ok");
+  if (path == "/readyz") {
+    return ready_ ? textResponse(200, "ok") : textResponse(503, "apiserver is starting");
+  }
+  if (path == "/metrics") return textResponse(200, metrics_.render(), "text/plain; version=0.0.4");
+  return serveDiscovery(request);
+}
+
+HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::string* resource) {
+  if (auto r = serveNonResource(request)) {
+    *verb = "get";
+    *resource = "";
+    HandlerResult result;
+    result.response = std::move(*r);
+    return result;
+  }
+  bool watch = false;
+  std::string watch_param = request.queryValue("watch");
+  if (!watch_param.empty()) {
+    auto b = parseBool(watch_param);
+    if (!b) {
+      HandlerResult result;
+      result.response = statusResponse(badRequest("invalid watch parameter \"" + watch_param + "\""));
+      return result;
+    }
+    watch = *b;
+  }
+  auto info = parseRequestInfo(request.method, request.path, watch);
+  if (!info.isOk() || !info->is_resource_request) {
+    HandlerResult result;
+    result.response = statusResponse(info.isOk() ? notFound("the server could not find the requested resource")
+                                                 : info.status());
+    return result;
+  }
+  *verb = info->verb;
+  *resource = info->subresource.empty() ? info->resource : info->resource + "/" + info->subresource;
+  HandlerResult result = rest_->handle(*info, request);
+  if (info->resource == "namespaces" && info->verb == "delete" && result.response.status == 200) {
+    enqueueNamespaceCleanup(info->name);
+  }
+  return result;
+}
+
+HandlerResult ApiServer::handle(HttpRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  std::string verb, resource;
+  HandlerResult result = route(request, &verb, &resource);
+  if (!result.start_stream) {
+    metrics_.recordRequest(verb, resource, result.response.status,
+                           std::chrono::steady_clock::now() - start);
+  } else {
+    metrics_.recordRequest(verb, resource, result.response.status, std::chrono::duration<double>(0));
+  }
+  return result;
+}
+
+}  // namespace minik8s::apiserver

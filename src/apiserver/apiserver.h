@@ -1,0 +1,77 @@
+// ApiServer: the Kubernetes-compatible API server. Owns the HTTP transport, the REST
+// handler with its watch caches, the service allocator, metrics, and two background
+// loops: the namespace finalizer (deletes a terminating namespace's contents, then the
+// namespace) and etcd compaction. Start order: caches, bootstrap objects, finalizer,
+// HTTP; stop in reverse. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "apiserver/http_server.h"
+#include "apiserver/metrics.h"
+#include "apiserver/rest_handler.h"
+#include "apiserver/service_allocator.h"
+#include "apiserver/watch_cache.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+namespace minik8s::apiserver {
+
+struct ApiServerOptions {
+  HttpServerOptions http;
+  std::string service_cluster_ip_range = "10.96.0.0/12";
+  std::string service_node_port_range = "30000-32767";
+  WatchCacheOptions watch_cache;
+  // etcd history older than this is compacted away; 0 disables compaction.
+  std::chrono::seconds compaction_interval{300};
+};
+
+class ApiServer {
+ public:
+  ApiServer(ApiServerOptions options, store::Store& store, Clock& clock = Clock::real());
+  ~ApiServer();
+
+  // kInvalid for bad flags, kUnavailable when etcd or the port is not reachable.
+  Status start();
+  void stop();
+  uint16_t port() const;
+  bool ready() const { return ready_.load(); }
+
+  // The whole request path without sockets (tests, benchmarks).
+  HandlerResult handle(HttpRequest& request);
+
+  RestHandler& rest() { return *rest_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  HandlerResult route(HttpRequest& request, std::string* verb, std::string* resource);
+  std::optional<HttpResponse> serveNonResource(const HttpRequest& request);
+  Status bootstrap();
+  void enqueueNamespaceCleanup(const std::string& name);
+  void runNamespaceFinalizer(std::stop_token stop);
+  void runCompaction(std::stop_token stop);
+
+  ApiServerOptions options_;
+  Clock& clock_;
+  Metrics metrics_;
+  InstrumentedStore store_;
+  std::unique_ptr<ServiceAllocator> allocator_;
+  std::unique_ptr<RestHandler> rest_;
+  std::unique_ptr<HttpServer> http_;
+  std::atomic<bool> ready_{false};
+
+  std::mutex ns_mu_;
+  std::condition_variable_any ns_cv_;
+  std::deque<std::string> ns_queue_;  // GUARDED_BY(ns_mu_)
+  std::jthread ns_thread_;
+  std::jthread compaction_thread_;
+};
+
+}  // namespace minik8s::apiserver

@@ -1,0 +1,290 @@
+#include "apiserver/discovery.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "api/scheme.h"
+#include "apiserver/status_response.h"
+
+namespace minik8s::apiserver {
+
+using nlohmann::json;
+
+namespace {
+
+HttpResponse jsonResponse(const json& body, std::string content_type = "application/json") {
+  HttpResponse r;
+  r.headers.emplace_back("Content-Type", std::move(content_type));
+  r.body = body.dump();
+  return r;
+}
+
+// Group names in discovery order, core ("") first.
+std::vector<std::string> groupsInOrder() {
+  std::vector<std::string> groups;
+  for (const auto& r : api::allResources()) {
+    if (std::find(groups.begin(), groups.end(), r.group) == groups.end()) groups.push_back(r.group);
+  }
+  return groups;
+}
+
+std::vector<std::string> versionsOf(const std::string& group) {
+  std::vector<std::string> versions;
+  for (const auto& r : api::allResources()) {
+    if (r.group == group &&
+        std::find(versions.begin(), versions.end(), r.version) == versions.end()) {
+      versions.push_back(r.version);
+    }
+  }
+  return versions;
+}
+
+json subresourceKind(const api::ResourceInfo& r, const std::string& sub) {
+  if (sub == "scale") return {{"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"}};
+  if (sub == "exec") return {{"group", ""}, {"version", "v1"}, {"kind", "PodExecOptions"}};
+  if (sub == "binding") return {{"group", ""}, {"version", "v1"}, {"kind", "Binding"}};
+  return {{"group", r.group}, {"version", r.version}, {"kind", r.kind}};
+}
+
+json subresourceVerbs(const std::string& sub) {
+  if (sub == "log") return {"get"};
+  if (sub == "exec") return {"create", "get"};
+  if (sub == "binding") return {"create"};
+  return {"get", "patch", "update"};
+}
+
+json aggregatedResource(const api::ResourceInfo& r) {
+  json res = {{"resource", r.plural},
+              {"singularResource", r.singular},
+              {"scope", r.namespaced ? "Namespaced" : "Cluster"},
+              {"responseKind", {{"group", r.group}, {"version", r.version}, {"kind", r.kind}}},
+              {"verbs", r.verbs}};
+  if (!r.short_names.empty()) res["shortNames"] = r.short_names;
+  if (!r.categories.empty()) res["categories"] = r.categories;
+  if (!r.subresources.empty()) {
+    json subs = json::array();
+    for (const auto& s : r.subresources) {
+      subs.push_back({{"subresource", s},
+                      {"responseKind", subresourceKind(r, s)},
+                      {"verbs", subresourceVerbs(s)}});
+    }
+    res["subresources"] = std::move(subs);
+  }
+  return res;
+}
+
+json aggregatedGroup(const std::string& group) {
+  json versions = json::array();
+  for (const auto& v : versionsOf(group)) {
+    json resources = json::array();
+    for (const auto& r : api::allResources()) {
+      if (r.group == group && r.version == v) resources.push_back(aggregatedResource(r));
+    }
+    versions.push_back({{"version", v}, {"freshness", "Current"}, {"resources", resources}});
+  }
+  json item = {{"metadata", json::object()}, {"versions", versions}};
+  if (!group.empty()) item["metadata"]["name"] = group;
+  return item;
+}
+
+HttpResponse aggregated(bool core, const std::string& version) {
+  json items = json::array();
+  for (const auto& g : groupsInOrder()) {
+    if (g.empty() == core) items.push_back(aggregatedGroup(g));
+  }
+  json body = {{"kind", "APIGroupDiscoveryList"},
+               {"apiVersion", "apidiscovery.k8s.io/" + version},
+               {"metadata", json::object()},
+               {"items", items}};
+  return jsonResponse(body, "application/json;g=apidiscovery.k8s.io;v=" + version +
+                                ";as=APIGroupDiscoveryList");
+}
+
+json groupVersionEntry(const std::string& group, const std::string& version) {
+  return {{"groupVersion", group + "/" + version}, {"version", version}};
+}
+
+json legacyGroup(const std::string& group) {
+  json versions = json::array();
+  for (const auto& v : versionsOf(group)) versions.push_back(groupVersionEntry(group, v));
+  return {{"name", group}, {"versions", versions}, {"preferredVersion", versions[0]}};
+}
+
+std::optional<HttpResponse> resourceList(const std::string& group, const std::string& version) {
+  json resources = json::array();
+  for (const auto& r : api::allResources()) {
+    if (r.group != group || r.version != version) continue;
+    json res = {{"name", r.plural},      {"singularName", r.singular}, {"namespaced", r.namespaced},
+                {"kind", r.kind},        {"verbs", r.verbs}};
+    if (!r.short_names.empty()) res["shortNames"] = r.short_names;
+    if (!r.categories.empty()) res["categories"] = r.categories;
+    resources.push_back(res);
+    for (const auto& s : r.subresources) {
+      json kind = subresourceKind(r, s);
+      json sub = {{"name", r.plural + "/" + s},
+                  {"singularName", ""},
+                  {"namespaced", r.namespaced},
+                  {"kind", kind["kind"]},
+                  {"verbs", subresourceVerbs(s)}};
+      if (kind["group"] != r.group) {
+        sub["group"] = kind["group"];
+        sub["version"] = kind["version"];
+      }
+      resources.push_back(sub);
+    }
+  }
+  if (resources.empty()) return std::nullopt;
+  std::string gv = group.empty() ? version : group + "/" + version;
+  return jsonResponse({{"kind", "APIResourceList"},
+                       {"apiVersion", "v1"},
+                       {"groupVersion", gv},
+                       {"resources", resources}});
+}
+
+// --- OpenAPI v3 ----------------------------------------------------------------------
+
+std::string gvPath(const std::string& group, const std::string& version) {
+  return group.empty() ? "api/" + version : "apis/" + group + "/" + version;
+}
+
+json openApiDocument(const std::string& group, const std::string& version) {
+  json paths = json::object();
+  for (const auto& r : api::allResources()) {
+    if (r.group != group || r.version != version) continue;
+    std::string path = "/" + gvPath(group, version) + "/" +
+                       (r.namespaced ? "namespaces/{namespace}/" : "") + r.plural + "/{name}";
+    json gvk = {{"group", group}, {"version", version}, {"kind", r.kind}};
+    json params = json::array({{{"name", "fieldValidation"}, {"in", "query"},
+                                {"schema", {{"type", "string"}}}},
+                               {{"name", "fieldManager"}, {"in", "query"},
+                                {"schema", {{"type", "string"}}}},
+                               {{"name", "dryRun"}, {"in", "query"},
+                                {"schema", {{"type", "string"}}}}});
+    json op = {{"x-kubernetes-group-version-kind", gvk},
+               {"x-kubernetes-action", "patch"},
+               {"parameters", params},
+               {"responses", {{"200", {{"description", "OK"}}}}}};
+    paths[path]["patch"] = op;
+    json put = op;
+    put["x-kubernetes-action"] = "put";
+    paths[path]["put"] = put;
+  }
+  return {{"openapi", "3.0.0"},
+          {"info", {{"title", "Kubernetes"}, {"version", "v1.32.0"}}},
+          {"paths", paths},
+          {"components", {{"schemas", json::object()}}}};
+}
+
+std::string contentHash(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+HttpResponse notFoundResponse() {
+  return statusResponse(notFound("the server could not find the requested resource"));
+}
+
+}  // namespace
+
+std::string negotiateAggregatedDiscovery(std::string_view accept) {
+  bool v2 = false, v2beta1 = false;
+  size_t start = 0;
+  while (start <= accept.size()) {
+    size_t end = accept.find(',', start);
+    if (end == std::string_view::npos) end = accept.size();
+    std::string_view range = accept.substr(start, end - start);
+    std::map<std::string, std::string> params;
+    size_t p = range.find(';');
+    while (p != std::string_view::npos) {
+      size_t next = range.find(';', p + 1);
+      std::string_view kv = range.substr(p + 1, next == std::string_view::npos ? std::string_view::npos : next - p - 1);
+      while (!kv.empty() && kv.front() == ' ') kv.remove_prefix(1);
+      while (!kv.empty() && kv.back() == ' ') kv.remove_suffix(1);
+      size_t eq = kv.find('=');
+      if (eq != std::string_view::npos) {
+        params[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+      }
+      p = next;
+    }
+    if (params["g"] == "apidiscovery.k8s.io" && params["as"] == "APIGroupDiscoveryList") {
+      if (params["v"] == "v2") v2 = true;
+      if (params["v"] == "v2beta1") v2beta1 = true;
+    }
+    start = end + 1;
+  }
+  if (v2) return "v2";
+  if (v2beta1) return "v2beta1";
+  return "";
+}
+
+std::optional<HttpResponse> serveDiscovery(const HttpRequest& request) {
+  const std::string& path = request.path;
+  if (path == "/api" || path == "/api/") {
+    std::string v = negotiateAggregatedDiscovery(request.header("Accept"));
+    if (!v.empty()) return aggregated(true, v);
+    return jsonResponse({{"kind", "APIVersions"},
+                         {"versions", {"v1"}},
+                         {"serverAddressByClientCIDRs",
+                          json::array({{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", ""}}})}});
+  }
+  if (path == "/apis" || path == "/apis/") {
+    std::string v = negotiateAggregatedDiscovery(request.header("Accept"));
+    if (!v.empty()) return aggregated(false, v);
+    json groups = json::array();
+    for (const auto& g : groupsInOrder()) {
+      if (!g.empty()) groups.push_back(legacyGroup(g));
+    }
+    return jsonResponse({{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
+  }
+  if (path == "/api/v1") return resourceList("", "v1");
+  if (path.rfind("/apis/", 0) == 0) {
+    std::string rest = path.substr(6);
+    auto slash = rest.find('/');
+    if (slash == std::string::npos) {
+      if (versionsOf(rest).empty()) return notFoundResponse();
+      json g = legacyGroup(rest);
+      g["kind"] = "APIGroup";
+      g["apiVersion"] = "v1";
+      return jsonResponse(g);
+    }
+    std::string group = rest.substr(0, slash), version = rest.substr(slash + 1);
+    if (version.find('/') != std::string::npos) return std::nullopt;  // a resource path
+    auto list = resourceList(group, version);
+    return list ? list : notFoundResponse();
+  }
+  if (path == "/openapi/v2") return notFoundResponse();
+  if (path == "/openapi/v3" || path == "/openapi/v3/") {
+    json paths = json::object();
+    for (const auto& g : groupsInOrder()) {
+      for (const auto& v : versionsOf(g)) {
+        std::string gv = gvPath(g, v);
+        paths[gv] = {{"serverRelativeURL",
+                      "/openapi/v3/" + gv + "?hash=" + contentHash(openApiDocument(g, v).dump())}};
+      }
+    }
+    return jsonResponse({{"paths", paths}});
+  }
+  if (path.rfind("/openapi/v3/", 0) == 0) {
+    std::string gv = path.substr(12);
+    for (const auto& g : groupsInOrder()) {
+      for (const auto& v : versionsOf(g)) {
+        if (gvPath(g, v) != gv) continue;
+        HttpResponse r = jsonResponse(openApiDocument(g, v));
+        r.headers.emplace_back("Cache-Control", request.hasQuery("hash") ? "public, immutable"
+                                                                          : "no-cache, private");
+        return r;
+      }
+    }
+    return notFoundResponse();
+  }
+  return std::nullopt;
+}
+
+}  // namespace minik8s::apiserver

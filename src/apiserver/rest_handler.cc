@@ -1,0 +1,1021 @@
+#include "apiserver/rest_handler.h"
+
+#include <random>
+#include <thread>
+
+#include "api/selector.h"
+#include "api/yaml.h"
+#include "apiserver/admission.h"
+#include "apiserver/filters.h"
+#include "apiserver/patch.h"
+#include "apiserver/status_response.h"
+#include "apiserver/table.h"
+#include "apiserver/watch_stream.h"
+#include "common/log.h"
+
+namespace minik8s::apiserver {
+
+using nlohmann::json;
+
+struct RestHandler::Target {
+  const api::ResourceInfo* resource = nullptr;
+  RequestInfo info;
+  mutable RequestContext ctx;
+};
+
+namespace {
+
+constexpr int kMaxUpdateRetries = 8;
+
+std::string randomSuffix(size_t n) {
+  static const char kChars[] = "bcdfghjklmnpqrstvwxz2456789";
+  thread_local std::mt19937 rng(std::random_device{}());
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += kChars[rng() % (sizeof kChars - 1)];
+  return s;
+}
+
+std::string newUid() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t a = rng(), b = rng();
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+bool wantsTable(const HttpRequest& request) {
+  return request.header("Accept").find("as=Table") != std::string::npos;
+}
+
+std::string warningHeader(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return "299 - \"" + escaped + "\"";
+}
+
+HandlerResult respond(int code, std::string body, const RequestContext& ctx,
+                      const std::string& content_type = "application/json") {
+  HandlerResult r;
+  r.response.status = code;
+  r.response.headers.emplace_back("Content-Type", content_type);
+  for (const auto& w : ctx.warnings) r.response.headers.emplace_back("Warning", warningHeader(w));
+  r.response.body = std::move(body);
+  return r;
+}
+
+HandlerResult fail(const Status& status, const api::ResourceInfo* resource,
+                   const std::string& name, const RequestContext& ctx) {
+  StatusDetails details;
+  details.name = name;
+  if (resource) {
+    details.group = resource->group;
+    details.kind = status.code() == Code::kInvalid ? resource->kind : resource->plural;
+  }
+  HandlerResult r;
+  r.response = statusResponse(status, details);
+  for (const auto& w : ctx.warnings) r.response.headers.emplace_back("Warning", warningHeader(w));
+  return r;
+}
+
+Status notFoundFor(const api::ResourceInfo& resource, const std::string& name) {
+  return notFound(resource.qualifiedName() + " \"" + name + "\" not found");
+}
+
+Status conflictFor(const api::ResourceInfo& resource, const std::string& name) {
+  return conflict("Operation cannot be fulfilled on " + resource.qualifiedName() + " \"" + name +
+                  "\": the object has been modified; please apply your changes to the latest "
+                  "version and try again");
+}
+
+Status invalidFor(const api::ResourceInfo& resource, const std::string& name,
+                  std::vector<FieldError> causes) {
+  std::string msg = resource.kind + " \"" + name + "\" is invalid: ";
+  if (causes.size() == 1) {
+    msg += causes[0].field + ": " + causes[0].message;
+  } else {
+    msg += "[";
+    for (size_t i = 0; i < causes.size(); ++i) {
+      if (i) msg += ", ";
+      msg += causes[i].field + ": " + causes[i].message;
+    }
+    msg += "]";
+  }
+  return invalid(std::move(msg), std::move(causes));
+}
+
+const json& metaOf(const json& object) {
+  static const json kEmpty = json::object();
+  auto it = object.find("metadata");
+  return it != object.end() && it->is_object() ? *it : kEmpty;
+}
+
+std::string nameOf(const json& object) { return metaOf(object).value("name", ""); }
+
+int64_t revisionOf(const json& object) {
+  auto rv = metaOf(object).value("resourceVersion", "");
+  if (rv.empty()) return 0;
+  try {
+    return std::stoll(rv);
+  } catch (...) {
+    return -1;
+  }
+}
+
+// The object without server-owned bookkeeping, for "did anything change" comparisons.
+json comparable(json object) {
+  if (object.contains("metadata")) {
+    object["metadata"].erase("resourceVersion");
+    object["metadata"].erase("managedFields");
+  }
+  return object;
+}
+
+std::string listJson(const api::ResourceInfo& resource, const std::vector<CachedObjectPtr>& items,
+                     int64_t revision) {
+  std::string out;
+  size_t total = 128;
+  for (const auto& o : items) total += o->json.size() + 1;
+  out.reserve(total);
+  out += "{\"kind\":\"" + resource.kind + "List\",\"apiVersion\":\"" + resource.apiVersion() +
+         "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(revision) + "\"},\"items\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += items[i]->json;
+  }
+  out += "]}";
+  return out;
+}
+
+IncludeObject includeObjectOf(const HttpRequest& request) {
+  auto v = request.queryValue("includeObject");
+  if (v == "Object") return IncludeObject::kObject;
+  if (v == "None") return IncludeObject::kNone;
+  return IncludeObject::kMetadata;
+}
+
+std::optional<int64_t> parseRevisionParam(const std::string& v) {
+  if (v.empty()) return std::nullopt;
+  try {
+    size_t pos = 0;
+    long long n = std::stoll(v, &pos);
+    if (pos != v.size() || n < 0) return std::nullopt;
+    return n;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+// api::normalize plus the unknown-field policy: warnings, or 400 under Strict.
+Status normalizeObject(const api::ResourceInfo& resource, json& object, RequestContext& ctx) {
+  std::vector<std::string> unknown;
+  RETURN_IF_ERROR(api::normalize(resource, object, &unknown));
+  if (unknown.empty()) return Status::ok();
+  if (ctx.strict_fields) {
+    std::string msg = "strict decoding error: ";
+    for (size_t i = 0; i < unknown.size(); ++i) {
+      msg += (i ? ", " : "") + std::string("unknown field \"") + unknown[i] + "\"";
+    }
+    return badRequest(msg);
+  }
+  for (const auto& f : unknown) ctx.warnings.push_back("unknown field \"" + f + "\"");
+  return Status::ok();
+}
+
+}  // namespace
+
+json withResourceVersion(json object, int64_t revision) {
+  object["metadata"]["resourceVersion"] = std::to_string(revision);
+  return object;
+}
+
+std::string RestHandler::storageKey(const api::ResourceInfo& resource,
+                                    const std::string& namespace_, const std::string& name) {
+  std::string key = "/registry/" + resource.plural + "/";
+  if (resource.namespaced) key += namespace_ + "/";
+  return key + name;
+}
+
+RestHandler::RestHandler(store::Store& store, Clock& clock, ServiceAllocator& allocator,
+                         WatchCacheOptions cache_options)
+    : store_(store), clock_(clock), allocator_(allocator), timeouts_(std::make_unique<WatchTimeouts>()) {
+  for (const auto& r : api::allResources()) {
+    caches_.emplace(r.plural, std::make_unique<WatchCache>(store_, r, "/registry/" + r.plural + "/",
+                                                           cache_options, clock_));
+  }
+}
+
+RestHandler::~RestHandler() { stop(); }
+
+Status RestHandler::start() {
+  for (auto& [plural, cache] : caches_) {
+    Status s = cache->start();
+    if (!s.isOk()) return s.withContext("starting the watch cache for " + plural);
+  }
+  return Status::ok();
+}
+
+void RestHandler::stop() {
+  for (auto& [plural, cache] : caches_) cache->stop();
+}
+
+WatchCache* RestHandler::cache(const std::string& plural) const {
+  auto it = caches_.find(plural);
+  return it == caches_.end() ? nullptr : it->second.get();
+}
+
+Result<json> RestHandler::getFromStore(const api::ResourceInfo& resource,
+                                       const std::string& namespace_, const std::string& name) {
+  auto kv = store_.get(storageKey(resource, namespace_, name));
+  if (!kv.isOk()) {
+    if (kv.status().code() == Code::kNotFound) return notFoundFor(resource, name);
+    return kv.status();
+  }
+  json object = json::parse(kv->value, nullptr, false);
+  if (!object.is_object()) return internalError("stored object is not JSON: " + kv->key);
+  return withResourceVersion(std::move(object), kv->mod_revision);
+}
+
+Result<json> RestHandler::decodeBody(const api::ResourceInfo& resource, const HttpRequest& request) {
+  std::string type = request.header("Content-Type");
+  auto semi = type.find(';');
+  if (semi != std::string::npos) type.resize(semi);
+  json object;
+  if (type.find("protobuf") != std::string::npos) {
+    return Status(Code::kUnsupportedMediaType,
+                  "the body of the request was in an unknown format - accepted media types "
+                  "include: application/json, application/yaml");
+  }
+  if (type == "application/yaml" || type == "application/apply-patch+yaml") {
+    ASSIGN_OR_RETURN(object, api::parseYaml(request.body));
+  } else {
+    object = json::parse(request.body, nullptr, false);
+    if (object.is_discarded()) {
+      return badRequest("the body of the request could not be decoded as JSON: invalid JSON");
+    }
+  }
+  if (!object.is_object()) {
+    return badRequest("the body of the request must be a JSON object (a " + resource.kind + ")");
+  }
+  return object;
+}
+
+Status RestHandler::checkNamespaceWritable(const api::ResourceInfo& resource,
+                                           const std::string& namespace_) {
+  if (!resource.namespaced) return Status::ok();
+  const api::ResourceInfo* ns_resource = api::findResource("", "v1", "namespaces");
+  auto ns = getFromStore(*ns_resource, "", namespace_);
+  if (!ns.isOk()) {
+    if (ns.status().code() == Code::kNotFound) {
+      return notFound("namespaces \"" + namespace_ + "\" not found");
+    }
+    return ns.status();
+  }
+  if (metaOf(*ns).contains("deletionTimestamp")) {
+    return Status(Code::kForbidden, resource.plural + " is forbidden: unable to create new content in namespace " +
+                                        namespace_ + " because it is being terminated");
+  }
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// Dispatch
+
+HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request) {
+  Target t;
+  t.info = info;
+  t.ctx.dry_run = request.queryValue("dryRun") == "All";
+  t.ctx.strict_fields = request.queryValue("fieldValidation") == "Strict";
+  if (info.resource == "bindings" && info.verb == "create" && info.group.empty()) {
+    t.resource = api::findResource("", "v1", "pods");
+    return doBinding(t, request);
+  }
+  t.resource = api::findResource(info.group, info.version, info.resource);
+  if (!t.resource) {
+    return fail(notFound("the server could not find the requested resource"), nullptr, "", t.ctx);
+  }
+  const auto& r = *t.resource;
+  if (!r.namespaced && !info.namespace_.empty()) {
+    return fail(notFound("the server could not find the requested resource"), nullptr, "", t.ctx);
+  }
+  bool needs_namespace = r.namespaced && info.verb != "list" && info.verb != "watch";
+  if (needs_namespace && info.namespace_.empty()) {
+    return fail(notFound("the server could not find the requested resource"), nullptr, "", t.ctx);
+  }
+  if (!info.subresource.empty()) {
+    if (!r.hasSubresource(info.subresource)) {
+      return fail(notFound("the server could not find the requested resource"), &r, info.name,
+                  t.ctx);
+    }
+    if (info.subresource == "binding") {
+      if (info.verb != "create") {
+        return fail(Status(Code::kMethodNotAllowed, "only POST is allowed on pods/binding"), &r,
+                    info.name, t.ctx);
+      }
+      return doBinding(t, request);
+    }
+    if (info.subresource == "scale") return doScale(t, request);
+    if (info.subresource == "log" || info.subresource == "exec") {
+      return fail(unavailable("pods/" + info.subresource +
+                              " needs a kubelet; no node serves pod \"" + info.name + "\""),
+                  &r, info.name, t.ctx);
+    }
+    // status: GET reads the object, PUT/PATCH write only its status.
+    if (info.verb != "get" && info.verb != "update" && info.verb != "patch") {
+      return fail(Status(Code::kMethodNotAllowed, "method not allowed on the status subresource"),
+                  &r, info.name, t.ctx);
+    }
+  }
+  if (info.verb == "get") return doGet(t, request);
+  if (info.verb == "list") return doList(t, request);
+  if (info.verb == "watch") return doWatch(t, request);
+  if (info.verb == "create") {
+    if (!info.name.empty()) {
+      return fail(Status(Code::kMethodNotAllowed, "POST is not allowed on a named " + r.singular),
+                  &r, info.name, t.ctx);
+    }
+    return doCreate(t, request);
+  }
+  if (info.verb == "update") return doUpdate(t, request);
+  if (info.verb == "patch") return doPatch(t, request);
+  if (info.verb == "delete") return doDelete(t, request);
+  if (info.verb == "deletecollection") return doDeleteCollection(t, request);
+  return fail(Status(Code::kMethodNotAllowed, "method not allowed"), &r, info.name, t.ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+HandlerResult RestHandler::doGet(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  json object;
+  if (request.queryValue("resourceVersion") == "0") {
+    auto cached = cache(r.plural)->get(storageKey(r, t.info.namespace_, t.info.name));
+    if (!cached) return fail(notFoundFor(r, t.info.name), &r, t.info.name, t.ctx);
+    object = json::parse(cached->json);
+  } else {
+    auto got = getFromStore(r, t.info.namespace_, t.info.name);
+    if (!got.isOk()) return fail(got.status(), &r, t.info.name, t.ctx);
+    object = std::move(got).value();
+  }
+  if (wantsTable(request)) {
+    std::vector<const json*> rows{&object};
+    json table = buildTable(r, rows, clock_.now(), includeObjectOf(request),
+                            metaOf(object).value("resourceVersion", ""));
+    return respond(200, table.dump(), t.ctx, "application/json;as=Table;v=v1;g=meta.k8s.io");
+  }
+  return respond(200, object.dump(), t.ctx);
+}
+
+HandlerResult RestHandler::doList(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  auto filter = makeFilter(r, t.info.namespace_, request.queryValue("labelSelector"),
+                           request.queryValue("fieldSelector"));
+  if (!filter.isOk()) return fail(filter.status(), &r, "", t.ctx);
+  WatchCache* c = cache(r.plural);
+  std::string rv_param = request.queryValue("resourceVersion");
+  WatchCache::Snapshot snapshot;
+  bool from_cache = rv_param == "0";
+  if (!from_cache && !rv_param.empty()) {
+    // "Not older than N": the cache serves it once it has seen N.
+    auto n = parseRevisionParam(rv_param);
+    if (!n) return fail(badRequest("invalid resourceVersion \"" + rv_param + "\""), &r, "", t.ctx);
+    from_cache = c->waitForRevision(*n, std::chrono::milliseconds(200));
+  }
+  if (from_cache) {
+    snapshot = c->list(*filter);
+  } else {
+    auto listed = consistentList(r, *filter);
+    if (!listed.isOk()) return fail(listed.status(), &r, "", t.ctx);
+    snapshot = std::move(listed).value();
+  }
+  if (wantsTable(request)) {
+    std::vector<json> parsed;
+    parsed.reserve(snapshot.objects.size());
+    for (const auto& o : snapshot.objects) parsed.push_back(json::parse(o->json));
+    std::vector<const json*> rows;
+    rows.reserve(parsed.size());
+    for (const auto& p : parsed) rows.push_back(&p);
+    json table = buildTable(r, rows, clock_.now(), includeObjectOf(request),
+                            std::to_string(snapshot.revision));
+    return respond(200, table.dump(), t.ctx, "application/json;as=Table;v=v1;g=meta.k8s.io");
+  }
+  return respond(200, listJson(r, snapshot.objects, snapshot.revision), t.ctx);
+}
+
+Result<WatchCache::Snapshot> RestHandler::consistentList(const api::ResourceInfo& resource,
+                                                         const WatchFilter& filter) {
+  // Straight from etcd at its current revision.
+  std::string prefix = "/registry/" + resource.plural + "/";
+  if (resource.namespaced && !filter.namespace_.empty()) prefix += filter.namespace_ + "/";
+  ASSIGN_OR_RETURN(store::ListResult listed, store_.list(prefix));
+  WatchCache::Snapshot snapshot;
+  snapshot.revision = listed.revision;
+  for (const auto& kv : listed.items) {
+    auto object = makeCachedObject(kv.key, kv.value, kv.mod_revision);
+    if (filterAccepts(filter, object)) snapshot.objects.push_back(std::move(object));
+  }
+  return snapshot;
+}
+
+HandlerResult RestHandler::doWatch(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  auto filter = makeFilter(r, t.info.namespace_, request.queryValue("labelSelector"),
+                           request.queryValue("fieldSelector"));
+  if (!filter.isOk()) return fail(filter.status(), &r, "", t.ctx);
+  std::string rv_param = request.queryValue("resourceVersion");
+  int64_t from = -1;  // synthetic ADDED for everything, then live
+  if (!rv_param.empty() && rv_param != "0") {
+    auto n = parseRevisionParam(rv_param);
+    if (!n) return fail(badRequest("invalid resourceVersion \"" + rv_param + "\""), &r, "", t.ctx);
+    from = *n;
+  }
+  WatchStreamOptions options;
+  options.table = wantsTable(request);
+  options.include_object = includeObjectOf(request);
+  options.timeout = std::chrono::seconds(1800);
+  if (auto timeout = parseRevisionParam(request.queryValue("timeoutSeconds"))) {
+    options.timeout = std::chrono::seconds(*timeout);
+  }
+  HandlerResult result =
+      respond(200, "", t.ctx,
+              options.table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json");
+  WatchCache* c = cache(r.plural);
+  result.start_stream = [this, c, filter = std::move(filter).value(), from, options,
+                         &r](std::shared_ptr<ResponseStream> stream) {
+    startWatchStream(WatchStreamDeps{store_, clock_, *c, open_watches_, *timeouts_, store_watches_},
+                     r, filter, from, options,
+                     std::move(stream));
+  };
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes
+
+Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
+                                 RequestContext& ctx) {
+  json& md = object["metadata"];
+  if (!md.is_object()) return badRequest("metadata must be an object");
+  std::string name = md.value("name", "");
+  if (name.empty() && !md.value("generateName", "").empty()) {
+    name = md.value("generateName", "") + randomSuffix(5);
+    md["name"] = name;
+  }
+  if (name.empty()) {
+    return invalidFor(resource, "",
+                      {{"metadata.name", "FieldValueRequired",
+                        "Required value: name or generateName is required"}});
+  }
+  std::string ns = resource.namespaced ? md.value("namespace", "") : "";
+  RETURN_IF_ERROR(checkNamespaceWritable(resource, ns));
+  for (const char* field : {"resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
+                            "deletionGracePeriodSeconds", "generation", "managedFields"}) {
+    md.erase(field);
+  }
+  if (resource.hasSubresource("status") && resource.plural != "nodes") object.erase("status");
+  RETURN_IF_ERROR(normalizeObject(resource, object, ctx));
+  json& meta = object["metadata"];
+  meta["uid"] = newUid();
+  meta["creationTimestamp"] = formatRfc3339(clock_.now());
+  if (object.contains("spec")) meta["generation"] = 1;
+  AdmissionDeps deps{store_, allocator_};
+  if (!ctx.dry_run) RETURN_IF_ERROR(admitCreate(resource, object, ctx, deps));
+  auto errors = api::validate(resource, object, nullptr);
+  if (!errors.empty()) {
+    if (!ctx.dry_run) rollbackCreate(resource, object, deps);
+    return invalidFor(resource, name, std::move(errors));
+  }
+  if (ctx.dry_run) return object;
+  auto rev = store_.create(storageKey(resource, ns, name), object.dump());
+  if (!rev.isOk()) {
+    rollbackCreate(resource, object, deps);
+    if (rev.status().code() == Code::kAlreadyExists) {
+      return alreadyExists(resource.qualifiedName() + " \"" + name + "\" already exists");
+    }
+    return rev.status();
+  }
+  return withResourceVersion(std::move(object), *rev);
+}
+
+HandlerResult RestHandler::doCreate(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  auto body = decodeBody(r, request);
+  if (!body.isOk()) return fail(body.status(), &r, "", t.ctx);
+  json object = std::move(body).value();
+  std::string api_version = object.value("apiVersion", "");
+  std::string kind = object.value("kind", "");
+  if (!api_version.empty() && api_version != r.apiVersion()) {
+    return fail(badRequest("the API version in the data (" + api_version +
+                           ") does not match the expected API version (" + r.apiVersion() + ")"),
+                &r, "", t.ctx);
+  }
+  if (!kind.empty() && kind != r.kind) {
+    return fail(badRequest("the kind in the data (" + kind + ") does not match the expected kind (" +
+                           r.kind + ")"),
+                &r, "", t.ctx);
+  }
+  if (!object.contains("metadata") || !object["metadata"].is_object()) {
+    object["metadata"] = json::object();
+  }
+  if (r.namespaced) {
+    std::string body_ns = object["metadata"].value("namespace", "");
+    if (!body_ns.empty() && body_ns != t.info.namespace_) {
+      return fail(badRequest("the namespace of the provided object does not match the namespace "
+                             "sent on the request"),
+                  &r, "", t.ctx);
+    }
+    object["metadata"]["namespace"] = t.info.namespace_;
+  } else {
+    object["metadata"].erase("namespace");
+  }
+  auto created = create(r, std::move(object), t.ctx);
+  if (!created.isOk()) return fail(created.status(), &r, "", t.ctx);
+  return respond(201, created->dump(), t.ctx);
+}
+
+Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const json& current,
+                                      json desired, RequestContext& ctx,
+                                      const std::string& subresource) {
+  const json& cur_md = metaOf(current);
+  std::string name = cur_md.value("name", "");
+  std::string ns = cur_md.value("namespace", "");
+  if (!desired.contains("metadata") || !desired["metadata"].is_object()) {
+    desired["metadata"] = json::object();
+  }
+  json& md = desired["metadata"];
+  for (const char* field : {"uid", "creationTimestamp", "deletionTimestamp",
+                            "deletionGracePeriodSeconds", "namespace", "name"}) {
+    if (cur_md.contains(field)) {
+      md[field] = cur_md[field];
+    } else {
+      md.erase(field);
+    }
+  }
+  md.erase("resourceVersion");
+  md.erase("managedFields");
+  if (resource.hasSubresource("status") && subresource.empty()) {
+    if (current.contains("status")) {
+      desired["status"] = current["status"];
+    } else {
+      desired.erase("status");
+    }
+  }
+  RETURN_IF_ERROR(normalizeObject(resource, desired, ctx));
+  // generation counts spec changes.
+  if (current.contains("spec") || desired.contains("spec")) {
+    int64_t generation = cur_md.value("generation", int64_t{1});
+    json old_spec = current.value("spec", json::object());
+    json new_spec = desired.value("spec", json::object());
+    desired["metadata"]["generation"] = old_spec == new_spec ? generation : generation + 1;
+  }
+  AdmissionDeps deps{store_, allocator_};
+  RETURN_IF_ERROR(admitUpdate(resource, desired, current, ctx, deps));
+  auto errors = api::validate(resource, desired, &current);
+  if (!errors.empty()) return invalidFor(resource, name, std::move(errors));
+  if (comparable(desired) == comparable(current)) return current;  // no-op: no write
+  if (ctx.dry_run) return withResourceVersion(std::move(desired), revisionOf(current));
+  // An object being deleted whose last finalizer was removed goes away now.
+  const json& new_md = desired["metadata"];
+  bool finalized = new_md.contains("deletionTimestamp") &&
+                   (!new_md.contains("finalizers") || new_md["finalizers"].empty()) &&
+                   resource.plural != "pods" && resource.plural != "namespaces";
+  std::string key = storageKey(resource, ns, name);
+  if (finalized) {
+    auto removed = store_.remove(key, revisionOf(current));
+    if (!removed.isOk()) {
+      if (removed.status().code() == Code::kConflict) return conflictFor(resource, name);
+      return removed.status();
+    }
+    releaseAfterDelete(resource, desired, deps);
+    return withResourceVersion(std::move(desired), removed->mod_revision);
+  }
+  auto rev = store_.update(key, desired.dump(), revisionOf(current));
+  if (!rev.isOk()) {
+    if (rev.status().code() == Code::kConflict) return conflictFor(resource, name);
+    if (rev.status().code() == Code::kNotFound) return notFoundFor(resource, name);
+    return rev.status();
+  }
+  releaseAfterUpdate(resource, current, desired, deps);
+  return withResourceVersion(std::move(desired), *rev);
+}
+
+Result<json> RestHandler::guaranteedUpdate(
+    const api::ResourceInfo& resource, const std::string& namespace_, const std::string& name,
+    const std::function<Result<json>(const json& current)>& mutate, RequestContext& ctx,
+    const std::string& subresource) {
+  for (int attempt = 0;; ++attempt) {
+    ASSIGN_OR_RETURN(json current, getFromStore(resource, namespace_, name));
+    ASSIGN_OR_RETURN(json desired, mutate(current));
+    RequestContext attempt_ctx = ctx;
+    auto stored = storeUpdate(resource, current, std::move(desired), attempt_ctx, subresource);
+    if (stored.isOk() || stored.status().code() != Code::kConflict ||
+        attempt + 1 >= kMaxUpdateRetries) {
+      ctx = std::move(attempt_ctx);
+      return stored;
+    }
+  }
+}
+
+HandlerResult RestHandler::doUpdate(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  auto body = decodeBody(r, request);
+  if (!body.isOk()) return fail(body.status(), &r, t.info.name, t.ctx);
+  json object = std::move(body).value();
+  std::string body_name = nameOf(object);
+  if (body_name.empty()) {
+    object["metadata"]["name"] = t.info.name;
+  } else if (body_name != t.info.name) {
+    return fail(badRequest("the name of the object (" + body_name +
+                           ") does not match the name on the URL (" + t.info.name + ")"),
+                &r, t.info.name, t.ctx);
+  }
+  if (r.namespaced) {
+    std::string body_ns = metaOf(object).value("namespace", "");
+    if (!body_ns.empty() && body_ns != t.info.namespace_) {
+      return fail(badRequest("the namespace of the provided object does not match the namespace "
+                             "sent on the request"),
+                  &r, t.info.name, t.ctx);
+    }
+  }
+  std::string kind = object.value("kind", "");
+  if (!kind.empty() && kind != r.kind) {
+    return fail(badRequest("the kind in the data (" + kind + ") does not match the expected kind (" +
+                           r.kind + ")"),
+                &r, t.info.name, t.ctx);
+  }
+  int64_t expected = revisionOf(object);
+  if (expected < 0) {
+    return fail(badRequest("metadata.resourceVersion must be a number"), &r, t.info.name, t.ctx);
+  }
+  const std::string& sub = t.info.subresource;
+  auto updated = guaranteedUpdate(
+      r, t.info.namespace_, t.info.name,
+      [&](const json& current) -> Result<json> {
+        if (expected != 0 && expected != revisionOf(current)) return conflictFor(r, t.info.name);
+        if (sub == "status") {
+          json desired = current;
+          if (object.contains("status")) {
+            desired["status"] = object["status"];
+          } else {
+            desired.erase("status");
+          }
+          return desired;
+        }
+        return object;
+      },
+      t.ctx, sub);
+  if (!updated.isOk()) return fail(updated.status(), &r, t.info.name, t.ctx);
+  return respond(200, updated->dump(), t.ctx);
+}
+
+HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  std::string content_type = request.header("Content-Type");
+  bool is_apply = content_type.rfind("application/apply-patch", 0) == 0;
+  const std::string& sub = t.info.subresource;
+  if (is_apply) {
+    auto applied = api::parseYaml(request.body);
+    if (!applied.isOk()) return fail(applied.status(), &r, t.info.name, t.ctx);
+    if (!applied->is_object()) {
+      return fail(badRequest("the applied configuration must be an object"), &r, t.info.name,
+                  t.ctx);
+    }
+    auto existing = getFromStore(r, t.info.namespace_, t.info.name);
+    if (!existing.isOk() && existing.status().code() == Code::kNotFound && sub.empty()) {
+      json object = *applied;
+      if (!object.contains("metadata") || !object["metadata"].is_object()) {
+        object["metadata"] = json::object();
+      }
+      object["metadata"]["name"] = t.info.name;
+      if (r.namespaced) object["metadata"]["namespace"] = t.info.namespace_;
+      auto created = create(r, std::move(object), t.ctx);
+      if (!created.isOk()) return fail(created.status(), &r, t.info.name, t.ctx);
+      return respond(201, created->dump(), t.ctx);
+    }
+    if (!existing.isOk()) return fail(existing.status(), &r, t.info.name, t.ctx);
+  }
+  auto updated = guaranteedUpdate(
+      r, t.info.namespace_, t.info.name,
+      [&](const json& current) -> Result<json> {
+        json patched;
+        if (is_apply) {
+          ASSIGN_OR_RETURN(json applied, api::parseYaml(request.body));
+          ASSIGN_OR_RETURN(patched, applyServerSideApply(current, applied, r));
+        } else {
+          ASSIGN_OR_RETURN(patched, applyPatch(content_type, current, request.body, r));
+        }
+        if (!patched.is_object()) return badRequest("the patch must produce an object");
+        int64_t rv = revisionOf(patched);
+        if (rv != 0 && rv != revisionOf(current)) return conflictFor(r, t.info.name);
+        if (sub == "status") {
+          json desired = current;
+          if (patched.contains("status")) {
+            desired["status"] = patched["status"];
+          } else {
+            desired.erase("status");
+          }
+          return desired;
+        }
+        return patched;
+      },
+      t.ctx, sub);
+  if (!updated.isOk()) return fail(updated.status(), &r, t.info.name, t.ctx);
+  return respond(200, updated->dump(), t.ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// Deletes
+
+Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
+                                       const std::string& namespace_, const std::string& name,
+                                       const json& options, RequestContext& ctx) {
+  AdmissionDeps deps{store_, allocator_};
+  for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
+    ASSIGN_OR_RETURN(json current, getFromStore(resource, namespace_, name));
+    const json& md = metaOf(current);
+    if (options.contains("preconditions") && options["preconditions"].is_object()) {
+      const json& pre = options["preconditions"];
+      if (pre.contains("uid") && pre["uid"].is_string() && pre["uid"] != md.value("uid", "")) {
+        return conflict("Precondition failed: UID in precondition: " +
+                        pre["uid"].get<std::string>() + ", UID in object meta: " +
+                        md.value("uid", ""));
+      }
+      if (pre.contains("resourceVersion") && pre["resourceVersion"].is_string() &&
+          pre["resourceVersion"] != md.value("resourceVersion", "")) {
+        return conflict("Precondition failed: ResourceVersion in precondition: " +
+                        pre["resourceVersion"].get<std::string>() +
+                        ", ResourceVersion in object meta: " + md.value("resourceVersion", ""));
+      }
+    }
+    std::optional<int64_t> grace;
+    if (options.contains("gracePeriodSeconds") && options["gracePeriodSeconds"].is_number_integer()) {
+      grace = options["gracePeriodSeconds"].get<int64_t>();
+    }
+    bool terminating = md.contains("deletionTimestamp");
+    // Graceful phase: mark the object and let its owner (kubelet, namespace finalizer,
+    // finalizers) finish the delete.
+    json marked = current;
+    bool mark = false;
+    if (resource.plural == "namespaces") {
+      if (terminating) return current;
+      marked["status"]["phase"] = "Terminating";
+      mark = true;
+    } else if (resource.plural == "pods") {
+      const json& spec = current.value("spec", json::object());
+      std::string phase = current.value("status", json::object()).value("phase", "");
+      int64_t pod_grace = grace.value_or(spec.value("terminationGracePeriodSeconds", int64_t{30}));
+      bool bound = !spec.value("nodeName", "").empty();
+      bool finished = phase == "Succeeded" || phase == "Failed";
+      if (bound && !finished && pod_grace > 0) {
+        int64_t current_grace = md.value("deletionGracePeriodSeconds", int64_t{-1});
+        if (terminating && current_grace >= 0 && current_grace <= pod_grace) return current;
+        marked["metadata"]["deletionGracePeriodSeconds"] = pod_grace;
+        marked["metadata"]["deletionTimestamp"] =
+            formatRfc3339(clock_.now() + std::chrono::seconds(pod_grace));
+        mark = true;
+      }
+    }
+    if (!mark && md.contains("finalizers") && !md["finalizers"].empty()) {
+      if (terminating) return current;
+      mark = true;
+    }
+    if (mark) {
+      if (!marked["metadata"].contains("deletionTimestamp")) {
+        marked["metadata"]["deletionTimestamp"] = formatRfc3339(clock_.now());
+        marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+      }
+      if (ctx.dry_run) return marked;
+      marked["metadata"].erase("resourceVersion");
+      auto rev = store_.update(storageKey(resource, namespace_, name), marked.dump(),
+                               revisionOf(current));
+      if (!rev.isOk() && rev.status().code() == Code::kConflict) continue;
+      if (!rev.isOk()) return rev.status();
+      return withResourceVersion(std::move(marked), *rev);
+    }
+    if (ctx.dry_run) return current;
+    auto removed = store_.remove(storageKey(resource, namespace_, name), revisionOf(current));
+    if (!removed.isOk() && removed.status().code() == Code::kConflict) continue;
+    if (!removed.isOk()) {
+      if (removed.status().code() == Code::kNotFound) return notFoundFor(resource, name);
+      return removed.status();
+    }
+    releaseAfterDelete(resource, current, deps);
+    return current;
+  }
+  return conflictFor(resource, name);
+}
+
+HandlerResult RestHandler::doDelete(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  json options = json::object();
+  if (!request.body.empty()) {
+    options = json::parse(request.body, nullptr, false);
+    if (!options.is_object()) {
+      return fail(badRequest("the DeleteOptions body could not be decoded"), &r, t.info.name, t.ctx);
+    }
+  }
+  if (auto g = parseRevisionParam(request.queryValue("gracePeriodSeconds"))) {
+    options["gracePeriodSeconds"] = *g;
+  }
+  auto deleted = deleteObject(r, t.info.namespace_, t.info.name, options, t.ctx);
+  if (!deleted.isOk()) return fail(deleted.status(), &r, t.info.name, t.ctx);
+  return respond(200, deleted->dump(), t.ctx);
+}
+
+HandlerResult RestHandler::doDeleteCollection(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  auto filter = makeFilter(r, t.info.namespace_, request.queryValue("labelSelector"),
+                           request.queryValue("fieldSelector"));
+  if (!filter.isOk()) return fail(filter.status(), &r, "", t.ctx);
+  json options = json::object();
+  if (!request.body.empty()) {
+    options = json::parse(request.body, nullptr, false);
+    if (!options.is_object()) options = json::object();
+  }
+  auto snapshot = consistentList(r, *filter);
+  if (!snapshot.isOk()) return fail(snapshot.status(), &r, "", t.ctx);
+  std::vector<CachedObjectPtr> deleted;
+  for (const auto& o : snapshot->objects) {
+    const json& md = o->attrs.at("metadata");
+    auto res = deleteObject(r, md.value("namespace", ""), md.value("name", ""), options, t.ctx);
+    if (!res.isOk() && res.status().code() != Code::kNotFound) {
+      return fail(res.status(), &r, md.value("name", ""), t.ctx);
+    }
+    deleted.push_back(o);
+  }
+  return respond(200, listJson(r, deleted, snapshot->revision), t.ctx);
+}
+
+Status RestHandler::deleteNamespaceContents(const std::string& namespace_) {
+  RequestContext ctx;
+  json options = {{"gracePeriodSeconds", 0}};
+  for (const auto& r : api::allResources()) {
+    if (!r.namespaced) continue;
+    ASSIGN_OR_RETURN(store::ListResult listed,
+                     store_.list("/registry/" + r.plural + "/" + namespace_ + "/"));
+    for (const auto& kv : listed.items) {
+      std::string name = kv.key.substr(kv.key.rfind('/') + 1);
+      auto res = deleteObject(r, namespace_, name, options, ctx);
+      if (!res.isOk() && res.status().code() != Code::kNotFound) return res.status();
+      // Objects held by finalizers or graceful pods: force them out, the namespace is gone.
+      auto again = store_.get(kv.key);
+      if (again.isOk()) {
+        auto removed = store_.remove(kv.key);
+        if (removed.isOk()) {
+          AdmissionDeps deps{store_, allocator_};
+          json last = json::parse(removed->value, nullptr, false);
+          if (last.is_object()) releaseAfterDelete(r, last, deps);
+        }
+      }
+    }
+  }
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// Subresources
+
+HandlerResult RestHandler::doBinding(const Target& t, HttpRequest& request) {
+  const auto& pods = *t.resource;
+  auto body = decodeBody(pods, request);
+  if (!body.isOk()) return fail(body.status(), &pods, t.info.name, t.ctx);
+  std::string pod_name = t.info.name.empty() ? nameOf(*body) : t.info.name;
+  std::string node = body->value("target", json::object()).value("name", "");
+  if (node.empty()) {
+    return fail(invalid("Binding \"" + pod_name + "\" is invalid: target.name: Required value",
+                        {{"target.name", "FieldValueRequired", "Required value"}}),
+                &pods, pod_name, t.ctx);
+  }
+  if (pod_name.empty()) {
+    return fail(badRequest("a binding must name its pod"), &pods, pod_name, t.ctx);
+  }
+  auto updated = guaranteedUpdate(
+      pods, t.info.namespace_, pod_name,
+      [&](const json& current) -> Result<json> {
+        std::string bound = current.value("spec", json::object()).value("nodeName", "");
+        if (!bound.empty()) {
+          return conflict("Operation cannot be fulfilled on pods/binding \"" + pod_name +
+                          "\": pod " + pod_name + " is already assigned to node \"" + bound + "\"");
+        }
+        if (metaOf(current).contains("deletionTimestamp")) {
+          return conflict("Operation cannot be fulfilled on pods/binding \"" + pod_name +
+                          "\": pod " + pod_name + " is being deleted");
+        }
+        json desired = current;
+        desired["spec"]["nodeName"] = node;
+        return desired;
+      },
+      t.ctx, "");
+  if (!updated.isOk()) return fail(updated.status(), &pods, pod_name, t.ctx);
+  // The PodScheduled condition, as the real binding registry writes it.
+  (void)guaranteedUpdate(
+      pods, t.info.namespace_, pod_name,
+      [&](const json& current) -> Result<json> {
+        json desired = current;
+        json& conditions = desired["status"]["conditions"];
+        if (!conditions.is_array()) conditions = json::array();
+        json condition = {{"type", "PodScheduled"},
+                          {"status", "True"},
+                          {"lastProbeTime", nullptr},
+                          {"lastTransitionTime", formatRfc3339(clock_.now())}};
+        bool replaced = false;
+        for (auto& c : conditions) {
+          if (c.value("type", "") == "PodScheduled") {
+            c = condition;
+            replaced = true;
+          }
+        }
+        if (!replaced) conditions.push_back(condition);
+        return desired;
+      },
+      t.ctx, "status");
+  return respond(201, statusJson(Status::ok()), t.ctx);
+}
+
+namespace {
+
+json scaleOf(const api::ResourceInfo& r, const json& object) {
+  const json& md = metaOf(object);
+  json scale = {{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"}};
+  scale["metadata"] = json::object();
+  for (const char* f : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
+    if (md.contains(f)) scale["metadata"][f] = md[f];
+  }
+  const json& spec = object.value("spec", json::object());
+  scale["spec"]["replicas"] = spec.value("replicas", 1);
+  scale["status"]["replicas"] = object.value("status", json::object()).value("replicas", 0);
+  auto selector = api::LabelSelector::fromJson(spec.value("selector", json::object()));
+  scale["status"]["selector"] = selector.isOk() ? selector->toString() : "";
+  (void)r;
+  return scale;
+}
+
+}  // namespace
+
+HandlerResult RestHandler::doScale(const Target& t, HttpRequest& request) {
+  const auto& r = *t.resource;
+  if (t.info.verb == "get") {
+    auto got = getFromStore(r, t.info.namespace_, t.info.name);
+    if (!got.isOk()) return fail(got.status(), &r, t.info.name, t.ctx);
+    return respond(200, scaleOf(r, *got).dump(), t.ctx);
+  }
+  if (t.info.verb != "update" && t.info.verb != "patch") {
+    return fail(Status(Code::kMethodNotAllowed, "method not allowed on the scale subresource"), &r,
+                t.info.name, t.ctx);
+  }
+  json body;
+  if (t.info.verb == "update") {
+    body = json::parse(request.body, nullptr, false);
+    if (!body.is_object()) {
+      return fail(badRequest("the body of the request could not be decoded as a Scale"), &r,
+                  t.info.name, t.ctx);
+    }
+  }
+  auto updated = guaranteedUpdate(
+      r, t.info.namespace_, t.info.name,
+      [&](const json& current) -> Result<json> {
+        json scale = scaleOf(r, current);
+        json wanted;
+        if (t.info.verb == "update") {
+          wanted = body;
+        } else {
+          std::string type = request.header("Content-Type");
+          if (type.rfind("application/strategic-merge-patch+json", 0) == 0) {
+            type = "application/merge-patch+json";  // Scale has no merge keys
+          }
+          ASSIGN_OR_RETURN(wanted, applyPatch(type, scale, request.body, r));
+        }
+        int64_t rv = revisionOf(wanted);
+        if (rv != 0 && rv != revisionOf(current)) return conflictFor(r, t.info.name);
+        const json& spec = wanted.value("spec", json::object());
+        if (!spec.contains("replicas") || !spec["replicas"].is_number_integer()) {
+          return invalid("Scale \"" + t.info.name + "\" is invalid: spec.replicas: Required value",
+                         {{"spec.replicas", "FieldValueRequired", "Required value"}});
+        }
+        int64_t replicas = spec["replicas"].get<int64_t>();
+        if (replicas < 0) {
+          return invalid("Scale \"" + t.info.name +
+                             "\" is invalid: spec.replicas: Invalid value: " +
+                             std::to_string(replicas) + ": must be greater than or equal to 0",
+                         {{"spec.replicas", "FieldValueInvalid",
+                           "Invalid value: " + std::to_string(replicas) +
+                               ": must be greater than or equal to 0"}});
+        }
+        json desired = current;
+        desired["spec"]["replicas"] = replicas;
+        return desired;
+      },
+      t.ctx, "");
+  if (!updated.isOk()) return fail(updated.status(), &r, t.info.name, t.ctx);
+  return respond(200, scaleOf(r, *updated).dump(), t.ctx);
+}
+
+}  // namespace minik8s::apiserver

@@ -1,0 +1,107 @@
+// RestHandler: the one generic REST implementation for every resource in the scheme
+// (get, list, watch, create, update, patch, delete, deletecollection and the status,
+// scale and binding subresources), parameterised by api::ResourceInfo.
+//
+// Owns one WatchCache per resource. Writes go to the store as compare-and-swap
+// transactions keyed by resourceVersion; reads with resourceVersion=0 and all watches are
+// served from the caches. Resource-specific rules (service IP allocation, graceful pod
+// deletion, namespace termination) live in admission.cc. Thread-safe; handle() blocks on
+// the store and runs on HttpServer worker threads.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "api/scheme.h"
+#include "apiserver/http_server.h"
+#include "apiserver/request_info.h"
+#include "apiserver/service_allocator.h"
+#include "apiserver/watch_cache.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+namespace minik8s::apiserver {
+
+class WatchTimeouts;
+
+// What one request carries besides its object: collected warnings and options.
+struct RequestContext {
+  std::vector<std::string> warnings;  // sent as `Warning: 299 - "..."` headers
+  bool strict_fields = false;         // fieldValidation=Strict
+  bool dry_run = false;               // dryRun=All
+};
+
+class RestHandler {
+ public:
+  RestHandler(store::Store& store, Clock& clock, ServiceAllocator& allocator,
+              WatchCacheOptions cache_options);
+  ~RestHandler();
+
+  // Starts a watch cache per resource.
+  Status start();
+  void stop();
+
+  HandlerResult handle(const RequestInfo& info, HttpRequest& request);
+
+  // Direct operations for bootstrap and the namespace finalizer (no HTTP).
+  Result<nlohmann::json> create(const api::ResourceInfo& resource, nlohmann::json object,
+                                RequestContext& ctx);
+  Result<nlohmann::json> getFromStore(const api::ResourceInfo& resource,
+                                      const std::string& namespace_, const std::string& name);
+  // Deletes every object of every namespaced resource in `namespace_`.
+  Status deleteNamespaceContents(const std::string& namespace_);
+
+  WatchCache* cache(const std::string& plural) const;
+  size_t openWatches() const { return open_watches_.load(); }
+
+  static std::string storageKey(const api::ResourceInfo& resource, const std::string& namespace_,
+                                const std::string& name);
+
+ private:
+  struct Target;
+  HandlerResult doGet(const Target& t, HttpRequest& request);
+  HandlerResult doList(const Target& t, HttpRequest& request);
+  HandlerResult doWatch(const Target& t, HttpRequest& request);
+  HandlerResult doCreate(const Target& t, HttpRequest& request);
+  HandlerResult doUpdate(const Target& t, HttpRequest& request);
+  HandlerResult doPatch(const Target& t, HttpRequest& request);
+  HandlerResult doDelete(const Target& t, HttpRequest& request);
+  HandlerResult doDeleteCollection(const Target& t, HttpRequest& request);
+  HandlerResult doBinding(const Target& t, HttpRequest& request);
+  HandlerResult doScale(const Target& t, HttpRequest& request);
+
+  Result<WatchCache::Snapshot> consistentList(const api::ResourceInfo& resource,
+                                              const WatchFilter& filter);
+  // Read-modify-write with compare-and-swap retries. `mutate` gets the stored object and
+  // returns the desired one (or an error); conflicts re-read and retry.
+  Result<nlohmann::json> guaranteedUpdate(
+      const api::ResourceInfo& resource, const std::string& namespace_, const std::string& name,
+      const std::function<Result<nlohmann::json>(const nlohmann::json& current)>& mutate,
+      RequestContext& ctx, const std::string& subresource);
+  // Validates and stores `desired` replacing `current` (revision = current's).
+  Result<nlohmann::json> storeUpdate(const api::ResourceInfo& resource, const nlohmann::json& current,
+                                     nlohmann::json desired, RequestContext& ctx,
+                                     const std::string& subresource);
+  Result<nlohmann::json> deleteObject(const api::ResourceInfo& resource,
+                                      const std::string& namespace_, const std::string& name,
+                                      const nlohmann::json& options, RequestContext& ctx);
+  Status checkNamespaceWritable(const api::ResourceInfo& resource, const std::string& namespace_);
+  Result<nlohmann::json> decodeBody(const api::ResourceInfo& resource, const HttpRequest& request);
+
+  store::Store& store_;
+  Clock& clock_;
+  ServiceAllocator& allocator_;
+  std::map<std::string, std::unique_ptr<WatchCache>> caches_;  // by plural; fixed after start
+  std::atomic<size_t> open_watches_{0};
+  std::atomic<int> store_watches_{0};
+  std::unique_ptr<WatchTimeouts> timeouts_;
+};
+
+// Stored objects carry no resourceVersion; reading sets it from the revision.
+nlohmann::json withResourceVersion(nlohmann::json object, int64_t revision);
+
+}  // namespace minik8s::apiserver

@@ -1,0 +1,24 @@
+// Conversion of a Status into the Kubernetes `Status` object clients parse
+// (kubectl-protocol.md §6). The one place where Status meets HTTP.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "apiserver/http_server.h"
+#include "common/status.h"
+
+namespace minik8s::apiserver {
+
+struct StatusDetails {
+  std::string name;   // object name, when the error is about one object
+  std::string group;  // "apps"
+  std::string kind;   // "pods" for NotFound/AlreadyExists/Conflict, "Pod" for Invalid
+};
+
+// {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":...,
+//  "reason":...,"details":{...,"causes":[...]},"code":N}
+std::string statusJson(const Status& status, const StatusDetails& details = {});
+HttpResponse statusResponse(const Status& status, const StatusDetails& details = {});
+
+}  // namespace minik8s::apiserver

@@ -1,0 +1,683 @@
+#include "cli/ctl.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "api/scheme.h"
+#include "cli/describe.h"
+#include "cli/kinds.h"
+#include "cli/manifest.h"
+#include "cli/printer.h"
+#include "client/config.h"
+#include "client/rest_client.h"
+#include "common/clock.h"
+
+namespace minik8s::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char kFieldManager[] = "mkctl";
+
+struct Flags {
+  // connection (like kubectl)
+  std::string server;
+  std::string kubeconfig;
+  std::string context;
+  std::string ns;
+  std::string request_timeout = "30s";
+  // command arguments
+  std::string kind;
+  std::vector<std::string> names;
+  std::vector<std::string> files;
+  std::string output;
+  std::string selector;
+  bool all_namespaces = false;
+  bool watch = false;
+  bool no_headers = false;
+  int replicas = -1;
+  std::string shell;
+};
+
+std::string stringAt(const json& object, const char* a, const char* b) {
+  if (!object.is_object()) return "";
+  auto it = object.find(a);
+  if (it == object.end() || !it->is_object()) return "";
+  auto jt = it->find(b);
+  return jt != it->end() && jt->is_string() ? jt->get<std::string>() : "";
+}
+
+// "30s", "500ms", "2m", "1h", or a bare number of seconds. 0 means no timeout.
+Result<std::chrono::milliseconds> parseTimeout(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  std::string unit = text.substr(digits);
+  if (digits == 0 || digits > 9) {
+    return badRequest("error: invalid --request-timeout \"" + text + "\"");
+  }
+  int64_t n = std::stoll(text.substr(0, digits));
+  if (unit.empty() || unit == "s") return std::chrono::milliseconds(n * 1000);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "m") return std::chrono::milliseconds(n * 60000);
+  if (unit == "h") return std::chrono::milliseconds(n * 3600000);
+  return badRequest("error: invalid --request-timeout \"" + text + "\"");
+}
+
+std::vector<std::string> splitComma(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// One command's run: the flags, the client and the output streams. Errors are returned as
+// a Status whose message is the exact line to print.
+class Session {
+ public:
+  Session(Flags flags, CtlIo io)
+      : flags_(std::move(flags)), io_(io), resources_(api::allResources()) {}
+
+  Status connect() {
+    client::ConfigSources sources;
+    sources.server = flags_.server;
+    sources.kubeconfig = flags_.kubeconfig;
+    sources.context = flags_.context;
+    auto config = client::loadConfig(sources);
+    if (!config.isOk()) return withPrefix(config.status());
+    ASSIGN_OR_RETURN(config->timeout, parseTimeout(flags_.request_timeout));
+    config->user_agent = "mkctl/v1.32.0 (minik8s)";
+    auto made = client::RestClient::connect(*config);
+    if (!made.isOk()) return withPrefix(made.status());
+    client_ = std::move(made).value();
+    client_->setWarningHandler(
+        [this](const std::string& text) { io_.err << "Warning: " << text << "\n"; });
+    return Status::ok();
+  }
+
+  Status create();
+  Status get();
+  Status update();
+  Status remove();
+  Status apply();
+  Status describe();
+  Status scale();
+
+ private:
+  static Status withPrefix(const Status& s) {
+    if (s.message().rfind("error: ", 0) == 0) return s;
+    return Status(s.code(), "error: " + s.message());
+  }
+  static Status server(const Status& s) { return Status(s.code(), formatServerError(s)); }
+
+  std::string namespaceFlag() const {
+    return flags_.ns.empty() ? client_->defaultNamespace() : flags_.ns;
+  }
+
+  // The namespace an object from a file goes to; kubectl refuses a -n that disagrees.
+  Result<std::string> namespaceOf(const api::ResourceInfo& r, const json& object) const {
+    if (!r.namespaced) return std::string();
+    std::string in_file = stringAt(object, "metadata", "namespace");
+    if (!in_file.empty() && !flags_.ns.empty() && in_file != flags_.ns) {
+      return badRequest("error: the namespace from the provided object \"" + in_file +
+                        "\" does not match the namespace \"" + flags_.ns +
+                        "\". You must pass '--namespace=" + in_file +
+                        "' to perform this operation.");
+    }
+    return in_file.empty() ? namespaceFlag() : in_file;
+  }
+
+  Result<std::vector<Manifest>> manifests() {
+    if (flags_.files.empty()) return badRequest("error: must specify one of -f");
+    std::vector<Manifest> out;
+    for (const auto& f : flags_.files) {
+      ASSIGN_OR_RETURN(auto some, readManifests(f, io_.in));
+      for (auto& m : some) out.push_back(std::move(m));
+    }
+    return out;
+  }
+
+  // Finds a named object among the resources a word names (the first one that has it).
+  Result<std::pair<const api::ResourceInfo*, json>> findNamed(
+      const std::vector<const api::ResourceInfo*>& candidates, const std::string& name) {
+    Status first_error;
+    for (const auto* r : candidates) {
+      auto got = client_->get(*r, r->namespaced ? namespaceFlag() : "", name);
+      if (got.isOk()) return std::make_pair(r, std::move(got).value());
+      if (got.status().code() != Code::kNotFound) return server(got.status());
+      if (first_error.isOk()) first_error = got.status();
+    }
+    return server(first_error);
+  }
+
+  Result<json> tableOf(const api::ResourceInfo& r, const std::string& ns) {
+    client::ListOptions options;
+    options.label_selector = flags_.selector;
+    options.as_table = true;
+    auto got = client_->list(r, ns, options);
+    if (!got.isOk()) return server(got.status());
+    if (got->is_object() && got->value("kind", "") == "Table") return std::move(got).value();
+    return fallbackTable(*got, Clock::real().now());
+  }
+
+  Result<std::vector<json>> itemsOf(const api::ResourceInfo& r, const std::string& ns) {
+    client::ListOptions options;
+    options.label_selector = flags_.selector;
+    auto got = client_->list(r, ns, options);
+    if (!got.isOk()) return server(got.status());
+    std::vector<json> items;
+    if (got->contains("items") && (*got)["items"].is_array()) {
+      for (auto& item : (*got)["items"]) {
+        if (!item.contains("apiVersion")) item["apiVersion"] = r.apiVersion();
+        if (!item.contains("kind")) item["kind"] = r.kind;
+        items.push_back(std::move(item));
+      }
+    }
+    return items;
+  }
+
+  Status getList(const std::vector<const api::ResourceInfo*>& kinds, bool prefix_names,
+                 OutputFormat format);
+  Status watch(const api::ResourceInfo& r, OutputFormat format);
+
+  Flags flags_;
+  CtlIo io_;
+  const std::vector<api::ResourceInfo>& resources_;
+  std::unique_ptr<client::RestClient> client_;
+};
+
+Status Session::create() {
+  ASSIGN_OR_RETURN(auto kinds, resolveKindOrError(flags_.kind, resources_));
+  (void)kinds;
+  ASSIGN_OR_RETURN(auto docs, manifests());
+  Status failed;
+  for (const auto& m : docs) {
+    ASSIGN_OR_RETURN(const api::ResourceInfo* r,
+                     matchCommandKind(flags_.kind, m.object, resources_, m.source));
+    ASSIGN_OR_RETURN(std::string ns, namespaceOf(*r, m.object));
+    auto created = client_->create(*r, ns, m.object);
+    if (!created.isOk()) {
+      failed = server(created.status());
+      io_.err << failed.message() << "\n";
+      continue;
+    }
+    io_.out << actionMessage(r->kind, "created", stringAt(*created, "metadata", "name")) << "\n";
+  }
+  return failed.isOk() ? Status::ok() : Status(failed.code(), "");
+}
+
+Status Session::update() {
+  ASSIGN_OR_RETURN(auto kinds, resolveKindOrError(flags_.kind, resources_));
+  (void)kinds;
+  ASSIGN_OR_RETURN(auto docs, manifests());
+  for (const auto& m : docs) {
+    ASSIGN_OR_RETURN(const api::ResourceInfo* r,
+                     matchCommandKind(flags_.kind, m.object, resources_, m.source));
+    ASSIGN_OR_RETURN(std::string ns, namespaceOf(*r, m.object));
+    json object = m.object;
+    std::string name = stringAt(object, "metadata", "name");
+    if (name.empty())
+      return badRequest("error: the object in " + m.source + " has no metadata.name");
+    // A replace of the stored object: read its resourceVersion (and the fields the server
+    // allocated, which a manifest never carries) so the PUT is a compare-and-swap.
+    auto current = client_->get(*r, ns, name);
+    if (!current.isOk()) return server(current.status());
+    if (stringAt(object, "metadata", "resourceVersion").empty()) {
+      object["metadata"]["resourceVersion"] = stringAt(*current, "metadata", "resourceVersion");
+    }
+    if (r->group.empty() && r->kind == "Service" && object.contains("spec") &&
+        object["spec"].is_object() && (*current).contains("spec")) {
+      for (const char* allocated : {"clusterIP", "clusterIPs"}) {
+        if (!object["spec"].contains(allocated) && (*current)["spec"].contains(allocated)) {
+          object["spec"][allocated] = (*current)["spec"][allocated];
+        }
+      }
+    }
+    auto updated = client_->update(*r, ns, object);
+    if (!updated.isOk()) return server(updated.status());
+    io_.out << actionMessage(r->kind, "updated", name) << "\n";
+  }
+  return Status::ok();
+}
+
+Status Session::remove() {
+  if (!flags_.files.empty()) {
+    ASSIGN_OR_RETURN(auto docs, manifests());
+    Status failed;
+    for (const auto& m : docs) {
+      const api::ResourceInfo* r = nullptr;
+      if (!flags_.kind.empty()) {
+        ASSIGN_OR_RETURN(r, matchCommandKind(flags_.kind, m.object, resources_, m.source));
+      } else {
+        ASSIGN_OR_RETURN(r, resourceOfObject(m.object, resources_, m.source));
+      }
+      ASSIGN_OR_RETURN(std::string ns, namespaceOf(*r, m.object));
+      std::string name = stringAt(m.object, "metadata", "name");
+      auto deleted = client_->remove(*r, ns, name);
+      if (!deleted.isOk()) {
+        failed = server(deleted.status());
+        io_.err << failed.message() << "\n";
+        continue;
+      }
+      io_.out << actionMessage(r->kind, "deleted", name) << "\n";
+    }
+    return failed.isOk() ? Status::ok() : Status(failed.code(), "");
+  }
+  if (flags_.kind.empty()) {
+    return badRequest("error: You must provide one or more resources by argument or filename.");
+  }
+  ASSIGN_OR_RETURN(auto kinds, resolveKindOrError(flags_.kind, resources_));
+  if (flags_.names.empty()) {
+    return badRequest("error: resource(s) were provided, but no name was specified");
+  }
+  Status failed;
+  for (const auto& name : flags_.names) {
+    Status first_error;
+    bool done = false;
+    for (const auto* r : kinds) {
+      auto deleted = client_->remove(*r, r->namespaced ? namespaceFlag() : "", name);
+      if (deleted.isOk()) {
+        io_.out << actionMessage(r->kind, "deleted", name) << "\n";
+        done = true;
+        break;
+      }
+      if (deleted.status().code() != Code::kNotFound) {
+        first_error = deleted.status();
+        break;
+      }
+      if (first_error.isOk()) first_error = deleted.status();
+    }
+    if (!done) {
+      failed = server(first_error);
+      io_.err << failed.message() << "\n";
+    }
+  }
+  return failed.isOk() ? Status::ok() : Status(failed.code(), "");
+}
+
+Status Session::apply() {
+  ASSIGN_OR_RETURN(auto docs, manifests());
+  Status failed;
+  for (const auto& m : docs) {
+    ASSIGN_OR_RETURN(const api::ResourceInfo* r, resourceOfObject(m.object, resources_, m.source));
+    ASSIGN_OR_RETURN(std::string ns, namespaceOf(*r, m.object));
+    json object = m.object;
+    if (r->namespaced && !ns.empty()) object["metadata"]["namespace"] = ns;
+    auto applied = client_->apply(*r, ns, object, kFieldManager, /*force=*/true);
+    if (!applied.isOk()) {
+      failed = server(applied.status());
+      io_.err << failed.message() << "\n";
+      continue;
+    }
+    io_.out << actionMessage(r->kind, applied->created ? "created" : "configured",
+                             stringAt(applied->object, "metadata", "name"))
+            << "\n";
+  }
+  return failed.isOk() ? Status::ok() : Status(failed.code(), "");
+}
+
+Status Session::getList(const std::vector<const api::ResourceInfo*>& kinds, bool prefix_names,
+                        OutputFormat format) {
+  std::string ns = flags_.all_namespaces ? "" : namespaceFlag();
+  if (format == OutputFormat::kYaml || format == OutputFormat::kJson ||
+      format == OutputFormat::kName) {
+    std::vector<json> all;
+    for (const auto* r : kinds) {
+      ASSIGN_OR_RETURN(auto items, itemsOf(*r, r->namespaced ? ns : ""));
+      for (auto& item : items) {
+        if (format == OutputFormat::kName) {
+          io_.out << nameLine(*r, item) << "\n";
+        } else {
+          all.push_back(std::move(item));
+        }
+      }
+    }
+    if (format != OutputFormat::kName) io_.out << formatObject(listObject(all), format);
+    return Status::ok();
+  }
+  bool printed = false;
+  bool namespaced = false;
+  for (const auto* r : kinds) {
+    namespaced = namespaced || r->namespaced;
+    ASSIGN_OR_RETURN(json table, tableOf(*r, r->namespaced ? ns : ""));
+    TablePrintOptions options;
+    options.wide = format == OutputFormat::kWide;
+    options.with_namespace = flags_.all_namespaces && r->namespaced;
+    options.no_headers = flags_.no_headers;
+    if (prefix_names) options.name_prefix = kindPrefix(*r) + "/";
+    std::string text = printTable(table, options);
+    if (text.empty()) continue;
+    if (printed) io_.out << "\n";
+    io_.out << text;
+    printed = true;
+  }
+  if (!printed) io_.err << noResourcesMessage(ns, flags_.all_namespaces, namespaced) << "\n";
+  return Status::ok();
+}
+
+Status Session::watch(const api::ResourceInfo& r, OutputFormat format) {
+  std::string ns = r.namespaced && !flags_.all_namespaces ? namespaceFlag() : "";
+  client::ListOptions options;
+  options.label_selector = flags_.selector;
+  bool table = format == OutputFormat::kTable || format == OutputFormat::kWide;
+  TablePrintOptions print;
+  print.wide = format == OutputFormat::kWide;
+  print.with_namespace = flags_.all_namespaces && r.namespaced;
+  std::vector<size_t> widths;
+  if (table) {
+    ASSIGN_OR_RETURN(json initial, tableOf(r, ns));
+    options.resource_version = stringAt(initial, "metadata", "resourceVersion");
+    auto cells = tableCells(initial, print);
+    if (cells.size() <= 1) {
+      io_.err << noResourcesMessage(ns, flags_.all_namespaces, r.namespaced) << "\n";
+    }
+    io_.out << alignColumns(cells.size() <= 1 ? std::vector<std::vector<std::string>>{} : cells,
+                            &widths);
+    if (cells.size() <= 1 && !cells.empty()) alignColumns(cells, &widths);
+    io_.out.flush();
+    options.as_table = true;
+    if (options.resource_version.empty()) options.resource_version = "0";
+  }
+  print.no_headers = true;
+  Status result = client_->watch(r, ns, options, [&](const client::WatchEvent& event) {
+    if (event.type == "ERROR") {
+      io_.err << "error: " << event.object.value("message", "watch error") << "\n";
+      return false;
+    }
+    if (event.type == "BOOKMARK") return true;
+    if (table) {
+      io_.out << alignColumns(tableCells(event.object, print), nullptr, widths);
+    } else if (format == OutputFormat::kName) {
+      io_.out << nameLine(r, event.object) << "\n";
+    } else {
+      if (format == OutputFormat::kYaml) io_.out << "---\n";
+      io_.out << formatObject(event.object, format);
+    }
+    io_.out.flush();
+    return true;
+  });
+  if (!result.isOk()) return server(result);
+  return Status::ok();
+}
+
+Status Session::get() {
+  ASSIGN_OR_RETURN(OutputFormat format, parseOutputFormat(flags_.output));
+  std::vector<const api::ResourceInfo*> kinds;
+  bool prefix = false;
+  for (const auto& word : splitComma(flags_.kind)) {
+    if (word == "all") {
+      for (const auto* r : getAllResources(resources_)) kinds.push_back(r);
+      prefix = true;
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto found, resolveKindOrError(word, resources_));
+    for (const auto* r : found) {
+      if (std::find(kinds.begin(), kinds.end(), r) == kinds.end()) kinds.push_back(r);
+    }
+  }
+  if (kinds.empty()) return badRequest("error: You must specify the type of resource to get.");
+  if (splitComma(flags_.kind).size() > 1) prefix = true;
+  if (flags_.watch) {
+    if (!flags_.names.empty()) {
+      // A get-by-name watch: the list filtered to the one name.
+      flags_.selector.clear();
+    }
+    return watch(*kinds.front(), format);
+  }
+  if (flags_.names.empty()) return getList(kinds, prefix, format);
+  std::vector<json> found;
+  Status failed;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& name : flags_.names) {
+    auto got = findNamed(kinds, name);
+    if (!got.isOk()) {
+      failed = got.status();
+      io_.err << failed.message() << "\n";
+      continue;
+    }
+    const auto& [r, object] = *got;
+    switch (format) {
+      case OutputFormat::kName: io_.out << nameLine(*r, object) << "\n"; break;
+      case OutputFormat::kTable:  // the original printed the object in full
+      case OutputFormat::kYaml:
+      case OutputFormat::kJson: found.push_back(object); break;
+      case OutputFormat::kWide: {
+        auto table =
+            client_->get(*r, r->namespaced ? namespaceFlag() : "", name, /*as_table=*/true);
+        if (!table.isOk()) return server(table.status());
+        TablePrintOptions options;
+        options.wide = true;
+        options.no_headers = !rows.empty();
+        for (auto& row : tableCells(*table, options)) rows.push_back(std::move(row));
+        break;
+      }
+    }
+  }
+  if (!rows.empty()) io_.out << alignColumns(rows);
+  if (found.size() == 1) {
+    io_.out << formatObject(
+        found.front(), format == OutputFormat::kJson ? OutputFormat::kJson : OutputFormat::kYaml);
+  } else if (found.size() > 1) {
+    io_.out << formatObject(listObject(found), format == OutputFormat::kJson ? OutputFormat::kJson
+                                                                             : OutputFormat::kYaml);
+  }
+  return failed.isOk() ? Status::ok() : Status(failed.code(), "");
+}
+
+Status Session::describe() {
+  ASSIGN_OR_RETURN(auto kinds, resolveKindOrError(flags_.kind, resources_));
+  std::vector<json> objects;
+  if (flags_.names.empty()) {
+    for (const auto* r : kinds) {
+      ASSIGN_OR_RETURN(auto items, itemsOf(*r, r->namespaced ? namespaceFlag() : ""));
+      for (auto& item : items) objects.push_back(std::move(item));
+    }
+    if (objects.empty()) {
+      io_.err << noResourcesMessage(namespaceFlag(), false, kinds.front()->namespaced) << "\n";
+      return Status::ok();
+    }
+  } else {
+    for (const auto& name : flags_.names) {
+      ASSIGN_OR_RETURN(auto got, findNamed(kinds, name));
+      if (!got.second.contains("kind")) got.second["kind"] = got.first->kind;
+      objects.push_back(std::move(got.second));
+    }
+  }
+  const api::ResourceInfo* events = api::findResource("", "v1", "events");
+  bool first = true;
+  for (const auto& object : objects) {
+    json event_list = json::object();
+    if (events != nullptr) {
+      client::ListOptions options;
+      options.field_selector = eventFieldSelector(object);
+      auto got = client_->list(*events, stringAt(object, "metadata", "namespace"), options);
+      if (got.isOk()) event_list = std::move(got).value();
+    }
+    if (!first) io_.out << "\n\n";
+    io_.out << describeObject(object, event_list, Clock::real().now());
+    first = false;
+  }
+  return Status::ok();
+}
+
+Status Session::scale() {
+  ASSIGN_OR_RETURN(auto kinds, resolveKindOrError(flags_.kind, resources_));
+  if (flags_.replicas < 0)
+    return badRequest(
+        "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to "
+        "0");
+  if (flags_.names.empty())
+    return badRequest("error: resource(s) were provided, but no name was specified");
+  const api::ResourceInfo* r = kinds.front();
+  if (!r->hasSubresource("scale")) {
+    return badRequest("error: " + r->qualifiedName() + " cannot be scaled");
+  }
+  for (const auto& name : flags_.names) {
+    json patch = {{"spec", {{"replicas", flags_.replicas}}}};
+    client::PatchOptions options;
+    options.subresource = "scale";
+    auto scaled =
+        client_->patch(*r, namespaceFlag(), name, client::PatchType::kMerge, patch.dump(), options);
+    if (!scaled.isOk()) return server(scaled.status());
+    io_.out << actionMessage(r->kind, "scaled", name) << "\n";
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string bashCompletion() {
+  std::string kinds = "all";
+  for (const auto& r : api::allResources()) {
+    kinds += " " + r.plural + " " + r.singular;
+    for (const auto& s : r.short_names) kinds += " " + s;
+  }
+  return R"SH(# bash completion for minik8s and mkctl          -*- shell-script -*-
+# Load with: source <(minik8s completion bash)
+_minik8s_ctl_words() {
+  local verbs="create get delete update apply describe scale completion"
+  local kinds=")SH" +
+         kinds + R"SH("
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+  local first=$1
+  case "$prev" in
+    -f|--filename|--kubeconfig) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -o|--output) COMPREPLY=($(compgen -W "yaml json wide name" -- "$cur")); return ;;
+    -n|--namespace) COMPREPLY=($(compgen -W "$(mkctl_namespaces)" -- "$cur")); return ;;
+  esac
+  if [ "$COMP_CWORD" -eq "$first" ]; then
+    COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+  elif [ "$COMP_CWORD" -eq $((first + 1)) ]; then
+    COMPREPLY=($(compgen -W "$kinds" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -W "-n --namespace -A --all-namespaces -o --output -l --selector -w --watch -f --filename --replicas --server --kubeconfig --context" -- "$cur"))
+  fi
+}
+mkctl_namespaces() {
+  "${MINIK8S_COMPLETION_BIN:-mkctl}" get namespaces -o name 2>/dev/null | sed 's|^namespace/||'
+}
+_mkctl() { _minik8s_ctl_words 1; }
+_minik8s() {
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    COMPREPLY=($(compgen -W "server apiserver ctl completion" -- "${COMP_WORDS[1]}"))
+  elif [ "${COMP_WORDS[1]}" = "ctl" ]; then
+    _minik8s_ctl_words 2
+  elif [ "${COMP_WORDS[1]}" = "completion" ]; then
+    COMPREPLY=($(compgen -W "bash" -- "${COMP_WORDS[COMP_CWORD]}"))
+  fi
+}
+complete -o default -F _mkctl mkctl
+complete -o default -F _minik8s minik8s
+)SH";
+}
+
+int runCtl(const std::vector<std::string>& args, CtlIo io) {
+  Flags flags;
+  CLI::App app{"mkctl: the minik8s command line (the original project's kubectl, done right)",
+               "mkctl"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("-s,--server", flags.server, "The address of the API server (http://host:port)");
+  app.add_option("--kubeconfig", flags.kubeconfig, "Path to the kubeconfig file");
+  app.add_option("--context", flags.context, "The kubeconfig context to use");
+  app.add_option("-n,--namespace", flags.ns, "The namespace of the request");
+  app.add_option("--request-timeout", flags.request_timeout,
+                 "How long to wait for one request (e.g. 5s, 500ms, 1m; 0 = no limit)");
+
+  auto* create = app.add_subcommand("create", "Create objects from a file: create <kind> -f FILE");
+  create->add_option("kind", flags.kind, "Kind of the objects in the file")->required();
+  create->add_option("-f,--filename", flags.files, "File, directory or - (stdin)")->required();
+
+  auto* get = app.add_subcommand("get", "Show objects: get <kind>[,<kind>] [NAME...] | get all");
+  get->add_option("kind", flags.kind, "Kind (pods, po, pod, ...) or all")->required();
+  get->add_option("names", flags.names, "Names of objects");
+  get->add_option("-o,--output", flags.output, "Output format: yaml|json|wide|name");
+  get->add_option("-l,--selector", flags.selector, "Label selector (app=web,tier!=db)");
+  get->add_flag("-A,--all-namespaces", flags.all_namespaces, "List across all namespaces");
+  get->add_flag("-w,--watch", flags.watch, "After listing, watch for changes");
+  get->add_flag("--no-headers", flags.no_headers, "Do not print table headers");
+
+  auto* del =
+      app.add_subcommand("delete", "Delete objects: delete <kind> NAME... | delete -f FILE");
+  del->add_option("kind", flags.kind, "Kind of the objects");
+  del->add_option("names", flags.names, "Names of objects");
+  del->add_option("-f,--filename", flags.files, "File, directory or - (stdin)");
+
+  auto* update = app.add_subcommand("update", "Replace objects from a file: update <kind> -f FILE");
+  update->add_option("kind", flags.kind, "Kind of the objects in the file")->required();
+  update->add_option("-f,--filename", flags.files, "File, directory or - (stdin)")->required();
+
+  auto* apply = app.add_subcommand(
+      "apply", "Create or update objects (server-side apply): apply -f FILE|DIR|-");
+  apply->add_option("-f,--filename", flags.files, "File, directory or - (stdin)")->required();
+
+  auto* describe = app.add_subcommand("describe", "Show an object in detail with its events");
+  describe->add_option("kind", flags.kind, "Kind of the object")->required();
+  describe->add_option("names", flags.names, "Names of objects");
+
+  auto* scale = app.add_subcommand(
+      "scale", "Set the replicas of a deployment: scale deployment NAME --replicas N");
+  scale->add_option("kind", flags.kind, "deployment or replicaset")->required();
+  scale->add_option("names", flags.names, "Names of objects");
+  scale->add_option("--replicas", flags.replicas, "The new number of replicas")->required();
+
+  auto* completion = app.add_subcommand("completion", "Print the bash completion script");
+  completion->add_option("shell", flags.shell, "bash")->required();
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, io.out, io.err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, io.out, io.err);
+  } catch (const CLI::ParseError& e) {
+    io.err << "error: " << e.what() << "\n";
+    return 1;
+  }
+
+  if (completion->parsed()) {
+    if (flags.shell != "bash") {
+      io.err << "error: unsupported shell type \"" << flags.shell << "\"\n";
+      return 1;
+    }
+    io.out << bashCompletion();
+    return 0;
+  }
+
+  Session session(flags, io);
+  Status st = session.connect();
+  if (st.isOk()) {
+    if (create->parsed())
+      st = session.create();
+    else if (get->parsed())
+      st = session.get();
+    else if (del->parsed())
+      st = session.remove();
+    else if (update->parsed())
+      st = session.update();
+    else if (apply->parsed())
+      st = session.apply();
+    else if (describe->parsed())
+      st = session.describe();
+    else if (scale->parsed())
+      st = session.scale();
+  }
+  if (st.isOk()) return 0;
+  if (!st.message().empty()) io.err << st.message() << "\n";
+  return 1;
+}
+
+}  // namespace minik8s::cli

@@ -1,0 +1,25 @@
+// `minik8s ctl` / `mkctl`: the original project's CLI commands (create, get, get all,
+// update, delete) with their exact messages, plus apply, describe, get -w, scale and bash
+// completion, all as a client of the apiserver. Flags and errors follow kubectl.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace minik8s::cli {
+
+struct CtlIo {
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+};
+
+// Runs one command line (without the program name, e.g. {"get", "pods", "-A"}) and returns
+// the process exit code: 0 on success, 1 on any error (one line on `err`).
+int runCtl(const std::vector<std::string>& args, CtlIo io);
+
+// The bash completion script for `minik8s`, `minik8s ctl` and `mkctl`.
+std::string bashCompletion();
+
+}  // namespace minik8s::cli

@@ -1,0 +1,516 @@
+// ApiServer against a real etcd (started by the test) over real sockets on port 0.
+#include "apiserver/apiserver.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "store/etcd_fixture.h"
+#include "testing/http_client.h"
+
+namespace minik8s::apiserver {
+namespace {
+
+using nlohmann::json;
+using testing::httpCall;
+using testing::HttpConnection;
+using testing::HttpResult;
+using namespace std::chrono_literals;
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto etcd = store::testing::EtcdFixture::start();
+    ASSERT_TRUE(etcd.isOk()) << etcd.status().toString();
+    etcd_ = std::move(etcd).value();
+    startServer();
+  }
+
+  void startServer(ApiServerOptions options = {}) {
+    auto store = etcd_->connect();
+    ASSERT_TRUE(store.isOk()) << store.status().toString();
+    store_ = std::move(store).value();
+    options.http.port = 0;
+    options.compaction_interval = std::chrono::seconds(0);
+    options_ = options;
+    server_ = std::make_unique<ApiServer>(options, *store_);
+    Status s = server_->start();
+    ASSERT_TRUE(s.isOk()) << s.toString();
+  }
+
+  void restartServer() {
+    server_->stop();
+    server_.reset();
+    startServer(options_);
+  }
+
+  HttpResult call(const std::string& method, const std::string& target, const std::string& body = "",
+                  std::map<std::string, std::string> headers = {}) {
+    return httpCall(server_->port(), method, target, body, headers);
+  }
+  json callJson(const std::string& method, const std::string& target, const json& body = nullptr,
+                int expected = 200) {
+    auto r = call(method, target, body.is_null() ? "" : body.dump());
+    EXPECT_EQ(r.status, expected) << method << " " << target << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+
+  std::unique_ptr<store::testing::EtcdFixture> etcd_;
+  std::unique_ptr<store::EtcdStore> store_;
+  std::unique_ptr<ApiServer> server_;
+  ApiServerOptions options_;
+};
+
+json pod(const std::string& name, json labels = json::object()) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", name}, {"labels", labels}}},
+          {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}};
+}
+
+// One valid object per resource, for the CRUD sweep.
+json sampleOf(const api::ResourceInfo& r, const std::string& name) {
+  json md = {{"name", name}};
+  json pod_spec = {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}};
+  json tmpl = {{"metadata", {{"labels", {{"app", name}}}}}, {"spec", pod_spec}};
+  json o = {{"apiVersion", r.apiVersion()}, {"kind", r.kind}, {"metadata", md}};
+  if (r.plural == "pods") o["spec"] = pod_spec;
+  if (r.plural == "services") o["spec"] = {{"ports", json::array({{{"port", 80}}})}};
+  if (r.plural == "endpoints") {
+    o["subsets"] = json::array({{{"addresses", json::array({{{"ip", "10.244.0.5"}}})},
+                                 {"ports", json::array({{{"port", 80}}})}}});
+  }
+  if (r.plural == "events") {
+    o["involvedObject"] = {{"kind", "Pod"}, {"name", "x"}, {"namespace", "default"}};
+    o["reason"] = "Test";
+    o["message"] = "hello";
+  }
+  if (r.plural == "configmaps") o["data"] = {{"k", "v"}};
+  if (r.plural == "secrets") o["data"] = {{"k", "dg=="}};
+  if (r.plural == "leases") o["spec"] = {{"holderIdentity", "me"}, {"leaseDurationSeconds", 10}};
+  if (r.plural == "deployments" || r.plural == "replicasets") {
+    o["spec"] = {{"replicas", 1}, {"selector", {{"matchLabels", {{"app", name}}}}}, {"template", tmpl}};
+  }
+  if (r.plural == "horizontalpodautoscalers") {
+    o["spec"] = {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "d"}}},
+                 {"minReplicas", 1},
+                 {"maxReplicas", 3}};
+  }
+  if (r.plural == "dnses") {
+    o["spec"] = {{"hostname", "example.com"},
+                 {"paths", json::array({{{"serviceName", "s"}, {"servicePort", 80}, {"urlPath", "/x"}}})}};
+  }
+  if (r.plural == "hpas") {
+    o["spec"] = {{"minReplicas", 1},
+                 {"maxReplicas", 3},
+                 {"scaleTargetRef", {{"kind", "Pod"}, {"metadata", {{"name", "p"}}}}},
+                 {"interval", 15},
+                 {"selector", {{"matchLabels", {{"app", "x"}}}}},
+                 {"metrics", {{"cpuPercent", 50}, {"memPercent", 50}}}};
+  }
+  return o;
+}
+
+std::string collectionPath(const api::ResourceInfo& r, const std::string& ns = "default") {
+  std::string base = r.group.empty() ? "/api/" + r.version : "/apis/" + r.group + "/" + r.version;
+  if (r.namespaced) base += "/namespaces/" + ns;
+  return base + "/" + r.plural;
+}
+
+TEST_F(ApiServerTest, ServesCrudOnEveryResource) {
+  for (const auto& r : api::allResources()) {
+    SCOPED_TRACE(r.plural);
+    std::string name = "crud-" + r.singular;
+    json created = callJson("POST", collectionPath(r), sampleOf(r, name), 201);
+    ASSERT_TRUE(created.is_object());
+    EXPECT_EQ(created["metadata"]["name"], name);
+    EXPECT_FALSE(created["metadata"].value("uid", "").empty());
+    EXPECT_FALSE(created["metadata"].value("resourceVersion", "").empty());
+    EXPECT_FALSE(created["metadata"].value("creationTimestamp", "").empty());
+    json got = callJson("GET", collectionPath(r) + "/" + name);
+    EXPECT_EQ(got["metadata"]["uid"], created["metadata"]["uid"]);
+    json list = callJson("GET", collectionPath(r));
+    EXPECT_EQ(list["kind"], r.kind + "List");
+    bool found = false;
+    for (const auto& item : list["items"]) found |= item["metadata"]["name"] == name;
+    EXPECT_TRUE(found);
+    got["metadata"]["labels"] = {{"updated", "yes"}};
+    json updated = callJson("PUT", collectionPath(r) + "/" + name, got);
+    EXPECT_EQ(updated["metadata"]["labels"]["updated"], "yes");
+    EXPECT_NE(updated["metadata"]["resourceVersion"], got["metadata"]["resourceVersion"]);
+    callJson("DELETE", collectionPath(r) + "/" + name);
+    if (r.plural != "namespaces") {
+      EXPECT_EQ(call("GET", collectionPath(r) + "/" + name).status, 404);
+    }
+  }
+}
+
+TEST_F(ApiServerTest, RejectsUpdatesWithAStaleResourceVersion) {
+  json created = callJson("POST", "/api/v1/namespaces/default/configmaps",
+                          {{"metadata", {{"name", "cm"}}}, {"data", {{"a", "1"}}}}, 201);
+  json first = created;
+  first["data"]["a"] = "2";
+  callJson("PUT", "/api/v1/namespaces/default/configmaps/cm", first, 200);
+  json stale = created;
+  stale["data"]["a"] = "3";
+  auto r = call("PUT", "/api/v1/namespaces/default/configmaps/cm", stale.dump());
+  EXPECT_EQ(r.status, 409);
+  json status = json::parse(r.body);
+  EXPECT_EQ(status["reason"], "Conflict");
+  EXPECT_NE(status["message"].get<std::string>().find("the object has been modified"),
+            std::string::npos);
+  EXPECT_EQ(callJson("GET", "/api/v1/namespaces/default/configmaps/cm")["data"]["a"], "2");
+}
+
+TEST_F(ApiServerTest, DuplicateCreateIsAlreadyExists) {
+  callJson("POST", "/api/v1/namespaces/default/pods", pod("dup"), 201);
+  auto r = call("POST", "/api/v1/namespaces/default/pods", pod("dup").dump());
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(json::parse(r.body)["reason"], "AlreadyExists");
+  EXPECT_EQ(json::parse(r.body)["message"], "pods \"dup\" already exists");
+}
+
+TEST_F(ApiServerTest, MissingObjectsAndNamespacesAreNotFound) {
+  auto r = call("GET", "/apis/apps/v1/namespaces/default/deployments/nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(json::parse(r.body)["message"], "deployments.apps \"nope\" not found");
+  auto create = call("POST", "/api/v1/namespaces/ghost/pods", pod("p").dump());
+  EXPECT_EQ(create.status, 404);
+  EXPECT_EQ(json::parse(create.body)["message"], "namespaces \"ghost\" not found");
+}
+
+TEST_F(ApiServerTest, FiltersListsByLabelAndFieldSelectors) {
+  callJson("POST", "/api/v1/namespaces/default/pods", pod("a", {{"app", "web"}, {"tier", "fe"}}), 201);
+  callJson("POST", "/api/v1/namespaces/default/pods", pod("b", {{"app", "web"}}), 201);
+  callJson("POST", "/api/v1/namespaces/default/pods", pod("c", {{"app", "db"}}), 201);
+  auto names = [&](const std::string& query) {
+    std::set<std::string> out;
+    json list = callJson("GET", "/api/v1/namespaces/default/pods?" + query);
+    for (const auto& item : list["items"]) out.insert(item["metadata"]["name"]);
+    return out;
+  };
+  EXPECT_EQ(names("labelSelector=app%3Dweb"), (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(names("labelSelector=app%3Dweb%2Ctier"), (std::set<std::string>{"a"}));
+  EXPECT_EQ(names("labelSelector=app+in+(db)"), (std::set<std::string>{"c"}));
+  EXPECT_EQ(names("labelSelector=app!%3Dweb"), (std::set<std::string>{"c"}));
+  EXPECT_EQ(names("fieldSelector=metadata.name%3Db"), (std::set<std::string>{"b"}));
+  EXPECT_EQ(names("resourceVersion=0&fieldSelector=metadata.name!%3Db"), (std::set<std::string>{"a", "c"}));
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods?fieldSelector=spec.bogus%3Dx").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods?labelSelector=%3D%3D").status, 400);
+}
+
+std::vector<json> readEvents(HttpConnection& c, size_t n) {
+  std::vector<json> out;
+  while (out.size() < n) {
+    auto line = c.readLine(10s);
+    if (!line) break;
+    out.push_back(json::parse(*line));
+  }
+  return out;
+}
+
+TEST_F(ApiServerTest, WatchDeliversAddedModifiedDeletedInOrder) {
+  json list = callJson("GET", "/api/v1/namespaces/default/pods");
+  std::string rv = list["metadata"]["resourceVersion"];
+  HttpConnection watch(server_->port());
+  ASSERT_TRUE(watch.sendRequest("GET", "/api/v1/namespaces/default/pods?watch=True&resourceVersion=" + rv, "", {}));
+  HttpResult head;
+  ASSERT_TRUE(watch.readHead(&head, 5s));
+  EXPECT_EQ(head.status, 200);
+  json created = callJson("POST", "/api/v1/namespaces/default/pods", pod("w"), 201);
+  created["metadata"]["labels"] = {{"x", "y"}};
+  callJson("PUT", "/api/v1/namespaces/default/pods/w", created);
+  callJson("DELETE", "/api/v1/namespaces/default/pods/w");
+  auto events = readEvents(watch, 3);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[1]["type"], "MODIFIED");
+  EXPECT_EQ(events[2]["type"], "DELETED");
+  EXPECT_EQ(events[2]["object"]["metadata"]["name"], "w");
+}
+
+TEST_F(ApiServerTest, WatchWithoutResourceVersionStartsWithSyntheticAdds) {
+  callJson("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "one"}}}}, 201);
+  HttpConnection watch(server_->port());
+  ASSERT_TRUE(watch.sendRequest("GET", "/api/v1/namespaces/default/configmaps?watch=1", "", {}));
+  HttpResult head;
+  ASSERT_TRUE(watch.readHead(&head, 5s));
+  auto events = readEvents(watch, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[0]["object"]["metadata"]["name"], "one");
+}
+
+TEST_F(ApiServerTest, WatchResumedAfterRestartSeesEveryEventInBetween) {
+  json first = callJson("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "r0"}}}}, 201);
+  std::string rv = first["metadata"]["resourceVersion"];
+  restartServer();
+  // Written while no watcher was connected, across the restart.
+  for (int i = 1; i <= 5; ++i) {
+    callJson("POST", "/api/v1/namespaces/default/configmaps",
+             {{"metadata", {{"name", "r" + std::to_string(i)}}}}, 201);
+  }
+  callJson("DELETE", "/api/v1/namespaces/default/configmaps/r0");
+  HttpConnection watch(server_->port());
+  ASSERT_TRUE(watch.sendRequest("GET", "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=" + rv, "", {}));
+  HttpResult head;
+  ASSERT_TRUE(watch.readHead(&head, 5s));
+  auto events = readEvents(watch, 6);
+  ASSERT_EQ(events.size(), 6u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(events[i]["type"], "ADDED");
+    EXPECT_EQ(events[i]["object"]["metadata"]["name"], "r" + std::to_string(i + 1));
+  }
+  EXPECT_EQ(events[5]["type"], "DELETED");
+}
+
+TEST_F(ApiServerTest, WatchFromACompactedRevisionIsGone) {
+  json first = callJson("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "c0"}}}}, 201);
+  std::string old_rv = first["metadata"]["resourceVersion"];
+  callJson("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "between"}}}}, 201);
+  restartServer();  // the cache's history now starts after "between", past old_rv
+  for (int i = 1; i <= 3; ++i) {
+    callJson("POST", "/api/v1/namespaces/default/configmaps",
+             {{"metadata", {{"name", "c" + std::to_string(i)}}}}, 201);
+  }
+  auto rev = store_->currentRevision();
+  ASSERT_TRUE(rev.isOk());
+  ASSERT_TRUE(store_->compact(*rev).isOk());
+  HttpConnection watch(server_->port());
+  ASSERT_TRUE(watch.sendRequest("GET", "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=" + old_rv, "", {}));
+  HttpResult head;
+  ASSERT_TRUE(watch.readHead(&head, 5s));
+  auto events = readEvents(watch, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "ERROR");
+  EXPECT_EQ(events[0]["object"]["code"], 410);
+  EXPECT_EQ(events[0]["object"]["reason"], "Expired");
+}
+
+TEST_F(ApiServerTest, AllocatesUniqueClusterIpsAndNodePortsUnderConcurrentCreates) {
+  constexpr int kServices = 50;
+  std::vector<std::thread> threads;
+  std::vector<json> results(kServices);
+  for (int i = 0; i < kServices; ++i) {
+    threads.emplace_back([&, i] {
+      json svc = {{"metadata", {{"name", "svc-" + std::to_string(i)}}},
+                  {"spec", {{"type", "NodePort"}, {"selector", {{"app", "x"}}},
+                            {"ports", json::array({{{"port", 80}}})}}}};
+      auto r = call("POST", "/api/v1/namespaces/default/services", svc.dump());
+      results[i] = json::parse(r.body, nullptr, false);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ips;
+  std::set<int> ports;
+  for (const auto& s : results) {
+    ASSERT_TRUE(s.is_object() && s.contains("spec")) << s.dump();
+    ips.insert(s["spec"]["clusterIP"].get<std::string>());
+    ports.insert(s["spec"]["ports"][0]["nodePort"].get<int>());
+  }
+  EXPECT_EQ(ips.size(), static_cast<size_t>(kServices));
+  EXPECT_EQ(ports.size(), static_cast<size_t>(kServices));
+  EXPECT_FALSE(ips.count("10.96.0.1"));  // the kubernetes service's
+  // After a restart, new services never reuse a live allocation.
+  restartServer();
+  for (int i = 0; i < 10; ++i) {
+    json svc = {{"metadata", {{"name", "after-" + std::to_string(i)}}},
+                {"spec", {{"type", "NodePort"}, {"ports", json::array({{{"port", 80}}})}}}};
+    json s = callJson("POST", "/api/v1/namespaces/default/services", svc, 201);
+    EXPECT_TRUE(ips.insert(s["spec"]["clusterIP"].get<std::string>()).second);
+    EXPECT_TRUE(ports.insert(s["spec"]["ports"][0]["nodePort"].get<int>()).second);
+  }
+  // A requested IP that is taken is refused; a freed one can be taken again.
+  std::string taken = results[0]["spec"]["clusterIP"];
+  json dup = {{"metadata", {{"name", "dup"}}}, {"spec", {{"clusterIP", taken}, {"ports", json::array({{{"port", 1}}})}}}};
+  EXPECT_EQ(call("POST", "/api/v1/namespaces/default/services", dup.dump()).status, 422);
+  callJson("DELETE", "/api/v1/namespaces/default/services/svc-0");
+  callJson("POST", "/api/v1/namespaces/default/services", dup, 201);
+}
+
+TEST_F(ApiServerTest, SeedServiceNodePortsAreIgnoredWithAWarning) {
+  json svc = {{"apiVersion", "v1"}, {"kind", "Service"},
+              {"metadata", {{"name", "simple-service"}}},
+              {"spec", {{"selector", {{"app", "greet-server"}}},
+                        {"ports", json::array({{{"protocol", "TCP"}, {"port", 5000}, {"targetPort", 5000}, {"nodePort", 5000}},
+                                               {{"protocol", "TCP"}, {"port", 80}, {"targetPort", 80}, {"nodePort", 80}}})}}}};
+  auto r = call("POST", "/api/v1/namespaces/default/services", svc.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.warnings.size(), 2u);
+  json s = json::parse(r.body);
+  EXPECT_FALSE(s["spec"]["ports"][0].contains("nodePort"));
+  EXPECT_EQ(s["spec"]["type"], "ClusterIP");
+}
+
+TEST_F(ApiServerTest, PodNamingAMissingNodeIsLeftUnscheduledWithAWarning) {
+  json p = pod("greet");
+  p["spec"]["nodeName"] = "vahag-node";
+  auto r = call("POST", "/api/v1/namespaces/default/pods", p.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("vahag-node"), std::string::npos);
+  EXPECT_FALSE(json::parse(r.body)["spec"].contains("nodeName"));
+}
+
+TEST_F(ApiServerTest, DeletingANamespaceDeletesItsContents) {
+  callJson("POST", "/api/v1/namespaces", {{"metadata", {{"name", "doomed"}}}}, 201);
+  callJson("POST", "/api/v1/namespaces/doomed/pods", pod("p1"), 201);
+  callJson("POST", "/api/v1/namespaces/doomed/configmaps", {{"metadata", {{"name", "cm"}}}}, 201);
+  json svc = {{"metadata", {{"name", "s"}}}, {"spec", {{"ports", json::array({{{"port", 80}}})}}}};
+  callJson("POST", "/api/v1/namespaces/doomed/services", svc, 201);
+  json deleted = callJson("DELETE", "/api/v1/namespaces/doomed");
+  EXPECT_EQ(deleted["status"]["phase"], "Terminating");
+  // New content is refused while it terminates (or 404 once it is gone).
+  int code = call("POST", "/api/v1/namespaces/doomed/pods", pod("p2").dump()).status;
+  EXPECT_TRUE(code == 403 || code == 404) << code;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (call("GET", "/api/v1/namespaces/doomed").status != 404 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/doomed").status, 404);
+  EXPECT_EQ(callJson("GET", "/api/v1/namespaces/doomed/pods")["items"].size(), 0u);
+  EXPECT_EQ(callJson("GET", "/api/v1/namespaces/doomed/configmaps")["items"].size(), 0u);
+  auto left = store_->list("/registry/");
+  ASSERT_TRUE(left.isOk());
+  for (const auto& kv : left->items) EXPECT_EQ(kv.key.find("/doomed/"), std::string::npos) << kv.key;
+}
+
+TEST_F(ApiServerTest, DefaultNamespacesAndKubernetesServiceExist) {
+  for (const char* ns : {"default", "kube-system", "kube-public"}) {
+    EXPECT_EQ(call("GET", std::string("/api/v1/namespaces/") + ns).status, 200) << ns;
+  }
+  json svc = callJson("GET", "/api/v1/namespaces/default/services/kubernetes");
+  EXPECT_EQ(svc["spec"]["clusterIP"], "10.96.0.1");
+}
+
+TEST_F(ApiServerTest, GracefulPodDeletionWaitsForTheNode) {
+  callJson("POST", "/api/v1/nodes", {{"metadata", {{"name", "n1"}}}}, 201);
+  callJson("POST", "/api/v1/namespaces/default/pods", pod("g"), 201);
+  json binding = {{"apiVersion", "v1"}, {"kind", "Binding"}, {"metadata", {{"name", "g"}}},
+                  {"target", {{"kind", "Node"}, {"name", "n1"}}}};
+  callJson("POST", "/api/v1/namespaces/default/pods/g/binding", binding, 201);
+  EXPECT_EQ(call("POST", "/api/v1/namespaces/default/pods/g/binding", binding.dump()).status, 409);
+  json marked = callJson("DELETE", "/api/v1/namespaces/default/pods/g");
+  EXPECT_TRUE(marked["metadata"].contains("deletionTimestamp"));
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods/g").status, 200);
+  // The node confirms with grace 0.
+  callJson("DELETE", "/api/v1/namespaces/default/pods/g", {{"gracePeriodSeconds", 0}});
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods/g").status, 404);
+  // An unbound pod goes at once.
+  callJson("POST", "/api/v1/namespaces/default/pods", pod("u"), 201);
+  callJson("DELETE", "/api/v1/namespaces/default/pods/u");
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods/u").status, 404);
+}
+
+TEST_F(ApiServerTest, StatusSubresourceSeparatesSpecAndStatusWrites) {
+  json created = callJson("POST", "/api/v1/namespaces/default/pods", pod("s"), 201);
+  json with_status = created;
+  with_status["status"]["phase"] = "Running";
+  with_status["metadata"]["labels"] = {{"via", "main"}};
+  json main = callJson("PUT", "/api/v1/namespaces/default/pods/s", with_status);
+  EXPECT_EQ(main["status"]["phase"], "Pending");  // main resource ignores status
+  EXPECT_EQ(main["metadata"]["labels"]["via"], "main");
+  json status_write = main;
+  status_write["status"]["phase"] = "Running";
+  status_write["metadata"]["labels"] = {{"via", "status"}};
+  json st = callJson("PUT", "/api/v1/namespaces/default/pods/s/status", status_write);
+  EXPECT_EQ(st["status"]["phase"], "Running");
+  EXPECT_EQ(st["metadata"]["labels"]["via"], "main");  // status ignores the rest
+}
+
+TEST_F(ApiServerTest, GenerationCountsSpecChangesOnly) {
+  json d = sampleOf(*api::findResource("apps", "v1", "deployments"), "gen");
+  json created = callJson("POST", "/apis/apps/v1/namespaces/default/deployments", d, 201);
+  EXPECT_EQ(created["metadata"]["generation"], 1);
+  created["metadata"]["labels"] = {{"a", "b"}};
+  json labelled = callJson("PUT", "/apis/apps/v1/namespaces/default/deployments/gen", created);
+  EXPECT_EQ(labelled["metadata"]["generation"], 1);
+  auto scaled = call("PATCH", "/apis/apps/v1/namespaces/default/deployments/gen/scale",
+                     R"({"spec":{"replicas":3}})", {{"Content-Type", "application/merge-patch+json"}});
+  ASSERT_EQ(scaled.status, 200) << scaled.body;
+  json scale = json::parse(scaled.body);
+  EXPECT_EQ(scale["kind"], "Scale");
+  EXPECT_EQ(scale["spec"]["replicas"], 3);
+  EXPECT_EQ(scale["status"]["selector"], "app=gen");
+  json after = callJson("GET", "/apis/apps/v1/namespaces/default/deployments/gen");
+  EXPECT_EQ(after["metadata"]["generation"], 2);
+  EXPECT_EQ(after["spec"]["replicas"], 3);
+}
+
+TEST_F(ApiServerTest, BadInputGetsClearErrorsAndChangesNothing) {
+  auto before = store_->currentRevision();
+  ASSERT_TRUE(before.isOk());
+  struct Case {
+    std::string body;
+    std::string content_type;
+    int code;
+  };
+  std::vector<Case> cases = {
+      {"{not json", "application/json", 400},
+      {"metadata: [unclosed", "application/yaml", 400},
+      {R"({"apiVersion":"apps/v1","kind":"Pod","metadata":{"name":"x"}})", "application/json", 400},
+      {R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"x"}})", "application/json", 400},
+      {R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"Bad_Name"},"spec":{"containers":[{"name":"c","image":"i"}]}})",
+       "application/json", 422},
+      {R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},"spec":{}})", "application/json", 422},
+      {R"([1,2,3])", "application/json", 400},
+  };
+  for (const auto& c : cases) {
+    auto r = call("POST", "/api/v1/namespaces/default/pods", c.body, {{"Content-Type", c.content_type}});
+    EXPECT_EQ(r.status, c.code) << c.body << " -> " << r.body;
+    json status = json::parse(r.body, nullptr, false);
+    EXPECT_EQ(status["kind"], "Status") << r.body;
+    EXPECT_FALSE(status.value("message", "").empty());
+  }
+  // 4 MiB body: 413, and the server keeps serving.
+  std::string huge(4 * 1024 * 1024, 'x');
+  auto big = call("POST", "/api/v1/namespaces/default/pods", huge);
+  EXPECT_TRUE(big.status == 413 || big.status == -1) << big.status;
+  EXPECT_EQ(call("GET", "/version").status, 200);
+  auto after = store_->currentRevision();
+  ASSERT_TRUE(after.isOk());
+  EXPECT_EQ(*before, *after);
+}
+
+TEST_F(ApiServerTest, InvalidFieldsNameEachCause) {
+  auto r = call("POST", "/api/v1/namespaces/default/pods",
+                R"({"metadata":{"name":"bad"},"spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":70000}]}]}})");
+  ASSERT_EQ(r.status, 422);
+  json status = json::parse(r.body);
+  EXPECT_EQ(status["reason"], "Invalid");
+  EXPECT_EQ(status["details"]["kind"], "Pod");
+  ASSERT_FALSE(status["details"]["causes"].empty());
+  EXPECT_EQ(status["details"]["causes"][0]["field"], "spec.containers[0].ports[0].containerPort");
+}
+
+TEST_F(ApiServerTest, UnknownFieldsWarnOrFailUnderStrictValidation) {
+  json p = pod("uf");
+  p["spec"]["bogusField"] = 1;
+  auto lax = call("POST", "/api/v1/namespaces/default/pods", p.dump());
+  EXPECT_EQ(lax.status, 201);
+  ASSERT_EQ(lax.warnings.size(), 1u);
+  EXPECT_NE(lax.warnings[0].find("spec.bogusField"), std::string::npos);
+  p["metadata"]["name"] = "uf2";
+  auto strict = call("POST", "/api/v1/namespaces/default/pods?fieldValidation=Strict", p.dump());
+  EXPECT_EQ(strict.status, 400);
+  EXPECT_NE(strict.body.find("unknown field"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, ServesVersionDiscoveryAndMetrics) {
+  json v = callJson("GET", "/version");
+  EXPECT_EQ(v["minor"], "32");
+  auto agg = call("GET", "/api", "", {{"Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"}});
+  EXPECT_EQ(agg.headers["content-type"], "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+  auto legacy = callJson("GET", "/apis");
+  EXPECT_EQ(legacy["kind"], "APIGroupList");
+  callJson("GET", "/apis/apps/v1");
+  auto metrics = call("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("apiserver_request_total"), std::string::npos);
+  EXPECT_NE(metrics.body.find("etcd_request_duration_seconds"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace minik8s::apiserver
