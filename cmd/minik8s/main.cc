@@ -1,6 +1,7 @@
 // minik8s: the one binary. Subcommands are wired here; their logic lives in src/.
 #include <CLI/CLI.hpp>
 
+#include "cmd/minik8s/ctl_cmd.h"
 #include "cmd/minik8s/image_cmd.h"
 #include "cmd/minik8s/server_cmd.h"
 
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
                                  "with a managed etcd unless --etcd-servers is given");
   minik8s::cmd::addServerCommand(app, "apiserver", "the API server alone");
   minik8s::cmd::addImageCommand(app);
+  if (int rc = 0; minik8s::cmd::addCtlCommands(app, argc, argv, &rc)) return rc;
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
