@@ -1,6 +1,7 @@
 #include "api/scheme.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -154,6 +155,37 @@ const ResourceInfo* findResource(std::string_view group, std::string_view versio
 const ResourceInfo* findResourceByKind(std::string_view api_version, std::string_view kind) {
   for (const ResourceInfo& r : allResources()) {
     if (r.kind == kind && r.apiVersion() == api_version) return &r;
+  }
+  return nullptr;
+}
+
+const ResourceInfo* resolveResource(std::string_view name) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::string wanted = lower(name);
+  std::string group;
+  bool qualified = false;
+  size_t dot = wanted.find('.');
+  if (dot != std::string::npos) {
+    group = wanted.substr(dot + 1);
+    wanted.resize(dot);
+    qualified = true;
+  }
+  auto group_ok = [&](const ResourceInfo& r) { return !qualified || r.group == group; };
+  for (const ResourceInfo& r : allResources()) {
+    if (!group_ok(r)) continue;
+    for (const std::string& s : r.short_names) {
+      if (s == wanted) return &r;
+    }
+  }
+  for (const ResourceInfo& r : allResources()) {
+    if (group_ok(r) && r.plural == wanted) return &r;
+  }
+  for (const ResourceInfo& r : allResources()) {
+    if (group_ok(r) && (r.singular == wanted || lower(r.kind) == wanted)) return &r;
   }
   return nullptr;
 }

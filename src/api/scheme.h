@@ -41,6 +41,10 @@ const std::vector<ResourceInfo>& allResources();
 const ResourceInfo* findResource(std::string_view group, std::string_view version,
                                  std::string_view plural);
 const ResourceInfo* findResourceByKind(std::string_view api_version, std::string_view kind);
+// Resolves a name as kubectl does for `kubectl get NAME`: short names first ("po", "hpa" ->
+// horizontalpodautoscalers), then plural, singular and kind (case-insensitive), each
+// optionally qualified by group ("deployments.apps", "hpa.autoscaling"). nullptr if none.
+const ResourceInfo* resolveResource(std::string_view name);
 
 // Decodes `object` (an object of `resource`'s kind; apiVersion/kind may be absent) into
 // the typed struct, applies Kubernetes defaults and encodes it back into `object`, with

@@ -87,6 +87,27 @@ TEST(Scheme, ShortNameHpaBelongsToHorizontalPodAutoscalers) {
   EXPECT_EQ(dns->kind, "Dns");
 }
 
+TEST(Scheme, ResolvesNamesAsKubectlDoes) {
+  auto plural = [](std::string_view name) {
+    const ResourceInfo* r = resolveResource(name);
+    return r == nullptr ? std::string("<none>") : r->qualifiedName();
+  };
+  EXPECT_EQ(plural("po"), "pods");
+  EXPECT_EQ(plural("pods"), "pods");
+  EXPECT_EQ(plural("pod"), "pods");
+  EXPECT_EQ(plural("Pod"), "pods");
+  EXPECT_EQ(plural("deploy"), "deployments.apps");
+  EXPECT_EQ(plural("deployments.apps"), "deployments.apps");
+  EXPECT_EQ(plural("hpa"), "horizontalpodautoscalers.autoscaling");
+  EXPECT_EQ(plural("hpas"), "hpas");
+  EXPECT_EQ(plural("dns"), "dnses");
+  EXPECT_EQ(plural("ns"), "namespaces");
+  EXPECT_EQ(plural("ep"), "endpoints");
+  EXPECT_EQ(plural("leases.coordination.k8s.io"), "leases.coordination.k8s.io");
+  EXPECT_EQ(plural("deployments.extensions"), "<none>");
+  EXPECT_EQ(plural("widgets"), "<none>");
+}
+
 TEST(Scheme, EveryResourceServesTheStandardVerbs) {
   for (const ResourceInfo& r : allResources()) {
     EXPECT_EQ(r.verbs.size(), 8u) << r.plural;
