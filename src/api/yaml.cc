@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -223,11 +224,50 @@ void emit(const json& v, size_t indent, std::string& out) {
   }
 }
 
+// 0-based lines that start with a document marker ("---" or "...").
+std::vector<int> documentMarkerLines(std::string_view text) {
+  std::vector<int> lines;
+  int line = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    std::string_view l =
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if ((l.substr(0, 3) == "---" || l.substr(0, 3) == "...") &&
+        (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r')) {
+      lines.push_back(line);
+    }
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+    ++line;
+  }
+  return lines;
+}
+
+// yaml-cpp starts a new document when content follows a finished top-level node without a
+// "---" ("- a\nb: c"); YAML calls that an error, so do we, rather than split silently.
+Status checkDocumentsAreSeparated(std::string_view text, const std::vector<YAML::Node>& docs) {
+  std::vector<int> markers = documentMarkerLines(text);
+  int previous = -1;
+  for (const YAML::Node& doc : docs) {
+    const YAML::Mark mark = doc.Mark();
+    if (mark.is_null() || doc.IsNull()) continue;
+    if (previous >= 0) {
+      bool separated = std::any_of(markers.begin(), markers.end(),
+                                   [&](int m) { return m >= previous && m <= mark.line; });
+      if (!separated) return errorAt(mark, "unexpected content after the end of a document");
+    }
+    previous = mark.line;
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<std::vector<nlohmann::json>> parseYamlStream(std::string_view text) {
   try {
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    RETURN_IF_ERROR(checkDocumentsAreSeparated(text, docs));
     std::vector<json> out;
     for (const YAML::Node& doc : docs) {
       ASSIGN_OR_RETURN(json v, toJsonValue(doc));
@@ -261,5 +301,4 @@ std::string toYaml(const nlohmann::json& value) {
   emit(value, 0, out);
   return out;
 }
-
 }  // namespace minik8s::api

@@ -90,8 +90,8 @@ TEST(Yaml, SingleDocumentParseRejectsStreamsAndAllowsEmpty) {
 }
 
 TEST(Yaml, MalformedInputIsABadRequestWithLineAndColumn) {
-  for (const char* text : {"a: [1, 2\n", "a:\n  b: 1\n c: 2\n", "a: 1\n  b: 2\n", "a: b: c\n",
-                           "{[}: 1\n", "\t- x\n"}) {
+  for (const char* text : {"a: [1, 2\n", "a:\n  b: 1\n c: 2\n", "a: 1\n  b: 2\n", "- a\nb: c\n",
+                           "a: b: c\n", "{[}: 1\n", "\t- x\n"}) {
     Result<std::vector<json>> docs = parseYamlStream(text);
     ASSERT_FALSE(docs.isOk()) << text;
     EXPECT_EQ(docs.status().code(), Code::kBadRequest);
