@@ -162,9 +162,11 @@ class Session {
     return server(first_error);
   }
 
-  Result<json> tableOf(const api::ResourceInfo& r, const std::string& ns) {
+  Result<json> tableOf(const api::ResourceInfo& r, const std::string& ns,
+                       const std::string& field_selector = "") {
     client::ListOptions options;
     options.label_selector = flags_.selector;
+    options.field_selector = field_selector;
     options.as_table = true;
     auto got = client_->list(r, ns, options);
     if (!got.isOk()) return server(got.status());
@@ -371,26 +373,30 @@ Status Session::watch(const api::ResourceInfo& r, OutputFormat format) {
   std::string ns = r.namespaced && !flags_.all_namespaces ? namespaceFlag() : "";
   client::ListOptions options;
   options.label_selector = flags_.selector;
+  if (!flags_.names.empty()) options.field_selector = "metadata.name=" + flags_.names.front();
   bool table = format == OutputFormat::kTable || format == OutputFormat::kWide;
   TablePrintOptions print;
   print.wide = format == OutputFormat::kWide;
   print.with_namespace = flags_.all_namespaces && r.namespaced;
   std::vector<size_t> widths;
+  json columns = json::array();
+  bool header_printed = false;
   if (table) {
-    ASSIGN_OR_RETURN(json initial, tableOf(r, ns));
+    // kubectl's get -w: the current table first, then one row per event from the list's
+    // resourceVersion on, aligned with the header.
+    ASSIGN_OR_RETURN(json initial, tableOf(r, ns, options.field_selector));
     options.resource_version = stringAt(initial, "metadata", "resourceVersion");
+    if (initial.contains("columnDefinitions")) columns = initial["columnDefinitions"];
     auto cells = tableCells(initial, print);
     if (cells.size() <= 1) {
       io_.err << noResourcesMessage(ns, flags_.all_namespaces, r.namespaced) << "\n";
+    } else {
+      io_.out << alignColumns(cells, &widths);
+      header_printed = true;
     }
-    io_.out << alignColumns(cells.size() <= 1 ? std::vector<std::vector<std::string>>{} : cells,
-                            &widths);
-    if (cells.size() <= 1 && !cells.empty()) alignColumns(cells, &widths);
     io_.out.flush();
     options.as_table = true;
-    if (options.resource_version.empty()) options.resource_version = "0";
   }
-  print.no_headers = true;
   Status result = client_->watch(r, ns, options, [&](const client::WatchEvent& event) {
     if (event.type == "ERROR") {
       io_.err << "error: " << event.object.value("message", "watch error") << "\n";
@@ -398,7 +404,16 @@ Status Session::watch(const api::ResourceInfo& r, OutputFormat format) {
     }
     if (event.type == "BOOKMARK") return true;
     if (table) {
-      io_.out << alignColumns(tableCells(event.object, print), nullptr, widths);
+      // Event tables carry no column definitions after the first; use the list's.
+      json rows = event.object;
+      if (!rows.contains("columnDefinitions") || rows["columnDefinitions"].empty()) {
+        rows["columnDefinitions"] = columns;
+      } else {
+        columns = rows["columnDefinitions"];
+      }
+      print.no_headers = header_printed;
+      io_.out << alignColumns(tableCells(rows, print), header_printed ? nullptr : &widths, widths);
+      header_printed = true;
     } else if (format == OutputFormat::kName) {
       io_.out << nameLine(r, event.object) << "\n";
     } else {
@@ -429,13 +444,7 @@ Status Session::get() {
   }
   if (kinds.empty()) return badRequest("error: You must specify the type of resource to get.");
   if (splitComma(flags_.kind).size() > 1) prefix = true;
-  if (flags_.watch) {
-    if (!flags_.names.empty()) {
-      // A get-by-name watch: the list filtered to the one name.
-      flags_.selector.clear();
-    }
-    return watch(*kinds.front(), format);
-  }
+  if (flags_.watch) return watch(*kinds.front(), format);
   if (flags_.names.empty()) return getList(kinds, prefix, format);
   std::vector<json> found;
   Status failed;
