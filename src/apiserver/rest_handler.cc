@@ -250,8 +250,10 @@ Result<json> RestHandler::decodeBody(const api::ResourceInfo& resource, const Ht
   json object;
   if (type.find("protobuf") != std::string::npos) {
     return Status(Code::kUnsupportedMediaType,
-                  "the body of the request was in an unknown format - accepted media types "
-                  "include: application/json, application/yaml");
+                  "the body of the request was in an unknown format (" + type +
+                      "): minik8s does not decode protobuf bodies - accepted media types "
+                      "include: application/json, application/yaml; use kubectl create -f or "
+                      "apply -f");
   }
   if (type == "application/yaml" || type == "application/apply-patch+yaml") {
     ASSIGN_OR_RETURN(object, api::parseYaml(request.body));
