@@ -23,11 +23,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "store/etcd_fixture.h"
 #include "testing/http_client.h"
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using minik8s::testing::HttpConnection;
 using minik8s::testing::HttpResult;
 
@@ -70,7 +71,7 @@ bool request(HttpConnection& c, const std::string& method, const std::string& ta
 
 // N threads, each with one keep-alive connection, create `per_thread` pods.
 double createPods(uint16_t port, int threads, int per_thread, const std::string& prefix) {
-  auto start = Clock::now();
+  auto start = SteadyClock::now();
   std::vector<std::thread> ts;
   std::atomic<int> errors{0};
   for (int t = 0; t < threads; ++t) {
@@ -86,14 +87,14 @@ double createPods(uint16_t port, int threads, int per_thread, const std::string&
     });
   }
   for (auto& t : ts) t.join();
-  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
   if (errors) std::cerr << "create errors: " << errors << "\n";
   return threads * per_thread / secs;
 }
 
 double etcdPuts(minik8s::store::Store& store, int threads, int per_thread) {
   std::string value = podJson("raw");
-  auto start = Clock::now();
+  auto start = SteadyClock::now();
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
@@ -103,7 +104,7 @@ double etcdPuts(minik8s::store::Store& store, int threads, int per_thread) {
     });
   }
   for (auto& t : ts) t.join();
-  return threads * per_thread / std::chrono::duration<double>(Clock::now() - start).count();
+  return threads * per_thread / std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
 }  // namespace
@@ -129,9 +130,9 @@ int main(int argc, char** argv) {
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  auto ready_deadline = Clock::now() + std::chrono::seconds(20);
+  auto ready_deadline = SteadyClock::now() + std::chrono::seconds(20);
   while (minik8s::testing::httpCall(static_cast<uint16_t>(port), "GET", "/readyz").status != 200) {
-    if (Clock::now() > ready_deadline) {
+    if (SteadyClock::now() > ready_deadline) {
       std::cerr << "apiserver did not become ready\n";
       kill(server, SIGKILL);
       return 1;
@@ -169,9 +170,9 @@ int main(int argc, char** argv) {
       HttpResult r;
       std::map<std::string, std::string> h;
       if (table) h["Accept"] = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
-      auto s = Clock::now();
+      auto s = SteadyClock::now();
       request(c, "GET", "/api/v1/namespaces/default/pods?resourceVersion=0", "", &r, h);
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+      ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - s).count());
       bytes = r.body.size();
       if (i == 0) items = json::parse(r.body)[table ? "rows" : "items"].size();
     }
@@ -198,7 +199,7 @@ int main(int argc, char** argv) {
       c->readHead(&head, std::chrono::seconds(10));
       watchers.push_back(std::move(c));
     }
-    std::vector<Clock::time_point> sent(kUpdates + 1);
+    std::vector<SteadyClock::time_point> sent(kUpdates + 1);
     std::mutex mu;
     std::vector<double> delays;
     std::atomic<bool> done{false};
@@ -212,7 +213,7 @@ int main(int argc, char** argv) {
           for (int u = 0; u < kUpdates; ++u) {
             auto line = watchers[i]->readLine(std::chrono::seconds(30));
             if (!line) break;
-            auto at = Clock::now();
+            auto at = SteadyClock::now();
             auto obj = json::parse(*line);
             int seq = std::stoi(obj["object"]["metadata"]["labels"].value("seq", "0"));
             std::lock_guard lock(mu);
@@ -223,18 +224,18 @@ int main(int argc, char** argv) {
         delays.insert(delays.end(), local.begin(), local.end());
       });
     }
-    auto start = Clock::now();
+    auto start = SteadyClock::now();
     for (int u = 1; u <= kUpdates; ++u) {
       HttpResult r;
       {
         std::lock_guard lock(mu);
-        sent[u] = Clock::now();
+        sent[u] = SteadyClock::now();
       }
       request(writer, "PATCH", "/api/v1/namespaces/default/pods/fanout",
               json({{"metadata", {{"labels", {{"seq", std::to_string(u)}}}}}}).dump(), &r,
               {{"Content-Type", "application/merge-patch+json"}});
     }
-    double write_secs = std::chrono::duration<double>(Clock::now() - start).count();
+    double write_secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
     for (auto& t : readers) t.join();
     done = true;
     std::cout << "watch fan-out: " << kWatchers << " watchers x " << kUpdates << " updates ("
