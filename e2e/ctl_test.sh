@@ -92,10 +92,11 @@ same_json "get hpa NAME finds the seed Hpa" $MK get hpa test-hpa -o json -- \
 expect_output "get dns NAME" 'hostname: vahag.com' $MK get dns test-dns
 
 # get KIND: tables like kubectl's.
-expect_output "get pods table" '^NAME +READY +STATUS +RESTARTS +AGE$' $MK get pods
+expect_output "get pods table (the original's columns: IP and NODE too)" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE$' $MK get pods
 expect_output "get pods row" '^greet-pod +0/3 +Pending +0 ' $MK get pods
 expect_output "get po -o wide adds IP and NODE" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE' $MK get po -o wide
-expect_output "get services table" '^simple-service +ClusterIP +10\.[0-9.]+ +<none> +5000/TCP,80/TCP' $MK get services
+expect_output "get services table (with the original's ENDPOINTS)" '^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +ENDPOINTS +AGE$' $MK get services
+expect_output "get services row" '^simple-service +ClusterIP +10\.[0-9.]+ +<none> +5000/TCP,80/TCP ' $MK get services
 expect_output "get deployments table" '^simple-deployment +0/3 ' $MK get deployments
 expect_output "get dns table" 'test-dns' $MK get dns
 expect_output "get hpa table (seed kind)" 'test-hpa' $MK get hpa
@@ -130,7 +131,9 @@ same_json "mkctl sees the kubectl-created pod as kubectl does" $MK get pod from-
 $K get pods --no-headers 2>&1 | awk '{print $1, $2, $3, $4}' >"$WORK/k.txt"
 $MK get pods --no-headers 2>&1 | awk '{print $1, $2, $3, $4}' >"$WORK/m.txt"
 if diff "$WORK/k.txt" "$WORK/m.txt" >/dev/null; then pass "get pods rows match kubectl's"; else fail "get pods rows match kubectl's"; diff "$WORK/k.txt" "$WORK/m.txt" | head; fi
-if [ "$($K get svc | head -1)" = "$($MK get svc | head -1)" ]; then pass "service table header matches kubectl's"; else fail "service table header matches kubectl's"; fi
+$K get svc --no-headers 2>&1 | awk '{print $1, $2, $3, $4, $5}' >"$WORK/k.txt"
+$MK get svc --no-headers 2>&1 | awk '{print $1, $2, $3, $4, $5}' >"$WORK/m.txt"
+if diff "$WORK/k.txt" "$WORK/m.txt" >/dev/null; then pass "get svc rows match kubectl's"; else fail "get svc rows match kubectl's"; diff "$WORK/k.txt" "$WORK/m.txt" | head; fi
 check "mkctl delete of the kubectl pod" $MK delete pod from-kubectl
 expect_output "kubectl sees it gone" 'NotFound' $K get pod from-kubectl
 

@@ -190,6 +190,18 @@ class Session {
     return items;
   }
 
+  // The original's ENDPOINTS column of `get services`, from the Endpoints table of the
+  // same namespace (best effort: left out when that list fails).
+  void addEndpointsColumn(json& services, const std::string& ns) {
+    const api::ResourceInfo* endpoints = api::findResource("", "v1", "endpoints");
+    if (endpoints == nullptr) return;
+    client::ListOptions options;
+    options.as_table = true;
+    auto got = client_->list(*endpoints, ns, options);
+    if (!got.isOk()) return;
+    insertColumn(services, "Endpoints", "Age", cellsByName(*got, "Endpoints"), "<none>");
+  }
+
   Status getList(const std::vector<const api::ResourceInfo*>& kinds, bool prefix_names,
                  OutputFormat format);
   Status watch(const api::ResourceInfo& r, OutputFormat format);
@@ -354,8 +366,10 @@ Status Session::getList(const std::vector<const api::ResourceInfo*>& kinds, bool
   for (const auto* r : kinds) {
     namespaced = namespaced || r->namespaced;
     ASSIGN_OR_RETURN(json table, tableOf(*r, r->namespaced ? ns : ""));
+    if (r->group.empty() && r->plural == "services") addEndpointsColumn(table, ns);
     TablePrintOptions options;
     options.wide = format == OutputFormat::kWide;
+    options.extra_columns = originalExtraColumns(*r);
     options.with_namespace = flags_.all_namespaces && r->namespaced;
     options.no_headers = flags_.no_headers;
     if (prefix_names) options.name_prefix = kindPrefix(*r) + "/";
@@ -377,6 +391,7 @@ Status Session::watch(const api::ResourceInfo& r, OutputFormat format) {
   bool table = format == OutputFormat::kTable || format == OutputFormat::kWide;
   TablePrintOptions print;
   print.wide = format == OutputFormat::kWide;
+  print.extra_columns = originalExtraColumns(r);
   print.with_namespace = flags_.all_namespaces && r.namespaced;
   std::vector<size_t> widths;
   json columns = json::array();

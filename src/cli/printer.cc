@@ -50,6 +50,78 @@ Result<OutputFormat> parseOutputFormat(std::string_view text) {
                     std::string(text) + "\", allowed formats are: json,name,wide,yaml");
 }
 
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Index of the column called `name`; -1 when absent.
+int columnIndex(const json& table, std::string_view name) {
+  const json& columns = field(table, "columnDefinitions");
+  if (!columns.is_array()) return -1;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const json& n = field(columns[i], "name");
+    if (n.is_string() && equalsIgnoreCase(n.get<std::string>(), name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// "namespace/name" of a row (its first cell and rows[].object.metadata.namespace).
+std::string rowKey(const json& row) {
+  const json& cells = field(row, "cells");
+  std::string name = cells.is_array() && !cells.empty() ? cellText(cells[0]) : "";
+  return stringAt(field(row, "object"), "metadata", "namespace") + "/" + name;
+}
+
+}  // namespace
+
+std::vector<std::string> originalExtraColumns(const api::ResourceInfo& resource) {
+  if (resource.group.empty() && resource.plural == "pods") return {"IP", "Node"};
+  return {};
+}
+
+std::map<std::string, std::string> cellsByName(const json& table, std::string_view column) {
+  std::map<std::string, std::string> out;
+  int index = columnIndex(table, column);
+  const json& rows = field(table, "rows");
+  if (index < 0 || !rows.is_array()) return out;
+  for (const auto& row : rows) {
+    const json& cells = field(row, "cells");
+    if (!cells.is_array() || cells.size() <= static_cast<size_t>(index)) continue;
+    out[rowKey(row)] = cellText(cells[static_cast<size_t>(index)]);
+  }
+  return out;
+}
+
+void insertColumn(json& table, std::string_view name, std::string_view before,
+                  const std::map<std::string, std::string>& values, std::string_view missing) {
+  if (!table.is_object()) return;
+  if (!table.contains("columnDefinitions") || !table["columnDefinitions"].is_array()) {
+    table["columnDefinitions"] = json::array();
+  }
+  int at = columnIndex(table, before);
+  size_t pos = at < 0 ? table["columnDefinitions"].size() : static_cast<size_t>(at);
+  json& columns = table["columnDefinitions"];
+  columns.insert(columns.begin() + static_cast<std::ptrdiff_t>(pos),
+                 json{{"name", name}, {"type", "string"}, {"format", ""}, {"priority", 0}});
+  if (!table.contains("rows") || !table["rows"].is_array()) return;
+  for (auto& row : table["rows"]) {
+    if (!row.is_object() || !row.contains("cells") || !row["cells"].is_array()) continue;
+    json& cells = row["cells"];
+    auto it = values.find(rowKey(row));
+    json value = it == values.end() ? std::string(missing) : it->second;
+    if (pos <= cells.size()) cells.insert(cells.begin() + static_cast<std::ptrdiff_t>(pos), value);
+  }
+}
+
 std::vector<std::vector<std::string>> tableCells(const json& table,
                                                  const TablePrintOptions& options) {
   std::vector<std::vector<std::string>> out;
@@ -60,9 +132,13 @@ std::vector<std::vector<std::string>> tableCells(const json& table,
   if (columns.is_array()) {
     for (size_t i = 0; i < columns.size(); ++i) {
       const json& priority = field(columns[i], "priority");
-      if (!options.wide && priority.is_number() && priority.get<int64_t>() > 0) continue;
-      shown.push_back(i);
       const json& name = field(columns[i], "name");
+      bool extra = false;
+      for (const auto& e : options.extra_columns) {
+        extra = extra || (name.is_string() && equalsIgnoreCase(name.get<std::string>(), e));
+      }
+      if (!options.wide && !extra && priority.is_number() && priority.get<int64_t>() > 0) continue;
+      shown.push_back(i);
       header.push_back(upper(name.is_string() ? name.get<std::string>() : ""));
     }
   }

@@ -3,6 +3,7 @@
 // functions (time is passed in); thread-safe.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -24,7 +25,23 @@ struct TablePrintOptions {
   bool with_namespace = false;  // a NAMESPACE column first (-A), from rows[].object
   bool no_headers = false;
   std::string name_prefix;  // "pod/" in `get all`
+  // Priority > 0 columns shown even without `wide` (matched case-insensitively by name).
+  std::vector<std::string> extra_columns;
 };
+
+// The original project's extra columns for `get <kind>`: pods also show IP and NODE
+// (kubectl shows them only with -o wide). Empty for other kinds.
+std::vector<std::string> originalExtraColumns(const api::ResourceInfo& resource);
+
+// A map from each row's "namespace/name" (rows[].object's namespace, the first cell) to its
+// cell in column `column` (by name, case-insensitive), e.g. the ENDPOINTS of Endpoints.
+std::map<std::string, std::string> cellsByName(const nlohmann::json& table,
+                                               std::string_view column);
+
+// Inserts a string column `name` into `table` before the column `before` (appended when
+// there is none); each row's cell is values["namespace/name"], or `missing`.
+void insertColumn(nlohmann::json& table, std::string_view name, std::string_view before,
+                  const std::map<std::string, std::string>& values, std::string_view missing);
 
 // The cells of a Table (header first unless no_headers) as strings: column names upper-cased,
 // nil cells "<none>", numbers and booleans as text.

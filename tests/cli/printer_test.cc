@@ -125,3 +125,43 @@ TEST(FormatServerError, ConnectionErrorsStayAsTheyAre) {
 
 }  // namespace
 }  // namespace minik8s::cli
+
+namespace minik8s::cli {
+namespace {
+
+TEST(OriginalColumns, PodsShowIpAndNodeWithoutWide) {
+  json table = json::parse(R"({"columnDefinitions":[
+      {"name":"Name","priority":0},{"name":"Age","priority":0},
+      {"name":"IP","priority":1},{"name":"Node","priority":1},{"name":"Readiness Gates","priority":1}],
+    "rows":[{"cells":["a","1s","10.244.0.2","n1","<none>"]}]})");
+  api::ResourceInfo pods;
+  pods.version = "v1";
+  pods.plural = "pods";
+  EXPECT_EQ(printTable(table, {.extra_columns = originalExtraColumns(pods)}),
+            "NAME   AGE   IP           NODE\n"
+            "a      1s    10.244.0.2   n1\n");
+  api::ResourceInfo services = pods;
+  services.plural = "services";
+  EXPECT_TRUE(originalExtraColumns(services).empty());
+}
+
+TEST(InsertColumn, AddsServiceEndpointsBeforeAgeByNamespaceAndName) {
+  json services =
+      json::parse(R"({"columnDefinitions":[{"name":"Name"},{"name":"Type"},{"name":"Age"}],
+    "rows":[{"cells":["web","ClusterIP","1m"],"object":{"metadata":{"namespace":"a"}}},
+            {"cells":["web","ClusterIP","2m"],"object":{"metadata":{"namespace":"b"}}},
+            {"cells":["db","ClusterIP","3m"],"object":{"metadata":{"namespace":"a"}}}]})");
+  json endpoints =
+      json::parse(R"({"columnDefinitions":[{"name":"Name"},{"name":"Endpoints"},{"name":"Age"}],
+    "rows":[{"cells":["web","10.244.0.5:80","1m"],"object":{"metadata":{"namespace":"a"}}},
+            {"cells":["db","","3m"],"object":{"metadata":{"namespace":"a"}}}]})");
+  insertColumn(services, "Endpoints", "Age", cellsByName(endpoints, "endpoints"), "<none>");
+  EXPECT_EQ(printTable(services, {}),
+            "NAME   TYPE        ENDPOINTS       AGE\n"
+            "web    ClusterIP   10.244.0.5:80   1m\n"
+            "web    ClusterIP   <none>          2m\n"
+            "db     ClusterIP                   3m\n");
+}
+
+}  // namespace
+}  // namespace minik8s::cli
