@@ -90,7 +90,13 @@ class Session {
   Session(Flags flags, CtlIo io)
       : flags_(std::move(flags)), io_(io), resources_(api::allResources()) {}
 
-  Status connect() {
+  Status connect(std::shared_ptr<client::HttpTransport> transport) {
+    if (transport != nullptr) {
+      client_ = std::make_unique<client::RestClient>(std::move(transport), "default");
+      client_->setWarningHandler(
+          [this](const std::string& text) { io_.err << "Warning: " << text << "\n"; });
+      return Status::ok();
+    }
     client::ConfigSources sources;
     sources.server = flags_.server;
     sources.kubeconfig = flags_.kubeconfig;
@@ -607,7 +613,8 @@ complete -o default -F _minik8s minik8s
 )SH";
 }
 
-int runCtl(const std::vector<std::string>& args, CtlIo io) {
+int runCtl(const std::vector<std::string>& args, CtlIo io,
+           std::shared_ptr<client::HttpTransport> transport) {
   Flags flags;
   CLI::App app{"mkctl: the minik8s command line (the original project's kubectl, done right)",
                "mkctl"};
@@ -682,7 +689,7 @@ int runCtl(const std::vector<std::string>& args, CtlIo io) {
   }
 
   Session session(flags, io);
-  Status st = session.connect();
+  Status st = session.connect(std::move(transport));
   if (st.isOk()) {
     if (create->parsed())
       st = session.create();

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "client/transport.h"
 
 namespace minik8s::cli {
 
@@ -17,7 +20,9 @@ struct CtlIo {
 
 // Runs one command line (without the program name, e.g. {"get", "pods", "-A"}) and returns
 // the process exit code: 0 on success, 1 on any error (one line on `err`).
-int runCtl(const std::vector<std::string>& args, CtlIo io);
+// `transport` replaces the connection the flags and kubeconfig describe (tests).
+int runCtl(const std::vector<std::string>& args, CtlIo io,
+           std::shared_ptr<client::HttpTransport> transport = nullptr);
 
 // The bash completion script for `minik8s`, `minik8s ctl` and `mkctl`.
 std::string bashCompletion();
