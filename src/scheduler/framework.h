@@ -1,0 +1,56 @@
+// The scheduling decision, pure: run every filter plugin on every node, then pick one of
+// the feasible nodes by the policy. No I/O, no clock; the only state is PolicyState (the
+// round-robin position and the random generator), owned by the caller.
+//
+// Policies: RoundRobin (the next feasible node by name after the last one chosen), Random
+// (uniform over the feasible nodes), LeastAllocated (default) and BalancedAllocation
+// (highest score; ties go round-robin).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "scheduler/node_info.h"
+#include "scheduler/plugin.h"
+
+namespace minik8s::scheduler {
+
+enum class Policy { kRoundRobin, kRandom, kLeastAllocated, kBalancedAllocation };
+
+// "RoundRobin", "Random", "LeastAllocated", "BalancedAllocation" (case-insensitive).
+Result<Policy> parsePolicy(std::string_view name);
+std::string_view policyName(Policy policy);
+
+struct PolicyState {
+  std::string last_node;  // the node chosen last (round-robin position)
+  std::mt19937_64 rng{42};
+};
+
+// The filters every policy applies: NodeReady, NodeUnschedulable, NodeSelector,
+// TaintToleration, NodePorts, NodeResourcesFit.
+std::vector<std::unique_ptr<FilterPlugin>> defaultFilters();
+// The score plugin of a scoring policy; nullptr for RoundRobin and Random.
+std::unique_ptr<ScorePlugin> scorePluginFor(Policy policy);
+
+struct ScheduleResult {
+  std::string node;     // "" when no node fits
+  std::string message;  // when no node fits: "0/3 nodes are available: 1 Insufficient cpu, ..."
+  int feasible = 0;
+};
+
+// Kubernetes' FitError text: "0/<n> nodes are available: <count> <reason>, ... ." with
+// the "<count> <reason>" strings sorted; "no nodes available to schedule pods" when n = 0.
+std::string fitErrorMessage(size_t num_nodes, const std::map<std::string, int>& reason_counts);
+
+// The decision for one pod. `nodes` in any order; each filter stops at the first failing
+// plugin (which may give several reasons, e.g. cpu and memory).
+ScheduleResult schedulePod(const api::Pod& pod, const std::vector<NodeInfo>& nodes,
+                           const std::vector<std::unique_ptr<FilterPlugin>>& filters,
+                           const ScorePlugin* score, Policy policy, PolicyState& state);
+
+}  // namespace minik8s::scheduler

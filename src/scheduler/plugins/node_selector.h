@@ -1,0 +1,24 @@
+// NodeSelector: the node's labels must match spec.nodeSelector, and one of the
+// nodeSelectorTerms of spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+// when there are any (matchExpressions In/NotIn/Exists/DoesNotExist/Gt/Lt on labels,
+// matchFields on metadata.name).
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "scheduler/plugin.h"
+
+namespace minik8s::scheduler::plugins {
+
+inline constexpr char kNodeSelectorReason[] = "node(s) didn't match Pod's node affinity/selector";
+
+// One nodeSelectorTerm (JSON as in the API) against a node.
+bool nodeMatchesTerm(const nlohmann::json& term, const api::Node& node);
+
+class NodeSelector : public FilterPlugin {
+ public:
+  std::string_view name() const override { return "NodeSelector"; }
+  std::vector<std::string> filter(const api::Pod& pod, const NodeInfo& node) const override;
+};
+
+}  // namespace minik8s::scheduler::plugins

@@ -1,0 +1,282 @@
+#include "scheduler/scheduler.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "api/codec.h"
+#include "common/log.h"
+
+namespace minik8s::scheduler {
+
+using nlohmann::json;
+
+std::string podKey(const api::Pod& pod) {
+  return pod.metadata.namespace_ + "/" + pod.metadata.name;
+}
+
+namespace {
+
+bool readyOf(const api::Node& node) {
+  for (const auto& c : node.status.conditions) {
+    if (c.type == "Ready") return c.status == "True";
+  }
+  return false;
+}
+
+// What a node change must alter for a parked pod to have a new chance.
+std::string schedulingRelevant(const api::Node& node) {
+  json j = {{"labels", node.metadata.labels},
+            {"spec", api::toJson(node.spec)},
+            {"ready", readyOf(node)}};
+  for (const auto& [name, q] : node.status.allocatable) j["allocatable"][name] = q.toString();
+  return j.dump();
+}
+
+}  // namespace
+
+Scheduler::Scheduler(client::RestClient& client, SchedulerOptions options, Clock& clock)
+    : client_(client),
+      options_(std::move(options)),
+      clock_(clock),
+      pods_resource_(api::findResource("", "v1", "pods")),
+      nodes_resource_(api::findResource("", "v1", "nodes")),
+      events_resource_(api::findResource("", "v1", "events")),
+      filters_(defaultFilters()),
+      score_(scorePluginFor(options_.policy)),
+      queue_(clock) {
+  policy_state_.rng.seed(options_.seed);
+  pods_ = std::make_unique<client::Informer<api::Pod>>(client_, *pods_resource_);
+  nodes_ = std::make_unique<client::Informer<api::Node>>(client_, *nodes_resource_);
+  pods_->addIndex("nodeName", [](const api::Pod& pod) {
+    return pod.spec.node_name.empty() ? std::vector<std::string>{}
+                                      : std::vector<std::string>{pod.spec.node_name};
+  });
+  pods_->addHandler({
+      .on_add = [this](const auto& pod) { onPod(nullptr, pod); },
+      .on_update = [this](const auto& old_pod, const auto& pod) { onPod(old_pod, pod); },
+      .on_delete = [this](const auto& pod) { onPodDeleted(pod); },
+  });
+  nodes_->addHandler({
+      .on_add = [this](const auto& node) { onNode(nullptr, node); },
+      .on_update = [this](const auto& old_node, const auto& node) { onNode(old_node, node); },
+      .on_delete = nullptr,
+  });
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+Status Scheduler::start(std::chrono::milliseconds sync_timeout) {
+  pods_->start();
+  nodes_->start();
+  if (!pods_->waitForSync(sync_timeout) || !nodes_->waitForSync(sync_timeout)) {
+    return unavailable("scheduler: informers did not sync within " +
+                       std::to_string(sync_timeout.count()) + "ms");
+  }
+  worker_ = std::jthread([this](std::stop_token stop) { runWorker(stop); });
+  if (options_.unschedulable_flush.count() > 0) {
+    flusher_ = std::jthread([this](std::stop_token stop) { runFlusher(stop); });
+  }
+  log::info("scheduler: started with policy {}", policyName(options_.policy));
+  return Status::ok();
+}
+
+void Scheduler::stop() {
+  queue_.shutDown();
+  if (flusher_.joinable()) {
+    flusher_.request_stop();
+    flusher_.join();
+  }
+  if (worker_.joinable()) {
+    worker_.request_stop();
+    worker_.join();
+  }
+  nodes_->stop();
+  pods_->stop();
+}
+
+bool Scheduler::isOurs(const api::Pod& pod) const {
+  const std::string& name = pod.spec.scheduler_name;
+  return name.empty() || name == options_.scheduler_name;
+}
+
+void Scheduler::onPod(const std::shared_ptr<const api::Pod>& old_pod,
+                      const std::shared_ptr<const api::Pod>& pod) {
+  if (pod->spec.node_name.empty()) {
+    if (!isOurs(*pod) || pod->metadata.deletion_timestamp.size() > 0) return;
+    bool parked;
+    {
+      std::lock_guard lock(mu_);
+      parked = unschedulable_.count(podKey(*pod)) > 0;
+    }
+    // A parked pod waits for a cluster change, unless its own spec changed.
+    if (!parked || (old_pod && old_pod->metadata.generation != pod->metadata.generation)) {
+      {
+        std::lock_guard lock(mu_);
+        unschedulable_.erase(podKey(*pod));
+      }
+      queue_.add(podKey(*pod));
+    }
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    assumed_.erase(podKey(*pod));
+  }
+  // A bound pod that finished frees its node.
+  if (old_pod && podOccupiesNode(*old_pod) && !podOccupiesNode(*pod)) moveAllToActive("pod finished");
+}
+
+void Scheduler::onPodDeleted(const std::shared_ptr<const api::Pod>& pod) {
+  {
+    std::lock_guard lock(mu_);
+    assumed_.erase(podKey(*pod));
+    unschedulable_.erase(podKey(*pod));
+  }
+  if (podOccupiesNode(*pod)) moveAllToActive("pod deleted");
+}
+
+void Scheduler::onNode(const std::shared_ptr<const api::Node>& old_node,
+                       const std::shared_ptr<const api::Node>& node) {
+  if (old_node && schedulingRelevant(*old_node) == schedulingRelevant(*node)) return;
+  moveAllToActive(old_node ? "node changed" : "node added");
+}
+
+void Scheduler::moveAllToActive(const char* why) {
+  std::set<std::string> keys;
+  {
+    std::lock_guard lock(mu_);
+    keys.swap(unschedulable_);
+  }
+  if (!keys.empty()) log::debug("scheduler: {}: retrying {} unschedulable pod(s)", why, keys.size());
+  for (const auto& key : keys) queue_.add(key);
+}
+
+std::vector<NodeInfo> Scheduler::snapshot() {
+  std::map<std::string, std::vector<std::shared_ptr<const api::Pod>>> assumed_by_node;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, pod] : assumed_) assumed_by_node[pod->spec.node_name].push_back(pod);
+  }
+  std::vector<NodeInfo> out;
+  for (const auto& node : nodes_->list()) {
+    auto pods = pods_->byIndex("nodeName", node->metadata.name);
+    auto it = assumed_by_node.find(node->metadata.name);
+    if (it != assumed_by_node.end()) {
+      for (const auto& p : it->second) pods.push_back(p);
+    }
+    out.push_back(makeNodeInfo(node, std::move(pods)));
+  }
+  return out;
+}
+
+Status Scheduler::scheduleOne(const std::string& key) {
+  auto pod = pods_->get(key);
+  if (!pod || !pod->spec.node_name.empty() || !pod->metadata.deletion_timestamp.empty() ||
+      !isOurs(*pod)) {
+    return Status::ok();
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (assumed_.count(key)) return Status::ok();  // bound; the informer has not seen it yet
+  }
+  std::vector<NodeInfo> nodes = snapshot();
+  ScheduleResult result = schedulePod(*pod, nodes, filters_, score_.get(), options_.policy, policy_state_);
+  if (result.node.empty()) {
+    log::info("scheduler: {} is unschedulable: {}", key, result.message);
+    {
+      std::lock_guard lock(mu_);
+      unschedulable_.insert(key);
+    }
+    recordEvent(*pod, "Warning", "FailedScheduling", result.message);
+    return Status::ok();
+  }
+  Status s = bind(*pod, result.node);
+  if (s.code() == Code::kConflict || s.code() == Code::kNotFound) {
+    return Status::ok();  // bound elsewhere or gone: the informer will tell
+  }
+  if (!s.isOk()) {
+    recordEvent(*pod, "Warning", "FailedScheduling", "Binding rejected: " + s.message());
+    return s;
+  }
+  auto bound = std::make_shared<api::Pod>(*pod);
+  bound->spec.node_name = result.node;
+  {
+    std::lock_guard lock(mu_);
+    assumed_[key] = std::move(bound);
+  }
+  log::info("scheduler: bound {} to {}", key, result.node);
+  recordEvent(*pod, "Normal", "Scheduled",
+              "Successfully assigned " + key + " to " + result.node);
+  return Status::ok();
+}
+
+Status Scheduler::bind(const api::Pod& pod, const std::string& node) {
+  json binding = {{"apiVersion", "v1"},
+                  {"kind", "Binding"},
+                  {"metadata", {{"name", pod.metadata.name}, {"namespace", pod.metadata.namespace_}}},
+                  {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
+  if (!pod.metadata.uid.empty()) binding["metadata"]["uid"] = pod.metadata.uid;
+  std::string path =
+      client::resourcePath(*pods_resource_, pod.metadata.namespace_, pod.metadata.name, "binding");
+  auto r = client_.raw("POST", path, binding.dump(), "application/json");
+  return r.status();
+}
+
+void Scheduler::recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
+                            const std::string& message) {
+  auto now = clock_.now();
+  char suffix[32];
+  std::snprintf(suffix, sizeof(suffix), ".%llx",
+                static_cast<unsigned long long>(now.time_since_epoch().count()));
+  std::string ts = formatRfc3339(now);
+  json event = {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"name", pod.metadata.name + suffix}, {"namespace", pod.metadata.namespace_}}},
+      {"involvedObject",
+       {{"kind", "Pod"},
+        {"apiVersion", "v1"},
+        {"namespace", pod.metadata.namespace_},
+        {"name", pod.metadata.name},
+        {"uid", pod.metadata.uid},
+        {"resourceVersion", pod.metadata.resource_version}}},
+      {"reason", reason},
+      {"message", message},
+      {"type", type},
+      {"source", {{"component", options_.scheduler_name}}},
+      {"reportingComponent", options_.scheduler_name},
+      {"firstTimestamp", ts},
+      {"lastTimestamp", ts},
+      {"count", 1}};
+  auto created = client_.create(*events_resource_, pod.metadata.namespace_, event);
+  if (!created.isOk()) {
+    log::warn("scheduler: recording event {} for {}: {}", reason, podKey(pod),
+              created.status().toString());
+  }
+}
+
+void Scheduler::runWorker(std::stop_token stop) {
+  while (auto key = queue_.get(stop)) {
+    Status s = scheduleOne(*key);
+    if (s.isOk()) {
+      queue_.forget(*key);
+    } else {
+      log::warn("scheduler: scheduling {}: {}; retrying", *key, s.toString());
+      queue_.addRateLimited(*key);
+    }
+    queue_.done(*key);
+  }
+}
+
+void Scheduler::runFlusher(std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  while (!stop.stop_requested()) {
+    std::unique_lock lock(mu);
+    if (cv.wait_for(lock, stop, options_.unschedulable_flush, [] { return false; })) break;
+    if (stop.stop_requested()) break;
+    moveAllToActive("periodic retry");
+  }
+}
+
+}  // namespace minik8s::scheduler
