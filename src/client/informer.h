@@ -113,7 +113,7 @@ class Informer : private Reflector::Sink {
     }
   }
 
-  // True once the first LIST has been applied.
+  // True once the first LIST has been applied and its add handlers have returned.
   bool hasSynced() const {
     std::lock_guard lock(mu_);
     return synced_;
@@ -232,10 +232,13 @@ class Informer : private Reflector::Sink {
         if (!seen.count(key)) gone.push_back(key);
       }
       for (const auto& key : gone) changes.emplace_back(storeLocked(key, "", nullptr), nullptr);
+    }
+    for (const auto& [old_obj, new_obj] : changes) notify(old_obj, new_obj);
+    {
+      std::lock_guard lock(mu_);
       synced_ = true;
     }
     synced_cv_.notify_all();
-    for (const auto& [old_obj, new_obj] : changes) notify(old_obj, new_obj);
   }
 
   void apply(const std::string& type, nlohmann::json object) override {
