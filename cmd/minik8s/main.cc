@@ -3,6 +3,7 @@
 
 #include "cmd/minik8s/ctl_cmd.h"
 #include "cmd/minik8s/image_cmd.h"
+#include "cmd/minik8s/scheduler_cmd.h"
 #include "cmd/minik8s/server_cmd.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
                                  "with a managed etcd unless --etcd-servers is given");
   minik8s::cmd::addServerCommand(app, "apiserver", "the API server alone");
   minik8s::cmd::addImageCommand(app);
+  minik8s::cmd::addSchedulerCommand(app);
   if (int rc = 0; minik8s::cmd::addCtlCommands(app, argc, argv, &rc)) return rc;
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -58,7 +58,7 @@ class Reflector {
   class Sink {
    public:
     virtual ~Sink() = default;
-    virtual void replace(std::vector<nlohmann::json> items) = 0;  // after each LIST
+    virtual void replace(std::vector<nlohmann::json> items) = 0;             // after each LIST
     virtual void apply(const std::string& type, nlohmann::json object) = 0;  // ADDED/...
   };
 
@@ -82,7 +82,8 @@ class Reflector {
 template <typename T>
 struct EventHandler {
   std::function<void(const std::shared_ptr<const T>&)> on_add;
-  std::function<void(const std::shared_ptr<const T>& old_obj, const std::shared_ptr<const T>& new_obj)>
+  std::function<void(const std::shared_ptr<const T>& old_obj,
+                     const std::shared_ptr<const T>& new_obj)>
       on_update;
   std::function<void(const std::shared_ptr<const T>&)> on_delete;
 };
@@ -262,10 +263,10 @@ class Informer : private Reflector::Sink {
   std::map<std::string, IndexFunc> index_funcs_;
   mutable std::mutex mu_;
   std::condition_variable_any synced_cv_;
-  std::map<std::string, Ptr> items_;                                     // GUARDED_BY(mu_)
-  std::map<std::string, std::string> rvs_;                               // GUARDED_BY(mu_)
+  std::map<std::string, Ptr> items_;                                             // GUARDED_BY(mu_)
+  std::map<std::string, std::string> rvs_;                                       // GUARDED_BY(mu_)
   std::map<std::string, std::map<std::string, std::set<std::string>>> indexes_;  // GUARDED_BY(mu_)
-  bool synced_ = false;                                                  // GUARDED_BY(mu_)
+  bool synced_ = false;                                                          // GUARDED_BY(mu_)
   std::jthread thread_;
 };
 

@@ -4,8 +4,7 @@
 
 namespace minik8s::client {
 
-WorkQueue::WorkQueue(Clock& clock, WorkQueueOptions options)
-    : clock_(clock), options_(options) {}
+WorkQueue::WorkQueue(Clock& clock, WorkQueueOptions options) : clock_(clock), options_(options) {}
 
 void WorkQueue::addLocked(const std::string& key) {
   if (shutting_down_) return;
@@ -94,7 +93,8 @@ std::optional<std::string> WorkQueue::get(std::stop_token stop) {
     if (waiting_.empty()) {
       cv_.wait(lock, stop, [&] { return shutting_down_ || !queue_.empty() || !waiting_.empty(); });
     } else {
-      cv_.wait_for(lock, stop, options_.poll_interval, [&] { return shutting_down_ || !queue_.empty(); });
+      cv_.wait_for(lock, stop, options_.poll_interval,
+                   [&] { return shutting_down_ || !queue_.empty(); });
     }
   }
 }

@@ -70,12 +70,12 @@ class WorkQueue {
   const WorkQueueOptions options_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::deque<std::string> queue_;                        // GUARDED_BY(mu_)
-  std::set<std::string> dirty_;                          // GUARDED_BY(mu_): needs processing
-  std::set<std::string> processing_;                     // GUARDED_BY(mu_)
-  std::multimap<Clock::Instant, std::string> waiting_;   // GUARDED_BY(mu_): delayed adds
-  std::map<std::string, int> failures_;                  // GUARDED_BY(mu_)
-  bool shutting_down_ = false;                           // GUARDED_BY(mu_)
+  std::deque<std::string> queue_;                       // GUARDED_BY(mu_)
+  std::set<std::string> dirty_;                         // GUARDED_BY(mu_): needs processing
+  std::set<std::string> processing_;                    // GUARDED_BY(mu_)
+  std::multimap<Clock::Instant, std::string> waiting_;  // GUARDED_BY(mu_): delayed adds
+  std::map<std::string, int> failures_;                 // GUARDED_BY(mu_)
+  bool shutting_down_ = false;                          // GUARDED_BY(mu_)
 };
 
 }  // namespace minik8s::client

@@ -24,7 +24,8 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 // The first name after `last` in cyclic order; `names` sorted and not empty.
-const std::string& nextInTurn(const std::vector<const std::string*>& names, const std::string& last) {
+const std::string& nextInTurn(const std::vector<const std::string*>& names,
+                              const std::string& last) {
   for (const auto* n : names) {
     if (*n > last) return *n;
   }

@@ -77,7 +77,8 @@ Resources podRequests(const api::Pod& pod, bool non_zero) {
   total.setMax(init_max);
   if (pod.spec.resources) {
     const auto& requests = pod.spec.resources->requests;
-    if (auto it = requests.find("cpu"); it != requests.end()) total.milli_cpu = it->second.milliValue();
+    if (auto it = requests.find("cpu"); it != requests.end())
+      total.milli_cpu = it->second.milliValue();
     if (auto it = requests.find("memory"); it != requests.end()) total.memory = it->second.value();
   }
   return total;

@@ -15,8 +15,8 @@ namespace minik8s::scheduler {
 
 struct Resources {
   int64_t milli_cpu = 0;
-  int64_t memory = 0;             // bytes
-  int64_t ephemeral_storage = 0;  // bytes
+  int64_t memory = 0;                     // bytes
+  int64_t ephemeral_storage = 0;          // bytes
   std::map<std::string, int64_t> scalar;  // every other resource, in whole units
 
   void add(const Resources& other);
@@ -53,8 +53,8 @@ struct NodeInfo {
   std::shared_ptr<const api::Node> node;
   std::vector<std::shared_ptr<const api::Pod>> pods;
   Resources allocatable;
-  int64_t allowed_pods = -1;  // allocatable "pods"; -1 when the node does not say
-  Resources requested;        // sum of the pods' requests
+  int64_t allowed_pods = -1;     // allocatable "pods"; -1 when the node does not say
+  Resources requested;           // sum of the pods' requests
   Resources non_zero_requested;  // the same with scoring defaults
   std::vector<HostPort> used_ports;
 

@@ -25,9 +25,8 @@ bool readyOf(const api::Node& node) {
 
 // What a node change must alter for a parked pod to have a new chance.
 std::string schedulingRelevant(const api::Node& node) {
-  json j = {{"labels", node.metadata.labels},
-            {"spec", api::toJson(node.spec)},
-            {"ready", readyOf(node)}};
+  json j = {
+      {"labels", node.metadata.labels}, {"spec", api::toJson(node.spec)}, {"ready", readyOf(node)}};
   for (const auto& [name, q] : node.status.allocatable) j["allocatable"][name] = q.toString();
   return j.dump();
 }
@@ -63,7 +62,9 @@ Scheduler::Scheduler(client::RestClient& client, SchedulerOptions options, Clock
   });
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 Status Scheduler::start(std::chrono::milliseconds sync_timeout) {
   pods_->start();
@@ -123,7 +124,8 @@ void Scheduler::onPod(const std::shared_ptr<const api::Pod>& old_pod,
     assumed_.erase(podKey(*pod));
   }
   // A bound pod that finished frees its node.
-  if (old_pod && podOccupiesNode(*old_pod) && !podOccupiesNode(*pod)) moveAllToActive("pod finished");
+  if (old_pod && podOccupiesNode(*old_pod) && !podOccupiesNode(*pod))
+    moveAllToActive("pod finished");
 }
 
 void Scheduler::onPodDeleted(const std::shared_ptr<const api::Pod>& pod) {
@@ -147,7 +149,8 @@ void Scheduler::moveAllToActive(const char* why) {
     std::lock_guard lock(mu_);
     keys.swap(unschedulable_);
   }
-  if (!keys.empty()) log::debug("scheduler: {}: retrying {} unschedulable pod(s)", why, keys.size());
+  if (!keys.empty())
+    log::debug("scheduler: {}: retrying {} unschedulable pod(s)", why, keys.size());
   for (const auto& key : keys) queue_.add(key);
 }
 
@@ -180,7 +183,8 @@ Status Scheduler::scheduleOne(const std::string& key) {
     if (assumed_.count(key)) return Status::ok();  // bound; the informer has not seen it yet
   }
   std::vector<NodeInfo> nodes = snapshot();
-  ScheduleResult result = schedulePod(*pod, nodes, filters_, score_.get(), options_.policy, policy_state_);
+  ScheduleResult result =
+      schedulePod(*pod, nodes, filters_, score_.get(), options_.policy, policy_state_);
   if (result.node.empty()) {
     log::info("scheduler: {} is unschedulable: {}", key, result.message);
     {
@@ -205,16 +209,16 @@ Status Scheduler::scheduleOne(const std::string& key) {
     assumed_[key] = std::move(bound);
   }
   log::info("scheduler: bound {} to {}", key, result.node);
-  recordEvent(*pod, "Normal", "Scheduled",
-              "Successfully assigned " + key + " to " + result.node);
+  recordEvent(*pod, "Normal", "Scheduled", "Successfully assigned " + key + " to " + result.node);
   return Status::ok();
 }
 
 Status Scheduler::bind(const api::Pod& pod, const std::string& node) {
-  json binding = {{"apiVersion", "v1"},
-                  {"kind", "Binding"},
-                  {"metadata", {{"name", pod.metadata.name}, {"namespace", pod.metadata.namespace_}}},
-                  {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
+  json binding = {
+      {"apiVersion", "v1"},
+      {"kind", "Binding"},
+      {"metadata", {{"name", pod.metadata.name}, {"namespace", pod.metadata.namespace_}}},
+      {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
   if (!pod.metadata.uid.empty()) binding["metadata"]["uid"] = pod.metadata.uid;
   std::string path =
       client::resourcePath(*pods_resource_, pod.metadata.namespace_, pod.metadata.name, "binding");

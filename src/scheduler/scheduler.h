@@ -38,7 +38,7 @@ inline constexpr char kDefaultSchedulerName[] = "default-scheduler";
 struct SchedulerOptions {
   Policy policy = Policy::kLeastAllocated;
   std::string scheduler_name = kDefaultSchedulerName;  // pods naming another are ignored
-  uint64_t seed = 42;                                   // for Policy::kRandom
+  uint64_t seed = 42;                                  // for Policy::kRandom
   // Unschedulable pods are also retried this often, changes or not (0: only on changes).
   std::chrono::seconds unschedulable_flush{60};
 };
@@ -60,9 +60,11 @@ class Scheduler {
 
  private:
   bool isOurs(const api::Pod& pod) const;
-  void onPod(const std::shared_ptr<const api::Pod>& old_pod, const std::shared_ptr<const api::Pod>& pod);
+  void onPod(const std::shared_ptr<const api::Pod>& old_pod,
+             const std::shared_ptr<const api::Pod>& pod);
   void onPodDeleted(const std::shared_ptr<const api::Pod>& pod);
-  void onNode(const std::shared_ptr<const api::Node>& old_node, const std::shared_ptr<const api::Node>& node);
+  void onNode(const std::shared_ptr<const api::Node>& old_node,
+              const std::shared_ptr<const api::Node>& node);
   void moveAllToActive(const char* why);
   std::vector<NodeInfo> snapshot();
   Status bind(const api::Pod& pod, const std::string& node);
@@ -84,8 +86,8 @@ class Scheduler {
   std::unique_ptr<client::Informer<api::Node>> nodes_;
 
   std::mutex mu_;
-  std::set<std::string> unschedulable_;                              // GUARDED_BY(mu_)
-  std::map<std::string, std::shared_ptr<const api::Pod>> assumed_;   // GUARDED_BY(mu_)
+  std::set<std::string> unschedulable_;                             // GUARDED_BY(mu_)
+  std::map<std::string, std::shared_ptr<const api::Pod>> assumed_;  // GUARDED_BY(mu_)
   PolicyState policy_state_;  // used by the worker thread only
   std::jthread worker_;
   std::jthread flusher_;

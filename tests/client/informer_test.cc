@@ -147,7 +147,8 @@ TEST_F(InformerTest, ConvergesAfterABurstOfWritesWithATinyWatchCache) {
   // Many writes in a burst; whether the watch keeps up or is answered 410 and relists,
   // the cache must converge to the final state.
   for (int i = 0; i < 30; ++i) {
-    ASSERT_TRUE(client_->create(configMaps(), "default", configMap("cm" + std::to_string(i), "g")).isOk());
+    ASSERT_TRUE(
+        client_->create(configMaps(), "default", configMap("cm" + std::to_string(i), "g")).isOk());
   }
   ASSERT_TRUE(eventually([&] { return informer.list().size() == 30; }));
 }
@@ -167,17 +168,21 @@ TEST_F(InformerTest, RelistsWhenTheWatchIsAnsweredGone) {
   bool release = false;
   std::atomic<bool> holding{false};
   Informer<json> informer(*client_, configMaps(), {.ns = "default", .initial_backoff = 20ms});
-  informer.addHandler({.on_add = [&](const auto& obj) {
-                         if ((*obj)["metadata"]["name"] != "first" || holding.exchange(true)) return;
-                         std::unique_lock lock(mu);
-                         cv.wait(lock, [&] { return release; });
-                       },
+  informer.addHandler({.on_add =
+                           [&](const auto& obj) {
+                             if ((*obj)["metadata"]["name"] != "first" || holding.exchange(true))
+                               return;
+                             std::unique_lock lock(mu);
+                             cv.wait(lock, [&] { return release; });
+                           },
                        .on_update = nullptr,
                        .on_delete = nullptr});
   informer.start();
   ASSERT_TRUE(eventually([&] { return holding.load(); }));
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(client_->create(configMaps(), "default", configMap("later" + std::to_string(i), "b")).isOk());
+    ASSERT_TRUE(
+        client_->create(configMaps(), "default", configMap("later" + std::to_string(i), "b"))
+            .isOk());
   }
   auto listed = client_->list(configMaps(), "default");
   ASSERT_TRUE(listed.isOk());

@@ -44,7 +44,8 @@ TEST(SchedulePod, RoundRobinPlacesPodsOnTheNodesInTurn) {
 }
 
 TEST(SchedulePod, RoundRobinSkipsNodesThatDoNotFit) {
-  std::vector<NodeInfo> nodes = {info(node("a")), info(node("b", "4", "8Gi", false)), info(node("c"))};
+  std::vector<NodeInfo> nodes = {info(node("a")), info(node("b", "4", "8Gi", false)),
+                                 info(node("c"))};
   PolicyState state;
   std::vector<std::string> got;
   for (int i = 0; i < 4; ++i) got.push_back(run(Policy::kRoundRobin, pod("p"), nodes, state).node);

@@ -22,7 +22,8 @@ using Reasons = std::vector<std::string>;
 TEST(NodeReady, OnlyNodesWithReadyTrueTakePods) {
   plugins::NodeReady f;
   EXPECT_EQ(f.filter(pod("p"), info(node("n"))), Reasons{});
-  EXPECT_EQ(f.filter(pod("p"), info(node("n", "4", "8Gi", false))), Reasons{"node(s) were not ready"});
+  EXPECT_EQ(f.filter(pod("p"), info(node("n", "4", "8Gi", false))),
+            Reasons{"node(s) were not ready"});
   api::Node no_condition = node("n");
   no_condition.status.conditions.clear();
   EXPECT_EQ(f.filter(pod("p"), info(no_condition)), Reasons{"node(s) were not ready"});
@@ -35,7 +36,8 @@ TEST(NodeUnschedulable, ACordonedNodeTakesOnlyPodsTolerating) {
   EXPECT_EQ(f.filter(pod("p"), info(cordoned)), Reasons{"node(s) were unschedulable"});
   EXPECT_EQ(f.filter(pod("p"), info(node("n"))), Reasons{});
   api::Pod tolerant = pod("p");
-  tolerant.spec.tolerations.push_back({"node.kubernetes.io/unschedulable", "Exists", "", "NoSchedule", {}});
+  tolerant.spec.tolerations.push_back(
+      {"node.kubernetes.io/unschedulable", "Exists", "", "NoSchedule", {}});
   EXPECT_EQ(f.filter(tolerant, info(cordoned)), Reasons{});
 }
 
@@ -52,10 +54,18 @@ TEST(NodeResourcesFit, RequestsMustFitAllocatableMinusWhatIsBound) {
       {"no requests always fit", pod("p"), {boundTo(pod("b", "4", "8Gi"), "n")}, {}},
       {"exactly full fits", pod("p", "2", "4Gi"), {boundTo(pod("b", "2", "4Gi"), "n")}, {}},
       {"cpu short", pod("p", "3"), {boundTo(pod("b", "2"), "n")}, {"Insufficient cpu"}},
-      {"both short", pod("p", "3", "5Gi"), {boundTo(pod("b", "2", "4Gi"), "n")},
+      {"both short",
+       pod("p", "3", "5Gi"),
+       {boundTo(pod("b", "2", "4Gi"), "n")},
        {"Insufficient cpu", "Insufficient memory"}},
-      {"finished pods free their requests", pod("p", "3"),
-       {[] { auto b = boundTo(pod("b", "2"), "n"); b.status.phase = "Succeeded"; return b; }()}, {}},
+      {"finished pods free their requests",
+       pod("p", "3"),
+       {[] {
+         auto b = boundTo(pod("b", "2"), "n");
+         b.status.phase = "Succeeded";
+         return b;
+       }()},
+       {}},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(f.filter(c.pod, info(node("n", "4", "8Gi"), c.bound)), c.want) << c.name;
@@ -113,25 +123,40 @@ TEST(NodeSelector, LabelsMustMatchTheSelectorAndRequiredAffinity) {
 
   auto withAffinity = [](nlohmann::json expressions) {
     api::Pod p = pod("p");
-    p.spec.affinity = api::RawJson(nlohmann::json{
-        {"nodeAffinity",
-         {{"requiredDuringSchedulingIgnoredDuringExecution",
-           {{"nodeSelectorTerms", nlohmann::json::array({{{"matchExpressions", expressions}}})}}}}}});
+    p.spec.affinity = api::RawJson(
+        nlohmann::json{{"nodeAffinity",
+                        {{"requiredDuringSchedulingIgnoredDuringExecution",
+                          {{"nodeSelectorTerms",
+                            nlohmann::json::array({{{"matchExpressions", expressions}}})}}}}}});
     return p;
   };
   using nlohmann::json;
-  EXPECT_EQ(f.filter(withAffinity(json::array({{{"key", "disk"}, {"operator", "In"}, {"values", {"ssd", "nvme"}}}})), info(ssd)), Reasons{});
-  EXPECT_EQ(f.filter(withAffinity(json::array({{{"key", "disk"}, {"operator", "NotIn"}, {"values", {"ssd"}}}})), info(ssd)), mismatch);
-  EXPECT_EQ(f.filter(withAffinity(json::array({{{"key", "cores"}, {"operator", "Gt"}, {"values", {"4"}}}})), info(ssd)), Reasons{});
-  EXPECT_EQ(f.filter(withAffinity(json::array({{{"key", "gpu"}, {"operator", "Exists"}}})), info(ssd)), mismatch);
-  EXPECT_EQ(f.filter(withAffinity(json::array({{{"key", "gpu"}, {"operator", "DoesNotExist"}}})), info(ssd)), Reasons{});
+  EXPECT_EQ(f.filter(withAffinity(json::array(
+                         {{{"key", "disk"}, {"operator", "In"}, {"values", {"ssd", "nvme"}}}})),
+                     info(ssd)),
+            Reasons{});
+  EXPECT_EQ(f.filter(withAffinity(json::array(
+                         {{{"key", "disk"}, {"operator", "NotIn"}, {"values", {"ssd"}}}})),
+                     info(ssd)),
+            mismatch);
+  EXPECT_EQ(f.filter(withAffinity(
+                         json::array({{{"key", "cores"}, {"operator", "Gt"}, {"values", {"4"}}}})),
+                     info(ssd)),
+            Reasons{});
+  EXPECT_EQ(
+      f.filter(withAffinity(json::array({{{"key", "gpu"}, {"operator", "Exists"}}})), info(ssd)),
+      mismatch);
+  EXPECT_EQ(f.filter(withAffinity(json::array({{{"key", "gpu"}, {"operator", "DoesNotExist"}}})),
+                     info(ssd)),
+            Reasons{});
 }
 
 TEST(TaintToleration, NoScheduleAndNoExecuteTaintsMustBeTolerated) {
   plugins::TaintToleration f;
   api::Node tainted = node("n");
   tainted.spec.taints.push_back({"dedicated", "gpu", "NoSchedule", ""});
-  EXPECT_EQ(f.filter(pod("p"), info(tainted)), Reasons{"node(s) had untolerated taint {dedicated: gpu}"});
+  EXPECT_EQ(f.filter(pod("p"), info(tainted)),
+            Reasons{"node(s) had untolerated taint {dedicated: gpu}"});
   struct Case {
     const char* name;
     api::Toleration toleration;
@@ -170,11 +195,19 @@ TEST(NodePorts, AHostPortInUseOnTheNodeConflicts) {
   };
   const Reasons busy{"node(s) didn't have free ports for the requested pod ports"};
   EXPECT_EQ(f.filter(withPort("p", 8080), info(node("n"))), Reasons{});
-  EXPECT_EQ(f.filter(withPort("p", 8080), info(node("n"), {boundTo(withPort("b", 8080), "n")})), busy);
-  EXPECT_EQ(f.filter(withPort("p", 8080), info(node("n"), {boundTo(withPort("b", 8081), "n")})), Reasons{});
-  EXPECT_EQ(f.filter(withPort("p", 8080, "", "UDP"), info(node("n"), {boundTo(withPort("b", 8080), "n")})), Reasons{});
-  EXPECT_EQ(f.filter(withPort("p", 8080, "10.0.0.1"), info(node("n"), {boundTo(withPort("b", 8080, "10.0.0.2"), "n")})), Reasons{});
-  EXPECT_EQ(f.filter(withPort("p", 8080, "10.0.0.1"), info(node("n"), {boundTo(withPort("b", 8080), "n")})), busy);
+  EXPECT_EQ(f.filter(withPort("p", 8080), info(node("n"), {boundTo(withPort("b", 8080), "n")})),
+            busy);
+  EXPECT_EQ(f.filter(withPort("p", 8080), info(node("n"), {boundTo(withPort("b", 8081), "n")})),
+            Reasons{});
+  EXPECT_EQ(f.filter(withPort("p", 8080, "", "UDP"),
+                     info(node("n"), {boundTo(withPort("b", 8080), "n")})),
+            Reasons{});
+  EXPECT_EQ(f.filter(withPort("p", 8080, "10.0.0.1"),
+                     info(node("n"), {boundTo(withPort("b", 8080, "10.0.0.2"), "n")})),
+            Reasons{});
+  EXPECT_EQ(f.filter(withPort("p", 8080, "10.0.0.1"),
+                     info(node("n"), {boundTo(withPort("b", 8080), "n")})),
+            busy);
 }
 
 TEST(LeastAllocated, TheEmptierNodeScoresHigher) {

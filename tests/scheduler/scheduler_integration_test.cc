@@ -1,13 +1,12 @@
 // The scheduler against a real apiserver on port 0 and a real etcd, with Ready nodes
 // created through the API (no kubelet, no containers).
-#include "scheduler/scheduler.h"
-
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "apiserver/apiserver.h"
 #include "client/rest_client.h"
+#include "scheduler/scheduler.h"
 #include "store/etcd_fixture.h"
 
 namespace minik8s::scheduler {
@@ -85,7 +84,8 @@ class SchedulerTest : public ::testing::Test {
     if (!cpu.empty()) container["resources"] = {{"requests", {{"cpu", cpu}}}};
     json spec = {{"containers", json::array({container})}};
     spec.update(extra_spec);
-    json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", name}}}, {"spec", spec}};
+    json pod = {
+        {"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", name}}}, {"spec", spec}};
     auto created = client_->create(res("pods"), "default", pod);
     ASSERT_TRUE(created.isOk()) << created.status().toString();
   }
@@ -131,7 +131,8 @@ TEST_F(SchedulerTest, RoundRobinSpreadsPodsOverTheNodesInTurn) {
     createPod(name);
     got.push_back(waitForNode(name));
   }
-  EXPECT_EQ(got, (std::vector<std::string>{"node-a", "node-b", "node-c", "node-a", "node-b", "node-c"}));
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"node-a", "node-b", "node-c", "node-a", "node-b", "node-c"}));
   ASSERT_TRUE(eventually([&] { return eventsOf("rr-0", "Scheduled").size() == 1; }));
   EXPECT_EQ(eventsOf("rr-0", "Scheduled")[0], "Successfully assigned default/rr-0 to node-a");
 }
@@ -155,7 +156,8 @@ TEST_F(SchedulerTest, BoundRequestsCountAgainstTheNode) {
   EXPECT_EQ(waitForNode("first"), "only");
   createPod("second", "1");
   ASSERT_TRUE(eventually([&] { return !eventsOf("second", "FailedScheduling").empty(); }));
-  EXPECT_EQ(eventsOf("second", "FailedScheduling")[0], "0/1 nodes are available: 1 Insufficient cpu.");
+  EXPECT_EQ(eventsOf("second", "FailedScheduling")[0],
+            "0/1 nodes are available: 1 Insufficient cpu.");
   // Deleting the first pod frees the room.
   ASSERT_TRUE(client_->remove(res("pods"), "default", "first", {.grace_period_seconds = 0}).isOk());
   EXPECT_EQ(waitForNode("second"), "only");
@@ -174,8 +176,10 @@ TEST_F(SchedulerTest, NodeSelectorAndTaintsAreHonoured) {
   }
   createPod("tolerant", "",
             {{"nodeSelector", {{"disk", "ssd"}}},
-             {"tolerations", json::array({{{"key", "dedicated"}, {"operator", "Equal"},
-                                           {"value", "gpu"}, {"effect", "NoSchedule"}}})}});
+             {"tolerations", json::array({{{"key", "dedicated"},
+                                           {"operator", "Equal"},
+                                           {"value", "gpu"},
+                                           {"effect", "NoSchedule"}}})}});
   std::string tolerant_node = waitForNode("tolerant");
   EXPECT_TRUE(tolerant_node == "gpu" || tolerant_node == "ssd") << tolerant_node;
   createPod("nowhere", "", {{"nodeSelector", {{"disk", "hdd"}}}});

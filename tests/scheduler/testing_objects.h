@@ -11,7 +11,9 @@
 
 namespace minik8s::scheduler::testing {
 
-inline api::Quantity q(const std::string& s) { return api::Quantity::parse(s).value(); }
+inline api::Quantity q(const std::string& s) {
+  return api::Quantity::parse(s).value();
+}
 
 inline api::Node node(const std::string& name, const std::string& cpu = "4",
                       const std::string& memory = "8Gi", bool ready = true) {

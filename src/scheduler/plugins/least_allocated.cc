@@ -15,7 +15,8 @@ int64_t LeastAllocated::score(const api::Pod& pod, const NodeInfo& node) const {
   Resources want = podRequests(pod, true);
   int64_t cpu = leastRequested(node.non_zero_requested.milli_cpu + want.milli_cpu,
                                node.allocatable.milli_cpu);
-  int64_t mem = leastRequested(node.non_zero_requested.memory + want.memory, node.allocatable.memory);
+  int64_t mem =
+      leastRequested(node.non_zero_requested.memory + want.memory, node.allocatable.memory);
   return (cpu + mem) / 2;
 }
 

@@ -24,7 +24,8 @@ std::vector<std::string> NodeResourcesFit::filter(const api::Pod& pod, const Nod
     if (v <= 0) continue;
     auto h = have.scalar.find(name);
     auto u = used.scalar.find(name);
-    int64_t free = (h == have.scalar.end() ? 0 : h->second) - (u == used.scalar.end() ? 0 : u->second);
+    int64_t free =
+        (h == have.scalar.end() ? 0 : h->second) - (u == used.scalar.end() ? 0 : u->second);
     if (v > free) reasons.push_back("Insufficient " + name);
   }
   return reasons;

@@ -29,7 +29,8 @@ bool matchesRequirement(const json& req, const api::StringMap& fields) {
   auto it = fields.find(key);
   bool has = it != fields.end();
   if (op == "In") return has && std::find(values.begin(), values.end(), it->second) != values.end();
-  if (op == "NotIn") return !has || std::find(values.begin(), values.end(), it->second) == values.end();
+  if (op == "NotIn")
+    return !has || std::find(values.begin(), values.end(), it->second) == values.end();
   if (op == "Exists") return has;
   if (op == "DoesNotExist") return !has;
   if (op == "Gt" || op == "Lt") {

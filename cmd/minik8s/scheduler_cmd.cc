@@ -1,0 +1,90 @@
+#include "cmd/minik8s/scheduler_cmd.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "client/config.h"
+#include "client/rest_client.h"
+#include "common/log.h"
+#include "scheduler/scheduler.h"
+
+namespace minik8s::cmd {
+namespace {
+
+struct SchedulerFlags {
+  std::string server;
+  std::string kubeconfig;
+  std::string context;
+  std::string policy = "LeastAllocated";
+  std::string scheduler_name = scheduler::kDefaultSchedulerName;
+  std::string log_level = "info";
+};
+
+int runScheduler(const SchedulerFlags& flags) {
+  log::setLevel(flags.log_level);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto policy = scheduler::parsePolicy(flags.policy);
+  if (!policy.isOk()) {
+    std::cerr << "error: --policy: " << policy.status().message() << "\n";
+    return 1;
+  }
+  client::ConfigSources sources;
+  sources.server = flags.server;
+  sources.kubeconfig = flags.kubeconfig;
+  sources.context = flags.context;
+  auto config = client::loadConfig(sources);
+  if (!config.isOk()) {
+    std::cerr << "error: " << config.status().message() << "\n";
+    return 1;
+  }
+  config->user_agent = "minik8s-scheduler";
+  auto client = client::RestClient::connect(*config);
+  if (!client.isOk()) {
+    std::cerr << "error: " << client.status().message() << "\n";
+    return 1;
+  }
+  scheduler::SchedulerOptions options;
+  options.policy = *policy;
+  options.scheduler_name = flags.scheduler_name;
+  scheduler::Scheduler sched(**client, options);
+  Status s = sched.start(std::chrono::seconds(30));
+  if (!s.isOk()) {
+    std::cerr << "error: " << s.toString() << "\n";
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::info("scheduler: signal {} received, stopping", sig);
+  sched.stop();
+  return 0;
+}
+
+}  // namespace
+
+void addSchedulerCommand(CLI::App& app) {
+  auto flags = std::make_shared<SchedulerFlags>();
+  CLI::App* cmd = app.add_subcommand("scheduler", "the scheduler: binds pending pods to nodes");
+  cmd->add_option("-s,--server", flags->server, "apiserver URL (overrides the kubeconfig)");
+  cmd->add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file");
+  cmd->add_option("--context", flags->context, "kubeconfig context");
+  cmd->add_option("--policy", flags->policy,
+                  "RoundRobin, Random, LeastAllocated or BalancedAllocation")
+      ->capture_default_str();
+  cmd->add_option("--scheduler-name", flags->scheduler_name,
+                  "schedule pods whose spec.schedulerName is this (or empty)")
+      ->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")
+      ->capture_default_str();
+  cmd->callback([flags] { std::exit(runScheduler(*flags)); });
+}
+
+}  // namespace minik8s::cmd
