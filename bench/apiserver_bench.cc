@@ -7,6 +7,7 @@
 // numbers and appends them as one JSON line to the results file (argv[2]).
 //
 //   apiserver_bench <path to minik8s> [results file]
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -199,25 +200,37 @@ int main(int argc, char** argv) {
       c->readHead(&head, std::chrono::seconds(10));
       watchers.push_back(std::move(c));
     }
-    std::vector<SteadyClock::time_point> sent(kUpdates + 1);
+    // Send times in ns since `origin`, written before each PATCH, read by the readers.
+    auto origin = SteadyClock::now();
+    std::vector<std::atomic<int64_t>> sent(kUpdates + 1);
     std::mutex mu;
     std::vector<double> delays;
-    std::atomic<bool> done{false};
-    // Readers: a few threads, each owning a slice of the watchers.
+    // Readers: a few threads, each polling its slice of the watchers at once.
     std::vector<std::thread> readers;
-    constexpr int kReaders = 8;
+    constexpr int kReaders = 4;
     for (int r = 0; r < kReaders; ++r) {
       readers.emplace_back([&, r] {
         std::vector<double> local;
-        for (int i = r; i < kWatchers; i += kReaders) {
-          for (int u = 0; u < kUpdates; ++u) {
-            auto line = watchers[i]->readLine(std::chrono::seconds(30));
-            if (!line) break;
-            auto at = SteadyClock::now();
-            auto obj = json::parse(*line);
-            int seq = std::stoi(obj["object"]["metadata"]["labels"].value("seq", "0"));
-            std::lock_guard lock(mu);
-            local.push_back(std::chrono::duration<double, std::milli>(at - sent[seq]).count());
+        std::vector<HttpConnection*> mine;
+        for (int i = r; i < kWatchers; i += kReaders) mine.push_back(watchers[i].get());
+        size_t expected = mine.size() * kUpdates;
+        std::vector<pollfd> fds;
+        for (auto* c : mine) fds.push_back(pollfd{c->fd(), POLLIN, 0});
+        auto deadline = SteadyClock::now() + std::chrono::seconds(120);
+        while (local.size() < expected && SteadyClock::now() < deadline) {
+          if (::poll(fds.data(), fds.size(), 1000) <= 0) continue;
+          auto at = SteadyClock::now();
+          for (size_t i = 0; i < fds.size(); ++i) {
+            if (!(fds[i].revents & POLLIN)) continue;
+            mine[i]->readAvailable();
+            while (auto line = mine[i]->bufferedLine()) {
+              auto pos = line->find("\"seq\":\"");
+              if (pos == std::string::npos) continue;
+              int seq = std::atoi(line->c_str() + pos + 7);
+              if (seq < 1 || seq > kUpdates) continue;
+              auto sent_at = origin + std::chrono::nanoseconds(sent[seq].load());
+              local.push_back(std::chrono::duration<double, std::milli>(at - sent_at).count());
+            }
           }
         }
         std::lock_guard lock(mu);
@@ -227,17 +240,13 @@ int main(int argc, char** argv) {
     auto start = SteadyClock::now();
     for (int u = 1; u <= kUpdates; ++u) {
       HttpResult r;
-      {
-        std::lock_guard lock(mu);
-        sent[u] = SteadyClock::now();
-      }
+      sent[u] = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - origin).count();
       request(writer, "PATCH", "/api/v1/namespaces/default/pods/fanout",
               json({{"metadata", {{"labels", {{"seq", std::to_string(u)}}}}}}).dump(), &r,
               {{"Content-Type", "application/merge-patch+json"}});
     }
     double write_secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
     for (auto& t : readers) t.join();
-    done = true;
     std::cout << "watch fan-out: " << kWatchers << " watchers x " << kUpdates << " updates ("
               << kUpdates / write_secs << " updates/s): " << delays.size()
               << " deliveries, delay p50 " << percentile(delays, 0.5) << " ms, p99 "

@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "apiserver/apiserver.h"
+#include "client/rest_client.h"
 #include "common/log.h"
+#include "scheduler/scheduler.h"
 #include "store/etcd_process.h"
 #include "store/etcd_store.h"
 
@@ -26,6 +28,8 @@ struct ServerFlags {
   size_t watch_cache_size = 10000;
   int max_in_flight = 400;
   std::string log_level = "info";
+  bool with_scheduler = false;  // `server` runs the scheduler too; `apiserver` does not
+  std::string scheduler_policy = "LeastAllocated";
 };
 
 int waitForSignal() {
@@ -96,8 +100,36 @@ int runServer(const ServerFlags& flags) {
     std::cerr << "error: starting the apiserver: " << s.toString() << "\n";
     return 1;
   }
+  // Components talk to the apiserver through the API, even inside one process.
+  std::unique_ptr<client::RestClient> scheduler_client;
+  std::unique_ptr<scheduler::Scheduler> sched;
+  if (flags.with_scheduler) {
+    auto policy = scheduler::parsePolicy(flags.scheduler_policy);
+    if (!policy.isOk()) {
+      std::cerr << "error: --scheduler-policy: " << policy.status().message() << "\n";
+      return 1;
+    }
+    client::ClientConfig config;
+    std::string host = flags.bind_address == "0.0.0.0" ? "127.0.0.1" : flags.bind_address;
+    config.server = "http://" + host + ":" + std::to_string(server.port());
+    config.user_agent = "minik8s-scheduler";
+    auto connected = client::RestClient::connect(config);
+    if (!connected.isOk()) {
+      std::cerr << "error: scheduler client: " << connected.status().toString() << "\n";
+      return 1;
+    }
+    scheduler_client = std::move(connected).value();
+    scheduler::SchedulerOptions options;
+    options.policy = *policy;
+    sched = std::make_unique<scheduler::Scheduler>(*scheduler_client, options);
+    if (Status started = sched->start(); !started.isOk()) {
+      std::cerr << "error: starting the scheduler: " << started.toString() << "\n";
+      return 1;
+    }
+  }
   int sig = waitForSignal();
   log::info("server: signal {} received, stopping", sig);
+  if (sched) sched->stop();  // reverse start order
   server.stop();
   return 0;
 }
@@ -106,6 +138,7 @@ int runServer(const ServerFlags& flags) {
 
 void addServerCommand(CLI::App& app, const std::string& name, const std::string& description) {
   auto flags = std::make_shared<ServerFlags>();
+  flags->with_scheduler = name == "server";
   CLI::App* cmd = app.add_subcommand(name, description);
   cmd->add_option("--bind-address", flags->bind_address, "address to listen on")->capture_default_str();
   cmd->add_option("--port", flags->port, "HTTP port (plain HTTP until TLS arrives)")
@@ -124,6 +157,11 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
   cmd->add_option("--watch-cache-size", flags->watch_cache_size, "events kept per resource")
       ->capture_default_str();
   cmd->add_option("--max-requests-inflight", flags->max_in_flight)->capture_default_str();
+  if (flags->with_scheduler) {
+    cmd->add_option("--scheduler-policy", flags->scheduler_policy,
+                    "RoundRobin, Random, LeastAllocated or BalancedAllocation")
+        ->capture_default_str();
+  }
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runServer(*flags)); });
 }

@@ -273,6 +273,11 @@ Status RestHandler::checkNamespaceWritable(const api::ResourceInfo& resource,
                                            const std::string& namespace_) {
   if (!resource.namespaced) return Status::ok();
   const api::ResourceInfo* ns_resource = api::findResource("", "v1", "namespaces");
+  // The cache answers for namespaces it has seen; one it has not (just created, cache
+  // behind) is looked up in etcd.
+  if (auto cached = cache("namespaces")->get(storageKey(*ns_resource, "", namespace_))) {
+    if (cached->json.find("\"deletionTimestamp\"") == std::string::npos) return Status::ok();
+  }
   auto ns = getFromStore(*ns_resource, "", namespace_);
   if (!ns.isOk()) {
     if (ns.status().code() == Code::kNotFound) {

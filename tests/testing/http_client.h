@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -125,6 +126,39 @@ class HttpConnection {
       auto chunk = readChunk(timeout);
       if (!chunk || chunk->empty()) return std::nullopt;
       lines_ += *chunk;
+    }
+  }
+
+  int fd() const { return fd_; }
+
+  // Non-blocking: appends whatever the socket has now; false on EOF or error.
+  bool readAvailable() {
+    char tmp[65536];
+    while (true) {
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, MSG_DONTWAIT);
+      if (n > 0) {
+        buf_.append(tmp, static_cast<size_t>(n));
+        continue;
+      }
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  }
+
+  // The next complete line of a chunked stream from what is already buffered.
+  std::optional<std::string> bufferedLine() {
+    while (true) {
+      auto nl = lines_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = lines_.substr(0, nl);
+        lines_.erase(0, nl + 1);
+        return line;
+      }
+      size_t e = buf_.find("\r\n");
+      if (e == std::string::npos) return std::nullopt;
+      size_t size = std::stoul(buf_.substr(0, e), nullptr, 16);
+      if (size == 0 || buf_.size() < e + 2 + size + 2) return std::nullopt;
+      lines_ += buf_.substr(e + 2, size);
+      buf_.erase(0, e + 2 + size + 2);
     }
   }
 
