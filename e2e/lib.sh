@@ -4,6 +4,7 @@
 set -euo pipefail
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$E2E_ROOT/scripts/lib.sh"
 MINIK8S=${MINIK8S:-$E2E_ROOT/build/cmd/minik8s/minik8s}
 SEEDS=${SEEDS:-$E2E_ROOT/e2e/seed-manifests}
 PASSED=0
@@ -48,30 +49,10 @@ start_server() {
   PORT=$(free_port)
   "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn "$@" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  local deadline=$((SECONDS + 30))
-  until curl -fsS -m 1 "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
-      echo "server did not start:"; cat "$WORK/server.log"; exit 1
-    fi
-    sleep 0.1
-  done
-  cat >"$KUBECONFIG" <<KCFG
-apiVersion: v1
-kind: Config
-clusters:
-- name: minik8s
-  cluster:
-    server: http://127.0.0.1:$PORT
-contexts:
-- name: minik8s
-  context:
-    cluster: minik8s
-    user: minik8s
-current-context: minik8s
-users:
-- name: minik8s
-  user: {}
-KCFG
+  if ! wait_ready "http://127.0.0.1:$PORT/readyz" 30 "$SERVER_PID"; then
+    echo "server did not start:"; cat "$WORK/server.log"; exit 1
+  fi
+  write_kubeconfig "$KUBECONFIG" "http://127.0.0.1:$PORT"
 }
 
 stop_server() {

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+source scripts/lib.sh
 
 STATE=${MINIK8S_STATE:-/var/lib/minik8s}
 PORT=${MINIK8S_PORT:-6443}
@@ -15,11 +16,7 @@ if [ -f "$STATE/server.pid" ] && kill -0 "$(cat "$STATE/server.pid")" 2>/dev/nul
 else
   nohup minik8s server --port "$PORT" --data-dir "$STATE" >"$STATE/server.log" 2>&1 &
   echo $! >"$STATE/server.pid"
-  for _ in $(seq 1 300); do
-    curl -fsS -m 1 "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  curl -fsS -m 1 "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$STATE/server.log"; exit 1; }
+  wait_ready "http://127.0.0.1:$PORT/readyz" 30 "$(cat "$STATE/server.pid")" || { cat "$STATE/server.log"; exit 1; }
 fi
 
 mkdir -p "$HOME/.kube"
@@ -27,23 +24,7 @@ if [ -f "$HOME/.kube/config" ] && ! grep -q "server: http://127.0.0.1:$PORT" "$H
   cp "$HOME/.kube/config" "$HOME/.kube/config.before-minik8s"
   echo "demo: your previous ~/.kube/config is saved as ~/.kube/config.before-minik8s"
 fi
-cat >"$HOME/.kube/config" <<KCFG
-apiVersion: v1
-kind: Config
-clusters:
-- name: minik8s
-  cluster:
-    server: http://127.0.0.1:$PORT
-contexts:
-- name: minik8s
-  context:
-    cluster: minik8s
-    user: minik8s
-current-context: minik8s
-users:
-- name: minik8s
-  user: {}
-KCFG
+write_kubeconfig "$HOME/.kube/config" "http://127.0.0.1:$PORT"
 
 echo "== creating the original project's manifests with kubectl"
 for f in e2e/seed-manifests/*.yaml; do

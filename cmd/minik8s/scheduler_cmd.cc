@@ -8,6 +8,7 @@
 
 #include "client/config.h"
 #include "client/rest_client.h"
+#include "cmd/minik8s/signals.h"
 #include "common/log.h"
 #include "scheduler/scheduler.h"
 
@@ -25,12 +26,7 @@ struct SchedulerFlags {
 
 int runScheduler(const SchedulerFlags& flags) {
   log::setLevel(flags.log_level);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  blockStopSignals();
 
   auto policy = scheduler::parsePolicy(flags.policy);
   if (!policy.isOk()) {
@@ -61,8 +57,7 @@ int runScheduler(const SchedulerFlags& flags) {
     std::cerr << "error: " << s.toString() << "\n";
     return 1;
   }
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = waitForStopSignal();
   log::info("scheduler: signal {} received, stopping", sig);
   sched.stop();
   return 0;

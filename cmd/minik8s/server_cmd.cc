@@ -7,6 +7,7 @@
 
 #include "apiserver/apiserver.h"
 #include "client/rest_client.h"
+#include "cmd/minik8s/signals.h"
 #include "common/log.h"
 #include "scheduler/scheduler.h"
 #include "store/etcd_process.h"
@@ -32,25 +33,9 @@ struct ServerFlags {
   std::string scheduler_policy = "LeastAllocated";
 };
 
-int waitForSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
-}
-
 int runServer(const ServerFlags& flags) {
   log::setLevel(flags.log_level);
-  // Block the stop signals in every thread; main waits for them with sigwait.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  blockStopSignals();  // every thread started below inherits the mask
 
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
@@ -127,7 +112,7 @@ int runServer(const ServerFlags& flags) {
       return 1;
     }
   }
-  int sig = waitForSignal();
+  int sig = waitForStopSignal();
   log::info("server: signal {} received, stopping", sig);
   if (sched) sched->stop();  // reverse start order
   server.stop();

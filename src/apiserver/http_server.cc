@@ -817,6 +817,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<StreamImpl> stream_;
 };
 
+// Largest write buffer a stream keeps between writes.
+constexpr size_t kRetainedStreamBuffer = 64 * 1024;
+
 void StreamImpl::scheduleFlushLocked() {
   if (flush_scheduled_) return;
   auto conn = conn_.lock();
@@ -841,6 +844,11 @@ void Connection::flushStream() {
                        return;
                      }
                      self->stream_->onWritten(n);
+                     // A burst (a slow reader catching up) must not pin its buffer for
+                     // the stream's lifetime: thousands of idle watches would hold it.
+                     if (self->write_buf_.capacity() > kRetainedStreamBuffer) {
+                       std::string().swap(self->write_buf_);
+                     }
                      self->flushStream();
                    });
 }
