@@ -1,10 +1,5 @@
 #include "node/containerd_process.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <vector>
 
 #include "common/log.h"
 #include "cri/cri_runtime.h"
@@ -23,12 +17,6 @@ namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
-
-std::string exitText(int status) {
-  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
 
 Status writeFileAtomically(const std::string& path, const std::string& content) {
   std::string tmp = path + ".tmp";
@@ -81,7 +69,7 @@ Status writeContainerdFiles(const ContainerdProcessOptions& options) {
 }
 
 ContainerdProcess::ContainerdProcess(ContainerdProcessOptions options, ContainerdPaths paths)
-    : options_(std::move(options)), paths_(std::move(paths)) {}
+    : options_(std::move(options)), paths_(std::move(paths)), process_(processOptions()) {}
 
 ContainerdProcess::~ContainerdProcess() { stop(); }
 
@@ -97,16 +85,12 @@ Result<std::unique_ptr<ContainerdProcess>> ContainerdProcess::start(
   RETURN_IF_ERROR(writeContainerdFiles(options));
   ContainerdPaths paths = containerdPaths(options.base_dir);
   std::unique_ptr<ContainerdProcess> proc(new ContainerdProcess(std::move(options), paths));
-  proc->supervisor_ =
-      std::jthread([p = proc.get()](std::stop_token st) { p->supervise(st); });
+  proc->process_.start();
 
   auto cri = cri::CriRuntime::connect(paths.socket);
   auto deadline = SteadyClock::now() + proc->options_.start_timeout;
   for (;;) {
-    {
-      std::lock_guard lock(proc->mu_);
-      if (proc->exited_) break;
-    }
+    if (proc->process_.exited()) break;
     if (cri->waitReady(std::chrono::milliseconds(200)).isOk()) {
       log::info("containerd ready at {} (pid {})", paths.socket, proc->pid());
       return proc;
@@ -125,13 +109,11 @@ Result<std::unique_ptr<ContainerdProcess>> ContainerdProcess::start(
 }
 
 pid_t ContainerdProcess::pid() const {
-  std::lock_guard lock(mu_);
-  return pid_;
+  return process_.pid();
 }
 
 int ContainerdProcess::starts() const {
-  std::lock_guard lock(mu_);
-  return starts_;
+  return process_.starts();
 }
 
 Status ContainerdProcess::waitReady(std::chrono::milliseconds timeout) const {
@@ -139,111 +121,23 @@ Status ContainerdProcess::waitReady(std::chrono::milliseconds timeout) const {
 }
 
 void ContainerdProcess::stop() {
-  std::lock_guard lock(stop_mu_);
-  if (!supervisor_.joinable()) return;
-  supervisor_.request_stop();
-  cv_.notify_all();
-  supervisor_.join();
+  process_.stop();
 }
 
-pid_t ContainerdProcess::spawn() {
-  std::vector<std::string> args;
+SupervisedProcessOptions ContainerdProcess::processOptions() const {
+  SupervisedProcessOptions po;
   if (!options_.netns_path.empty()) {
-    args = {options_.nsenter_binary, "--net=" + options_.netns_path, "--"};
+    po.argv = {options_.nsenter_binary, "--net=" + options_.netns_path, "--"};
   }
-  args.push_back(options_.binary);
-  args.push_back("--config");
-  args.push_back(paths_.config_file);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int log_fd = ::open(paths_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    log::error("containerd: opening {}: {}", paths_.log_file, std::strerror(errno));
-    return -1;
-  }
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
-    ::setpgid(0, 0);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  if (pid < 0) log::error("containerd: fork: {}", std::strerror(errno));
-  return pid;
-}
-
-void ContainerdProcess::terminate(pid_t pid) {
-  ::kill(pid, SIGTERM);
-  auto deadline = SteadyClock::now() + options_.stop_grace;
-  int status = 0;
-  while (SteadyClock::now() < deadline) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  log::warn("containerd (pid {}) ignored SIGTERM for {} ms; killing it", pid,
-            options_.stop_grace.count());
-  ::kill(pid, SIGKILL);
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-}
-
-void ContainerdProcess::supervise(std::stop_token stop) {
-  auto backoff = std::chrono::milliseconds(200);
-  while (!stop.stop_requested()) {
-    pid_t pid = spawn();
-    auto started = SteadyClock::now();
-    if (pid > 0) {
-      {
-        std::lock_guard lock(mu_);
-        pid_ = pid;
-        ++starts_;
-      }
-      int status = 0;
-      for (;;) {
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid || (r < 0 && errno != EINTR)) break;
-        if (stop.stop_requested()) {
-          terminate(pid);
-          std::lock_guard lock(mu_);
-          pid_ = 0;
-          return;
-        }
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, stop, std::chrono::milliseconds(50), [] { return false; });
-      }
-      {
-        std::lock_guard lock(mu_);
-        pid_ = 0;
-        exited_ = true;
-      }
-      log::warn("containerd (pid {}) exited with {}", pid, exitText(status));
-    }
-    if (!options_.restart_on_exit) return;
-    if (SteadyClock::now() - started > std::chrono::seconds(60)) {
-      backoff = std::chrono::milliseconds(200);
-    }
-    log::info("restarting containerd in {} ms", backoff.count());
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, stop, backoff, [] { return false; });
-    backoff = std::min(backoff * 2, options_.max_restart_backoff);
-  }
+  po.argv.push_back(options_.binary);
+  po.argv.push_back("--config");
+  po.argv.push_back(paths_.config_file);
+  po.log_path = paths_.log_file;
+  po.name = "containerd";
+  po.stop_grace = options_.stop_grace;
+  po.max_restart_backoff = options_.max_restart_backoff;
+  po.restart_on_exit = options_.restart_on_exit;
+  return po;
 }
 
 }  // namespace minik8s::node

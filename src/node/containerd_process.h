@@ -5,14 +5,12 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "common/status.h"
+#include "common/supervised_process.h"
 #include "node/cni_config.h"
 #include "node/containerd_config.h"
 
@@ -38,8 +36,8 @@ struct ContainerdProcessOptions {
 // Owns one containerd daemon: writes its config, starts it, restarts it with back-off when
 // it dies (running pods survive: their shims are not our children), and stops it by PID on
 // stop() or destruction. Stopping the daemon leaves pods running; see
-// cleanupContainerdNode() to remove them. A supervisor thread owned by this object forks,
-// reaps and kills the child (PR_SET_PDEATHSIG ties the daemon to that thread). Thread-safe.
+// cleanupContainerdNode() to remove them. Supervision (the child, its supervisor thread,
+// back-off and termination) is a SupervisedProcess owned by this object. Thread-safe.
 class ContainerdProcess {
  public:
   // Starts containerd and waits until CRI Version answers (kDeadlineExceeded after
@@ -64,19 +62,11 @@ class ContainerdProcess {
 
  private:
   ContainerdProcess(ContainerdProcessOptions options, ContainerdPaths paths);
-  pid_t spawn();  // REQUIRES: called on the supervisor thread
-  void supervise(std::stop_token stop);
-  void terminate(pid_t pid);
+  SupervisedProcessOptions processOptions() const;
 
   ContainerdProcessOptions options_;
   ContainerdPaths paths_;
-  mutable std::mutex mu_;
-  std::condition_variable_any cv_;
-  pid_t pid_ = 0;        // GUARDED_BY(mu_)
-  int starts_ = 0;       // GUARDED_BY(mu_)
-  bool exited_ = false;  // GUARDED_BY(mu_)
-  std::mutex stop_mu_;
-  std::jthread supervisor_;
+  SupervisedProcess process_;  // after options_ and paths_: built from them
 };
 
 // Writes config.toml (and the conflist when options.cni is set) and creates the

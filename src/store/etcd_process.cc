@@ -1,13 +1,8 @@
 #include "store/etcd_process.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <vector>
 
 #include "common/log.h"
 #include "store/etcd_store.h"
@@ -35,12 +29,6 @@ std::string logTail(const std::string& path, std::streamoff max_bytes = 2048) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string describeExit(int status) {
-  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
 }
 
 }  // namespace
@@ -65,7 +53,8 @@ Result<int> pickFreePort() {
 
 EtcdProcess::EtcdProcess(EtcdProcessOptions options)
     : options_(std::move(options)),
-      client_endpoint_("http://127.0.0.1:" + std::to_string(options_.client_port)) {}
+      client_endpoint_("http://127.0.0.1:" + std::to_string(options_.client_port)),
+      process_(processOptions()) {}
 
 EtcdProcess::~EtcdProcess() {
   stop();
@@ -92,14 +81,11 @@ Result<std::unique_ptr<EtcdProcess>> EtcdProcess::start(EtcdProcessOptions optio
       ASSIGN_OR_RETURN(opts.peer_port, pickFreePort());
     }
     std::unique_ptr<EtcdProcess> proc(new EtcdProcess(opts));
-    proc->supervisor_ = std::jthread([p = proc.get()](std::stop_token st) { p->supervise(st); });
+    proc->process_.start();
 
     auto deadline = SteadyClock::now() + opts.start_timeout;
     for (;;) {
-      {
-        std::lock_guard lock(proc->mu_);
-        if (proc->exited_) break;
-      }
+      if (proc->process_.exited()) break;
       EtcdStoreOptions so;
       so.connect_timeout = std::chrono::milliseconds(500);
       so.call_timeout = std::chrono::milliseconds(1000);
@@ -123,13 +109,11 @@ Result<std::unique_ptr<EtcdProcess>> EtcdProcess::start(EtcdProcessOptions optio
 }
 
 pid_t EtcdProcess::pid() const {
-  std::lock_guard lock(mu_);
-  return pid_;
+  return process_.pid();
 }
 
 int EtcdProcess::starts() const {
-  std::lock_guard lock(mu_);
-  return starts_;
+  return process_.starts();
 }
 
 Status EtcdProcess::waitReady(std::chrono::milliseconds timeout) const {
@@ -141,16 +125,13 @@ Status EtcdProcess::waitReady(std::chrono::milliseconds timeout) const {
 }
 
 void EtcdProcess::stop() {
-  std::lock_guard lock(stop_mu_);
-  if (!supervisor_.joinable()) return;
-  supervisor_.request_stop();
-  cv_.notify_all();
-  supervisor_.join();
+  process_.stop();
 }
 
-pid_t EtcdProcess::spawn() {
+SupervisedProcessOptions EtcdProcess::processOptions() const {
   const std::string peer_url = "http://127.0.0.1:" + std::to_string(options_.peer_port);
-  std::vector<std::string> args = {
+  SupervisedProcessOptions po;
+  po.argv = {
       options_.binary,
       "--name=" + options_.name,
       "--data-dir=" + options_.state_dir + "/etcd",
@@ -167,97 +148,12 @@ pid_t EtcdProcess::spawn() {
       "--logger=zap",
       "--log-outputs=stderr",
   };
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  const std::string log_path = logPath();
-  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    log::error("etcd: opening {}: {}", log_path, std::strerror(errno));
-    return -1;
-  }
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Child: async-signal-safe calls only until exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
-    ::setpgid(0, 0);  // a terminal's Ctrl-C goes to us; we stop etcd in order
-    sigset_t all;
-    ::sigemptyset(&all);
-    ::sigprocmask(SIG_SETMASK, &all, nullptr);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  if (pid < 0) log::error("etcd: fork: {}", std::strerror(errno));
-  return pid;
-}
-
-void EtcdProcess::terminate(pid_t pid) {
-  ::kill(pid, SIGTERM);
-  auto deadline = SteadyClock::now() + options_.stop_grace;
-  int status = 0;
-  while (SteadyClock::now() < deadline) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  log::warn("etcd (pid {}) ignored SIGTERM for {} ms; killing it", pid,
-            options_.stop_grace.count());
-  ::kill(pid, SIGKILL);
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-}
-
-void EtcdProcess::supervise(std::stop_token stop) {
-  auto backoff = std::chrono::milliseconds(200);
-  while (!stop.stop_requested()) {
-    pid_t pid = spawn();
-    auto started = SteadyClock::now();
-    if (pid > 0) {
-      {
-        std::lock_guard lock(mu_);
-        pid_ = pid;
-        ++starts_;
-      }
-      int status = 0;
-      for (;;) {
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid || (r < 0 && errno != EINTR)) break;
-        if (stop.stop_requested()) {
-          terminate(pid);
-          std::lock_guard lock(mu_);
-          pid_ = 0;
-          return;
-        }
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, stop, std::chrono::milliseconds(50), [] { return false; });
-      }
-      {
-        std::lock_guard lock(mu_);
-        pid_ = 0;
-        exited_ = true;
-      }
-      log::warn("etcd (pid {}) exited with {}", pid, describeExit(status));
-    }
-    if (!options_.restart_on_exit) return;
-    if (SteadyClock::now() - started > std::chrono::seconds(60)) {
-      backoff = std::chrono::milliseconds(200);
-    }
-    log::info("restarting etcd in {} ms", backoff.count());
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, stop, backoff, [] { return false; });
-    backoff = std::min(backoff * 2, options_.max_restart_backoff);
-  }
+  po.log_path = logPath();
+  po.name = "etcd";
+  po.stop_grace = options_.stop_grace;
+  po.max_restart_backoff = options_.max_restart_backoff;
+  po.restart_on_exit = options_.restart_on_exit;
+  return po;
 }
 
 }  // namespace minik8s::store

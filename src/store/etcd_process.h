@@ -5,14 +5,12 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "common/status.h"
+#include "common/supervised_process.h"
 
 namespace minik8s::store {
 
@@ -31,9 +29,9 @@ struct EtcdProcessOptions {
 
 // Owns one etcd child process: starts it, restarts it with back-off when it dies, and stops
 // it (SIGTERM, then SIGKILL after the grace period, by PID) on stop() or destruction. Auto
-// compaction stays off: the apiserver compacts. A supervisor thread owned by this object
-// forks, reaps and kills the child (the child gets PR_SET_PDEATHSIG, so it also dies with
-// that thread). Thread-safe.
+// compaction stays off: the apiserver compacts. Supervision (the child, its supervisor
+// thread, back-off and termination) is a SupervisedProcess owned by this object.
+// Thread-safe.
 class EtcdProcess {
  public:
   // Starts etcd and waits until it answers a Range (kDeadlineExceeded after start_timeout,
@@ -63,19 +61,11 @@ class EtcdProcess {
 
  private:
   explicit EtcdProcess(EtcdProcessOptions options);
-  pid_t spawn();  // REQUIRES: called on the supervisor thread
-  void supervise(std::stop_token stop);
-  void terminate(pid_t pid);
+  SupervisedProcessOptions processOptions() const;
 
   EtcdProcessOptions options_;
   std::string client_endpoint_;
-  mutable std::mutex mu_;
-  std::condition_variable_any cv_;
-  pid_t pid_ = 0;        // GUARDED_BY(mu_)
-  int starts_ = 0;       // GUARDED_BY(mu_)
-  bool exited_ = false;  // the child exited at least once. GUARDED_BY(mu_)
-  std::mutex stop_mu_;  // serializes stop()
-  std::jthread supervisor_;
+  SupervisedProcess process_;  // after options_ and client_endpoint_: built from them
 };
 
 // A loopback TCP port that was free a moment ago (bind to port 0, read it, release it).
