@@ -31,6 +31,20 @@ expect_output "get pods shows the seed pod pending" 'greet-pod +0/3 +Pending' $K
 expect_output "get pods -o wide adds IP and NODE" 'NAME +READY +STATUS +RESTARTS +AGE +IP +NODE' $K get pods -o wide
 expect_output "get deployments table" 'NAME +READY +UP-TO-DATE +AVAILABLE +AGE' $K get deployments
 expect_output "get services table" 'echo-service +ClusterIP +10\.' $K get svc
+cat >"$WORK/rs.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: rs-table}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: rs-table}}
+  template:
+    metadata: {labels: {app: rs-table}}
+    spec: {containers: [{name: c, image: busybox}]}
+YAML
+check "create a replicaset" $K create -f "$WORK/rs.yaml"
+expect_output "get replicasets table" 'NAME +DESIRED +CURRENT +READY +AGE' $K get rs
+expect_output "get replicasets -o wide" 'CONTAINERS +IMAGES +SELECTOR' $K get rs -o wide
 expect_output "get endpoints table" 'NAME +ENDPOINTS +AGE' $K get endpoints -A
 expect_output "get dnses (seed kind) table" 'test-dns' $K get dnses
 expect_output "get hpas (seed kind)" 'test-hpa' $K get hpas

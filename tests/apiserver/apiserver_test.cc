@@ -475,6 +475,45 @@ TEST_F(ApiServerTest, BadInputGetsClearErrorsAndChangesNothing) {
   EXPECT_EQ(*before, *after);
 }
 
+TEST_F(ApiServerTest, BrokenAndSlowConnectionsDoNotDisturbTheServer) {
+  ApiServerOptions options;
+  options.http.header_timeout_seconds = 1;
+  server_->stop();
+  server_.reset();
+  startServer(options);
+  auto before = store_->currentRevision();
+  ASSERT_TRUE(before.isOk());
+  {
+    // A request cut off mid-body.
+    HttpConnection cut(server_->port());
+    ASSERT_TRUE(cut.send("POST /api/v1/namespaces/default/pods HTTP/1.1\r\nHost: x\r\n"
+                         "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"meta"));
+  }
+  // A client sending one byte at a time is cut off at the header timeout.
+  HttpConnection slow(server_->port());
+  std::string line = "GET /api/v1/namespaces HTTP/1.1\r\n";
+  auto start = std::chrono::steady_clock::now();
+  bool cut_off = false;
+  for (char c : line) {
+    if (!slow.send(std::string(1, c))) {
+      cut_off = true;
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+    HttpResult ignored;
+    if (std::chrono::steady_clock::now() - start > 1500ms) {
+      cut_off = !slow.readHead(&ignored, 500ms) || ignored.status >= 400;
+      break;
+    }
+  }
+  EXPECT_TRUE(cut_off);
+  // Everyone else is served, and nothing was stored.
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods").status, 200);
+  auto after = store_->currentRevision();
+  ASSERT_TRUE(after.isOk());
+  EXPECT_EQ(*before, *after);
+}
+
 TEST_F(ApiServerTest, InvalidFieldsNameEachCause) {
   auto r = call("POST", "/api/v1/namespaces/default/pods",
                 R"({"metadata":{"name":"bad"},"spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":70000}]}]}})");
