@@ -13,5 +13,5 @@ cp e2e/seed-manifests/*.yaml "$corpus/"
 printf '%s' '{"metadata":{"name":"x","labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}' >"$corpus/pod.json"
 printf '%s' 'app in (a,b),tier!=x,!gone' >"$corpus/selector.txt"
 ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/codec_fuzz -max_total_time="$seconds" -max_len=65536 \
-  -rss_limit_mb=2048 -print_final_stats=1 "$corpus" 2>&1 | tail -15
+  -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1 "$corpus" 2>&1 | tail -15
 echo "fuzz: codec_fuzz ran ${seconds}s without a crash"

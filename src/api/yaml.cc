@@ -7,6 +7,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "api/json_input.h"
+
 namespace minik8s::api {
 namespace {
 
@@ -96,7 +98,17 @@ Status errorAt(const YAML::Mark& mark, const std::string& problem) {
                     std::to_string(mark.column + 1) + ": " + problem);
 }
 
-Result<json> toJsonValue(const YAML::Node& node) {
+// Converts one YAML node; `budget` counts the values still allowed (aliases can expand a
+// small document into an enormous one) and `depth` the nesting.
+Result<json> toJsonValue(const YAML::Node& node, size_t& budget, int depth) {
+  if (budget == 0) {
+    return errorAt(node.Mark(), "the document expands to more than " +
+                                    std::to_string(kMaxYamlValues) + " values (alias bomb?)");
+  }
+  --budget;
+  if (depth > kMaxJsonDepth) {
+    return errorAt(node.Mark(), "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null: return json(nullptr);
@@ -117,7 +129,7 @@ Result<json> toJsonValue(const YAML::Node& node) {
     case YAML::NodeType::Sequence: {
       json out = json::array();
       for (const YAML::Node& item : node) {
-        ASSIGN_OR_RETURN(json v, toJsonValue(item));
+        ASSIGN_OR_RETURN(json v, toJsonValue(item, budget, depth + 1));
         out.push_back(std::move(v));
       }
       return out;
@@ -127,7 +139,7 @@ Result<json> toJsonValue(const YAML::Node& node) {
       for (const auto& item : node) {
         if (!item.first.IsScalar())
           return errorAt(item.first.Mark(), "mapping keys must be scalars");
-        ASSIGN_OR_RETURN(json v, toJsonValue(item.second));
+        ASSIGN_OR_RETURN(json v, toJsonValue(item.second, budget, depth + 1));
         out[item.first.Scalar()] = std::move(v);
       }
       return out;
@@ -270,7 +282,8 @@ Result<std::vector<nlohmann::json>> parseYamlStream(std::string_view text) {
     RETURN_IF_ERROR(checkDocumentsAreSeparated(text, docs));
     std::vector<json> out;
     for (const YAML::Node& doc : docs) {
-      ASSIGN_OR_RETURN(json v, toJsonValue(doc));
+      size_t budget = kMaxYamlValues;
+      ASSIGN_OR_RETURN(json v, toJsonValue(doc, budget, 0));
       if (!v.is_null()) out.push_back(std::move(v));
     }
     return out;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "api/json_input.h"
+
 namespace minik8s::apiserver {
 
 using nlohmann::json;
@@ -600,10 +602,12 @@ Result<json> applyStrategicMergePatch(json target, const json& patch, std::strin
 Result<json> applyPatch(std::string_view content_type, json target, std::string_view body,
                         const api::ResourceInfo& resource) {
   ASSIGN_OR_RETURN(PatchType type, patchTypeOf(content_type));
-  json patch = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (patch.is_discarded()) {
-    return badRequest("the body of the request could not be parsed as JSON");
+  auto parsed = api::parseJson(body);
+  if (!parsed.isOk()) {
+    return badRequest("the body of the request could not be parsed as JSON: " +
+                      parsed.status().message());
   }
+  json patch = std::move(parsed).value();
   Result<json> result = json();
   switch (type) {
     case PatchType::kJsonPatch: result = applyJsonPatch(std::move(target), patch); break;

@@ -3,6 +3,7 @@
 #include <random>
 #include <thread>
 
+#include "api/json_input.h"
 #include "api/selector.h"
 #include "api/yaml.h"
 #include "apiserver/admission.h"
@@ -258,10 +259,12 @@ Result<json> RestHandler::decodeBody(const api::ResourceInfo& resource, const Ht
   if (type == "application/yaml" || type == "application/apply-patch+yaml") {
     ASSIGN_OR_RETURN(object, api::parseYaml(request.body));
   } else {
-    object = json::parse(request.body, nullptr, false);
-    if (object.is_discarded()) {
-      return badRequest("the body of the request could not be decoded as JSON: invalid JSON");
+    auto parsed = api::parseJson(request.body);
+    if (!parsed.isOk()) {
+      return badRequest("the body of the request could not be decoded: " +
+                        parsed.status().message());
     }
+    object = std::move(parsed).value();
   }
   if (!object.is_object()) {
     return badRequest("the body of the request must be a JSON object (a " + resource.kind + ")");
@@ -824,10 +827,11 @@ HandlerResult RestHandler::doDelete(const Target& t, HttpRequest& request) {
   const auto& r = *t.resource;
   json options = json::object();
   if (!request.body.empty()) {
-    options = json::parse(request.body, nullptr, false);
-    if (!options.is_object()) {
+    auto parsed = api::parseJson(request.body);
+    if (!parsed.isOk() || !parsed->is_object()) {
       return fail(badRequest("the DeleteOptions body could not be decoded"), &r, t.info.name, t.ctx);
     }
+    options = std::move(parsed).value();
   }
   if (auto g = parseRevisionParam(request.queryValue("gracePeriodSeconds"))) {
     options["gracePeriodSeconds"] = *g;
@@ -844,8 +848,11 @@ HandlerResult RestHandler::doDeleteCollection(const Target& t, HttpRequest& requ
   if (!filter.isOk()) return fail(filter.status(), &r, "", t.ctx);
   json options = json::object();
   if (!request.body.empty()) {
-    options = json::parse(request.body, nullptr, false);
-    if (!options.is_object()) options = json::object();
+    auto parsed = api::parseJson(request.body);
+    if (!parsed.isOk() || !parsed->is_object()) {
+      return fail(badRequest("the DeleteOptions body could not be decoded"), &r, "", t.ctx);
+    }
+    options = std::move(parsed).value();
   }
   auto snapshot = consistentList(r, *filter);
   if (!snapshot.isOk()) return fail(snapshot.status(), &r, "", t.ctx);
@@ -980,7 +987,8 @@ HandlerResult RestHandler::doScale(const Target& t, HttpRequest& request) {
   }
   json body;
   if (t.info.verb == "update") {
-    body = json::parse(request.body, nullptr, false);
+    auto parsed = api::parseJson(request.body);
+    if (parsed.isOk()) body = std::move(parsed).value();
     if (!body.is_object()) {
       return fail(badRequest("the body of the request could not be decoded as a Scale"), &r,
                   t.info.name, t.ctx);

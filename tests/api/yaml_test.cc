@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_input.h"
+
 namespace minik8s::api {
 namespace {
 
@@ -161,6 +163,46 @@ TEST(Yaml, NestedSequencesRoundTrip) {
   EXPECT_EQ(toYaml(json("x")), "x\n");
   EXPECT_EQ(toYaml(json::object()), "{}\n");
   EXPECT_EQ(toYaml(json::array({1, 2})), "- 1\n- 2\n");
+}
+
+}  // namespace
+}  // namespace minik8s::api
+
+namespace minik8s::api {
+namespace {
+
+TEST(YamlLimits, AliasBombsAreRefusedInsteadOfExpanded) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+    bomb += "]\n";
+    prev = c;
+  }
+  auto parsed = parseYaml(bomb);
+  ASSERT_FALSE(parsed.isOk());
+  EXPECT_EQ(parsed.status().code(), Code::kBadRequest);
+  EXPECT_NE(parsed.status().message().find("alias"), std::string::npos);
+}
+
+TEST(YamlLimits, DeepNestingIsRefused) {
+  std::string deep(1000, '[');
+  deep += std::string(1000, ']');
+  EXPECT_EQ(parseYaml(deep).status().code(), Code::kBadRequest);
+}
+
+TEST(JsonInput, ParsesOrExplainsAndRefusesDeepNesting) {
+  EXPECT_TRUE(parseJson(R"({"a":[1,2,{"b":null}]})").isOk());
+  EXPECT_EQ(parseJson("{not json").status().code(), Code::kBadRequest);
+  std::string deep(100000, '[');
+  deep += std::string(100000, ']');
+  auto r = parseJson(deep);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
+  std::string ok(kMaxJsonDepth, '[');
+  ok += std::string(kMaxJsonDepth, ']');
+  EXPECT_TRUE(parseJson(ok).isOk());
 }
 
 }  // namespace
