@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-system1.81-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  etcd-server etcd-client python3 python3-kubernetes python3-yaml curl jq iproute2 procps libclang-rt-14-dev
+  etcd-server etcd-client python3 python3-kubernetes python3-yaml libyaml-dev curl jq iproute2 procps libclang-rt-14-dev
   containerd runc containernetworking-plugins busybox-static nginx-light libssl-dev util-linux
 )
 

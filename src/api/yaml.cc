@@ -1,10 +1,13 @@
 #include "api/yaml.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
+#include <optional>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "api/json_input.h"
@@ -92,61 +95,178 @@ json plainScalar(const std::string& s) {
   return s;  // .inf, .nan and everything else stay strings
 }
 
-Status errorAt(const YAML::Mark& mark, const std::string& problem) {
-  if (mark.is_null()) return badRequest("yaml: " + problem);
-  return badRequest("yaml: line " + std::to_string(mark.line + 1) + ", column " +
-                    std::to_string(mark.column + 1) + ": " + problem);
+// ---- parsing (libyaml events -> json) ----
+
+Status errorAt(size_t line, size_t column, const std::string& problem) {
+  return badRequest("yaml: line " + std::to_string(line + 1) + ", column " +
+                    std::to_string(column + 1) + ": " + problem);
 }
 
-// Converts one YAML node; `budget` counts the values still allowed (aliases can expand a
-// small document into an enormous one) and `depth` the nesting.
-Result<json> toJsonValue(const YAML::Node& node, size_t& budget, int depth) {
-  if (budget == 0) {
-    return errorAt(node.Mark(), "the document expands to more than " +
-                                    std::to_string(kMaxYamlValues) + " values (alias bomb?)");
-  }
-  --budget;
-  if (depth > kMaxJsonDepth) {
-    return errorAt(node.Mark(), "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  }
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null: return json(nullptr);
-    case YAML::NodeType::Scalar: {
-      const std::string& tag = node.Tag();
-      const std::string& text = node.Scalar();
-      if (tag == "!" || tag == "tag:yaml.org,2002:str") return json(text);
-      if (tag == "?") return plainScalar(text);
-      if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-          tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
-        json v = plainScalar(text);
-        if (v.is_string())
-          return errorAt(node.Mark(), "cannot read \"" + text + "\" as " + tag.substr(18));
-        return v;
-      }
-      return json(text);  // unknown local tags: keep the text
-    }
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const YAML::Node& item : node) {
-        ASSIGN_OR_RETURN(json v, toJsonValue(item, budget, depth + 1));
-        out.push_back(std::move(v));
-      }
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& item : node) {
-        if (!item.first.IsScalar())
-          return errorAt(item.first.Mark(), "mapping keys must be scalars");
-        ASSIGN_OR_RETURN(json v, toJsonValue(item.second, budget, depth + 1));
-        out[item.first.Scalar()] = std::move(v);
-      }
-      return out;
-    }
-  }
-  return json(nullptr);
+Status parserError(const yaml_parser_t& parser) {
+  std::string problem = parser.problem ? parser.problem : "invalid YAML";
+  if (parser.context) problem = std::string(parser.context) + ": " + problem;
+  return errorAt(parser.problem_mark.line, parser.problem_mark.column, problem);
 }
+
+// How many values `v` holds, counting no further than `limit`.
+size_t countValues(const json& v, size_t limit) {
+  size_t n = 0;
+  std::vector<const json*> todo{&v};
+  while (!todo.empty() && n <= limit) {
+    const json* cur = todo.back();
+    todo.pop_back();
+    ++n;
+    if (cur->is_structured()) {
+      for (const auto& child : *cur) todo.push_back(&child);
+    }
+  }
+  return n;
+}
+
+// A scalar event's value: plain scalars are typed (YAML 1.2 core schema), quoted and block
+// scalars stay strings, explicit standard tags are honoured.
+Result<json> scalarValue(const yaml_event_t& event) {
+  const auto& sc = event.data.scalar;
+  std::string text(reinterpret_cast<const char*>(sc.value), sc.length);
+  std::string tag = sc.tag ? reinterpret_cast<const char*>(sc.tag) : "";
+  if (tag.empty()) {
+    if (sc.style == YAML_PLAIN_SCALAR_STYLE) return plainScalar(text);
+    return json(text);
+  }
+  if (tag == "!" || tag == "tag:yaml.org,2002:str") return json(text);
+  if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+      tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
+    json v = plainScalar(text);
+    if (v.is_string()) {
+      return errorAt(event.start_mark.line, event.start_mark.column,
+                     "cannot read \"" + text + "\" as " + tag.substr(18));
+    }
+    return v;
+  }
+  return json(text);  // unknown local tags: keep the text
+}
+
+// Builds the documents of one stream from parser events. Owns the anchors of the current
+// document and the stack of open collections.
+class DocumentBuilder {
+ public:
+  Status onEvent(const yaml_event_t& event) {
+    switch (event.type) {
+      case YAML_DOCUMENT_START_EVENT:
+        root_.reset();
+        anchors_.clear();
+        return Status::ok();
+      case YAML_DOCUMENT_END_EVENT:
+        if (root_ && !root_->is_null()) docs_.push_back(std::move(*root_));
+        root_.reset();
+        return Status::ok();
+      case YAML_SCALAR_EVENT: {
+        if (expectingKey()) {
+          std::string key(reinterpret_cast<const char*>(event.data.scalar.value),
+                          event.data.scalar.length);
+          stack_.back().key = std::move(key);
+          return charge(1, event);
+        }
+        ASSIGN_OR_RETURN(json v, scalarValue(event));
+        return add(std::move(v), anchorOf(event.data.scalar.anchor), 1, event);
+      }
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        if (expectingKey()) {
+          return errorAt(event.start_mark.line, event.start_mark.column,
+                         "mapping keys must be scalars");
+        }
+        if (stack_.size() >= static_cast<size_t>(kMaxJsonDepth)) {
+          return errorAt(event.start_mark.line, event.start_mark.column,
+                         "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        }
+        bool is_map = event.type == YAML_MAPPING_START_EVENT;
+        const yaml_char_t* anchor = is_map ? event.data.mapping_start.anchor
+                                           : event.data.sequence_start.anchor;
+        stack_.push_back(Frame{is_map ? json::object() : json::array(), is_map, std::nullopt,
+                               anchorOf(anchor)});
+        return charge(1, event);
+      }
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: {
+        Frame done = std::move(stack_.back());
+        stack_.pop_back();
+        return add(std::move(done.value), done.anchor, 0, event);
+      }
+      case YAML_ALIAS_EVENT: {
+        std::string name = reinterpret_cast<const char*>(event.data.alias.anchor);
+        auto it = anchors_.find(name);
+        if (it == anchors_.end()) {
+          return errorAt(event.start_mark.line, event.start_mark.column,
+                         "unknown anchor \"" + name + "\"");
+        }
+        if (expectingKey()) {
+          if (!it->second.is_string()) {
+            return errorAt(event.start_mark.line, event.start_mark.column,
+                           "mapping keys must be scalars");
+          }
+          stack_.back().key = it->second.get<std::string>();
+          return charge(1, event);
+        }
+        json copy = it->second;
+        return add(std::move(copy), "", countValues(it->second, budget_ + 1), event);
+      }
+      default:
+        return Status::ok();
+    }
+  }
+
+  std::vector<json> takeDocuments() { return std::move(docs_); }
+
+ private:
+  struct Frame {
+    json value;
+    bool is_map;
+    std::optional<std::string> key;  // maps: the key waiting for its value
+    std::string anchor;
+  };
+
+  static std::string anchorOf(const yaml_char_t* anchor) {
+    return anchor ? reinterpret_cast<const char*>(anchor) : "";
+  }
+
+  bool expectingKey() const {
+    return !stack_.empty() && stack_.back().is_map && !stack_.back().key;
+  }
+
+  Status charge(size_t values, const yaml_event_t& event) {
+    if (values > budget_) {
+      return errorAt(event.start_mark.line, event.start_mark.column,
+                     "the document expands to more than " + std::to_string(kMaxYamlValues) +
+                         " values (alias bomb?)");
+    }
+    budget_ -= values;
+    return Status::ok();
+  }
+
+  Status add(json value, const std::string& anchor, size_t values, const yaml_event_t& event) {
+    RETURN_IF_ERROR(charge(values, event));
+    if (!anchor.empty()) anchors_[anchor] = value;
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return Status::ok();
+    }
+    Frame& top = stack_.back();
+    if (top.is_map) {
+      top.value[*top.key] = std::move(value);
+      top.key.reset();
+    } else {
+      top.value.push_back(std::move(value));
+    }
+    return Status::ok();
+  }
+
+  std::vector<Frame> stack_;
+  std::map<std::string, json> anchors_;
+  std::optional<json> root_;
+  std::vector<json> docs_;
+  size_t budget_ = kMaxYamlValues;
+};
 
 // ---- emitting ----
 
@@ -236,62 +356,28 @@ void emit(const json& v, size_t indent, std::string& out) {
   }
 }
 
-// 0-based lines that start with a document marker ("---" or "...").
-std::vector<int> documentMarkerLines(std::string_view text) {
-  std::vector<int> lines;
-  int line = 0;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    std::string_view l =
-        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    if ((l.substr(0, 3) == "---" || l.substr(0, 3) == "...") &&
-        (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r')) {
-      lines.push_back(line);
-    }
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-    ++line;
-  }
-  return lines;
-}
-
-// yaml-cpp starts a new document when content follows a finished top-level node without a
-// "---" ("- a\nb: c"); YAML calls that an error, so do we, rather than split silently.
-Status checkDocumentsAreSeparated(std::string_view text, const std::vector<YAML::Node>& docs) {
-  std::vector<int> markers = documentMarkerLines(text);
-  int previous = -1;
-  for (const YAML::Node& doc : docs) {
-    const YAML::Mark mark = doc.Mark();
-    if (mark.is_null() || doc.IsNull()) continue;
-    if (previous >= 0) {
-      bool separated = std::any_of(markers.begin(), markers.end(),
-                                   [&](int m) { return m >= previous && m <= mark.line; });
-      if (!separated) return errorAt(mark, "unexpected content after the end of a document");
-    }
-    previous = mark.line;
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Result<std::vector<nlohmann::json>> parseYamlStream(std::string_view text) {
-  try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    RETURN_IF_ERROR(checkDocumentsAreSeparated(text, docs));
-    std::vector<json> out;
-    for (const YAML::Node& doc : docs) {
-      size_t budget = kMaxYamlValues;
-      ASSIGN_OR_RETURN(json v, toJsonValue(doc, budget, 0));
-      if (!v.is_null()) out.push_back(std::move(v));
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) return internalError("yaml: out of memory");
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                               text.size());
+  DocumentBuilder builder;
+  Status status;
+  for (bool done = false; !done && status.isOk();) {
+    yaml_event_t event;
+    if (!yaml_parser_parse(&parser, &event)) {
+      status = parserError(parser);
+      break;
     }
-    return out;
-  } catch (const YAML::Exception& e) {
-    return errorAt(e.mark, e.msg);
-  } catch (const std::exception& e) {
-    return badRequest(std::string("yaml: ") + e.what());
+    done = event.type == YAML_STREAM_END_EVENT;
+    status = builder.onEvent(event);
+    yaml_event_delete(&event);
   }
+  yaml_parser_delete(&parser);
+  if (!status.isOk()) return status;
+  return builder.takeDocuments();
 }
 
 Result<nlohmann::json> parseYaml(std::string_view text) {

@@ -1,6 +1,7 @@
-// YAML <-> JSON for manifests and CLI output. Parsing uses yaml-cpp and types plain
-// scalars as YAML 1.2's core schema does (ints, floats, true/false, null/~); quoted and
-// block scalars stay strings ("10Mi", "5000" quoted). Never throws: yaml-cpp errors
+// YAML <-> JSON for manifests and CLI output. Parsing uses libyaml's event parser (with
+// limits on nesting and alias expansion; yaml-cpp 0.7 loops forever on some inputs, e.g. a
+// document that is just ",") and types plain scalars as YAML 1.2's core schema does (ints, floats, true/false, null/~); quoted and
+// block scalars stay strings ("10Mi", "5000" quoted). Never throws: parser errors
 // become kBadRequest "yaml: line L, column C: <problem>" (1-based).
 #pragma once
 

@@ -186,6 +186,12 @@ TEST(YamlLimits, AliasBombsAreRefusedInsteadOfExpanded) {
   EXPECT_NE(parsed.status().message().find("alias"), std::string::npos);
 }
 
+TEST(YamlLimits, StrayFlowEntriesAreErrorsNotHangs) {
+  for (const char* text : {",", " ,", "---\n,", "- a\n,", "&a ,", "!t ,", "\"x\" ,", "#c\n,"}) {
+    EXPECT_EQ(parseYaml(text).status().code(), Code::kBadRequest) << text;
+  }
+}
+
 TEST(YamlLimits, DeepNestingIsRefused) {
   std::string deep(1000, '[');
   deep += std::string(1000, ']');
