@@ -145,12 +145,18 @@ void copyHead(const Message& message, HttpResponse* out) {
 
 }  // namespace
 
-Result<HttpResponse> BeastTransport::exchange(Connection& c, const HttpRequest& request) const {
+Status BeastTransport::writeRequest(Connection& c, const HttpRequest& request) const {
   auto req = toBeast(request, address_, user_agent_);
   beast::error_code ec =
       c.run(timeout_, [&](auto handler) { http::async_write(c.stream, req, std::move(handler)); });
   if (ec == beast::error::timeout) return connectionError("timeout", "write tcp");
   if (ec) return connectionError("other", "write tcp: " + ec.message() + ":");
+  return Status::ok();
+}
+
+Result<HttpResponse> BeastTransport::exchange(Connection& c, const HttpRequest& request) const {
+  RETURN_IF_ERROR(writeRequest(c, request));
+  beast::error_code ec;
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);
   ec = c.run(timeout_, [&](auto handler) {
@@ -190,11 +196,8 @@ Result<HttpResponse> BeastTransport::stream(const HttpRequest& request,
                                             std::chrono::milliseconds idle_timeout) {
   ASSIGN_OR_RETURN(auto connection, connect());
   Connection& c = *connection;
-  auto req = toBeast(request, address_, user_agent_);
-  beast::error_code ec =
-      c.run(timeout_, [&](auto handler) { http::async_write(c.stream, req, std::move(handler)); });
-  if (ec == beast::error::timeout) return connectionError("timeout", "write tcp");
-  if (ec) return connectionError("other", "write tcp: " + ec.message() + ":");
+  RETURN_IF_ERROR(writeRequest(c, request));
+  beast::error_code ec;
 
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);

@@ -78,6 +78,7 @@ class BeastTransport : public HttpTransport {
   Result<std::unique_ptr<Connection>> connect() const;
   std::unique_ptr<Connection> takeIdle();
   void putIdle(std::unique_ptr<Connection> connection);
+  Status writeRequest(Connection& c, const HttpRequest& request) const;
   Result<HttpResponse> exchange(Connection& connection, const HttpRequest& request) const;
   Status connectionError(const std::string& what, const std::string& detail) const;
 
