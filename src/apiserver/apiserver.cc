@@ -154,7 +154,19 @@ void ApiServer::runNamespaceFinalizer(std::stop_token stop) {
       name = ns_queue_.front();
       ns_queue_.pop_front();
     }
-    Status s = rest_->deleteNamespaceContents(name);
+    Status s = Status::ok();
+    size_t found = 1;
+    for (int pass = 0; pass < 10 && found > 0 && s.isOk(); ++pass) {
+      auto deleted = rest_->deleteNamespaceContents(name);
+      if (deleted.isOk()) {
+        found = *deleted;
+      } else {
+        s = deleted.status();
+      }
+    }
+    if (s.isOk() && found > 0) {
+      s = Status(Code::kConflict, "content keeps appearing in the namespace");
+    }
     if (s.isOk()) {
       auto key = RestHandler::storageKey(*namespaces, "", name);
       auto removed = store_.remove(key);

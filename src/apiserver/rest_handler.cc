@@ -808,6 +808,11 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
                                revisionOf(current));
       if (!rev.isOk() && rev.status().code() == Code::kConflict) continue;
       if (!rev.isOk()) return rev.status();
+      if (resource.plural == "namespaces") {
+        // Creates after this response must see the namespace terminating; their admission
+        // check reads the namespaces cache, so let it catch up with this write first.
+        cache("namespaces")->waitForRevision(*rev, std::chrono::seconds(2));
+      }
       return withResourceVersion(std::move(marked), *rev);
     }
     if (ctx.dry_run) return current;
@@ -868,13 +873,15 @@ HandlerResult RestHandler::doDeleteCollection(const Target& t, HttpRequest& requ
   return respond(200, listJson(r, deleted, snapshot->revision), t.ctx);
 }
 
-Status RestHandler::deleteNamespaceContents(const std::string& namespace_) {
+Result<size_t> RestHandler::deleteNamespaceContents(const std::string& namespace_) {
   RequestContext ctx;
+  size_t found = 0;
   json options = {{"gracePeriodSeconds", 0}};
   for (const auto& r : api::allResources()) {
     if (!r.namespaced) continue;
     ASSIGN_OR_RETURN(store::ListResult listed,
                      store_.list("/registry/" + r.plural + "/" + namespace_ + "/"));
+    found += listed.items.size();
     for (const auto& kv : listed.items) {
       std::string name = kv.key.substr(kv.key.rfind('/') + 1);
       auto res = deleteObject(r, namespace_, name, options, ctx);
@@ -891,7 +898,7 @@ Status RestHandler::deleteNamespaceContents(const std::string& namespace_) {
       }
     }
   }
-  return Status::ok();
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -53,7 +53,10 @@ class RestHandler {
   Result<nlohmann::json> getFromStore(const api::ResourceInfo& resource,
                                       const std::string& namespace_, const std::string& name);
   // Deletes every object of every namespaced resource in `namespace_`.
-  Status deleteNamespaceContents(const std::string& namespace_);
+  // Deletes everything in the namespace; returns how many objects it found. The namespace
+  // may be removed once a pass finds nothing (a create admitted just before the namespace
+  // turned Terminating can land after an earlier pass).
+  Result<size_t> deleteNamespaceContents(const std::string& namespace_);
 
   WatchCache* cache(const std::string& plural) const;
   size_t openWatches() const { return open_watches_.load(); }
