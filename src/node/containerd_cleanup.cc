@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -72,7 +73,117 @@ bool isUnder(const std::string& path, const std::string& dir) {
                          path[dir.size()] == '/');
 }
 
+// The stdout of argv (stderr discarded); nullopt when it cannot run or exits non-zero.
+std::optional<std::string> runCapture(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(fds[1]);
+  std::string out;
+  if (rc == 0) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fds[0]);
+  if (rc != 0) return std::nullopt;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return out;
+}
+
+constexpr char kIptables[] = "/usr/sbin/iptables";
+constexpr char kHostportPrefix[] = "CNI-HOSTPORT-";
+
+bool isHostportChain(const std::string& name) {
+  return name.rfind(kHostportPrefix, 0) == 0;
+}
+
 }  // namespace
+
+std::vector<std::string> splitIptablesLine(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_quotes = false, have = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (in_quotes) {
+      if (c == '\\' && i + 1 < line.size()) {
+        cur += line[++i];
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      in_quotes = have = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (have) out.push_back(cur);
+      cur.clear();
+      have = false;
+    } else {
+      cur += c;
+      have = true;
+    }
+  }
+  if (have) out.push_back(cur);
+  return out;
+}
+
+std::vector<std::vector<std::string>> unusedHostportChainCommands(const std::string& nat_rules) {
+  std::vector<std::string> chains;
+  std::vector<std::vector<std::string>> jumps;
+  std::istringstream in(nat_rules);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto args = splitIptablesLine(line);
+    if (args.size() == 2 && args[0] == "-N" && isHostportChain(args[1])) {
+      chains.push_back(args[1]);
+      continue;
+    }
+    if (args.size() < 2 || args[0] != "-A") continue;
+    if (args[1] == "CNI-HOSTPORT-DNAT") return {};  // a pod still maps a host port
+    if (isHostportChain(args[1])) continue;         // flushed with its chain
+    for (size_t i = 2; i + 1 < args.size(); ++i) {
+      if (args[i] == "-j" && isHostportChain(args[i + 1])) {
+        std::vector<std::string> del = {"-t", "nat", "-D"};
+        del.insert(del.end(), args.begin() + 1, args.end());
+        jumps.push_back(std::move(del));
+        break;
+      }
+    }
+  }
+  std::vector<std::vector<std::string>> out = std::move(jumps);
+  for (const auto& c : chains) out.push_back({"-t", "nat", "-F", c});
+  for (const auto& c : chains) out.push_back({"-t", "nat", "-X", c});
+  return out;
+}
+
+std::vector<std::string> hostportChains() {
+  std::vector<std::string> out;
+  auto rules = runCapture({kIptables, "-t", "nat", "-S"});
+  if (!rules) return out;
+  std::istringstream in(*rules);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto args = splitIptablesLine(line);
+    if (args.size() == 2 && args[0] == "-N" && isHostportChain(args[1])) out.push_back(args[1]);
+  }
+  return out;
+}
 
 Result<int> removeAllPodSandboxes(cri::Runtime& runtime) {
   ASSIGN_OR_RETURN(auto sandboxes, runtime.listPodSandbox({}));
@@ -135,8 +246,8 @@ std::vector<std::string> cgroupDirsOf(const std::string& cgroup_parent) {
 
 bool linkExists(const std::string& name, const std::string& netns_path) {
   if (netns_path.empty()) return fs::exists("/sys/class/net/" + name);
-  return runQuiet({"/usr/bin/nsenter", "--net=" + netns_path, "/usr/sbin/ip", "link", "show",
-                   "dev", name}) == 0;
+  return runQuiet({"/usr/bin/nsenter", "--net=" + netns_path, "/usr/sbin/ip", "link", "show", "dev",
+                   name}) == 0;
 }
 
 NodeCleanupReport cleanupContainerdNode(const ContainerdPaths& paths,
@@ -188,7 +299,22 @@ NodeCleanupReport cleanupContainerdNode(const ContainerdPaths& paths,
     report.bridge_deleted = runQuiet(cmd) == 0;
     if (!report.bridge_deleted) report.problems.push_back("ip link del " + options.bridge);
   }
-  // 5. The instance's files.
+  // 5. portmap's host chains, once no pod on this host maps a port.
+  if (options.unused_hostport_chains && ::access(kIptables, X_OK) == 0) {
+    if (auto rules = runCapture({kIptables, "-w", "5", "-t", "nat", "-S"})) {
+      for (auto cmd : unusedHostportChainCommands(*rules)) {
+        std::string text;
+        for (const auto& a : cmd) text += " " + a;
+        cmd.insert(cmd.begin(), {kIptables, "-w", "5"});
+        if (runQuiet(cmd) == 0) {
+          ++report.iptables_rules_removed;
+        } else {
+          report.problems.push_back("iptables" + text);
+        }
+      }
+    }
+  }
+  // 6. The instance's files.
   if (options.remove_base_dir) {
     std::error_code ec;
     fs::remove_all(paths.base_dir, ec);

@@ -50,8 +50,8 @@ Status writeContainerdFiles(const ContainerdProcessOptions& options) {
   if (paths.socket.size() >= 100) {
     return invalid("containerd: socket path " + paths.socket + " is too long for a unix socket");
   }
-  for (const auto& dir : {paths.base_dir, paths.root_dir, paths.state_dir, paths.cni_conf_dir,
-                          paths.cni_ipam_dir}) {
+  for (const auto& dir :
+       {paths.base_dir, paths.root_dir, paths.state_dir, paths.cni_conf_dir, paths.cni_ipam_dir}) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return internalError("containerd: creating " + dir + ": " + ec.message());
@@ -71,7 +71,9 @@ Status writeContainerdFiles(const ContainerdProcessOptions& options) {
 ContainerdProcess::ContainerdProcess(ContainerdProcessOptions options, ContainerdPaths paths)
     : options_(std::move(options)), paths_(std::move(paths)), process_(processOptions()) {}
 
-ContainerdProcess::~ContainerdProcess() { stop(); }
+ContainerdProcess::~ContainerdProcess() {
+  stop();
+}
 
 Result<std::unique_ptr<ContainerdProcess>> ContainerdProcess::start(
     ContainerdProcessOptions options) {
@@ -84,10 +86,24 @@ Result<std::unique_ptr<ContainerdProcess>> ContainerdProcess::start(
   }
   RETURN_IF_ERROR(writeContainerdFiles(options));
   ContainerdPaths paths = containerdPaths(options.base_dir);
+  auto cri = cri::CriRuntime::connect(paths.socket);
+
+  // A daemon a previous owner started (the agent was killed or restarted): adopt it when
+  // it answers, so that its pods keep running untouched.
+  if (auto running = runningContainerd(paths)) {
+    if (cri->waitReady(options.adopt_timeout).isOk()) {
+      std::unique_ptr<ContainerdProcess> proc(new ContainerdProcess(std::move(options), paths));
+      proc->adopted_ = true;
+      proc->process_.start(*running);
+      log::info("containerd at {} adopted (pid {})", paths.socket, *running);
+      return proc;
+    }
+    log::warn("containerd pid {} does not answer at {}; replacing it", *running, paths.socket);
+    terminateProcess(*running, options.stop_grace);
+  }
+
   std::unique_ptr<ContainerdProcess> proc(new ContainerdProcess(std::move(options), paths));
   proc->process_.start();
-
-  auto cri = cri::CriRuntime::connect(paths.socket);
   auto deadline = SteadyClock::now() + proc->options_.start_timeout;
   for (;;) {
     if (proc->process_.exited()) break;
@@ -98,14 +114,12 @@ Result<std::unique_ptr<ContainerdProcess>> ContainerdProcess::start(
     if (SteadyClock::now() >= deadline) {
       proc->stop();
       return deadlineExceeded("containerd did not answer CRI Version at " + paths.socket +
-                              " within " +
-                              std::to_string(proc->options_.start_timeout.count()) +
+                              " within " + std::to_string(proc->options_.start_timeout.count()) +
                               " ms; log tail:\n" + fileTail(paths.log_file));
     }
   }
   proc->stop();
-  return unavailable("containerd exited during start-up; log tail:\n" +
-                     fileTail(paths.log_file));
+  return unavailable("containerd exited during start-up; log tail:\n" + fileTail(paths.log_file));
 }
 
 pid_t ContainerdProcess::pid() const {
@@ -124,8 +138,28 @@ void ContainerdProcess::stop() {
   process_.stop();
 }
 
-SupervisedProcessOptions ContainerdProcess::processOptions() const {
-  SupervisedProcessOptions po;
+void ContainerdProcess::release() {
+  process_.release();
+}
+
+std::string containerdPidFile(const ContainerdPaths& paths) {
+  return paths.base_dir + "/containerd.pid";
+}
+
+std::optional<pid_t> runningContainerd(const ContainerdPaths& paths) {
+  return livePidFromFile(containerdPidFile(paths), {"--config", paths.config_file});
+}
+
+bool stopRunningContainerd(const ContainerdPaths& paths, std::chrono::milliseconds grace) {
+  auto pid = runningContainerd(paths);
+  if (pid) terminateProcess(*pid, grace);
+  std::error_code ec;
+  fs::remove(containerdPidFile(paths), ec);
+  return pid.has_value();
+}
+
+DetachedProcessOptions ContainerdProcess::processOptions() const {
+  DetachedProcessOptions po;
   if (!options_.netns_path.empty()) {
     po.argv = {options_.nsenter_binary, "--net=" + options_.netns_path, "--"};
   }
@@ -133,6 +167,7 @@ SupervisedProcessOptions ContainerdProcess::processOptions() const {
   po.argv.push_back("--config");
   po.argv.push_back(paths_.config_file);
   po.log_path = paths_.log_file;
+  po.pid_file = containerdPidFile(paths_);
   po.name = "containerd";
   po.stop_grace = options_.stop_grace;
   po.max_restart_backoff = options_.max_restart_backoff;

@@ -1,0 +1,84 @@
+// The pure parts of `minik8s up` / `minik8s down` (a whole local cluster on this machine):
+// where things live under the data dir, the command lines of the server and the agent,
+// what identifies their processes, the state file `up` leaves for `down`, the kubeconfig
+// merge and the readiness of a Node object. Table-tested; the effects are in
+// cmd/minik8s/up_cmd.cc.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "node/containerd_config.h"
+
+namespace minik8s::node {
+
+inline constexpr const char* kDefaultLocalDataDir = "/var/lib/minik8s";
+inline constexpr const char* kLocalClusterName = "minik8s";  // cluster, context and user
+
+// Everything of one local cluster lives under its data dir D.
+struct LocalClusterPaths {
+  std::string data_dir;        // D
+  std::string server_dir;      // D/server: `minik8s server --data-dir` (etcd)
+  std::string node_dir;        // D/node: `minik8s agent --data-dir`
+  std::string images_dir;      // D/images: the stock image archives
+  std::string logs_dir;        // D/logs
+  std::string run_dir;         // D/run
+  std::string server_log;      // D/logs/server.log
+  std::string agent_log;       // D/logs/agent.log
+  std::string server_pid;      // D/run/server.pid
+  std::string agent_pid;       // D/run/agent.pid
+  std::string state_file;      // D/run/cluster.json (LocalClusterState)
+  ContainerdPaths containerd;  // D/node/containerd: the agent's managed containerd
+};
+
+LocalClusterPaths localClusterPaths(const std::string& data_dir);
+
+// What `up` started, for `down` and for the next `up`.
+struct LocalClusterState {
+  int port = 6443;
+  std::string node_name;
+  std::string cgroup_root = "minik8s";  // the agent's --cgroup-root
+  std::string bridge = "mk8s0";         // the CNI bridge the agent's conflist names
+  std::vector<std::string> agent_args;  // extra agent flags
+
+  bool operator==(const LocalClusterState&) const = default;
+};
+
+nlohmann::json stateToJson(const LocalClusterState& state);
+Result<LocalClusterState> stateFromJson(const nlohmann::json& j);
+
+// `<binary> server --port P --data-dir D/server`.
+std::vector<std::string> serverArgv(const std::string& binary, const LocalClusterPaths& paths,
+                                    const LocalClusterState& state);
+// `<binary> agent --server http://127.0.0.1:P --node-name N --data-dir D/node
+// [--cgroup-root R] [--cni-bridge B] [extra...]` (those two only when not the defaults).
+std::vector<std::string> agentArgv(const std::string& binary, const LocalClusterPaths& paths,
+                                   const LocalClusterState& state);
+
+// The arguments that identify our processes in /proc/<pid>/cmdline (a recycled PID in a
+// stale pid file is not ours).
+std::vector<std::string> serverIdentity(const LocalClusterPaths& paths);
+std::vector<std::string> agentIdentity(const LocalClusterPaths& paths);
+
+// "http://127.0.0.1:<port>".
+std::string localServerUrl(int port);
+
+// "60s", "1.5s", "500ms", "2m", "90" (seconds) → duration; kInvalid otherwise.
+Result<std::chrono::milliseconds> parseDuration(const std::string& text);
+
+// Adds (or replaces) the cluster, context and user named "minik8s" pointing at
+// `server_url` in the kubeconfig text `existing` ("" for none) and makes it the current
+// context; every other entry is kept. kInvalid when `existing` is not a kubeconfig.
+Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url);
+
+// Whether a Node object (JSON) has condition Ready=True; `why` gets the Ready condition's
+// reason/message otherwise.
+bool nodeIsReady(const nlohmann::json& node, std::string* why = nullptr);
+
+// The last `lines` lines of `text`.
+std::string lastLines(const std::string& text, size_t lines);
+
+}  // namespace minik8s::node
