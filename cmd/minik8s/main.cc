@@ -1,6 +1,7 @@
 // minik8s: the one binary. Subcommands are wired here; their logic lives in src/.
 #include <CLI/CLI.hpp>
 
+#include "cmd/minik8s/agent_cmd.h"
 #include "cmd/minik8s/ctl_cmd.h"
 #include "cmd/minik8s/image_cmd.h"
 #include "cmd/minik8s/scheduler_cmd.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   minik8s::cmd::addServerCommand(app, "apiserver", "the API server alone");
   minik8s::cmd::addImageCommand(app);
   minik8s::cmd::addSchedulerCommand(app);
+  minik8s::cmd::addAgentCommands(app);
   if (int rc = 0; minik8s::cmd::addCtlCommands(app, argc, argv, &rc)) return rc;
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -294,13 +294,17 @@ Result<ApplyResult> RestClient::apply(const api::ResourceInfo& resource, std::st
 Result<json> RestClient::remove(const api::ResourceInfo& resource, std::string_view ns,
                                 std::string_view name, const DeleteOptions& options) {
   std::string body;
-  if (!options.propagation_policy.empty() || options.grace_period_seconds) {
+  if (!options.propagation_policy.empty() || options.grace_period_seconds ||
+      !options.precondition_uid.empty()) {
     json delete_options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
     if (!options.propagation_policy.empty()) {
       delete_options["propagationPolicy"] = options.propagation_policy;
     }
     if (options.grace_period_seconds) {
       delete_options["gracePeriodSeconds"] = *options.grace_period_seconds;
+    }
+    if (!options.precondition_uid.empty()) {
+      delete_options["preconditions"] = {{"uid", options.precondition_uid}};
     }
     body = delete_options.dump();
   }

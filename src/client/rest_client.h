@@ -57,6 +57,7 @@ struct PatchOptions {
 struct DeleteOptions {
   std::string propagation_policy;  // "Foreground", "Background", "Orphan", or ""
   std::optional<int64_t> grace_period_seconds;
+  std::string precondition_uid;  // delete only the object with this uid (409 otherwise)
 };
 
 struct WatchEvent {

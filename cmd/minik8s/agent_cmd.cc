@@ -1,0 +1,135 @@
+#include "cmd/minik8s/agent_cmd.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "client/config.h"
+#include "client/rest_client.h"
+#include "cmd/minik8s/signals.h"
+#include "common/log.h"
+#include "cri/cri_runtime.h"
+#include "kubelet/kubelet.h"
+#include "node/containerd_process.h"
+
+namespace minik8s::cmd {
+namespace {
+
+struct AgentFlags {
+  std::string server;
+  std::string kubeconfig;
+  std::string context;
+  std::string node_name;
+  std::string data_dir = "/var/lib/minik8s/node";
+  std::string runtime_endpoint;
+  std::string pod_cidr = "10.244.0.0/24";
+  std::string node_ip = "127.0.0.1";
+  int kubelet_port = 10250;
+  std::string cgroup_root = "minik8s";
+  std::string cni_bridge = "mk8s0";
+  std::string log_level = "info";
+};
+
+std::string hostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  std::string name(buf);
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+int fail(const std::string& message) {
+  std::cerr << "error: " << message << "\n";
+  return 1;
+}
+
+int runAgent(const AgentFlags& flags) {
+  log::setLevel(flags.log_level);
+  blockStopSignals();
+  std::error_code ec;
+  std::filesystem::create_directories(flags.data_dir, ec);
+  if (ec) return fail("creating " + flags.data_dir + ": " + ec.message());
+  std::string data_dir = std::filesystem::absolute(flags.data_dir).string();
+
+  client::ConfigSources sources;
+  sources.server = flags.server;
+  sources.kubeconfig = flags.kubeconfig;
+  sources.context = flags.context;
+  auto config = client::loadConfig(sources);
+  if (!config.isOk()) return fail(config.status().message());
+  config->user_agent = "minik8s-kubelet";
+  auto client = client::RestClient::connect(*config);
+  if (!client.isOk()) return fail(client.status().message());
+
+  // The container runtime: ours (supervised, adopted after a restart) or the given one.
+  std::unique_ptr<node::ContainerdProcess> containerd;
+  std::string endpoint = flags.runtime_endpoint;
+  if (endpoint.empty()) {
+    node::ContainerdProcessOptions options;
+    options.base_dir = data_dir + "/containerd";
+    node::CniOptions cni;
+    cni.pod_cidr = flags.pod_cidr;
+    cni.bridge = flags.cni_bridge;
+    options.cni = cni;
+    auto started = node::ContainerdProcess::start(options);
+    if (!started.isOk()) return fail("starting containerd: " + started.status().toString());
+    containerd = std::move(*started);
+    endpoint = containerd->endpoint();
+    log::info("agent: containerd {} at {} (pid {})", containerd->adopted() ? "adopted" : "started",
+              endpoint, containerd->pid());
+  }
+  auto runtime = cri::CriRuntime::connect(endpoint);
+  if (Status s = runtime->waitReady(std::chrono::seconds(20)); !s.isOk()) {
+    return fail("container runtime at " + endpoint + ": " + s.toString());
+  }
+
+  kubelet::KubeletOptions options;
+  options.node.node_name = flags.node_name.empty() ? hostName() : flags.node_name;
+  options.node.node_ip = flags.node_ip;
+  options.node.kubelet_port = flags.kubelet_port;
+  options.node.pod_cidr = flags.pod_cidr;
+  options.paths.data_dir = data_dir;
+  options.paths.cgroup_root = flags.cgroup_root;
+  kubelet::Kubelet kubelet(**client, *runtime, options);
+  if (Status s = kubelet.start(); !s.isOk()) return fail("kubelet: " + s.toString());
+
+  int sig = waitForStopSignal();
+  log::info("agent: signal {} received, stopping (pods keep running)", sig);
+  kubelet.stop();
+  if (containerd) containerd->stop();
+  return 0;
+}
+
+void addAgentCommand(CLI::App& app, const std::string& name, const std::string& description) {
+  auto flags = std::make_shared<AgentFlags>();
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->add_option("-s,--server", flags->server, "apiserver URL (overrides the kubeconfig)");
+  cmd->add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file");
+  cmd->add_option("--context", flags->context, "kubeconfig context");
+  cmd->add_option("--node-name", flags->node_name, "the Node this agent owns (default: host name)");
+  cmd->add_option("--data-dir", flags->data_dir, "the node's state directory")->capture_default_str();
+  cmd->add_option("--container-runtime-endpoint", flags->runtime_endpoint,
+                  "an existing containerd CRI socket (default: start our own under --data-dir)");
+  cmd->add_option("--pod-cidr", flags->pod_cidr, "the node's pod CIDR")->capture_default_str();
+  cmd->add_option("--node-ip", flags->node_ip, "the node's InternalIP")->capture_default_str();
+  cmd->add_option("--kubelet-port", flags->kubelet_port, "kubelet HTTP port (0: any free)")
+      ->capture_default_str();
+  cmd->add_option("--cgroup-root", flags->cgroup_root, "pods live in /<root>/pod<uid>")
+      ->capture_default_str();
+  cmd->add_option("--cni-bridge", flags->cni_bridge, "the node's CNI bridge interface")
+      ->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
+  cmd->callback([flags] { std::exit(runAgent(*flags)); });
+}
+
+}  // namespace
+
+void addAgentCommands(CLI::App& app) {
+  addAgentCommand(app, "agent", "the node agent: kubelet (and its containerd) for one node");
+  addAgentCommand(app, "kubelet", "the kubelet alone (same flags as agent)");
+}
+
+}  // namespace minik8s::cmd

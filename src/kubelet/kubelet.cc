@@ -1,0 +1,742 @@
+#include "kubelet/kubelet.h"
+
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+
+#include "api/codec.h"
+#include "api/defaults.h"
+#include "api/scheme.h"
+#include "common/log.h"
+#include "kubelet/pod_cgroups.h"
+#include "kubelet/pod_status.h"
+#include "kubelet/probe_manager.h"
+#include "kubelet/volumes.h"
+
+namespace minik8s::kubelet {
+namespace {
+
+using json = nlohmann::json;
+using std::chrono::nanoseconds;
+
+const api::ResourceInfo& resource(const char* group, const char* version, const char* plural) {
+  const api::ResourceInfo* r = api::findResource(group, version, plural);
+  if (r == nullptr) {
+    log::error("kubelet: resource {} is not in the scheme", plural);
+    std::abort();
+  }
+  return *r;
+}
+const api::ResourceInfo& podsResource() { return resource("", "v1", "pods"); }
+const api::ResourceInfo& nodesResource() { return resource("", "v1", "nodes"); }
+
+constexpr const char* kLeaseNamespace = "kube-node-lease";
+
+std::string microTime(Clock::WallTime t) {
+  std::string nano = formatRfc3339Nano(t);  // ...05.123456789Z
+  auto dot = nano.find('.');
+  if (dot == std::string::npos) return nano;
+  std::string frac = nano.substr(dot + 1, nano.size() - dot - 2);
+  frac.resize(6, '0');
+  return nano.substr(0, dot) + "." + frac + "Z";
+}
+
+int64_t toNs(Clock::WallTime t) {
+  return std::chrono::duration_cast<nanoseconds>(t.time_since_epoch()).count();
+}
+
+std::string labelOr(const cri::Labels& labels, const char* key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? "" : it->second;
+}
+
+uint32_t restartCountOf(const cri::Labels& annotations) {
+  auto it = annotations.find(kRestartCountAnnotation);
+  if (it == annotations.end()) return 0;
+  try {
+    return static_cast<uint32_t>(std::stoul(it->second));
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::chrono::seconds podGrace(const api::Pod& pod) {
+  int64_t grace = pod.metadata.deletion_grace_period_seconds.value_or(
+      pod.spec.termination_grace_period_seconds.value_or(30));
+  return std::chrono::seconds(std::max<int64_t>(0, grace));
+}
+
+}  // namespace
+
+Kubelet::Kubelet(client::RestClient& client, cri::Runtime& runtime, KubeletOptions options,
+                 Clock& clock)
+    : client_(client),
+      runtime_(runtime),
+      options_(std::move(options)),
+      clock_(clock),
+      queue_(clock),
+      backoff_(options_.backoff),
+      probes_(std::make_unique<ProbeManager>(runtime, clock, [this](const std::string& uid) {
+        queue_.add(uid);
+      })) {}
+
+Kubelet::~Kubelet() { stop(); }
+
+// ---------------------------------------------------------------------------------------
+// Node
+
+RuntimeHealth Kubelet::runtimeHealth() {
+  auto conditions = runtime_.status();
+  if (!conditions.isOk()) return {false, "container runtime is down: " + conditions.status().message()};
+  for (const auto& c : *conditions) {
+    if (!c.status) {
+      return {false, "container runtime not ready: " + c.type + "=false reason:" + c.reason +
+                         " message:" + c.message};
+    }
+  }
+  return {true, ""};
+}
+
+Status Kubelet::registerNode() {
+  host_ = readHostInfo();
+  auto version = runtime_.version();
+  if (!version.isOk()) return version.status().withContext("asking the container runtime its version");
+  runtime_version_ = version->runtime_name + "://" + version->runtime_version;
+
+  const auto& nodes = nodesResource();
+  const std::string& name = options_.node.node_name;
+  NodeConfig config = options_.node;
+  config.runtime_version = runtime_version_;
+  std::string now = formatRfc3339(clock_.now());
+  auto existing = client_.get(nodes, "", name);
+  if (!existing.isOk() && existing.status().code() != Code::kNotFound) return existing.status();
+  api::Node previous;
+  if (existing.isOk()) {
+    auto decoded = api::decode<api::Node>(*existing);
+    if (decoded.isOk()) previous = std::move(*decoded);
+  }
+  api::Node node = desiredNode(config, host_, runtimeHealth(), previous, now);
+  if (!existing.isOk()) {
+    json object = api::toJson(node);
+    object["metadata"].erase("resourceVersion");
+    auto created = client_.create(nodes, "", object);
+    if (!created.isOk() && created.status().code() != Code::kAlreadyExists) return created.status();
+    log::info("kubelet: registered node {}", name);
+  } else {
+    json patch = {{"metadata", {{"labels", node.metadata.labels}}},
+                  {"spec", {{"podCIDR", node.spec.pod_cidr}, {"podCIDRs", node.spec.pod_cidrs}}}};
+    if (node.spec.pod_cidr.empty()) patch.erase("spec");
+    auto patched = client_.patch(nodes, "", name, client::PatchType::kMerge, patch.dump());
+    if (!patched.isOk()) return patched.status();
+    log::info("kubelet: took over existing node {}", name);
+  }
+  {
+    std::lock_guard lock(mu_);
+    last_node_ = node;
+  }
+  RETURN_IF_ERROR(updateNodeStatus());
+  // Leases live in kube-node-lease; create it when the server has not.
+  json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kLeaseNamespace}}}};
+  auto created_ns = client_.create(resource("", "v1", "namespaces"), "", ns);
+  if (!created_ns.isOk() && created_ns.status().code() != Code::kAlreadyExists) {
+    log::warn("kubelet: creating namespace {}: {}", kLeaseNamespace, created_ns.status().toString());
+  }
+  return renewLease();
+}
+
+Status Kubelet::updateNodeStatus() {
+  NodeConfig config = options_.node;
+  config.runtime_version = runtime_version_;
+  api::Node previous;
+  {
+    std::lock_guard lock(mu_);
+    previous = last_node_;
+  }
+  api::Node node = desiredNode(config, host_, runtimeHealth(), previous, formatRfc3339(clock_.now()));
+  json patch = {{"status", api::toJson(node.status)}};
+  client::PatchOptions opts;
+  opts.subresource = "status";
+  auto patched = client_.patch(nodesResource(), "", config.node_name, client::PatchType::kMerge,
+                               patch.dump(), opts);
+  if (!patched.isOk()) {
+    if (patched.status().code() == Code::kNotFound) {
+      // Someone deleted our Node: register again.
+      return registerNode();
+    }
+    return patched.status();
+  }
+  std::lock_guard lock(mu_);
+  last_node_ = node;
+  return Status::ok();
+}
+
+Status Kubelet::renewLease() {
+  const auto& leases = resource("coordination.k8s.io", "v1", "leases");
+  const std::string& name = options_.node.node_name;
+  std::string now = microTime(clock_.now());
+  auto existing = client_.get(leases, kLeaseNamespace, name);
+  if (existing.isOk()) {
+    json lease = *existing;
+    lease["spec"]["holderIdentity"] = name;
+    lease["spec"]["renewTime"] = now;
+    if (!lease["spec"].contains("leaseDurationSeconds")) lease["spec"]["leaseDurationSeconds"] = 40;
+    auto updated = client_.update(leases, kLeaseNamespace, lease);
+    return updated.isOk() ? Status::ok() : updated.status();
+  }
+  if (existing.status().code() != Code::kNotFound) return existing.status();
+  json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                {"kind", "Lease"},
+                {"metadata", {{"name", name}, {"namespace", kLeaseNamespace}}},
+                {"spec", {{"holderIdentity", name}, {"leaseDurationSeconds", 40}, {"renewTime", now}}}};
+  auto created = client_.create(leases, kLeaseNamespace, lease);
+  return created.isOk() ? Status::ok() : created.status();
+}
+
+void Kubelet::heartbeat() {
+  if (Status s = updateNodeStatus(); !s.isOk()) {
+    log::warn("kubelet: updating node status: {}", s.toString());
+  }
+  if (Status s = renewLease(); !s.isOk()) log::warn("kubelet: renewing lease: {}", s.toString());
+}
+
+// ---------------------------------------------------------------------------------------
+// Start / stop
+
+Status Kubelet::start() {
+  if (started_.exchange(true)) return Status::ok();
+  auto created = std::filesystem::create_directories(options_.paths.data_dir + "/logs");
+  (void)created;
+  // The server may still be starting: retry registration with back-off.
+  auto deadline = clock_.monotonic() + options_.register_timeout;
+  std::chrono::milliseconds delay(100);
+  for (;;) {
+    Status registered = registerNode();
+    if (registered.isOk()) break;
+    if (clock_.monotonic() + delay > deadline) return registered;
+    log::warn("kubelet: registering node {}: {}; retrying", options_.node.node_name,
+              registered.toString());
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+  }
+
+  client::InformerOptions informer_options;
+  informer_options.field_selector = "spec.nodeName=" + options_.node.node_name;
+  pods_ = std::make_unique<client::Informer<api::Pod>>(client_, podsResource(), informer_options);
+  pods_->addIndex("uid", [](const api::Pod& pod) {
+    return std::vector<std::string>{pod.metadata.uid};
+  });
+  auto enqueue = [this](const PodPtr& pod) {
+    if (pod && !pod->metadata.uid.empty()) queue_.add(pod->metadata.uid);
+  };
+  pods_->addHandler({enqueue, [enqueue](const PodPtr&, const PodPtr& now) { enqueue(now); },
+                     enqueue});
+  pods_->start();
+  if (!pods_->waitForSync(std::chrono::seconds(30))) {
+    log::warn("kubelet: the pod list has not synced after 30 s; going on");
+  }
+
+  threads_.emplace_back([this](std::stop_token stop) { runRelist(stop); });
+  for (int i = 0; i < options_.workers; ++i) {
+    threads_.emplace_back([this](std::stop_token stop) { runWorker(stop); });
+  }
+  threads_.emplace_back([this](std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    while (!stop.stop_requested()) {
+      std::unique_lock lock(m);
+      cv.wait_for(lock, stop, options_.heartbeat_period, [] { return false; });
+      if (stop.stop_requested()) return;
+      heartbeat();
+    }
+  });
+  log::info("kubelet: node {} running ({})", options_.node.node_name, runtime_version_);
+  return Status::ok();
+}
+
+void Kubelet::stop() {
+  if (!started_.load()) return;
+  queue_.shutDown();
+  probes_->stop();
+  for (auto& t : threads_) t.request_stop();
+  threads_.clear();  // joins
+  if (pods_) pods_->stop();
+  started_ = false;
+}
+
+// ---------------------------------------------------------------------------------------
+// Relist and workers
+
+void Kubelet::runRelist(std::stop_token stop) {
+  auto next_resync = clock_.monotonic() + options_.resync_period;
+  std::mutex m;
+  std::condition_variable_any cv;
+  while (!stop.stop_requested()) {
+    relist();
+    if (clock_.monotonic() >= next_resync) {
+      for (const auto& pod : pods_->list()) queue_.add(pod->metadata.uid);
+      next_resync = clock_.monotonic() + options_.resync_period;
+    }
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, options_.relist_period, [] { return false; });
+  }
+}
+
+void Kubelet::relist() {
+  auto sandboxes = runtime_.listPodSandbox({});
+  auto containers = runtime_.listContainers({});
+  if (!sandboxes.isOk() || !containers.isOk()) return;  // runtime down: the node says so
+  std::map<std::string, std::string> now;
+  for (const auto& s : *sandboxes) {
+    std::string uid = labelOr(s.labels, kPodUidLabel);
+    if (uid.empty()) continue;
+    now[uid] += "s" + s.id + ":" + std::to_string(static_cast<int>(s.state)) + ";";
+  }
+  for (const auto& c : *containers) {
+    std::string uid = labelOr(c.labels, kPodUidLabel);
+    if (uid.empty()) continue;
+    now[uid] += "c" + c.id + ":" + std::to_string(static_cast<int>(c.state)) + ";";
+  }
+  std::vector<std::string> changed;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [uid, fp] : now) {
+      auto it = relist_fingerprint_.find(uid);
+      if (it == relist_fingerprint_.end() || it->second != fp) changed.push_back(uid);
+    }
+    for (const auto& [uid, fp] : relist_fingerprint_) {
+      if (!now.count(uid)) changed.push_back(uid);
+    }
+    relist_fingerprint_ = std::move(now);
+  }
+  for (const auto& uid : changed) queue_.add(uid);
+}
+
+void Kubelet::runWorker(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    auto key = queue_.get(stop);
+    if (!key) return;
+    nanoseconds again{0};
+    try {
+      again = syncPod(*key);
+    } catch (const std::exception& e) {
+      log::error("kubelet: syncing pod {} failed: {}", *key, e.what());
+      again = std::chrono::seconds(1);
+    }
+    ++syncs_;
+    queue_.done(*key);
+    if (again.count() > 0) queue_.addAfter(*key, again);
+  }
+}
+
+Kubelet::PodPtr Kubelet::podByUid(const std::string& uid) const {
+  auto found = pods_->byIndex("uid", uid);
+  return found.empty() ? nullptr : found.front();
+}
+
+Result<PodRuntime> Kubelet::podRuntime(const std::string& uid) {
+  PodRuntime pod;
+  pod.uid = uid;
+  cri::PodSandboxFilter sandbox_filter;
+  sandbox_filter.label_selector[kPodUidLabel] = uid;
+  ASSIGN_OR_RETURN(auto sandboxes, runtime_.listPodSandbox(sandbox_filter));
+  for (const auto& s : sandboxes) {
+    RuntimeSandbox rs{s.id, s.state, s.metadata.attempt, s.created_at, ""};
+    pod.name = s.metadata.name;
+    pod.namespace_ = s.metadata.namespace_;
+    if (s.state == cri::SandboxState::kReady) {
+      auto status = runtime_.podSandboxStatus(s.id);
+      if (status.isOk()) rs.ip = status->ip;
+    }
+    pod.sandboxes.push_back(std::move(rs));
+  }
+  cri::ContainerFilter container_filter;
+  container_filter.label_selector[kPodUidLabel] = uid;
+  ASSIGN_OR_RETURN(auto containers, runtime_.listContainers(container_filter));
+  for (const auto& c : containers) {
+    RuntimeContainer rc;
+    rc.id = c.id;
+    rc.sandbox_id = c.pod_sandbox_id;
+    rc.name = labelOr(c.labels, kContainerNameLabel);
+    if (rc.name.empty()) rc.name = c.metadata.name;
+    rc.state = c.state;
+    rc.restart_count = restartCountOf(c.annotations);
+    auto hash = c.annotations.find(kContainerHashAnnotation);
+    if (hash != c.annotations.end()) rc.hash = hash->second;
+    rc.image = c.image;
+    rc.image_ref = c.image_ref;
+    rc.created_at = c.created_at;
+    auto status = runtime_.containerStatus(c.id);
+    if (status.isOk()) {
+      rc.state = status->state;
+      rc.started_at = status->started_at;
+      rc.finished_at = status->finished_at;
+      rc.exit_code = status->exit_code;
+      rc.reason = status->reason;
+      rc.message = status->message;
+      if (!status->image.empty()) rc.image = status->image;
+      if (!status->image_ref.empty()) rc.image_ref = status->image_ref;
+    }
+    pod.containers.push_back(std::move(rc));
+  }
+  pod.sortNewestFirst();
+  return pod;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sync
+
+nanoseconds Kubelet::syncPod(const std::string& uid) {
+  PodPtr pod = podByUid(uid);
+  auto runtime = podRuntime(uid);
+  if (!runtime.isOk()) {
+    log::warn("kubelet: reading pod {} from the runtime: {}", uid, runtime.status().toString());
+    return std::chrono::seconds(1);
+  }
+  if (pod == nullptr) {
+    // Deleted from the API (or never ours): nothing of it may keep running.
+    if (!runtime->sandboxes.empty() || !runtime->containers.empty()) {
+      log::info("kubelet: removing pod {}/{} ({}) that is no longer bound here",
+                runtime->namespace_, runtime->name, uid);
+      killPod(*runtime, std::chrono::seconds(0));
+      removePodRuntime(*runtime);
+    }
+    std::string log_dir = runtime->name.empty()
+                              ? ""
+                              : options_.paths.data_dir + "/logs/" + runtime->namespace_ + "_" +
+                                    runtime->name + "_" + uid;
+    cleanupPod(uid, log_dir);
+    return nanoseconds(0);
+  }
+  if (!pod->metadata.deletion_timestamp.empty()) {
+    terminatePod(*pod, *runtime);
+    return nanoseconds(0);
+  }
+  return syncRunningPod(*pod, std::move(*runtime));
+}
+
+nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
+  const std::string& uid = pod.metadata.uid;
+  std::map<std::string, WaitingReason> waiting;
+  auto lookup = [&](const std::string& kind, const std::string& name) {
+    return lookupObject(pod.metadata.namespace_, kind, name);
+  };
+  auto volumes = prepareVolumes(pod, options_.paths, lookup);
+  if (!volumes.isOk()) {
+    for (const auto& c : pod.spec.containers) {
+      if (runtime.latest(c.name) == nullptr) {
+        waiting[c.name] = {"CreateContainerConfigError", volumes.status().message()};
+      }
+    }
+    recordEvent(pod, "Warning", "FailedMount", volumes.status().message());
+    writeStatus(pod, runtime, waiting);
+    return std::chrono::seconds(5);
+  }
+  if (options_.manage_cgroups) {
+    Status s = ensurePodCgroup(options_.paths.podCgroup(uid), podCgroupLimits(pod));
+    if (!s.isOk()) log::warn("kubelet: pod {} cgroup: {}", pod.metadata.name, s.toString());
+  }
+
+  ActionInputs inputs;
+  inputs.liveness_failed = [this](const std::string& id) {
+    return probes_->state(id).liveness_failed;
+  };
+  int64_t now_ns = toNs(clock_.now());
+  inputs.backoff_remaining = [&](const std::string& name, const RuntimeContainer& last) {
+    nanoseconds ran(last.finished_at > last.started_at ? last.finished_at - last.started_at : 0);
+    return backoff_.remaining(backoffKey(uid, name), last.finished_at, ran, now_ns);
+  };
+  PodActions actions = computePodActions(pod, runtime, inputs);
+  waiting = actions.waiting;
+  std::chrono::seconds grace(pod.spec.termination_grace_period_seconds.value_or(30));
+
+  if (actions.kill_pod) {
+    killPod(runtime, std::min(grace, std::chrono::seconds(2)));
+  }
+  for (const auto& k : actions.kill) {
+    recordEvent(pod, "Normal", "Killing", "Stopping container " + k.name + ": " + k.reason,
+                "spec.containers{" + k.name + "}");
+    if (Status s = runtime_.stopContainer(k.id, grace); !s.isOk()) {
+      log::warn("kubelet: stopping container {}: {}", k.id, s.toString());
+    }
+  }
+  for (const auto& id : actions.remove_containers) (void)runtime_.removeContainer(id);
+  for (const auto& id : actions.remove_sandboxes) (void)runtime_.removePodSandbox(id);
+
+  PodIdentity identity{options_.node.node_name, options_.node.node_ip, ""};
+  std::string sandbox_id = actions.sandbox_id;
+  uint32_t attempt = runtime.newestSandbox() ? runtime.newestSandbox()->attempt : 0;
+  if (actions.create_sandbox) attempt = actions.sandbox_attempt;
+  cri::PodSandboxConfig sandbox_config = makeSandboxConfig(pod, options_.paths, attempt);
+  if (actions.create_sandbox) {
+    std::error_code ec;
+    std::filesystem::create_directories(sandbox_config.log_directory, ec);
+    auto created = runtime_.runPodSandbox(sandbox_config);
+    if (!created.isOk()) {
+      std::string message = "Failed to create pod sandbox: " + created.status().message();
+      recordEvent(pod, "Warning", "FailedCreatePodSandBox", message);
+      for (const auto& c : pod.spec.containers) waiting[c.name] = {"ContainerCreating", message};
+      writeStatus(pod, runtime, waiting);
+      return std::chrono::seconds(2);
+    }
+    sandbox_id = *created;
+  }
+  if (!sandbox_id.empty()) {
+    auto status = runtime_.podSandboxStatus(sandbox_id);
+    if (status.isOk()) identity.pod_ip = status->ip;
+  }
+
+  bool image_missing = false;
+  for (const auto& step : actions.start) {
+    startContainer(pod, step, sandbox_id, sandbox_config, *volumes, identity, &waiting,
+                   &image_missing);
+  }
+
+  auto after = podRuntime(uid);
+  const PodRuntime& final_runtime = after.isOk() ? *after : runtime;
+  std::vector<RunningContainer> running;
+  for (const auto& c : pod.spec.containers) {
+    const RuntimeContainer* latest = final_runtime.latest(c.name);
+    if (latest == nullptr || latest->state != cri::ContainerState::kRunning) continue;
+    running.push_back({c.name, latest->id,
+                       std::chrono::system_clock::time_point(
+                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                               nanoseconds(latest->started_at)))});
+  }
+  const RuntimeSandbox* sandbox = final_runtime.newestSandbox();
+  probes_->syncPod(pod, sandbox ? sandbox->ip : identity.pod_ip, running);
+  writeStatus(pod, final_runtime, waiting);
+
+  nanoseconds again{0};
+  if (actions.requeue_after) again = *actions.requeue_after;
+  if (image_missing && (again.count() == 0 || again > options_.missing_image_retry)) {
+    again = options_.missing_image_retry;
+  }
+  return again;
+}
+
+void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
+                             const std::string& sandbox_id,
+                             const cri::PodSandboxConfig& sandbox_config,
+                             const VolumePaths& volumes, const PodIdentity& identity,
+                             std::map<std::string, WaitingReason>* waiting, bool* image_missing) {
+  const api::Container& spec = pod.spec.containers[step.index];
+  std::string field = "spec.containers{" + spec.name + "}";
+  auto lookup = [&](const std::string& kind, const std::string& name) {
+    return lookupObject(pod.metadata.namespace_, kind, name);
+  };
+  auto config = makeContainerConfig(pod, spec, step.restart_count, volumes, identity, lookup);
+  if (!config.isOk()) {
+    (*waiting)[spec.name] = {"CreateContainerConfigError", config.status().message()};
+    recordEvent(pod, "Warning", "Failed", "Error: " + config.status().message(), field);
+    return;
+  }
+  std::string image_key = pod.metadata.uid + "/" + spec.name + "/image";
+  auto image = runtime_.imageStatus(config->image);
+  if (!image.isOk()) {
+    *image_missing = true;
+    if (image.status().code() == Code::kNotFound) {
+      std::string message = "Container image \"" + spec.image +
+                            "\" is not present with pull policy of Never";
+      (*waiting)[spec.name] = {"ErrImageNeverPull", message};
+      bool first;
+      {
+        std::lock_guard lock(mu_);
+        first = image_events_.insert(image_key).second;
+      }
+      if (first) recordEvent(pod, "Warning", "ErrImageNeverPull", message, field);
+    } else {
+      (*waiting)[spec.name] = {"ImageInspectError", image.status().message()};
+    }
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    image_events_.erase(image_key);
+  }
+  if (step.is_restart) backoff_.recordRestart(backoffKey(pod.metadata.uid, spec.name));
+  auto id = runtime_.createContainer(sandbox_id, *config, sandbox_config);
+  if (!id.isOk() && id.status().code() == Code::kAlreadyExists) {
+    // A container with this restart count exists (a sync cut short): replace it.
+    cri::ContainerFilter filter;
+    filter.pod_sandbox_id = sandbox_id;
+    filter.label_selector[kContainerNameLabel] = spec.name;
+    if (auto stale = runtime_.listContainers(filter); stale.isOk()) {
+      for (const auto& c : *stale) {
+        if (restartCountOf(c.annotations) == step.restart_count) {
+          (void)runtime_.stopContainer(c.id, std::chrono::seconds(0));
+          (void)runtime_.removeContainer(c.id);
+        }
+      }
+    }
+    id = runtime_.createContainer(sandbox_id, *config, sandbox_config);
+  }
+  if (!id.isOk()) {
+    (*waiting)[spec.name] = {"CreateContainerError", id.status().message()};
+    recordEvent(pod, "Warning", "Failed", "Error: " + id.status().message(), field);
+    return;
+  }
+  if (!step.is_restart) {
+    recordEvent(pod, "Normal", "Pulled",
+                "Container image \"" + spec.image + "\" already present on machine", field);
+  }
+  recordEvent(pod, "Normal", "Created", "Created container " + spec.name, field);
+  if (Status s = runtime_.startContainer(*id); !s.isOk()) {
+    (*waiting)[spec.name] = {"RunContainerError", s.message()};
+    recordEvent(pod, "Warning", "Failed", "Error: " + s.message(), field);
+    return;
+  }
+  recordEvent(pod, "Normal", "Started", "Started container " + spec.name, field);
+}
+
+void Kubelet::killPod(const PodRuntime& runtime, std::chrono::seconds grace) {
+  {
+    std::vector<std::jthread> stops;
+    for (const auto& c : runtime.containers) {
+      if (c.state != cri::ContainerState::kRunning && c.state != cri::ContainerState::kCreated) continue;
+      stops.emplace_back([this, id = c.id, grace] {
+        if (Status s = runtime_.stopContainer(id, grace); !s.isOk()) {
+          log::warn("kubelet: stopping container {}: {}", id, s.toString());
+        }
+      });
+    }
+  }  // joined
+  for (const auto& s : runtime.sandboxes) {
+    if (Status st = runtime_.stopPodSandbox(s.id); !st.isOk()) {
+      log::warn("kubelet: stopping sandbox {}: {}", s.id, st.toString());
+    }
+  }
+}
+
+void Kubelet::removePodRuntime(const PodRuntime& runtime) {
+  for (const auto& s : runtime.sandboxes) {
+    if (Status st = runtime_.removePodSandbox(s.id); !st.isOk()) {
+      log::warn("kubelet: removing sandbox {}: {}", s.id, st.toString());
+    }
+  }
+  for (const auto& c : runtime.containers) (void)runtime_.removeContainer(c.id);
+}
+
+void Kubelet::cleanupPod(const std::string& uid, const std::string& log_dir) {
+  if (options_.manage_cgroups) {
+    if (Status s = removePodCgroup(options_.paths.podCgroup(uid)); !s.isOk()) {
+      log::warn("kubelet: {}", s.toString());
+    }
+  }
+  removePodDirectories(options_.paths, uid, log_dir);
+  backoff_.forgetPod(uid);
+  probes_->removePod(uid);
+  std::lock_guard lock(mu_);
+  last_status_.erase(uid);
+  for (auto it = image_events_.lower_bound(uid + "/");
+       it != image_events_.end() && it->rfind(uid + "/", 0) == 0;) {
+    it = image_events_.erase(it);
+  }
+}
+
+void Kubelet::terminatePod(const api::Pod& pod, const PodRuntime& runtime) {
+  std::chrono::seconds grace = podGrace(pod);
+  if (runtime.anyRunning()) {
+    recordEvent(pod, "Normal", "Killing", "Stopping pod (grace period " +
+                                              std::to_string(grace.count()) + "s)");
+  }
+  killPod(runtime, grace);
+  removePodRuntime(runtime);
+  cleanupPod(pod.metadata.uid, options_.paths.logDir(pod));
+  // Confirm: the object goes away now that nothing of it runs.
+  client::DeleteOptions options;
+  options.grace_period_seconds = 0;
+  options.precondition_uid = pod.metadata.uid;
+  auto removed = client_.remove(podsResource(), pod.metadata.namespace_, pod.metadata.name, options);
+  if (!removed.isOk() && removed.status().code() != Code::kNotFound &&
+      removed.status().code() != Code::kConflict) {
+    log::warn("kubelet: confirming deletion of pod {}/{}: {}", pod.metadata.namespace_,
+              pod.metadata.name, removed.status().toString());
+    queue_.addAfter(pod.metadata.uid, std::chrono::seconds(1));
+  }
+}
+
+void Kubelet::writeStatus(const api::Pod& pod, const PodRuntime& runtime,
+                          const std::map<std::string, WaitingReason>& waiting) {
+  StatusInputs inputs;
+  inputs.host_ip = options_.node.node_ip;
+  inputs.now = formatRfc3339(clock_.now());
+  inputs.waiting = waiting;
+  inputs.readiness = [this](const std::string& id) {
+    ContainerProbeState state = probes_->state(id);
+    return ContainerReadiness{state.started, state.ready};
+  };
+  api::PodStatus status = computePodStatus(pod, runtime, inputs);
+  if (!statusChanged(pod.status, status)) return;
+  std::string body = json{{"status", api::toJson(status)}}.dump();
+  {
+    std::lock_guard lock(mu_);
+    auto& last = last_status_[pod.metadata.uid];
+    if (last == body) return;  // written already; the informer has not caught up
+    last = body;
+  }
+  client::PatchOptions options;
+  options.subresource = "status";
+  auto patched = client_.patch(podsResource(), pod.metadata.namespace_, pod.metadata.name,
+                               client::PatchType::kMerge, body, options);
+  if (!patched.isOk()) {
+    std::lock_guard lock(mu_);
+    last_status_.erase(pod.metadata.uid);
+    if (patched.status().code() != Code::kNotFound) {
+      log::warn("kubelet: writing status of pod {}/{}: {}", pod.metadata.namespace_,
+                pod.metadata.name, patched.status().toString());
+    }
+  }
+}
+
+std::optional<ObjectData> Kubelet::lookupObject(const std::string& ns, const std::string& kind,
+                                                const std::string& name) {
+  bool secret = kind == "secret";
+  auto got = client_.get(resource("", "v1", secret ? "secrets" : "configmaps"), ns, name);
+  if (!got.isOk()) return std::nullopt;
+  ObjectData out;
+  auto add = [&](const char* field, bool decode) {
+    if (!got->contains(field) || !(*got)[field].is_object()) return;
+    for (const auto& [k, v] : (*got)[field].items()) {
+      if (!v.is_string()) continue;
+      std::string value = v.get<std::string>();
+      if (decode) {
+        std::string bytes;
+        if (!api::base64Decode(value, &bytes)) continue;
+        value = std::move(bytes);
+      }
+      out.data[k] = std::move(value);
+    }
+  };
+  add("data", secret);
+  if (!secret) add("binaryData", true);
+  return out;
+}
+
+void Kubelet::recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
+                          const std::string& message, const std::string& field_path) {
+  std::string now = formatRfc3339(clock_.now());
+  json involved = {{"kind", "Pod"},
+                   {"apiVersion", "v1"},
+                   {"namespace", pod.metadata.namespace_},
+                   {"name", pod.metadata.name},
+                   {"uid", pod.metadata.uid}};
+  if (!field_path.empty()) involved["fieldPath"] = field_path;
+  json event = {{"apiVersion", "v1"},
+                {"kind", "Event"},
+                {"metadata",
+                 {{"generateName", pod.metadata.name + "."}, {"namespace", pod.metadata.namespace_}}},
+                {"involvedObject", involved},
+                {"reason", reason},
+                {"message", message},
+                {"type", type},
+                {"source", {{"component", "kubelet"}, {"host", options_.node.node_name}}},
+                {"reportingComponent", "kubelet"},
+                {"reportingInstance", options_.node.node_name},
+                {"firstTimestamp", now},
+                {"lastTimestamp", now},
+                {"count", 1}};
+  auto created = client_.create(resource("", "v1", "events"), pod.metadata.namespace_, event);
+  if (!created.isOk()) log::debug("kubelet: event {}: {}", reason, created.status().toString());
+}
+
+}  // namespace minik8s::kubelet

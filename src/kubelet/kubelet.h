@@ -1,0 +1,127 @@
+// Kubelet: the node agent. Registers its Node and keeps its status and Lease fresh, watches
+// the pods bound to its node, and makes the container runtime (CRI) match them: one work
+// queue keyed by pod uid, so each pod is synced by one worker at a time; each sync reads
+// the pod and what CRI reports, computes the actions (computePodActions, pure), executes
+// them, and writes the pod's status. A relist of CRI every second turns runtime changes
+// (a container exited) into syncs; every pod is also resynced periodically. After a
+// restart the kubelet rebuilds everything from CRI labels; it keeps no private state that
+// could disagree with the runtime (only restart back-off, which starts over).
+//
+// Owns its threads (heartbeat, relist, workers; the pod informer's); start() once,
+// stop() once (also from the destructor). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/types_core.h"
+#include "client/informer.h"
+#include "client/rest_client.h"
+#include "client/work_queue.h"
+#include "common/clock.h"
+#include "cri/runtime.h"
+#include "kubelet/backoff.h"
+#include "kubelet/node_info.h"
+#include "kubelet/pod_actions.h"
+#include "kubelet/pod_config.h"
+
+namespace minik8s::kubelet {
+
+class ProbeManager;
+
+struct KubeletOptions {
+  NodeConfig node;
+  NodePaths paths;
+  int workers = 4;
+  std::chrono::milliseconds relist_period{1000};
+  std::chrono::milliseconds resync_period{std::chrono::seconds(30)};
+  std::chrono::milliseconds heartbeat_period{std::chrono::seconds(10)};
+  std::chrono::milliseconds missing_image_retry{std::chrono::seconds(5)};
+  std::chrono::milliseconds register_timeout{std::chrono::seconds(60)};
+  BackoffPolicy backoff;
+  bool manage_cgroups = true;  // off in unit tests
+};
+
+class Kubelet {
+ public:
+  Kubelet(client::RestClient& client, cri::Runtime& runtime, KubeletOptions options,
+          Clock& clock = Clock::real());
+  ~Kubelet();
+
+  // Registers the Node (creating it or taking it over), then starts every loop.
+  Status start();
+  void stop();
+
+  // For tests: number of completed pod syncs.
+  int64_t syncCount() const { return syncs_.load(); }
+
+ private:
+  using PodPtr = std::shared_ptr<const api::Pod>;
+
+  // ---- node ----
+  Status registerNode();
+  void heartbeat();  // node status + lease
+  Status updateNodeStatus();
+  Status renewLease();
+  RuntimeHealth runtimeHealth();
+
+  // ---- pods ----
+  void runWorker(std::stop_token stop);
+  void runRelist(std::stop_token stop);
+  void relist();
+  // Syncs one pod uid; returns the delay after which to sync it again (0: only on events).
+  std::chrono::nanoseconds syncPod(const std::string& uid);
+  Result<PodRuntime> podRuntime(const std::string& uid);
+  PodPtr podByUid(const std::string& uid) const;
+
+  std::chrono::nanoseconds syncRunningPod(const api::Pod& pod, PodRuntime runtime);
+  // Stops every container (in parallel, each with `grace`) and sandbox of the pod.
+  void killPod(const PodRuntime& runtime, std::chrono::seconds grace);
+  void removePodRuntime(const PodRuntime& runtime);
+  void cleanupPod(const std::string& uid, const std::string& log_dir);
+  void terminatePod(const api::Pod& pod, const PodRuntime& runtime);
+  void startContainer(const api::Pod& pod, const ContainerToStart& step,
+                      const std::string& sandbox_id, const cri::PodSandboxConfig& sandbox_config,
+                      const VolumePaths& volumes, const PodIdentity& identity,
+                      std::map<std::string, WaitingReason>* waiting, bool* image_missing);
+  void writeStatus(const api::Pod& pod, const PodRuntime& runtime,
+                   const std::map<std::string, WaitingReason>& waiting);
+  std::optional<ObjectData> lookupObject(const std::string& ns, const std::string& kind,
+                                         const std::string& name);
+  void recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
+                   const std::string& message, const std::string& field_path = "");
+  std::string backoffKey(const std::string& uid, const std::string& name) const {
+    return uid + "/" + name;
+  }
+
+  client::RestClient& client_;
+  cri::Runtime& runtime_;
+  const KubeletOptions options_;
+  Clock& clock_;
+  HostInfo host_;
+  std::string runtime_version_;
+
+  std::unique_ptr<client::Informer<api::Pod>> pods_;
+  client::WorkQueue queue_;
+  RestartBackoff backoff_;
+  std::unique_ptr<ProbeManager> probes_;
+
+  std::mutex mu_;
+  std::map<std::string, std::string> relist_fingerprint_;  // uid → state. GUARDED_BY(mu_)
+  std::map<std::string, std::string> last_status_;         // uid → status JSON. GUARDED_BY(mu_)
+  std::set<std::string> image_events_;                     // "uid/name" warned. GUARDED_BY(mu_)
+  api::Node last_node_;                                    // GUARDED_BY(mu_)
+
+  std::atomic<int64_t> syncs_{0};
+  std::vector<std::jthread> threads_;
+  std::atomic<bool> started_{false};
+};
+
+}  // namespace minik8s::kubelet
