@@ -6,6 +6,7 @@
 #include "cmd/minik8s/image_cmd.h"
 #include "cmd/minik8s/scheduler_cmd.h"
 #include "cmd/minik8s/server_cmd.h"
+#include "cmd/minik8s/up_cmd.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"minik8s: a small Kubernetes-compatible container orchestrator"};
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   minik8s::cmd::addServerCommand(app, "apiserver", "the API server alone");
   minik8s::cmd::addImageCommand(app);
   minik8s::cmd::addSchedulerCommand(app);
+  minik8s::cmd::addUpDownCommands(app);
   minik8s::cmd::addAgentCommands(app);
   if (int rc = 0; minik8s::cmd::addCtlCommands(app, argc, argv, &rc)) return rc;
   CLI11_PARSE(app, argc, argv);

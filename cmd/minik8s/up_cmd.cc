@@ -1,0 +1,425 @@
+#include "cmd/minik8s/up_cmd.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "api/scheme.h"
+#include "client/rest_client.h"
+#include "common/log.h"
+#include "cri/cri_runtime.h"
+#include "image/builder.h"
+#include "image/loader.h"
+#include "node/containerd_cleanup.h"
+#include "node/containerd_process.h"
+#include "node/detached_process.h"
+#include "node/local_cluster.h"
+
+namespace minik8s::cmd {
+
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct UpFlags {
+  std::string data_dir = node::kDefaultLocalDataDir;
+  int port = 6443;
+  std::string node_name;
+  std::string kubeconfig;
+  std::string images_dir;
+  std::string timeout = "60s";
+  std::string cgroup_root = "minik8s";
+  std::string cni_bridge = "mk8s0";
+  std::vector<std::string> agent_args;
+  bool port_given = false;
+};
+
+// An error of `up`/`down`: one line, then the tail of the log that explains it.
+int fail(const std::string& message, const std::string& log_path = "") {
+  std::cerr << "error: " << message << "\n";
+  if (!log_path.empty()) {
+    std::string tail = node::lastLines(node::fileTail(log_path, 16384), 20);
+    if (!tail.empty()) {
+      std::cerr << "--- last lines of " << log_path << ":\n" << tail << "\n";
+    }
+  }
+  return 1;
+}
+
+double secondsSince(SteadyClock::time_point t0) {
+  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+}
+
+std::string hostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  std::string name(buf);
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+std::string selfExe() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "/usr/local/bin/minik8s" : p.string();
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status writeFileAtomically(const std::string& path, const std::string& content, mode_t mode) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) return internalError("writing " + tmp + ": " + std::strerror(errno));
+  }
+  ::chmod(tmp.c_str(), mode);
+  fs::rename(tmp, path, ec);
+  if (ec) return internalError("renaming " + tmp + ": " + ec.message());
+  return Status::ok();
+}
+
+// The kubeconfig `up` writes: --kubeconfig, else the first file of $KUBECONFIG, else
+// ~/.kube/config (where kubectl looks).
+std::string kubeconfigPath(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("KUBECONFIG"); env != nullptr && *env != '\0') {
+    std::string list = env;
+    return list.substr(0, list.find(':'));
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : "/root") + "/.kube/config";
+}
+
+// Merges our context into the kubeconfig; a file that does not parse is kept as
+// <file>.before-minik8s and replaced.
+Status writeKubeconfig(const std::string& path, const std::string& server) {
+  std::string existing = fs::exists(path) ? readFile(path) : "";
+  auto merged = node::mergeKubeconfig(existing, server);
+  if (!merged.isOk()) {
+    std::error_code ec;
+    fs::copy_file(path, path + ".before-minik8s", fs::copy_options::overwrite_existing, ec);
+    std::cout << "minik8s: " << path << " could not be merged (" << merged.status().message()
+              << "); it is saved as " << path << ".before-minik8s\n";
+    merged = node::mergeKubeconfig("", server);
+    if (!merged.isOk()) return merged.status();
+  }
+  return writeFileAtomically(path, *merged, 0600);
+}
+
+std::unique_ptr<client::RestClient> apiClient(int port, milliseconds timeout) {
+  client::ClientConfig config;
+  config.server = node::localServerUrl(port);
+  config.timeout = timeout;
+  config.user_agent = "minik8s-up";
+  auto c = client::RestClient::connect(config);
+  return c.isOk() ? std::move(c).value() : nullptr;
+}
+
+// Starts one component unless it already runs; returns its PID.
+Result<pid_t> ensureRunning(const std::string& what, const std::string& pid_file,
+                            const std::vector<std::string>& identity,
+                            const std::vector<std::string>& argv, const std::string& log_path) {
+  if (auto pid = node::livePidFromFile(pid_file, identity)) {
+    std::cout << "minik8s: " << what << " is already running (pid " << *pid << ")\n";
+    return *pid;
+  }
+  {
+    std::ofstream log(log_path, std::ios::app);
+    log << "---- minik8s up: starting " << what << "\n";
+  }
+  ASSIGN_OR_RETURN(pid_t pid, node::spawnDetached(argv, log_path));
+  RETURN_IF_ERROR(node::writePidFile(pid_file, pid));
+  std::cout << "minik8s: started " << what << " (pid " << pid << ", log " << log_path << ")\n";
+  return pid;
+}
+
+// Loads the stock images the node's containerd does not have yet, building their archives
+// first when missing (a rebuild of unchanged archives only compares digests).
+Status loadStockImages(const std::string& socket, const std::string& images_dir) {
+  auto rt = cri::CriRuntime::connect(socket);
+  ASSIGN_OR_RETURN(auto images, rt->listImages());
+  std::set<std::string> have;
+  for (const auto& img : images) have.insert(img.repo_tags.begin(), img.repo_tags.end());
+  std::vector<std::string> missing;  // file stems
+  for (const auto& s : image::stockImages()) {
+    for (const auto& n : s.names) {
+      if (!have.count(n)) {
+        missing.push_back(fs::path(s.file).stem().string());
+        break;
+      }
+    }
+  }
+  if (missing.empty()) return Status::ok();
+  auto t0 = SteadyClock::now();
+  ASSIGN_OR_RETURN(auto built, image::buildStockImages(images_dir, missing));
+  for (const auto& a : built) RETURN_IF_ERROR(image::importArchive(socket, a.path));
+  std::printf("minik8s: loaded %zu stock images into the node's containerd in %.1fs\n",
+              built.size(), secondsSince(t0));
+  return Status::ok();
+}
+
+int runUp(const UpFlags& flags) {
+  auto t0 = SteadyClock::now();
+  log::setLevel("warn");
+  if (::geteuid() != 0) return fail("minik8s up must run as root (it runs containerd)");
+  auto timeout = node::parseDuration(flags.timeout);
+  if (!timeout.isOk()) return fail("--timeout: " + timeout.status().message());
+  const auto deadline = t0 + *timeout;
+  const node::LocalClusterPaths paths = node::localClusterPaths(flags.data_dir);
+  for (const auto& dir : {paths.data_dir, paths.logs_dir, paths.run_dir}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return fail("cannot create " + dir + ": " + ec.message());
+  }
+
+  node::LocalClusterState state;
+  state.port = flags.port;
+  state.node_name = flags.node_name.empty() ? hostName() : flags.node_name;
+  state.cgroup_root = flags.cgroup_root;
+  state.bridge = flags.cni_bridge;
+  state.agent_args = flags.agent_args;
+  // A running cluster keeps what it was started with.
+  if (node::livePidFromFile(paths.server_pid, node::serverIdentity(paths)) &&
+      fs::exists(paths.state_file)) {
+    auto j = nlohmann::json::parse(readFile(paths.state_file), nullptr, false);
+    if (auto running = node::stateFromJson(j); running.isOk()) {
+      if (flags.port_given && running->port != flags.port) {
+        std::cout << "minik8s: the running cluster uses port " << running->port
+                  << "; `minik8s down` first to change it\n";
+      }
+      state = *running;
+    }
+  }
+  if (Status s =
+          writeFileAtomically(paths.state_file, node::stateToJson(state).dump(2) + "\n", 0644);
+      !s.isOk()) {
+    return fail(s.toString());
+  }
+  const std::string exe = selfExe();
+
+  // 1. The control plane.
+  auto server_pid = ensureRunning("server", paths.server_pid, node::serverIdentity(paths),
+                                  node::serverArgv(exe, paths, state), paths.server_log);
+  if (!server_pid.isOk()) return fail("starting the server: " + server_pid.status().toString());
+  auto client = apiClient(state.port, milliseconds(2000));
+  if (!client) return fail("bad server address " + node::localServerUrl(state.port));
+  for (;;) {
+    auto ready = client->raw("GET", "/readyz");
+    if (ready.isOk()) break;
+    if (!node::processAlive(*server_pid)) {
+      return fail(
+          "the server exited during start-up (is port " + std::to_string(state.port) + " in use?)",
+          paths.server_log);
+    }
+    if (SteadyClock::now() >= deadline) {
+      return fail("the apiserver did not answer /readyz at " + node::localServerUrl(state.port) +
+                      " within " + flags.timeout,
+                  paths.server_log);
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+
+  // 2. The node.
+  auto agent_pid = ensureRunning("agent", paths.agent_pid, node::agentIdentity(paths),
+                                 node::agentArgv(exe, paths, state), paths.agent_log);
+  if (!agent_pid.isOk()) return fail("starting the agent: " + agent_pid.status().toString());
+
+  // 3. Images, once the node's containerd answers.
+  auto rt = cri::CriRuntime::connect(paths.containerd.socket);
+  for (;;) {
+    if (rt->waitReady(milliseconds(100)).isOk()) break;
+    if (!node::processAlive(*agent_pid)) {
+      return fail("the agent exited during start-up", paths.agent_log);
+    }
+    if (SteadyClock::now() >= deadline) {
+      return fail("the node's containerd did not answer at " + paths.containerd.socket +
+                      " within " + flags.timeout,
+                  paths.agent_log);
+    }
+  }
+  std::string images_dir = flags.images_dir.empty() ? paths.images_dir : flags.images_dir;
+  if (Status s = loadStockImages(paths.containerd.socket, images_dir); !s.isOk()) {
+    return fail("loading the stock images: " + s.toString(), paths.containerd.log_file);
+  }
+
+  // 4. kubectl.
+  const std::string kubeconfig = kubeconfigPath(flags.kubeconfig);
+  if (Status s = writeKubeconfig(kubeconfig, node::localServerUrl(state.port)); !s.isOk()) {
+    return fail("writing the kubeconfig: " + s.toString());
+  }
+
+  // 5. The Node object, Ready.
+  const api::ResourceInfo* nodes = api::resolveResource("nodes");
+  std::string why = "not registered yet";
+  for (;;) {
+    auto node = client->get(*nodes, "", state.node_name);
+    if (node.isOk() && node::nodeIsReady(*node, &why)) break;
+    if (!node.isOk() && node.status().code() != Code::kNotFound) why = node.status().message();
+    if (!node::processAlive(*agent_pid)) return fail("the agent exited", paths.agent_log);
+    if (SteadyClock::now() >= deadline) {
+      return fail("node " + state.node_name + " is not Ready after " + flags.timeout + ": " + why,
+                  paths.agent_log);
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+
+  std::printf(
+      "minik8s is up in %.1fs: node %s is Ready (server pid %d, agent pid %d, data in %s)\n",
+      secondsSince(t0), state.node_name.c_str(), *server_pid, *agent_pid, paths.data_dir.c_str());
+  std::printf(
+      "kubectl uses context \"minik8s\" (%s) from %s:\n"
+      "  kubectl get nodes\n"
+      "  kubectl run hello --image=busybox -- sleep 3600\n"
+      "  kubectl get pods -o wide\n"
+      "Logs: %s  Stop with: minik8s down%s\n",
+      node::localServerUrl(state.port).c_str(), kubeconfig.c_str(), paths.logs_dir.c_str(),
+      paths.data_dir == node::kDefaultLocalDataDir ? ""
+                                                   : (" --data-dir " + paths.data_dir).c_str());
+  return 0;
+}
+
+// Stops one component by its pid file; returns whether it was running.
+bool stopComponent(const std::string& what, const std::string& pid_file,
+                   const std::vector<std::string>& identity, milliseconds grace) {
+  auto pid = node::livePidFromFile(pid_file, identity);
+  std::error_code ec;
+  if (!pid) {
+    fs::remove(pid_file, ec);
+    return false;
+  }
+  auto t0 = SteadyClock::now();
+  bool gone = node::terminateProcess(*pid, grace);
+  std::printf("minik8s: %s (pid %d) %s in %.1fs\n", what.c_str(), *pid,
+              gone ? "stopped" : "did not stop", secondsSince(t0));
+  fs::remove(pid_file, ec);
+  return true;
+}
+
+int runDown(const std::string& data_dir) {
+  auto t0 = SteadyClock::now();
+  log::setLevel("warn");
+  if (::geteuid() != 0) return fail("minik8s down must run as root");
+  const node::LocalClusterPaths paths = node::localClusterPaths(data_dir);
+  node::LocalClusterState state;
+  if (fs::exists(paths.state_file)) {
+    auto j = nlohmann::json::parse(readFile(paths.state_file), nullptr, false);
+    if (auto s = node::stateFromJson(j); s.isOk()) state = *s;
+  }
+  bool did_something = false;
+  // The agent first (on SIGTERM it stops its containerd; pods keep running), then the
+  // server (and its etcd). Nothing is deleted from etcd.
+  did_something |=
+      stopComponent("agent", paths.agent_pid, node::agentIdentity(paths), milliseconds(30000));
+  did_something |=
+      stopComponent("server", paths.server_pid, node::serverIdentity(paths), milliseconds(20000));
+
+  // The pods: remove every sandbox through a containerd of the node's own (the agent's if
+  // it is still running, else a short-lived one), then what they left on the host.
+  const node::ContainerdPaths& cd = paths.containerd;
+  if (fs::exists(cd.config_file)) {
+    bool running = node::runningContainerd(cd).has_value();
+    bool shims = !node::findShimPids(cd.socket).empty();
+    if (running || shims) {
+      did_something = true;
+      node::ContainerdProcessOptions options;
+      options.base_dir = cd.base_dir;
+      options.restart_on_exit = false;
+      auto proc = node::ContainerdProcess::start(options);
+      if (proc.isOk()) {
+        auto rt = cri::CriRuntime::connect(cd.socket);
+        auto removed = node::removeAllPodSandboxes(*rt);
+        if (removed.isOk()) {
+          std::printf("minik8s: removed %d pod sandbox(es)\n", *removed);
+        } else {
+          std::cerr << "minik8s: removing pod sandboxes: " << removed.status().toString() << "\n";
+        }
+        (*proc)->stop();
+      } else {
+        std::cerr << "minik8s: cannot start the node's containerd to remove its pods: "
+                  << proc.status().toString() << "\n";
+        node::stopRunningContainerd(cd, milliseconds(10000));
+      }
+    }
+    node::NodeCleanupOptions co;
+    co.cgroup_parent = "/" + state.cgroup_root;
+    co.bridge = state.bridge;
+    co.remove_base_dir = false;  // keep the images for the next `up`
+    co.unused_hostport_chains = true;
+    node::NodeCleanupReport report = node::cleanupContainerdNode(cd, co);
+    did_something |= report.shims_killed > 0 || report.unmounted > 0 || report.bridge_deleted ||
+                     report.iptables_rules_removed > 0;
+    for (const auto& p : report.problems) std::cerr << "minik8s: could not undo: " << p << "\n";
+  }
+  // Anything else mounted under the data dir (pod volumes).
+  for (const auto& m : node::mountsUnder(paths.data_dir)) {
+    if (::umount2(m.c_str(), MNT_DETACH) == 0) did_something = true;
+  }
+  if (!did_something) {
+    std::printf("minik8s: nothing is running under %s\n", paths.data_dir.c_str());
+    return 0;
+  }
+  std::printf("minik8s is down in %.1fs (the cluster's objects are kept in %s)\n", secondsSince(t0),
+              paths.server_dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void addUpDownCommands(CLI::App& app) {
+  auto flags = std::make_shared<UpFlags>();
+  CLI::App* up = app.add_subcommand(
+      "up", "start a whole local cluster (server + agent with its containerd) in the background");
+  up->add_option("--data-dir", flags->data_dir, "all state, logs and pid files")
+      ->capture_default_str();
+  auto* port = up->add_option("--port", flags->port, "apiserver port on 127.0.0.1")
+                   ->check(CLI::Range(1, 65535))
+                   ->capture_default_str();
+  up->add_option("--node-name", flags->node_name, "the node's name (default: host name)");
+  up->add_option("--kubeconfig", flags->kubeconfig,
+                 "kubeconfig to write the \"minik8s\" context into (default: $KUBECONFIG or "
+                 "~/.kube/config)");
+  up->add_option("--images-dir", flags->images_dir,
+                 "where the stock image archives are built (default: DATA_DIR/images)");
+  up->add_option("--timeout", flags->timeout, "give up after this long (e.g. 60s, 2m)")
+      ->capture_default_str();
+  up->add_option("--cgroup-root", flags->cgroup_root, "the agent's pod cgroup root")
+      ->capture_default_str();
+  up->add_option("--cni-bridge", flags->cni_bridge, "the node's CNI bridge")->capture_default_str();
+  up->add_option("--agent-arg", flags->agent_args,
+                 "an extra flag for the agent, e.g. --agent-arg=--kubelet-port=0 (repeatable)");
+  up->callback([flags, port] {
+    flags->port_given = port->count() > 0;
+    std::exit(runUp(*flags));
+  });
+
+  auto down_dir = std::make_shared<std::string>(node::kDefaultLocalDataDir);
+  CLI::App* down = app.add_subcommand(
+      "down", "stop the local cluster and remove its pods from the host (objects stay in etcd)");
+  down->add_option("--data-dir", *down_dir, "the data dir `up` used")->capture_default_str();
+  down->callback([down_dir] { std::exit(runDown(*down_dir)); });
+}
+
+}  // namespace minik8s::cmd
