@@ -1,47 +1,84 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is missing, builds, starts the control plane
-# (managed etcd + apiserver) in the background, creates the original project's seed
-# manifests with the real kubectl and shows them. Until the node lands (kubelet,
-# containerd), pods stay Pending. Run as root.
+# The README's first command: installs what is missing, builds, starts a whole local
+# cluster with `minik8s up` (control plane + this machine as a node with its own
+# containerd, the stock images, a kubeconfig), runs the original project's pod
+# (e2e/seed-manifests/pod.yaml) with the real kubectl, waits until it is Running, shows it
+# and asks its greeting container for a greeting on the pod IP. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+[ -n "${MINIK8S_DEMO_NO_SETUP:-}" ] || bash scripts/setup.sh  # set by tests that bring their own build
 source scripts/lib.sh
 
 STATE=${MINIK8S_STATE:-/var/lib/minik8s}
 PORT=${MINIK8S_PORT:-6443}
-mkdir -p "$STATE"
-if [ -f "$STATE/server.pid" ] && kill -0 "$(cat "$STATE/server.pid")" 2>/dev/null; then
-  echo "demo: a minik8s server is already running (pid $(cat "$STATE/server.pid"))"
-else
-  nohup minik8s server --port "$PORT" --data-dir "$STATE" >"$STATE/server.log" 2>&1 &
-  echo $! >"$STATE/server.pid"
-  wait_ready "http://127.0.0.1:$PORT/readyz" 30 "$(cat "$STATE/server.pid")" || { cat "$STATE/server.log"; exit 1; }
+NODE=${MINIK8S_NODE:-$(hostname | tr '[:upper:]' '[:lower:]')}
+DOWN="minik8s down"
+[ "$STATE" = /var/lib/minik8s ] || DOWN="minik8s down --data-dir $STATE"
+
+# An earlier version of this demo ran a bare `minik8s server` with $STATE/server.pid.
+if [ -f "$STATE/server.pid" ] && kill -0 "$(cat "$STATE/server.pid")" 2>/dev/null &&
+   grep -q "minik8s" "/proc/$(cat "$STATE/server.pid")/cmdline" 2>/dev/null; then
+  echo "demo: stopping the control plane an earlier demo started (pid $(cat "$STATE/server.pid"))"
+  kill -TERM "$(cat "$STATE/server.pid")"
+  for _ in $(seq 1 150); do kill -0 "$(cat "$STATE/server.pid")" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$STATE/server.pid"
 fi
 
-mkdir -p "$HOME/.kube"
-if [ -f "$HOME/.kube/config" ] && ! grep -q "server: http://127.0.0.1:$PORT" "$HOME/.kube/config"; then
-  cp "$HOME/.kube/config" "$HOME/.kube/config.before-minik8s"
-  echo "demo: your previous ~/.kube/config is saved as ~/.kube/config.before-minik8s"
-fi
-write_kubeconfig "$HOME/.kube/config" "http://127.0.0.1:$PORT"
+echo "== minik8s up"
+minik8s up --data-dir "$STATE" --port "$PORT" --node-name "$NODE"
+echo
 
-echo "== creating the original project's manifests with kubectl"
-for f in e2e/seed-manifests/*.yaml; do
-  kubectl create -f "$f" 2>&1 | grep -v AlreadyExists || true
+echo "== kubectl apply -f e2e/seed-manifests/pod.yaml (nodeName set to this node, $NODE)"
+# The manifest pins the pod to the original project's node (vahag-node); here the node is
+# this machine. A greet-pod left on another node by an earlier run is replaced.
+bound=$(kubectl get pod greet-pod -o jsonpath='{.spec.nodeName}' 2>/dev/null || true)
+if [ -n "$bound" ] && [ "$bound" != "$NODE" ]; then
+  kubectl delete pod greet-pod --wait=true
+fi
+sed "s/^\(  nodeName:\).*/\1 $NODE/" e2e/seed-manifests/pod.yaml | kubectl apply -f -
+
+echo "== waiting for greet-pod to be Running"
+deadline=$((SECONDS + 120))
+until [ "$(kubectl get pod greet-pod -o jsonpath='{.status.phase}')" = Running ]; do
+  if [ $SECONDS -gt $deadline ]; then
+    echo "demo: greet-pod is not Running after 120 s:"
+    kubectl describe pod greet-pod | tail -20
+    echo "(agent log: $STATE/logs/agent.log)"
+    exit 1
+  fi
+  sleep 0.5
 done
 echo
-echo "== kubectl get all -A"
-kubectl get all -A
+echo "== kubectl get pods -o wide"
+kubectl get pods -o wide
 echo
-echo "== kubectl get dnses,hpas,endpoints"
-kubectl get dnses,hpas,endpoints
+
+IP=$(kubectl get pod greet-pod -o jsonpath='{.status.podIP}')
+echo "== curl http://$IP:5000/   (the greet-container: greeting-app, NAME=World)"
+# The pod's CPU limit is 30m, so Python takes a few seconds to start listening.
+deadline=$((SECONDS + 60))
+until answer=$(curl -fsS -m 3 "http://$IP:5000/" 2>/dev/null); do
+  if [ $SECONDS -gt $deadline ]; then
+    echo "demo: the greeting container did not answer on $IP:5000 within 60 s"
+    exit 1
+  fi
+  sleep 0.5
+done
+echo "$answer"
+echo "== curl http://$IP:5000/?name=minik8s"
+curl -fsS -m 3 "http://$IP:5000/?name=minik8s"
+echo
+
 cat <<TXT
 
-The minik8s control plane is running (pid $(cat "$STATE/server.pid"), log $STATE/server.log).
-kubectl is configured through ~/.kube/config (context "minik8s", http://127.0.0.1:$PORT):
+minik8s is running on this machine (state, logs and pid files in $STATE).
+kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:$PORT):
+  kubectl get nodes -o wide
   kubectl get pods -o wide
-  kubectl apply -f e2e/seed-manifests/deployment.yaml
   kubectl describe pod greet-pod
-Stop it with: kill \$(cat $STATE/server.pid)
+  kubectl apply -f e2e/seed-manifests/deployment.yaml
+  kubectl delete pod greet-pod
+Stop it (pods are removed from the host; the cluster's objects stay for the next
+\`minik8s up\`) with:
+  $DOWN
 TXT
