@@ -183,6 +183,7 @@ Status loadStockImages(const std::string& socket, const std::string& images_dir)
 
 int runUp(const UpFlags& flags) {
   auto t0 = SteadyClock::now();
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines as they happen, also in a pipe
   log::setLevel("warn");
   if (::geteuid() != 0) return fail("minik8s up must run as root (it runs containerd)");
   auto timeout = node::parseDuration(flags.timeout);
@@ -242,7 +243,15 @@ int runUp(const UpFlags& flags) {
     std::this_thread::sleep_for(milliseconds(50));
   }
 
-  // 2. The node.
+  // 2. The node. A Node left Ready by an agent that has since stopped still reads Ready:
+  // when we start the agent, only a status it posts from now on counts.
+  const bool agent_was_running =
+      node::livePidFromFile(paths.agent_pid, node::agentIdentity(paths)).has_value();
+  const int64_t ready_not_before = agent_was_running
+                                       ? 0
+                                       : std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count();
   auto agent_pid = ensureRunning("agent", paths.agent_pid, node::agentIdentity(paths),
                                  node::agentArgv(exe, paths, state), paths.agent_log);
   if (!agent_pid.isOk()) return fail("starting the agent: " + agent_pid.status().toString());
@@ -276,7 +285,7 @@ int runUp(const UpFlags& flags) {
   std::string why = "not registered yet";
   for (;;) {
     auto node = client->get(*nodes, "", state.node_name);
-    if (node.isOk() && node::nodeIsReady(*node, &why)) break;
+    if (node.isOk() && node::nodeIsReady(*node, &why, ready_not_before)) break;
     if (!node.isOk() && node.status().code() != Code::kNotFound) why = node.status().message();
     if (!node::processAlive(*agent_pid)) return fail("the agent exited", paths.agent_log);
     if (SteadyClock::now() >= deadline) {
@@ -320,6 +329,7 @@ bool stopComponent(const std::string& what, const std::string& pid_file,
 
 int runDown(const std::string& data_dir) {
   auto t0 = SteadyClock::now();
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   log::setLevel("warn");
   if (::geteuid() != 0) return fail("minik8s down must run as root");
   const node::LocalClusterPaths paths = node::localClusterPaths(data_dir);

@@ -1,7 +1,9 @@
 #include "node/local_cluster.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include "api/yaml.h"
 
@@ -154,14 +156,58 @@ Result<std::string> mergeKubeconfig(const std::string& existing, const std::stri
   return api::toYaml(config);
 }
 
-bool nodeIsReady(const nlohmann::json& node, std::string* why) {
+std::optional<int64_t> parseRfc3339Seconds(const std::string& text) {
+  int y, mo, d, h, mi, sec;
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+                  &consumed) != 6 ||
+      consumed != 19) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  size_t pos = 19;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+  }
+  int64_t offset = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z') && pos + 1 == text.size()) {
+    // UTC
+  } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') &&
+             text[pos + 3] == ':') {
+    int oh = 0, om = 0;
+    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;
+  }
+  // Days from the civil date (proleptic Gregorian), as in Howard Hinnant's algorithm.
+  y -= mo <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + sec - offset;
+}
+
+bool nodeIsReady(const nlohmann::json& node, std::string* why, int64_t not_before) {
   if (why) *why = "no Ready condition yet";
   if (!node.is_object() || !node.contains("status") || !node["status"].is_object()) return false;
   const json& status = node["status"];
   if (!status.contains("conditions") || !status["conditions"].is_array()) return false;
   for (const auto& c : status["conditions"]) {
     if (!c.is_object() || c.value("type", "") != "Ready") continue;
-    if (c.value("status", "") == "True") return true;
+    if (c.value("status", "") == "True") {
+      if (not_before <= 0) return true;
+      std::string beat = c.contains("lastHeartbeatTime") && c["lastHeartbeatTime"].is_string()
+                             ? c["lastHeartbeatTime"].get<std::string>()
+                             : "";
+      auto at = parseRfc3339Seconds(beat);
+      if (at && *at >= not_before) return true;
+      if (why) *why = "Ready, but from before this start (last heartbeat " + beat + ")";
+      return false;
+    }
     if (why) {
       *why = "Ready=" + c.value("status", "?");
       std::string reason = c.value("reason", ""), message = c.value("message", "");

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,9 +75,13 @@ Result<std::chrono::milliseconds> parseDuration(const std::string& text);
 // context; every other entry is kept. kInvalid when `existing` is not a kubeconfig.
 Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url);
 
-// Whether a Node object (JSON) has condition Ready=True; `why` gets the Ready condition's
-// reason/message otherwise.
-bool nodeIsReady(const nlohmann::json& node, std::string* why = nullptr);
+// Whether a Node object (JSON) has condition Ready=True, posted (lastHeartbeatTime) at or
+// after `not_before` (Unix seconds; 0: any time: a Node left Ready by a kubelet that has
+// since stopped still reads Ready); `why` gets the reason otherwise.
+bool nodeIsReady(const nlohmann::json& node, std::string* why = nullptr, int64_t not_before = 0);
+
+// "2026-11-27T10:36:55Z" (fractions and offsets allowed) → Unix seconds; nullopt if bad.
+std::optional<int64_t> parseRfc3339Seconds(const std::string& text);
 
 // The last `lines` lines of `text`.
 std::string lastLines(const std::string& text, size_t lines);

@@ -172,6 +172,36 @@ TEST(NodeIsReady, ReadsTheReadyCondition) {
   EXPECT_TRUE(nodeIsReady(node, &why));
 }
 
+TEST(NodeIsReady, CanRequireAHeartbeatSinceAGivenTime) {
+  json node = {{"status",
+                {{"conditions",
+                  {{{"type", "Ready"},
+                    {"status", "True"},
+                    {"lastHeartbeatTime", "2026-11-27T10:36:55Z"}}}}}}};
+  const int64_t beat = *parseRfc3339Seconds("2026-11-27T10:36:55Z");
+  std::string why;
+  EXPECT_TRUE(nodeIsReady(node, &why, 0));
+  EXPECT_TRUE(nodeIsReady(node, &why, beat));
+  EXPECT_FALSE(nodeIsReady(node, &why, beat + 1));
+  EXPECT_EQ(why, "Ready, but from before this start (last heartbeat 2026-11-27T10:36:55Z)");
+  node["status"]["conditions"][0].erase("lastHeartbeatTime");
+  EXPECT_FALSE(nodeIsReady(node, &why, beat));
+}
+
+TEST(ParseRfc3339Seconds, UtcFractionsAndOffsets) {
+  EXPECT_EQ(parseRfc3339Seconds("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parseRfc3339Seconds("2000-03-01T00:00:00Z"), 951868800);
+  EXPECT_EQ(parseRfc3339Seconds("2026-11-27T10:36:55Z"), 1795775815);
+  EXPECT_EQ(parseRfc3339Seconds("2026-11-27T10:36:55.123456Z"), 1795775815);
+  EXPECT_EQ(parseRfc3339Seconds("2026-11-27T11:36:55+01:00"), 1795775815);
+  EXPECT_EQ(parseRfc3339Seconds("2026-11-27T09:36:55-01:00"), 1795775815);
+  EXPECT_EQ(parseRfc3339Seconds(""), std::nullopt);
+  EXPECT_EQ(parseRfc3339Seconds("2026-11-27 10:36:55Z"), std::nullopt);
+  EXPECT_EQ(parseRfc3339Seconds("2026-13-27T10:36:55Z"), std::nullopt);
+  EXPECT_EQ(parseRfc3339Seconds("2026-11-27T10:36:55"), std::nullopt);
+  EXPECT_EQ(parseRfc3339Seconds("2026-11-27T10:36:55Zjunk"), std::nullopt);
+}
+
 TEST(LastLines, KeepsTheTail) {
   EXPECT_EQ(lastLines("a\nb\nc\n", 2), "b\nc");
   EXPECT_EQ(lastLines("a\nb\nc", 5), "a\nb\nc");
