@@ -1,112 +1,19 @@
-// HttpServer: the apiserver's HTTP/1.1 transport on Boost.Beast.
-//
-// Owns the listening socket, the I/O threads and a bounded pool of worker threads.
-// Requests are read on I/O threads (header and body timeouts, body size limit, keep-alive)
-// and handed to the Handler on a worker thread, because handlers block on etcd. A handler
-// either returns a complete response or asks for a chunked stream (watch, log follow);
-// streams are written asynchronously from the connection's strand, so thousands of open
-// watches cost no thread each. Thread-safe: start() once, stop() once.
+// The HTTP transport lives in src/http (library minik8s_http) so that the kubelet's
+// endpoint shares it without linking the apiserver; apiserver code keeps its names.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-#include "common/status.h"
+#include "http/http_server.h"
 
 namespace minik8s::apiserver {
 
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // percent-decoded path without the query: "/api/v1/namespaces/x/pods"
-  std::string raw_target;                              // as received: "/api/v1/pods?watch=1"
-  std::multimap<std::string, std::string> query;       // percent-decoded ("+" is a space)
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  std::string remote_address;  // "127.0.0.1:53412"
-
-  // Case-insensitive header lookup; "" when absent.
-  std::string header(std::string_view name) const;
-  // First value of a query parameter; "" when absent.
-  std::string queryValue(std::string_view name) const;
-  bool hasQuery(std::string_view name) const;
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added
-  std::string body;
-};
-
-// The writing end of a chunked response. Thread-safe: write/finish may be called from
-// any thread; data goes out in call order.
-class ResponseStream {
- public:
-  virtual ~ResponseStream() = default;
-  // Queues one chunk. false once the client is gone or finish() was called.
-  virtual bool write(std::string chunk) = 0;
-  // Sends the terminating chunk; the connection then serves its next request.
-  virtual void finish() = 0;
-  virtual bool closed() const = 0;
-  // Bytes queued and not yet written to the socket (slow-client detection).
-  virtual size_t pendingBytes() const = 0;
-  // Runs once, on an I/O thread, when the stream ends for any reason (client gone,
-  // finish(), server stop). Set it before the first write.
-  virtual void setOnClose(std::function<void()> on_close) = 0;
-};
-
-struct HandlerResult {
-  HttpResponse response;  // for streams: status and headers only
-  // When set, the response is sent with Transfer-Encoding: chunked and this is called
-  // (on a worker thread) with the stream once the headers are queued.
-  std::function<void(std::shared_ptr<ResponseStream>)> start_stream;
-};
-
-using Handler = std::function<HandlerResult(HttpRequest& request)>;
-
-struct HttpServerOptions {
-  std::string bind_address = "127.0.0.1";
-  uint16_t port = 6443;  // 0: pick a free port (see HttpServer::port())
-  int io_threads = 2;
-  int worker_threads = 8;
-  size_t max_body_bytes = 3 * 1024 * 1024;  // larger bodies: 413
-  int header_timeout_seconds = 10;           // request head must arrive within this
-  int body_timeout_seconds = 30;             // body must arrive within this
-  int idle_timeout_seconds = 120;            // keep-alive connection idle
-  size_t max_in_flight = 400;                // non-stream requests queued or running; 429 beyond
-  size_t max_connections = 20000;
-  // Long-running requests (watch, log follow) are not counted against max_in_flight.
-  // Empty: those whose query sets `watch` or `follow` to a true value (1, t, T, true, True,
-  // TRUE), as the Python client and kubectl send them.
-  std::function<bool(const HttpRequest&)> is_long_running;
-};
-
-class HttpServer {
- public:
-  virtual ~HttpServer() = default;
-  // Binds and starts serving. kUnavailable when the address cannot be bound.
-  virtual Status start() = 0;
-  // Closes the listener, ends streams and connections, joins threads. Idempotent.
-  virtual void stop() = 0;
-  // The bound port (useful with port 0). Valid after start().
-  virtual uint16_t port() const = 0;
-  // Open chunked streams right now.
-  virtual size_t openStreams() const = 0;
-
-  static std::unique_ptr<HttpServer> create(HttpServerOptions options, Handler handler);
-};
-
-// Percent-decoding of a URL component; "+" becomes a space when plus_is_space.
-std::string urlDecode(std::string_view s, bool plus_is_space);
-// Like urlDecode, but nullopt when a "%" is not followed by two hex digits (urlDecode keeps
-// such sequences as they are).
-std::optional<std::string> tryUrlDecode(std::string_view s, bool plus_is_space);
+using http::Handler;
+using http::HandlerResult;
+using http::HttpRequest;
+using http::HttpResponse;
+using http::HttpServer;
+using http::HttpServerOptions;
+using http::ResponseStream;
+using http::tryUrlDecode;
+using http::urlDecode;
 
 }  // namespace minik8s::apiserver

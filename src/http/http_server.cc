@@ -7,7 +7,7 @@
 // pending almost all the time (also while a handler runs or a stream is open), so a client
 // that goes away is noticed at once; bytes read ahead (pipelined requests) wait in the
 // buffer until the current response is written.
-#include "apiserver/http_server.h"
+#include "http/http_server.h"
 
 #include <algorithm>
 #include <atomic>
@@ -26,13 +26,14 @@
 #include <unordered_map>
 
 #include "common/log.h"
+#include "http/upgrade.h"
 
-namespace minik8s::apiserver {
+namespace minik8s::http {
 
 namespace {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
@@ -109,6 +110,8 @@ std::string jsonEscape(std::string_view s) {
   return out;
 }
 
+}  // namespace
+
 // A Kubernetes `Status` object for errors of the transport itself.
 HttpResponse statusResponse(int code, std::string_view reason, std::string_view message) {
   HttpResponse r;
@@ -122,11 +125,13 @@ HttpResponse statusResponse(int code, std::string_view reason, std::string_view 
   return r;
 }
 
+namespace {
+
 // Status line and headers, ending with the blank line. Content-Length / Transfer-Encoding
 // set by the handler are replaced by ours; Content-Type defaults to JSON.
 std::string serializeHead(const HttpResponse& r, bool chunked, bool keep_alive) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " ";
-  out += std::string_view(http::obsolete_reason(static_cast<http::status>(r.status)));
+  out += std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)));
   out += "\r\n";
   bool has_type = false;
   for (const auto& [name, value] : r.headers) {
@@ -151,11 +156,19 @@ std::string serializeHead(const HttpResponse& r, bool chunked, bool keep_alive) 
   return out;
 }
 
+}  // namespace
+
 std::string serializeResponse(const HttpResponse& r, bool keep_alive) {
   std::string out = serializeHead(r, /*chunked=*/false, keep_alive);
   out += r.body;
   return out;
 }
+
+bool isTrueValue(std::string_view v) {
+  return v == "1" || v == "t" || v == "T" || v == "true" || v == "True" || v == "TRUE";
+}
+
+namespace {
 
 // Splits "a=1&b=x+y" into decoded pairs. Malformed escapes in the query are kept literally
 // (Go's apiserver is lenient there too).
@@ -175,12 +188,8 @@ std::multimap<std::string, std::string> parseQuery(std::string_view q) {
   return out;
 }
 
-bool isTrue(std::string_view v) {
-  return v == "1" || v == "t" || v == "T" || v == "true" || v == "True" || v == "TRUE";
-}
-
 bool defaultIsLongRunning(const HttpRequest& r) {
-  return isTrue(r.queryValue("watch")) || isTrue(r.queryValue("follow"));
+  return isTrueValue(r.queryValue("watch")) || isTrueValue(r.queryValue("follow"));
 }
 
 // A fixed pool of threads running tasks in FIFO order. Thread-safe.
@@ -455,7 +464,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flushStream();
 
  private:
-  enum class State { kReading, kProcessing, kWriting, kStreaming, kLingering, kClosed };
+  enum class State {
+    kReading,
+    kProcessing,
+    kWriting,
+    kStreaming,
+    kLingering,
+    kUpgraded,  // handed to HandlerResult::upgrade; the socket is the handler's
+    kClosed
+  };
 
   void onStart() {
     if (state_ == State::kClosed) return;
@@ -483,7 +500,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void doRead() {
-    if (read_pending_ || peer_eof_ || state_ == State::kClosed) return;
+    if (read_pending_ || peer_eof_ || state_ == State::kClosed || state_ == State::kUpgraded) {
+      return;
+    }
     bool parsing = state_ == State::kReading || state_ == State::kLingering;
     if (!parsing && buffer_.size() >= kMaxReadAhead) return;  // resumes in parseBuffered
     read_pending_ = true;
@@ -498,6 +517,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     read_pending_ = false;
     if (state_ == State::kClosed) return;
     buffer_.commit(net::buffer_copy(buffer_.prepare(n), net::buffer(read_chunk_.data(), n)));
+    if (state_ == State::kUpgraded) {  // the read was cancelled for the hand-over
+      if (ec == net::error::eof) peer_eof_ = true;
+      finishUpgrade();
+      return;
+    }
     if (ec == net::error::eof) {
       peer_eof_ = true;
     } else if (ec) {
@@ -525,6 +549,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           doRead();
         }
         return;
+      case State::kUpgraded:
       case State::kClosed: return;
     }
   }
@@ -560,21 +585,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
         used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
       } else {
-        ec = http::error::need_more;
+        ec = bhttp::error::need_more;
       }
       if (!header_done_ && parser_->is_header_done()) {
         header_done_ = true;
         setDeadline(SteadyClock::now() + std::chrono::seconds(opts_.body_timeout_seconds));
         expect_continue_ = parser_->get().version() >= 11 &&
-                           iequals(parser_->get()[http::field::expect], "100-continue");
+                           iequals(parser_->get()[bhttp::field::expect], "100-continue");
       }
-      if (ec == http::error::body_limit) {
+      if (ec == bhttp::error::body_limit) {
         sendError(
             413, "RequestEntityTooLarge",
             "the request body is larger than " + std::to_string(opts_.max_body_bytes) + " bytes");
         return;
       }
-      if (ec && ec != http::error::need_more) {
+      if (ec && ec != bhttp::error::need_more) {
         sendError(400, "BadRequest", "malformed HTTP request: " + ec.message());
         return;
       }
@@ -586,7 +611,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         expect_continue_ = false;
         sendContinue();
       }
-      if (ec == http::error::need_more || used == 0) {
+      if (ec == bhttp::error::need_more || used == 0) {
         if (peer_eof_) {
           log::debug("http: {}: client closed mid-request", remote_);
           closeNow();
@@ -663,6 +688,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (counted) server_->releaseInFlight();
 
+    if (!result.start_stream && result.upgrade) {
+      net::post(strand(), [self = shared_from_this(), req = std::move(req),
+                           upgrade = std::move(result.upgrade)]() mutable {
+        self->beginUpgrade(std::move(req), std::move(upgrade));
+      });
+      return;
+    }
     if (!result.start_stream) {
       net::post(strand(), [self = shared_from_this(),
                            out = serializeResponse(result.response, keep_alive)]() mutable {
@@ -728,6 +760,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                          self->writeResponse(std::move(data), close_after);
                        } else if (self->state_ == State::kStreaming) {
                          self->flushStream();
+                       } else if (self->state_ == State::kUpgraded) {
+                         self->finishUpgrade();
                        }
                      });
   }
@@ -779,6 +813,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parseBuffered();
   }
 
+  // Leaves HTTP: once no read or write of ours is pending, the socket and the bytes read
+  // ahead go to `upgrade`.
+  void beginUpgrade(HttpRequest req,
+                    std::function<void(std::unique_ptr<UpgradedConnection>)> upgrade) {
+    if (state_ == State::kClosed) return;
+    state_ = State::kUpgraded;
+    setDeadline(SteadyClock::time_point::max());
+    upgrade_request_ = std::move(req);
+    upgrade_ = std::move(upgrade);
+    if (read_pending_) {
+      beast::error_code ignored;
+      socket_.cancel(ignored);  // onRead completes the hand-over
+      return;
+    }
+    finishUpgrade();
+  }
+
+  void finishUpgrade();
+
+ public:
+  // Strand: ends an upgraded connection (its UpgradedConnection is gone).
+  void closeUpgraded() { closeNow(); }
+
+ private:
   void closeNow() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
@@ -803,7 +861,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kReading;
   beast::flat_buffer buffer_;     // received, not yet parsed
   std::vector<char> read_chunk_;  // target of the pending read
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool header_done_ = false;
   bool expect_continue_ = false;                                // the head asked for "100 Continue"
   std::optional<std::pair<std::string, bool>> deferred_write_;  // response, close_after
@@ -815,7 +873,49 @@ class Connection : public std::enable_shared_from_this<Connection> {
   SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
   std::string write_buf_;
   std::shared_ptr<StreamImpl> stream_;
+  HttpRequest upgrade_request_;
+  std::function<void(std::unique_ptr<UpgradedConnection>)> upgrade_;
+
+  friend class UpgradedConnectionImpl;
 };
+
+// What HandlerResult::upgrade receives. Keeps the Connection (and so its socket) alive and
+// registered, so that HttpServer::stop() still closes it; destroying it closes it.
+class UpgradedConnectionImpl final : public UpgradedConnection {
+ public:
+  UpgradedConnectionImpl(std::shared_ptr<Connection> conn, std::string buffered)
+      : conn_(std::move(conn)), buffered_(std::move(buffered)) {}
+
+  ~UpgradedConnectionImpl() override {
+    net::dispatch(conn_->strand(), [conn = conn_] { conn->closeUpgraded(); });
+  }
+
+  tcp::socket& socket() override { return conn_->socket_; }
+  std::string takeBuffered() override { return std::exchange(buffered_, std::string()); }
+  const HttpRequest& request() const override { return conn_->upgrade_request_; }
+
+ private:
+  std::shared_ptr<Connection> conn_;
+  std::string buffered_;
+};
+
+void Connection::finishUpgrade() {
+  if (state_ != State::kUpgraded || read_pending_ || write_in_progress_ || !upgrade_) return;
+  auto upgrade = std::move(upgrade_);
+  upgrade_ = nullptr;
+  std::string buffered(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  buffer_.consume(buffer_.size());
+  auto conn = std::make_unique<UpgradedConnectionImpl>(shared_from_this(), std::move(buffered));
+  try {
+    upgrade(std::move(conn));
+  } catch (const std::exception& e) {
+    log::error("http: upgrade of {} {} threw: {}", upgrade_request_.method,
+               upgrade_request_.raw_target, e.what());
+  } catch (...) {
+    log::error("http: upgrade of {} {} threw", upgrade_request_.method,
+               upgrade_request_.raw_target);
+  }
+}
 
 // Largest write buffer a stream keeps between writes.
 constexpr size_t kRetainedStreamBuffer = 64 * 1024;
@@ -952,6 +1052,18 @@ std::unique_ptr<HttpServer> HttpServer::create(HttpServerOptions options, Handle
   return std::make_unique<BeastHttpServer>(std::move(options), std::move(handler));
 }
 
+std::string serializeRequestHead(const HttpRequest& request) {
+  std::string out = request.method + " " + request.raw_target + " HTTP/1.1\r\n";
+  for (const auto& [name, value] : request.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
 std::string urlDecode(std::string_view s, bool plus_is_space) {
   return *decode(s, plus_is_space, /*strict=*/false);
 }
@@ -976,4 +1088,4 @@ bool HttpRequest::hasQuery(std::string_view name) const {
   return query.find(std::string(name)) != query.end();
 }
 
-}  // namespace minik8s::apiserver
+}  // namespace minik8s::http
