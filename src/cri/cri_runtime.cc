@@ -470,6 +470,21 @@ Result<ExecResult> CriRuntime::execSync(const std::string& container_id,
   return ExecResult{resp.stdout(), resp.stderr(), resp.exit_code()};
 }
 
+Result<std::string> CriRuntime::exec(const ExecRequest& request) {
+  pb::ExecRequest req;
+  req.set_container_id(request.container_id);
+  for (const auto& c : request.cmd) req.add_cmd(c);
+  req.set_tty(request.tty);
+  req.set_stdin(request.stdin);
+  req.set_stdout(request.stdout);
+  req.set_stderr(request.stderr);
+  pb::ExecResponse resp;
+  RETURN_IF_ERROR(impl_->call(impl_->runtime.get(), &pb::RuntimeService::Stub::Exec, "Exec", req,
+                              &resp, impl_->options.call_timeout));
+  if (resp.url().empty()) return internalError("CRI Exec: the runtime returned no URL");
+  return resp.url();
+}
+
 Result<ContainerStats> CriRuntime::containerStats(const std::string& container_id) {
   pb::ContainerStatsRequest req;
   req.set_container_id(container_id);

@@ -48,6 +48,7 @@ class CriRuntime : public Runtime {
   Result<ExecResult> execSync(const std::string& container_id,
                               const std::vector<std::string>& cmd,
                               std::chrono::seconds timeout) override;
+  Result<std::string> exec(const ExecRequest& request) override;
   Result<ContainerStats> containerStats(const std::string& container_id) override;
   Result<std::vector<ContainerStats>> listContainerStats(
       const ContainerStatsFilter& filter) override;

@@ -315,6 +315,31 @@ Result<ExecResult> FakeRuntime::execSync(const std::string& container_id,
   return exec_result_;
 }
 
+Result<std::string> FakeRuntime::exec(const ExecRequest& request) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(enter("exec"));
+  auto it = containers_.find(request.container_id);
+  if (it == containers_.end()) {
+    return notFound("container " + request.container_id + " not found");
+  }
+  if (it->second.status.state != ContainerState::kRunning) {
+    return invalid("container " + request.container_id + " is not running");
+  }
+  if (exec_url_.empty()) return unavailable("FakeRuntime has no streaming server");
+  last_exec_ = request;
+  return exec_url_;
+}
+
+void FakeRuntime::setExecUrl(std::string url) {
+  std::lock_guard lock(mu_);
+  exec_url_ = std::move(url);
+}
+
+ExecRequest FakeRuntime::lastExecRequest() const {
+  std::lock_guard lock(mu_);
+  return last_exec_;
+}
+
 Result<ContainerStats> FakeRuntime::containerStats(const std::string& container_id) {
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(enter("containerStats"));

@@ -31,6 +31,11 @@ class FakeRuntime : public Runtime {
   void exitContainer(const std::string& container_id, int32_t exit_code,
                      const std::string& reason = "");
   void setExecResult(ExecResult result);
+  // What exec() answers for a running container (a test's own streaming server). Unset:
+  // exec() is kUnavailable, the fake has no streaming server.
+  void setExecUrl(std::string url);
+  // The request of the last successful exec() call.
+  ExecRequest lastExecRequest() const;
   void setAvailable(bool available);  // false: every call returns kUnavailable
   // Methods called so far, in order ("runPodSandbox", "createContainer", ...).
   std::vector<std::string> calls() const;
@@ -55,6 +60,7 @@ class FakeRuntime : public Runtime {
   Result<ExecResult> execSync(const std::string& container_id,
                               const std::vector<std::string>& cmd,
                               std::chrono::seconds timeout) override;
+  Result<std::string> exec(const ExecRequest& request) override;
   Result<ContainerStats> containerStats(const std::string& container_id) override;
   Result<std::vector<ContainerStats>> listContainerStats(
       const ContainerStatsFilter& filter) override;
@@ -88,6 +94,8 @@ class FakeRuntime : public Runtime {
   std::map<std::string, Status> fail_next_;             // GUARDED_BY(mu_)
   std::vector<std::string> calls_;                      // GUARDED_BY(mu_)
   ExecResult exec_result_;                              // GUARDED_BY(mu_)
+  std::string exec_url_;                                // GUARDED_BY(mu_)
+  ExecRequest last_exec_;                               // GUARDED_BY(mu_)
   bool available_ = true;                               // GUARDED_BY(mu_)
   uint64_t next_id_ = 1;                                // GUARDED_BY(mu_)
   uint32_t next_ip_ = 2;                                // GUARDED_BY(mu_)

@@ -49,6 +49,11 @@ class Runtime {
                                       const std::vector<std::string>& cmd,
                                       std::chrono::seconds timeout) = 0;
 
+  // Prepares a streaming exec and returns the one-time URL of the runtime's streaming
+  // server ("http://127.0.0.1:PORT/exec/TOKEN"), which speaks the kubelet streaming
+  // protocols (WebSocket channel.k8s.io v4, SPDY). The URL expires after a minute unused.
+  virtual Result<std::string> exec(const ExecRequest& request) = 0;
+
   virtual Result<ContainerStats> containerStats(const std::string& container_id) = 0;
   virtual Result<std::vector<ContainerStats>> listContainerStats(
       const ContainerStatsFilter& filter) = 0;

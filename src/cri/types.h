@@ -175,6 +175,17 @@ struct ContainerFilter {
   Labels label_selector;
 };
 
+// A streaming exec (Runtime::exec). At least one of stdin/stdout/stderr must be set; with
+// tty, stderr is merged into stdout and must be false.
+struct ExecRequest {
+  std::string container_id;
+  std::vector<std::string> cmd;
+  bool tty = false;
+  bool stdin = false;
+  bool stdout = true;
+  bool stderr = true;
+};
+
 struct ExecResult {
   std::string stdout_data;
   std::string stderr_data;
