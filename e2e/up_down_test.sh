@@ -36,6 +36,7 @@ all_gone() { local p; for p in "$@"; do gone "$p" || { echo "pid $p: $(ps -o pid
 no_process() { ! pgrep -f -- "$1" >/dev/null; }  # pgrep never matches itself
 tasks() { ctr -a "$SOCK" -n k8s.io tasks ls -q 2>/dev/null | sort | tr '\n' ' '; }
 netns_before=$(ip netns list | sort)
+hostport_chains_before=$(iptables -w 5 -t nat -S | grep -c '^-N CNI-HOSTPORT-' || true)
 
 # A kubeconfig with someone else's context: up merges into it.
 cat >"$KUBECONFIG" <<KCFG
@@ -85,6 +86,21 @@ check "greet-pod is Running" wait_until 120 pod_running
 IP=$($K get pod greet-pod -o jsonpath='{.status.podIP}')
 greets() { curl -fsS -m 3 "http://$IP:5000/" | grep -q "Nice to meet you, World!"; }
 check "the greeting container answers on $IP:5000" wait_until 60 greets
+HOSTPORT=$(free_port)
+cat >"$WORK/hostport.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: web-hostport}
+spec:
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo hostport-ok >/www/index.html && exec httpd -f -p 8080 -h /www"]
+    ports: [{containerPort: 8080, hostPort: $HOSTPORT}]
+YAML
+check "a pod with a hostPort" $K apply -f "$WORK/hostport.yaml"
+hostport_answers() { curl -fsS -m 3 "http://127.0.0.1:$HOSTPORT/" | grep -q hostport-ok; }
+check "it answers on 127.0.0.1:$HOSTPORT (portmap)" wait_until 60 hostport_answers
 TASKS=$(tasks)
 check "containerd runs the pod's containers" test -n "$TASKS"
 SHIMS=$(pgrep -f -- "containerd-shim.*-address $SOCK" | tr '\n' ' ')
@@ -111,6 +127,10 @@ check "no shim of the data dir runs" no_process "containerd-shim.*-address $SOCK
 check "nothing is mounted under the data dir" bash -c "! mount | grep -q -- '$D'"
 check "no network namespace is left" test "$(ip netns list | sort)" = "$netns_before"
 check "no iptables rule for the pod network is left" bash -c "! iptables -w 5 -t nat -S | grep -q -- '$NET\.'"
+check "no hostPort rule of ours is left" bash -c "! iptables -w 5 -t nat -S | grep -q -- '--dport $HOSTPORT '"
+if [ "$hostport_chains_before" = 0 ] && ! iptables -w 5 -t nat -S | grep -q '^-A CNI-HOSTPORT-DNAT'; then
+  check "portmap's CNI-HOSTPORT chains are removed" bash -c "! iptables -w 5 -t nat -S | grep -q CNI-HOSTPORT"
+fi
 check "no cgroup of ours is left" bash -c "! ls -d /sys/fs/cgroup/*/$CGROOT 2>/dev/null | grep -q ."
 check "the CNI bridge is gone" bash -c "! ip link show $BRIDGE 2>/dev/null"
 check "pid files are removed" bash -c "! ls $D/run/*.pid 2>/dev/null | grep -q ."
