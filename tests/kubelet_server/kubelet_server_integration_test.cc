@@ -1,0 +1,375 @@
+// Integration: KubeletServer against a private containerd (ContainerdProcess) running real
+// busybox containers labelled as the kubelet labels them (docs/kubelet.md): logs (with
+// tailLines, timestamps, limitBytes, previous, and follow ending when the container
+// exits), exec over a real WebSocket (v5 and v4, exit codes, stdout/stderr, stdin) and the
+// stats summary. Needs root, containerd, runc and the CNI plugins.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cri/cri_runtime.h"
+#include "image/builder.h"
+#include "image/command.h"
+#include "image/loader.h"
+#include "kubelet_server/kubelet_server.h"
+#include "node/containerd_cleanup.h"
+#include "node/containerd_process.h"
+#include "testing/http_client.h"
+#include "testing/ws_client.h"
+
+namespace minik8s::kubelet {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr char kBusybox[] = "docker.io/library/busybox:1.36.1";
+
+struct Env {
+  std::string base;
+  std::string images_dir;
+  std::string work_dir;
+  std::string cgroup_root;
+  std::string bridge;
+  std::string network;
+  std::string subnet;
+  std::unique_ptr<node::ContainerdProcess> containerd;
+  std::unique_ptr<cri::CriRuntime> rt;
+  std::unique_ptr<KubeletServer> server;
+};
+
+Env* env = nullptr;
+std::string skip_reason;
+
+template <typename Cond>
+bool waitFor(Cond cond, std::chrono::milliseconds timeout = 20000ms) {
+  auto deadline = Clock::now() + timeout;
+  while (!cond()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
+class KubeletServerIntegration : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() != 0) {
+      skip_reason = "needs root";
+      return;
+    }
+    for (const char* bin : {"/usr/bin/containerd", "/usr/sbin/runc", "/usr/lib/cni/bridge",
+                            "/usr/bin/ctr", "/bin/busybox"}) {
+      if (::access(bin, X_OK) != 0) {
+        skip_reason = std::string(bin) + " is missing (scripts/setup.sh installs it)";
+        return;
+      }
+    }
+    env = new Env;
+    const int pid = ::getpid();
+    env->base = "/tmp/mk8s-ks-" + std::to_string(pid);
+    env->images_dir = env->base + "-images";
+    env->work_dir = env->base + "-work";
+    env->cgroup_root = "/minik8s-kstest-" + std::to_string(pid);
+    env->bridge = "mks" + std::to_string(pid % 1000000);
+    env->network = "mk8s-kstest-" + std::to_string(pid);
+    env->subnet = "10.251." + std::to_string(20 + pid % 200) + ".0/24";
+    fs::create_directories(env->work_dir);
+
+    auto built = image::buildStockImages(env->images_dir, {"pause", "busybox"});
+    ASSERT_TRUE(built.isOk()) << built.status().toString();
+    node::ContainerdProcessOptions o;
+    o.base_dir = env->base;
+    node::CniOptions cni;
+    cni.network_name = env->network;
+    cni.bridge = env->bridge;
+    cni.pod_cidr = env->subnet;
+    o.cni = cni;
+    auto proc = node::ContainerdProcess::start(o);
+    ASSERT_TRUE(proc.isOk()) << proc.status().toString();
+    env->containerd = std::move(proc).value();
+    env->rt = cri::CriRuntime::connect(env->containerd->endpoint());
+    for (const auto& file : {"pause.tar", "busybox.tar"}) {
+      Status s = image::importArchive(env->containerd->endpoint(), env->images_dir + "/" + file);
+      ASSERT_TRUE(s.isOk()) << s.toString();
+    }
+    KubeletServerOptions ko;
+    ko.bind_address = "127.0.0.1";
+    ko.port = 0;
+    ko.node_name = "ks-node";
+    ko.stats_interval = 1000ms;
+    ko.log_poll_interval = 50ms;
+    ko.container_poll_interval = 200ms;
+    env->server = std::make_unique<KubeletServer>(*env->rt, ko);
+    Status s = env->server->start();
+    ASSERT_TRUE(s.isOk()) << s.toString();
+  }
+
+  static void TearDownTestSuite() {
+    if (env == nullptr) return;
+    if (env->server) env->server->stop();
+    if (env->rt) {
+      auto removed = node::removeAllPodSandboxes(*env->rt);
+      EXPECT_TRUE(removed.isOk()) << removed.status().toString();
+    }
+    node::ContainerdPaths paths = node::containerdPaths(env->base);
+    if (env->containerd) env->containerd->stop();
+    env->rt.reset();
+    node::NodeCleanupOptions co;
+    co.cgroup_parent = env->cgroup_root;
+    co.bridge = env->bridge;
+    auto report = node::cleanupContainerdNode(paths, co);
+    EXPECT_TRUE(report.problems.empty());
+    EXPECT_TRUE(node::mountsUnder(env->base).empty());
+    EXPECT_TRUE(node::cgroupDirsOf(env->cgroup_root).empty());
+    std::error_code ec;
+    fs::remove_all(env->images_dir, ec);
+    fs::remove_all(env->work_dir, ec);
+    delete env;
+    env = nullptr;
+  }
+
+  void SetUp() override {
+    if (!skip_reason.empty()) GTEST_SKIP() << skip_reason;
+    ASSERT_NE(env, nullptr);
+    ASSERT_TRUE(env->server != nullptr);
+  }
+
+  uint16_t port() const { return env->server->port(); }
+
+  struct Pod {
+    std::string name, ns, uid, sandbox;
+    cri::PodSandboxConfig config;
+  };
+
+  // A sandbox labelled and logged as the kubelet does it (docs/kubelet.md).
+  Pod runSandbox(const std::string& name, const std::string& ns = "default") {
+    Pod pod;
+    pod.name = name;
+    pod.ns = ns;
+    pod.uid = "uid-" + name;
+    auto& c = pod.config;
+    c.metadata = {name, pod.uid, ns, 0};
+    c.hostname = name;
+    c.log_directory = env->work_dir + "/logs/" + ns + "_" + name + "_" + pod.uid;
+    fs::create_directories(c.log_directory);
+    c.labels = {{"io.kubernetes.pod.name", name},
+                {"io.kubernetes.pod.namespace", ns},
+                {"io.kubernetes.pod.uid", pod.uid}};
+    c.cgroup_parent = env->cgroup_root + "/pod" + pod.uid;
+    auto sb = env->rt->runPodSandbox(c);
+    EXPECT_TRUE(sb.isOk()) << sb.status().toString();
+    if (sb.isOk()) pod.sandbox = *sb;
+    return pod;
+  }
+
+  std::string runContainer(const Pod& pod, const std::string& name,
+                           std::vector<std::string> command, uint32_t attempt = 0) {
+    cri::ContainerConfig c;
+    c.metadata = {name, attempt};
+    c.image = kBusybox;
+    c.command = std::move(command);
+    c.namespace_options.pid = cri::NamespaceMode::kContainer;
+    c.labels = {{"io.kubernetes.pod.name", pod.name},
+                {"io.kubernetes.pod.namespace", pod.ns},
+                {"io.kubernetes.pod.uid", pod.uid},
+                {"io.kubernetes.container.name", name}};
+    c.annotations = {{"io.kubernetes.container.restartCount", std::to_string(attempt)}};
+    c.log_path = name + "/" + std::to_string(attempt) + ".log";
+    auto id = env->rt->createContainer(pod.sandbox, c, pod.config);
+    EXPECT_TRUE(id.isOk()) << id.status().toString();
+    if (!id.isOk()) return "";
+    Status s = env->rt->startContainer(*id);
+    EXPECT_TRUE(s.isOk()) << s.toString();
+    return *id;
+  }
+
+  bool waitExited(const std::string& id) {
+    return waitFor([&] {
+      auto st = env->rt->containerStatus(id);
+      return st.isOk() && st->state == cri::ContainerState::kExited;
+    });
+  }
+
+  void removePod(const Pod& pod) {
+    EXPECT_TRUE(env->rt->stopPodSandbox(pod.sandbox).isOk());
+    EXPECT_TRUE(env->rt->removePodSandbox(pod.sandbox).isOk());
+  }
+
+  testing::HttpResult get(const std::string& target) {
+    return testing::httpCall(port(), "GET", target, "", {});
+  }
+};
+
+TEST_F(KubeletServerIntegration, Healthz) {
+  auto r = get("/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok");
+}
+
+TEST_F(KubeletServerIntegration, LogsOfAnExitedContainer) {
+  auto pod = runSandbox("logs");
+  auto id =
+      runContainer(pod, "c", {"/bin/sh", "-c", "echo one; echo two >&2; sleep 0.3; echo three"});
+  ASSERT_TRUE(waitExited(id));
+  auto r = get("/containerLogs/default/logs/c");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "text/plain");
+  // stdout and stderr are written by separate pipes: both are there, "three" last.
+  EXPECT_NE(r.body.find("one\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("two\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("three\n"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.size(), std::string("one\ntwo\nthree\n").size());
+
+  r = get("/containerLogs/default/logs/c?tailLines=1");
+  EXPECT_EQ(r.body, "three\n");
+  r = get("/containerLogs/default/logs/c?limitBytes=5&tailLines=2");
+  EXPECT_EQ(r.body.size(), 5u);
+  r = get("/containerLogs/default/logs/c?timestamps=true&tailLines=1");
+  ASSERT_EQ(r.body.size(), std::string("2024-01-01T00:00:00.000000000Z three\n").size()) << r.body;
+  EXPECT_EQ(r.body.substr(30), " three\n");
+  EXPECT_EQ(r.body[29], 'Z');
+  r = get("/containerLogs/default/logs/c?sinceSeconds=3600");
+  EXPECT_NE(r.body.find("three"), std::string::npos);
+  r = get("/containerLogs/default/logs/c?tailLines=-1");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = get("/containerLogs/default/logs/nosuch");
+  EXPECT_EQ(r.status, 404) << r.body;
+  r = get("/containerLogs/default/nosuchpod/c");
+  EXPECT_EQ(r.status, 404) << r.body;
+
+  // A second attempt: its log is the current one, the first is `previous`.
+  auto id2 = runContainer(pod, "c", {"/bin/sh", "-c", "echo second attempt"}, 1);
+  ASSERT_TRUE(waitExited(id2));
+  r = get("/containerLogs/default/logs/c");
+  EXPECT_EQ(r.body, "second attempt\n");
+  r = get("/containerLogs/default/logs/c?previous=true&tailLines=1");
+  EXPECT_EQ(r.body, "three\n");
+  removePod(pod);
+}
+
+TEST_F(KubeletServerIntegration, FollowStreamsUntilTheContainerExits) {
+  auto pod = runSandbox("follow");
+  auto id = runContainer(
+      pod, "c", {"/bin/sh", "-c", "echo first; sleep 1; echo second; sleep 1; echo third"});
+  ASSERT_FALSE(id.empty());
+  testing::HttpConnection conn(port());
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(conn.sendRequest("GET", "/containerLogs/default/follow/c?follow=true", "", {}));
+  testing::HttpResult head;
+  ASSERT_TRUE(conn.readHead(&head, 5000ms));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers["transfer-encoding"], "chunked");
+  auto t0 = Clock::now();
+  std::string body;
+  bool ended = false;
+  while (Clock::now() - t0 < 20s) {
+    auto chunk = conn.readChunk(20000ms);
+    if (!chunk) break;
+    if (chunk->empty()) {
+      ended = true;
+      break;
+    }
+    body += *chunk;
+  }
+  EXPECT_TRUE(ended) << "the stream did not end after the container exited";
+  EXPECT_EQ(body, "first\nsecond\nthird\n");
+  EXPECT_GE(Clock::now() - t0, 1500ms) << "lines came as they were written";
+  removePod(pod);
+}
+
+TEST_F(KubeletServerIntegration, ExecV5ReportsOutputAndExitCode) {
+  auto pod = runSandbox("exec");
+  auto id = runContainer(pod, "c", {"/bin/sleep", "3600"});
+  ASSERT_TRUE(waitFor([&] {
+    auto st = env->rt->containerStatus(id);
+    return st.isOk() && st->state == cri::ContainerState::kRunning;
+  }));
+  auto o = testing::runExec(port(),
+                            "/exec/default/exec/c?command=sh&command=-c&command=echo%20out%3B%20"
+                            "echo%20err%20%3E%262%3B%20exit%203&stdout=true&stderr=true",
+                            "v5.channel.k8s.io");
+  ASSERT_EQ(o.http_status, 101) << o.error_body;
+  EXPECT_EQ(o.protocol, "v5.channel.k8s.io");
+  EXPECT_EQ(o.out, "out\n");
+  EXPECT_EQ(o.err, "err\n");
+  auto status = json::parse(o.status, nullptr, false);
+  ASSERT_TRUE(status.is_object()) << o.status;
+  EXPECT_EQ(status["status"], "Failure") << o.status;
+  EXPECT_EQ(status["reason"], "NonZeroExitCode") << o.status;
+  EXPECT_EQ(status["details"]["causes"][0]["reason"], "ExitCode") << o.status;
+  EXPECT_EQ(status["details"]["causes"][0]["message"], "3") << o.status;
+  EXPECT_TRUE(o.closed_cleanly);
+
+  // v4 (the Python client), success.
+  o = testing::runExec(port(), "/exec/default/exec/c?command=hostname&stdout=True&stderr=True",
+                       "v4.channel.k8s.io");
+  ASSERT_EQ(o.http_status, 101) << o.error_body;
+  EXPECT_EQ(o.protocol, "v4.channel.k8s.io");
+  EXPECT_EQ(o.out, "exec\n");
+  EXPECT_EQ(json::parse(o.status, nullptr, false)["status"], "Success") << o.status;
+
+  // stdin, ended by the v5 close message.
+  o = testing::runExec(port(),
+                       "/exec/default/exec/c?command=cat&stdin=true&stdout=true&stderr=true",
+                       "v5.channel.k8s.io", "hello stdin\n", true);
+  ASSERT_EQ(o.http_status, 101) << o.error_body;
+  EXPECT_EQ(o.out, "hello stdin\n");
+  EXPECT_FALSE(o.timed_out);
+
+  // Refusals before the switch.
+  auto r = testing::httpCall(port(), "GET", "/exec/default/exec/c?command=ls&stdout=true", "", {});
+  EXPECT_EQ(r.status, 400) << r.body;
+  o = testing::runExec(port(), "/exec/default/exec/c?command=ls&stdout=true",
+                       "base64.channel.k8s.io");
+  EXPECT_EQ(o.http_status, 400) << o.error_body;
+  o = testing::runExec(port(), "/exec/default/exec/nosuch?command=ls&stdout=true",
+                       "v5.channel.k8s.io");
+  EXPECT_EQ(o.http_status, 404) << o.error_body;
+  removePod(pod);
+}
+
+TEST_F(KubeletServerIntegration, StatsSummaryHasCpuRatesAndMemory) {
+  auto pod = runSandbox("busy");
+  auto id = runContainer(pod, "spin", {"/bin/sh", "-c", "while true; do :; done"});
+  ASSERT_FALSE(id.empty());
+  json container;
+  json node;
+  bool found = waitFor(
+      [&] {
+        auto r = get("/stats/summary");
+        if (r.status != 200) return false;
+        auto summary = json::parse(r.body, nullptr, false);
+        if (!summary.is_object()) return false;
+        node = summary["node"];
+        for (const auto& p : summary["pods"]) {
+          if (p["podRef"]["name"] != "busy") continue;
+          for (const auto& c : p["containers"]) {
+            if (c["name"] == "spin" && c["cpu"].contains("usageNanoCores")) {
+              container = c;
+              return true;
+            }
+          }
+        }
+        return false;
+      },
+      15000ms);
+  ASSERT_TRUE(found) << "no CPU rate for the busy container";
+  EXPECT_EQ(node["nodeName"], "ks-node");
+  EXPECT_GT(node["cpu"]["usageNanoCores"].get<uint64_t>(), 0u);
+  EXPECT_GT(node["memory"]["workingSetBytes"].get<uint64_t>(), 0u);
+  EXPECT_GT(node["memory"]["availableBytes"].get<uint64_t>(), 0u);
+  // A busy loop uses most of a core (at least a tenth, on a loaded machine).
+  EXPECT_GT(container["cpu"]["usageNanoCores"].get<uint64_t>(), 100'000'000u) << container.dump();
+  EXPECT_GT(container["memory"]["workingSetBytes"].get<uint64_t>(), 0u) << container.dump();
+  removePod(pod);
+}
+
+}  // namespace
+}  // namespace minik8s::kubelet
