@@ -4,6 +4,8 @@
 
 #include "api/scheme.h"
 #include "apiserver/discovery.h"
+#include "apiserver/metrics_api.h"
+#include "apiserver/node_proxy.h"
 #include "apiserver/request_info.h"
 #include "apiserver/status_response.h"
 #include "common/log.h"
@@ -49,6 +51,8 @@ Status ApiServer::start() {
   allocator_ = std::make_unique<ServiceAllocator>(store_, *cidr, *ports);
   rest_ = std::make_unique<RestHandler>(store_, clock_, *allocator_, options_.watch_cache);
   RETURN_IF_ERROR(rest_->start());
+  node_proxy_ = std::make_unique<NodeProxy>(*rest_);
+  metrics_api_ = std::make_unique<MetricsApi>(*rest_);
   metrics_.setOpenWatchesSource([this] { return rest_->openWatches(); });
   RETURN_IF_ERROR(bootstrap());
   ns_thread_ = std::jthread([this](std::stop_token stop) { runNamespaceFinalizer(stop); });
@@ -65,6 +69,7 @@ Status ApiServer::start() {
 void ApiServer::stop() {
   ready_ = false;
   if (http_) http_->stop();
+  if (node_proxy_) node_proxy_->stop();
   ns_thread_.request_stop();
   ns_cv_.notify_all();
   ns_thread_ = std::jthread();
@@ -214,7 +219,7 @@ std::optional<HttpResponse> ApiServer::serveNonResource(const HttpRequest& reque
     return ready_ ? textResponse(200, "ok") : textResponse(503, "apiserver is starting");
   }
   if (path == "/metrics") return textResponse(200, metrics_.render(), "text/plain; version=0.0.4");
-  return serveDiscovery(request);
+  return serveDiscovery(request, metricsResources());
 }
 
 HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::string* resource) {
@@ -224,6 +229,13 @@ HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::str
     HandlerResult result;
     result.response = std::move(*r);
     return result;
+  }
+  if (metrics_api_) {
+    if (auto r = metrics_api_->handle(request)) {
+      *verb = "get";
+      *resource = "metrics.k8s.io";
+      return std::move(*r);
+    }
   }
   bool watch = false;
   std::string watch_param = request.queryValue("watch");
@@ -245,6 +257,10 @@ HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::str
   }
   *verb = info->verb;
   *resource = info->subresource.empty() ? info->resource : info->resource + "/" + info->subresource;
+  if (node_proxy_ && info->resource == "pods" && info->group.empty() &&
+      (info->subresource == "log" || info->subresource == "exec")) {
+    return node_proxy_->handle(*info, request);
+  }
   HandlerResult result = rest_->handle(*info, request);
   if (info->resource == "namespaces" && info->verb == "delete" && result.response.status == 200) {
     enqueueNamespaceCleanup(info->name);

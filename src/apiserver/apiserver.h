@@ -24,6 +24,9 @@
 
 namespace minik8s::apiserver {
 
+class MetricsApi;
+class NodeProxy;
+
 struct ApiServerOptions {
   HttpServerOptions http;
   std::string service_cluster_ip_range = "10.96.0.0/12";
@@ -64,6 +67,8 @@ class ApiServer {
   InstrumentedStore store_;
   std::unique_ptr<ServiceAllocator> allocator_;
   std::unique_ptr<RestHandler> rest_;
+  std::unique_ptr<NodeProxy> node_proxy_;    // pods/log, pods/exec (node_proxy.h)
+  std::unique_ptr<MetricsApi> metrics_api_;  // metrics.k8s.io (metrics_api.h)
   std::unique_ptr<HttpServer> http_;
   std::atomic<bool> ready_{false};
 

@@ -20,18 +20,28 @@ HttpResponse jsonResponse(const json& body, std::string content_type = "applicat
   return r;
 }
 
+using Resources = std::vector<api::ResourceInfo>;
+
+// The scheme's resources, then `extra`.
+Resources withExtra(const Resources& extra) {
+  Resources all = api::allResources();
+  all.insert(all.end(), extra.begin(), extra.end());
+  return all;
+}
+
 // Group names in discovery order, core ("") first.
-std::vector<std::string> groupsInOrder() {
+std::vector<std::string> groupsInOrder(const Resources& all = api::allResources()) {
   std::vector<std::string> groups;
-  for (const auto& r : api::allResources()) {
+  for (const auto& r : all) {
     if (std::find(groups.begin(), groups.end(), r.group) == groups.end()) groups.push_back(r.group);
   }
   return groups;
 }
 
-std::vector<std::string> versionsOf(const std::string& group) {
+std::vector<std::string> versionsOf(const std::string& group,
+                                    const Resources& all = api::allResources()) {
   std::vector<std::string> versions;
-  for (const auto& r : api::allResources()) {
+  for (const auto& r : all) {
     if (r.group == group &&
         std::find(versions.begin(), versions.end(), r.version) == versions.end()) {
       versions.push_back(r.version);
@@ -74,11 +84,11 @@ json aggregatedResource(const api::ResourceInfo& r) {
   return res;
 }
 
-json aggregatedGroup(const std::string& group) {
+json aggregatedGroup(const std::string& group, const Resources& all) {
   json versions = json::array();
-  for (const auto& v : versionsOf(group)) {
+  for (const auto& v : versionsOf(group, all)) {
     json resources = json::array();
-    for (const auto& r : api::allResources()) {
+    for (const auto& r : all) {
       if (r.group == group && r.version == v) resources.push_back(aggregatedResource(r));
     }
     versions.push_back({{"version", v}, {"freshness", "Current"}, {"resources", resources}});
@@ -88,10 +98,10 @@ json aggregatedGroup(const std::string& group) {
   return item;
 }
 
-HttpResponse aggregated(bool core, const std::string& version) {
+HttpResponse aggregated(bool core, const std::string& version, const Resources& all) {
   json items = json::array();
-  for (const auto& g : groupsInOrder()) {
-    if (g.empty() == core) items.push_back(aggregatedGroup(g));
+  for (const auto& g : groupsInOrder(all)) {
+    if (g.empty() == core) items.push_back(aggregatedGroup(g, all));
   }
   json body = {{"kind", "APIGroupDiscoveryList"},
                {"apiVersion", "apidiscovery.k8s.io/" + version},
@@ -105,15 +115,16 @@ json groupVersionEntry(const std::string& group, const std::string& version) {
   return {{"groupVersion", group + "/" + version}, {"version", version}};
 }
 
-json legacyGroup(const std::string& group) {
+json legacyGroup(const std::string& group, const Resources& all) {
   json versions = json::array();
-  for (const auto& v : versionsOf(group)) versions.push_back(groupVersionEntry(group, v));
+  for (const auto& v : versionsOf(group, all)) versions.push_back(groupVersionEntry(group, v));
   return {{"name", group}, {"versions", versions}, {"preferredVersion", versions[0]}};
 }
 
-std::optional<HttpResponse> resourceList(const std::string& group, const std::string& version) {
+std::optional<HttpResponse> resourceList(const std::string& group, const std::string& version,
+                                         const Resources& all) {
   json resources = json::array();
-  for (const auto& r : api::allResources()) {
+  for (const auto& r : all) {
     if (r.group != group || r.version != version) continue;
     json res = {{"name", r.plural},      {"singularName", r.singular}, {"namespaced", r.namespaced},
                 {"kind", r.kind},        {"verbs", r.verbs}};
@@ -224,11 +235,12 @@ std::string negotiateAggregatedDiscovery(std::string_view accept) {
   return "";
 }
 
-std::optional<HttpResponse> serveDiscovery(const HttpRequest& request) {
+std::optional<HttpResponse> serveDiscovery(const HttpRequest& request, const Resources& extra) {
   const std::string& path = request.path;
+  const Resources all = withExtra(extra);
   if (path == "/api" || path == "/api/") {
     std::string v = negotiateAggregatedDiscovery(request.header("Accept"));
-    if (!v.empty()) return aggregated(true, v);
+    if (!v.empty()) return aggregated(true, v, all);
     return jsonResponse({{"kind", "APIVersions"},
                          {"versions", {"v1"}},
                          {"serverAddressByClientCIDRs",
@@ -236,27 +248,27 @@ std::optional<HttpResponse> serveDiscovery(const HttpRequest& request) {
   }
   if (path == "/apis" || path == "/apis/") {
     std::string v = negotiateAggregatedDiscovery(request.header("Accept"));
-    if (!v.empty()) return aggregated(false, v);
+    if (!v.empty()) return aggregated(false, v, all);
     json groups = json::array();
-    for (const auto& g : groupsInOrder()) {
-      if (!g.empty()) groups.push_back(legacyGroup(g));
+    for (const auto& g : groupsInOrder(all)) {
+      if (!g.empty()) groups.push_back(legacyGroup(g, all));
     }
     return jsonResponse({{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   }
-  if (path == "/api/v1") return resourceList("", "v1");
+  if (path == "/api/v1") return resourceList("", "v1", all);
   if (path.rfind("/apis/", 0) == 0) {
     std::string rest = path.substr(6);
     auto slash = rest.find('/');
     if (slash == std::string::npos) {
-      if (versionsOf(rest).empty()) return notFoundResponse();
-      json g = legacyGroup(rest);
+      if (versionsOf(rest, all).empty()) return notFoundResponse();
+      json g = legacyGroup(rest, all);
       g["kind"] = "APIGroup";
       g["apiVersion"] = "v1";
       return jsonResponse(g);
     }
     std::string group = rest.substr(0, slash), version = rest.substr(slash + 1);
     if (version.find('/') != std::string::npos) return std::nullopt;  // a resource path
-    auto list = resourceList(group, version);
+    auto list = resourceList(group, version, all);
     return list ? list : notFoundResponse();
   }
   if (path == "/openapi/v2") return notFoundResponse();

@@ -8,14 +8,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "api/scheme.h"
 #include "apiserver/http_server.h"
 
 namespace minik8s::apiserver {
 
 // Answers /api, /apis, /api/v1, /apis/{g}, /apis/{g}/{v}, /openapi/v3[/...] and
-// /openapi/v2 (always 404); nullopt for any other path.
-std::optional<HttpResponse> serveDiscovery(const HttpRequest& request);
+// /openapi/v2 (always 404); nullopt for any other path. `extra`: resources served outside
+// the scheme (metrics.k8s.io), listed in discovery after the scheme's (not in OpenAPI).
+std::optional<HttpResponse> serveDiscovery(const HttpRequest& request,
+                                           const std::vector<api::ResourceInfo>& extra = {});
 
 // Which aggregated discovery version an Accept header asks for: "v2", "v2beta1" or "".
 std::string negotiateAggregatedDiscovery(std::string_view accept);
