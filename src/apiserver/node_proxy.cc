@@ -450,12 +450,6 @@ HandlerResult NodeProxy::Impl::log(const RequestInfo& info, HttpRequest& request
 }
 
 HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& request) {
-  if (!iequals(request.header("Upgrade"), "websocket") ||
-      !icontains(request.header("Connection"), "upgrade")) {
-    return fail(badRequest(
-        "pods/exec needs a WebSocket upgrade (Sec-WebSocket-Protocol v5.channel.k8s.io or "
-        "v4.channel.k8s.io); minik8s does not speak SPDY"));
-  }
   StatusDetails details{info.name, "", "pods"};
   auto pod = readPod(info);
   if (!pod.isOk()) return fail(pod.status(), details);
@@ -465,6 +459,14 @@ HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& reques
   if (node.empty()) return fail(badRequest("pod " + info.name + " does not have a host assigned"));
   Status executable = checkExecutable(*pod, *container);
   if (!executable.isOk()) return fail(executable);
+  // After the checks above, so that kubectl's SPDY retry of a refused WebSocket gets the
+  // same answer.
+  if (!iequals(request.header("Upgrade"), "websocket") ||
+      !icontains(request.header("Connection"), "upgrade")) {
+    return fail(badRequest(
+        "pods/exec needs a WebSocket upgrade (Sec-WebSocket-Protocol v5.channel.k8s.io or "
+        "v4.channel.k8s.io); minik8s does not speak SPDY"));
+  }
   auto address = kubeletOf(node);
   if (!address.isOk()) return fail(address.status());
   auto conn = dial(node, *address);

@@ -2,7 +2,9 @@
 // busybox containers labelled as the kubelet labels them (docs/kubelet.md): logs (with
 // tailLines, timestamps, limitBytes, previous, and follow ending when the container
 // exits), exec over a real WebSocket (v5 and v4, exit codes, stdout/stderr, stdin) and the
-// stats summary. Needs root, containerd, runc and the CNI plugins.
+// stats summary. Then the whole path with the real kubectl: an ApiServer (in-memory store)
+// proxying `kubectl logs`, `logs -f`, `exec` and `top` to this kubelet endpoint.
+// Needs root, containerd, runc and the CNI plugins; the kubectl part needs /usr/bin/kubectl.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "apiserver/apiserver.h"
 #include "cri/cri_runtime.h"
 #include "image/builder.h"
 #include "image/command.h"
@@ -18,6 +21,7 @@
 #include "kubelet_server/kubelet_server.h"
 #include "node/containerd_cleanup.h"
 #include "node/containerd_process.h"
+#include "store/memory_store.h"
 #include "testing/http_client.h"
 #include "testing/ws_client.h"
 
@@ -42,6 +46,8 @@ struct Env {
   std::unique_ptr<node::ContainerdProcess> containerd;
   std::unique_ptr<cri::CriRuntime> rt;
   std::unique_ptr<KubeletServer> server;
+  std::unique_ptr<store::MemoryStore> store;
+  std::unique_ptr<apiserver::ApiServer> api;
 };
 
 Env* env = nullptr;
@@ -113,6 +119,7 @@ class KubeletServerIntegration : public ::testing::Test {
 
   static void TearDownTestSuite() {
     if (env == nullptr) return;
+    if (env->api) env->api->stop();
     if (env->server) env->server->stop();
     if (env->rt) {
       auto removed = node::removeAllPodSandboxes(*env->rt);
@@ -149,11 +156,12 @@ class KubeletServerIntegration : public ::testing::Test {
   };
 
   // A sandbox labelled and logged as the kubelet does it (docs/kubelet.md).
-  Pod runSandbox(const std::string& name, const std::string& ns = "default") {
+  Pod runSandbox(const std::string& name, const std::string& ns = "default",
+                 const std::string& uid = "") {
     Pod pod;
     pod.name = name;
     pod.ns = ns;
-    pod.uid = "uid-" + name;
+    pod.uid = uid.empty() ? "uid-" + name : uid;
     auto& c = pod.config;
     c.metadata = {name, pod.uid, ns, 0};
     c.hostname = name;
@@ -204,6 +212,78 @@ class KubeletServerIntegration : public ::testing::Test {
 
   testing::HttpResult get(const std::string& target) {
     return testing::httpCall(port(), "GET", target, "", {});
+  }
+
+  // An ApiServer whose Node "ks-node" points at this kubelet endpoint.
+  uint16_t apiPort() {
+    if (!env->api) {
+      env->store = std::make_unique<store::MemoryStore>();
+      apiserver::ApiServerOptions o;
+      o.http.port = 0;
+      o.compaction_interval = 0s;
+      env->api = std::make_unique<apiserver::ApiServer>(o, *env->store);
+      EXPECT_TRUE(env->api->start().isOk());
+      json node = {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", "ks-node"}}}};
+      auto r = apiCall("POST", "/api/v1/nodes", node.dump());
+      EXPECT_EQ(r.status, 201) << r.body;
+      node = json::parse(r.body);
+      node["status"] = {
+          {"addresses", json::array({{{"type", "InternalIP"}, {"address", "127.0.0.1"}}})},
+          {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", port()}}}}},
+          {"allocatable", {{"cpu", "2"}, {"memory", "8Gi"}}},
+          {"capacity", {{"cpu", "2"}, {"memory", "8Gi"}}},
+          {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+      r = apiCall("PUT", "/api/v1/nodes/ks-node/status", node.dump());
+      EXPECT_EQ(r.status, 200) << r.body;
+    }
+    return env->api->port();
+  }
+
+  testing::HttpResult apiCall(const std::string& method, const std::string& target,
+                              const std::string& body = "") {
+    return testing::httpCall(env->api->port(), method, target, body, {});
+  }
+
+  // The Pod object (container `container` running on ks-node), as its kubelet would report
+  // it; returns its uid, for the sandbox's labels.
+  std::string publishPod(const std::string& name, const std::string& container,
+                         const std::string& ns = "default") {
+    Pod pod;
+    pod.name = name;
+    pod.ns = ns;
+    json object = {{"apiVersion", "v1"},
+                   {"kind", "Pod"},
+                   {"metadata", {{"name", pod.name}, {"namespace", pod.ns}}},
+                   {"spec",
+                    {{"nodeName", "ks-node"},
+                     {"containers", json::array({{{"name", container}, {"image", kBusybox}}})}}}};
+    auto r = apiCall("POST", "/api/v1/namespaces/" + pod.ns + "/pods", object.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    object = json::parse(r.body, nullptr, false);
+    if (!object.is_object()) return "";
+    object["status"] = {
+        {"phase", "Running"},
+        {"containerStatuses",
+         json::array({{{"name", container},
+                       {"state", {{"running", {{"startedAt", "2024-05-01T10:00:00Z"}}}}},
+                       {"ready", true},
+                       {"restartCount", 0},
+                       {"image", kBusybox},
+                       {"imageID", ""}}})}};
+    r = apiCall("PUT", "/api/v1/namespaces/" + pod.ns + "/pods/" + pod.name + "/status",
+                object.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return object["metadata"].value("uid", "");
+  }
+
+  image::CommandResult kubectl(std::vector<std::string> args) {
+    std::vector<std::string> argv = {
+        "/usr/bin/kubectl", "--server=http://127.0.0.1:" + std::to_string(apiPort()),
+        "--cache-dir=" + env->work_dir + "/kubectl-cache", "--request-timeout=30s"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = image::runCommand(argv);
+    EXPECT_TRUE(r.isOk()) << r.status().toString();
+    return r.isOk() ? *r : image::CommandResult{};
   }
 };
 
@@ -368,6 +448,88 @@ TEST_F(KubeletServerIntegration, StatsSummaryHasCpuRatesAndMemory) {
   // A busy loop uses most of a core (at least a tenth, on a loaded machine).
   EXPECT_GT(container["cpu"]["usageNanoCores"].get<uint64_t>(), 100'000'000u) << container.dump();
   EXPECT_GT(container["memory"]["workingSetBytes"].get<uint64_t>(), 0u) << container.dump();
+  removePod(pod);
+}
+
+TEST_F(KubeletServerIntegration, WebSocketExecThroughTheApiserver) {
+  uint16_t api = apiPort();
+  auto pod = runSandbox("via-api", "default", publishPod("via-api", "c"));
+  auto id = runContainer(pod, "c", {"/bin/sleep", "3600"});
+  ASSERT_FALSE(id.empty());
+  auto o = testing::runExec(api,
+                            "/api/v1/namespaces/default/pods/via-api/exec?command=sh&command=-c"
+                            "&command=echo%20hi%3B%20exit%205&container=c&stdout=true&stderr=true",
+                            "v5.channel.k8s.io");
+  ASSERT_EQ(o.http_status, 101) << o.error_body;
+  EXPECT_EQ(o.protocol, "v5.channel.k8s.io");
+  EXPECT_EQ(o.out, "hi\n");
+  EXPECT_EQ(json::parse(o.status, nullptr, false)["details"]["causes"][0]["message"], "5")
+      << o.status;
+  auto r = apiCall("GET", "/api/v1/namespaces/default/pods/via-api/log");
+  EXPECT_EQ(r.status, 200);
+  removePod(pod);
+}
+
+TEST_F(KubeletServerIntegration, RealKubectlLogsExecAndTop) {
+  if (::access("/usr/bin/kubectl", X_OK) != 0) GTEST_SKIP() << "no kubectl";
+  apiPort();
+  auto pod = runSandbox("kubectl", "default", publishPod("kubectl", "c"));
+  auto id =
+      runContainer(pod, "c", {"/bin/sh", "-c", "echo hello from kubectl; while true; do :; done"});
+  ASSERT_FALSE(id.empty());
+  std::this_thread::sleep_for(300ms);
+
+  auto r = kubectl({"logs", "kubectl"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from kubectl\n") << r.err;
+  r = kubectl({"logs", "kubectl", "--tail=1", "--timestamps"});
+  EXPECT_NE(r.out.find("Z hello from kubectl"), std::string::npos) << r.out << r.err;
+
+  r = kubectl({"exec", "kubectl", "--", "sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_NE(r.err.find("err\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("command terminated with exit code 3"), std::string::npos) << r.err;
+  r = kubectl({"exec", "kubectl", "--", "hostname"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "kubectl\n");
+  r = kubectl({"exec", "kubectl", "-c", "nosuch", "--", "true"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("container nosuch is not valid for pod kubectl"), std::string::npos)
+      << r.err;
+  r = kubectl({"logs", "nosuchpod"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
+
+  // top: the busy loop shows up once the sampler has two samples.
+  bool shown = waitFor(
+      [&] {
+        r = kubectl({"top", "pod", "kubectl"});
+        // A CPU rate needs two samples: until then the busy loop reads "0m".
+        return r.exit_code == 0 && r.out.find("kubectl") != std::string::npos &&
+               r.out.find(" 0m ") == std::string::npos;
+      },
+      20000ms);
+  EXPECT_TRUE(shown) << r.out << r.err;
+  std::printf("[kubectl top pod]\n%s", r.out.c_str());
+  r = kubectl({"top", "node"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ks-node"), std::string::npos) << r.out << r.err;
+  std::printf("[kubectl top node]\n%s", r.out.c_str());
+  removePod(pod);
+}
+
+TEST_F(KubeletServerIntegration, RealKubectlLogsFollowEndsWhenTheContainerExits) {
+  if (::access("/usr/bin/kubectl", X_OK) != 0) GTEST_SKIP() << "no kubectl";
+  apiPort();
+  auto pod = runSandbox("kfollow", "default", publishPod("kfollow", "c"));
+  auto id = runContainer(pod, "c", {"/bin/sh", "-c", "echo one; sleep 2; echo two"});
+  ASSERT_FALSE(id.empty());
+  auto t0 = Clock::now();
+  auto r = kubectl({"logs", "-f", "kfollow"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "one\ntwo\n") << r.err;
+  EXPECT_GE(Clock::now() - t0, 1500ms);
   removePod(pod);
 }
 
