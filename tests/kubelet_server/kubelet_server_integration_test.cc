@@ -533,5 +533,34 @@ TEST_F(KubeletServerIntegration, RealKubectlLogsFollowEndsWhenTheContainerExits)
   removePod(pod);
 }
 
+TEST_F(KubeletServerIntegration, PythonClientLogsAndExec) {
+  auto probe = image::runCommand({"/usr/bin/python3", "-c", "import kubernetes.stream"});
+  if (!probe.isOk() || probe->exit_code != 0) GTEST_SKIP() << "no python3-kubernetes";
+  uint16_t api = apiPort();
+  auto pod = runSandbox("py", "default", publishPod("py", "c"));
+  auto id = runContainer(pod, "c", {"/bin/sh", "-c", "echo from python; sleep 3600"});
+  ASSERT_FALSE(id.empty());
+  std::this_thread::sleep_for(300ms);
+  std::string script =
+      "from kubernetes import client\n"
+      "from kubernetes.stream import stream\n"
+      "c = client.Configuration()\n"
+      "c.host = 'http://127.0.0.1:" +
+      std::to_string(api) +
+      "'\n"
+      "v1 = client.CoreV1Api(client.ApiClient(c))\n"
+      "print(v1.read_namespaced_pod_log('py', 'default'), end='')\n"
+      "print(stream(v1.connect_get_namespaced_pod_exec, 'py', 'default',\n"
+      "             command=['sh', '-c', 'echo exec out; echo exec err >&2'],\n"
+      "             stderr=True, stdin=False, stdout=True, tty=False), end='')\n";
+  auto r = image::runCommand({"/usr/bin/python3", "-c", script});
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r->exit_code, 0) << r->err;
+  EXPECT_NE(r->out.find("from python\n"), std::string::npos) << r->out << r->err;
+  EXPECT_NE(r->out.find("exec out\n"), std::string::npos) << r->out << r->err;
+  EXPECT_NE(r->out.find("exec err\n"), std::string::npos) << r->out << r->err;
+  removePod(pod);
+}
+
 }  // namespace
 }  // namespace minik8s::kubelet
