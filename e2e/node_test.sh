@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# End to end on real containerd: `minik8s up` in a private directory, the original
+# project's pod.yaml and our own pods through the real kubectl, checked against the pod
+# IPs, the cgroups and the runtime; then `minik8s down`. Run as root.
+source "$(dirname "$0")/lib.sh"
+
+CLUSTER=$WORK/cluster
+CGROOT=mk-e2e-$$
+BRIDGE=mke2e$$
+BRIDGE=${BRIDGE:0:15}
+PORT=$(free_port)
+cleanup() {
+  "$MINIK8S" down --data-dir "$CLUSTER" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
+  finish
+}
+trap cleanup EXIT
+
+echo "== minik8s up"
+if ! "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name e2e-node --kubeconfig "$KUBECONFIG" \
+    --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 >"$WORK/up.log" 2>&1; then
+  cat "$WORK/up.log"; tail -30 "$CLUSTER/logs/agent.log" 2>/dev/null; exit 1
+fi
+expect_output "node e2e-node is Ready" "e2e-node +Ready" kubectl get nodes
+
+field() { kubectl get pod "$1" -o jsonpath="$2" 2>/dev/null; }
+pod_uid() { field "$1" '{.metadata.uid}'; }
+pod_ip() { field "$1" '{.status.podIP}'; }
+restarts() { field "$1" "{.status.containerStatuses[?(@.name==\"$2\")].restartCount}"; }
+container_id() { field "$1" "{.status.containerStatuses[?(@.name==\"$2\")].containerID}" | sed 's|containerd://||'; }
+is_running() { [ "$(field "$1" '{.status.phase}')" = Running ]; }
+all_ready() { [ "$(field "$1" '{.status.conditions[?(@.type=="Ready")].status}')" = True ]; }
+cgroup_of() { echo "/sys/fs/cgroup/$1/$CGROOT/pod$(pod_uid "$2")"; }
+
+echo "== the original project's pod.yaml"
+check "create pod.yaml" kubectl create -f "$SEEDS/pod.yaml"
+# 30m of CPU for three containers: python takes a while to come up.
+check "greet-pod becomes Ready (3 containers)" wait_until 120 all_ready greet-pod
+expect_output "greet-pod shows 3/3 Running on e2e-node" "greet-pod +3/3 +Running .*e2e-node" kubectl get pods -o wide
+IP=$(pod_ip greet-pod)
+greets() { curl -s -m 3 "http://$IP:5000/?name=E2E" | grep -q "Nice to meet you, E2E!"; }
+check "the greeting container answers on the pod IP $IP" wait_until 60 greets
+welcome() { curl -s -m 3 "http://$IP:80/" | grep -q "Welcome to My website version 2"; }
+check "the welcome container answers with VERSION=2 from env" wait_until 60 welcome
+check "the pod-level memory limit (30Mi) is on the pod cgroup" \
+  grep -qx 31457280 "$(cgroup_of memory greet-pod)/memory.limit_in_bytes"
+check "the pod-level cpu limit (30m) is on the pod cgroup" \
+  grep -qx 3000 "$(cgroup_of cpu greet-pod)/cpu.cfs_quota_us"
+
+echo "== localhost, hostPath, env and args"
+SHARED=$WORK/shared
+cat >"$WORK/duo.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: duo}
+spec:
+  volumes:
+  - {name: www, hostPath: {path: $SHARED/www}}
+  containers:
+  - name: web
+    image: busybox:1.36.1
+    command: ["httpd"]
+    args: ["-f", "-p", "8080", "-h", "/www"]
+    volumeMounts: [{name: www, mountPath: /www}]
+    resources: {limits: {memory: 48Mi, cpu: 200m}}
+  - name: writer
+    image: busybox:1.36.1
+    env: [{name: MSG, value: from-env}, {name: WHO, value: "\$(MSG)-expanded"}]
+    command: ["sh", "-c"]
+    args: ["echo \"\$WHO \$0\" > /data/index.html; exec sleep 3600", "from-args"]
+    volumeMounts: [{name: www, mountPath: /data}]
+  - name: client
+    image: busybox:1.36.1
+    command: ["sh", "-c", "while true; do wget -qO- http://127.0.0.1:8080/index.html; sleep 1; done"]
+YAML
+check "create a pod of three busybox containers" kubectl create -f "$WORK/duo.yaml"
+check "duo becomes Ready" wait_until 60 all_ready duo
+DUO_IP=$(pod_ip duo)
+served() { curl -s -m 3 "http://$DUO_IP:8080/index.html" | grep -q "from-env-expanded from-args"; }
+check "hostPath shared: the file one container wrote is served by another (env, \$(VAR), args)" wait_until 30 served
+check "the hostPath directory was created on the host" test -f "$SHARED/www/index.html"
+CLIENT_LOG=$(ls -d "$CLUSTER"/node/logs/default_duo_*)/client/0.log
+local_fetch() { grep -q "from-env-expanded from-args" "$CLIENT_LOG"; }
+check "one container reaches another on localhost (the client's log)" wait_until 30 local_fetch
+WEB_ID=$(container_id duo web)
+check "the memory limit (48Mi) is in the container's cgroup" \
+  grep -qx 50331648 "$(cgroup_of memory duo)/$WEB_ID/memory.limit_in_bytes"
+check "the cpu limit (200m) is in the container's cgroup" \
+  grep -qx 20000 "$(cgroup_of cpu duo)/$WEB_ID/cpu.cfs_quota_us"
+
+echo "== a killed container process is restarted"
+BEFORE=$(restarts duo web)
+for pid in $(cat "$(cgroup_of memory duo)/$WEB_ID/cgroup.procs"); do kill -9 "$pid" 2>/dev/null || true; done
+START=$SECONDS
+restarted() { [ "$(restarts duo web)" = $((BEFORE + 1)) ] && is_running duo && [ "$(container_id duo web)" != "$WEB_ID" ]; }
+check "web is restarted with restartCount $((BEFORE + 1))" wait_until 3 restarted
+echo "       (restart seen after about $((SECONDS - START)) s)"
+expect_output "its lastState says it was killed (exit 137)" "137" \
+  kubectl get pod duo -o jsonpath='{.status.containerStatuses[?(@.name=="web")].lastState.terminated.exitCode}'
+check "and it serves again" wait_until 30 served
+
+echo "== OOMKilled"
+cat >"$WORK/hog.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  containers:
+  - name: hog
+    image: busybox:1.36.1
+    command: ["sh", "-c", "sleep 2; exec tail -c 150m /dev/zero"]
+    resources: {limits: {memory: 32Mi}}
+YAML
+check "create a pod that allocates past its 32Mi limit" kubectl create -f "$WORK/hog.yaml"
+oomed() {
+  [ "$(field hog '{.status.containerStatuses[0].lastState.terminated.reason}')" = OOMKilled ] &&
+    [ "$(field hog '{.status.containerStatuses[0].restartCount}')" -ge 1 ]
+}
+check "it is OOMKilled and restarted (lastState.terminated.reason, restartCount)" wait_until 60 oomed
+
+echo "== an image that does not exist"
+check "create a pod with image nosuch:1.0" kubectl run ghost --image=nosuch:1.0 --restart=Never
+never_pull() { [ "$(field ghost '{.status.containerStatuses[0].state.waiting.reason}')" = ErrImageNeverPull ]; }
+check "its status says ErrImageNeverPull" wait_until 30 never_pull
+expect_output "with a message naming the image" 'nosuch:1.0.*is not present' \
+  kubectl get pod ghost -o jsonpath='{.status.containerStatuses[0].state.waiting.message}'
+
+echo "== kill -9 of the agent keeps every container"
+IDS_BEFORE=$(kubectl get pods duo greet-pod -o jsonpath='{.items[*].status.containerStatuses[*].containerID}')
+AGENT_PID=$(cat "$CLUSTER/run/agent.pid")
+kill -9 "$AGENT_PID"
+check "the agent is gone" wait_until 10 bash -c "! kill -0 $AGENT_PID"
+check "minik8s up brings the agent back" "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name e2e-node \
+  --kubeconfig "$KUBECONFIG" --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0
+check "greet-pod still answers" greets
+IDS_AFTER=$(kubectl get pods duo greet-pod -o jsonpath='{.items[*].status.containerStatuses[*].containerID}')
+check "the same container IDs after the restart" test "$IDS_BEFORE" = "$IDS_AFTER"
+CLIENT_ID=$(container_id duo client)
+CLIENT_RESTARTS=$(restarts duo client)
+for pid in $(cat "$(cgroup_of memory duo)/$CLIENT_ID/cgroup.procs"); do kill -9 "$pid" 2>/dev/null || true; done
+client_restarted() { [ "$(restarts duo client)" = $((CLIENT_RESTARTS + 1)) ]; }
+check "status still updates: a killed client is restarted and counted" wait_until 10 client_restarted
+
+echo "== deleting a pod"
+DUO_UID=$(pod_uid duo)
+check "kubectl delete pod duo returns once the object is gone" kubectl delete pod duo --timeout=60s
+expect_fail "duo is gone from the API" kubectl get pod duo
+check "its pod cgroup is gone" test ! -e "/sys/fs/cgroup/memory/$CGROOT/pod$DUO_UID"
+check "its log directory is gone" bash -c "! ls -d $CLUSTER/node/logs/default_duo_* 2>/dev/null"
+check "delete the other pods" kubectl delete pod greet-pod hog ghost --timeout=60s
