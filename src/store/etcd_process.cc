@@ -144,6 +144,9 @@ SupervisedProcessOptions EtcdProcess::processOptions() const {
       "--initial-cluster-token=minik8s-" + options_.name,
       "--quota-backend-bytes=" + std::to_string(options_.quota_backend_bytes),
       "--snapshot-count=10000",
+      // One member on loopback: elect itself in ~0.1 s instead of ~1.5 s after a restart.
+      "--heartbeat-interval=10",
+      "--election-timeout=100",
       "--max-request-bytes=" + std::to_string(3 << 20),
       "--logger=zap",
       "--log-outputs=stderr",
