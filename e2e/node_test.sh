@@ -87,6 +87,41 @@ check "the memory limit (48Mi) is in the container's cgroup" \
 check "the cpu limit (200m) is in the container's cgroup" \
   grep -qx 20000 "$(cgroup_of cpu duo)/$WEB_ID/cpu.cfs_quota_us"
 
+echo "== kubectl logs, exec and top"
+expect_output "kubectl logs shows what the client fetched over localhost" "from-env-expanded from-args" \
+  kubectl logs duo -c client
+expect_output "kubectl exec runs in the container (the hostPath file)" "^from-env-expanded from-args" \
+  kubectl exec duo -c writer -- cat /data/index.html
+expect_output "kubectl exec reaches the other container on localhost" "from-env-expanded from-args" \
+  kubectl exec duo -c writer -- wget -qO- http://127.0.0.1:8080/index.html
+exec_rc() { kubectl exec duo -c writer -- sh -c 'echo to-stderr >&2; exit 3'; }
+exec_rc >"$WORK/exec.out" 2>&1 && RC=0 || RC=$?
+check "kubectl exec passes the exit code through (3)" test "$RC" = 3
+check "and stderr" grep -q to-stderr "$WORK/exec.out"
+echo hello-stdin | kubectl exec -i duo -c writer -- cat >"$WORK/stdin.out" 2>&1 || true
+check "kubectl exec -i carries stdin and its end" grep -qx hello-stdin "$WORK/stdin.out"
+cat >"$WORK/counter.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: counter}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: count
+    image: busybox:1.36.1
+    command: ["sh", "-c", "sleep 2; for i in 1 2 3 4; do echo line $i; sleep 1; done"]
+YAML
+check "create a pod that prints four lines and exits" kubectl create -f "$WORK/counter.yaml"
+counter_started() { [ "$(field counter '{.status.phase}')" = Running ]; }
+check "counter runs" wait_until 30 counter_started
+follow() { timeout 30 kubectl logs -f counter >"$WORK/follow.out" 2>&1; }
+check "kubectl logs -f follows until the container exits" follow
+check "and it saw every line" grep -qx "line 4" "$WORK/follow.out"
+top_pods() { kubectl top pods 2>&1 | grep -Eq "^duo +[0-9]+m +[0-9]+Mi"; }
+check "kubectl top pods reports the pods" wait_until 40 top_pods
+top_nodes() { kubectl top nodes 2>&1 | grep -Eq "^e2e-node +[0-9]+m +[0-9]+%"; }
+check "kubectl top nodes reports the node" wait_until 40 top_nodes
+
 echo "== a killed container process is restarted"
 BEFORE=$(restarts duo web)
 for pid in $(cat "$(cgroup_of memory duo)/$WEB_ID/cgroup.procs"); do kill -9 "$pid" 2>/dev/null || true; done
@@ -146,4 +181,4 @@ check "kubectl delete pod duo returns once the object is gone" kubectl delete po
 expect_fail "duo is gone from the API" kubectl get pod duo
 check "its pod cgroup is gone" test ! -e "/sys/fs/cgroup/memory/$CGROOT/pod$DUO_UID"
 check "its log directory is gone" bash -c "! ls -d $CLUSTER/node/logs/default_duo_* 2>/dev/null"
-check "delete the other pods" kubectl delete pod greet-pod hog ghost --timeout=60s
+check "delete the other pods" kubectl delete pod greet-pod hog ghost counter --timeout=60s

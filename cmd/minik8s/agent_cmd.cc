@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "cri/cri_runtime.h"
 #include "kubelet/kubelet.h"
+#include "kubelet_server/kubelet_server.h"
 #include "node/containerd_process.h"
 
 namespace minik8s::cmd {
@@ -86,10 +87,22 @@ int runAgent(const AgentFlags& flags) {
     return fail("container runtime at " + endpoint + ": " + s.toString());
   }
 
+  std::string node_name = flags.node_name.empty() ? hostName() : flags.node_name;
+  // The HTTP endpoint first: the Node advertises its port.
+  kubelet::KubeletServerOptions server_options;
+  server_options.bind_address = flags.node_ip;
+  server_options.port = static_cast<uint16_t>(flags.kubelet_port);
+  server_options.node_name = node_name;
+  kubelet::KubeletServer server(*runtime, server_options);
+  if (Status s = server.start(); !s.isOk()) {
+    return fail("kubelet endpoint on " + flags.node_ip + ":" + std::to_string(flags.kubelet_port) +
+                ": " + s.toString());
+  }
+
   kubelet::KubeletOptions options;
-  options.node.node_name = flags.node_name.empty() ? hostName() : flags.node_name;
+  options.node.node_name = node_name;
   options.node.node_ip = flags.node_ip;
-  options.node.kubelet_port = flags.kubelet_port;
+  options.node.kubelet_port = server.port();
   options.node.pod_cidr = flags.pod_cidr;
   options.paths.data_dir = data_dir;
   options.paths.cgroup_root = flags.cgroup_root;
@@ -99,6 +112,7 @@ int runAgent(const AgentFlags& flags) {
   int sig = waitForStopSignal();
   log::info("agent: signal {} received, stopping (pods keep running)", sig);
   kubelet.stop();
+  server.stop();
   if (containerd) containerd->stop();
   return 0;
 }
