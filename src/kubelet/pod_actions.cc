@@ -140,6 +140,14 @@ PodActions computePodActions(const api::Pod& pod, const PodRuntime& runtime,
     }
   }
 
+  // Every container finished for good: the pod is over, stop its sandbox (frees the IP;
+  // the containers stay for status and logs until the pod is deleted).
+  if (!pod.spec.containers.empty() &&
+      std::all_of(pod.spec.containers.begin(), pod.spec.containers.end(),
+                  [&](const auto& c) { return finishedForGood(pod, runtime.latest(c.name)); })) {
+    actions.kill_pod = true;
+  }
+
   // Containers the spec no longer has; dead ones beyond latest and previous.
   std::map<std::string, int> seen;
   for (const auto& c : runtime.containers) {

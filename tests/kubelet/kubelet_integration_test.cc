@@ -177,6 +177,13 @@ TEST_F(KubeletTest, NeverRestartsUnderNeverAndTheFailedPodStaysFailed) {
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(containerField("once", "restartCount"), "0");
   EXPECT_EQ(getPod("once")["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 3);
+  // The finished pod's sandbox is stopped; its IP stays in the status.
+  EXPECT_TRUE(eventually([&] {
+    auto sandboxes = runtime_.listPodSandbox({});
+    return sandboxes.isOk() && sandboxes->size() == 1 &&
+           sandboxes->front().state == cri::SandboxState::kNotReady;
+  }));
+  EXPECT_FALSE(getPod("once")["status"].value("podIP", "").empty());
 }
 
 TEST_F(KubeletTest, AMissingImageIsReportedWithoutAHotLoop) {

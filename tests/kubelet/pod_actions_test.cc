@@ -319,6 +319,20 @@ TEST(ComputePodActions, CreatesNoNewSandboxWhenEveryContainerFinishedForGood) {
   }
 }
 
+TEST(ComputePodActions, StopsTheSandboxOfAPodThatFinished) {
+  api::Pod pod = podOf({"a", "b"}, "Never");
+  auto done = runtimeOf({sandbox("sb1", 0)}, {container(pod, "a", "c1", CS::kExited, 0, 0),
+                                              container(pod, "b", "c2", CS::kExited, 0, 1)});
+  PodActions a = computePodActions(pod, done, {});
+  EXPECT_TRUE(a.kill_pod);
+  EXPECT_FALSE(a.create_sandbox);
+  EXPECT_TRUE(a.start.empty());
+  // One container still runs: the pod is not over.
+  auto running = runtimeOf({sandbox("sb1", 0)}, {container(pod, "a", "c1", CS::kExited, 0, 0),
+                                                 container(pod, "b", "c2", CS::kRunning)});
+  EXPECT_FALSE(computePodActions(pod, running, {}).kill_pod);
+}
+
 TEST(PodRuntime, SortsNewestFirstAndFindsLatestAndPrevious) {
   api::Pod pod = podOf({"a"});
   PodRuntime rt = runtimeOf({sandbox("sb0", 0), sandbox("sb2", 2), sandbox("sb1", 1)},
