@@ -76,6 +76,9 @@ kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:
   kubectl get nodes -o wide
   kubectl get pods -o wide
   kubectl describe pod greet-pod
+  kubectl logs greet-pod -c greet-container
+  kubectl exec greet-pod -c dir-creator -- ls /
+  kubectl top pods
   kubectl apply -f e2e/seed-manifests/deployment.yaml
   kubectl delete pod greet-pod
 Stop it (pods are removed from the host; the cluster's objects stay for the next
