@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include "kubelet/conditions.h"
+
 namespace minik8s::kubelet {
 namespace {
 
@@ -39,18 +41,8 @@ std::string kubeArch(const std::string& machine) {
 api::Condition nodeCondition(const api::Node& previous, const std::string& type, bool value,
                              const std::string& reason, const std::string& message,
                              const std::string& now) {
-  api::Condition c;
-  c.type = type;
-  c.status = value ? "True" : "False";
-  c.reason = reason;
-  c.message = message;
+  api::Condition c = makeCondition(previous.status.conditions, type, value, reason, message, now);
   c.last_heartbeat_time = now;
-  c.last_transition_time = now;
-  for (const auto& p : previous.status.conditions) {
-    if (p.type == type && p.status == c.status && !p.last_transition_time.empty()) {
-      c.last_transition_time = p.last_transition_time;
-    }
-  }
   return c;
 }
 

@@ -7,6 +7,7 @@
 
 #include "api/codec.h"
 #include "common/clock.h"
+#include "kubelet/conditions.h"
 #include "kubelet/pod_config.h"
 
 namespace minik8s::kubelet {
@@ -33,27 +34,10 @@ bool isRunning(const RuntimeContainer* c) {
   return c != nullptr && c->state == cri::ContainerState::kRunning;
 }
 
-const api::Condition* findCondition(const api::PodStatus& status, const std::string& type) {
-  for (const auto& c : status.conditions) {
-    if (c.type == type) return &c;
-  }
-  return nullptr;
-}
-
 api::Condition condition(const api::PodStatus& previous, const std::string& type, bool value,
                          const std::string& reason, const std::string& message,
                          const std::string& now) {
-  api::Condition c;
-  c.type = type;
-  c.status = value ? "True" : "False";
-  c.reason = reason;
-  c.message = message;
-  const api::Condition* before = findCondition(previous, type);
-  c.last_transition_time =
-      before != nullptr && before->status == c.status && !before->last_transition_time.empty()
-          ? before->last_transition_time
-          : now;
-  return c;
+  return makeCondition(previous.conditions, type, value, reason, message, now);
 }
 
 }  // namespace

@@ -7,48 +7,26 @@
 #include <filesystem>
 #include <thread>
 
-#include "apiserver/apiserver.h"
 #include "client/rest_client.h"
 #include "cri/fake_runtime.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/pod_config.h"
-#include "store/etcd_fixture.h"
+#include "testing/api_fixture.h"
 
 namespace minik8s::kubelet {
 namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-template <typename F>
-bool eventually(F&& f, std::chrono::milliseconds deadline = 15s) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return f();
-}
+using testing::eventually;
 
 class KubeletTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto etcd = store::testing::EtcdFixture::start();
-    ASSERT_TRUE(etcd.isOk()) << etcd.status().toString();
-    etcd_ = std::move(etcd).value();
-    auto store = etcd_->connect();
-    ASSERT_TRUE(store.isOk()) << store.status().toString();
-    store_ = std::move(store).value();
-    apiserver::ApiServerOptions options;
-    options.http.port = 0;
-    options.compaction_interval = std::chrono::seconds(0);
-    server_ = std::make_unique<apiserver::ApiServer>(options, *store_);
-    ASSERT_TRUE(server_->start().isOk());
-    client::ClientConfig config;
-    config.server = "http://127.0.0.1:" + std::to_string(server_->port());
-    auto client = client::RestClient::connect(config);
-    ASSERT_TRUE(client.isOk());
-    client_ = std::move(client).value();
+    auto api = testing::ApiFixture::start();
+    ASSERT_TRUE(api.isOk()) << api.status().toString();
+    api_ = std::move(api).value();
+    client_ = &api_->client();
     char tmpl[] = "/tmp/minik8s-kubelet-test-XXXXXX";
     data_dir_ = mkdtemp(tmpl);
     runtime_.addImage("docker.io/library/busybox:1.36.1");
@@ -56,7 +34,6 @@ class KubeletTest : public ::testing::Test {
 
   void TearDown() override {
     if (kubelet_) kubelet_->stop();
-    if (server_) server_->stop();
     std::filesystem::remove_all(data_dir_);
   }
 
@@ -109,10 +86,8 @@ class KubeletTest : public ::testing::Test {
     return p.is_object() ? p["status"].value("phase", "") : "";
   }
 
-  std::unique_ptr<store::testing::EtcdFixture> etcd_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<apiserver::ApiServer> server_;
-  std::unique_ptr<client::RestClient> client_;
+  std::unique_ptr<testing::ApiFixture> api_;
+  client::RestClient* client_ = nullptr;
   cri::FakeRuntime runtime_;
   std::unique_ptr<Kubelet> kubelet_;
   std::string data_dir_;
