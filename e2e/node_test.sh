@@ -9,6 +9,7 @@ CGROOT=mk-e2e-$$
 BRIDGE=mke2e$$
 BRIDGE=${BRIDGE:0:15}
 PORT=$(free_port)
+POD_CIDR=10.253.$((RANDOM % 200 + 20)).0/24
 cleanup() {
   "$MINIK8S" down --data-dir "$CLUSTER" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
   finish
@@ -17,7 +18,7 @@ trap cleanup EXIT
 
 echo "== minik8s up"
 if ! "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name e2e-node --kubeconfig "$KUBECONFIG" \
-    --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 >"$WORK/up.log" 2>&1; then
+    --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 "--agent-arg=--pod-cidr=$POD_CIDR" >"$WORK/up.log" 2>&1; then
   cat "$WORK/up.log"; tail -30 "$CLUSTER/logs/agent.log" 2>/dev/null; exit 1
 fi
 expect_output "node e2e-node is Ready" "e2e-node +Ready" kubectl get nodes
@@ -165,7 +166,8 @@ AGENT_PID=$(cat "$CLUSTER/run/agent.pid")
 kill -9 "$AGENT_PID"
 check "the agent is gone" wait_until 10 bash -c "! kill -0 $AGENT_PID"
 check "minik8s up brings the agent back" "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name e2e-node \
-  --kubeconfig "$KUBECONFIG" --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0
+  --kubeconfig "$KUBECONFIG" --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 \
+  "--agent-arg=--pod-cidr=$POD_CIDR"
 check "greet-pod still answers" greets
 IDS_AFTER=$(kubectl get pods duo greet-pod -o jsonpath='{.items[*].status.containerStatuses[*].containerID}')
 check "the same container IDs after the restart" test "$IDS_BEFORE" = "$IDS_AFTER"
