@@ -31,19 +31,6 @@ std::string timeAt(const json& j, const char* a) {
   return j[a].value("time", "");
 }
 
-std::vector<std::string> splitPath(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.emplace_back(path.substr(i, j - i));
-    i = j;
-  }
-  return parts;
-}
-
 bool nodeReady(const json& node) {
   if (!node.contains("status") || !node["status"].contains("conditions")) return false;
   for (const auto& c : node["status"]["conditions"]) {
@@ -214,7 +201,8 @@ std::vector<MetricsApi::NodeSummary> MetricsApi::summaries(const std::vector<std
 
 std::optional<HandlerResult> MetricsApi::handle(const HttpRequest& request) {
   if (request.path.rfind(kPrefix, 0) != 0) return std::nullopt;
-  auto parts = splitPath(request.path.substr(std::string(kPrefix).size()));
+  const std::string rest = request.path.substr(std::string(kPrefix).size());
+  auto parts = http::splitPath(rest);
   if (request.method != "GET") {
     return fail(Status(Code::kMethodNotAllowed, "metrics.k8s.io serves get and list only"));
   }
@@ -222,11 +210,11 @@ std::optional<HandlerResult> MetricsApi::handle(const HttpRequest& request) {
     return fail(Status(Code::kMethodNotAllowed, "metrics.k8s.io does not support watch"));
   }
   if (!parts.empty() && parts[0] == "nodes" && parts.size() <= 2) {
-    return nodes(request, parts.size() == 2 ? parts[1] : "");
+    return nodes(request, std::string(parts.size() == 2 ? parts[1] : ""));
   }
   if (parts.size() == 1 && parts[0] == "pods") return pods(request, "", "");
   if (parts.size() >= 3 && parts.size() <= 4 && parts[0] == "namespaces" && parts[2] == "pods") {
-    return pods(request, parts[1], parts.size() == 4 ? parts[3] : "");
+    return pods(request, std::string(parts[1]), std::string(parts.size() == 4 ? parts[3] : ""));
   }
   return fail(notFound("the server could not find the requested resource"));
 }

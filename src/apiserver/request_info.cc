@@ -2,22 +2,11 @@
 
 #include <vector>
 
+#include "http/http_server.h"
+
 namespace minik8s::apiserver {
 
 namespace {
-
-std::vector<std::string_view> splitPath(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.push_back(path.substr(i, j - i));
-    i = j;
-  }
-  return parts;
-}
 
 std::string verbFor(std::string_view method, bool has_name, bool watch) {
   if (method == "GET" || method == "HEAD") {
@@ -44,7 +33,7 @@ std::optional<bool> parseBool(std::string_view s) {
 Result<RequestInfo> parseRequestInfo(std::string_view method, std::string_view path,
                                      bool watch_requested) {
   RequestInfo info;
-  auto parts = splitPath(path);
+  auto parts = http::splitPath(path);
   size_t i = 0;
   if (parts.empty() || (parts[0] != "api" && parts[0] != "apis")) return info;
   info.api_prefix = std::string(parts[0]);

@@ -1088,4 +1088,17 @@ bool HttpRequest::hasQuery(std::string_view name) const {
   return query.find(std::string(name)) != query.end();
 }
 
+std::vector<std::string_view> splitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
 }  // namespace minik8s::http

@@ -130,4 +130,8 @@ std::string urlDecode(std::string_view s, bool plus_is_space);
 // such sequences as they are).
 std::optional<std::string> tryUrlDecode(std::string_view s, bool plus_is_space);
 
+// The non-empty segments of a path: "/api//v1/pods/" → {"api", "v1", "pods"}. The views
+// point into `path`.
+std::vector<std::string_view> splitPath(std::string_view path);
+
 }  // namespace minik8s::http

@@ -76,19 +76,6 @@ HandlerResult text(std::string body) {
   return reply(std::move(r));
 }
 
-std::vector<std::string> splitPath(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.emplace_back(path.substr(i, j - i));
-    i = j;
-  }
-  return parts;
-}
-
 std::optional<std::string> readWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -277,7 +264,7 @@ std::string KubeletServer::statsSummary() {
 }
 
 HandlerResult KubeletServer::Impl::handle(HttpRequest& req) {
-  auto parts = splitPath(req.path);
+  auto parts = http::splitPath(req.path);
   if (parts.size() == 1 && parts[0] == "healthz") return text("ok");
   if (parts.size() == 2 && parts[0] == "stats" && parts[1] == "summary") {
     if (req.method != "GET") return fail(Status(Code::kMethodNotAllowed, "method not allowed"));
@@ -298,13 +285,13 @@ HandlerResult KubeletServer::Impl::handle(HttpRequest& req) {
   }
   if (parts.size() == 4 && parts[0] == "containerLogs") {
     if (req.method != "GET") return fail(Status(Code::kMethodNotAllowed, "method not allowed"));
-    return handleLogs(req, parts[1], parts[2], parts[3]);
+    return handleLogs(req, std::string(parts[1]), std::string(parts[2]), std::string(parts[3]));
   }
   if (parts.size() == 4 && parts[0] == "exec") {
     if (req.method != "GET" && req.method != "POST") {
       return fail(Status(Code::kMethodNotAllowed, "method not allowed"));
     }
-    return handleExec(req, parts[1], parts[2], parts[3]);
+    return handleExec(req, std::string(parts[1]), std::string(parts[2]), std::string(parts[3]));
   }
   return fail(notFound("the server could not find the requested resource"));
 }
