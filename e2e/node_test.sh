@@ -88,6 +88,31 @@ check "the memory limit (48Mi) is in the container's cgroup" \
 check "the cpu limit (200m) is in the container's cgroup" \
   grep -qx 20000 "$(cgroup_of cpu duo)/$WEB_ID/cpu.cfs_quota_us"
 
+echo "== init containers"
+cat >"$WORK/staged.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: staged}
+spec:
+  volumes: [{name: work, emptyDir: {}}]
+  initContainers:
+  - name: setup
+    image: busybox:1.36.1
+    command: ["sh", "-c", "sleep 1; echo prepared-by-init > /work/state"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  containers:
+  - name: app
+    image: busybox:1.36.1
+    command: ["sh", "-c", "cat /work/state; exec sleep 3600"]
+    volumeMounts: [{name: work, mountPath: /work}]
+YAML
+check "create a pod with an init container" kubectl create -f "$WORK/staged.yaml"
+check "it becomes Ready after its init container" wait_until 60 all_ready staged
+expect_output "the init container completed" "Completed" \
+  kubectl get pod staged -o jsonpath='{.status.initContainerStatuses[0].state.terminated.reason}'
+app_saw_init() { kubectl logs staged -c app 2>/dev/null | grep -q prepared-by-init; }
+check "the app saw what the init container left in the emptyDir" wait_until 30 app_saw_init
+
 echo "== kubectl logs, exec and top"
 expect_output "kubectl logs shows what the client fetched over localhost" "from-env-expanded from-args" \
   kubectl logs duo -c client
@@ -183,4 +208,4 @@ check "kubectl delete pod duo returns once the object is gone" kubectl delete po
 expect_fail "duo is gone from the API" kubectl get pod duo
 check "its pod cgroup is gone" test ! -e "/sys/fs/cgroup/memory/$CGROOT/pod$DUO_UID"
 check "its log directory is gone" bash -c "! ls -d $CLUSTER/node/logs/default_duo_* 2>/dev/null"
-check "delete the other pods" kubectl delete pod greet-pod hog ghost counter --timeout=60s
+check "delete the other pods" kubectl delete pod greet-pod hog ghost counter staged --timeout=60s

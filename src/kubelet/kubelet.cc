@@ -422,9 +422,11 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
   };
   auto volumes = prepareVolumes(pod, options_.paths, lookup);
   if (!volumes.isOk()) {
-    for (const auto& c : pod.spec.containers) {
-      if (runtime.latest(c.name) == nullptr) {
-        waiting[c.name] = {"CreateContainerConfigError", volumes.status().message()};
+    for (const auto* list : {&pod.spec.init_containers, &pod.spec.containers}) {
+      for (const auto& c : *list) {
+        if (runtime.latest(c.name) == nullptr) {
+          waiting[c.name] = {"CreateContainerConfigError", volumes.status().message()};
+        }
       }
     }
     recordEvent(pod, "Warning", "FailedMount", volumes.status().message());
@@ -519,8 +521,10 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
                              const cri::PodSandboxConfig& sandbox_config,
                              const VolumePaths& volumes, const PodIdentity& identity,
                              std::map<std::string, WaitingReason>* waiting, bool* image_missing) {
-  const api::Container& spec = pod.spec.containers[step.index];
-  std::string field = "spec.containers{" + spec.name + "}";
+  const api::Container& spec =
+      step.init ? pod.spec.init_containers[step.index] : pod.spec.containers[step.index];
+  std::string field =
+      std::string(step.init ? "spec.initContainers{" : "spec.containers{") + spec.name + "}";
   auto lookup = [&](const std::string& kind, const std::string& name) {
     return lookupObject(pod.metadata.namespace_, kind, name);
   };

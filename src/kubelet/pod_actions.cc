@@ -58,6 +58,61 @@ bool finishedForGood(const api::Pod& pod, const RuntimeContainer* latest) {
          !shouldRestart(pod.spec.restart_policy, latest->exit_code);
 }
 
+// Holds a container back with CrashLoopBackOff while its back-off runs; true if it may
+// start now.
+bool mayRestart(const api::Pod& pod, const std::string& name, const RuntimeContainer& last,
+                const ActionInputs& inputs, PodActions& actions) {
+  auto remaining =
+      inputs.backoff_remaining ? inputs.backoff_remaining(name, last) : std::nullopt;
+  if (!remaining || remaining->count() <= 0) return true;
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(*remaining).count();
+  actions.waiting[name] = {"CrashLoopBackOff",
+                           "back-off " + std::to_string(std::max<int64_t>(secs, 1)) +
+                               "s restarting failed container=" + name + " pod=" +
+                               pod.metadata.name + "_" + pod.metadata.namespace_ + "(" +
+                               pod.metadata.uid + ")"};
+  if (!actions.requeue_after || *remaining < *actions.requeue_after) {
+    actions.requeue_after = *remaining;
+  }
+  return false;
+}
+
+// Steps the init containers of a pod whose sandbox is up: true once every one succeeded;
+// else adds what the next one needs (start, restart, or nothing while it runs).
+bool stepInitContainers(const api::Pod& pod, const PodRuntime& runtime,
+                        const ActionInputs& inputs, PodActions& actions) {
+  const auto& inits = pod.spec.init_containers;
+  for (size_t i = 0; i < inits.size(); ++i) {
+    const std::string& name = inits[i].name;
+    const RuntimeContainer* latest = runtime.latest(name);
+    if (latest == nullptr) {
+      actions.start.push_back({i, 0, false, true});
+      return false;
+    }
+    uint32_t next = latest->restart_count + 1;
+    switch (latest->state) {
+      case cri::ContainerState::kRunning:
+        return false;
+      case cri::ContainerState::kCreated:
+        actions.kill.push_back({latest->id, name, "never started"});
+        actions.start.push_back({i, next, false, true});
+        return false;
+      case cri::ContainerState::kExited:
+      case cri::ContainerState::kUnknown:
+        if (latest->exit_code == 0) continue;
+        if (pod.spec.restart_policy == "Never") {
+          actions.init_failed = true;
+          return false;
+        }
+        if (mayRestart(pod, name, *latest, inputs, actions)) {
+          actions.start.push_back({i, next, true, true});
+        }
+        return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 PodActions computePodActions(const api::Pod& pod, const PodRuntime& runtime,
@@ -79,10 +134,24 @@ PodActions computePodActions(const api::Pod& pod, const PodRuntime& runtime,
                                               pod.spec.containers.end(), [&](const auto& c) {
                                                 return finishedForGood(pod, runtime.latest(c.name));
                                               });
+    bool init_failed = pod.spec.restart_policy == "Never" &&
+                       std::any_of(pod.spec.init_containers.begin(), pod.spec.init_containers.end(),
+                                   [&](const auto& c) {
+                                     const RuntimeContainer* latest = runtime.latest(c.name);
+                                     return latest != nullptr && isDead(*latest) &&
+                                            latest->exit_code != 0;
+                                   });
     actions.kill_pod = !runtime.sandboxes.empty() || !runtime.containers.empty();
-    if (all_done) return actions;
+    actions.init_failed = init_failed;
+    if (all_done || init_failed) return actions;
     actions.create_sandbox = true;
     actions.sandbox_attempt = sandbox == nullptr ? 0 : sandbox->attempt + 1;
+    if (!pod.spec.init_containers.empty()) {
+      // A new sandbox runs the init containers again, from the first.
+      const RuntimeContainer* latest = runtime.latest(pod.spec.init_containers[0].name);
+      actions.start.push_back({0, latest ? latest->restart_count + 1 : 0, latest != nullptr, true});
+      return actions;
+    }
     for (size_t i = 0; i < pod.spec.containers.size(); ++i) {
       const RuntimeContainer* latest = runtime.latest(pod.spec.containers[i].name);
       if (finishedForGood(pod, latest)) continue;
@@ -93,9 +162,12 @@ PodActions computePodActions(const api::Pod& pod, const PodRuntime& runtime,
 
   actions.sandbox_id = sandbox->id;
   std::set<std::string> spec_names;
-  for (size_t i = 0; i < pod.spec.containers.size(); ++i) {
+  for (const auto& c : pod.spec.init_containers) spec_names.insert(c.name);
+  for (const auto& c : pod.spec.containers) spec_names.insert(c.name);
+  bool initialized = stepInitContainers(pod, runtime, inputs, actions);
+  if (actions.init_failed) actions.kill_pod = true;  // the pod has failed: stop its sandbox
+  for (size_t i = 0; initialized && i < pod.spec.containers.size(); ++i) {
     const api::Container& spec = pod.spec.containers[i];
-    spec_names.insert(spec.name);
     const RuntimeContainer* latest = runtime.latest(spec.name);
     if (latest == nullptr) {
       actions.start.push_back({i, 0, false});
@@ -120,19 +192,7 @@ PodActions computePodActions(const api::Pod& pod, const PodRuntime& runtime,
       case cri::ContainerState::kExited:
       case cri::ContainerState::kUnknown: {
         if (!shouldRestart(pod.spec.restart_policy, latest->exit_code)) break;
-        auto remaining = inputs.backoff_remaining ? inputs.backoff_remaining(spec.name, *latest)
-                                                  : std::nullopt;
-        if (remaining && remaining->count() > 0) {
-          auto secs = std::chrono::duration_cast<std::chrono::seconds>(*remaining).count();
-          actions.waiting[spec.name] = {
-              "CrashLoopBackOff", "back-off " + std::to_string(std::max<int64_t>(secs, 1)) +
-                                      "s restarting failed container=" + spec.name + " pod=" +
-                                      pod.metadata.name + "_" + pod.metadata.namespace_ + "(" +
-                                      pod.metadata.uid + ")"};
-          if (!actions.requeue_after || *remaining < *actions.requeue_after) {
-            actions.requeue_after = *remaining;
-          }
-        } else {
+        if (mayRestart(pod, spec.name, *latest, inputs, actions)) {
           actions.start.push_back({i, next, true});
         }
         break;

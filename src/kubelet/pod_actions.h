@@ -62,9 +62,10 @@ struct PodRuntime {
 };
 
 struct ContainerToStart {
-  size_t index = 0;  // into pod.spec.containers
+  size_t index = 0;  // into pod.spec.containers (or pod.spec.initContainers when `init`)
   uint32_t restart_count = 0;
   bool is_restart = false;
+  bool init = false;
 };
 
 struct ContainerToKill {
@@ -88,6 +89,7 @@ struct PodActions {
   std::vector<std::string> remove_containers;  // dead ones beyond latest + previous
   std::vector<std::string> remove_sandboxes;   // dead sandboxes other than the newest
   std::map<std::string, WaitingReason> waiting;  // containers held back, by name
+  bool init_failed = false;  // an init container failed under restartPolicy Never
   std::optional<std::chrono::nanoseconds> requeue_after;  // earliest back-off expiry
 };
 
@@ -99,6 +101,10 @@ struct ActionInputs {
                                                         const RuntimeContainer& last)>
       backoff_remaining;
 };
+
+// Init containers run one at a time, in order, each to success, before any app container
+// starts (again after every new sandbox); a failed one is restarted with back-off unless
+// the pod's restartPolicy is Never, which fails the pod.
 
 // Whether an exited container runs again under the pod's restartPolicy.
 bool shouldRestart(const std::string& restart_policy, int32_t exit_code);

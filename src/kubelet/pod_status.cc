@@ -53,6 +53,44 @@ api::PodStatus computePodStatus(const api::Pod& pod, const PodRuntime& runtime,
   int pending = 0, running = 0, succeeded = 0, failed = 0;
   std::vector<std::string> unready;
 
+  // Init containers: in order, each to success.
+  bool initialized = true, init_failed = false;
+  std::string incomplete;
+  for (const auto& spec : pod.spec.init_containers) {
+    api::ContainerStatus cs;
+    cs.name = spec.name;
+    const RuntimeContainer* latest = runtime.latest(spec.name);
+    cs.image = latest != nullptr && !latest->image.empty() ? latest->image : spec.image;
+    cs.restart_count = latest != nullptr ? static_cast<int32_t>(latest->restart_count) : 0;
+    cs.started = isRunning(latest);
+    if (latest != nullptr) {
+      cs.image_id = latest->image_ref;
+      cs.container_id = containerIdUri(latest->id);
+    }
+    auto waiting = inputs.waiting.find(spec.name);
+    bool done = false;
+    if (isRunning(latest)) {
+      cs.state.running = api::ContainerStateRunning{nsToRfc3339(latest->started_at)};
+    } else if (waiting != inputs.waiting.end()) {
+      cs.state.waiting = api::ContainerStateWaiting{waiting->second.reason, waiting->second.message};
+      if (latest != nullptr && latest->state == cri::ContainerState::kExited) {
+        cs.last_state.terminated = terminatedOf(*latest);
+      }
+    } else if (latest != nullptr && latest->state != cri::ContainerState::kCreated) {
+      cs.state.terminated = terminatedOf(*latest);
+      done = latest->exit_code == 0;
+      if (!done && pod.spec.restart_policy == "Never") init_failed = true;
+    } else {
+      cs.state.waiting = api::ContainerStateWaiting{"PodInitializing", ""};
+    }
+    cs.ready = done;
+    if (!done) {
+      initialized = false;
+      incomplete += (incomplete.empty() ? "" : " ") + spec.name;
+    }
+    status.init_container_statuses.push_back(std::move(cs));
+  }
+
   for (const auto& spec : pod.spec.containers) {
     api::ContainerStatus cs;
     cs.name = spec.name;
@@ -97,7 +135,8 @@ api::PodStatus computePodStatus(const api::Pod& pod, const PodRuntime& runtime,
         ++failed;
       }
     } else {
-      cs.state.waiting = api::ContainerStateWaiting{"ContainerCreating", ""};
+      cs.state.waiting =
+          api::ContainerStateWaiting{initialized ? "ContainerCreating" : "PodInitializing", ""};
       cs.started = false;
       ++pending;
     }
@@ -106,7 +145,11 @@ api::PodStatus computePodStatus(const api::Pod& pod, const PodRuntime& runtime,
   }
 
   size_t total = pod.spec.containers.size();
-  if (pending > 0) {
+  if (init_failed) {
+    status.phase = "Failed";
+  } else if (!initialized) {
+    status.phase = "Pending";
+  } else if (pending > 0) {
     status.phase = "Pending";
   } else if (running > 0) {
     status.phase = "Running";
@@ -127,8 +170,10 @@ api::PodStatus computePodStatus(const api::Pod& pod, const PodRuntime& runtime,
                                         runtime.newestSandbox() != nullptr &&
                                             runtime.newestSandbox()->state == cri::SandboxState::kReady,
                                         "", "", inputs.now));
-  status.conditions.push_back(
-      condition(previous, "Initialized", true, terminal ? "PodCompleted" : "", "", inputs.now));
+  status.conditions.push_back(condition(
+      previous, "Initialized", initialized,
+      terminal && initialized ? "PodCompleted" : (initialized ? "" : "ContainersNotInitialized"),
+      initialized ? "" : "containers with incomplete status: [" + incomplete + "]", inputs.now));
   status.conditions.push_back(condition(previous, "Ready", all_ready, reason, message, inputs.now));
   status.conditions.push_back(
       condition(previous, "ContainersReady", all_ready, reason, message, inputs.now));

@@ -161,6 +161,30 @@ TEST_F(KubeletTest, NeverRestartsUnderNeverAndTheFailedPodStaysFailed) {
   EXPECT_FALSE(getPod("once")["status"].value("podIP", "").empty());
 }
 
+TEST_F(KubeletTest, RunsTheInitContainerToSuccessBeforeTheApp) {
+  startKubelet();
+  json p = pod("staged");
+  p["spec"]["initContainers"] = json::array({{{"name", "setup"}, {"image", "busybox:1.36.1"}}});
+  ASSERT_TRUE(client_->create(res("pods"), "default", p).isOk());
+  auto init_state = [&](const char* state) {
+    json got = getPod("staged");
+    if (!got.is_object() || !got["status"].contains("initContainerStatuses")) return false;
+    return got["status"]["initContainerStatuses"][0]["state"].contains(state);
+  };
+  ASSERT_TRUE(eventually([&] { return init_state("running"); }));
+  EXPECT_EQ(phase("staged"), "Pending");
+  EXPECT_EQ(containerField("staged", "waiting"), "PodInitializing");
+  auto containers = runtime_.listContainers({});
+  ASSERT_TRUE(containers.isOk());
+  EXPECT_EQ(containers->size(), 1u);  // only the init container
+  std::string init_id = getPod("staged")["status"]["initContainerStatuses"][0]["containerID"]
+                            .get<std::string>()
+                            .substr(13);
+  runtime_.exitContainer(init_id, 0);
+  EXPECT_TRUE(eventually([&] { return phase("staged") == "Running"; }));
+  EXPECT_TRUE(init_state("terminated"));
+}
+
 TEST_F(KubeletTest, AMissingImageIsReportedWithoutAHotLoop) {
   startKubelet();
   ASSERT_TRUE(client_->create(res("pods"), "default", pod("ghost", "Always", "nosuch:1.0")).isOk());

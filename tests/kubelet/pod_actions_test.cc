@@ -348,3 +348,73 @@ TEST(PodRuntime, SortsNewestFirstAndFindsLatestAndPrevious) {
 
 }  // namespace
 }  // namespace minik8s::kubelet
+
+namespace minik8s::kubelet {
+namespace {
+
+api::Pod withInit(api::Pod pod, std::vector<std::string> names) {
+  for (const auto& n : names) {
+    api::Container c;
+    c.name = n;
+    c.image = "busybox:1.36.1";
+    pod.spec.init_containers.push_back(c);
+  }
+  return pod;
+}
+
+TEST(ComputePodActions, RunsInitContainersOneAtATimeBeforeTheApp) {
+  api::Pod pod = withInit(podOf({"app"}), {"setup", "migrate"});
+  // A fresh pod: a sandbox and the first init container only.
+  PodActions fresh = computePodActions(pod, runtimeOf({}, {}), {});
+  EXPECT_TRUE(fresh.create_sandbox);
+  ASSERT_EQ(fresh.start.size(), 1u);
+  EXPECT_TRUE(fresh.start[0].init);
+  EXPECT_EQ(fresh.start[0].index, 0u);
+  // setup running: nothing to do.
+  auto rt = runtimeOf({sandbox("sb1", 0)}, {container(pod, "setup", "i1", CS::kRunning)});
+  EXPECT_TRUE(computePodActions(pod, rt, {}).start.empty());
+  // setup done: migrate next.
+  rt = runtimeOf({sandbox("sb1", 0)}, {container(pod, "setup", "i1", CS::kExited, 0, 0)});
+  PodActions next = computePodActions(pod, rt, {});
+  ASSERT_EQ(next.start.size(), 1u);
+  EXPECT_TRUE(next.start[0].init);
+  EXPECT_EQ(next.start[0].index, 1u);
+  // Both done: the app starts.
+  rt = runtimeOf({sandbox("sb1", 0)}, {container(pod, "setup", "i1", CS::kExited, 0, 0),
+                                       container(pod, "migrate", "i2", CS::kExited, 0, 0)});
+  PodActions app = computePodActions(pod, rt, {});
+  ASSERT_EQ(app.start.size(), 1u);
+  EXPECT_FALSE(app.start[0].init);
+  EXPECT_EQ(app.start[0].index, 0u);
+  EXPECT_FALSE(app.kill_pod);
+}
+
+TEST(ComputePodActions, RetriesAFailedInitContainerUnlessNever) {
+  api::Pod pod = withInit(podOf({"app"}, "Always"), {"setup"});
+  auto rt = runtimeOf({sandbox("sb1", 0)}, {container(pod, "setup", "i1", CS::kExited, 0, 1)});
+  PodActions again = computePodActions(pod, rt, {});
+  ASSERT_EQ(again.start.size(), 1u);
+  EXPECT_TRUE(again.start[0].init);
+  EXPECT_EQ(again.start[0].restart_count, 1u);
+  // Held back while the back-off runs.
+  ActionInputs backing_off;
+  backing_off.backoff_remaining = [](const std::string&, const RuntimeContainer&) {
+    return std::optional<std::chrono::nanoseconds>(seconds(4));
+  };
+  PodActions held = computePodActions(pod, rt, backing_off);
+  EXPECT_TRUE(held.start.empty());
+  EXPECT_EQ(held.waiting["setup"].reason, "CrashLoopBackOff");
+  // Never: the pod fails, its sandbox is stopped and nothing is re-created.
+  api::Pod never = withInit(podOf({"app"}, "Never"), {"setup"});
+  PodActions failed = computePodActions(never, rt, {});
+  EXPECT_TRUE(failed.init_failed);
+  EXPECT_TRUE(failed.kill_pod);
+  EXPECT_TRUE(failed.start.empty());
+  auto stopped = runtimeOf({sandbox("sb1", 0, false)}, {container(never, "setup", "i1", CS::kExited, 0, 1)});
+  PodActions after = computePodActions(never, stopped, {});
+  EXPECT_FALSE(after.create_sandbox);
+  EXPECT_TRUE(after.start.empty());
+}
+
+}  // namespace
+}  // namespace minik8s::kubelet

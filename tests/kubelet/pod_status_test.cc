@@ -319,3 +319,65 @@ TEST(ContainerIdUri, PrefixesTheRuntime) {
 
 }  // namespace
 }  // namespace minik8s::kubelet
+
+namespace minik8s::kubelet {
+namespace {
+
+api::Pod withInit(api::Pod pod, std::vector<std::string> names) {
+  for (const auto& n : names) {
+    api::Container c;
+    c.name = n;
+    c.image = "busybox:1.36.1";
+    pod.spec.init_containers.push_back(c);
+  }
+  return pod;
+}
+
+TEST(ComputePodStatus, InitContainersGateThePodUntilEachSucceeded) {
+  api::Pod pod = withInit(podOf({"app"}), {"setup", "migrate"});
+  // setup done, migrate running: Pending, Initialized False, app PodInitializing.
+  api::PodStatus s = computePodStatus(
+      pod, runtimeOf({container("setup", "i1", CS::kExited, 0, 0), container("migrate", "i2", CS::kRunning)}),
+      inputs());
+  EXPECT_EQ(s.phase, "Pending");
+  ASSERT_EQ(s.init_container_statuses.size(), 2u);
+  EXPECT_TRUE(s.init_container_statuses[0].ready);
+  ASSERT_TRUE(s.init_container_statuses[0].state.terminated);
+  EXPECT_EQ(s.init_container_statuses[0].state.terminated->reason, "Completed");
+  EXPECT_TRUE(s.init_container_statuses[1].state.running);
+  EXPECT_FALSE(s.init_container_statuses[1].ready);
+  ASSERT_TRUE(s.container_statuses[0].state.waiting);
+  EXPECT_EQ(s.container_statuses[0].state.waiting->reason, "PodInitializing");
+  const api::Condition* initialized = cond(s, "Initialized");
+  ASSERT_NE(initialized, nullptr);
+  EXPECT_EQ(initialized->status, "False");
+  EXPECT_EQ(initialized->reason, "ContainersNotInitialized");
+  EXPECT_EQ(initialized->message, "containers with incomplete status: [migrate]");
+
+  // Both done and the app runs: Running, Initialized True.
+  s = computePodStatus(pod,
+                       runtimeOf({container("setup", "i1", CS::kExited, 0, 0),
+                                  container("migrate", "i2", CS::kExited, 0, 0),
+                                  container("app", "a1", CS::kRunning)}),
+                       inputs());
+  EXPECT_EQ(s.phase, "Running");
+  EXPECT_EQ(cond(s, "Initialized")->status, "True");
+}
+
+TEST(ComputePodStatus, AFailedInitContainerFailsThePodUnderNever) {
+  api::Pod pod = withInit(podOf({"app"}, "Never"), {"setup"});
+  api::PodStatus s =
+      computePodStatus(pod, runtimeOf({container("setup", "i1", CS::kExited, 0, 2)}), inputs());
+  EXPECT_EQ(s.phase, "Failed");
+  ASSERT_TRUE(s.init_container_statuses[0].state.terminated);
+  EXPECT_EQ(s.init_container_statuses[0].state.terminated->exit_code, 2);
+  // Under Always it is retried: the pod stays Pending.
+  api::Pod always = withInit(podOf({"app"}, "Always"), {"setup"});
+  EXPECT_EQ(computePodStatus(always, runtimeOf({container("setup", "i1", CS::kExited, 0, 2)}),
+                             inputs())
+                .phase,
+            "Pending");
+}
+
+}  // namespace
+}  // namespace minik8s::kubelet
