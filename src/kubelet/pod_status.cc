@@ -30,6 +30,19 @@ api::ContainerStateTerminated terminatedOf(const RuntimeContainer& c) {
   return t;
 }
 
+// Name, image, restart count and ids of a container's status; the state comes after.
+api::ContainerStatus identityOf(const api::Container& spec, const RuntimeContainer* latest) {
+  api::ContainerStatus cs;
+  cs.name = spec.name;
+  cs.image = latest != nullptr && !latest->image.empty() ? latest->image : spec.image;
+  cs.restart_count = latest != nullptr ? static_cast<int32_t>(latest->restart_count) : 0;
+  if (latest != nullptr) {
+    cs.image_id = latest->image_ref;
+    cs.container_id = containerIdUri(latest->id);
+  }
+  return cs;
+}
+
 bool isRunning(const RuntimeContainer* c) {
   return c != nullptr && c->state == cri::ContainerState::kRunning;
 }
@@ -57,16 +70,9 @@ api::PodStatus computePodStatus(const api::Pod& pod, const PodRuntime& runtime,
   bool initialized = true, init_failed = false;
   std::string incomplete;
   for (const auto& spec : pod.spec.init_containers) {
-    api::ContainerStatus cs;
-    cs.name = spec.name;
     const RuntimeContainer* latest = runtime.latest(spec.name);
-    cs.image = latest != nullptr && !latest->image.empty() ? latest->image : spec.image;
-    cs.restart_count = latest != nullptr ? static_cast<int32_t>(latest->restart_count) : 0;
+    api::ContainerStatus cs = identityOf(spec, latest);
     cs.started = isRunning(latest);
-    if (latest != nullptr) {
-      cs.image_id = latest->image_ref;
-      cs.container_id = containerIdUri(latest->id);
-    }
     auto waiting = inputs.waiting.find(spec.name);
     bool done = false;
     if (isRunning(latest)) {
@@ -92,15 +98,8 @@ api::PodStatus computePodStatus(const api::Pod& pod, const PodRuntime& runtime,
   }
 
   for (const auto& spec : pod.spec.containers) {
-    api::ContainerStatus cs;
-    cs.name = spec.name;
     const RuntimeContainer* latest = runtime.latest(spec.name);
-    cs.image = latest != nullptr && !latest->image.empty() ? latest->image : spec.image;
-    cs.restart_count = latest != nullptr ? static_cast<int32_t>(latest->restart_count) : 0;
-    if (latest != nullptr) {
-      cs.image_id = latest->image_ref;
-      cs.container_id = containerIdUri(latest->id);
-    }
+    api::ContainerStatus cs = identityOf(spec, latest);
     auto waiting = inputs.waiting.find(spec.name);
     bool has_run = false;
     if (isRunning(latest)) {

@@ -5,27 +5,16 @@
 #include <algorithm>
 
 #include "kubelet/pod_config.h"
+#include "kubelet/test_pods.h"
 
 namespace minik8s::kubelet {
 namespace {
 
+using testing::podOf;
+using testing::withInit;
+
 using std::chrono::seconds;
 using CS = cri::ContainerState;
-
-api::Pod podOf(std::vector<std::string> names, const std::string& policy = "Always") {
-  api::Pod pod;
-  pod.metadata.name = "web";
-  pod.metadata.namespace_ = "default";
-  pod.metadata.uid = "uid-1";
-  pod.spec.restart_policy = policy;
-  for (const auto& n : names) {
-    api::Container c;
-    c.name = n;
-    c.image = "nginx:1.25";
-    pod.spec.containers.push_back(c);
-  }
-  return pod;
-}
 
 RuntimeSandbox sandbox(const std::string& id, uint32_t attempt, bool ready = true,
                        const std::string& ip = "10.244.0.5") {
@@ -351,16 +340,6 @@ TEST(PodRuntime, SortsNewestFirstAndFindsLatestAndPrevious) {
 
 namespace minik8s::kubelet {
 namespace {
-
-api::Pod withInit(api::Pod pod, std::vector<std::string> names) {
-  for (const auto& n : names) {
-    api::Container c;
-    c.name = n;
-    c.image = "busybox:1.36.1";
-    pod.spec.init_containers.push_back(c);
-  }
-  return pod;
-}
 
 TEST(ComputePodActions, RunsInitContainersOneAtATimeBeforeTheApp) {
   api::Pod pod = withInit(podOf({"app"}), {"setup", "migrate"});

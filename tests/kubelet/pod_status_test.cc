@@ -3,30 +3,19 @@
 #include <gtest/gtest.h>
 
 #include "kubelet/pod_config.h"
+#include "kubelet/test_pods.h"
 
 namespace minik8s::kubelet {
 namespace {
+
+using testing::podOf;
+using testing::withInit;
 
 using CS = cri::ContainerState;
 constexpr int64_t kSec = 1000000000;
 constexpr int64_t kT0 = 1767225600LL * kSec;  // 2026-01-01T00:00:00Z
 const std::string kT0Text = "2026-01-01T00:00:00Z";
 const std::string kNow = "2026-01-01T01:00:00Z";
-
-api::Pod podOf(std::vector<std::string> names, const std::string& policy = "Always") {
-  api::Pod pod;
-  pod.metadata.name = "web";
-  pod.metadata.namespace_ = "default";
-  pod.metadata.uid = "uid-1";
-  pod.spec.restart_policy = policy;
-  for (const auto& n : names) {
-    api::Container c;
-    c.name = n;
-    c.image = "nginx:1.25";
-    pod.spec.containers.push_back(c);
-  }
-  return pod;
-}
 
 RuntimeContainer container(const std::string& name, const std::string& id, CS state,
                            uint32_t restarts = 0, int32_t exit_code = 0) {
@@ -322,16 +311,6 @@ TEST(ContainerIdUri, PrefixesTheRuntime) {
 
 namespace minik8s::kubelet {
 namespace {
-
-api::Pod withInit(api::Pod pod, std::vector<std::string> names) {
-  for (const auto& n : names) {
-    api::Container c;
-    c.name = n;
-    c.image = "busybox:1.36.1";
-    pod.spec.init_containers.push_back(c);
-  }
-  return pod;
-}
 
 TEST(ComputePodStatus, InitContainersGateThePodUntilEachSucceeded) {
   api::Pod pod = withInit(podOf({"app"}), {"setup", "migrate"});
