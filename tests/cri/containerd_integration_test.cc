@@ -16,6 +16,7 @@
 #include "image/loader.h"
 #include "node/containerd_cleanup.h"
 #include "node/containerd_process.h"
+#include "testing/containerd_node.h"
 
 namespace minik8s::cri {
 namespace {
@@ -27,17 +28,7 @@ double msSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-struct Env {
-  std::string base;          // containerd instance
-  std::string images_dir;    // built archives
-  std::string work_dir;      // pod logs, hostPath
-  std::string cgroup_root;   // "/minik8s-test-<pid>"
-  std::string bridge;
-  std::string network;
-  std::string subnet;
-  std::unique_ptr<node::ContainerdProcess> containerd;
-  std::unique_ptr<CriRuntime> rt;
-};
+using Env = testing::TestNode;
 
 Env* env = nullptr;
 std::string skip_reason;
@@ -45,70 +36,17 @@ std::string skip_reason;
 class ContainerdIntegration : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (::geteuid() != 0) {
-      skip_reason = "needs root";
-      return;
-    }
-    for (const char* bin : {"/usr/bin/containerd", "/usr/sbin/runc", "/usr/lib/cni/bridge",
-                            "/usr/bin/ctr", "/bin/busybox", "/usr/bin/curl"}) {
-      if (::access(bin, X_OK) != 0) {
-        skip_reason = std::string(bin) + " is missing (scripts/setup.sh installs it)";
-        return;
-      }
-    }
+    skip_reason = Env::missingPrerequisite({"/usr/bin/curl"});
+    if (!skip_reason.empty()) return;
     env = new Env;
-    const int pid = ::getpid();
-    env->base = "/tmp/mk8s-cri-" + std::to_string(pid);
-    env->images_dir = env->base + "-images";
-    env->work_dir = env->base + "-work";
-    env->cgroup_root = "/minik8s-test-" + std::to_string(pid);
-    env->bridge = "mkt" + std::to_string(pid % 1000000);
-    env->network = "mk8s-test-" + std::to_string(pid);
-    env->subnet = "10.250." + std::to_string(20 + pid % 200) + ".0/24";
-    fs::create_directories(env->work_dir);
-
-    auto t0 = Clock::now();
-    auto built = image::buildStockImages(env->images_dir);
-    ASSERT_TRUE(built.isOk()) << built.status().toString();
-    std::printf("[measure] build-stock (8 images): %.0f ms\n", msSince(t0));
-
-    node::ContainerdProcessOptions o;
-    o.base_dir = env->base;
-    node::CniOptions cni;
-    cni.network_name = env->network;
-    cni.bridge = env->bridge;
-    cni.pod_cidr = env->subnet;
-    o.cni = cni;
-    t0 = Clock::now();
-    auto proc = node::ContainerdProcess::start(o);
-    ASSERT_TRUE(proc.isOk()) << proc.status().toString();
-    std::printf("[measure] containerd start -> CRI ready: %.0f ms\n", msSince(t0));
-    env->containerd = std::move(proc).value();
-    env->rt = CriRuntime::connect(env->containerd->endpoint());
-
-    for (const auto& file : {"pause.tar", "busybox.tar", "nginx.tar", "greeting-app.tar",
-                             "greeting-app-5001.tar", "welcome-app.tar", "myip.tar",
-                             "flask-stress-app.tar"}) {
-      t0 = Clock::now();
-      Status s = image::importArchive(env->containerd->endpoint(), env->images_dir + "/" + file);
-      ASSERT_TRUE(s.isOk()) << s.toString();
-      std::printf("[measure] import %s: %.0f ms\n", file, msSince(t0));
-    }
+    Status started = env->start({"cri", "mkt", 250, {}});
+    ASSERT_TRUE(started.isOk()) << started.toString();
   }
 
   static void TearDownTestSuite() {
     if (env == nullptr) return;
-    if (env->rt) {
-      auto removed = node::removeAllPodSandboxes(*env->rt);
-      EXPECT_TRUE(removed.isOk()) << removed.status().toString();
-    }
     node::ContainerdPaths paths = node::containerdPaths(env->base);
-    if (env->containerd) env->containerd->stop();
-    env->rt.reset();
-    node::NodeCleanupOptions co;
-    co.cgroup_parent = env->cgroup_root;
-    co.bridge = env->bridge;
-    auto report = node::cleanupContainerdNode(paths, co);
+    auto report = env->teardown();
     EXPECT_TRUE(report.problems.empty());
     EXPECT_EQ(report.shims_killed, 0) << "shims outlived their pods";
 
@@ -122,9 +60,6 @@ class ContainerdIntegration : public ::testing::Test {
     if (nat.isOk() && nat->exit_code == 0) {
       EXPECT_EQ(nat->out.find(env->network), std::string::npos) << "CNI rules left behind";
     }
-    std::error_code ec;
-    fs::remove_all(env->images_dir, ec);
-    fs::remove_all(env->work_dir, ec);
     delete env;
     env = nullptr;
   }

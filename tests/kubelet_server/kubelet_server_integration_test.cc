@@ -22,6 +22,7 @@
 #include "node/containerd_cleanup.h"
 #include "node/containerd_process.h"
 #include "store/memory_store.h"
+#include "testing/containerd_node.h"
 #include "testing/http_client.h"
 #include "testing/ws_client.h"
 
@@ -35,16 +36,7 @@ using namespace std::chrono_literals;
 
 constexpr char kBusybox[] = "docker.io/library/busybox:1.36.1";
 
-struct Env {
-  std::string base;
-  std::string images_dir;
-  std::string work_dir;
-  std::string cgroup_root;
-  std::string bridge;
-  std::string network;
-  std::string subnet;
-  std::unique_ptr<node::ContainerdProcess> containerd;
-  std::unique_ptr<cri::CriRuntime> rt;
+struct Env : testing::TestNode {
   std::unique_ptr<KubeletServer> server;
   std::unique_ptr<store::MemoryStore> store;
   std::unique_ptr<apiserver::ApiServer> api;
@@ -66,45 +58,11 @@ bool waitFor(Cond cond, std::chrono::milliseconds timeout = 20000ms) {
 class KubeletServerIntegration : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (::geteuid() != 0) {
-      skip_reason = "needs root";
-      return;
-    }
-    for (const char* bin : {"/usr/bin/containerd", "/usr/sbin/runc", "/usr/lib/cni/bridge",
-                            "/usr/bin/ctr", "/bin/busybox"}) {
-      if (::access(bin, X_OK) != 0) {
-        skip_reason = std::string(bin) + " is missing (scripts/setup.sh installs it)";
-        return;
-      }
-    }
+    skip_reason = Env::missingPrerequisite();
+    if (!skip_reason.empty()) return;
     env = new Env;
-    const int pid = ::getpid();
-    env->base = "/tmp/mk8s-ks-" + std::to_string(pid);
-    env->images_dir = env->base + "-images";
-    env->work_dir = env->base + "-work";
-    env->cgroup_root = "/minik8s-kstest-" + std::to_string(pid);
-    env->bridge = "mks" + std::to_string(pid % 1000000);
-    env->network = "mk8s-kstest-" + std::to_string(pid);
-    env->subnet = "10.251." + std::to_string(20 + pid % 200) + ".0/24";
-    fs::create_directories(env->work_dir);
-
-    auto built = image::buildStockImages(env->images_dir, {"pause", "busybox"});
-    ASSERT_TRUE(built.isOk()) << built.status().toString();
-    node::ContainerdProcessOptions o;
-    o.base_dir = env->base;
-    node::CniOptions cni;
-    cni.network_name = env->network;
-    cni.bridge = env->bridge;
-    cni.pod_cidr = env->subnet;
-    o.cni = cni;
-    auto proc = node::ContainerdProcess::start(o);
-    ASSERT_TRUE(proc.isOk()) << proc.status().toString();
-    env->containerd = std::move(proc).value();
-    env->rt = cri::CriRuntime::connect(env->containerd->endpoint());
-    for (const auto& file : {"pause.tar", "busybox.tar"}) {
-      Status s = image::importArchive(env->containerd->endpoint(), env->images_dir + "/" + file);
-      ASSERT_TRUE(s.isOk()) << s.toString();
-    }
+    Status started = env->start({"kstest", "mks", 251, {"pause", "busybox"}});
+    ASSERT_TRUE(started.isOk()) << started.toString();
     KubeletServerOptions ko;
     ko.bind_address = "127.0.0.1";
     ko.port = 0;
@@ -121,23 +79,10 @@ class KubeletServerIntegration : public ::testing::Test {
     if (env == nullptr) return;
     if (env->api) env->api->stop();
     if (env->server) env->server->stop();
-    if (env->rt) {
-      auto removed = node::removeAllPodSandboxes(*env->rt);
-      EXPECT_TRUE(removed.isOk()) << removed.status().toString();
-    }
-    node::ContainerdPaths paths = node::containerdPaths(env->base);
-    if (env->containerd) env->containerd->stop();
-    env->rt.reset();
-    node::NodeCleanupOptions co;
-    co.cgroup_parent = env->cgroup_root;
-    co.bridge = env->bridge;
-    auto report = node::cleanupContainerdNode(paths, co);
+    auto report = env->teardown();
     EXPECT_TRUE(report.problems.empty());
     EXPECT_TRUE(node::mountsUnder(env->base).empty());
     EXPECT_TRUE(node::cgroupDirsOf(env->cgroup_root).empty());
-    std::error_code ec;
-    fs::remove_all(env->images_dir, ec);
-    fs::remove_all(env->work_dir, ec);
     delete env;
     env = nullptr;
   }
