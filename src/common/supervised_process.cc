@@ -1,9 +1,6 @@
 #include "common/supervised_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +9,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/spawn.h"
 
 namespace minik8s {
 
@@ -69,43 +67,12 @@ bool SupervisedProcess::exited() const {
 }
 
 pid_t SupervisedProcess::spawn() {
-  if (options_.argv.empty()) {
-    log::error("{}: no command to run", options_.name);
+  auto pid = spawnProcess(options_.argv, options_.log_path, SpawnMode::kAttached);
+  if (!pid.isOk()) {
+    log::error("{}: {}", options_.name, pid.status().toString());
     return -1;
   }
-  std::vector<std::string> args = options_.argv;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int log_fd = ::open(options_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    log::error("{}: opening {}: {}", options_.name, options_.log_path, std::strerror(errno));
-    return -1;
-  }
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
-    ::setpgid(0, 0);  // a terminal's Ctrl-C goes to us; we stop the child in order
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  if (pid < 0) log::error("{}: fork: {}", options_.name, std::strerror(errno));
-  return pid;
+  return *pid;
 }
 
 void SupervisedProcess::terminate(pid_t pid) {

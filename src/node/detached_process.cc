@@ -1,8 +1,6 @@
 #include "node/detached_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,8 +13,7 @@
 #include <sstream>
 
 #include "common/log.h"
-
-extern char** environ;
+#include "common/spawn.h"
 
 namespace minik8s::node {
 
@@ -29,7 +26,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kInitialRestartBackoff{200};
 constexpr std::chrono::seconds kBackoffResetUptime{60};
 constexpr std::chrono::milliseconds kPollInterval{50};
-constexpr char kDefaultPath[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string readSmall(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -104,51 +100,8 @@ std::optional<pid_t> livePidFromFile(const std::string& pid_file,
   return pid;
 }
 
-Result<pid_t> spawnDetached(const std::vector<std::string>& argv_in, const std::string& log_path) {
-  if (argv_in.empty()) return invalid("no command to run");
-  std::vector<std::string> args = argv_in;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  // Our environment, with a PATH when there is none: containerd finds iptables and the CNI
-  // plugins find their tools through it.
-  std::vector<std::string> env_strings;
-  bool has_path = false;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    env_strings.emplace_back(*e);
-    if (env_strings.back().rfind("PATH=", 0) == 0) has_path = true;
-  }
-  if (!has_path) env_strings.push_back(kDefaultPath);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return internalError("opening " + log_path + ": " + std::strerror(errno));
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec. Its own session: no terminal signals,
-    // no parent-death signal; it outlives us on purpose.
-    ::setsid();
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  int err = errno;
-  ::close(log_fd);
-  if (pid < 0) return internalError(std::string("fork: ") + std::strerror(err));
-  return pid;
+Result<pid_t> spawnDetached(const std::vector<std::string>& argv, const std::string& log_path) {
+  return spawnProcess(argv, log_path, SpawnMode::kDetached);
 }
 
 Status writePidFile(const std::string& path, pid_t pid) {
