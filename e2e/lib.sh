@@ -46,13 +46,21 @@ free_port() {
 }
 
 start_server() {
-  PORT=$(free_port)
-  "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn "$@" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  if ! wait_ready "http://127.0.0.1:$PORT/readyz" 30 "$SERVER_PID"; then
-    echo "server did not start:"; cat "$WORK/server.log"; exit 1
-  fi
-  write_kubeconfig "$KUBECONFIG" "http://127.0.0.1:$PORT"
+  # free_port only finds a port that was free a moment ago (the managed etcd may take it
+  # first): try again with another one when the server cannot listen.
+  local attempt
+  for attempt in 1 2 3; do
+    PORT=$(free_port)
+    "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn "$@" >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    if wait_ready "http://127.0.0.1:$PORT/readyz" 30 "$SERVER_PID"; then
+      write_kubeconfig "$KUBECONFIG" "http://127.0.0.1:$PORT"
+      return 0
+    fi
+    stop_server
+    grep -q "already in use" "$WORK/server.log" || break
+  done
+  echo "server did not start:"; cat "$WORK/server.log"; exit 1
 }
 
 stop_server() {

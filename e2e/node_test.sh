@@ -17,10 +17,18 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== minik8s up"
-if ! "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name e2e-node --kubeconfig "$KUBECONFIG" \
-    --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 "--agent-arg=--pod-cidr=$POD_CIDR" >"$WORK/up.log" 2>&1; then
-  cat "$WORK/up.log"; tail -30 "$CLUSTER/logs/agent.log" 2>/dev/null; exit 1
-fi
+# A port free a moment ago may be taken by then: try another one when it is.
+for attempt in 1 2 3; do
+  if "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name e2e-node --kubeconfig "$KUBECONFIG" \
+      --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 "--agent-arg=--pod-cidr=$POD_CIDR" >"$WORK/up.log" 2>&1; then
+    break
+  fi
+  if [ "$attempt" = 3 ] || ! grep -q "in use" "$WORK/up.log" "$CLUSTER/logs/server.log" 2>/dev/null; then
+    cat "$WORK/up.log"; tail -30 "$CLUSTER/logs/agent.log" 2>/dev/null; exit 1
+  fi
+  "$MINIK8S" down --data-dir "$CLUSTER" >/dev/null 2>&1 || true
+  PORT=$(free_port)
+done
 expect_output "node e2e-node is Ready" "e2e-node +Ready" kubectl get nodes
 
 field() { kubectl get pod "$1" -o jsonpath="$2" 2>/dev/null; }
