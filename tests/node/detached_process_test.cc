@@ -103,7 +103,8 @@ TEST_F(DetachedProcessTest, SpawnsInItsOwnSessionAndWritesThePidFile) {
   ASSERT_TRUE(waitFor([&] { return p.pid() > 0; }));
   pid_t pid = p.pid();
   cleanup_.push_back(pid);
-  EXPECT_EQ(::getsid(pid), pid);
+  // The child calls setsid() between fork and exec: until then it is still in our session.
+  EXPECT_TRUE(waitFor([&] { return ::getsid(pid) == pid; })) << "getsid=" << ::getsid(pid);
   ASSERT_TRUE(waitFor([&] { return livePidFromFile(p.options().pid_file, {marker_}) == pid; }));
   EXPECT_EQ(p.starts(), 1);
   p.stop();
