@@ -243,6 +243,19 @@ class NodeProxyTest : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
+  // The metrics API reads pods and nodes from the watch cache, which trails the store by a
+  // moment: wait until the cache (GET with resourceVersion=0) has the stored object.
+  void awaitCached(const std::string& path) {
+    auto stored = json::parse(call("GET", path).body)["metadata"]["resourceVersion"];
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto cached = json::parse(call("GET", path + "?resourceVersion=0").body, nullptr, false);
+      if (cached.is_object() && cached["metadata"]["resourceVersion"] == stored) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << path << " never reached the watch cache";
+  }
+
   static std::string message(const testing::HttpResult& r) {
     auto j = json::parse(r.body, nullptr, false);
     return j.is_object() ? j.value("message", "") : r.body;
@@ -424,6 +437,8 @@ json summaryWith(const std::string& uid) {
 }
 
 TEST_F(NodeProxyTest, MetricsFromTheKubeletsSummary) {
+  awaitCached("/api/v1/nodes/n1");
+  awaitCached("/api/v1/namespaces/default/pods/web");
   auto pod = json::parse(call("GET", "/api/v1/namespaces/default/pods/web").body);
   kubelet_.setSummary(summaryWith(pod["metadata"]["uid"]));
 

@@ -422,10 +422,12 @@ TEST_F(KubeletServerIntegration, RealKubectlLogsExecAndTop) {
   auto id =
       runContainer(pod, "c", {"/bin/sh", "-c", "echo hello from kubectl; while true; do :; done"});
   ASSERT_FALSE(id.empty());
-  std::this_thread::sleep_for(300ms);
 
-  auto r = kubectl({"logs", "kubectl"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  image::CommandResult r;
+  EXPECT_TRUE(waitFor([&] {
+    r = kubectl({"logs", "kubectl"});
+    return r.exit_code == 0 && !r.out.empty();
+  })) << r.err;
   EXPECT_EQ(r.out, "hello from kubectl\n") << r.err;
   r = kubectl({"logs", "kubectl", "--tail=1", "--timestamps"});
   EXPECT_NE(r.out.find("Z hello from kubectl"), std::string::npos) << r.out << r.err;
@@ -485,7 +487,9 @@ TEST_F(KubeletServerIntegration, PythonClientLogsAndExec) {
   auto pod = runSandbox("py", "default", publishPod("py", "c"));
   auto id = runContainer(pod, "c", {"/bin/sh", "-c", "echo from python; sleep 3600"});
   ASSERT_FALSE(id.empty());
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(waitFor([&] {
+    return apiCall("GET", "/api/v1/namespaces/default/pods/py/log").body == "from python\n";
+  }));
   std::string script =
       "from kubernetes import client\n"
       "from kubernetes.stream import stream\n"
