@@ -202,6 +202,7 @@ bool filterAccepts(const WatchFilter& filter, const CachedObjectPtr& object) {
 }
 
 bool WatchCache::sendLocked(uint64_t, Watcher& w, const Event& event) {
+  if (event.revision <= w.after_revision) return true;
   bool now_matches = filterAccepts(w.filter, event.object);
   bool was_matching = event.type != WatchEventType::kAdded && filterAccepts(w.filter, event.prev);
   switch (event.type) {
@@ -275,7 +276,7 @@ Result<uint64_t> WatchCache::addWatcher(const WatchFilter& filter, int64_t from_
                 std::to_string(oldest_revision_) + ")");
   }
   uint64_t id = next_watcher_id_++;
-  Watcher w{filter, std::move(sink)};
+  Watcher w{filter, std::move(sink), from_revision};
   if (from_revision < 0) {
     for (const auto& [key, object] : objects_) {
       if (filterAccepts(w.filter, object) && !w.sink->deliver(WatchEventType::kAdded, object)) {

@@ -111,6 +111,9 @@ class WatchCache {
   struct Watcher {
     WatchFilter filter;
     std::shared_ptr<WatchSink> sink;
+    // Events at or before this revision are not sent: a watch may start from a revision
+    // the cache has not reached yet (a LIST served by etcd a moment ago).
+    int64_t after_revision = -1;
   };
 
   void onEvents(const std::vector<store::WatchEvent>& events);

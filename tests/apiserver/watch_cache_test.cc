@@ -110,6 +110,20 @@ TEST_F(WatchCacheTest, ReplaysHistoryAfterARevision) {
   EXPECT_EQ(events[1].first, "DELETED");
 }
 
+TEST_F(WatchCacheTest, AWatchFromARevisionTheCacheHasNotReachedSkipsWhatCameBefore) {
+  // A client LISTs from etcd at revision R and watches from R while the cache is still
+  // behind R: the event at R reaches the cache after the watch started and must not be sent.
+  ASSERT_TRUE(cache_->start().isOk());
+  int64_t listed_at = *store_.currentRevision() + 1;
+  auto sink = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(cache_->addWatcher({}, listed_at, sink).isOk());
+  EXPECT_EQ(put("a", "x"), listed_at);
+  ASSERT_TRUE(cache_->waitForRevision(put("b", "x"), 5s));
+  auto events = sink->waitFor(1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0], (std::pair<std::string, std::string>{"ADDED", "b"}));
+}
+
 TEST_F(WatchCacheTest, SelectorTransitionsBecomeAddedAndDeleted) {
   ASSERT_TRUE(cache_->start().isOk());
   auto sink = std::make_shared<RecordingSink>();
