@@ -4,9 +4,11 @@
 //   3. watch fan-out: 1,000 watchers of pods, 1,000 updates, write-to-delivery delay
 //   4. apiserver RSS idle and holding 10,000 pods
 // Starts its own etcd and `minik8s apiserver` child on free loopback ports, prints the
-// numbers and appends them as one JSON line to the results file (argv[2]).
+// numbers and appends them as one JSON line to the results file (the second argument).
 //
-//   apiserver_bench <path to minik8s> [results file]
+//   apiserver_bench <path to minik8s> [results file] [--creates-only]
+//
+// --creates-only stops after (1), for quick before/after comparisons of the create path.
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -111,11 +113,21 @@ double etcdPuts(minik8s::store::Store& store, int threads, int per_thread) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: apiserver_bench <minik8s binary> [results file]\n";
+  std::vector<std::string> args;
+  bool creates_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--creates-only") {
+      creates_only = true;
+    } else {
+      args.emplace_back(argv[i]);
+    }
+  }
+  if (args.empty()) {
+    std::cerr << "usage: apiserver_bench <minik8s binary> [results file] [--creates-only]\n";
     return 2;
   }
-  std::string results_path = argc > 2 ? argv[2] : "bench/results.jsonl";
+  const std::string& binary = args[0];
+  std::string results_path = args.size() > 1 ? args[1] : "bench/results.jsonl";
   auto etcd = minik8s::store::testing::EtcdFixture::start();
   if (!etcd.isOk()) {
     std::cerr << etcd.status().toString() << "\n";
@@ -126,7 +138,7 @@ int main(int argc, char** argv) {
   int port = *minik8s::store::pickFreePort();
   pid_t server = fork();
   if (server == 0) {
-    execl(argv[1], argv[1], "apiserver", "--etcd-servers", (*etcd)->endpoint().c_str(), "--port",
+    execl(binary.c_str(), binary.c_str(), "apiserver", "--etcd-servers", (*etcd)->endpoint().c_str(), "--port",
           std::to_string(port).c_str(), "--log-level", "warn", "--etcd-compaction-interval", "0",
           static_cast<char*>(nullptr));
     _exit(127);
@@ -143,6 +155,15 @@ int main(int argc, char** argv) {
   auto p = static_cast<uint16_t>(port);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   json results;
+  // Stops the apiserver and appends the results.
+  auto finish = [&] {
+    kill(server, SIGTERM);
+    waitpid(server, nullptr, 0);
+    std::ofstream out(results_path, std::ios::app);
+    out << results.dump() << "\n";
+    std::cout << "results appended to " << results_path << "\n";
+    return 0;
+  };
   results["date"] = minik8s::formatRfc3339(minik8s::Clock::real().now());
   results["rss_idle_kb"] = rssKb(server);
   std::cout << "apiserver RSS idle: " << rssKb(server) / 1024.0 << " MB\n";
@@ -155,6 +176,10 @@ int main(int argc, char** argv) {
   results["etcd_puts_per_s"] = raw;
   results["pod_creates_per_s"] = creates;
   results["create_ratio"] = creates / raw;
+  if (creates_only) {
+    results["creates_only"] = true;
+    return finish();
+  }
 
   // Fill up to 10,000 pods.
   createPods(p, 16, (10000 - 4000) / 16, "f");
@@ -256,11 +281,5 @@ int main(int argc, char** argv) {
     results["fanout_p99_ms"] = percentile(delays, 0.99);
   }
   results["rss_end_kb"] = rssKb(server);
-
-  kill(server, SIGTERM);
-  waitpid(server, nullptr, 0);
-  std::ofstream out(results_path, std::ios::app);
-  out << results.dump() << "\n";
-  std::cout << "results appended to " << results_path << "\n";
-  return 0;
+  return finish();
 }
