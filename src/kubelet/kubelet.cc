@@ -74,6 +74,7 @@ Kubelet::Kubelet(client::RestClient& client, cri::Runtime& runtime, KubeletOptio
       runtime_(runtime),
       options_(std::move(options)),
       clock_(clock),
+      events_(client, {"kubelet", options_.node.node_name}, clock),
       queue_(clock),
       backoff_(options_.backoff),
       probes_(std::make_unique<ProbeManager>(runtime, clock, [this](const std::string& uid) {
@@ -718,29 +719,7 @@ std::optional<ObjectData> Kubelet::lookupObject(const std::string& ns, const std
 
 void Kubelet::recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
                           const std::string& message, const std::string& field_path) {
-  std::string now = formatRfc3339(clock_.now());
-  json involved = {{"kind", "Pod"},
-                   {"apiVersion", "v1"},
-                   {"namespace", pod.metadata.namespace_},
-                   {"name", pod.metadata.name},
-                   {"uid", pod.metadata.uid}};
-  if (!field_path.empty()) involved["fieldPath"] = field_path;
-  json event = {{"apiVersion", "v1"},
-                {"kind", "Event"},
-                {"metadata",
-                 {{"generateName", pod.metadata.name + "."}, {"namespace", pod.metadata.namespace_}}},
-                {"involvedObject", involved},
-                {"reason", reason},
-                {"message", message},
-                {"type", type},
-                {"source", {{"component", "kubelet"}, {"host", options_.node.node_name}}},
-                {"reportingComponent", "kubelet"},
-                {"reportingInstance", options_.node.node_name},
-                {"firstTimestamp", now},
-                {"lastTimestamp", now},
-                {"count", 1}};
-  auto created = client_.create(resource("", "v1", "events"), pod.metadata.namespace_, event);
-  if (!created.isOk()) log::debug("kubelet: event {}: {}", reason, created.status().toString());
+  events_.record(client::podEventTarget(pod, field_path), {type, reason, message});
 }
 
 }  // namespace minik8s::kubelet

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "api/types_core.h"
+#include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/rest_client.h"
 #include "client/work_queue.h"
@@ -105,6 +106,7 @@ class Kubelet {
   cri::Runtime& runtime_;
   const KubeletOptions options_;
   Clock& clock_;
+  client::EventRecorder events_;
   HostInfo host_;
   std::string runtime_version_;
 

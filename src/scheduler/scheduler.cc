@@ -39,7 +39,7 @@ Scheduler::Scheduler(client::RestClient& client, SchedulerOptions options, Clock
       clock_(clock),
       pods_resource_(api::findResource("", "v1", "pods")),
       nodes_resource_(api::findResource("", "v1", "nodes")),
-      events_resource_(api::findResource("", "v1", "events")),
+      events_(client, {options_.scheduler_name, ""}, clock),
       filters_(defaultFilters()),
       score_(scorePluginFor(options_.policy)),
       queue_(clock) {
@@ -228,35 +228,7 @@ Status Scheduler::bind(const api::Pod& pod, const std::string& node) {
 
 void Scheduler::recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
                             const std::string& message) {
-  auto now = clock_.now();
-  char suffix[32];
-  std::snprintf(suffix, sizeof(suffix), ".%llx",
-                static_cast<unsigned long long>(now.time_since_epoch().count()));
-  std::string ts = formatRfc3339(now);
-  json event = {
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", {{"name", pod.metadata.name + suffix}, {"namespace", pod.metadata.namespace_}}},
-      {"involvedObject",
-       {{"kind", "Pod"},
-        {"apiVersion", "v1"},
-        {"namespace", pod.metadata.namespace_},
-        {"name", pod.metadata.name},
-        {"uid", pod.metadata.uid},
-        {"resourceVersion", pod.metadata.resource_version}}},
-      {"reason", reason},
-      {"message", message},
-      {"type", type},
-      {"source", {{"component", options_.scheduler_name}}},
-      {"reportingComponent", options_.scheduler_name},
-      {"firstTimestamp", ts},
-      {"lastTimestamp", ts},
-      {"count", 1}};
-  auto created = client_.create(*events_resource_, pod.metadata.namespace_, event);
-  if (!created.isOk()) {
-    log::warn("scheduler: recording event {} for {}: {}", reason, podKey(pod),
-              created.status().toString());
-  }
+  events_.record(client::podEventTarget(pod), {type, reason, message});
 }
 
 void Scheduler::runWorker(std::stop_token stop) {

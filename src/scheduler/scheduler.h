@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "api/types_core.h"
+#include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/rest_client.h"
 #include "client/work_queue.h"
@@ -78,7 +79,7 @@ class Scheduler {
   Clock& clock_;
   const api::ResourceInfo* pods_resource_;
   const api::ResourceInfo* nodes_resource_;
-  const api::ResourceInfo* events_resource_;
+  client::EventRecorder events_;
   std::vector<std::unique_ptr<FilterPlugin>> filters_;
   std::unique_ptr<ScorePlugin> score_;
   client::WorkQueue queue_;

@@ -141,6 +141,15 @@ TEST_F(KubeletTest, RestartsAnExitedContainerAndCountsIt) {
   runtime_.exitContainer(id2, 1);
   EXPECT_TRUE(eventually([&] { return containerField("crash", "waiting") == "CrashLoopBackOff"; }, 3s));
   EXPECT_TRUE(eventually([&] { return containerField("crash", "restartCount") == "2"; }));
+  // Three starts are one Started event counted three times, as kubectl describe shows them.
+  json started;
+  EXPECT_TRUE(eventually([&] {
+    auto events = client_->list(res("events"), "default",
+                                {.field_selector = "involvedObject.name=crash,reason=Started"});
+    if (!events.isOk() || (*events)["items"].size() != 1) return false;
+    started = (*events)["items"][0];
+    return started["count"] == 3;
+  })) << started.dump();
 }
 
 TEST_F(KubeletTest, NeverRestartsUnderNeverAndTheFailedPodStaysFailed) {
