@@ -70,6 +70,19 @@ std::string eventFieldSelector(const json& object) {
   return out;
 }
 
+std::string eventAge(const json& event, Clock::WallTime now) {
+  std::string last = str(at(event, "lastTimestamp"));
+  if (last.empty()) last = str(at(event, "eventTime"));
+  if (last.empty()) last = str(at(at(event, "metadata"), "creationTimestamp"));
+  const json& count = at(event, "count");
+  std::string first = str(at(event, "firstTimestamp"));
+  if (!count.is_number_integer() || count.get<int64_t>() <= 1 || first.empty()) {
+    return ageOf(last, now);
+  }
+  return ageOf(last, now) + " (x" + std::to_string(count.get<int64_t>()) + " over " +
+         ageOf(first, now) + ")";
+}
+
 std::string describeObject(const json& object, const json& events, Clock::WallTime now) {
   constexpr size_t kValueColumn = 19;  // "CreationTimestamp: " is the longest label
   const json& meta = at(object, "metadata");
@@ -102,10 +115,7 @@ std::string describeObject(const json& object, const json& events, Clock::WallTi
   std::vector<std::vector<std::string>> rows = {{"Type", "Reason", "Age", "From", "Message"},
                                                 {"----", "------", "----", "----", "-------"}};
   for (const auto& e : items) {
-    std::string when = str(at(e, "lastTimestamp"));
-    if (when.empty()) when = str(at(e, "eventTime"));
-    if (when.empty()) when = str(at(at(e, "metadata"), "creationTimestamp"));
-    rows.push_back({str(at(e, "type")), str(at(e, "reason")), ageOf(when, now),
+    rows.push_back({str(at(e, "type")), str(at(e, "reason")), eventAge(e, now),
                     str(at(at(e, "source"), "component")), str(at(e, "message"))});
   }
   out += "Events:\n" + indentLines(alignColumns(rows), 2);

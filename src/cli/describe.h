@@ -14,6 +14,9 @@ namespace minik8s::cli {
 std::string describeObject(const nlohmann::json& object, const nlohmann::json& events,
                            Clock::WallTime now);
 
+// An event's Age column as kubectl shows it: "30s", or "30s (x5 over 10m)" for a repeat.
+std::string eventAge(const nlohmann::json& event, Clock::WallTime now);
+
 // The field selector that finds the events of `object`:
 // "involvedObject.kind=Pod,involvedObject.name=x,involvedObject.namespace=default".
 std::string eventFieldSelector(const nlohmann::json& object);

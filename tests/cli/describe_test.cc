@@ -41,6 +41,19 @@ TEST(DescribeObject, ShowsMetadataSpecAndEvents) {
       << out;
 }
 
+TEST(EventAge, ARepeatSaysHowOftenAndSinceWhen) {
+  Clock::WallTime now;
+  ASSERT_TRUE(parseRfc3339("2026-01-01T00:10:00Z", &now));
+  json once = {{"lastTimestamp", "2026-01-01T00:09:30Z"}, {"count", 1}};
+  EXPECT_EQ(eventAge(once, now), "30s");
+  json repeated = {{"firstTimestamp", "2026-01-01T00:00:00Z"},
+                   {"lastTimestamp", "2026-01-01T00:09:30Z"},
+                   {"count", 5}};
+  EXPECT_EQ(eventAge(repeated, now), "30s (x5 over 10m)");
+  json without_first = {{"lastTimestamp", "2026-01-01T00:09:30Z"}, {"count", 5}};
+  EXPECT_EQ(eventAge(without_first, now), "30s");
+}
+
 TEST(DescribeObject, NoEventsSaysNone) {
   std::string out =
       describeObject(json{{"metadata", {{"name", "a"}}}}, json::object(), Clock::WallTime());
