@@ -20,8 +20,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +53,21 @@ long rssKb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+// CPU time (user + system) the process has used so far, in ms.
+double cpuMs(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start at state, field 3.
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return 1000.0 * static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string podJson(const std::string& name) {
@@ -170,12 +187,16 @@ int main(int argc, char** argv) {
 
   // 1. creates vs raw puts, same run, interleaved to share conditions.
   double raw = etcdPuts(**store, 16, 250);
+  double cpu_before = cpuMs(server);
   double creates = createPods(p, 16, 250, "c");
+  double cpu_per_create = (cpuMs(server) - cpu_before) / (16 * 250);
   std::cout << "etcd puts (16 in flight): " << raw << "/s\n";
   std::cout << "pod creates over HTTP (16 clients): " << creates << "/s, ratio " << creates / raw << "\n";
+  std::cout << "apiserver CPU per create: " << cpu_per_create * 1000 << " us\n";
   results["etcd_puts_per_s"] = raw;
   results["pod_creates_per_s"] = creates;
   results["create_ratio"] = creates / raw;
+  results["apiserver_cpu_us_per_create"] = cpu_per_create * 1000;
   if (creates_only) {
     results["creates_only"] = true;
     return finish();
