@@ -465,7 +465,7 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
   for (const auto& id : actions.remove_containers) (void)runtime_.removeContainer(id);
   for (const auto& id : actions.remove_sandboxes) (void)runtime_.removePodSandbox(id);
 
-  PodIdentity identity{options_.node.node_name, options_.node.node_ip, ""};
+  PodIdentity identity{options_.node.node_name, options_.node.node_ip, "", nodeCapacity(host_)};
   std::string sandbox_id = actions.sandbox_id;
   uint32_t attempt = runtime.newestSandbox() ? runtime.newestSandbox()->attempt : 0;
   if (actions.create_sandbox) attempt = actions.sandbox_attempt;

@@ -72,6 +72,12 @@ HostInfo readHostInfo() {
   return info;
 }
 
+api::ResourceList nodeCapacity(const HostInfo& host) {
+  return {{"cpu", api::Quantity::fromInt(host.cpus)},
+          {"memory", api::Quantity::parseLenient(std::to_string(host.memory_bytes / 1024) + "Ki")},
+          {"pods", api::Quantity::fromInt(110)}};
+}
+
 api::Node desiredNode(const NodeConfig& config, const HostInfo& host, const RuntimeHealth& health,
                       const api::Node& previous, const std::string& now) {
   api::Node node = previous;
@@ -88,9 +94,7 @@ api::Node desiredNode(const NodeConfig& config, const HostInfo& host, const Runt
     node.spec.pod_cidrs = {config.pod_cidr};
   }
   auto& s = node.status;
-  s.capacity["cpu"] = api::Quantity::fromInt(host.cpus);
-  s.capacity["memory"] = api::Quantity::parseLenient(std::to_string(host.memory_bytes / 1024) + "Ki");
-  s.capacity["pods"] = api::Quantity::fromInt(110);
+  s.capacity = nodeCapacity(host);
   s.allocatable = s.capacity;
   s.addresses = {{"InternalIP", config.node_ip}, {"Hostname", config.node_name}};
   s.daemon_endpoints.kubelet_endpoint.port = config.kubelet_port;

@@ -34,6 +34,9 @@ struct RuntimeHealth {
   std::string message;  // why not
 };
 
+// Capacity (= allocatable: nothing is reserved) of a node on this host: cpu, memory, pods=110.
+api::ResourceList nodeCapacity(const HostInfo& host);
+
 // The Node object as this kubelet sees it: labels, podCIDR, capacity/allocatable,
 // addresses, daemon endpoint, node info and conditions with heartbeat `now`. Conditions
 // keep their lastTransitionTime from `previous` when unchanged.

@@ -61,22 +61,29 @@ Result<std::string> fieldValue(const api::Pod& pod, const std::string& path,
   return invalid("unsupported fieldRef fieldPath \"" + path + "\"");
 }
 
+// An unset limit reads as the node's allocatable, an unset request as 0 (as Kubernetes).
 Result<std::string> resourceValue(const api::Container& container,
-                                  const api::ResourceFieldSelector& ref) {
+                                  const api::ResourceFieldSelector& ref,
+                                  const api::ResourceList& node_allocatable) {
   bool is_limit = ref.resource.rfind("limits.", 0) == 0;
   std::string name = ref.resource.substr(ref.resource.find('.') + 1);
-  const auto& list = is_limit ? container.resources.limits : container.resources.requests;
-  auto it = list.find(name);
-  if (it == list.end() || !it->second.isValid()) return std::string("0");
+  auto valid = [&](const api::ResourceList& list) -> const api::Quantity* {
+    auto it = list.find(name);
+    return it != list.end() && it->second.isValid() ? &it->second : nullptr;
+  };
+  const api::Quantity* quantity =
+      valid(is_limit ? container.resources.limits : container.resources.requests);
+  if (quantity == nullptr && is_limit) quantity = valid(node_allocatable);
+  if (quantity == nullptr) return std::string("0");
   if (name == "cpu") {
     int64_t divisor_milli = ref.divisor.isValid() ? ref.divisor.milliValue() : 1000;
     if (divisor_milli <= 0) divisor_milli = 1000;
-    int64_t milli = it->second.milliValue();
+    int64_t milli = quantity->milliValue();
     return std::to_string((milli + divisor_milli - 1) / divisor_milli);
   }
   int64_t divisor = ref.divisor.isValid() ? ref.divisor.value() : 1;
   if (divisor <= 0) divisor = 1;
-  return std::to_string((it->second.value() + divisor - 1) / divisor);
+  return std::to_string((quantity->value() + divisor - 1) / divisor);
 }
 
 Status configError(const std::string& message) {
@@ -202,7 +209,8 @@ Result<std::vector<std::pair<std::string, std::string>>> resolveEnv(
       ASSIGN_OR_RETURN(std::string value, fieldValue(pod, src.field_ref->field_path, identity));
       set(e.name, value);
     } else if (src.resource_field_ref) {
-      ASSIGN_OR_RETURN(std::string value, resourceValue(container, *src.resource_field_ref));
+      ASSIGN_OR_RETURN(std::string value, resourceValue(container, *src.resource_field_ref,
+                                                          identity.node_allocatable));
       set(e.name, value);
     } else if (src.config_map_key_ref || src.secret_key_ref) {
       const auto& ref = src.config_map_key_ref ? *src.config_map_key_ref : *src.secret_key_ref;

@@ -55,6 +55,8 @@ struct PodIdentity {
   std::string node_name;
   std::string host_ip;
   std::string pod_ip;  // empty before the sandbox exists
+  // What a resourceFieldRef of an unset limit reads (Kubernetes: the node's allocatable).
+  api::ResourceList node_allocatable = {};
 };
 
 cri::PodSandboxConfig makeSandboxConfig(const api::Pod& pod, const NodePaths& paths,

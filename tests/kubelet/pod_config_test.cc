@@ -284,6 +284,38 @@ TEST(MakeContainerConfig, ResolvesResourceFieldRefsWithDivisors) {
   }
 }
 
+TEST(MakeContainerConfig, AnUnsetLimitReadsAsTheNodesAllocatable) {
+  struct Case {
+    std::string resource;
+    std::string divisor;  // "" for none
+    std::string want;
+  };
+  std::vector<Case> cases = {
+      {"limits.cpu", "", "2"},
+      {"limits.cpu", "1m", "2000"},
+      {"limits.memory", "1Mi", "4096"},
+      {"requests.cpu", "1m", "0"},  // an unset request is 0, not the node's
+      {"requests.memory", "", "0"},
+  };
+  PodIdentity identity = kIdentity;
+  identity.node_allocatable = {{"cpu", q("2")}, {"memory", q("4Gi")}};
+  for (const auto& c : cases) {
+    api::Pod pod = basePod();
+    api::EnvVar e;
+    e.name = "V";
+    e.value_from.emplace();
+    api::ResourceFieldSelector sel;
+    sel.resource = c.resource;
+    if (!c.divisor.empty()) sel.divisor = q(c.divisor.c_str());
+    e.value_from->resource_field_ref = sel;
+    pod.spec.containers[0].env = {e};
+    auto env = resolveEnv(pod, pod.spec.containers[0], identity, {});
+    ASSERT_TRUE(env.isOk()) << c.resource;
+    ASSERT_EQ(env->size(), 1u);
+    EXPECT_EQ(env->at(0).second, c.want) << c.resource << " / " << c.divisor;
+  }
+}
+
 TEST(MakeContainerConfig, ResolvesConfigMapAndSecretKeys) {
   struct Case {
     std::string name;
