@@ -321,31 +321,38 @@ PodCgroupLimits podCgroupLimits(const api::Pod& pod) {
   return limits;
 }
 
-std::string qosClass(const api::Pod& pod) {
-  std::vector<const api::ResourceRequirements*> all;
-  for (const auto& c : pod.spec.init_containers) all.push_back(&c.resources);
-  for (const auto& c : pod.spec.containers) all.push_back(&c.resources);
-  if (pod.spec.resources) all.push_back(&*pod.spec.resources);
-  bool any = false, guaranteed = true;
-  for (const auto* r : all) {
-    if (!r->limits.empty() || !r->requests.empty()) any = true;
-  }
-  if (!any) return "BestEffort";
-  for (const auto& c : pod.spec.containers) {
-    const auto& r = c.resources;
-    for (const char* name : {"cpu", "memory"}) {
-      auto lim = r.limits.find(name);
-      if (lim == r.limits.end() || !lim->second.isValid()) {
-        guaranteed = false;
-        continue;
-      }
-      auto req = r.requests.find(name);
-      if (req != r.requests.end() && req->second.isValid() &&
-          req->second.milliValue() != lim->second.milliValue()) {
-        guaranteed = false;
-      }
+namespace {
+
+// Limits for cpu and memory, and requests (when given) equal to them.
+bool guaranteedResources(const api::ResourceRequirements& r) {
+  for (const char* name : {"cpu", "memory"}) {
+    auto lim = r.limits.find(name);
+    if (lim == r.limits.end() || !lim->second.isValid()) return false;
+    auto req = r.requests.find(name);
+    if (req != r.requests.end() && req->second.isValid() &&
+        req->second.milliValue() != lim->second.milliValue()) {
+      return false;
     }
   }
+  return true;
+}
+
+}  // namespace
+
+std::string qosClass(const api::Pod& pod) {
+  std::vector<const api::ResourceRequirements*> containers;
+  for (const auto& c : pod.spec.init_containers) containers.push_back(&c.resources);
+  for (const auto& c : pod.spec.containers) containers.push_back(&c.resources);
+  auto set = [](const api::ResourceRequirements* r) {
+    return !r->limits.empty() || !r->requests.empty();
+  };
+  // Pod-level resources, when given, decide alone (Kubernetes' PodLevelResources).
+  if (pod.spec.resources && set(&*pod.spec.resources)) {
+    return guaranteedResources(*pod.spec.resources) ? "Guaranteed" : "Burstable";
+  }
+  if (std::none_of(containers.begin(), containers.end(), set)) return "BestEffort";
+  bool guaranteed = std::all_of(containers.begin(), containers.end(),
+                                [](const auto* r) { return guaranteedResources(*r); });
   return guaranteed ? "Guaranteed" : "Burstable";
 }
 

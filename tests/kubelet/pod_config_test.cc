@@ -606,5 +606,30 @@ TEST(QosClass, ClassifiesByRequestsAndLimits) {
   }
 }
 
+TEST(QosClass, PodLevelResourcesDecideAlone) {
+  api::ResourceList full = {{"cpu", q("100m")}, {"memory", q("64Mi")}};
+  api::Pod pod = basePod();  // its container sets nothing
+  pod.spec.resources.emplace();
+  pod.spec.resources->limits = full;
+  EXPECT_EQ(qosClass(pod), "Guaranteed");
+  pod.spec.resources->requests = {{"cpu", q("10m")}};
+  EXPECT_EQ(qosClass(pod), "Burstable");
+  pod.spec.resources->limits.clear();
+  pod.spec.resources->requests.clear();
+  EXPECT_EQ(qosClass(pod), "BestEffort");  // an empty pod-level block is no setting
+}
+
+TEST(QosClass, InitContainersCount) {
+  api::ResourceList full = {{"cpu", q("100m")}, {"memory", q("64Mi")}};
+  api::Pod pod = basePod();
+  pod.spec.containers[0].resources.limits = full;
+  EXPECT_EQ(qosClass(pod), "Guaranteed");
+  api::Container init;
+  init.name = "init";
+  init.resources.requests = {{"cpu", q("10m")}};
+  pod.spec.init_containers = {init};
+  EXPECT_EQ(qosClass(pod), "Burstable");
+}
+
 }  // namespace
 }  // namespace minik8s::kubelet
