@@ -9,6 +9,7 @@
 #include "client/rest_client.h"
 #include "cmd/minik8s/signals.h"
 #include "common/log.h"
+#include "node/local_cluster.h"
 #include "scheduler/scheduler.h"
 #include "store/etcd_process.h"
 #include "store/etcd_store.h"
@@ -26,6 +27,7 @@ struct ServerFlags {
   std::string service_node_port_range = "30000-32767";
   int etcd_port = 0;
   int compaction_interval_seconds = 300;
+  std::string event_ttl = "1h";
   size_t watch_cache_size = 10000;
   int max_in_flight = 400;
   std::string log_level = "info";
@@ -35,6 +37,11 @@ struct ServerFlags {
 
 int runServer(const ServerFlags& flags) {
   log::setLevel(flags.log_level);
+  auto event_ttl = node::parseDuration(flags.event_ttl);
+  if (!event_ttl.isOk()) {
+    std::cerr << "error: --event-ttl: " << event_ttl.status().message() << "\n";
+    return 2;
+  }
   blockStopSignals();  // every thread started below inherits the mask
 
   std::error_code ec;
@@ -78,6 +85,7 @@ int runServer(const ServerFlags& flags) {
   options.service_cluster_ip_range = flags.service_cluster_ip_range;
   options.service_node_port_range = flags.service_node_port_range;
   options.compaction_interval = std::chrono::seconds(flags.compaction_interval_seconds);
+  options.event_ttl = std::chrono::duration_cast<std::chrono::seconds>(*event_ttl);
   options.watch_cache.history_capacity = flags.watch_cache_size;
   apiserver::ApiServer server(options, **store);
   Status s = server.start();
@@ -138,6 +146,9 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
   cmd->add_option("--service-node-port-range", flags->service_node_port_range)->capture_default_str();
   cmd->add_option("--etcd-compaction-interval", flags->compaction_interval_seconds,
                   "seconds between etcd compactions (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--event-ttl", flags->event_ttl,
+                  "how long an Event is kept after its last write (e.g. 1h, 30m; 0: forever)")
       ->capture_default_str();
   cmd->add_option("--watch-cache-size", flags->watch_cache_size, "events kept per resource")
       ->capture_default_str();

@@ -43,6 +43,8 @@ struct ApiServerOptions {
   WatchCacheOptions watch_cache;
   // etcd history older than this is compacted away; 0 disables compaction.
   std::chrono::seconds compaction_interval{300};
+  // Events vanish this long after their last write (kube-apiserver's --event-ttl); 0: never.
+  std::chrono::seconds event_ttl{3600};
 };
 
 class ApiServer {

@@ -205,8 +205,12 @@ std::string RestHandler::storageKey(const api::ResourceInfo& resource,
 }
 
 RestHandler::RestHandler(store::Store& store, Clock& clock, ServiceAllocator& allocator,
-                         WatchCacheOptions cache_options)
-    : store_(store), clock_(clock), allocator_(allocator), timeouts_(std::make_unique<WatchTimeouts>()) {
+                         WatchCacheOptions cache_options, std::chrono::seconds event_ttl)
+    : store_(store),
+      clock_(clock),
+      allocator_(allocator),
+      event_leases_(store, clock, event_ttl),
+      timeouts_(std::make_unique<WatchTimeouts>()) {
   for (const auto& r : api::allResources()) {
     caches_.emplace(r.plural, std::make_unique<WatchCache>(store_, r, "/registry/" + r.plural + "/",
                                                            cache_options, clock_));
@@ -214,6 +218,11 @@ RestHandler::RestHandler(store::Store& store, Clock& clock, ServiceAllocator& al
 }
 
 RestHandler::~RestHandler() { stop(); }
+
+Result<int64_t> RestHandler::leaseFor(const api::ResourceInfo& resource) {
+  if (resource.plural != "events") return int64_t{0};
+  return event_leases_.leaseForWrite();
+}
 
 Status RestHandler::start() {
   for (auto& [plural, cache] : caches_) {
@@ -504,7 +513,12 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
     return invalidFor(resource, name, std::move(errors));
   }
   if (ctx.dry_run) return object;
-  auto rev = store_.create(storageKey(resource, ns, name), object.dump());
+  auto lease = leaseFor(resource);
+  if (!lease.isOk()) {
+    rollbackCreate(resource, object, deps);
+    return lease.status();
+  }
+  auto rev = store_.create(storageKey(resource, ns, name), object.dump(), *lease);
   if (!rev.isOk()) {
     rollbackCreate(resource, object, deps);
     if (rev.status().code() == Code::kAlreadyExists) {
@@ -607,7 +621,8 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
     releaseAfterDelete(resource, desired, deps);
     return withResourceVersion(std::move(desired), removed->mod_revision);
   }
-  auto rev = store_.update(key, desired.dump(), revisionOf(current));
+  ASSIGN_OR_RETURN(int64_t lease, leaseFor(resource));
+  auto rev = store_.update(key, desired.dump(), revisionOf(current), lease);
   if (!rev.isOk()) {
     if (rev.status().code() == Code::kConflict) return conflictFor(resource, name);
     if (rev.status().code() == Code::kNotFound) return notFoundFor(resource, name);

@@ -20,6 +20,7 @@
 #include "apiserver/http_server.h"
 #include "apiserver/request_info.h"
 #include "apiserver/service_allocator.h"
+#include "apiserver/event_leases.h"
 #include "apiserver/watch_cache.h"
 #include "common/clock.h"
 #include "store/store.h"
@@ -37,8 +38,10 @@ struct RequestContext {
 
 class RestHandler {
  public:
+  // Events are written with a lease so that they vanish `event_ttl` after their last
+  // write (0: never).
   RestHandler(store::Store& store, Clock& clock, ServiceAllocator& allocator,
-              WatchCacheOptions cache_options);
+              WatchCacheOptions cache_options, std::chrono::seconds event_ttl);
   ~RestHandler();
 
   // Starts a watch cache per resource.
@@ -66,6 +69,8 @@ class RestHandler {
 
  private:
   struct Target;
+  // The etcd lease to write an object of `resource` with (0: none; Events have one).
+  Result<int64_t> leaseFor(const api::ResourceInfo& resource);
   HandlerResult doGet(const Target& t, HttpRequest& request);
   HandlerResult doList(const Target& t, HttpRequest& request);
   HandlerResult doWatch(const Target& t, HttpRequest& request);
@@ -98,6 +103,7 @@ class RestHandler {
   store::Store& store_;
   Clock& clock_;
   ServiceAllocator& allocator_;
+  EventLeases event_leases_;
   std::map<std::string, std::unique_ptr<WatchCache>> caches_;  // by plural; fixed after start
   std::atomic<size_t> open_watches_{0};
   std::atomic<int> store_watches_{0};
