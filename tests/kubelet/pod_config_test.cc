@@ -251,6 +251,19 @@ TEST(MakeContainerConfig, AnUnsupportedFieldPathIsInvalid) {
   EXPECT_EQ(config.status().code(), Code::kInvalid);
 }
 
+// An env var from a resourceFieldRef ("limits.cpu", …) with an optional divisor ("" for none).
+api::EnvVar resourceRef(const std::string& name, const std::string& resource,
+                        const std::string& divisor) {
+  api::EnvVar e;
+  e.name = name;
+  e.value_from.emplace();
+  api::ResourceFieldSelector sel;
+  sel.resource = resource;
+  if (!divisor.empty()) sel.divisor = q(divisor.c_str());
+  e.value_from->resource_field_ref = sel;
+  return e;
+}
+
 TEST(MakeContainerConfig, ResolvesResourceFieldRefsWithDivisors) {
   struct Case {
     std::string resource;
@@ -270,14 +283,7 @@ TEST(MakeContainerConfig, ResolvesResourceFieldRefsWithDivisors) {
     auto& container = pod.spec.containers[0];
     container.resources.limits = {{"cpu", q("500m")}, {"memory", q("64Mi")}};
     container.resources.requests = {{"cpu", q("250m")}, {"memory", q("32Mi")}};
-    api::EnvVar e;
-    e.name = "V";
-    e.value_from.emplace();
-    api::ResourceFieldSelector sel;
-    sel.resource = c.resource;
-    if (!c.divisor.empty()) sel.divisor = q(c.divisor.c_str());
-    e.value_from->resource_field_ref = sel;
-    container.env = {e};
+    container.env = {resourceRef("V", c.resource, c.divisor)};
     auto config = configOf(pod);
     ASSERT_TRUE(config.isOk()) << c.resource;
     EXPECT_EQ(envMap(*config).at("V"), c.want) << c.resource << " / " << c.divisor;
@@ -301,14 +307,7 @@ TEST(MakeContainerConfig, AnUnsetLimitReadsAsTheNodesAllocatable) {
   identity.node_allocatable = {{"cpu", q("2")}, {"memory", q("4Gi")}};
   for (const auto& c : cases) {
     api::Pod pod = basePod();
-    api::EnvVar e;
-    e.name = "V";
-    e.value_from.emplace();
-    api::ResourceFieldSelector sel;
-    sel.resource = c.resource;
-    if (!c.divisor.empty()) sel.divisor = q(c.divisor.c_str());
-    e.value_from->resource_field_ref = sel;
-    pod.spec.containers[0].env = {e};
+    pod.spec.containers[0].env = {resourceRef("V", c.resource, c.divisor)};
     auto env = resolveEnv(pod, pod.spec.containers[0], identity, {});
     ASSERT_TRUE(env.isOk()) << c.resource;
     ASSERT_EQ(env->size(), 1u);
