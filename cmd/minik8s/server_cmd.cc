@@ -8,8 +8,8 @@
 #include "apiserver/apiserver.h"
 #include "client/rest_client.h"
 #include "cmd/minik8s/signals.h"
+#include "common/duration.h"
 #include "common/log.h"
-#include "node/local_cluster.h"
 #include "scheduler/scheduler.h"
 #include "store/etcd_process.h"
 #include "store/etcd_store.h"
@@ -37,7 +37,7 @@ struct ServerFlags {
 
 int runServer(const ServerFlags& flags) {
   log::setLevel(flags.log_level);
-  auto event_ttl = node::parseDuration(flags.event_ttl);
+  auto event_ttl = parseDuration(flags.event_ttl);
   if (!event_ttl.isOk()) {
     std::cerr << "error: --event-ttl: " << event_ttl.status().message() << "\n";
     return 2;

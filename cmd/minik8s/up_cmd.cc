@@ -19,6 +19,7 @@
 
 #include "api/scheme.h"
 #include "client/rest_client.h"
+#include "common/duration.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
 #include "image/builder.h"
@@ -186,7 +187,7 @@ int runUp(const UpFlags& flags) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines as they happen, also in a pipe
   log::setLevel("warn");
   if (::geteuid() != 0) return fail("minik8s up must run as root (it runs containerd)");
-  auto timeout = node::parseDuration(flags.timeout);
+  auto timeout = parseDuration(flags.timeout);
   if (!timeout.isOk()) return fail("--timeout: " + timeout.status().message());
   const auto deadline = t0 + *timeout;
   const node::LocalClusterPaths paths = node::localClusterPaths(flags.data_dir);

@@ -106,28 +106,6 @@ std::string localServerUrl(int port) {
   return "http://127.0.0.1:" + std::to_string(port);
 }
 
-Result<std::chrono::milliseconds> parseDuration(const std::string& text) {
-  std::string number = text;
-  double scale_ms = 1000;
-  auto strip = [&](const std::string& suffix, double scale) {
-    if (number.size() > suffix.size() &&
-        number.compare(number.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      number.resize(number.size() - suffix.size());
-      scale_ms = scale;
-      return true;
-    }
-    return false;
-  };
-  strip("ms", 1) || strip("s", 1000) || strip("m", 60000) || strip("h", 3600000);
-  double value = 0;
-  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || ec != std::errc() || end != number.data() + number.size() ||
-      !std::isfinite(value) || value < 0) {
-    return invalid("bad duration \"" + text + "\" (want e.g. 60s, 500ms, 2m)");
-  }
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(value * scale_ms)));
-}
-
 Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url) {
   json config = json::object();
   if (existing.find_first_not_of(" \t\r\n") != std::string::npos) {

@@ -67,8 +67,6 @@ std::vector<std::string> agentIdentity(const LocalClusterPaths& paths);
 // "http://127.0.0.1:<port>".
 std::string localServerUrl(int port);
 
-// "60s", "1.5s", "500ms", "2m", "90" (seconds) → duration; kInvalid otherwise.
-Result<std::chrono::milliseconds> parseDuration(const std::string& text);
 
 // Adds (or replaces) the cluster, context and user named "minik8s" pointing at
 // `server_url` in the kubeconfig text `existing` ("" for none) and makes it the current

@@ -66,24 +66,6 @@ TEST(LocalClusterState, RoundTripsThroughJson) {
   EXPECT_EQ(defaults->cgroup_root, "minik8s");
 }
 
-TEST(ParseDuration, Units) {
-  struct Case {
-    const char* text;
-    int64_t ms;  // -1: invalid
-  } cases[] = {{"60s", 60000},  {"1.5s", 1500}, {"500ms", 500}, {"2m", 120000}, {"90", 90000},
-               {"1h", 3600000}, {"0s", 0},      {"", -1},       {"s", -1},      {"-1s", -1},
-               {"5x", -1},      {"abc", -1},    {"1.2.3s", -1}};
-  for (const auto& c : cases) {
-    auto d = parseDuration(c.text);
-    if (c.ms < 0) {
-      EXPECT_FALSE(d.isOk()) << c.text;
-    } else {
-      ASSERT_TRUE(d.isOk()) << c.text;
-      EXPECT_EQ(d->count(), c.ms) << c.text;
-    }
-  }
-}
-
 json mergedJson(const std::string& existing, const std::string& url) {
   auto text = mergeKubeconfig(existing, url);
   EXPECT_TRUE(text.isOk()) << text.status().toString();
