@@ -90,10 +90,13 @@ TEST_F(InformerTest, ListsThenFollowsAddsUpdatesAndDeletes) {
   ASSERT_TRUE(eventually([&] { return informer.byIndex("group", "c").size() == 1; }));
   EXPECT_TRUE(informer.byIndex("group", "b").empty());
   EXPECT_EQ((*informer.get("default/after"))["data"]["v"], "c");
+  // Handlers run just after the store changed: wait for them, then count exactly.
+  EXPECT_TRUE(eventually([&] { return updates.load() >= 1; }));
   EXPECT_EQ(updates.load(), 1);
 
   ASSERT_TRUE(client_->remove(configMaps(), "default", "before").isOk());
   ASSERT_TRUE(eventually([&] { return informer.get("default/before") == nullptr; }));
+  EXPECT_TRUE(eventually([&] { return deletes.load() >= 1; }));
   EXPECT_EQ(deletes.load(), 1);
   EXPECT_EQ(informer.list().size(), 1u);
   EXPECT_EQ(informer.listCount(), 1);
