@@ -6,7 +6,9 @@
 # and asks its greeting container for a greeting on the pod IP. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -n "${MINIK8S_DEMO_NO_SETUP:-}" ] || bash scripts/setup.sh  # set by tests that bring their own build
+# Builds only what the demo runs (the test command builds the rest). MINIK8S_DEMO_NO_SETUP is
+# set by tests that bring their own build.
+[ -n "${MINIK8S_DEMO_NO_SETUP:-}" ] || SETUP_TARGETS=minik8s bash scripts/setup.sh
 source scripts/lib.sh
 
 STATE=${MINIK8S_STATE:-/var/lib/minik8s}
@@ -79,7 +81,6 @@ kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:
   kubectl logs greet-pod -c greet-container
   kubectl exec greet-pod -c dir-creator -- ls /
   kubectl top pods
-  kubectl apply -f e2e/seed-manifests/deployment.yaml
   kubectl delete pod greet-pod
 Stop it (pods are removed from the host; the cluster's objects stay for the next
 \`minik8s up\`) with:
