@@ -1,4 +1,5 @@
 # Shell helpers shared by scripts/ and e2e/ (sourced, not run).
+# shellcheck shell=bash
 
 # write_kubeconfig FILE SERVER_URL: a kubeconfig with one cluster, context and user, all
 # named "minik8s", the current context.
@@ -30,4 +31,34 @@ wait_ready() {
     [ $SECONDS -gt $deadline ] && return 1
     sleep 0.1
   done
+}
+
+# run_ctest DIR [CTEST_ARGS...]: runs the tests of a build tree; returns only when every one
+# passed, else exits 1. A test that fails fails the run even when it passes on a second
+# try: the failed tests are run once more, alone, only to say whether the failure
+# reproduces. A test that did not run (ctest's "Skipped": a gtest case called GTEST_SKIP,
+# e.g. for a missing kubectl or containerd) fails the run as well.
+run_ctest() {
+  local dir=$1 log rc=0
+  shift
+  log=$(mktemp /tmp/minik8s-ctest.XXXXXX)
+  ctest --test-dir "$dir" --output-on-failure -j2 "$@" 2>&1 | tee "$log" || rc=$?
+  if grep -q '^The following tests did not run:' "$log"; then
+    echo "FAIL: tests of $dir did not run (listed above); a skipped test is a failure. Why:"
+    grep -h -A1 ': Skipped$' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null | sed 's/^/  /' || true
+    [ "$rc" -ne 0 ] || rc=1
+  fi
+  rm -f "$log"
+  [ "$rc" -ne 0 ] || return 0
+  if [ -s "$dir/Testing/Temporary/LastTestsFailed.log" ]; then
+    echo "== running the failed tests of $dir once more, alone (to tell a flake from a failure)"
+    if ctest --test-dir "$dir" --output-on-failure --rerun-failed "$@"; then
+      echo "FLAKY: the tests that failed above passed when run again alone (their failing" \
+        "output is above); the run fails all the same"
+    else
+      echo "the failure reproduces when the tests run alone"
+    fi
+  fi
+  echo "== tests failed in $dir"
+  exit 1
 }

@@ -1,21 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: unit and integration tests
 # (real etcd), the same under ASan+UBSan, end-to-end tests with the real kubectl and the
-# Python client, and a bounded fuzz run of the codecs. Run as root.
+# Python client, and a bounded fuzz run of the codecs. Run as root. The first failed stage
+# ends the run with a non-zero exit; a skipped test counts as failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
-# Runs a ctest tree; a test that fails is run once more on its own and, if it then passes,
-# named as FLAKY (its failing output stays above) instead of failing the run.
-run_ctest() {
-  local dir=$1
-  if ctest --test-dir "$dir" --output-on-failure -j2; then return 0; fi
-  echo "== running the failed tests of $dir once more, alone"
-  ctest --test-dir "$dir" --output-on-failure --rerun-failed
-  echo "FLAKY: the tests that failed above passed when run again alone; see their output above"
-}
+source scripts/lib.sh  # run_ctest: a failed or skipped test fails the run
 
 echo "== unit and integration tests"
 run_ctest build
