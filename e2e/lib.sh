@@ -1,6 +1,7 @@
 # Shared helpers for the end-to-end scripts: start a throwaway control plane (its own
 # data dir, managed etcd and ports), point the real kubectl at it through a kubeconfig in
 # a private HOME, assertions with a pass/fail count, and cleanup by PID.
+# shellcheck shell=bash
 set -euo pipefail
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,15 +25,25 @@ check() {
   shift
   if "$@" >"$WORK/out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/       /' "$WORK/out" | head -20; fi
 }
-# expect_output "description" "regex" command...   (stdout+stderr must match)
-expect_output() {
-  local what=$1 pattern=$2
-  shift 2
-  "$@" >"$WORK/out" 2>&1 || true
-  if grep -Eq -- "$pattern" "$WORK/out"; then pass "$what"; else
+# expect_output "description" "regex" command...   (must exit 0, and stdout+stderr must match)
+expect_output() { expect_status_and_output 0 "$@"; }
+# expect_error_output "description" "regex" command...   (must exit non-zero, and match)
+expect_error_output() { expect_status_and_output 1 "$@"; }
+expect_status_and_output() {
+  local want_error=$1 what=$2 pattern=$3 rc=0
+  shift 3
+  "$@" >"$WORK/out" 2>&1 || rc=$?
+  if [ "$want_error" = 0 ] && [ "$rc" != 0 ]; then
+    fail "$what (exit $rc)"
+  elif [ "$want_error" = 1 ] && [ "$rc" = 0 ]; then
+    fail "$what (it succeeded; a failure was expected)"
+  elif ! grep -Eq -- "$pattern" "$WORK/out"; then
     fail "$what (wanted /$pattern/)"
-    sed 's/^/       /' "$WORK/out" | head -20
+  else
+    pass "$what"
+    return 0
   fi
+  sed 's/^/       /' "$WORK/out" | head -20
 }
 # expect_fail "description" command...   (must exit non-zero)
 expect_fail() {
@@ -48,8 +59,8 @@ free_port() {
 start_server() {
   # free_port only finds a port that was free a moment ago (the managed etcd may take it
   # first): try again with another one when the server cannot listen.
-  local attempt
-  for attempt in 1 2 3; do
+  local _
+  for _ in 1 2 3; do
     PORT=$(free_port)
     "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn "$@" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
