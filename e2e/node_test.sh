@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # End to end on real containerd: `minik8s up` in a private directory, the original
 # project's pod.yaml and our own pods through the real kubectl, checked against the pod
-# IPs, the cgroups and the runtime; then `minik8s down`. Run as root.
+# IPs, the cgroups and the runtime; then `minik8s down`. Run as root (without, it fails).
 source "$(dirname "$0")/lib.sh"
+if [ "$(id -u)" != 0 ]; then
+  fail "the node e2e needs root: it did not run"
+  finish || exit 1
+fi
 
 CLUSTER=$WORK/cluster
 CGROOT=mk-e2e-$$

@@ -6,9 +6,12 @@
 # leave containerd and every container running (same PIDs and IDs); down leaves nothing
 # behind (processes by their recorded PIDs, mounts, netns, iptables, cgroups, the bridge);
 # down again is a no-op; the objects survive down/up; a port in use is a one-line error.
-# Needs root, containerd, runc and the CNI plugins.
+# Needs root, containerd, runc and the CNI plugins; without root it fails (it did not run).
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" != 0 ]; then echo "up/down e2e: needs root; skipped"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  fail "the up/down e2e needs root: it did not run"
+  finish || exit 1
+fi
 
 D=$WORK/data
 SOCK=$D/node/containerd/containerd.sock
