@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -109,25 +110,72 @@ struct EtcdStore::Impl {
   std::unique_ptr<pb::KV::Stub> kv;
   std::unique_ptr<pb::Watch::Stub> watch;
   std::unique_ptr<pb::Lease::Stub> lease;
+  std::jthread connection_keeper;  // last: stops first
 
-  void setDeadline(grpc::ClientContext* ctx) const {
-    ctx->set_deadline(std::chrono::system_clock::now() + options.call_timeout);
+  // gRPC's synchronous API only makes progress on a connection attempt while some thread
+  // polls the channel. After etcd restarts, pick_first reports TRANSIENT_FAILURE while it
+  // reconnects in the background, so fail-fast calls return at once without polling, and
+  // the attempt's connect() result is never read: every attempt expires at its deadline
+  // ("tcp handshaker shutdown") and the channel never recovers. This thread polls the
+  // channel whenever it is not READY (and asks it to connect when IDLE), so a reconnect
+  // completes as soon as etcd listens again, within one back-off step.
+  void keepConnected(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+      auto poll_for = state == GRPC_CHANNEL_READY ? std::chrono::milliseconds(500)
+                                                  : std::chrono::milliseconds(50);
+      channel->WaitForStateChange(state, std::chrono::system_clock::now() + poll_for);
+    }
+  }
+
+  std::mutex calls_mu;
+  std::set<grpc::ClientContext*> calls;  // in flight, for shutdown(). GUARDED_BY(calls_mu)
+  bool shut_down = false;                // GUARDED_BY(calls_mu)
+
+  // One unary or short streaming call: its context with the call deadline, registered so
+  // that shutdown() can cancel it. `admitted` is kUnavailable after shutdown().
+  struct Call {
+    explicit Call(Impl& impl) : impl(impl) {
+      ctx.set_deadline(std::chrono::system_clock::now() + impl.options.call_timeout);
+      std::lock_guard lock(impl.calls_mu);
+      if (impl.shut_down) {
+        admitted = unavailable("etcd client is shut down");
+      } else {
+        impl.calls.insert(&ctx);
+      }
+    }
+    ~Call() {
+      std::lock_guard lock(impl.calls_mu);
+      impl.calls.erase(&ctx);
+    }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+    Impl& impl;
+    grpc::ClientContext ctx;
+    Status admitted;
+  };
+
+  void shutdown() {
+    std::lock_guard lock(calls_mu);
+    shut_down = true;
+    for (auto* ctx : calls) ctx->TryCancel();
   }
 
   Result<pb::TxnResponse> txn(const pb::TxnRequest& req) {
-    grpc::ClientContext ctx;
-    setDeadline(&ctx);
+    Call call(*this);
+    RETURN_IF_ERROR(call.admitted);
     pb::TxnResponse resp;
-    Status st = fromGrpc(kv->Txn(&ctx, req, &resp), "etcd txn");
+    Status st = fromGrpc(kv->Txn(&call.ctx, req, &resp), "etcd txn");
     if (!st.isOk()) return st;
     return resp;
   }
 
   Result<pb::RangeResponse> range(const pb::RangeRequest& req) {
-    grpc::ClientContext ctx;
-    setDeadline(&ctx);
+    Call call(*this);
+    RETURN_IF_ERROR(call.admitted);
     pb::RangeResponse resp;
-    Status st = fromGrpc(kv->Range(&ctx, req, &resp), "etcd range");
+    Status st = fromGrpc(kv->Range(&call.ctx, req, &resp), "etcd range");
     if (!st.isOk()) return st;
     return resp;
   }
@@ -246,6 +294,10 @@ EtcdStore::EtcdStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 EtcdStore::~EtcdStore() = default;
 
+void EtcdStore::shutdown() {
+  impl_->shutdown();
+}
+
 const std::string& EtcdStore::endpoint() const {
   return impl_->endpoint;
 }
@@ -263,8 +315,13 @@ Result<std::unique_ptr<EtcdStore>> EtcdStore::connect(const std::vector<std::str
       grpc::ChannelArguments args;
       args.SetMaxReceiveMessageSize(-1);  // large lists come back in one Range
       args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-      args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);  // loopback: retrying is cheap
+      // Also the deadline of one connection attempt (TCP + HTTP/2 SETTINGS): a hung etcd
+      // that accepts but never answers is given up on after it.
+      args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
+      // Our own subchannels: another channel to the same address (a readiness probe) must
+      // neither hide nor disturb this one's reconnects.
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
       args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
       args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
       auto channel = grpc::CreateCustomChannel(stripScheme(endpoint),
@@ -282,6 +339,8 @@ Result<std::unique_ptr<EtcdStore>> EtcdStore::connect(const std::vector<std::str
       impl->kv = pb::KV::NewStub(channel);
       impl->watch = pb::Watch::NewStub(channel);
       impl->lease = pb::Lease::NewStub(channel);
+      impl->connection_keeper =
+          std::jthread([raw = impl.get()](std::stop_token stop) { raw->keepConnected(stop); });
       std::unique_ptr<EtcdStore> store(new EtcdStore(std::move(impl)));
       auto rev = store->currentRevision();
       if (rev.isOk()) return store;
@@ -395,12 +454,12 @@ Result<std::unique_ptr<Watch>> EtcdStore::watch(const std::string& prefix, int64
 }
 
 Status EtcdStore::compact(int64_t revision) {
-  grpc::ClientContext ctx;
-  impl_->setDeadline(&ctx);
+  Impl::Call call(*impl_);
+  RETURN_IF_ERROR(call.admitted);
   pb::CompactionRequest req;
   req.set_revision(revision);
   pb::CompactionResponse resp;
-  return fromGrpc(impl_->kv->Compact(&ctx, req, &resp), "etcd compact");
+  return fromGrpc(impl_->kv->Compact(&call.ctx, req, &resp), "etcd compact");
 }
 
 Result<int64_t> EtcdStore::currentRevision() {
@@ -412,19 +471,20 @@ Result<int64_t> EtcdStore::currentRevision() {
 }
 
 Result<int64_t> EtcdStore::grantLease(int64_t ttl_seconds) {
-  grpc::ClientContext ctx;
-  impl_->setDeadline(&ctx);
+  Impl::Call call(*impl_);
+  RETURN_IF_ERROR(call.admitted);
   pb::LeaseGrantRequest req;
   req.set_ttl(ttl_seconds);
   pb::LeaseGrantResponse resp;
-  RETURN_IF_ERROR(fromGrpc(impl_->lease->LeaseGrant(&ctx, req, &resp), "etcd lease grant"));
+  RETURN_IF_ERROR(fromGrpc(impl_->lease->LeaseGrant(&call.ctx, req, &resp), "etcd lease grant"));
   if (!resp.error().empty()) return internalError("etcd lease grant: " + resp.error());
   return resp.id();
 }
 
 Status EtcdStore::keepAliveLease(int64_t lease_id) {
-  grpc::ClientContext ctx;
-  impl_->setDeadline(&ctx);
+  Impl::Call call(*impl_);
+  RETURN_IF_ERROR(call.admitted);
+  grpc::ClientContext& ctx = call.ctx;
   auto stream = impl_->lease->LeaseKeepAlive(&ctx);
   pb::LeaseKeepAliveRequest req;
   req.set_id(lease_id);
@@ -440,12 +500,12 @@ Status EtcdStore::keepAliveLease(int64_t lease_id) {
 }
 
 Status EtcdStore::revokeLease(int64_t lease_id) {
-  grpc::ClientContext ctx;
-  impl_->setDeadline(&ctx);
+  Impl::Call call(*impl_);
+  RETURN_IF_ERROR(call.admitted);
   pb::LeaseRevokeRequest req;
   req.set_id(lease_id);
   pb::LeaseRevokeResponse resp;
-  return fromGrpc(impl_->lease->LeaseRevoke(&ctx, req, &resp), "etcd lease revoke");
+  return fromGrpc(impl_->lease->LeaseRevoke(&call.ctx, req, &resp), "etcd lease revoke");
 }
 
 }  // namespace minik8s::store

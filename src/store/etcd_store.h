@@ -32,6 +32,10 @@ class EtcdStore : public Store {
   EtcdStore(const EtcdStore&) = delete;
   EtcdStore& operator=(const EtcdStore&) = delete;
 
+  // Cancels every call in flight and fails every later one with kUnavailable at once:
+  // a hung etcd cannot hold up its owner's shutdown. Watches are not affected.
+  void shutdown();
+
   // The endpoint in use, as given to connect().
   const std::string& endpoint() const;
 

@@ -109,6 +109,58 @@ TEST(EtcdProcess, KilledEtcdBreaksWatchesAndIsRestartedWithItsData) {
   (*w)->cancel();
 }
 
+TEST(EtcdStore, ReconnectsByItselfAfterEtcdRestartsWithNoOtherClientAround) {
+  // The store's channel keeps its own subchannels, so nothing but the store itself can
+  // bring it back: before the connection keeper, fail-fast calls never polled the
+  // background reconnect and the store answered kUnavailable forever.
+  auto etcd = EtcdFixture::start();
+  ASSERT_TRUE(etcd.isOk()) << etcd.status().toString();
+  auto store = (*etcd)->connect();
+  ASSERT_TRUE(store.isOk());
+  ASSERT_TRUE((*store)->create("/before", "v").isOk());
+  pid_t first = (*etcd)->process().pid();
+  for (int kill = 0; kill < 2; ++kill) {
+    pid_t pid = (*etcd)->process().pid();
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    // Calls while it is down fail fast.
+    while ((*etcd)->process().pid() == pid) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    Result<int64_t> written = unavailable("not tried");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+      written = (*store)->create("/after-" + std::to_string(kill), "v");
+      if (written.isOk()) break;
+      EXPECT_TRUE(written.status().code() == Code::kUnavailable ||
+                  written.status().code() == Code::kDeadlineExceeded)
+          << written.status().toString();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    ASSERT_TRUE(written.isOk()) << "kill " << kill << ": " << written.status().toString();
+  }
+  EXPECT_NE((*etcd)->process().pid(), first);
+  EXPECT_TRUE((*store)->get("/before").isOk());
+}
+
+TEST(EtcdStore, ShutdownCancelsCallsWaitingOnAHungEtcdAndRefusesNewOnes) {
+  auto etcd = EtcdFixture::start();
+  ASSERT_TRUE(etcd.isOk()) << etcd.status().toString();
+  EtcdStoreOptions options;
+  options.call_timeout = std::chrono::seconds(60);  // only shutdown() can end the call
+  auto store = (*etcd)->connect(options);
+  ASSERT_TRUE(store.isOk());
+  pid_t pid = (*etcd)->process().pid();
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  Status in_flight;
+  std::thread caller([&] { in_flight = (*store)->create("/k", "v").status(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the call is waiting
+  (*store)->shutdown();
+  caller.join();
+  ::kill(pid, SIGCONT);
+  EXPECT_EQ(in_flight.code(), Code::kUnavailable) << in_flight.toString();
+  EXPECT_EQ((*store)->get("/k").status().code(), Code::kUnavailable);
+}
+
 TEST(EtcdStore, CallsAgainstAStoppedEtcdFailFastWithUnavailable) {
   auto etcd = EtcdFixture::start();
   ASSERT_TRUE(etcd.isOk()) << etcd.status().toString();
