@@ -189,6 +189,24 @@ void MemoryStore::expireLeasesLocked() {
   }
 }
 
+Status MemoryStore::checkAvailableLocked() const {
+  if (unavailable_) return unavailable("memory store: unavailable (injected fault)");
+  return Status::ok();
+}
+
+void MemoryStore::breakWatches(const Status& status) {
+  std::lock_guard lock(mu_);
+  for (const auto& weak : watchers_) {
+    if (auto state = weak.lock()) state->fail(status);
+  }
+  watchers_.clear();
+}
+
+void MemoryStore::setUnavailable(bool unavailable) {
+  std::lock_guard lock(mu_);
+  unavailable_ = unavailable;
+}
+
 void MemoryStore::expireLeases() {
   std::lock_guard lock(mu_);
   expireLeasesLocked();
@@ -196,6 +214,7 @@ void MemoryStore::expireLeases() {
 
 Result<KeyValue> MemoryStore::get(const std::string& key) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   const KeyValue* cur = currentLocked(key);
   if (!cur) return notFound("key " + key + " not found");
@@ -204,6 +223,7 @@ Result<KeyValue> MemoryStore::get(const std::string& key) {
 
 Result<ListResult> MemoryStore::list(const std::string& prefix, int64_t revision) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   if (revision > revision_)
     return badRequest("revision " + std::to_string(revision) + " is a future revision");
@@ -227,6 +247,7 @@ Result<ListResult> MemoryStore::list(const std::string& prefix, int64_t revision
 Result<int64_t> MemoryStore::create(const std::string& key, const std::string& value,
                                     int64_t lease) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   if (currentLocked(key)) return alreadyExists("key " + key + " already exists");
   RETURN_IF_ERROR(checkLeaseLocked(lease));
@@ -236,6 +257,7 @@ Result<int64_t> MemoryStore::create(const std::string& key, const std::string& v
 Result<int64_t> MemoryStore::update(const std::string& key, const std::string& value,
                                     int64_t expected_revision, int64_t lease) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   const KeyValue* cur = currentLocked(key);
   if (!cur) return notFound("key " + key + " not found");
@@ -249,6 +271,7 @@ Result<int64_t> MemoryStore::update(const std::string& key, const std::string& v
 
 Result<KeyValue> MemoryStore::remove(const std::string& key, int64_t expected_revision) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   const KeyValue* cur = currentLocked(key);
   if (!cur) return notFound("key " + key + " not found");
@@ -274,6 +297,7 @@ Result<std::unique_ptr<Watch>> MemoryStore::watch(const std::string& prefix, int
   state->on_error = std::move(on_error);
 
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   if (after_revision != 0 && after_revision + 1 < compacted_) {
     state->fail(gone("revision " + std::to_string(after_revision + 1) +
@@ -299,6 +323,7 @@ Result<std::unique_ptr<Watch>> MemoryStore::watch(const std::string& prefix, int
 
 Status MemoryStore::compact(int64_t revision) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   if (revision > revision_) {
     return badRequest("revision " + std::to_string(revision) + " is a future revision");
@@ -325,12 +350,14 @@ Status MemoryStore::compact(int64_t revision) {
 
 Result<int64_t> MemoryStore::currentRevision() {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   return revision_;
 }
 
 Result<int64_t> MemoryStore::grantLease(int64_t ttl_seconds) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   int64_t id = next_lease_id_++;
   Lease& lease = leases_[id];
@@ -341,6 +368,7 @@ Result<int64_t> MemoryStore::grantLease(int64_t ttl_seconds) {
 
 Status MemoryStore::keepAliveLease(int64_t lease_id) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   auto it = leases_.find(lease_id);
   if (it == leases_.end()) return notFound("lease " + std::to_string(lease_id) + " not found");
@@ -350,6 +378,7 @@ Status MemoryStore::keepAliveLease(int64_t lease_id) {
 
 Status MemoryStore::revokeLease(int64_t lease_id) {
   std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(checkAvailableLocked());
   expireLeasesLocked();
   auto it = leases_.find(lease_id);
   if (it == leases_.end()) return notFound("lease " + std::to_string(lease_id) + " not found");

@@ -47,6 +47,12 @@ class MemoryStore : public Store {
   // Deletes the keys of every lease whose TTL has passed on the clock.
   void expireLeases();
 
+  // Fault injection for tests of the store's users, as when etcd dies and comes back:
+  // breakWatches ends every open watch with on_error(status); while unavailable, every
+  // call (and a new watch) fails with kUnavailable and the data stays as it was.
+  void breakWatches(const Status& status);
+  void setUnavailable(bool unavailable);
+
  private:
   struct Version {
     int64_t revision = 0;
@@ -63,6 +69,7 @@ class MemoryStore : public Store {
   // REQUIRES: mu_ is held (for all *Locked methods).
   const KeyValue* currentLocked(const std::string& key) const;
   Status checkLeaseLocked(int64_t lease) const;
+  Status checkAvailableLocked() const;
   int64_t putLocked(const std::string& key, const std::string& value, int64_t lease);
   void deleteLocked(const std::string& key, int64_t revision, std::vector<WatchEvent>* events);
   void publishLocked(std::vector<WatchEvent> events);
@@ -71,6 +78,7 @@ class MemoryStore : public Store {
   Clock& clock_;
   std::mutex mu_;
   int64_t revision_ = 1;          // GUARDED_BY(mu_)
+  bool unavailable_ = false;      // GUARDED_BY(mu_)
   int64_t compacted_ = 0;         // GUARDED_BY(mu_)
   int64_t next_lease_id_ = 7001;  // GUARDED_BY(mu_)
   // Every key's versions, oldest first. GUARDED_BY(mu_)
