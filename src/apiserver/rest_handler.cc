@@ -233,7 +233,17 @@ Status RestHandler::start() {
 }
 
 void RestHandler::stop() {
+  // First every pending recovery gives up, so that stopping all caches waits for at most
+  // one etcd call deadline, not one per resource.
+  for (auto& [plural, cache] : caches_) cache->requestStop();
   for (auto& [plural, cache] : caches_) cache->stop();
+}
+
+bool RestHandler::watchCachesLive() const {
+  for (const auto& [plural, cache] : caches_) {
+    if (!cache->watching()) return false;
+  }
+  return true;
 }
 
 WatchCache* RestHandler::cache(const std::string& plural) const {

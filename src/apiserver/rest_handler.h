@@ -47,6 +47,8 @@ class RestHandler {
   // Starts a watch cache per resource.
   Status start();
   void stop();
+  // Whether every watch cache has a live etcd watch (the readyz "watch-cache" check).
+  bool watchCachesLive() const;
 
   HandlerResult handle(const RequestInfo& info, HttpRequest& request);
 

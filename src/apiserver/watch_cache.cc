@@ -65,26 +65,48 @@ WatchCache::WatchCache(store::Store& store, const api::ResourceInfo& resource,
       options_(options),
       clock_(clock) {}
 
-WatchCache::~WatchCache() { stop(); }
+WatchCache::~WatchCache() {
+  stop();
+}
 
-Status WatchCache::start() { return relist(); }
+Status WatchCache::start() {
+  return relist();
+}
+
+void WatchCache::requestStop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  std::lock_guard lock(recovery_mu_);
+  recovery_thread_.request_stop();
+}
 
 void WatchCache::stop() {
   std::map<uint64_t, Watcher> watchers;
   {
     std::lock_guard lock(mu_);
-    if (stopped_) return;
     stopped_ = true;
     watchers.swap(watchers_);
   }
-  rewatch_thread_ = std::jthread();  // joins a pending re-list
+  std::jthread recovery;
+  {
+    std::lock_guard lock(recovery_mu_);
+    recovery = std::move(recovery_thread_);
+  }
+  recovery = std::jthread();  // asks a pending recovery to stop and joins it
   {
     std::lock_guard lock(watch_mu_);
     if (watch_) watch_->cancel();
     watch_.reset();
+    watching_ = false;
   }
   for (auto& [id, w] : watchers) w.sink->close();
   revision_cv_.notify_all();
+}
+
+bool WatchCache::watching() const {
+  return watching_;
 }
 
 Status WatchCache::relist() {
@@ -120,27 +142,67 @@ Status WatchCache::relist() {
       [this](const Status& status) { onWatchError(status); });
   if (!watch.isOk()) return watch.status();
   watch_ = std::move(watch).value();
+  watching_ = true;
+  return Status::ok();
+}
+
+Status WatchCache::resumeWatch() {
+  std::lock_guard watch_lock(watch_mu_);
+  if (watch_) {
+    watch_->cancel();
+    watch_.reset();
+  }
+  int64_t after = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return Status::ok();
+    after = revision_;
+  }
+  // The watch's thread has delivered everything up to the break, so `after` is exactly
+  // where the stream stopped; etcd replays the rest (or reports kGone when compacted).
+  auto watch = store_.watch(
+      key_prefix_, after, [this](const auto& events) { onEvents(events); },
+      [this](const Status& status) { onWatchError(status); });
+  if (!watch.isOk()) return watch.status();
+  watch_ = std::move(watch).value();
+  watching_ = true;
+  log::info("watch cache {}: etcd watch resumed after revision {}", resource_.plural, after);
   return Status::ok();
 }
 
 void WatchCache::onWatchError(const Status& status) {
-  log::warn("watch cache {}: etcd watch ended: {}; re-listing", resource_.plural,
-            status.toString());
+  watching_ = false;
+  const bool compacted = status.code() == Code::kGone;
+  log::warn("watch cache {}: etcd watch ended: {}; {}", resource_.plural, status.toString(),
+            compacted ? "re-listing" : "resuming it");
+  std::lock_guard recovery_lock(recovery_mu_);
   {
     std::lock_guard lock(mu_);
     if (stopped_) return;
   }
-  // Re-list on our own thread: the store's callback thread must not cancel its own watch.
-  rewatch_thread_ = std::jthread([this](std::stop_token stop) {
-    auto backoff = std::chrono::milliseconds(100);
-    while (!stop.stop_requested()) {
-      Status s = relist();
-      if (s.isOk()) return;
-      log::warn("watch cache {}: re-list failed: {}", resource_.plural, s.toString());
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  // Recover on our own thread: the store's callback thread must not cancel its own watch.
+  recovery_thread_ = std::jthread(
+      [this, compacted](std::stop_token stop) { recover(std::move(stop), compacted); });
+}
+
+void WatchCache::recover(std::stop_token stop, bool compacted) {
+  auto backoff = std::chrono::milliseconds(50);
+  bool must_relist = compacted;
+  std::mutex wait_mu;
+  std::condition_variable_any wait_cv;
+  while (!stop.stop_requested()) {
+    Status s = must_relist ? relist() : resumeWatch();
+    if (s.isOk()) return;
+    if (s.code() == Code::kGone && !must_relist) {
+      must_relist = true;  // etcd compacted past our revision: only a re-list can help
+      continue;
     }
-  });
+    log::warn("watch cache {}: {} failed: {}", resource_.plural,
+              must_relist ? "re-list" : "resuming the watch", s.toString());
+    std::unique_lock lock(wait_mu);
+    wait_cv.wait_for(lock, stop, backoff, [] { return false; });
+    backoff = std::min(backoff * 2, kMaxRecoveryBackoff);
+  }
 }
 
 void WatchCache::onEvents(const std::vector<store::WatchEvent>& events) {
@@ -194,7 +256,8 @@ bool filterAccepts(const WatchFilter& filter, const CachedObjectPtr& object) {
     auto md = object->attrs.find("metadata");
     if (md == object->attrs.end()) return false;
     auto ns = md->find("namespace");
-    if (ns == md->end() || !ns->is_string() || ns->get_ref<const std::string&>() != filter.namespace_) {
+    if (ns == md->end() || !ns->is_string() ||
+        ns->get_ref<const std::string&>() != filter.namespace_) {
       return false;
     }
   }
@@ -209,7 +272,8 @@ bool WatchCache::sendLocked(uint64_t, Watcher& w, const Event& event) {
     case WatchEventType::kAdded:
       return now_matches ? w.sink->deliver(WatchEventType::kAdded, event.object) : true;
     case WatchEventType::kModified:
-      if (now_matches && was_matching) return w.sink->deliver(WatchEventType::kModified, event.object);
+      if (now_matches && was_matching)
+        return w.sink->deliver(WatchEventType::kModified, event.object);
       if (now_matches) return w.sink->deliver(WatchEventType::kAdded, event.object);
       if (was_matching) return w.sink->deliver(WatchEventType::kDeleted, event.object);
       return true;
@@ -262,8 +326,7 @@ int64_t WatchCache::oldestRevision() const {
 
 bool WatchCache::waitForRevision(int64_t revision, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
-  return revision_cv_.wait_for(lock, timeout,
-                               [&] { return stopped_ || revision_ >= revision; }) &&
+  return revision_cv_.wait_for(lock, timeout, [&] { return stopped_ || revision_ >= revision; }) &&
          revision_ >= revision;
 }
 

@@ -9,6 +9,7 @@
 // and watchers; sinks are called with it held and must only queue.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -30,8 +31,8 @@ namespace minik8s::apiserver {
 
 // One stored object as the cache holds it.
 struct CachedObject {
-  std::string key;    // "/registry/pods/default/web"
-  std::string json;   // the object as sent to clients, resourceVersion set
+  std::string key;   // "/registry/pods/default/web"
+  std::string json;  // the object as sent to clients, resourceVersion set
   int64_t revision = 0;
   nlohmann::json attrs;  // the selectable part: metadata.name/namespace/labels and the
                          // fields field selectors may name (see selectableAttributes)
@@ -61,7 +62,7 @@ struct WatchFilter {
 bool filterAccepts(const WatchFilter& filter, const CachedObjectPtr& object);
 
 struct WatchCacheOptions {
-  size_t history_capacity = 10000;  // events always kept
+  size_t history_capacity = 10000;           // events always kept
   std::chrono::seconds history_min_age{75};  // younger events kept beyond capacity...
   size_t history_hard_limit = 100000;        // ...up to this many
 };
@@ -72,10 +73,20 @@ class WatchCache {
              WatchCacheOptions options, Clock& clock);
   ~WatchCache();
 
-  // Lists the resource and starts the etcd watch. Re-lists by itself when the watch
-  // breaks (watchers then get their stream closed, as a real apiserver does).
+  // Lists the resource and starts the etcd watch. When the etcd watch breaks (etcd
+  // restarted, connection lost) it resumes it from the cache's revision, with back-off
+  // capped at kMaxRecoveryBackoff, and the watchers see no gap. Only when etcd compacted
+  // past that revision does it re-list; watchers then get their stream closed and re-watch
+  // (410 Gone below the new list's revision), as a real apiserver does.
   Status start();
+  // Makes a pending recovery give up at once; stop() then only joins. Lets an owner of
+  // many caches stop them all within one etcd call deadline.
+  void requestStop();
   void stop();
+  // Whether the etcd watch is live (false while it is being resumed or re-listed).
+  bool watching() const;
+
+  static constexpr std::chrono::milliseconds kMaxRecoveryBackoff{1000};
 
   struct Snapshot {
     std::vector<CachedObjectPtr> objects;  // ordered by key
@@ -118,7 +129,11 @@ class WatchCache {
 
   void onEvents(const std::vector<store::WatchEvent>& events);
   void onWatchError(const Status& status);
+  // Runs on recovery_thread_ until the etcd watch is live again or stop is requested.
+  void recover(std::stop_token stop, bool compacted);
   Status relist();
+  // Re-opens the etcd watch after the cache's revision; kGone when etcd compacted past it.
+  Status resumeWatch();
   void dispatchLocked(const Event& event);
   void trimHistoryLocked();
   bool sendLocked(uint64_t id, Watcher& w, const Event& event);
@@ -139,9 +154,12 @@ class WatchCache {
   uint64_t next_watcher_id_ = 1;                    // GUARDED_BY(mu_)
   bool stopped_ = false;                            // GUARDED_BY(mu_)
 
-  std::mutex watch_mu_;  // serializes (re)starting the etcd watch
-  std::unique_ptr<store::Watch> watch_;
-  std::jthread rewatch_thread_;
+  std::mutex watch_mu_;                  // serializes (re)starting the etcd watch
+  std::unique_ptr<store::Watch> watch_;  // GUARDED_BY(watch_mu_)
+  std::atomic<bool> watching_{false};    // the etcd watch is open and has not failed
+
+  std::mutex recovery_mu_;        // guards recovery_thread_ (set from the watch's thread)
+  std::jthread recovery_thread_;  // GUARDED_BY(recovery_mu_)
 };
 
 // Parses a stored value into a CachedObject: sets metadata.resourceVersion to the

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <thread>
 
 #include "store/memory_store.h"
 
@@ -43,7 +45,9 @@ class RecordingSink : public WatchSink {
 };
 
 std::string pod(const std::string& name, const std::string& app) {
-  return json({{"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"app", app}}}}}}).dump();
+  return json(
+             {{"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"app", app}}}}}})
+      .dump();
 }
 
 class WatchCacheTest : public ::testing::Test {
@@ -52,7 +56,8 @@ class WatchCacheTest : public ::testing::Test {
     resource_.plural = "pods";
     resource_.kind = "Pod";
     resource_.version = "v1";
-    cache_ = std::make_unique<WatchCache>(store_, resource_, "/registry/pods/", options_, Clock::real());
+    cache_ =
+        std::make_unique<WatchCache>(store_, resource_, "/registry/pods/", options_, Clock::real());
   }
   int64_t put(const std::string& name, const std::string& app) {
     auto existing = store_.get("/registry/pods/default/" + name);
@@ -142,7 +147,8 @@ TEST_F(WatchCacheTest, SelectorTransitionsBecomeAddedAndDeleted) {
 TEST_F(WatchCacheTest, RevisionsOlderThanTheHistoryAreGone) {
   options_.history_capacity = 2;
   options_.history_min_age = 0s;
-  cache_ = std::make_unique<WatchCache>(store_, resource_, "/registry/pods/", options_, Clock::real());
+  cache_ =
+      std::make_unique<WatchCache>(store_, resource_, "/registry/pods/", options_, Clock::real());
   ASSERT_TRUE(cache_->start().isOk());
   int64_t first = put("a", "1");
   int64_t rev = 0;
@@ -161,10 +167,87 @@ TEST_F(WatchCacheTest, StopClosesWatchers) {
   EXPECT_TRUE(sink->closed());
 }
 
+// Polls `done` until it holds or 5 s pass (the cache recovers on its own thread).
+bool eventually(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+TEST_F(WatchCacheTest, ABrokenEtcdWatchIsResumedAndWatchersSeeNoGap) {
+  ASSERT_TRUE(cache_->start().isOk());
+  put("a", "x");
+  auto sink = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(cache_->addWatcher({}, -1, sink).isOk());
+  ASSERT_EQ(sink->waitFor(1).size(), 1u);
+
+  store_.breakWatches(unavailable("etcd restarted"));
+  put("b", "x");  // written while the cache's watch is down
+  ASSERT_TRUE(eventually([&] { return cache_->watching(); }));
+  put("c", "x");
+
+  auto events = sink->waitFor(3);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1], (std::pair<std::string, std::string>{"ADDED", "b"}));
+  EXPECT_EQ(events[2], (std::pair<std::string, std::string>{"ADDED", "c"}));
+  EXPECT_FALSE(sink->closed());
+  EXPECT_NE(cache_->get("/registry/pods/default/b"), nullptr);
+}
+
+TEST_F(WatchCacheTest, WhileTheStoreIsDownTheWatchIsResumedOnceItAnswersAgain) {
+  ASSERT_TRUE(cache_->start().isOk());
+  auto sink = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(cache_->addWatcher({}, -1, sink).isOk());
+  store_.setUnavailable(true);
+  store_.breakWatches(unavailable("etcd killed"));
+  ASSERT_TRUE(eventually([&] { return !cache_->watching(); }));
+  std::this_thread::sleep_for(300ms);  // a few failed attempts
+  EXPECT_FALSE(cache_->watching());
+
+  store_.setUnavailable(false);
+  ASSERT_TRUE(eventually([&] { return cache_->watching(); }));
+  put("after", "x");
+  auto events = sink->waitFor(1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0], (std::pair<std::string, std::string>{"ADDED", "after"}));
+  EXPECT_FALSE(sink->closed());
+}
+
+TEST_F(WatchCacheTest, AWatchCompactedPastTheCacheRelistsAndClosesWatchers) {
+  ASSERT_TRUE(cache_->start().isOk());
+  auto sink = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(cache_->addWatcher({}, -1, sink).isOk());
+  int64_t before = cache_->revision();
+  int64_t rev = put("a", "x");
+  ASSERT_TRUE(cache_->waitForRevision(rev, 5s));
+  store_.breakWatches(gone("required revision has been compacted"));
+  ASSERT_TRUE(eventually([&] { return sink->closed(); }));
+  ASSERT_TRUE(eventually([&] { return cache_->watching(); }));
+  EXPECT_NE(cache_->get("/registry/pods/default/a"), nullptr);
+  // A client re-watching from before the re-list must re-list too.
+  EXPECT_EQ(cache_->addWatcher({}, before, std::make_shared<RecordingSink>()).status().code(),
+            Code::kGone);
+}
+
+TEST_F(WatchCacheTest, StopDuringAnOutageEndsThePendingRecovery) {
+  ASSERT_TRUE(cache_->start().isOk());
+  store_.setUnavailable(true);
+  store_.breakWatches(unavailable("etcd killed"));
+  ASSERT_TRUE(eventually([&] { return !cache_->watching(); }));
+  std::this_thread::sleep_for(200ms);
+  cache_->requestStop();
+  cache_->stop();  // returns: the recovery loop gave up (a hang fails by the test timeout)
+  EXPECT_FALSE(cache_->watching());
+}
+
 TEST(SelectableAttributes, KeepOnlyWhatSelectorsRead) {
-  json pod = {{"metadata", {{"name", "p"}, {"namespace", "n"}, {"labels", {{"a", "b"}}}, {"uid", "u"}}},
-              {"spec", {{"nodeName", "n1"}, {"containers", json::array()}}},
-              {"status", {{"phase", "Running"}}}};
+  json pod = {
+      {"metadata", {{"name", "p"}, {"namespace", "n"}, {"labels", {{"a", "b"}}}, {"uid", "u"}}},
+      {"spec", {{"nodeName", "n1"}, {"containers", json::array()}}},
+      {"status", {{"phase", "Running"}}}};
   json attrs = selectableAttributes(pod);
   EXPECT_EQ(attrs["metadata"]["name"], "p");
   EXPECT_EQ(attrs["spec"]["nodeName"], "n1");
