@@ -4,6 +4,7 @@
 
 #include "api/scheme.h"
 #include "apiserver/discovery.h"
+#include "apiserver/health.h"
 #include "apiserver/metrics_api.h"
 #include "apiserver/node_proxy.h"
 #include "apiserver/request_info.h"
@@ -207,6 +208,26 @@ void ApiServer::runCompaction(std::stop_token stop) {
   }
 }
 
+std::vector<HealthCheck> ApiServer::livenessChecks() const {
+  // Alive while the process can recover by itself: etcd's absence is a readiness matter.
+  return {{"ping", [] { return Status::ok(); }}};
+}
+
+std::vector<HealthCheck> ApiServer::readinessChecks() {
+  return {
+      {"ping", [] { return Status::ok(); }},
+      {"etcd", [this] { return store_.currentRevision().status(); }},
+      {"watch-cache",
+       [this] {
+         return rest_ && rest_->watchCachesLive()
+                    ? Status::ok()
+                    : unavailable("a watch cache is resuming its etcd watch");
+       }},
+      {"shutdown",
+       [this] { return ready_ ? Status::ok() : unavailable("the apiserver is not serving"); }},
+  };
+}
+
 std::optional<HttpResponse> ApiServer::serveNonResource(const HttpRequest& request) {
   const std::string& path = request.path;
   if (path == "/version" || path == "/version/") {
@@ -215,10 +236,9 @@ std::optional<HttpResponse> ApiServer::serveNonResource(const HttpRequest& reque
     r.body = versionInfo().dump();
     return r;
   }
-  if (path == "/healthz" || path == "/livez") return textResponse(200, "ok");
-  if (path == "/readyz") {
-    return ready_ ? textResponse(200, "ok") : textResponse(503, "apiserver is starting");
-  }
+  if (auto r = serveHealth("livez", livenessChecks(), request)) return r;
+  if (auto r = serveHealth("healthz", livenessChecks(), request)) return r;
+  if (auto r = serveHealth("readyz", readinessChecks(), request)) return r;
   if (path == "/metrics") return textResponse(200, metrics_.render(), "text/plain; version=0.0.4");
   return serveDiscovery(request, metricsResources());
 }

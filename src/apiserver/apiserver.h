@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "apiserver/health.h"
 #include "apiserver/http_server.h"
 #include "apiserver/metrics.h"
 #include "apiserver/rest_handler.h"
@@ -67,6 +68,8 @@ class ApiServer {
  private:
   HandlerResult route(HttpRequest& request, std::string* verb, std::string* resource);
   std::optional<HttpResponse> serveNonResource(const HttpRequest& request);
+  std::vector<HealthCheck> livenessChecks() const;
+  std::vector<HealthCheck> readinessChecks();
   Status bootstrap();
   void enqueueNamespaceCleanup(const std::string& name);
   void runNamespaceFinalizer(std::stop_token stop);
