@@ -1,9 +1,12 @@
 #include "cmd/minik8s/server_cmd.h"
 
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "apiserver/apiserver.h"
 #include "client/rest_client.h"
@@ -17,6 +20,8 @@
 namespace minik8s::cmd {
 
 namespace {
+
+constexpr std::chrono::milliseconds kDrainTimeout{2000};
 
 struct ServerFlags {
   std::string bind_address = "127.0.0.1";
@@ -47,7 +52,8 @@ int runServer(const ServerFlags& flags) {
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
   if (ec) {
-    std::cerr << "error: cannot create --data-dir " << flags.data_dir << ": " << ec.message() << "\n";
+    std::cerr << "error: cannot create --data-dir " << flags.data_dir << ": " << ec.message()
+              << "\n";
     return 1;
   }
   std::unique_ptr<store::EtcdProcess> etcd;
@@ -122,8 +128,23 @@ int runServer(const ServerFlags& flags) {
   }
   int sig = waitForStopSignal();
   log::info("server: signal {} received, stopping", sig);
-  if (sched) sched->stop();  // reverse start order
-  server.stop();
+  {
+    // Requests in flight get kDrainTimeout to finish; then their etcd calls are cancelled,
+    // so that a hung etcd cannot hold the shutdown past its grace period.
+    std::jthread drain_deadline([&store](std::stop_token stop) {
+      std::mutex mu;
+      std::condition_variable_any cv;
+      std::unique_lock lock(mu);
+      if (cv.wait_for(lock, stop, kDrainTimeout, [] { return false; })) return;
+      if (stop.stop_requested()) return;
+      log::warn("server: requests still waiting for etcd after {} ms; cancelling them",
+                kDrainTimeout.count());
+      (*store)->shutdown();
+    });
+    if (sched) sched->stop();  // reverse start order
+    server.stop();
+  }
+  log::info("server: stopped");
   return 0;
 }
 
@@ -133,7 +154,8 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
   auto flags = std::make_shared<ServerFlags>();
   flags->with_scheduler = name == "server";
   CLI::App* cmd = app.add_subcommand(name, description);
-  cmd->add_option("--bind-address", flags->bind_address, "address to listen on")->capture_default_str();
+  cmd->add_option("--bind-address", flags->bind_address, "address to listen on")
+      ->capture_default_str();
   cmd->add_option("--port", flags->port, "HTTP port (plain HTTP until TLS arrives)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
@@ -142,8 +164,10 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
   cmd->add_option("--etcd-servers", flags->etcd_servers,
                   "comma-separated etcd endpoints; empty: start a managed etcd");
   cmd->add_option("--etcd-port", flags->etcd_port, "client port of the managed etcd (0: any free)");
-  cmd->add_option("--service-cluster-ip-range", flags->service_cluster_ip_range)->capture_default_str();
-  cmd->add_option("--service-node-port-range", flags->service_node_port_range)->capture_default_str();
+  cmd->add_option("--service-cluster-ip-range", flags->service_cluster_ip_range)
+      ->capture_default_str();
+  cmd->add_option("--service-node-port-range", flags->service_node_port_range)
+      ->capture_default_str();
   cmd->add_option("--etcd-compaction-interval", flags->compaction_interval_seconds,
                   "seconds between etcd compactions (0: never)")
       ->capture_default_str();
@@ -158,7 +182,8 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
                     "RoundRobin, Random, LeastAllocated or BalancedAllocation")
         ->capture_default_str();
   }
-  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")
+      ->capture_default_str();
   cmd->callback([flags] { std::exit(runServer(*flags)); });
 }
 

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "common/log.h"
@@ -92,6 +94,9 @@ Result<std::unique_ptr<EtcdProcess>> EtcdProcess::start(EtcdProcessOptions optio
       if (EtcdStore::connect({proc->client_endpoint_}, so).isOk()) {
         log::info("etcd ready at {} (pid {}, data in {}/etcd)", proc->client_endpoint_, proc->pid(),
                   opts.state_dir);
+        auto* raw = proc.get();
+        proc->restart_reporter_ =
+            std::jthread([raw](std::stop_token stop) { raw->reportRestarts(stop); });
         return proc;
       }
       if (SteadyClock::now() >= deadline) {
@@ -125,7 +130,36 @@ Status EtcdProcess::waitReady(std::chrono::milliseconds timeout) const {
 }
 
 void EtcdProcess::stop() {
+  restart_reporter_ = std::jthread();  // requests stop and joins
   process_.stop();
+}
+
+void EtcdProcess::reportRestarts(std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  int reported = process_.starts();
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, stop, std::chrono::milliseconds(20), [] { return false; });
+    }
+    const int starts = process_.starts();
+    if (starts <= reported) continue;
+    const auto restarted = SteadyClock::now();
+    while (!stop.stop_requested() && process_.starts() == starts && process_.pid() != 0) {
+      EtcdStoreOptions so;
+      so.connect_timeout = std::chrono::milliseconds(50);  // a fresh try every ~50 ms
+      so.call_timeout = std::chrono::milliseconds(500);
+      if (EtcdStore::connect({client_endpoint_}, so).isOk()) {
+        auto took =
+            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - restarted);
+        log::info("etcd ready again at {} (pid {}, start {}) {} ms after its restart",
+                  client_endpoint_, process_.pid(), starts, took.count());
+        break;
+      }
+    }
+    reported = starts;
+  }
 }
 
 SupervisedProcessOptions EtcdProcess::processOptions() const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "common/status.h"
 #include "common/supervised_process.h"
@@ -62,10 +63,13 @@ class EtcdProcess {
  private:
   explicit EtcdProcess(EtcdProcessOptions options);
   SupervisedProcessOptions processOptions() const;
+  // Logs "etcd ready" for each restarted child once it answers (runs on restart_reporter_).
+  void reportRestarts(std::stop_token stop);
 
   EtcdProcessOptions options_;
   std::string client_endpoint_;
   SupervisedProcess process_;  // after options_ and client_endpoint_: built from them
+  std::jthread restart_reporter_;
 };
 
 // A loopback TCP port that was free a moment ago (bind to port 0, read it, release it).
