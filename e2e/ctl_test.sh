@@ -139,15 +139,39 @@ check "mkctl delete of the kubectl pod" $MK delete pod from-kubectl
 expect_error_output "kubectl sees it gone" '^Error from server \(NotFound\): pods "from-kubectl" not found$' $K get pod from-kubectl
 
 # update: replace from a file, check the stored object changed.
-# A pod's spec is immutable but for images (and an untagged image defaults imagePullPolicy
-# to Always, a tagged one to IfNotPresent), so the new image keeps a tag.
-sed -e 's/app: greet-server/app: greet-server\n    tier: v2/' -e 's/image: busybox:1.36.1/image: busybox:1.36.0/' "$SEEDS/pod.yaml" >"$WORK/pod2.yaml"
-rv_before=$(stored /api/v1/namespaces/default/pods/greet-pod '.metadata.resourceVersion')
-expect_output "update pod -f" '^Pod updated: greet-pod$' $MK update pod -f "$WORK/pod2.yaml"
-expect_stored "update stored the new label" /api/v1/namespaces/default/pods/greet-pod '.metadata.labels.tier' "v2"
-expect_stored "update stored the new image" /api/v1/namespaces/default/pods/greet-pod '.spec.containers[2].image' "busybox:1.36.0"
-rv_after=$(stored /api/v1/namespaces/default/pods/greet-pod '.metadata.resourceVersion')
+# A pod's spec is immutable but for images, so labels and an image change in place (an
+# untagged image defaults imagePullPolicy to Always, as :latest does; another tag would
+# default it to IfNotPresent, a change that cannot be made in place)...
+sed -e 's/app: hpa/app: hpa\n    tier: v2/' -e 's/image: flask-stress-app/image: flask-stress-app:latest/' \
+  "$SEEDS/podhpa.yaml" >"$WORK/podhpa2.yaml"
+uid_before=$(stored /api/v1/namespaces/default/pods/pod-hpa '.metadata.uid')
+rv_before=$(stored /api/v1/namespaces/default/pods/pod-hpa '.metadata.resourceVersion')
+expect_output "update pod -f (labels, image)" '^Pod updated: pod-hpa$' $MK update pod -f "$WORK/podhpa2.yaml"
+if grep -q replaced "$WORK/out"; then fail "labels and image change in place (it said: $(cat "$WORK/out"))"; else pass "labels and image change in place"; fi
+expect_stored "update in place kept the pod (same uid)" /api/v1/namespaces/default/pods/pod-hpa '.metadata.uid' "$uid_before"
+expect_stored "update stored the new label" /api/v1/namespaces/default/pods/pod-hpa '.metadata.labels.tier' "v2"
+expect_stored "update stored the new image" /api/v1/namespaces/default/pods/pod-hpa '.spec.containers[0].image' "flask-stress-app:latest"
+rv_after=$(stored /api/v1/namespaces/default/pods/pod-hpa '.metadata.resourceVersion')
 if [ "$rv_before" != "$rv_after" ]; then pass "update bumped resourceVersion"; else fail "update bumped resourceVersion"; fi
+# ...while an env change cannot: the pod is replaced (deleted, waited for, created again).
+# greet-pod's seed names a node that does not exist (vahag-node): admission cleared it at
+# create, and clears it again when the pod is created anew.
+sed -e 's/value: "World"/value: "Everyone"/' -e 's/app: greet-server/app: greet-server\n    tier: v2/' \
+  "$SEEDS/pod.yaml" >"$WORK/pod2.yaml"
+uid_before=$(stored /api/v1/namespaces/default/pods/greet-pod '.metadata.uid')
+expect_output "update pod -f (env) replaces the pod and says so" \
+  '^pod/greet-pod replaced \(its spec cannot change in place\)$' $MK update pod -f "$WORK/pod2.yaml"
+if grep -q '^Pod updated: greet-pod$' "$WORK/out"; then pass "a replace still prints the original's message"; else fail "a replace still prints the original's message"; sed 's/^/       /' "$WORK/out"; fi
+expect_stored "replace stored the new env" /api/v1/namespaces/default/pods/greet-pod '.spec.containers[0].env[0].value' "Everyone"
+expect_stored "replace stored the new label" /api/v1/namespaces/default/pods/greet-pod '.metadata.labels.tier' "v2"
+uid_after=$(stored /api/v1/namespaces/default/pods/greet-pod '.metadata.uid')
+if [ -n "$uid_after" ] && [ "$uid_before" != "$uid_after" ]; then pass "replace made a new pod (new uid)"; else fail "replace made a new pod (uid '$uid_before' -> '$uid_after')"; fi
+expect_stored "the new pod was admitted again (nodeName of a missing node cleared)" \
+  /api/v1/namespaces/default/pods/greet-pod '.spec.nodeName // ""' ""
+sed -e 's/value: "World"/value: "Again"/' -e 's/name: greet-container/name: Greet_Container/' \
+  "$SEEDS/pod.yaml" >"$WORK/pod3.yaml"
+expect_error_output "update with a bad value is refused" '^The Pod "greet-pod" is invalid:' $MK update pod -f "$WORK/pod3.yaml"
+expect_stored "a refused update deleted nothing" /api/v1/namespaces/default/pods/greet-pod '.metadata.uid' "$uid_after"
 sed 's/replicas: 3/replicas: 5/' "$SEEDS/deployment.yaml" >"$WORK/deploy2.yaml"
 expect_output "update deployment -f" '^Deployment updated: simple-deployment$' $MK update deployment -f "$WORK/deploy2.yaml"
 expect_stored "update stored 5 replicas" /apis/apps/v1/namespaces/default/deployments/simple-deployment '.spec.replicas' "5"
@@ -227,13 +251,10 @@ for f in "$SEEDS"/*.yaml; do
   expect_output "delete $(kind_word "$f") $(name_of "$f")" "^$kind deleted: $(name_of "$f")\$" \
     $MK delete "$(kind_word "$f")" "$(name_of "$f")"
 done
-# No node exists here, so the scheduler bound no pod, and pod-hpa, never bound, is deleted at
-# once. greet-pod's nodeName (vahag-node, a node that does not exist) was cleared when it was
-# created, but `update` above wrote it back, which binds the pod: its delete is graceful, and
-# with no kubelet for vahag-node to finish it, it stays terminating. (Kubernetes refuses that
-# nodeName change on update; once `update` replaces such a pod, this one goes at once too.)
-expect_stored "deleted pod greet-pod, bound to vahag-node by the update, stays terminating" \
-  /api/v1/namespaces/default/pods/greet-pod '"\(.spec.nodeName) \(.metadata.deletionTimestamp != null)"' "vahag-node true"
+# No node exists here, so the scheduler bound no pod, and a pod never bound is deleted at
+# once: greet-pod too, whose seed names a node that does not exist (admission cleared it,
+# also when `update` replaced the pod).
+expect_gone "deleted pod greet-pod (never bound) is gone at once" /api/v1/namespaces/default/pods/greet-pod
 expect_gone "deleted pod pod-hpa (never bound) is gone at once" /api/v1/namespaces/default/pods/pod-hpa
 expect_gone "deleted service is gone" /api/v1/namespaces/default/services/simple-service
 expect_gone "deleted deployment is gone" /apis/apps/v1/namespaces/default/deployments/simple-deployment

@@ -7,12 +7,14 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "api/scheme.h"
 #include "cli/describe.h"
 #include "cli/kinds.h"
 #include "cli/manifest.h"
 #include "cli/printer.h"
+#include "cli/update.h"
 #include "client/config.h"
 #include "client/rest_client.h"
 #include "common/clock.h"
@@ -208,6 +210,8 @@ class Session {
     insertColumn(services, "Endpoints", "Age", cellsByName(*got, "Endpoints"), "<none>");
   }
 
+  Status replacePod(const api::ResourceInfo& r, const std::string& ns, const json& manifest,
+                    const json& current);
   Status getList(const std::vector<const api::ResourceInfo*>& kinds, bool prefix_names,
                  OutputFormat format);
   Status watch(const api::ResourceInfo& r, OutputFormat format);
@@ -246,29 +250,64 @@ Status Session::update() {
     ASSIGN_OR_RETURN(const api::ResourceInfo* r,
                      matchCommandKind(flags_.kind, m.object, resources_, m.source));
     ASSIGN_OR_RETURN(std::string ns, namespaceOf(*r, m.object));
-    json object = m.object;
-    std::string name = stringAt(object, "metadata", "name");
+    std::string name = stringAt(m.object, "metadata", "name");
     if (name.empty())
       return badRequest("error: the object in " + m.source + " has no metadata.name");
-    // A replace of the stored object: read its resourceVersion (and the fields the server
+    // A replace of the stored object: read its resourceVersion (and the fields the cluster
     // allocated, which a manifest never carries) so the PUT is a compare-and-swap.
     auto current = client_->get(*r, ns, name);
     if (!current.isOk()) return server(current.status());
-    if (stringAt(object, "metadata", "resourceVersion").empty()) {
-      object["metadata"]["resourceVersion"] = stringAt(*current, "metadata", "resourceVersion");
-    }
-    if (r->group.empty() && r->kind == "Service" && object.contains("spec") &&
-        object["spec"].is_object() && (*current).contains("spec")) {
-      for (const char* allocated : {"clusterIP", "clusterIPs"}) {
-        if (!object["spec"].contains(allocated) && (*current)["spec"].contains(allocated)) {
-          object["spec"][allocated] = (*current)["spec"][allocated];
-        }
-      }
+    json object = objectForUpdate(*r, m.object, *current);
+    bool is_pod = r->group.empty() && r->kind == "Pod";
+    if (is_pod && changesNodeName(object, *current)) {
+      RETURN_IF_ERROR(replacePod(*r, ns, m.object, *current));
+      continue;
     }
     auto updated = client_->update(*r, ns, object);
+    if (is_pod && !updated.isOk() && isForbiddenPodUpdate(updated.status())) {
+      RETURN_IF_ERROR(replacePod(*r, ns, m.object, *current));
+      continue;
+    }
     if (!updated.isOk()) return server(updated.status());
     io_.out << actionMessage(r->kind, "updated", name) << "\n";
   }
+  return Status::ok();
+}
+
+// `kubectl replace --force` for a pod whose change cannot be made in place: the manifest
+// is checked by a dry-run create first (nothing is deleted for a manifest the server would
+// refuse), then the stored pod (by uid) is deleted, waited for, and created anew.
+Status Session::replacePod(const api::ResourceInfo& r, const std::string& ns, const json& manifest,
+                           const json& current) {
+  std::string name = stringAt(manifest, "metadata", "name");
+  json fresh = manifest;
+  fresh["metadata"].erase("resourceVersion");
+  auto checked = client_->raw("POST", client::resourcePath(r, ns) + "?dryRun=All", fresh.dump(),
+                              "application/json");
+  // (A server whose dry run checks names answers AlreadyExists for a valid manifest.)
+  if (!checked.isOk() && checked.status().code() != Code::kAlreadyExists) {
+    return server(checked.status());
+  }
+  std::string uid = stringAt(current, "metadata", "uid");
+  client::DeleteOptions options;
+  options.precondition_uid = uid;
+  auto deleted = client_->remove(r, ns, name, options);
+  if (!deleted.isOk() && deleted.status().code() != Code::kNotFound) {
+    return server(deleted.status());
+  }
+  auto present = [&]() -> Result<bool> {
+    auto got = client_->get(r, ns, name);
+    if (!got.isOk() && got.status().code() == Code::kNotFound) return false;
+    if (!got.isOk()) return server(got.status());
+    return stringAt(*got, "metadata", "uid") == uid;
+  };
+  WaitSeams seams{Clock::real(),
+                  [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }};
+  RETURN_IF_ERROR(waitUntilGone(present, "pod \"" + name + "\"", replaceTimeout(current), seams));
+  auto created = client_->create(r, ns, fresh);
+  if (!created.isOk()) return server(created.status());
+  io_.out << replacedMessage(r, name) << "\n";
+  io_.out << actionMessage(r.kind, "updated", name) << "\n";
   return Status::ok();
 }
 

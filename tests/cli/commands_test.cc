@@ -127,6 +127,93 @@ TEST(Commands, UpdateOfAServiceKeepsItsAllocatedClusterIp) {
   EXPECT_EQ(json::parse(server->requests[1].body)["spec"]["clusterIP"], "10.96.0.9");
 }
 
+constexpr char kForbidden[] =
+    R"({"kind":"Status","reason":"Invalid","code":422,
+        "message":"Pod \"a\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`",
+        "details":{"causes":[{"field":"spec","reason":"FieldValueForbidden",
+          "message":"Forbidden: pod updates may not change fields other than `spec.containers[*].image`"}]}})";
+
+TEST(Commands, UpdateOfAPodThatCannotChangeInPlaceReplacesIt) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods/a", 200,
+             R"({"metadata":{"name":"a","uid":"u1","resourceVersion":"42"}})");
+  server->on("PUT /api/v1/namespaces/default/pods/a", 422, kForbidden);
+  server->on("POST /api/v1/namespaces/default/pods", 201, R"({"metadata":{"name":"a"}})");
+  server->on("DELETE /api/v1/namespaces/default/pods/a", 200, R"({"metadata":{"name":"a"}})");
+  // the GET after the delete is not scripted: 404, the pod is gone
+  server->on("POST /api/v1/namespaces/default/pods", 201,
+             R"({"metadata":{"name":"a","uid":"u2"}})");
+  Outcome o = run(server, {"update", "pod", "-f", "-"}, kPod);
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out, "pod/a replaced (its spec cannot change in place)\nPod updated: a\n");
+  ASSERT_EQ(server->requests.size(), 6u);
+  EXPECT_EQ(server->target(2), "POST /api/v1/namespaces/default/pods?dryRun=All");
+  EXPECT_EQ(server->target(3), "DELETE /api/v1/namespaces/default/pods/a");
+  EXPECT_EQ(json::parse(server->requests[3].body)["preconditions"]["uid"], "u1");
+  EXPECT_EQ(server->target(4), "GET /api/v1/namespaces/default/pods/a");
+  EXPECT_EQ(server->target(5), "POST /api/v1/namespaces/default/pods");
+  json created = json::parse(server->requests[5].body);
+  EXPECT_FALSE(created["metadata"].contains("resourceVersion"));
+  EXPECT_EQ(created["spec"]["containers"][0]["image"], "i");
+}
+
+TEST(Commands, UpdateOfAPodInPlaceKeepsItsNodeAndDoesNotReplace) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods/a", 200,
+             R"({"metadata":{"name":"a","uid":"u1","resourceVersion":"42"},
+                 "spec":{"nodeName":"n1"}})");
+  server->on("PUT /api/v1/namespaces/default/pods/a", 200, R"({"metadata":{"name":"a"}})");
+  Outcome o = run(server, {"update", "pod", "-f", "-"}, kPod);
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out, "Pod updated: a\n");
+  ASSERT_EQ(server->requests.size(), 2u);
+  EXPECT_EQ(json::parse(server->requests[1].body)["spec"]["nodeName"], "n1");
+}
+
+TEST(Commands, UpdateOfAPodNamingAnotherNodeReplacesItWithoutAPut) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods/a", 200,
+             R"({"metadata":{"name":"a","uid":"u1","resourceVersion":"42"},"spec":{}})");
+  server->on("POST /api/v1/namespaces/default/pods", 201, "{}");
+  server->on("DELETE /api/v1/namespaces/default/pods/a", 200, "{}");
+  server->on("POST /api/v1/namespaces/default/pods", 201, "{}");
+  std::string on_node = std::string(kPod) + "  nodeName: vahag-node\n";
+  Outcome o = run(server, {"update", "pod", "-f", "-"}, on_node);
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out, "pod/a replaced (its spec cannot change in place)\nPod updated: a\n");
+  for (const auto& request : server->requests) EXPECT_NE(request.method, "PUT");
+  EXPECT_EQ(json::parse(server->requests.back().body)["spec"]["nodeName"], "vahag-node");
+}
+
+TEST(Commands, UpdateOfAPodWithABadValueIsRefusedAndNothingIsDeleted) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods/a", 200,
+             R"({"metadata":{"name":"a","uid":"u1","resourceVersion":"42"}})");
+  server->on("PUT /api/v1/namespaces/default/pods/a", 422,
+             R"({"kind":"Status","reason":"Invalid","code":422,
+                 "message":"Pod \"a\" is invalid: spec.containers[0].image: Required value",
+                 "details":{"causes":[{"field":"spec.containers[0].image","reason":"FieldValueRequired","message":"Required value"}]}})");
+  Outcome o = run(server, {"update", "pod", "-f", "-"}, kPod);
+  EXPECT_EQ(o.rc, 1);
+  EXPECT_EQ(o.err, "The Pod \"a\" is invalid: spec.containers[0].image: Required value\n");
+  EXPECT_EQ(server->requests.size(), 2u);
+}
+
+TEST(Commands, UpdateDoesNotDeleteAPodWhoseReplacementTheServerWouldRefuse) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods/a", 200,
+             R"({"metadata":{"name":"a","uid":"u1","resourceVersion":"42"}})");
+  server->on("PUT /api/v1/namespaces/default/pods/a", 422, kForbidden);
+  server->on("POST /api/v1/namespaces/default/pods", 422,
+             R"({"kind":"Status","reason":"Invalid","code":422,
+                 "message":"Pod \"a\" is invalid: spec.containers[0].name: Invalid value",
+                 "details":{"causes":[{"field":"spec.containers[0].name","reason":"FieldValueInvalid","message":"Invalid value"}]}})");
+  Outcome o = run(server, {"update", "pod", "-f", "-"}, kPod);
+  EXPECT_EQ(o.rc, 1);
+  EXPECT_EQ(o.err, "The Pod \"a\" is invalid: spec.containers[0].name: Invalid value\n");
+  for (const auto& request : server->requests) EXPECT_NE(request.method, "DELETE");
+}
+
 TEST(Commands, DeleteHpaFindsWhicheverKindHasTheName) {
   auto server = std::make_shared<ScriptedServer>();
   server->on("DELETE /apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/h", 200,
