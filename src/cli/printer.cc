@@ -173,10 +173,13 @@ std::string alignColumns(const std::vector<std::vector<std::string>>& rows,
   }
   std::string out;
   for (const auto& row : rows) {
+    // Empty trailing cells (the original's empty Endpoints) leave no trailing blanks.
+    size_t cells = row.size();
+    while (cells > 0 && row[cells - 1].empty()) --cells;
     std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
+    for (size_t i = 0; i < cells; ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line.append(w[i] - row[i].size(), ' ');
+      if (i + 1 < cells) line.append(w[i] - row[i].size(), ' ');
     }
     out += line + "\n";
   }

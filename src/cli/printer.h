@@ -49,8 +49,9 @@ std::vector<std::vector<std::string>> tableCells(const nlohmann::json& table,
                                                  const TablePrintOptions& options);
 
 // Lines aligned like kubectl's tabwriter (minimum width 6, padding 3, the last column
-// unpadded), each ending in "\n". `widths` receives the column widths used (may be null);
-// a non-empty `min_widths` keeps later rows (watch) aligned with earlier ones.
+// unpadded, empty cells at the end of a row left out), each ending in "\n". `widths`
+// receives the column widths used (may be null); a non-empty `min_widths` keeps later rows
+// (watch) aligned with earlier ones.
 std::string alignColumns(const std::vector<std::vector<std::string>>& rows,
                          std::vector<size_t>* widths = nullptr,
                          const std::vector<size_t>& min_widths = {});

@@ -66,6 +66,11 @@ TEST(AlignColumns, MinimumWidthIsSixAndLaterRowsCanKeepEarlierWidths) {
   EXPECT_EQ(alignColumns({{"x", "y"}}, nullptr, {10}), "x         y\n");
 }
 
+TEST(AlignColumns, EmptyCellsAtTheEndLeaveNoTrailingBlanks) {
+  EXPECT_EQ(alignColumns({{"Name", "Endpoints"}, {"a", ""}, {"b", "1.2.3.4/80"}}),
+            "Name   Endpoints\na\nb      1.2.3.4/80\n");
+}
+
 TEST(FallbackTable, NameAndAgeFromAList) {
   Clock::WallTime now;
   ASSERT_TRUE(parseRfc3339("2026-01-01T00:10:00Z", &now));
