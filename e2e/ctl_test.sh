@@ -4,6 +4,8 @@
 # state checked through the API; objects made by mkctl and by the real kubectl look the
 # same to both; apply, describe, watch, scale, selectors and output formats; and bad input
 # (missing file, broken YAML, kind mismatch, unknown kind, server down) as one-line errors.
+# kubectl's tables are checked through `minik8s ctl`, whose default they are; `mkctl`'s
+# default, the original's tables, in mkctl_original_test.sh.
 source "$(dirname "$0")/lib.sh"
 trap finish EXIT
 start_server
@@ -11,6 +13,8 @@ API="http://127.0.0.1:$PORT"
 mkdir -p "$WORK/bin"
 ln -s "$MINIK8S" "$WORK/bin/mkctl"  # argv[0] = mkctl
 MK="$WORK/bin/mkctl --request-timeout=20s"
+# `minik8s ctl` prints kubectl's tables; `mkctl` the original's (e2e/mkctl_original_test.sh).
+CTL="$MINIK8S ctl --request-timeout=20s"
 K="kubectl --request-timeout=20s"
 echo "mkctl e2e against port $PORT"
 
@@ -82,36 +86,37 @@ expect_stored "seed Hpa stored" /api/v1/namespaces/default/hpas/test-hpa '.spec.
 expect_error_output "create again is AlreadyExists" '^Error from server \(AlreadyExists\): pods "greet-pod" already exists' \
   $MK create pod -f "$SEEDS/pod.yaml"
 
-# get NAME: the whole object, YAML by default, -o json equal to the stored object.
-expect_output "get pod NAME prints YAML" '^kind: Pod$' $MK get pod greet-pod
-expect_output "get pod NAME YAML has the containers" 'image: welcome-app' $MK get pod greet-pod
+# get NAME: the whole object, YAML by default (`minik8s ctl`), -o json equal to the stored
+# object.
+expect_output "get pod NAME prints YAML" '^kind: Pod$' $CTL get pod greet-pod
+expect_output "get pod NAME YAML has the containers" 'image: welcome-app' $CTL get pod greet-pod
 same_json "get pod NAME -o json is the stored object" $MK get pod greet-pod -o json -- \
   curl -fsS "$API/api/v1/namespaces/default/pods/greet-pod"
 same_json "get hpa NAME finds the seed Hpa" $MK get hpa test-hpa -o json -- \
   curl -fsS "$API/api/v1/namespaces/default/hpas/test-hpa"
-expect_output "get dns NAME" 'hostname: vahag.com' $MK get dns test-dns
+expect_output "get dns NAME" 'hostname: vahag.com' $CTL get dns test-dns
 
-# get KIND: tables like kubectl's.
-expect_output "get pods table (the original's columns: IP and NODE too)" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE$' $MK get pods
-expect_output "get pods row" '^greet-pod +0/3 +Pending +0 ' $MK get pods
-expect_output "get po -o wide adds IP and NODE" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE' $MK get po -o wide
-expect_output "get services table (with the original's ENDPOINTS)" '^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +ENDPOINTS +AGE$' $MK get services
-expect_output "get services row" '^simple-service +ClusterIP +10\.[0-9.]+ +<none> +5000/TCP,80/TCP ' $MK get services
-expect_output "get deployments table" '^simple-deployment +0/3 ' $MK get deployments
-expect_output "get dns table" 'test-dns' $MK get dns
-expect_output "get hpa table (seed kind)" 'test-hpa' $MK get hpa
-expect_output "get endpoints -A table" '^NAMESPACE +NAME +ENDPOINTS +AGE$' $MK get endpoints -A
-expect_output "get endpoints -A lists the apiserver's own" "^default +kubernetes +127\\.0\\.0\\.1:$PORT " $MK get endpoints -A
-expect_output "get -A adds NAMESPACE" '^default +greet-pod ' $MK get pods -A
-expect_output "get -l filters" '^pod-hpa ' $MK get pods -l app=hpa
-expect_fail "get -l filters out the others" bash -c "$MK get pods -l app=hpa | grep -q greet-pod"
-expect_output "get -l with no match" '^No resources found in default namespace\.$' $MK get pods -l app=none
+# get KIND: tables like kubectl's (`minik8s ctl`).
+expect_output "get pods table (the original's columns: IP and NODE too)" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE$' $CTL get pods
+expect_output "get pods row" '^greet-pod +0/3 +Pending +0 ' $CTL get pods
+expect_output "get po -o wide adds IP and NODE" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE' $CTL get po -o wide
+expect_output "get services table (with the original's ENDPOINTS)" '^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +ENDPOINTS +AGE$' $CTL get services
+expect_output "get services row" '^simple-service +ClusterIP +10\.[0-9.]+ +<none> +5000/TCP,80/TCP ' $CTL get services
+expect_output "get deployments table" '^simple-deployment +0/3 ' $CTL get deployments
+expect_output "get dns table" 'test-dns' $CTL get dns
+expect_output "get hpa table (seed kind)" 'test-hpa' $CTL get hpa
+expect_output "get endpoints -A table" '^NAMESPACE +NAME +ENDPOINTS +AGE$' $CTL get endpoints -A
+expect_output "get endpoints -A lists the apiserver's own" "^default +kubernetes +127\\.0\\.0\\.1:$PORT " $CTL get endpoints -A
+expect_output "get -A adds NAMESPACE" '^default +greet-pod ' $CTL get pods -A
+expect_output "get -l filters" '^pod-hpa ' $CTL get pods -l app=hpa
+expect_fail "get -l filters out the others" bash -c "$CTL get pods -l app=hpa | grep -q greet-pod"
+expect_output "get -l with no match" '^No resources found in default namespace\.$' $CTL get pods -l app=none
 expect_output "get -o name" '^service/simple-service$' $MK get svc -o name
-expect_output "-n selects the namespace" '^No resources found in kube-system namespace\.$' $MK get pods -n kube-system
-expect_output "get svc,po (two kinds)" '^pod/greet-pod ' $MK get svc,po
+expect_output "-n selects the namespace" '^No resources found in kube-system namespace\.$' $CTL get pods -n kube-system
+expect_output "get svc,po (two kinds)" '^pod/greet-pod ' $CTL get svc,po
 
 # get all: every kind's table, including the seed dns and hpa.
-$MK get all >"$WORK/all" 2>&1 || true
+$CTL get all >"$WORK/all" 2>&1 || true
 for want in '^pod/greet-pod ' '^service/simple-service ' '^deployment\.apps/simple-deployment ' '^dns/test-dns' '^hpa/test-hpa'; do
   if grep -Eq -- "$want" "$WORK/all"; then pass "get all shows /$want/"; else fail "get all shows /$want/"; sed 's/^/       /' "$WORK/all" | head -30; fi
 done
@@ -130,10 +135,10 @@ YAML
 check "kubectl create" $K create -f "$WORK/kpod.yaml"
 same_json "mkctl sees the kubectl-created pod as kubectl does" $MK get pod from-kubectl -o json -- $K get pod from-kubectl -o json
 $K get pods --no-headers 2>&1 | awk '{print $1, $2, $3, $4}' >"$WORK/k.txt"
-$MK get pods --no-headers 2>&1 | awk '{print $1, $2, $3, $4}' >"$WORK/m.txt"
+$CTL get pods --no-headers 2>&1 | awk '{print $1, $2, $3, $4}' >"$WORK/m.txt"
 if diff "$WORK/k.txt" "$WORK/m.txt" >/dev/null; then pass "get pods rows match kubectl's"; else fail "get pods rows match kubectl's"; diff "$WORK/k.txt" "$WORK/m.txt" | head; fi
 $K get svc --no-headers 2>&1 | awk '{print $1, $2, $3, $4, $5}' >"$WORK/k.txt"
-$MK get svc --no-headers 2>&1 | awk '{print $1, $2, $3, $4, $5}' >"$WORK/m.txt"
+$CTL get svc --no-headers 2>&1 | awk '{print $1, $2, $3, $4, $5}' >"$WORK/m.txt"
 if diff "$WORK/k.txt" "$WORK/m.txt" >/dev/null; then pass "get svc rows match kubectl's"; else fail "get svc rows match kubectl's"; diff "$WORK/k.txt" "$WORK/m.txt" | head; fi
 check "mkctl delete of the kubectl pod" $MK delete pod from-kubectl
 expect_error_output "kubectl sees it gone" '^Error from server \(NotFound\): pods "from-kubectl" not found$' $K get pod from-kubectl
@@ -285,6 +290,8 @@ expect_one_line_error "server down" "^The connection to the server 127.0.0.1:$DE
 if [ $((SECONDS - start)) -le 5 ]; then pass "server down fails fast"; else fail "server down fails fast"; fi
 expect_one_line_error "bad output format" '^error: unable to match a printer' $MK get pods -o xml
 
-# Completion and the `minik8s ctl` spelling.
+# Completion, and the two spellings' default tables.
 check "completion bash is valid bash" bash -c "source <(\"$MINIK8S\" completion bash) && complete -p mkctl"
-expect_output "minik8s ctl works like mkctl" '^NAME +READY' "$MINIK8S" ctl get pods --request-timeout=20s
+expect_output "minik8s ctl get pods prints kubectl's table" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE$' $CTL get pods
+expect_output "mkctl get pods prints the original's table" '^Name +Status +IP +Runtime +Node$' $MK get pods
+expect_output "minik8s ctl get pods -o original" '^Name +Status +IP +Runtime +Node$' $CTL get pods -o original

@@ -11,10 +11,11 @@ namespace minik8s::cmd {
 
 namespace {
 
-int runWithStdio(const std::vector<std::string>& args) {
+int runWithStdio(const std::vector<std::string>& args,
+                 cli::Invocation invocation = cli::Invocation::kMinik8sCtl) {
   std::signal(SIGPIPE, SIG_IGN);  // `mkctl get pods | head` must not kill us mid-write
   cli::CtlIo io{std::cout, std::cerr, std::cin};
-  int rc = cli::runCtl(args, io);
+  int rc = cli::runCtl(args, io, nullptr, invocation);
   std::cout.flush();
   return rc;
 }
@@ -25,7 +26,8 @@ bool addCtlCommands(CLI::App& app, int argc, char** argv, int* exit_code) {
   std::string self = argc > 0 ? argv[0] : "";
   if (auto slash = self.rfind('/'); slash != std::string::npos) self = self.substr(slash + 1);
   if (self == "mkctl") {
-    *exit_code = runWithStdio(std::vector<std::string>(argv + 1, argv + argc));
+    *exit_code =
+        runWithStdio(std::vector<std::string>(argv + 1, argv + argc), cli::Invocation::kMkctl);
     return true;
   }
   auto* ctl = app.add_subcommand("ctl",

@@ -13,6 +13,7 @@
 #include "cli/describe.h"
 #include "cli/kinds.h"
 #include "cli/manifest.h"
+#include "cli/original.h"
 #include "cli/printer.h"
 #include "cli/update.h"
 #include "client/config.h"
@@ -89,8 +90,11 @@ std::vector<std::string> splitComma(const std::string& text) {
 // a Status whose message is the exact line to print.
 class Session {
  public:
-  Session(Flags flags, CtlIo io)
-      : flags_(std::move(flags)), io_(io), resources_(api::allResources()) {}
+  Session(Flags flags, CtlIo io, Invocation invocation)
+      : flags_(std::move(flags)),
+        io_(io),
+        invocation_(invocation),
+        resources_(api::allResources()) {}
 
   Status connect(std::shared_ptr<client::HttpTransport> transport) {
     if (transport != nullptr) {
@@ -182,9 +186,11 @@ class Session {
     return fallbackTable(*got, Clock::real().now());
   }
 
-  Result<std::vector<json>> itemsOf(const api::ResourceInfo& r, const std::string& ns) {
+  // The objects of `r` in `ns` ("" for all), filtered by -l unless `all_labels`.
+  Result<std::vector<json>> itemsOf(const api::ResourceInfo& r, const std::string& ns,
+                                    bool all_labels = false) {
     client::ListOptions options;
-    options.label_selector = flags_.selector;
+    if (!all_labels) options.label_selector = flags_.selector;
     auto got = client_->list(r, ns, options);
     if (!got.isOk()) return server(got.status());
     std::vector<json> items;
@@ -214,10 +220,16 @@ class Session {
                     const json& current);
   Status getList(const std::vector<const api::ResourceInfo*>& kinds, bool prefix_names,
                  OutputFormat format);
+  Status getOriginal(const std::vector<const api::ResourceInfo*>& kinds, bool get_all,
+                     bool prefix_names);
+  Result<OriginalInputs> originalInputs(OriginalTable table,
+                                        const std::vector<const api::ResourceInfo*>& shown);
+  std::vector<json> nodeMetrics();
   Status watch(const api::ResourceInfo& r, OutputFormat format);
 
   Flags flags_;
   CtlIo io_;
+  Invocation invocation_;
   const std::vector<api::ResourceInfo>& resources_;
   std::unique_ptr<client::RestClient> client_;
 };
@@ -428,6 +440,76 @@ Status Session::getList(const std::vector<const api::ResourceInfo*>& kinds, bool
   return Status::ok();
 }
 
+// What one original table needs: its objects (from every resource it shows) and, for
+// services, the Endpoints; for nodes, every pod and the metrics API's node usage (best
+// effort: N/A when the metrics API does not answer).
+Result<OriginalInputs> Session::originalInputs(OriginalTable table,
+                                               const std::vector<const api::ResourceInfo*>& shown) {
+  std::string ns = flags_.all_namespaces ? "" : namespaceFlag();
+  OriginalInputs in;
+  in.now = Clock::real().now();
+  in.with_namespace = flags_.all_namespaces;
+  for (const auto* r : shown) {
+    ASSIGN_OR_RETURN(auto items, itemsOf(*r, r->namespaced ? ns : ""));
+    for (auto& item : items) in.objects.push_back(std::move(item));
+  }
+  if (table == OriginalTable::kServices) {
+    if (const auto* endpoints = api::findResource("", "v1", "endpoints")) {
+      ASSIGN_OR_RETURN(in.endpoints, itemsOf(*endpoints, ns, /*all_labels=*/true));
+    }
+  }
+  if (table == OriginalTable::kNodes && !in.objects.empty()) {
+    if (const auto* pods = api::findResource("", "v1", "pods")) {
+      ASSIGN_OR_RETURN(in.pods, itemsOf(*pods, "", /*all_labels=*/true));
+    }
+    in.node_metrics = nodeMetrics();
+  }
+  return in;
+}
+
+std::vector<json> Session::nodeMetrics() {
+  auto body = client_->raw("GET", "/apis/metrics.k8s.io/v1beta1/nodes");
+  if (!body.isOk()) return {};
+  json list = json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) return {};
+  return list["items"].get<std::vector<json>>();
+}
+
+// The original's tables: one per OriginalTable the kinds map to (`get all`: its six in
+// order), each with its header even when empty. Kinds the original had no table for follow
+// as kubectl's tables.
+Status Session::getOriginal(const std::vector<const api::ResourceInfo*>& kinds, bool get_all,
+                            bool prefix_names) {
+  std::vector<OriginalTable> tables;
+  if (get_all) tables.assign(std::begin(kOriginalGetAll), std::end(kOriginalGetAll));
+  std::vector<const api::ResourceInfo*> others;
+  for (const auto* r : kinds) {
+    auto table = originalTableOf(*r);
+    if (!table) {
+      others.push_back(r);
+    } else if (std::find(tables.begin(), tables.end(), *table) == tables.end()) {
+      tables.push_back(*table);
+    }
+  }
+  bool printed = false;
+  for (OriginalTable table : tables) {
+    // `get hpas` shows the seed kind, `get hpa` (and `get all`) both HPA kinds.
+    std::vector<const api::ResourceInfo*> shown;
+    for (const auto* r : get_all ? originalTableResources(table, resources_) : kinds) {
+      if (originalTableOf(*r) == table) shown.push_back(r);
+    }
+    ASSIGN_OR_RETURN(OriginalInputs in, originalInputs(table, shown));
+    auto rows = originalRows(table, in);
+    if (flags_.no_headers) rows.erase(rows.begin());
+    if (printed) io_.out << "\n";
+    io_.out << alignColumns(rows);
+    printed = true;
+  }
+  if (others.empty()) return Status::ok();
+  if (printed) io_.out << "\n";
+  return getList(others, prefix_names, OutputFormat::kTable);
+}
+
 Status Session::watch(const api::ResourceInfo& r, OutputFormat format) {
   std::string ns = r.namespaced && !flags_.all_namespaces ? namespaceFlag() : "";
   client::ListOptions options;
@@ -488,23 +570,39 @@ Status Session::watch(const api::ResourceInfo& r, OutputFormat format) {
 }
 
 Status Session::get() {
-  ASSIGN_OR_RETURN(OutputFormat format, parseOutputFormat(flags_.output));
+  ASSIGN_OR_RETURN(
+      OutputFormat format,
+      parseOutputFormat(flags_.output, invocation_ == Invocation::kMkctl ? OutputFormat::kOriginal
+                                                                         : OutputFormat::kTable));
   std::vector<const api::ResourceInfo*> kinds;
+  std::vector<const api::ResourceInfo*> named_kinds;  // without `all`'s
   bool prefix = false;
+  bool get_all = false;
+  auto add = [](std::vector<const api::ResourceInfo*>& to, const api::ResourceInfo* r) {
+    if (std::find(to.begin(), to.end(), r) == to.end()) to.push_back(r);
+  };
   for (const auto& word : splitComma(flags_.kind)) {
     if (word == "all") {
-      for (const auto* r : getAllResources(resources_)) kinds.push_back(r);
+      for (const auto* r : getAllResources(resources_)) add(kinds, r);
       prefix = true;
+      get_all = true;
       continue;
     }
     ASSIGN_OR_RETURN(auto found, resolveKindOrError(word, resources_));
     for (const auto* r : found) {
-      if (std::find(kinds.begin(), kinds.end(), r) == kinds.end()) kinds.push_back(r);
+      add(kinds, r);
+      add(named_kinds, r);
     }
   }
   if (kinds.empty()) return badRequest("error: You must specify the type of resource to get.");
   if (splitComma(flags_.kind).size() > 1) prefix = true;
-  if (flags_.watch) return watch(*kinds.front(), format);
+  // The original had no watch: -w prints kubectl's rows in either invocation.
+  if (flags_.watch) {
+    return watch(*kinds.front(), format == OutputFormat::kOriginal ? OutputFormat::kTable : format);
+  }
+  if (flags_.names.empty() && format == OutputFormat::kOriginal) {
+    return getOriginal(named_kinds, get_all, prefix);
+  }
   if (flags_.names.empty()) return getList(kinds, prefix, format);
   std::vector<json> found;
   Status failed;
@@ -519,7 +617,8 @@ Status Session::get() {
     const auto& [r, object] = *got;
     switch (format) {
       case OutputFormat::kName: io_.out << nameLine(*r, object) << "\n"; break;
-      case OutputFormat::kTable:  // the original printed the object in full
+      case OutputFormat::kTable:     // the original printed the object in full,
+      case OutputFormat::kOriginal:  // as indented JSON
       case OutputFormat::kYaml:
       case OutputFormat::kJson: found.push_back(object); break;
       case OutputFormat::kWide: {
@@ -535,7 +634,9 @@ Status Session::get() {
     }
   }
   if (!rows.empty()) io_.out << alignColumns(rows);
-  if (found.size() == 1) {
+  if (format == OutputFormat::kOriginal) {
+    for (const auto& object : found) io_.out << formatObject(object, OutputFormat::kJson);
+  } else if (found.size() == 1) {
     io_.out << formatObject(
         found.front(), format == OutputFormat::kJson ? OutputFormat::kJson : OutputFormat::kYaml);
   } else if (found.size() > 1) {
@@ -623,7 +724,7 @@ _minik8s_ctl_words() {
   local first=$1
   case "$prev" in
     -f|--filename|--kubeconfig) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    -o|--output) COMPREPLY=($(compgen -W "yaml json wide name" -- "$cur")); return ;;
+    -o|--output) COMPREPLY=($(compgen -W "wide yaml json name original" -- "$cur")); return ;;
     -n|--namespace) COMPREPLY=($(compgen -W "$(mkctl_namespaces)" -- "$cur")); return ;;
   esac
   if [ "$COMP_CWORD" -eq "$first" ]; then
@@ -653,7 +754,7 @@ complete -o default -F _minik8s minik8s
 }
 
 int runCtl(const std::vector<std::string>& args, CtlIo io,
-           std::shared_ptr<client::HttpTransport> transport) {
+           std::shared_ptr<client::HttpTransport> transport, Invocation invocation) {
   Flags flags;
   CLI::App app{"mkctl: the minik8s command line (the original project's kubectl, done right)",
                "mkctl"};
@@ -673,7 +774,8 @@ int runCtl(const std::vector<std::string>& args, CtlIo io,
   auto* get = app.add_subcommand("get", "Show objects: get <kind>[,<kind>] [NAME...] | get all");
   get->add_option("kind", flags.kind, "Kind (pods, po, pod, ...) or all")->required();
   get->add_option("names", flags.names, "Names of objects");
-  get->add_option("-o,--output", flags.output, "Output format: yaml|json|wide|name");
+  get->add_option("-o,--output", flags.output,
+                  "Output format: wide|yaml|json|name|original (mkctl's default: original)");
   get->add_option("-l,--selector", flags.selector, "Label selector (app=web,tier!=db)");
   get->add_flag("-A,--all-namespaces", flags.all_namespaces, "List across all namespaces");
   get->add_flag("-w,--watch", flags.watch, "After listing, watch for changes");
@@ -727,7 +829,7 @@ int runCtl(const std::vector<std::string>& args, CtlIo io,
     return 0;
   }
 
-  Session session(flags, io);
+  Session session(flags, io, invocation);
   Status st = session.connect(std::move(transport));
   if (st.isOk()) {
     if (create->parsed())

@@ -40,6 +40,7 @@ std::string stringField(const json& object, const char* key) {
 std::vector<const api::ResourceInfo*> resolveKind(std::string_view word,
                                                   const std::vector<api::ResourceInfo>& resources) {
   std::string w = lower(word);
+  if (w == "dnss") w = "dnses";  // the original's plural of Dns
   std::vector<const api::ResourceInfo*> out;
   for (const auto& r : resources) {
     if (names(r, w)) out.push_back(&r);

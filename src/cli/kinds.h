@@ -16,6 +16,7 @@ namespace minik8s::cli {
 // Every resource `word` names, in table order, matched case-insensitively against the
 // plural, singular, short names, lower-case kind and "plural.group". Several resources can
 // match: "hpa" names both the seed `Hpa` (v1) and autoscaling/v2 HorizontalPodAutoscaler.
+// The original's "dnss" names dnses.
 // Empty when the word names nothing.
 std::vector<const api::ResourceInfo*> resolveKind(std::string_view word,
                                                   const std::vector<api::ResourceInfo>& resources);

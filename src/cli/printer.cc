@@ -40,14 +40,15 @@ std::string stringAt(const json& object, const char* a, const char* b) {
 
 }  // namespace
 
-Result<OutputFormat> parseOutputFormat(std::string_view text) {
-  if (text.empty()) return OutputFormat::kTable;
+Result<OutputFormat> parseOutputFormat(std::string_view text, OutputFormat when_empty) {
+  if (text.empty()) return when_empty;
   if (text == "wide") return OutputFormat::kWide;
   if (text == "yaml") return OutputFormat::kYaml;
   if (text == "json") return OutputFormat::kJson;
   if (text == "name") return OutputFormat::kName;
+  if (text == "original") return OutputFormat::kOriginal;
   return badRequest("error: unable to match a printer suitable for the output format \"" +
-                    std::string(text) + "\", allowed formats are: json,name,wide,yaml");
+                    std::string(text) + "\", allowed formats are: json,name,original,wide,yaml");
 }
 
 namespace {

@@ -15,10 +15,13 @@
 
 namespace minik8s::cli {
 
-enum class OutputFormat { kTable, kWide, kYaml, kJson, kName };
+// kTable: kubectl's table; kOriginal: the original project's (original.h).
+enum class OutputFormat { kTable, kWide, kYaml, kJson, kName, kOriginal };
 
-// "" → kTable, "wide", "yaml", "json", "name"; kBadRequest with kubectl's message otherwise.
-Result<OutputFormat> parseOutputFormat(std::string_view text);
+// "" → `when_empty`, "wide", "yaml", "json", "name", "original"; kBadRequest with kubectl's
+// message otherwise.
+Result<OutputFormat> parseOutputFormat(std::string_view text,
+                                       OutputFormat when_empty = OutputFormat::kTable);
 
 struct TablePrintOptions {
   bool wide = false;            // include priority > 0 columns

@@ -59,12 +59,17 @@ struct Outcome {
 };
 
 Outcome run(const std::shared_ptr<ScriptedServer>& server, std::vector<std::string> args,
-            const std::string& input = "") {
+            const std::string& input = "", Invocation invocation = Invocation::kMinik8sCtl) {
   std::ostringstream out;
   std::ostringstream err;
   std::istringstream in(input);
-  int rc = runCtl(args, CtlIo{out, err, in}, server);
+  int rc = runCtl(args, CtlIo{out, err, in}, server, invocation);
   return {rc, out.str(), err.str()};
+}
+
+// The same, invoked as `mkctl`.
+Outcome mkctl(const std::shared_ptr<ScriptedServer>& server, std::vector<std::string> args) {
+  return run(server, std::move(args), "", Invocation::kMkctl);
 }
 
 constexpr char kPod[] =
@@ -258,6 +263,137 @@ TEST(Commands, GetByNamePrintsTheWholeObjectAsYamlOrJson) {
   EXPECT_EQ(run(server, {"get", "pod", "a"}).out,
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n");
   EXPECT_EQ(json::parse(run(server, {"get", "pod", "a", "-o", "json"}).out), json::parse(pod));
+}
+
+constexpr char kPodList[] = R"({"kind":"PodList","items":[
+    {"metadata":{"name":"greet-pod","namespace":"default"},"spec":{"nodeName":"node-1"},
+     "status":{"phase":"Running","podIP":"10.244.0.5"}}]})";
+constexpr char kPodTable[] = R"({"kind":"Table","columnDefinitions":[
+    {"name":"Name","priority":0},{"name":"Ready","priority":0},{"name":"Status","priority":0},
+    {"name":"Restarts","priority":0},{"name":"Age","priority":0},{"name":"IP","priority":1},
+    {"name":"Node","priority":1},{"name":"Nominated Node","priority":1}],
+  "rows":[{"cells":["greet-pod","1/1","Running",0,"5s","10.244.0.5","node-1",null],
+           "object":{"metadata":{"name":"greet-pod","namespace":"default"}}}]})";
+
+TEST(Commands, MkctlGetPodsPrintsTheOriginalsTable) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods", 200, kPodList);
+  Outcome o = mkctl(server, {"get", "pods"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out,
+            "Name        Status    IP           Runtime   Node\n"
+            "greet-pod   running   10.244.0.5   N/A       node-1\n");
+  ASSERT_EQ(server->requests.size(), 1u);
+  EXPECT_EQ(server->requests[0].headers.at(0).second.find("as=Table"), std::string::npos);
+}
+
+TEST(Commands, MinikubeCtlGetPodsStillPrintsKubectlsTable) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods", 200, kPodTable);
+  Outcome o = run(server, {"get", "pods"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out,
+            "NAME        READY   STATUS    RESTARTS   AGE   IP           NODE\n"
+            "greet-pod   1/1     Running   0          5s    10.244.0.5   node-1\n");
+}
+
+TEST(Commands, BothInvocationsTakeEitherFormatWithDashO) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/pods", 200, kPodList);
+  server->on("GET /api/v1/namespaces/default/pods", 200, kPodTable);
+  EXPECT_EQ(run(server, {"get", "pods", "-o", "original"}).out.substr(0, 5), "Name ");
+  Outcome wide = mkctl(server, {"get", "pods", "-o", "wide"});
+  EXPECT_EQ(wide.out.substr(0, wide.out.find('\n')),
+            "NAME        READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE");
+}
+
+TEST(Commands, MkctlGetServicesShowsPhaseAndEndpoints) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/services", 200, R"({"items":[
+      {"metadata":{"name":"web","namespace":"default"},"spec":{"clusterIP":"10.96.0.7"}},
+      {"metadata":{"name":"idle","namespace":"default"},"spec":{"clusterIP":"10.96.0.8"}}]})");
+  server->on("GET /api/v1/namespaces/default/endpoints", 200, R"({"items":[
+      {"metadata":{"name":"web","namespace":"default"},
+       "subsets":[{"addresses":[{"ip":"10.244.0.5"}],"ports":[{"port":5000}]}]}]})");
+  Outcome o = mkctl(server, {"get", "svc"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out,
+            "Name   Phase     ClusterIP   Endpoints\n"
+            "web    running   10.96.0.7   10.244.0.5/5000\n"
+            "idle   pending   10.96.0.8\n");
+}
+
+TEST(Commands, MkctlGetAllPrintsTheSixTablesEvenWhenEmpty) {
+  auto server = std::make_shared<ScriptedServer>();
+  for (const char* path :
+       {"/api/v1/namespaces/default/pods", "/api/v1/namespaces/default/services",
+        "/api/v1/namespaces/default/endpoints", "/apis/apps/v1/namespaces/default/deployments",
+        "/api/v1/namespaces/default/hpas",
+        "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers", "/api/v1/nodes",
+        "/api/v1/namespaces/default/dnses"}) {
+    server->on(std::string("GET ") + path, 200, R"({"items":[]})");
+  }
+  Outcome o = mkctl(server, {"get", "all"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out,
+            "Name   Status   IP    Runtime   Node\n\n"
+            "Name   Phase   ClusterIP   Endpoints\n\n"
+            "Name   Replicas   ReadyReplicas\n\n"
+            "Name   Min   Max   Current   cpu(%)   memory(%)\n\n"
+            "IP    HostName   Condition   NumPods   CpuPercent   MemPercent\n\n"
+            "Name   Host   Phase   Paths\n");
+  EXPECT_EQ(o.err, "");
+}
+
+TEST(Commands, MkctlGetNodesCountsPodsAndSaysNotAvailableWithoutMetrics) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/nodes", 200, R"({"items":[{"metadata":{"name":"n1"},"status":{
+      "addresses":[{"type":"InternalIP","address":"10.0.0.1"}],
+      "conditions":[{"type":"Ready","status":"True"}],"allocatable":{"cpu":"2"}}}]})");
+  server->on("GET /api/v1/pods", 200, kPodList);  // greet-pod is not on n1
+  // no metrics API: GET /apis/metrics.k8s.io/v1beta1/nodes is not scripted (404)
+  Outcome o = mkctl(server, {"get", "nodes"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out,
+            "IP         HostName   Condition   NumPods   CpuPercent   MemPercent\n"
+            "10.0.0.1   n1         Ready       0         N/A          N/A\n");
+  EXPECT_EQ(server->target(2), "GET /apis/metrics.k8s.io/v1beta1/nodes");
+}
+
+TEST(Commands, MkctlGetHpaShowsBothKindsAndGetHpasOnlyTheOriginals) {
+  auto server = std::make_shared<ScriptedServer>();
+  std::string seed = R"({"items":[{"kind":"Hpa","metadata":{"name":"test-hpa"},
+      "spec":{"minReplicas":2,"maxReplicas":5}}]})";
+  std::string v2 = R"({"items":[{"metadata":{"name":"web"},"spec":{"minReplicas":1,
+      "maxReplicas":4},"status":{"currentReplicas":2}}]})";
+  server->on("GET /api/v1/namespaces/default/hpas", 200, seed);
+  server->on("GET /apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers", 200, v2);
+  server->on("GET /api/v1/namespaces/default/hpas", 200, seed);
+  EXPECT_EQ(mkctl(server, {"get", "hpa"}).out,
+            "Name       Min   Max   Current   cpu(%)   memory(%)\n"
+            "test-hpa   2     5     N/A       N/A      N/A\n"
+            "web        1     4     2         N/A      N/A\n");
+  EXPECT_EQ(mkctl(server, {"get", "hpas"}).out,
+            "Name       Min   Max   Current   cpu(%)   memory(%)\n"
+            "test-hpa   2     5     N/A       N/A      N/A\n");
+}
+
+TEST(Commands, MkctlGetByNamePrintsIndentedJson) {
+  auto server = std::make_shared<ScriptedServer>();
+  std::string pod =
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"status":{"phase":"Running"}})";
+  server->on("GET /api/v1/namespaces/default/pods/a", 200, pod);
+  Outcome o = mkctl(server, {"get", "pod", "a"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out, json::parse(pod).dump(4) + "\n");
+}
+
+TEST(Commands, MkctlGetOfAKindTheOriginalLackedIsKubectlsTable) {
+  auto server = std::make_shared<ScriptedServer>();
+  server->on("GET /api/v1/namespaces/default/configmaps", 200,
+             R"({"kind":"Table","columnDefinitions":[{"name":"Name"},{"name":"Data"}],
+                 "rows":[{"cells":["cfg",1]}]})");
+  EXPECT_EQ(mkctl(server, {"get", "cm"}).out, "NAME   DATA\ncfg    1\n");
 }
 
 TEST(Commands, ApplyIsServerSideWithTheMkctlFieldManager) {

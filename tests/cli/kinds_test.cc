@@ -36,6 +36,7 @@ TEST(ResolveKind, SingularPluralShortNameAndKindAllWork) {
   EXPECT_EQ(kindsOf(resolveKind("ev", table())), std::vector<std::string>{"Event"});
   EXPECT_EQ(kindsOf(resolveKind("dns", table())), std::vector<std::string>{"Dns"});
   EXPECT_EQ(kindsOf(resolveKind("dnses", table())), std::vector<std::string>{"Dns"});
+  EXPECT_EQ(kindsOf(resolveKind("dnss", table())), std::vector<std::string>{"Dns"});  // original's
 }
 
 TEST(ResolveKind, HpaNamesBothTheSeedHpaAndTheAutoscalingOne) {

@@ -92,6 +92,9 @@ TEST(ParseOutputFormat, KnowsKubectlsFormats) {
   EXPECT_EQ(*parseOutputFormat("yaml"), OutputFormat::kYaml);
   EXPECT_EQ(*parseOutputFormat("json"), OutputFormat::kJson);
   EXPECT_EQ(*parseOutputFormat("name"), OutputFormat::kName);
+  EXPECT_EQ(*parseOutputFormat("original"), OutputFormat::kOriginal);
+  EXPECT_EQ(*parseOutputFormat("", OutputFormat::kOriginal), OutputFormat::kOriginal);
+  EXPECT_EQ(*parseOutputFormat("wide", OutputFormat::kOriginal), OutputFormat::kWide);
   EXPECT_FALSE(parseOutputFormat("xml").isOk());
 }
 
