@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "rpc/connection_keeper.h"
 #include "etcd.grpc.pb.h"
 
 namespace minik8s::store {
@@ -110,23 +111,7 @@ struct EtcdStore::Impl {
   std::unique_ptr<pb::KV::Stub> kv;
   std::unique_ptr<pb::Watch::Stub> watch;
   std::unique_ptr<pb::Lease::Stub> lease;
-  std::jthread connection_keeper;  // last: stops first
-
-  // gRPC's synchronous API only makes progress on a connection attempt while some thread
-  // polls the channel. After etcd restarts, pick_first reports TRANSIENT_FAILURE while it
-  // reconnects in the background, so fail-fast calls return at once without polling, and
-  // the attempt's connect() result is never read: every attempt expires at its deadline
-  // ("tcp handshaker shutdown") and the channel never recovers. This thread polls the
-  // channel whenever it is not READY (and asks it to connect when IDLE), so a reconnect
-  // completes as soon as etcd listens again, within one back-off step.
-  void keepConnected(std::stop_token stop) {
-    while (!stop.stop_requested()) {
-      grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
-      auto poll_for = state == GRPC_CHANNEL_READY ? std::chrono::milliseconds(500)
-                                                  : std::chrono::milliseconds(50);
-      channel->WaitForStateChange(state, std::chrono::system_clock::now() + poll_for);
-    }
-  }
+  std::unique_ptr<rpc::ConnectionKeeper> connection_keeper;  // see rpc/connection_keeper.h
 
   std::mutex calls_mu;
   std::set<grpc::ClientContext*> calls;  // in flight, for shutdown(). GUARDED_BY(calls_mu)
@@ -339,8 +324,7 @@ Result<std::unique_ptr<EtcdStore>> EtcdStore::connect(const std::vector<std::str
       impl->kv = pb::KV::NewStub(channel);
       impl->watch = pb::Watch::NewStub(channel);
       impl->lease = pb::Lease::NewStub(channel);
-      impl->connection_keeper =
-          std::jthread([raw = impl.get()](std::stop_token stop) { raw->keepConnected(stop); });
+      impl->connection_keeper = std::make_unique<rpc::ConnectionKeeper>(channel);
       std::unique_ptr<EtcdStore> store(new EtcdStore(std::move(impl)));
       auto rev = store->currentRevision();
       if (rev.isOk()) return store;
