@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cri.grpc.pb.h"
+#include "rpc/connection_keeper.h"
 
 namespace minik8s::cri {
 
@@ -218,6 +219,7 @@ struct CriRuntime::Impl {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<pb::RuntimeService::Stub> runtime;
   std::unique_ptr<pb::ImageService::Stub> images;
+  std::unique_ptr<rpc::ConnectionKeeper> connection_keeper;  // see rpc/connection_keeper.h
 
   void setDeadline(grpc::ClientContext* ctx, std::chrono::milliseconds timeout) const {
     ctx->set_deadline(std::chrono::system_clock::now() + timeout);
@@ -246,11 +248,14 @@ std::unique_ptr<CriRuntime> CriRuntime::connect(const std::string& endpoint,
   impl->options = options;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  // Reconnect quickly after a containerd restart.
+  // Reconnect quickly after a containerd restart: the keeper drives the reconnects, with
+  // our own subchannels, so no other client of the socket hides or disturbs them.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   impl->channel = grpc::CreateCustomChannel(socketTarget(endpoint),
                                             grpc::InsecureChannelCredentials(), args);
+  impl->connection_keeper = std::make_unique<rpc::ConnectionKeeper>(impl->channel);
   impl->runtime = pb::RuntimeService::NewStub(impl->channel);
   impl->images = pb::ImageService::NewStub(impl->channel);
   return std::unique_ptr<CriRuntime>(new CriRuntime(endpoint, std::move(impl)));
@@ -528,6 +533,24 @@ Result<Image> CriRuntime::imageStatus(const std::string& image) {
                               "ImageStatus", req, &resp, impl_->options.call_timeout));
   if (!resp.has_image()) return notFound("image \"" + image + "\" not found");
   return fromPb(resp.image());
+}
+
+Result<std::string> CriRuntime::pullImage(const std::string& image, const AuthConfig& auth,
+                                          const PodSandboxConfig& sandbox_config) {
+  pb::PullImageRequest req;
+  req.mutable_image()->set_image(image);
+  if (!auth.empty()) {
+    pb::AuthConfig* a = req.mutable_auth();
+    a->set_username(auth.username);
+    a->set_password(auth.password);
+    a->set_auth(auth.auth);
+    a->set_server_address(auth.server_address);
+  }
+  toPb(sandbox_config, req.mutable_sandbox_config());
+  pb::PullImageResponse resp;
+  RETURN_IF_ERROR(impl_->call(impl_->images.get(), &pb::ImageService::Stub::PullImage, "PullImage",
+                              req, &resp, impl_->options.pull_timeout));
+  return resp.image_ref();
 }
 
 Status CriRuntime::removeImage(const std::string& image) {

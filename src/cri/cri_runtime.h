@@ -12,6 +12,7 @@ namespace minik8s::cri {
 struct CriRuntimeOptions {
   std::chrono::milliseconds call_timeout{30000};        // most calls
   std::chrono::milliseconds sandbox_call_timeout{120000};  // RunPodSandbox, StopPodSandbox
+  std::chrono::milliseconds pull_timeout{300000};           // PullImage
 };
 
 // One gRPC channel to one CRI endpoint; every call carries its own deadline and gRPC
@@ -55,6 +56,8 @@ class CriRuntime : public Runtime {
   Result<std::vector<Image>> listImages() override;
   Result<Image> imageStatus(const std::string& image) override;
   Status removeImage(const std::string& image) override;
+  Result<std::string> pullImage(const std::string& image, const AuthConfig& auth,
+                                const PodSandboxConfig& sandbox_config) override;
 
  private:
   struct Impl;

@@ -399,6 +399,37 @@ Result<Image> FakeRuntime::imageStatus(const std::string& image) {
   return *img;
 }
 
+void FakeRuntime::addRegistryImage(const std::string& name, std::optional<AuthConfig> credentials) {
+  std::lock_guard lock(mu_);
+  registry_[name] = std::move(credentials);
+}
+
+AuthConfig FakeRuntime::lastPullAuth() const {
+  std::lock_guard lock(mu_);
+  return last_pull_auth_;
+}
+
+Result<std::string> FakeRuntime::pullImage(const std::string& image, const AuthConfig& auth,
+                                           const PodSandboxConfig&) {
+  {
+    std::lock_guard lock(mu_);
+    RETURN_IF_ERROR(enter("pullImage"));
+    last_pull_auth_ = auth;
+    auto it = registry_.find(image);
+    if (it == registry_.end()) {
+      return notFound("failed to pull and unpack image \"" + image + "\": not found");
+    }
+    if (it->second &&
+        (auth.username != it->second->username || auth.password != it->second->password)) {
+      return internalError("failed to pull and unpack image \"" + image +
+                           "\": unexpected status: 401 Unauthorized");
+    }
+  }
+  addImage(image);
+  std::lock_guard lock(mu_);
+  return findImage(image)->id;
+}
+
 Status FakeRuntime::removeImage(const std::string& image) {
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(enter("removeImage"));

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +26,11 @@ class FakeRuntime : public Runtime {
 
   // ---- test controls ----
   void addImage(const std::string& name, uint64_t size = 1 << 20);
+  // An image the fake's "registry" serves to pullImage; with `credentials` set, a pull must
+  // carry that username and password (else it fails as a registry's 401 does).
+  void addRegistryImage(const std::string& name, std::optional<AuthConfig> credentials = {});
+  // The auth of the last pullImage call.
+  AuthConfig lastPullAuth() const;
   // The next call of `method` ("runPodSandbox", "startContainer", ...) returns `status`.
   void failNext(const std::string& method, Status status);
   // A running container exits (as if its process ended).
@@ -67,6 +73,8 @@ class FakeRuntime : public Runtime {
   Result<std::vector<Image>> listImages() override;
   Result<Image> imageStatus(const std::string& image) override;
   Status removeImage(const std::string& image) override;
+  Result<std::string> pullImage(const std::string& image, const AuthConfig& auth,
+                                const PodSandboxConfig& sandbox_config) override;
 
  private:
   struct SandboxRecord {
@@ -88,6 +96,8 @@ class FakeRuntime : public Runtime {
   Clock& clock_;
   mutable std::mutex mu_;
   std::map<std::string, Image> images_;                 // by id. GUARDED_BY(mu_)
+  std::map<std::string, std::optional<AuthConfig>> registry_;  // GUARDED_BY(mu_)
+  AuthConfig last_pull_auth_;                                   // GUARDED_BY(mu_)
   std::map<std::string, SandboxRecord> sandboxes_;      // GUARDED_BY(mu_)
   std::map<std::string, ContainerRecord> containers_;   // GUARDED_BY(mu_)
   std::set<std::string> reserved_names_;                // GUARDED_BY(mu_)

@@ -62,6 +62,12 @@ class Runtime {
   // kNotFound when no image has that name (or id).
   virtual Result<Image> imageStatus(const std::string& image) = 0;
   virtual Status removeImage(const std::string& image) = 0;  // idempotent
+  // Pulls `image` from its registry (through the node's registry config: mirrors,
+  // plain-HTTP hosts) with `auth` (may be empty); returns the image's reference (id).
+  // kNotFound when the registry has no such image, kUnavailable when it cannot be reached,
+  // kPermissionDenied-like failures as kInternal with the registry's message.
+  virtual Result<std::string> pullImage(const std::string& image, const AuthConfig& auth,
+                                        const PodSandboxConfig& sandbox_config) = 0;
 };
 
 }  // namespace minik8s::cri

@@ -222,6 +222,16 @@ struct Image {
   std::string username;
 };
 
+// Registry credentials for one pull (CRI AuthConfig): username/password, or `auth` as
+// base64("user:password"), as a docker config file holds them.
+struct AuthConfig {
+  std::string username;
+  std::string password;
+  std::string auth;
+  std::string server_address;
+  bool empty() const { return username.empty() && password.empty() && auth.empty(); }
+};
+
 struct VersionInfo {
   std::string version;
   std::string runtime_name;
