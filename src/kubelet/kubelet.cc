@@ -77,6 +77,7 @@ Kubelet::Kubelet(client::RestClient& client, cri::Runtime& runtime, KubeletOptio
       events_(client, {"kubelet", options_.node.node_name}, clock),
       queue_(clock),
       backoff_(options_.backoff),
+      pull_backoff_(options_.pull_backoff),
       probes_(std::make_unique<ProbeManager>(runtime, clock, [this](const std::string& uid) {
         queue_.add(uid);
       })) {}
@@ -537,11 +538,24 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
   }
   std::string image_key = pod.metadata.uid + "/" + spec.name + "/image";
   auto image = runtime_.imageStatus(config->image);
-  if (!image.isOk()) {
+  if (!image.isOk() && image.status().code() != Code::kNotFound) {
     *image_missing = true;
-    if (image.status().code() == Code::kNotFound) {
-      std::string message = "Container image \"" + spec.image +
-                            "\" is not present with pull policy of Never";
+    (*waiting)[spec.name] = {"ImageInspectError", image.status().message()};
+    return;
+  }
+  bool pulled = false;
+  ImageDecision decision = decideImage(spec.image_pull_policy, image.isOk());
+  const std::string host = registryHost(config->image);
+  const bool reachable = registryAllowed(host, options_.registries);
+  if (decision == ImageDecision::kPull && image.isOk() && !reachable) {
+    decision = ImageDecision::kUsePresent;  // Always, offline: the node's copy
+  }
+  switch (decision) {
+    case ImageDecision::kUsePresent: break;
+    case ImageDecision::kNeverPull: {
+      *image_missing = true;
+      std::string message =
+          "Container image \"" + spec.image + "\" is not present with pull policy of Never";
       (*waiting)[spec.name] = {"ErrImageNeverPull", message};
       bool first;
       {
@@ -549,10 +563,16 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
         first = image_events_.insert(image_key).second;
       }
       if (first) recordEvent(pod, "Warning", "ErrImageNeverPull", message, field);
-    } else {
-      (*waiting)[spec.name] = {"ImageInspectError", image.status().message()};
+      return;
     }
-    return;
+    case ImageDecision::kPull:
+      if (!pullImage(pod, spec, config->image, image.isOk(), reachable, sandbox_config, field,
+                     waiting)) {
+        *image_missing = true;
+        return;
+      }
+      pulled = true;
+      break;
   }
   {
     std::lock_guard lock(mu_);
@@ -580,7 +600,7 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
     recordEvent(pod, "Warning", "Failed", "Error: " + id.status().message(), field);
     return;
   }
-  if (!step.is_restart) {
+  if (!step.is_restart && !pulled) {
     recordEvent(pod, "Normal", "Pulled",
                 "Container image \"" + spec.image + "\" already present on machine", field);
   }
@@ -591,6 +611,62 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
     return;
   }
   recordEvent(pod, "Normal", "Started", "Started container " + spec.name, field);
+}
+
+bool Kubelet::pullImage(const api::Pod& pod, const api::Container& spec, const std::string& image,
+                        bool present, bool reachable, const cri::PodSandboxConfig& sandbox_config,
+                        const std::string& field, std::map<std::string, WaitingReason>* waiting) {
+  const std::string key = pod.metadata.uid + "/" + image;
+  if (auto wait = pull_backoff_.waiting(key, clock_.monotonic())) {
+    if (present) return true;  // see below: an offline node keeps using what it has
+    std::string message = "Back-off pulling image \"" + spec.image + "\": ErrImagePull: " +
+                          wait->last_error;
+    (*waiting)[spec.name] = {"ImagePullBackOff", message};
+    recordEvent(pod, "Normal", "BackOff", "Back-off pulling image \"" + spec.image + "\"", field);
+    return false;
+  }
+  std::vector<std::string> docker_configs;
+  for (const auto& ref : pod.spec.image_pull_secrets) {
+    auto secret = lookupObject(pod.metadata.namespace_, "secret", ref.name);
+    if (!secret) continue;
+    for (const char* k : {".dockerconfigjson", ".dockercfg"}) {
+      if (auto it = secret->data.find(k); it != secret->data.end()) docker_configs.push_back(it->second);
+    }
+  }
+  std::vector<cri::AuthConfig> candidates = credentialsFor(image, docker_configs);
+  if (candidates.empty()) candidates.emplace_back();  // anonymous
+  const auto started = clock_.monotonic();
+  Result<std::string> ref = notFound("registry " + registryHost(image) +
+                                     " is not in this node's registry config (nodes pull only "
+                                     "from loopback registries and those in --registry-config)");
+  if (reachable) {
+    recordEvent(pod, "Normal", "Pulling", "Pulling image \"" + spec.image + "\"", field);
+    for (const auto& auth : candidates) {
+      ref = runtime_.pullImage(image, auth, sandbox_config);
+      if (ref.isOk()) break;
+    }
+  }
+  if (ref.isOk()) {
+    pull_backoff_.recordSuccess(key);
+    auto took = std::chrono::duration<double>(clock_.monotonic() - started).count();
+    char secs[32];
+    std::snprintf(secs, sizeof(secs), "%.3fs", took);
+    recordEvent(pod, "Normal", "Pulled",
+                "Successfully pulled image \"" + spec.image + "\" in " + secs, field);
+    return true;
+  }
+  pull_backoff_.recordFailure(key, clock_.monotonic(), ref.status().message());
+  std::string message = "Failed to pull image \"" + spec.image + "\": " + ref.status().message();
+  if (present) {
+    // Deviation from Kubernetes, for offline nodes: with pullPolicy Always (the default for
+    // untagged images such as the original's manifests use) a failed pull of an image the
+    // node already has starts that image, with a Warning, instead of ErrImagePull.
+    recordEvent(pod, "Warning", "Failed", message + "; using the image present on the node", field);
+    return true;
+  }
+  recordEvent(pod, "Warning", "Failed", message, field);
+  (*waiting)[spec.name] = {"ErrImagePull", ref.status().message()};
+  return false;
 }
 
 void Kubelet::killPod(const PodRuntime& runtime, std::chrono::seconds grace) {
@@ -629,6 +705,7 @@ void Kubelet::cleanupPod(const std::string& uid, const std::string& log_dir) {
   }
   removePodDirectories(options_.paths, uid, log_dir);
   backoff_.forgetPod(uid);
+  pull_backoff_.forgetPod(uid);
   probes_->removePod(uid);
   std::lock_guard lock(mu_);
   last_status_.erase(uid);

@@ -29,6 +29,7 @@
 #include "common/clock.h"
 #include "cri/runtime.h"
 #include "kubelet/backoff.h"
+#include "kubelet/image_pull.h"
 #include "kubelet/node_info.h"
 #include "kubelet/pod_actions.h"
 #include "kubelet/pod_config.h"
@@ -47,6 +48,10 @@ struct KubeletOptions {
   std::chrono::milliseconds missing_image_retry{std::chrono::seconds(5)};
   std::chrono::milliseconds register_timeout{std::chrono::seconds(60)};
   BackoffPolicy backoff;
+  PullBackoff::Policy pull_backoff;
+  // Registries this node may pull from besides loopback ones (its registry config's
+  // mirrors and configs); an image from any other registry is only used when present.
+  std::vector<std::string> registries;
   bool manage_cgroups = true;  // off in unit tests
 };
 
@@ -92,6 +97,12 @@ class Kubelet {
                       const std::string& sandbox_id, const cri::PodSandboxConfig& sandbox_config,
                       const VolumePaths& volumes, const PodIdentity& identity,
                       std::map<std::string, WaitingReason>* waiting, bool* image_missing);
+  // Pulls `image` for `spec` (pull secrets, back-off, events); false when the container
+  // cannot start now (`waiting` then says why). An unreachable registry (not loopback, not
+  // in the node's registry config) fails like a pull, without touching the network.
+  bool pullImage(const api::Pod& pod, const api::Container& spec, const std::string& image,
+                 bool present, bool reachable, const cri::PodSandboxConfig& sandbox_config,
+                 const std::string& field, std::map<std::string, WaitingReason>* waiting);
   void writeStatus(const api::Pod& pod, const PodRuntime& runtime,
                    const std::map<std::string, WaitingReason>& waiting);
   std::optional<ObjectData> lookupObject(const std::string& ns, const std::string& kind,
@@ -113,6 +124,7 @@ class Kubelet {
   std::unique_ptr<client::Informer<api::Pod>> pods_;
   client::WorkQueue queue_;
   RestartBackoff backoff_;
+  PullBackoff pull_backoff_;  // built from options_.pull_backoff
   std::unique_ptr<ProbeManager> probes_;
 
   std::mutex mu_;

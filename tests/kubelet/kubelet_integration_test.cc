@@ -4,9 +4,12 @@
 // kubelet adopts what the runtime has without restarting it.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <filesystem>
 #include <thread>
 
+#include "api/defaults.h"
 #include "client/rest_client.h"
 #include "cri/fake_runtime.h"
 #include "kubelet/kubelet.h"
@@ -37,7 +40,7 @@ class KubeletTest : public ::testing::Test {
     std::filesystem::remove_all(data_dir_);
   }
 
-  void startKubelet() {
+  void startKubelet(const std::function<void(KubeletOptions&)>& adjust = {}) {
     KubeletOptions options;
     options.node.node_name = "node-1";
     options.node.node_ip = "127.0.0.1";
@@ -48,6 +51,7 @@ class KubeletTest : public ::testing::Test {
     options.relist_period = 100ms;
     options.heartbeat_period = 200ms;
     options.backoff.initial = 300ms;
+    if (adjust) adjust(options);
     kubelet_ = std::make_unique<Kubelet>(*client_, runtime_, options);
     Status s = kubelet_->start();
     ASSERT_TRUE(s.isOk()) << s.toString();
@@ -194,15 +198,92 @@ TEST_F(KubeletTest, RunsTheInitContainerToSuccessBeforeTheApp) {
   EXPECT_TRUE(init_state("terminated"));
 }
 
-TEST_F(KubeletTest, AMissingImageIsReportedWithoutAHotLoop) {
-  startKubelet();
+std::string waitingMessage(const json& pod) {
+  const json& cs = pod["status"]["containerStatuses"][0];
+  return cs["state"].contains("waiting") ? cs["state"]["waiting"].value("message", "") : "";
+}
+
+TEST_F(KubeletTest, AnImageFromAnUnconfiguredRegistryIsNeverLookedUpAndBacksOff) {
+  startKubelet();  // a missing image is re-checked every 5 s
   ASSERT_TRUE(client_->create(res("pods"), "default", pod("ghost", "Always", "nosuch:1.0")).isOk());
-  ASSERT_TRUE(eventually([&] { return containerField("ghost", "waiting") == "ErrImageNeverPull"; }));
+  // ErrImagePull first (with a Warning event), then ImagePullBackOff until the back-off ends.
+  ASSERT_TRUE(eventually([&] { return containerField("ghost", "waiting") == "ImagePullBackOff"; }));
+  EXPECT_NE(waitingMessage(getPod("ghost")).find("Back-off pulling image \"nosuch:1.0\": ErrImagePull: "
+                                                 "registry docker.io is not in this node's registry "
+                                                 "config"),
+            std::string::npos)
+      << waitingMessage(getPod("ghost"));
+  const auto& events = *api::findResource("", "v1", "events");
+  EXPECT_TRUE(eventually([&] {
+    auto list = client_->list(events, "default");
+    if (!list.isOk()) return false;
+    for (const auto& e : (*list)["items"]) {
+      if (e["involvedObject"].value("name", "") == "ghost" && e.value("reason", "") == "Failed" &&
+          e.value("message", "").starts_with("Failed to pull image \"nosuch:1.0\"")) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  for (const auto& call : runtime_.calls()) EXPECT_NE(call, "pullImage");  // no network
+  // Back-off: no new attempt within the first 10 s, however often the pod is synced.
   runtime_.clearCalls();
   std::this_thread::sleep_for(1s);
   int image_checks = 0;
   for (const auto& call : runtime_.calls()) image_checks += call == "imageStatus";
-  EXPECT_LE(image_checks, 2);
+  EXPECT_LE(image_checks, 2);  // no hot loop
+  EXPECT_EQ(containerField("ghost", "waiting"), "ImagePullBackOff");
+}
+
+TEST_F(KubeletTest, PullPolicyNeverWithoutTheImageIsErrImageNeverPull) {
+  startKubelet();
+  json p = pod("never", "Always", "nosuch:1.0");
+  p["spec"]["containers"][0]["imagePullPolicy"] = "Never";
+  ASSERT_TRUE(client_->create(res("pods"), "default", p).isOk());
+  ASSERT_TRUE(eventually([&] { return containerField("never", "waiting") == "ErrImageNeverPull"; }));
+  for (const auto& call : runtime_.calls()) EXPECT_NE(call, "pullImage");
+}
+
+TEST_F(KubeletTest, AnImageIsPulledFromALoopbackRegistryWithThePodsPullSecret) {
+  runtime_.addRegistryImage("127.0.0.1:5000/app:1", cri::AuthConfig{"robot", "s3cret", "", ""});
+  startKubelet([](KubeletOptions& o) {
+    o.missing_image_retry = 300ms;
+    o.pull_backoff.initial = 300ms;
+  });
+  // Without credentials the registry answers 401: ErrImagePull, then back-off.
+  ASSERT_TRUE(
+      client_->create(res("pods"), "default", pod("anon", "Always", "127.0.0.1:5000/app:1")).isOk());
+  ASSERT_TRUE(eventually([&] {
+    std::string w = containerField("anon", "waiting");
+    return w == "ErrImagePull" || w == "ImagePullBackOff";
+  }));
+  EXPECT_TRUE(runtime_.lastPullAuth().empty());
+
+  std::string config = R"({"auths":{"127.0.0.1:5000":{"username":"robot","password":"s3cret"}}})";
+  std::string encoded = api::base64Encode(config);
+  json secret = {{"metadata", {{"name", "regcred"}}},
+                 {"type", "kubernetes.io/dockerconfigjson"},
+                 {"data", {{".dockerconfigjson", encoded}}}};
+  ASSERT_TRUE(client_->create(res("secrets"), "default", secret).isOk());
+  json p = pod("pulled", "Always", "127.0.0.1:5000/app:1");
+  p["spec"]["imagePullSecrets"] = json::array({{{"name", "regcred"}}});
+  ASSERT_TRUE(client_->create(res("pods"), "default", p).isOk());
+  ASSERT_TRUE(eventually([&] { return phase("pulled") == "Running"; }));
+  EXPECT_EQ(runtime_.lastPullAuth().username, "robot");
+  EXPECT_EQ(runtime_.lastPullAuth().password, "s3cret");
+  const auto& events = *api::findResource("", "v1", "events");
+  EXPECT_TRUE(eventually([&] {
+    auto list = client_->list(events, "default");
+    if (!list.isOk()) return false;
+    bool pulling = false, pulled = false;
+    for (const auto& e : (*list)["items"]) {
+      if (e["involvedObject"].value("name", "") != "pulled") continue;
+      pulling |= e.value("reason", "") == "Pulling";
+      pulled |= e.value("reason", "") == "Pulled" &&
+                e.value("message", "").starts_with("Successfully pulled image");
+    }
+    return pulling && pulled;
+  }));
 }
 
 TEST_F(KubeletTest, GracefulDeletionStopsEverythingThenConfirms) {
