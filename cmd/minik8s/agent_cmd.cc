@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "client/config.h"
@@ -15,6 +17,7 @@
 #include "kubelet/kubelet.h"
 #include "kubelet_server/kubelet_server.h"
 #include "node/containerd_process.h"
+#include "node/registry_config.h"
 
 namespace minik8s::cmd {
 namespace {
@@ -31,8 +34,20 @@ struct AgentFlags {
   int kubelet_port = 10250;
   std::string cgroup_root = "minik8s";
   std::string cni_bridge = "mk8s0";
+  std::string registry_config = "/etc/minik8s/registries.yaml";
   std::string log_level = "info";
 };
+
+// The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
+Result<node::RegistryConfig> loadRegistryConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return node::RegistryConfig{};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = node::parseRegistryConfig(text.str());
+  if (!parsed.isOk()) return parsed.status().withContext(path);
+  return parsed;
+}
 
 std::string hostName() {
   char buf[256] = {};
@@ -65,6 +80,9 @@ int runAgent(const AgentFlags& flags) {
   auto client = client::RestClient::connect(*config);
   if (!client.isOk()) return fail(client.status().message());
 
+  auto registries = loadRegistryConfig(flags.registry_config);
+  if (!registries.isOk()) return fail("--registry-config: " + registries.status().message());
+
   // The container runtime: ours (supervised, adopted after a restart) or the given one.
   std::unique_ptr<node::ContainerdProcess> containerd;
   std::string endpoint = flags.runtime_endpoint;
@@ -75,6 +93,12 @@ int runAgent(const AgentFlags& flags) {
     cni.pod_cidr = flags.pod_cidr;
     cni.bridge = flags.cni_bridge;
     options.cni = cni;
+    // containerd reads <base>/certs.d/<host>/hosts.toml at every pull.
+    if (Status s = node::writeRegistryHosts(
+            *registries, node::containerdPaths(options.base_dir).registry_hosts_dir);
+        !s.isOk()) {
+      return fail("writing the registry hosts: " + s.toString());
+    }
     auto started = node::ContainerdProcess::start(options);
     if (!started.isOk()) return fail("starting containerd: " + started.status().toString());
     containerd = std::move(*started);
@@ -106,6 +130,7 @@ int runAgent(const AgentFlags& flags) {
   options.node.pod_cidr = flags.pod_cidr;
   options.paths.data_dir = data_dir;
   options.paths.cgroup_root = flags.cgroup_root;
+  options.registries = node::configuredRegistries(*registries);
   kubelet::Kubelet kubelet(**client, *runtime, options);
   if (Status s = kubelet.start(); !s.isOk()) return fail("kubelet: " + s.toString());
 
@@ -134,6 +159,10 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
   cmd->add_option("--cgroup-root", flags->cgroup_root, "pods live in /<root>/pod<uid>")
       ->capture_default_str();
   cmd->add_option("--cni-bridge", flags->cni_bridge, "the node's CNI bridge interface")
+      ->capture_default_str();
+  cmd->add_option("--registry-config", flags->registry_config,
+                  "registry mirrors and plain-HTTP registries (k3s registries.yaml format); "
+                  "nodes pull only from loopback registries and those named here")
       ->capture_default_str();
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runAgent(*flags)); });

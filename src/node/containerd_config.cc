@@ -21,6 +21,7 @@ ContainerdPaths containerdPaths(const std::string& base_dir) {
   p.debug_socket = base + "/debug.sock";
   p.cni_conf_dir = base + "/cni";
   p.cni_ipam_dir = base + "/cni-ipam";
+  p.registry_hosts_dir = base + "/certs.d";
   return p;
 }
 
@@ -90,7 +91,9 @@ std::string renderContainerdConfig(const ContainerdPaths& paths,
     << "    " << cri << ".cni]\n"
     << "      bin_dir = " << tomlString(options.cni_bin_dir) << "\n"
     << "      conf_dir = " << tomlString(paths.cni_conf_dir) << "\n"
-    << "      max_conf_num = 1\n";
+    << "      max_conf_num = 1\n"
+    << "    " << cri << ".registry]\n"
+    << "      config_path = " << tomlString(paths.registry_hosts_dir) << "\n";
   return o.str();
 }
 

@@ -24,6 +24,7 @@ struct ContainerdPaths {
   std::string debug_socket;  // <base>/debug.sock
   std::string cni_conf_dir;  // <base>/cni
   std::string cni_ipam_dir;  // <base>/cni-ipam (host-local leases)
+  std::string registry_hosts_dir;  // <base>/certs.d: one <host>/hosts.toml per registry
 };
 
 ContainerdPaths containerdPaths(const std::string& base_dir);

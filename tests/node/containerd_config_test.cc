@@ -41,6 +41,7 @@ TEST(RenderContainerdConfig, HasTheSettingsThisMachineNeeds) {
            "      bin_dir = \"/usr/lib/cni\"\n",
            "      conf_dir = \"/b/cni\"\n",
            "      max_conf_num = 1\n",
+           "      config_path = \"/b/certs.d\"\n",
        }) {
     EXPECT_NE(cfg.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << cfg;
   }
