@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <csignal>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -16,6 +20,8 @@
 #include "image/loader.h"
 #include "node/containerd_cleanup.h"
 #include "node/containerd_process.h"
+#include "node/registry_config.h"
+#include "common/spawn.h"
 #include "testing/containerd_node.h"
 
 namespace minik8s::cri {
@@ -279,6 +285,110 @@ TEST_F(ContainerdIntegration, StockAppsAnswerWithTheirText) {
     }
     removePod(pod);
   }
+}
+
+// A real registry on loopback (Debian's docker-registry) fed by skopeo from the stock OCI
+// archive: pulled from directly, and as the mirror of another name through the hosts.toml
+// that the agent writes from its registry config.
+TEST_F(ContainerdIntegration, PullsFromALoopbackRegistryDirectlyAndAsAMirror) {
+  for (const char* tool : {"/usr/bin/docker-registry", "/usr/bin/skopeo"}) {
+    ASSERT_EQ(::access(tool, X_OK), 0) << tool << " is missing (scripts/setup.sh installs it)";
+  }
+  const std::string dir = env->base + "-registry";
+  fs::create_directories(dir);
+  int port = 0;
+  {
+    auto picked = image::runCommand(
+        {"python3", "-c",
+         "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"});
+    ASSERT_TRUE(picked.isOk());
+    port = std::stoi(picked->out);
+  }
+  const std::string host = "127.0.0.1:" + std::to_string(port);
+  {
+    std::ofstream config(dir + "/config.yml");
+    config << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: "
+           << dir << "/data\nhttp:\n  addr: " << host << "\n";
+  }
+  auto registry = spawnProcess({"/usr/bin/docker-registry", "serve", dir + "/config.yml"},
+                               dir + "/registry.log", SpawnMode::kAttached);
+  ASSERT_TRUE(registry.isOk()) << registry.status().toString();
+  struct Cleanup {
+    pid_t pid;
+    std::string dir;
+    ~Cleanup() {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{*registry, dir};
+  ASSERT_FALSE(fetchUntil("http://" + host + "/v2/", "{}").empty()) << "the registry did not start";
+
+  const std::string image = host + "/mirror/busybox:1.36.1";
+  auto pushed = image::runCommand({"skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+                                   "oci-archive:" + env->images_dir + "/busybox.tar:1.36.1",
+                                   "docker://" + image});
+  ASSERT_TRUE(pushed.isOk()) << pushed.status().toString();
+
+  PodSandboxConfig sandbox;
+  sandbox.metadata = {"puller", "default", "uid-puller", 0};
+  // containerd speaks plain HTTP to a loopback registry by itself.
+  auto direct = env->rt->pullImage(image, {}, sandbox);
+  ASSERT_TRUE(direct.isOk()) << direct.status().toString();
+  EXPECT_TRUE(direct->starts_with("sha256:")) << *direct;
+  EXPECT_TRUE(env->rt->removeImage(image).isOk());
+
+  // A mirror from the node's registry config: a registry name that answers nowhere
+  // (a loopback port nobody listens on) is pulled from the mirror's endpoint instead.
+  int unused = 0;
+  {
+    auto picked = image::runCommand(
+        {"python3", "-c",
+         "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"});
+    ASSERT_TRUE(picked.isOk());
+    unused = std::stoi(picked->out);
+  }
+  const std::string mirrored = "127.0.0.1:" + std::to_string(unused) + "/mirror/busybox:1.36.1";
+  EXPECT_FALSE(env->rt->pullImage(mirrored, {}, sandbox).isOk());
+  node::RegistryConfig config;
+  config.mirrors["127.0.0.1:" + std::to_string(unused)] = {"http://" + host};
+  ASSERT_TRUE(
+      node::writeRegistryHosts(config, node::containerdPaths(env->base).registry_hosts_dir).isOk());
+  auto ref = env->rt->pullImage(mirrored, {}, sandbox);
+  ASSERT_TRUE(ref.isOk()) << ref.status().toString();
+  auto status = env->rt->imageStatus(mirrored);
+  ASSERT_TRUE(status.isOk()) << status.status().toString();
+  EXPECT_GT(status->size, 0u);
+  EXPECT_TRUE(env->rt->removeImage(mirrored).isOk());
+
+  auto missing = env->rt->pullImage(host + "/mirror/nosuch:1", {}, sandbox);
+  ASSERT_FALSE(missing.isOk());
+  EXPECT_NE(missing.status().message().find("not found"), std::string::npos)
+      << missing.status().toString();
+}
+
+TEST_F(ContainerdIntegration, TheClientReconnectsByItselfAfterContainerdIsKilled) {
+  // The supervisor restarts containerd; nothing but the client's own calls may bring its
+  // channel back (before the connection keeper, fail-fast calls never drove the
+  // reconnect and every call failed with kUnavailable until the kubelet restarted).
+  ASSERT_TRUE(env->rt->version().isOk());
+  pid_t pid = env->containerd->pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  Result<VersionInfo> v = unavailable("not tried");
+  bool failed_while_down = false;
+  while (Clock::now() < deadline) {
+    v = env->rt->version();
+    if (v.isOk() && env->containerd->pid() != pid && env->containerd->pid() != 0) break;
+    if (!v.isOk()) failed_while_down = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(v.isOk()) << v.status().toString();
+  EXPECT_TRUE(failed_while_down);
+  EXPECT_NE(env->containerd->pid(), pid);
+  EXPECT_TRUE(env->rt->listImages().isOk());
 }
 
 }  // namespace
