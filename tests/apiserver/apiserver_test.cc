@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -28,12 +29,13 @@ class ApiServerTest : public ::testing::Test {
     startServer();
   }
 
-  void startServer(ApiServerOptions options = {}) {
+  // Compaction is off unless a test asks for it (keep_compaction).
+  void startServer(ApiServerOptions options = {}, bool keep_compaction = false) {
     auto store = etcd_->connect();
     ASSERT_TRUE(store.isOk()) << store.status().toString();
     store_ = std::move(store).value();
     options.http.port = 0;
-    options.compaction_interval = std::chrono::seconds(0);
+    if (!keep_compaction) options.compaction_interval = std::chrono::seconds(0);
     options_ = options;
     server_ = std::make_unique<ApiServer>(options, *store_);
     Status s = server_->start();
@@ -293,6 +295,73 @@ TEST_F(ApiServerTest, WatchFromACompactedRevisionIsGone) {
   EXPECT_EQ(events[0]["type"], "ERROR");
   EXPECT_EQ(events[0]["object"]["code"], 410);
   EXPECT_EQ(events[0]["object"]["reason"], "Expired");
+}
+
+TEST_F(ApiServerTest, ThePeriodicCompactionCompactsEtcdBehindItself) {
+  server_->stop();
+  server_.reset();
+  ApiServerOptions options;
+  options.compaction_interval = 1s;
+  startServer(options, /*keep_compaction=*/true);
+  json cm = callJson("POST", "/api/v1/namespaces/default/configmaps",
+                     {{"metadata", {{"name", "c"}}}, {"data", {{"v", "1"}}}}, 201);
+  int64_t first = std::stoll(cm["metadata"]["resourceVersion"].get<std::string>());
+  callJson("PUT", "/api/v1/namespaces/default/configmaps/c",
+           {{"metadata", {{"name", "c"}}}, {"data", {{"v", "2"}}}});
+  // Each tick compacts up to the revision seen at the tick before: within a few seconds
+  // the first revision is gone from etcd, and a watch from it is 410.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  Status at_first = store_->list("/registry/configmaps/", first).status();
+  while (at_first.code() != Code::kGone && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    at_first = store_->list("/registry/configmaps/", first).status();
+  }
+  EXPECT_EQ(at_first.code(), Code::kGone) << at_first.toString();
+  auto latest = store_->get("/registry/configmaps/default/c");
+  ASSERT_TRUE(latest.isOk());
+  EXPECT_NE(latest->value.find("\"2\""), std::string::npos);  // current data is kept
+}
+
+TEST_F(ApiServerTest, ASlowWatcherIsDroppedWhileTheOthersKeepReceiving) {
+  callJson("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "big"}}}},
+           201);
+  auto open = [&](HttpConnection& c) {
+    ASSERT_TRUE(c.sendRequest("GET", "/api/v1/namespaces/default/configmaps?watch=1", "", {}));
+    HttpResult head;
+    ASSERT_TRUE(c.readHead(&head, 5s));
+    ASSERT_EQ(head.status, 200);
+  };
+  HttpConnection slow(server_->port());  // never read while the updates are made
+  open(slow);
+  HttpConnection fast(server_->port());
+  open(fast);
+  // 120 updates of 512 KiB: 60 MiB, well past the 32 MiB a watcher may fall behind plus
+  // what the kernel's socket buffers hold.
+  const int kUpdates = 120;
+  std::atomic<int> fast_seen{0};
+  std::thread reader([&] {
+    while (fast_seen < kUpdates + 1) {  // + the synthetic ADDED
+      auto line = fast.readLine(20s);
+      if (!line) return;
+      ++fast_seen;
+    }
+  });
+  std::string blob(512 * 1024, 'x');
+  for (int i = 0; i < kUpdates; ++i) {
+    blob[0] = static_cast<char>('a' + i % 26);
+    auto r = call("PUT", "/api/v1/namespaces/default/configmaps/big",
+                  json({{"metadata", {{"name", "big"}}}, {"data", {{"blob", blob}}}}).dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  reader.join();
+  EXPECT_EQ(fast_seen.load(), kUpdates + 1) << "the reading watcher missed events";
+  // The slow one was cut off: what it can still read (the bytes queued before the cut)
+  // ends before the last events.
+  int slow_seen = 0;
+  while (slow.readLine(3s)) ++slow_seen;
+  EXPECT_GT(slow_seen, 0);
+  EXPECT_LT(slow_seen, kUpdates + 1);
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/configmaps/big").status, 200);
 }
 
 TEST_F(ApiServerTest, AllocatesUniqueClusterIpsAndNodePortsUnderConcurrentCreates) {
