@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "run_info.h"
 #include "common/clock.h"
 #include "store/etcd_fixture.h"
 #include "testing/http_client.h"
@@ -89,6 +90,13 @@ bool request(HttpConnection& c, const std::string& method, const std::string& ta
   return c.readResponse(out, std::chrono::seconds(30));
 }
 
+constexpr int kClients = 16;           // HTTP clients, and raw puts in flight
+constexpr int kRounds = 5;             // interleaved raw/API rounds
+constexpr int kPerClientPerRound = 100;
+
+// Operations that failed in the whole run: a run with errors is marked and exits non-zero.
+std::atomic<int> g_errors{0};
+
 // N threads, each with one keep-alive connection, create `per_thread` pods.
 double createPods(uint16_t port, int threads, int per_thread, const std::string& prefix) {
   auto start = SteadyClock::now();
@@ -109,21 +117,27 @@ double createPods(uint16_t port, int threads, int per_thread, const std::string&
   for (auto& t : ts) t.join();
   double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
   if (errors) std::cerr << "create errors: " << errors << "\n";
+  g_errors += errors;
   return threads * per_thread / secs;
 }
 
-double etcdPuts(minik8s::store::Store& store, int threads, int per_thread) {
+double etcdPuts(minik8s::store::Store& store, int threads, int per_thread,
+                const std::string& prefix) {
   std::string value = podJson("raw");
   auto start = SteadyClock::now();
   std::vector<std::thread> ts;
+  std::atomic<int> errors{0};
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        (void)store.create("/bench/raw/" + std::to_string(t) + "-" + std::to_string(i), value);
+        auto key = "/bench/raw/" + prefix + std::to_string(t) + "-" + std::to_string(i);
+        if (!store.create(key, value).isOk()) ++errors;
       }
     });
   }
   for (auto& t : ts) t.join();
+  if (errors) std::cerr << "raw put errors: " << errors << "\n";
+  g_errors += errors;
   return threads * per_thread / std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
@@ -172,30 +186,55 @@ int main(int argc, char** argv) {
   auto p = static_cast<uint16_t>(port);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   json results;
-  // Stops the apiserver and appends the results.
+  // Stops the apiserver and appends the results (every run, errors or not).
   auto finish = [&] {
     kill(server, SIGTERM);
     waitpid(server, nullptr, 0);
+    results["load_after"] = minik8s::bench::loadAverage();
+    results["errors"] = g_errors.load();
     std::ofstream out(results_path, std::ios::app);
     out << results.dump() << "\n";
     std::cout << "results appended to " << results_path << "\n";
-    return 0;
+    if (g_errors > 0) std::cerr << g_errors << " operations failed: the run is marked with errors\n";
+    return g_errors > 0 ? 1 : 0;
   };
+  results = minik8s::bench::runInfo();
+  if (!results["quiet"].get<bool>()) {
+    std::cerr << "warning: load average " << results["load_before"]
+              << " >= 1 before the run; the numbers are marked quiet=false\n";
+  }
   results["date"] = minik8s::formatRfc3339(minik8s::Clock::real().now());
+  results["http_clients"] = kClients;
+  results["apiserver_workers"] = 32;
   results["rss_idle_kb"] = rssKb(server);
   std::cout << "apiserver RSS idle: " << rssKb(server) / 1024.0 << " MB\n";
 
-  // 1. creates vs raw puts, same run, interleaved to share conditions.
-  double raw = etcdPuts(**store, 16, 250);
-  double cpu_before = cpuMs(server);
-  double creates = createPods(p, 16, 250, "c");
-  double cpu_per_create = (cpuMs(server) - cpu_before) / (16 * 250);
-  std::cout << "etcd puts (16 in flight): " << raw << "/s\n";
-  std::cout << "pod creates over HTTP (16 clients): " << creates << "/s, ratio " << creates / raw << "\n";
-  std::cout << "apiserver CPU per create: " << cpu_per_create * 1000 << " us\n";
-  results["etcd_puts_per_s"] = raw;
-  results["pod_creates_per_s"] = creates;
-  results["create_ratio"] = creates / raw;
+  // 1. creates vs raw puts: kRounds rounds that alternate a burst of raw etcd puts (the
+  // baseline) and a burst of API creates, so both see the same machine; the median ratio
+  // is the result.
+  std::vector<double> raws, creates, ratios;
+  double cpu_ms = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string tag = "r" + std::to_string(round) + "-";
+    double raw = etcdPuts(**store, kClients, kPerClientPerRound, tag);
+    double cpu_before = cpuMs(server);
+    double created = createPods(p, kClients, kPerClientPerRound, "c" + tag);
+    cpu_ms += cpuMs(server) - cpu_before;
+    raws.push_back(raw);
+    creates.push_back(created);
+    ratios.push_back(created / raw);
+    std::cout << "round " << round + 1 << ": etcd puts " << raw << "/s, pod creates " << created
+              << "/s, ratio " << created / raw << "\n";
+  }
+  const int created_total = kRounds * kClients * kPerClientPerRound;
+  double cpu_per_create = cpu_ms / created_total;
+  std::cout << "median ratio of " << kRounds << " interleaved rounds: " << percentile(ratios, 0.5)
+            << "\napiserver CPU per create: " << cpu_per_create * 1000 << " us\n";
+  results["rounds"] = kRounds;
+  results["etcd_puts_per_s"] = percentile(raws, 0.5);
+  results["pod_creates_per_s"] = percentile(creates, 0.5);
+  results["create_ratio"] = percentile(ratios, 0.5);
+  results["create_ratios"] = ratios;
   results["apiserver_cpu_us_per_create"] = cpu_per_create * 1000;
   if (creates_only) {
     results["creates_only"] = true;
@@ -203,7 +242,7 @@ int main(int argc, char** argv) {
   }
 
   // Fill up to 10,000 pods.
-  createPods(p, 16, (10000 - 4000) / 16, "f");
+  createPods(p, kClients, (10000 - created_total) / kClients, "f");
   std::this_thread::sleep_for(std::chrono::seconds(1));
   results["rss_10k_pods_kb"] = rssKb(server);
   std::cout << "apiserver RSS with 10,000 pods: " << rssKb(server) / 1024.0 << " MB\n";
