@@ -14,17 +14,49 @@ BRIDGE=mke2e$$
 BRIDGE=${BRIDGE:0:15}
 PORT=$(free_port)
 POD_CIDR=10.253.$((RANDOM % 200 + 20)).0/24
+REGISTRY_PID=""
 cleanup() {
   "$MINIK8S" down --data-dir "$CLUSTER" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
+  if [ -n "$REGISTRY_PID" ]; then
+    kill "$REGISTRY_PID" 2>/dev/null || true
+    wait "$REGISTRY_PID" 2>/dev/null || true  # its status is 143; the trap must go on
+  fi
   finish
 }
 trap cleanup EXIT
+
+echo "== a registry on loopback (Debian's docker-registry), fed by skopeo"
+REG_PORT=$(free_port)
+REGISTRY=127.0.0.1:$REG_PORT
+mkdir -p "$WORK/registry"
+cat >"$WORK/registry/config.yml" <<YAML
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $WORK/registry/data}}
+http: {addr: "$REGISTRY"}
+YAML
+docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/log" 2>&1 &
+REGISTRY_PID=$!
+check "the registry answers" wait_until 15 curl -fsS "http://$REGISTRY/v2/"
+check "build the stock images" "$MINIK8S" image build-stock --out "$WORK/images"
+check "push greeting-app to $REGISTRY/e2e/greeting:1" skopeo copy --quiet --dest-tls-verify=false \
+  "oci-archive:$WORK/images/greeting-app.tar:latest" "docker://$REGISTRY/e2e/greeting:1"
+# The node pulls from loopback registries (containerd speaks plain HTTP to them) and from
+# those its registry config names (k3s's registries.yaml format). The config makes this
+# registry the mirror of another name, a loopback port where nothing listens.
+MIRRORED=127.0.0.1:$(free_port)
+cat >"$WORK/registries.yaml" <<YAML
+mirrors:
+  "$MIRRORED":
+    endpoint: ["http://$REGISTRY"]
+YAML
 
 echo "== minik8s up"
 # A port free a moment ago may be taken by then: try another one when it is.
 for attempt in 1 2 3; do
   if "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name e2e-node --kubeconfig "$KUBECONFIG" \
-      --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 "--agent-arg=--pod-cidr=$POD_CIDR" >"$WORK/up.log" 2>&1; then
+      --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 "--agent-arg=--pod-cidr=$POD_CIDR" \
+      "--agent-arg=--registry-config=$WORK/registries.yaml" >"$WORK/up.log" 2>&1; then
     break
   fi
   if [ "$attempt" = 3 ] || ! grep -q "in use" "$WORK/up.log" "$CLUSTER/logs/server.log" 2>/dev/null; then
@@ -190,12 +222,112 @@ oomed() {
 }
 check "it is OOMKilled and restarted (lastState.terminated.reason, restartCount)" wait_until 60 oomed
 
-echo "== an image that does not exist"
-check "create a pod with image nosuch:1.0" kubectl run ghost --image=nosuch:1.0 --restart=Never
-never_pull() { [ "$(field ghost '{.status.containerStatuses[0].state.waiting.reason}')" = ErrImageNeverPull ]; }
-check "its status says ErrImageNeverPull" wait_until 30 never_pull
-expect_output "with a message naming the image" 'nosuch:1.0.*is not present' \
+echo "== configMap and secret volumes, probes and CrashLoopBackOff on real containerd"
+cat >"$WORK/probes.yaml" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {greeting: hello}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {token: s3cret}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: vols}
+spec:
+  volumes:
+  - {name: cfg, configMap: {name: settings}}
+  - {name: sec, secret: {secretName: creds}}
+  containers:
+  - name: c
+    image: busybox:1.36.1
+    command: ["sleep", "3600"]
+    volumeMounts: [{name: cfg, mountPath: /cfg}, {name: sec, mountPath: /sec}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: live}
+spec:
+  containers:
+  - name: c
+    image: busybox:1.36.1
+    command: ["sh", "-c", "touch /tmp/healthy; sleep 3; rm /tmp/healthy; sleep 3600"]
+    livenessProbe:
+      exec: {command: ["cat", "/tmp/healthy"]}
+      periodSeconds: 1
+      failureThreshold: 1
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: flip}
+spec:
+  containers:
+  - name: c
+    image: busybox:1.36.1
+    command: ["sh", "-c", "touch /tmp/ready; sleep 3600"]
+    readinessProbe:
+      exec: {command: ["cat", "/tmp/ready"]}
+      periodSeconds: 1
+      failureThreshold: 1
+      successThreshold: 1
+YAML
+check "create settings, creds, vols, live and flip" kubectl create -f "$WORK/probes.yaml"
+check "vols runs" wait_until 60 is_running vols
+expect_output "the configMap is a file in the container" '^hello$' kubectl exec vols -- cat /cfg/greeting
+expect_output "the secret is a file in the container" '^s3cret$' kubectl exec vols -- cat /sec/token
+check "update the configmap" kubectl patch configmap settings -p '{"data":{"greeting":"hello again"}}'
+updated() { [ "$(kubectl exec vols -- cat /cfg/greeting 2>/dev/null)" = "hello again" ]; }
+check "the update reaches the mounted file" wait_until 90 updated
+check "a failing liveness probe restarts the container" wait_until 60 \
+  sh -c "[ \"\$(kubectl get pod live -o jsonpath='{.status.containerStatuses[0].restartCount}')\" -ge 1 ]"
+ready_is() { [ "$(field flip '{.status.conditions[?(@.type=="Ready")].status}')" = "$1" ]; }
+check "flip turns Ready" wait_until 60 ready_is True
+check "make flip's readiness probe fail" kubectl exec flip -- rm /tmp/ready
+check "flip turns not Ready" wait_until 30 ready_is False
+check "make it pass again" kubectl exec flip -- touch /tmp/ready
+check "flip turns Ready again" wait_until 30 ready_is True
+# CrashLoopBackOff: each restart waits longer than the one before (the back-off doubles
+# from 1 s; the kubelet notices an exit within its 1 s relist, which blurs exact doubling).
+check "create crash, a pod whose container exits 3" \
+  kubectl run crash --image=busybox:1.36.1 --restart=Always -- sh -c 'exit 3'
+crash_reason() { [ "$(field crash '{.status.containerStatuses[0].state.waiting.reason}')" = CrashLoopBackOff ]; }
+check "crash goes to CrashLoopBackOff" wait_until 60 crash_reason
+restart_times=()
+last=-1
+deadline=$((SECONDS + 90))
+while [ ${#restart_times[@]} -lt 5 ] && [ $SECONDS -lt $deadline ]; do
+  n=$(restarts crash crash)
+  if [ -n "$n" ] && [ "$n" != "$last" ]; then restart_times+=("$(date +%s.%N)"); last=$n; fi
+  sleep 0.1
+done
+gaps=$(python3 -c 'import sys; t=[float(x) for x in sys.argv[1:]]; print(" ".join("%.1f" % (b-a) for a,b in zip(t,t[1:])))' "${restart_times[@]}")
+doubling() { python3 -c 'import sys; g=[float(x) for x in sys.argv[1:]]; sys.exit(0 if len(g) >= 3 and all(b > a for a, b in zip(g, g[1:])) and g[-1] >= 2 * g[0] else 1)' $gaps; }
+check "the delays between restarts grow, the last at least twice the first (gaps: $gaps s)" doubling
+check "delete vols, live, flip and crash" kubectl delete pod vols live flip crash --wait=false
+
+echo "== images pulled from the registry, and one that exists nowhere"
+check "create a pod with image $REGISTRY/e2e/greeting:1" \
+  kubectl run pulled --image="$REGISTRY/e2e/greeting:1" --restart=Never
+check "it is pulled and runs" wait_until 60 is_running pulled
+expect_output "its events say the image was pulled" "Successfully pulled image \"$REGISTRY/e2e/greeting:1\"" \
+  kubectl get events --field-selector involvedObject.name=pulled -o jsonpath='{.items[*].message}'
+PULLED_IP=$(pod_ip pulled)
+greets_pulled() { curl -s -m 3 "http://$PULLED_IP:5000/?name=Registry" | grep -q "Nice to meet you, Registry!"; }
+check "the pulled greeting app answers on $PULLED_IP" wait_until 60 greets_pulled
+check "create a pod with image $MIRRORED/e2e/greeting:1 (its registry config mirror)" \
+  kubectl run mirrored --image="$MIRRORED/e2e/greeting:1" --restart=Never
+check "it is pulled from the mirror and runs" wait_until 60 is_running mirrored
+check "create a pod with image nosuch:1.0 (docker.io: not in the node's registry config)" \
+  kubectl run ghost --image=nosuch:1.0 --restart=Never
+back_off() { [ "$(field ghost '{.status.containerStatuses[0].state.waiting.reason}')" = ImagePullBackOff ]; }
+check "its status goes to ImagePullBackOff" wait_until 30 back_off
+expect_output "with a message naming the image and why" \
+  'Back-off pulling image "nosuch:1.0": ErrImagePull: .*docker.io is not in this node.s registry config' \
   kubectl get pod ghost -o jsonpath='{.status.containerStatuses[0].state.waiting.message}'
+check "delete the pulled pods" kubectl delete pod pulled mirrored --wait=false
 
 echo "== kill -9 of the agent keeps every container"
 IDS_BEFORE=$(kubectl get pods duo greet-pod -o jsonpath='{.items[*].status.containerStatuses[*].containerID}')
