@@ -11,6 +11,7 @@
 
 #include "api/scheme.h"
 #include "cli/describe.h"
+#include "cli/json_fields.h"
 #include "cli/kinds.h"
 #include "cli/manifest.h"
 #include "cli/original.h"
@@ -47,14 +48,6 @@ struct Flags {
   int replicas = -1;
   std::string shell;
 };
-
-std::string stringAt(const json& object, const char* a, const char* b) {
-  if (!object.is_object()) return "";
-  auto it = object.find(a);
-  if (it == object.end() || !it->is_object()) return "";
-  auto jt = it->find(b);
-  return jt != it->end() && jt->is_string() ? jt->get<std::string>() : "";
-}
 
 // "30s", "500ms", "2m", "1h", or a bare number of seconds. 0 means no timeout.
 Result<std::chrono::milliseconds> parseTimeout(const std::string& text) {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "api/quantity.h"
+#include "cli/json_fields.h"
 
 namespace minik8s::cli {
 
@@ -13,19 +14,8 @@ namespace {
 
 constexpr char kNotAvailable[] = "N/A";
 
-const json& field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
 std::string stringOf(const json& value) {
   return value.is_string() ? value.get<std::string>() : "";
-}
-
-std::string stringAt(const json& object, const char* a, const char* b) {
-  return stringOf(field(field(object, a), b));
 }
 
 std::string orNotAvailable(std::string s) {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "api/yaml.h"
+#include "cli/json_fields.h"
 #include "cli/kinds.h"
 #include "client/transport.h"
 
@@ -24,18 +25,6 @@ std::string cellText(const json& cell) {
   if (cell.is_boolean()) return cell.get<bool>() ? "true" : "false";
   if (cell.is_number()) return cell.dump();
   return cell.dump();
-}
-
-const json& field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string stringAt(const json& object, const char* a, const char* b) {
-  const json& v = field(field(object, a), b);
-  return v.is_string() ? v.get<std::string>() : "";
 }
 
 }  // namespace

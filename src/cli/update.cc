@@ -1,5 +1,6 @@
 #include "cli/update.h"
 
+#include "cli/json_fields.h"
 #include "cli/kinds.h"
 
 namespace minik8s::cli {
@@ -7,18 +8,6 @@ namespace minik8s::cli {
 using nlohmann::json;
 
 namespace {
-
-const json& field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string stringAt(const json& object, const char* a, const char* b) {
-  const json& v = field(field(object, a), b);
-  return v.is_string() ? v.get<std::string>() : "";
-}
 
 bool isPod(const api::ResourceInfo& r) {
   return r.group.empty() && r.kind == "Pod";
