@@ -11,6 +11,7 @@
 
 #include "client/config.h"
 #include "client/rest_client.h"
+#include "cmd/minik8s/cmd_util.h"
 #include "cmd/minik8s/signals.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
@@ -49,25 +50,13 @@ Result<node::RegistryConfig> loadRegistryConfig(const std::string& path) {
   return parsed;
 }
 
-std::string hostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  std::string name(buf);
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
-
-int fail(const std::string& message) {
-  std::cerr << "error: " << message << "\n";
-  return 1;
-}
 
 int runAgent(const AgentFlags& flags) {
   log::setLevel(flags.log_level);
   blockStopSignals();
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
-  if (ec) return fail("creating " + flags.data_dir + ": " + ec.message());
+  if (ec) return reportError("creating " + flags.data_dir + ": " + ec.message());
   std::string data_dir = std::filesystem::absolute(flags.data_dir).string();
 
   client::ConfigSources sources;
@@ -75,13 +64,13 @@ int runAgent(const AgentFlags& flags) {
   sources.kubeconfig = flags.kubeconfig;
   sources.context = flags.context;
   auto config = client::loadConfig(sources);
-  if (!config.isOk()) return fail(config.status().message());
+  if (!config.isOk()) return reportError(config.status().message());
   config->user_agent = "minik8s-kubelet";
   auto client = client::RestClient::connect(*config);
-  if (!client.isOk()) return fail(client.status().message());
+  if (!client.isOk()) return reportError(client.status().message());
 
   auto registries = loadRegistryConfig(flags.registry_config);
-  if (!registries.isOk()) return fail("--registry-config: " + registries.status().message());
+  if (!registries.isOk()) return reportError("--registry-config: " + registries.status().message());
 
   // The container runtime: ours (supervised, adopted after a restart) or the given one.
   std::unique_ptr<node::ContainerdProcess> containerd;
@@ -97,10 +86,10 @@ int runAgent(const AgentFlags& flags) {
     if (Status s = node::writeRegistryHosts(
             *registries, node::containerdPaths(options.base_dir).registry_hosts_dir);
         !s.isOk()) {
-      return fail("writing the registry hosts: " + s.toString());
+      return reportError("writing the registry hosts: " + s.toString());
     }
     auto started = node::ContainerdProcess::start(options);
-    if (!started.isOk()) return fail("starting containerd: " + started.status().toString());
+    if (!started.isOk()) return reportError("starting containerd: " + started.status().toString());
     containerd = std::move(*started);
     endpoint = containerd->endpoint();
     log::info("agent: containerd {} at {} (pid {})", containerd->adopted() ? "adopted" : "started",
@@ -108,7 +97,7 @@ int runAgent(const AgentFlags& flags) {
   }
   auto runtime = cri::CriRuntime::connect(endpoint);
   if (Status s = runtime->waitReady(std::chrono::seconds(20)); !s.isOk()) {
-    return fail("container runtime at " + endpoint + ": " + s.toString());
+    return reportError("container runtime at " + endpoint + ": " + s.toString());
   }
 
   std::string node_name = flags.node_name.empty() ? hostName() : flags.node_name;
@@ -119,7 +108,7 @@ int runAgent(const AgentFlags& flags) {
   server_options.node_name = node_name;
   kubelet::KubeletServer server(*runtime, server_options);
   if (Status s = server.start(); !s.isOk()) {
-    return fail("kubelet endpoint on " + flags.node_ip + ":" + std::to_string(flags.kubelet_port) +
+    return reportError("kubelet endpoint on " + flags.node_ip + ":" + std::to_string(flags.kubelet_port) +
                 ": " + s.toString());
   }
 
@@ -132,7 +121,7 @@ int runAgent(const AgentFlags& flags) {
   options.paths.cgroup_root = flags.cgroup_root;
   options.registries = node::configuredRegistries(*registries);
   kubelet::Kubelet kubelet(**client, *runtime, options);
-  if (Status s = kubelet.start(); !s.isOk()) return fail("kubelet: " + s.toString());
+  if (Status s = kubelet.start(); !s.isOk()) return reportError("kubelet: " + s.toString());
 
   int sig = waitForStopSignal();
   log::info("agent: signal {} received, stopping (pods keep running)", sig);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cmd/minik8s/cmd_util.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
 #include "image/builder.h"
@@ -37,10 +38,6 @@ struct ImageFlags {
   std::string address = std::string(node::kDefaultContainerdBaseDir) + "/containerd.sock";
 };
 
-int fail(const Status& s) {
-  std::cerr << "error: " << s.toString() << "\n";
-  return 1;
-}
 
 std::string humanSize(uint64_t bytes) {
   char buf[32];
@@ -52,14 +49,10 @@ std::string humanSize(uint64_t bytes) {
   return buf;
 }
 
-double secondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 int runBuildStock(const ImageFlags& f) {
   auto t0 = std::chrono::steady_clock::now();
   auto built = image::buildStockImages(f.out_dir, f.only);
-  if (!built.isOk()) return fail(built.status());
+  if (!built.isOk()) return reportError(built.status().toString());
   for (const auto& a : *built) {
     std::string names;
     for (const auto& n : a.names) names += (names.empty() ? "" : ",") + n;
@@ -77,7 +70,7 @@ int runBuild(const ImageFlags& f) {
   for (const auto& file : f.files) {
     auto colon = file.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == file.size()) {
-      return fail(invalid("--file wants SRC:DST, got \"" + file + "\""));
+      return reportError(invalid("--file wants SRC:DST, got \"" + file + "\"").toString());
     }
     spec.files.emplace_back(file.substr(0, colon), file.substr(colon + 1));
   }
@@ -91,16 +84,16 @@ int runBuild(const ImageFlags& f) {
   std::string out = f.out_file;
   if (out.empty()) {
     auto ref = image::parseImageReference(f.names.front());
-    if (!ref.isOk()) return fail(ref.status());
+    if (!ref.isOk()) return reportError(ref.status().toString());
     out = fs::path(ref->path).filename().string() + ".tar";
   }
   std::string work = (fs::temp_directory_path() / "minik8s-build-XXXXXX").string();
-  if (::mkdtemp(work.data()) == nullptr) return fail(internalError("mkdtemp failed"));
+  if (::mkdtemp(work.data()) == nullptr) return reportError(internalError("mkdtemp failed").toString());
   auto t0 = std::chrono::steady_clock::now();
   auto built = image::buildImage(spec, out, work);
   std::error_code ec;
   fs::remove_all(work, ec);
-  if (!built.isOk()) return fail(built.status());
+  if (!built.isOk()) return reportError(built.status().toString());
   std::printf("%s %s (%s, id %s) in %.1fs\n", out.c_str(),
               built->written ? "written" : "unchanged", humanSize(built->size).c_str(),
               built->config_digest.c_str(), secondsSince(t0));
@@ -111,7 +104,7 @@ int runLoad(const ImageFlags& f) {
   for (const auto& archive : f.archives) {
     auto t0 = std::chrono::steady_clock::now();
     Status s = image::importArchive(f.address, archive);
-    if (!s.isOk()) return fail(s);
+    if (!s.isOk()) return reportError(s.toString());
     std::printf("loaded %s in %.2fs\n", archive.c_str(), secondsSince(t0));
   }
   return 0;
@@ -120,7 +113,7 @@ int runLoad(const ImageFlags& f) {
 int runList(const ImageFlags& f) {
   auto rt = cri::CriRuntime::connect(f.address);
   auto images = rt->listImages();
-  if (!images.isOk()) return fail(images.status());
+  if (!images.isOk()) return reportError(images.status().toString());
   std::printf("%-45s %-10s %-15s %s\n", "IMAGE", "TAG", "IMAGE ID", "SIZE");
   for (const auto& img : *images) {
     std::string id = img.id.substr(img.id.find(':') + 1, 13);

@@ -19,6 +19,7 @@
 
 #include "api/scheme.h"
 #include "client/rest_client.h"
+#include "cmd/minik8s/cmd_util.h"
 #include "common/duration.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
@@ -47,11 +48,12 @@ struct UpFlags {
   std::string cgroup_root = "minik8s";
   std::string cni_bridge = "mk8s0";
   std::vector<std::string> agent_args;
+  std::vector<std::string> server_args;
   bool port_given = false;
 };
 
 // An error of `up`/`down`: one line, then the tail of the log that explains it.
-int fail(const std::string& message, const std::string& log_path = "") {
+int failWithLogTail(const std::string& message, const std::string& log_path = "") {
   std::cerr << "error: " << message << "\n";
   if (!log_path.empty()) {
     std::string tail = node::lastLines(node::fileTail(log_path, 16384), 20);
@@ -62,17 +64,6 @@ int fail(const std::string& message, const std::string& log_path = "") {
   return 1;
 }
 
-double secondsSince(SteadyClock::time_point t0) {
-  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
-}
-
-std::string hostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  std::string name(buf);
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
 
 std::string selfExe() {
   std::error_code ec;
@@ -186,15 +177,15 @@ int runUp(const UpFlags& flags) {
   auto t0 = SteadyClock::now();
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines as they happen, also in a pipe
   log::setLevel("warn");
-  if (::geteuid() != 0) return fail("minik8s up must run as root (it runs containerd)");
+  if (::geteuid() != 0) return failWithLogTail("minik8s up must run as root (it runs containerd)");
   auto timeout = parseDuration(flags.timeout);
-  if (!timeout.isOk()) return fail("--timeout: " + timeout.status().message());
+  if (!timeout.isOk()) return failWithLogTail("--timeout: " + timeout.status().message());
   const auto deadline = t0 + *timeout;
   const node::LocalClusterPaths paths = node::localClusterPaths(flags.data_dir);
   for (const auto& dir : {paths.data_dir, paths.logs_dir, paths.run_dir}) {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) return fail("cannot create " + dir + ": " + ec.message());
+    if (ec) return failWithLogTail("cannot create " + dir + ": " + ec.message());
   }
 
   node::LocalClusterState state;
@@ -203,6 +194,7 @@ int runUp(const UpFlags& flags) {
   state.cgroup_root = flags.cgroup_root;
   state.bridge = flags.cni_bridge;
   state.agent_args = flags.agent_args;
+  state.server_args = flags.server_args;
   // A running cluster keeps what it was started with.
   if (node::livePidFromFile(paths.server_pid, node::serverIdentity(paths)) &&
       fs::exists(paths.state_file)) {
@@ -218,26 +210,26 @@ int runUp(const UpFlags& flags) {
   if (Status s =
           writeFileAtomically(paths.state_file, node::stateToJson(state).dump(2) + "\n", 0644);
       !s.isOk()) {
-    return fail(s.toString());
+    return failWithLogTail(s.toString());
   }
   const std::string exe = selfExe();
 
   // 1. The control plane.
   auto server_pid = ensureRunning("server", paths.server_pid, node::serverIdentity(paths),
                                   node::serverArgv(exe, paths, state), paths.server_log);
-  if (!server_pid.isOk()) return fail("starting the server: " + server_pid.status().toString());
+  if (!server_pid.isOk()) return failWithLogTail("starting the server: " + server_pid.status().toString());
   auto client = apiClient(state.port, milliseconds(2000));
-  if (!client) return fail("bad server address " + node::localServerUrl(state.port));
+  if (!client) return failWithLogTail("bad server address " + node::localServerUrl(state.port));
   for (;;) {
     auto ready = client->raw("GET", "/readyz");
     if (ready.isOk()) break;
     if (!node::processAlive(*server_pid)) {
-      return fail(
+      return failWithLogTail(
           "the server exited during start-up (is port " + std::to_string(state.port) + " in use?)",
           paths.server_log);
     }
     if (SteadyClock::now() >= deadline) {
-      return fail("the apiserver did not answer /readyz at " + node::localServerUrl(state.port) +
+      return failWithLogTail("the apiserver did not answer /readyz at " + node::localServerUrl(state.port) +
                       " within " + flags.timeout,
                   paths.server_log);
     }
@@ -255,30 +247,30 @@ int runUp(const UpFlags& flags) {
                                              .count();
   auto agent_pid = ensureRunning("agent", paths.agent_pid, node::agentIdentity(paths),
                                  node::agentArgv(exe, paths, state), paths.agent_log);
-  if (!agent_pid.isOk()) return fail("starting the agent: " + agent_pid.status().toString());
+  if (!agent_pid.isOk()) return failWithLogTail("starting the agent: " + agent_pid.status().toString());
 
   // 3. Images, once the node's containerd answers.
   auto rt = cri::CriRuntime::connect(paths.containerd.socket);
   for (;;) {
     if (rt->waitReady(milliseconds(100)).isOk()) break;
     if (!node::processAlive(*agent_pid)) {
-      return fail("the agent exited during start-up", paths.agent_log);
+      return failWithLogTail("the agent exited during start-up", paths.agent_log);
     }
     if (SteadyClock::now() >= deadline) {
-      return fail("the node's containerd did not answer at " + paths.containerd.socket +
+      return failWithLogTail("the node's containerd did not answer at " + paths.containerd.socket +
                       " within " + flags.timeout,
                   paths.agent_log);
     }
   }
   std::string images_dir = flags.images_dir.empty() ? paths.images_dir : flags.images_dir;
   if (Status s = loadStockImages(paths.containerd.socket, images_dir); !s.isOk()) {
-    return fail("loading the stock images: " + s.toString(), paths.containerd.log_file);
+    return failWithLogTail("loading the stock images: " + s.toString(), paths.containerd.log_file);
   }
 
   // 4. kubectl.
   const std::string kubeconfig = kubeconfigPath(flags.kubeconfig);
   if (Status s = writeKubeconfig(kubeconfig, node::localServerUrl(state.port)); !s.isOk()) {
-    return fail("writing the kubeconfig: " + s.toString());
+    return failWithLogTail("writing the kubeconfig: " + s.toString());
   }
 
   // 5. The Node object, Ready.
@@ -288,9 +280,9 @@ int runUp(const UpFlags& flags) {
     auto node = client->get(*nodes, "", state.node_name);
     if (node.isOk() && node::nodeIsReady(*node, &why, ready_not_before)) break;
     if (!node.isOk() && node.status().code() != Code::kNotFound) why = node.status().message();
-    if (!node::processAlive(*agent_pid)) return fail("the agent exited", paths.agent_log);
+    if (!node::processAlive(*agent_pid)) return failWithLogTail("the agent exited", paths.agent_log);
     if (SteadyClock::now() >= deadline) {
-      return fail("node " + state.node_name + " is not Ready after " + flags.timeout + ": " + why,
+      return failWithLogTail("node " + state.node_name + " is not Ready after " + flags.timeout + ": " + why,
                   paths.agent_log);
     }
     std::this_thread::sleep_for(milliseconds(50));
@@ -332,7 +324,7 @@ int runDown(const std::string& data_dir) {
   auto t0 = SteadyClock::now();
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   log::setLevel("warn");
-  if (::geteuid() != 0) return fail("minik8s down must run as root");
+  if (::geteuid() != 0) return failWithLogTail("minik8s down must run as root");
   const node::LocalClusterPaths paths = node::localClusterPaths(data_dir);
   node::LocalClusterState state;
   if (fs::exists(paths.state_file)) {
@@ -421,6 +413,9 @@ void addUpDownCommands(CLI::App& app) {
   up->add_option("--cni-bridge", flags->cni_bridge, "the node's CNI bridge")->capture_default_str();
   up->add_option("--agent-arg", flags->agent_args,
                  "an extra flag for the agent, e.g. --agent-arg=--kubelet-port=0 (repeatable)");
+  up->add_option("--server-arg", flags->server_args,
+                 "an extra flag for the server, e.g. --server-arg=--controllers=-deployment "
+                 "(repeatable)");
   up->callback([flags, port] {
     flags->port_given = port->count() > 0;
     std::exit(runUp(*flags));

@@ -4,23 +4,21 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "api/chars.h"
+
 namespace minik8s::api {
 
 using nlohmann::json;
 
 namespace {
 
-bool isAlnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-
 // [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, at most 63 characters.
 std::string checkNamePart(std::string_view s) {
   if (s.empty()) return "name part must be non-empty";
   if (s.size() > 63) return "name part must be no more than 63 characters";
   bool inner_ok = std::all_of(
-      s.begin(), s.end(), [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
-  if (!inner_ok || !isAlnum(s.front()) || !isAlnum(s.back())) {
+      s.begin(), s.end(), [](char c) { return isAsciiAlnum(c) || c == '-' || c == '_' || c == '.'; });
+  if (!inner_ok || !isAsciiAlnum(s.front()) || !isAsciiAlnum(s.back())) {
     return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start "
            "and end with an alphanumeric character";
   }

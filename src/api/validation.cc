@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "api/chars.h"
 #include "api/codec.h"
 #include "api/defaults.h"
 
@@ -45,12 +46,6 @@ const char* const kEnvVarNameMessage =
     "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or "
     "'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
 
-bool isLowerAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-bool isAlnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
 
 bool matchesDns1123Label(std::string_view s) {
   if (s.empty() || !isLowerAlnum(s.front()) || !isLowerAlnum(s.back())) return false;
@@ -59,9 +54,9 @@ bool matchesDns1123Label(std::string_view s) {
 
 // ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
 bool matchesQualifiedNamePart(std::string_view s) {
-  if (s.empty() || !isAlnum(s.front()) || !isAlnum(s.back())) return false;
+  if (s.empty() || !isAsciiAlnum(s.front()) || !isAsciiAlnum(s.back())) return false;
   return std::all_of(s.begin(), s.end(),
-                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+                     [](char c) { return isAsciiAlnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 std::string quote(std::string_view s) {
@@ -246,7 +241,7 @@ void validateProbe(Errors& errors, const Probe& probe, const std::string& path) 
 bool isEnvVarName(std::string_view s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
   return std::all_of(s.begin(), s.end(),
-                     [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+                     [](char c) { return isAsciiAlnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 void validateContainer(Errors& errors, const Container& c, const std::string& path,
@@ -775,7 +770,7 @@ void validateConfigKeys(Errors& errors, const StringMap& map, const std::string&
   for (const auto& [k, v] : map) {
     bool ok = !k.empty() && k.size() <= kDns1123SubdomainMaxLength && k != "." && k != ".." &&
               std::all_of(k.begin(), k.end(),
-                          [](char c) { return isAlnum(c) || c == '-' || c == '_' || c == '.'; });
+                          [](char c) { return isAsciiAlnum(c) || c == '-' || c == '_' || c == '.'; });
     if (!ok) errors.invalid(path, k, kConfigKeyMessage);
   }
 }

@@ -46,12 +46,6 @@ HandlerResult reply(json body) {
   return r;
 }
 
-HandlerResult fail(const Status& status, const StatusDetails& details = {}) {
-  HandlerResult r;
-  r.response = statusResponse(status, details);
-  return r;
-}
-
 json listOf(const char* kind, json items) {
   return {{"kind", kind},
           {"apiVersion", std::string(kMetricsGroup) + "/" + kMetricsVersion},
@@ -204,10 +198,10 @@ std::optional<HandlerResult> MetricsApi::handle(const HttpRequest& request) {
   const std::string rest = request.path.substr(std::string(kPrefix).size());
   auto parts = http::splitPath(rest);
   if (request.method != "GET") {
-    return fail(Status(Code::kMethodNotAllowed, "metrics.k8s.io serves get and list only"));
+    return statusResult(Status(Code::kMethodNotAllowed, "metrics.k8s.io serves get and list only"));
   }
   if (http::isTrueValue(request.queryValue("watch"))) {
-    return fail(Status(Code::kMethodNotAllowed, "metrics.k8s.io does not support watch"));
+    return statusResult(Status(Code::kMethodNotAllowed, "metrics.k8s.io does not support watch"));
   }
   if (!parts.empty() && parts[0] == "nodes" && parts.size() <= 2) {
     return nodes(request, std::string(parts.size() == 2 ? parts[1] : ""));
@@ -216,12 +210,12 @@ std::optional<HandlerResult> MetricsApi::handle(const HttpRequest& request) {
   if (parts.size() >= 3 && parts.size() <= 4 && parts[0] == "namespaces" && parts[2] == "pods") {
     return pods(request, std::string(parts[1]), std::string(parts.size() == 4 ? parts[3] : ""));
   }
-  return fail(notFound("the server could not find the requested resource"));
+  return statusResult(notFound("the server could not find the requested resource"));
 }
 
 HandlerResult MetricsApi::nodes(const HttpRequest& request, const std::string& name) {
   auto selector = api::LabelSelector::parse(request.queryValue("labelSelector"));
-  if (!selector.isOk()) return fail(selector.status());
+  if (!selector.isOk()) return statusResult(selector.status());
   std::vector<std::string> names;
   if (!name.empty()) names.push_back(name);
   auto fetched = summaries(names, name.empty());
@@ -239,7 +233,7 @@ HandlerResult MetricsApi::nodes(const HttpRequest& request, const std::string& n
   });
   if (!name.empty()) {
     if (items.empty()) {
-      return fail(notFound("nodemetrics.metrics.k8s.io \"" + name + "\" not found"),
+      return statusResult(notFound("nodemetrics.metrics.k8s.io \"" + name + "\" not found"),
                   StatusDetails{name, kMetricsGroup, "nodes"});
     }
     return reply(withKind(std::move(items[0]), "NodeMetrics"));
@@ -250,9 +244,9 @@ HandlerResult MetricsApi::nodes(const HttpRequest& request, const std::string& n
 HandlerResult MetricsApi::pods(const HttpRequest& request, const std::string& namespace_,
                                const std::string& name) {
   auto selector = api::LabelSelector::parse(request.queryValue("labelSelector"));
-  if (!selector.isOk()) return fail(selector.status());
+  if (!selector.isOk()) return statusResult(selector.status());
   WatchCache* cache = rest_.cache("pods");
-  if (cache == nullptr) return fail(unavailable("the pod cache is not ready"));
+  if (cache == nullptr) return statusResult(unavailable("the pod cache is not ready"));
   // The live pods asked for, by namespace/name.
   std::map<std::string, json> live;
   std::set<std::string> node_names;
@@ -293,7 +287,7 @@ HandlerResult MetricsApi::pods(const HttpRequest& request, const std::string& na
   });
   if (!name.empty()) {
     if (items.empty()) {
-      return fail(
+      return statusResult(
           notFound("podmetrics.metrics.k8s.io \"" + namespace_ + "/" + name + "\" not found"),
           StatusDetails{name, kMetricsGroup, "pods"});
     }

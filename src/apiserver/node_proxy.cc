@@ -81,10 +81,6 @@ HandlerResult reply(HttpResponse response) {
   return r;
 }
 
-HandlerResult fail(const Status& status, const StatusDetails& details = {}) {
-  return reply(statusResponse(status, details));
-}
-
 // An answer of the kubelet passed on as it is (status, type, body).
 HandlerResult relay(const KubeletResponseHead& head, std::string body) {
   HttpResponse r;
@@ -402,29 +398,29 @@ bool NodeProxy::Impl::spawn(std::function<void(std::stop_token)> fn) {
 HandlerResult NodeProxy::Impl::log(const RequestInfo& info, HttpRequest& request) {
   StatusDetails details{info.name, "", "pods"};
   auto pod = readPod(info);
-  if (!pod.isOk()) return fail(pod.status(), details);
+  if (!pod.isOk()) return statusResult(pod.status(), details);
   auto container = pickContainer(*pod, request.queryValue("container"));
-  if (!container.isOk()) return fail(container.status());
+  if (!container.isOk()) return statusResult(container.status());
   bool previous = http::isTrueValue(request.queryValue("previous"));
   Status readable = checkLogReadable(*pod, *container, previous);
-  if (!readable.isOk()) return fail(readable);
+  if (!readable.isOk()) return statusResult(readable);
   std::string node = (*pod)["spec"].value("nodeName", "");
-  if (node.empty()) return fail(waitingError(*container, info.name, "ContainerCreating"));
+  if (node.empty()) return statusResult(waitingError(*container, info.name, "ContainerCreating"));
   auto address = kubeletOf(node);
-  if (!address.isOk()) return fail(address.status());
+  if (!address.isOk()) return statusResult(address.status());
   auto conn = dial(node, *address);
-  if (!conn.isOk()) return fail(conn.status());
+  if (!conn.isOk()) return statusResult(conn.status());
   std::string target = kubeletTarget("containerLogs", info, *container, request);
   std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + (*conn)->address() +
                     "\r\nUser-Agent: minik8s-apiserver\r\n\r\n";
   Status sent = (*conn)->send(req, kHeadTimeout);
-  if (!sent.isOk()) return fail(sent);
+  if (!sent.isOk()) return statusResult(sent);
   auto head = (*conn)->readHead(kHeadTimeout);
-  if (!head.isOk()) return fail(head.status());
+  if (!head.isOk()) return statusResult(head.status());
   const bool chunked = iequals(head->header("Transfer-Encoding"), "chunked");
   if (head->status < 200 || head->status >= 300 || !chunked) {
     auto body = (*conn)->readBody(*head, kBodyTimeout);
-    if (!body.isOk()) return fail(body.status());
+    if (!body.isOk()) return statusResult(body.status());
     return relay(*head, std::move(*body));
   }
   // A followed log: pass the chunks on from a thread of our own.
@@ -452,25 +448,25 @@ HandlerResult NodeProxy::Impl::log(const RequestInfo& info, HttpRequest& request
 HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& request) {
   StatusDetails details{info.name, "", "pods"};
   auto pod = readPod(info);
-  if (!pod.isOk()) return fail(pod.status(), details);
+  if (!pod.isOk()) return statusResult(pod.status(), details);
   auto container = pickContainer(*pod, request.queryValue("container"));
-  if (!container.isOk()) return fail(container.status());
+  if (!container.isOk()) return statusResult(container.status());
   std::string node = (*pod)["spec"].value("nodeName", "");
-  if (node.empty()) return fail(badRequest("pod " + info.name + " does not have a host assigned"));
+  if (node.empty()) return statusResult(badRequest("pod " + info.name + " does not have a host assigned"));
   Status executable = checkExecutable(*pod, *container);
-  if (!executable.isOk()) return fail(executable);
+  if (!executable.isOk()) return statusResult(executable);
   // After the checks above, so that kubectl's SPDY retry of a refused WebSocket gets the
   // same answer.
   if (!iequals(request.header("Upgrade"), "websocket") ||
       !icontains(request.header("Connection"), "upgrade")) {
-    return fail(badRequest(
+    return statusResult(badRequest(
         "pods/exec needs a WebSocket upgrade (Sec-WebSocket-Protocol v5.channel.k8s.io or "
         "v4.channel.k8s.io); minik8s does not speak SPDY"));
   }
   auto address = kubeletOf(node);
-  if (!address.isOk()) return fail(address.status());
+  if (!address.isOk()) return statusResult(address.status());
   auto conn = dial(node, *address);
-  if (!conn.isOk()) return fail(conn.status());
+  if (!conn.isOk()) return statusResult(conn.status());
 
   std::string req = request.method + " " + kubeletTarget("exec", info, *container, request) +
                     " HTTP/1.1\r\nHost: " + (*conn)->address() + "\r\n";
@@ -480,12 +476,12 @@ HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& reques
   }
   req += "\r\n";
   Status sent = (*conn)->send(req, kHeadTimeout);
-  if (!sent.isOk()) return fail(sent);
+  if (!sent.isOk()) return statusResult(sent);
   auto head = (*conn)->readHead(kHeadTimeout);
-  if (!head.isOk()) return fail(head.status());
+  if (!head.isOk()) return statusResult(head.status());
   if (head->status != 101) {
     auto body = (*conn)->readBody(*head, kBodyTimeout);
-    if (!body.isOk()) return fail(body.status());
+    if (!body.isOk()) return statusResult(body.status());
     return relay(*head, std::move(*body));
   }
   auto fd = std::make_shared<FdHolder>((*conn)->releaseSocket());
@@ -520,17 +516,17 @@ void NodeProxy::stop() {
 HandlerResult NodeProxy::handle(const RequestInfo& info, HttpRequest& request) {
   if (info.subresource == "log") {
     if (request.method != "GET") {
-      return fail(Status(Code::kMethodNotAllowed, "only GET is allowed on pods/log"));
+      return statusResult(Status(Code::kMethodNotAllowed, "only GET is allowed on pods/log"));
     }
     return impl_->log(info, request);
   }
   if (info.subresource == "exec") {
     if (request.method != "GET" && request.method != "POST") {
-      return fail(Status(Code::kMethodNotAllowed, "only GET and POST are allowed on pods/exec"));
+      return statusResult(Status(Code::kMethodNotAllowed, "only GET and POST are allowed on pods/exec"));
     }
     return impl_->exec(info, request);
   }
-  return fail(notFound("the server could not find the requested resource"));
+  return statusResult(notFound("the server could not find the requested resource"));
 }
 
 }  // namespace minik8s::apiserver

@@ -38,4 +38,10 @@ HttpResponse statusResponse(const Status& status, const StatusDetails& details) 
   return r;
 }
 
+HandlerResult statusResult(const Status& status, const StatusDetails& details) {
+  HandlerResult r;
+  r.response = statusResponse(status, details);
+  return r;
+}
+
 }  // namespace minik8s::apiserver

@@ -20,5 +20,7 @@ struct StatusDetails {
 //  "reason":...,"details":{...,"causes":[...]},"code":N}
 std::string statusJson(const Status& status, const StatusDetails& details = {});
 HttpResponse statusResponse(const Status& status, const StatusDetails& details = {});
+// A handler's answer that is only that Status.
+HandlerResult statusResult(const Status& status, const StatusDetails& details = {});
 
 }  // namespace minik8s::apiserver

@@ -7,8 +7,6 @@ namespace minik8s::kubelet {
 
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1'000'000'000;
-
 // Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
 int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;

@@ -18,6 +18,8 @@
 
 namespace minik8s::kubelet {
 
+inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
+
 enum class LogStream { kStdout, kStderr };
 
 // One line of a CRI log file, without its newline.

@@ -14,8 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1'000'000'000;
-
 std::string readFile(const char* path) {
   std::ifstream in(path);
   if (!in) return "";

@@ -53,7 +53,8 @@ nlohmann::json stateToJson(const LocalClusterState& s) {
               {"nodeName", s.node_name},
               {"cgroupRoot", s.cgroup_root},
               {"bridge", s.bridge},
-              {"agentArgs", s.agent_args}};
+              {"agentArgs", s.agent_args},
+              {"serverArgs", s.server_args}};
 }
 
 Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
@@ -65,6 +66,7 @@ Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
     s.cgroup_root = j.value("cgroupRoot", s.cgroup_root);
     s.bridge = j.value("bridge", s.bridge);
     s.agent_args = j.value("agentArgs", s.agent_args);
+    s.server_args = j.value("serverArgs", s.server_args);
   } catch (const json::exception& e) {
     return invalid(std::string("cluster state: ") + e.what());
   }
@@ -74,7 +76,10 @@ Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
 
 std::vector<std::string> serverArgv(const std::string& binary, const LocalClusterPaths& paths,
                                     const LocalClusterState& state) {
-  return {binary, "server", "--port", std::to_string(state.port), "--data-dir", paths.server_dir};
+  std::vector<std::string> argv = {binary,          "server",     "--port",
+                                   std::to_string(state.port), "--data-dir", paths.server_dir};
+  argv.insert(argv.end(), state.server_args.begin(), state.server_args.end());
+  return argv;
 }
 
 std::vector<std::string> agentArgv(const std::string& binary, const LocalClusterPaths& paths,

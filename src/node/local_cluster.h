@@ -43,7 +43,8 @@ struct LocalClusterState {
   std::string node_name;
   std::string cgroup_root = "minik8s";  // the agent's --cgroup-root
   std::string bridge = "mk8s0";         // the CNI bridge the agent's conflist names
-  std::vector<std::string> agent_args;  // extra agent flags
+  std::vector<std::string> agent_args;   // extra agent flags
+  std::vector<std::string> server_args;  // extra server flags
 
   bool operator==(const LocalClusterState&) const = default;
 };

@@ -1,0 +1,1 @@
+// The one source of the precompiled-header donor targets (cmake/build_speed.cmake).
