@@ -22,6 +22,7 @@ struct SchedulerFlags {
   std::string policy = "LeastAllocated";
   std::string scheduler_name = scheduler::kDefaultSchedulerName;
   std::string log_level = "info";
+  bool leader_elect = true;
 };
 
 int runScheduler(const SchedulerFlags& flags) {
@@ -51,8 +52,8 @@ int runScheduler(const SchedulerFlags& flags) {
   scheduler::SchedulerOptions options;
   options.policy = *policy;
   options.scheduler_name = flags.scheduler_name;
-  scheduler::Scheduler sched(**client, options);
-  Status s = sched.start(std::chrono::seconds(30));
+  scheduler::ElectedScheduler sched(**client, options, flags.leader_elect);
+  Status s = sched.start();
   if (!s.isOk()) {
     std::cerr << "error: " << s.toString() << "\n";
     return 1;
@@ -76,6 +77,9 @@ void addSchedulerCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--scheduler-name", flags->scheduler_name,
                   "schedule pods whose spec.schedulerName is this (or empty)")
+      ->capture_default_str();
+  cmd->add_option("--leader-elect", flags->leader_elect,
+                  "schedule only while holding the Lease kube-system/kube-scheduler")
       ->capture_default_str();
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")
       ->capture_default_str();

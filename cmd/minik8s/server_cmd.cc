@@ -13,6 +13,8 @@
 #include "cmd/minik8s/signals.h"
 #include "common/duration.h"
 #include "common/log.h"
+#include "cmd/minik8s/controller_manager_cmd.h"
+#include "controller/manager.h"
 #include "scheduler/scheduler.h"
 #include "store/etcd_process.h"
 #include "store/etcd_store.h"
@@ -36,8 +38,10 @@ struct ServerFlags {
   size_t watch_cache_size = 10000;
   int max_in_flight = 400;
   std::string log_level = "info";
-  bool with_scheduler = false;  // `server` runs the scheduler too; `apiserver` does not
+  // `server` runs the scheduler and the controller manager too; `apiserver` does not.
+  bool with_scheduler = false;
   std::string scheduler_policy = "LeastAllocated";
+  controller::ControllerManagerOptions controllers;
 };
 
 int runServer(const ServerFlags& flags) {
@@ -101,7 +105,9 @@ int runServer(const ServerFlags& flags) {
   }
   // Components talk to the apiserver through the API, even inside one process.
   std::unique_ptr<client::RestClient> scheduler_client;
-  std::unique_ptr<scheduler::Scheduler> sched;
+  std::unique_ptr<scheduler::ElectedScheduler> sched;
+  std::unique_ptr<client::RestClient> manager_client;
+  std::unique_ptr<controller::ControllerManager> manager;
   if (flags.with_scheduler) {
     auto policy = scheduler::parsePolicy(flags.scheduler_policy);
     if (!policy.isOk()) {
@@ -113,6 +119,19 @@ int runServer(const ServerFlags& flags) {
     config.server = "http://" + host + ":" + std::to_string(server.port());
     config.user_agent = "minik8s-scheduler";
     auto connected = client::RestClient::connect(config);
+    config.user_agent = "minik8s-controller-manager";
+    auto manager_connected = client::RestClient::connect(config);
+    if (!manager_connected.isOk()) {
+      std::cerr << "error: controller manager client: " << manager_connected.status().toString()
+                << "\n";
+      return 1;
+    }
+    manager_client = std::move(manager_connected).value();
+    manager = std::make_unique<controller::ControllerManager>(*manager_client, flags.controllers);
+    if (Status started = manager->start(); !started.isOk()) {
+      std::cerr << "error: " << started.message() << "\n";
+      return 2;
+    }
     if (!connected.isOk()) {
       std::cerr << "error: scheduler client: " << connected.status().toString() << "\n";
       return 1;
@@ -120,7 +139,12 @@ int runServer(const ServerFlags& flags) {
     scheduler_client = std::move(connected).value();
     scheduler::SchedulerOptions options;
     options.policy = *policy;
-    sched = std::make_unique<scheduler::Scheduler>(*scheduler_client, options);
+    // The scheduler follows the controller manager's --leader-elect* flags (its own Lease).
+    client::LeaderElectionConfig election = flags.controllers.leader_election;
+    election.lease_name = "";
+    election.identity = "";
+    sched = std::make_unique<scheduler::ElectedScheduler>(*scheduler_client, options,
+                                                          flags.controllers.leader_elect, election);
     if (Status started = sched->start(); !started.isOk()) {
       std::cerr << "error: starting the scheduler: " << started.toString() << "\n";
       return 1;
@@ -142,6 +166,7 @@ int runServer(const ServerFlags& flags) {
       (*store)->shutdown();
     });
     if (sched) sched->stop();  // reverse start order
+    if (manager) manager->stop();
     server.stop();
   }
   log::info("server: stopped");
@@ -181,6 +206,7 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
     cmd->add_option("--scheduler-policy", flags->scheduler_policy,
                     "RoundRobin, Random, LeastAllocated or BalancedAllocation")
         ->capture_default_str();
+    addControllerManagerFlags(cmd, flags->controllers);
   }
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")
       ->capture_default_str();

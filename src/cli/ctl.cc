@@ -616,7 +616,7 @@ Status Session::get() {
       case OutputFormat::kJson: found.push_back(object); break;
       case OutputFormat::kWide: {
         auto table =
-            client_->get(*r, r->namespaced ? namespaceFlag() : "", name, /*as_table=*/true);
+            client_->getTable(*r, r->namespaced ? namespaceFlag() : "", name);
         if (!table.isOk()) return server(table.status());
         TablePrintOptions options;
         options.wide = true;

@@ -68,7 +68,7 @@ json repeatPatch(int64_t count, Clock::WallTime now) {
   return {{"count", count}, {"lastTimestamp", formatRfc3339(now)}};
 }
 
-EventRecorder::EventRecorder(RestClient& client, EventSource source, Clock& clock,
+EventRecorder::EventRecorder(Client& client, EventSource source, Clock& clock,
                              size_t max_tracked)
     : client_(client),
       source_(std::move(source)),

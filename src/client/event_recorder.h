@@ -62,7 +62,7 @@ nlohmann::json repeatPatch(int64_t count, Clock::WallTime now);
 
 class EventRecorder {
  public:
-  EventRecorder(RestClient& client, EventSource source, Clock& clock = Clock::real(),
+  EventRecorder(Client& client, EventSource source, Clock& clock = Clock::real(),
                 size_t max_tracked = 4096);
 
   void record(const EventTarget& target, const EventRecord& record);
@@ -82,7 +82,7 @@ class EventRecorder {
   void forget(const std::string& key);
   bool createFirst(const std::string& key, const EventTarget& target, const EventRecord& record);
 
-  RestClient& client_;
+  Client& client_;
   const EventSource source_;
   Clock& clock_;
   const size_t max_tracked_;

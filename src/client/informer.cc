@@ -17,7 +17,7 @@ std::string resourceVersionOf(const json& object) {
   return object.value("metadata", json::object()).value("resourceVersion", "");
 }
 
-Reflector::Reflector(RestClient& client, api::ResourceInfo resource, InformerOptions options,
+Reflector::Reflector(Client& client, api::ResourceInfo resource, InformerOptions options,
                      Sink& sink)
     : client_(client), resource_(std::move(resource)), options_(std::move(options)), sink_(sink) {}
 

@@ -217,9 +217,13 @@ Result<json> RestClient::sendJson(std::string_view method, std::string target,
 }
 
 Result<json> RestClient::get(const api::ResourceInfo& resource, std::string_view ns,
-                             std::string_view name, bool as_table) {
-  return sendJson("GET", resourcePath(resource, ns, name), "", "",
-                  as_table ? kTableAccept : "application/json");
+                             std::string_view name) {
+  return sendJson("GET", resourcePath(resource, ns, name), "", "");
+}
+
+Result<json> RestClient::getTable(const api::ResourceInfo& resource, std::string_view ns,
+                                  std::string_view name) {
+  return sendJson("GET", resourcePath(resource, ns, name), "", "", kTableAccept);
 }
 
 namespace {
@@ -244,6 +248,13 @@ Result<json> RestClient::list(const api::ResourceInfo& resource, std::string_vie
 Result<json> RestClient::create(const api::ResourceInfo& resource, std::string_view ns,
                                 const json& object) {
   return sendJson("POST", resourcePath(resource, ns), object.dump(), "application/json");
+}
+
+Result<json> RestClient::createSubresource(const api::ResourceInfo& resource, std::string_view ns,
+                                           std::string_view name, std::string_view subresource,
+                                           const json& object) {
+  return sendJson("POST", resourcePath(resource, ns, name, subresource), object.dump(),
+                  "application/json");
 }
 
 Result<json> RestClient::update(const api::ResourceInfo& resource, std::string_view ns,

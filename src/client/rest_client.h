@@ -23,53 +23,12 @@
 #include <vector>
 
 #include "api/scheme.h"
+#include "client/client.h"
 #include "client/config.h"
 #include "client/transport.h"
 #include "common/status.h"
 
 namespace minik8s::client {
-
-inline constexpr char kTableAccept[] =
-    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
-
-struct ListOptions {
-  std::string label_selector;    // "app=web,tier!=db"
-  std::string field_selector;    // "metadata.name=x"
-  std::string resource_version;  // "" (latest), "0" (any, from the watch cache), or an RV
-  int64_t limit = 0;             // 0: no limit
-  int timeout_seconds = 0;       // watch: the server ends the stream after this many seconds
-  bool as_table = false;         // ask for a meta.k8s.io/v1 Table (kubectl get)
-};
-
-enum class PatchType {
-  kJson,            // application/json-patch+json
-  kMerge,           // application/merge-patch+json
-  kStrategicMerge,  // application/strategic-merge-patch+json
-  kApply,           // application/apply-patch+yaml (server-side apply)
-};
-
-struct PatchOptions {
-  std::string field_manager;
-  bool force = false;       // server-side apply: take ownership of conflicting fields
-  std::string subresource;  // "status", "scale", ...
-};
-
-struct DeleteOptions {
-  std::string propagation_policy;  // "Foreground", "Background", "Orphan", or ""
-  std::optional<int64_t> grace_period_seconds;
-  std::string precondition_uid;  // delete only the object with this uid (409 otherwise)
-};
-
-struct WatchEvent {
-  std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
-  nlohmann::json object;
-};
-
-// The result of a server-side apply.
-struct ApplyResult {
-  nlohmann::json object;
-  bool created = false;  // 201: the object did not exist
-};
 
 // Content-Type of a patch type.
 std::string_view patchContentType(PatchType type);
@@ -94,7 +53,7 @@ std::string parseWarningHeader(std::string_view value);
 // ERROR event is returned as an event (its object is a Status).
 Result<WatchEvent> parseWatchEvent(std::string_view line);
 
-class RestClient {
+class RestClient : public Client {
  public:
   // Connects lazily to `config.server` (http only).
   static Result<std::unique_ptr<RestClient>> connect(const ClientConfig& config);
@@ -110,33 +69,39 @@ class RestClient {
     warning_handler_ = std::move(handler);
   }
 
+  using Client::list;
+  using Client::remove;
+  using Client::update;
   Result<nlohmann::json> get(const api::ResourceInfo& resource, std::string_view ns,
-                             std::string_view name, bool as_table = false);
-  // A List (or, with options.as_table, a Table). `ns` "" lists every namespace.
+                             std::string_view name) override;
+  // The object as a meta.k8s.io/v1 Table (kubectl get NAME).
+  Result<nlohmann::json> getTable(const api::ResourceInfo& resource, std::string_view ns,
+                                  std::string_view name);
   Result<nlohmann::json> list(const api::ResourceInfo& resource, std::string_view ns,
-                              const ListOptions& options = {});
+                              const ListOptions& options) override;
   Result<nlohmann::json> create(const api::ResourceInfo& resource, std::string_view ns,
-                                const nlohmann::json& object);
-  // PUT of `object` (named by its metadata.name); a metadata.resourceVersion makes it a
-  // compare-and-swap (kConflict when stale).
+                                const nlohmann::json& object) override;
+  Result<nlohmann::json> createSubresource(const api::ResourceInfo& resource, std::string_view ns,
+                                           std::string_view name, std::string_view subresource,
+                                           const nlohmann::json& object) override;
   Result<nlohmann::json> update(const api::ResourceInfo& resource, std::string_view ns,
-                                const nlohmann::json& object, std::string_view subresource = "");
+                                const nlohmann::json& object,
+                                std::string_view subresource) override;
+  using Client::patch;
   Result<nlohmann::json> patch(const api::ResourceInfo& resource, std::string_view ns,
                                std::string_view name, PatchType type, std::string_view body,
-                               const PatchOptions& options = {});
+                               const PatchOptions& options) override;
   // Server-side apply of a full object (create or merge).
   Result<ApplyResult> apply(const api::ResourceInfo& resource, std::string_view ns,
                             const nlohmann::json& object, std::string_view field_manager,
                             bool force = true);
   // Returns what the server returned (the deleted object or a Status).
   Result<nlohmann::json> remove(const api::ResourceInfo& resource, std::string_view ns,
-                                std::string_view name, const DeleteOptions& options = {});
-
-  // Watches a collection: calls `on_event` for each event until the server ends the
-  // stream (ok), `on_event` returns false (ok), `stop` is requested (ok), or an error.
-  // A 410 answer is kGone; an ERROR event is handed to on_event like any other.
+                                std::string_view name, const DeleteOptions& options) override;
   Status watch(const api::ResourceInfo& resource, std::string_view ns, const ListOptions& options,
-               const std::function<bool(const WatchEvent&)>& on_event, std::stop_token stop = {});
+               const std::function<bool(const WatchEvent&)>& on_event,
+               std::stop_token stop) override;
+  using Client::watch;
 
   // Any request (discovery, /version, logs): returns the body of a 2xx answer.
   Result<std::string> raw(std::string_view method, std::string_view target,

@@ -11,6 +11,13 @@ class RealClock : public Clock {
  public:
   WallTime now() const override { return std::chrono::system_clock::now(); }
   Instant monotonic() const override { return std::chrono::steady_clock::now(); }
+  bool sleepFor(std::chrono::nanoseconds d, std::stop_token stop) override {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, stop, d, [] { return false; });
+    return !stop.stop_requested();
+  }
 };
 
 std::tm toUtc(Clock::WallTime t) {
@@ -25,6 +32,46 @@ std::tm toUtc(Clock::WallTime t) {
 Clock& Clock::real() {
   static RealClock clock;
   return clock;
+}
+
+void FakeClock::advance(std::chrono::nanoseconds d) {
+  {
+    std::lock_guard lock(mu_);
+    wall_ns_ += std::chrono::duration_cast<WallTime::duration>(d).count();
+    mono_ns_ += std::chrono::duration_cast<Instant::duration>(d).count();
+  }
+  cv_.notify_all();
+}
+
+bool FakeClock::sleepFor(std::chrono::nanoseconds d, std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  const Instant deadline = monotonic() + std::chrono::duration_cast<Instant::duration>(d);
+  ++sleepers_;
+  ++sleep_calls_;
+  cv_.notify_all();
+  bool woke = cv_.wait(lock, stop, [&] { return monotonic() >= deadline; });
+  --sleepers_;
+  return woke;
+}
+
+int FakeClock::sleepers() const {
+  std::lock_guard lock(mu_);
+  return sleepers_;
+}
+
+int64_t FakeClock::sleepCalls() const {
+  std::lock_guard lock(mu_);
+  return sleep_calls_;
+}
+
+bool FakeClock::waitForSleepCalls(int64_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return sleep_calls_ >= n; });
+}
+
+bool FakeClock::waitForSleepers(int n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return sleepers_ >= n; });
 }
 
 std::string formatRfc3339(Clock::WallTime t) {
@@ -43,6 +90,15 @@ std::string formatRfc3339Nano(Clock::WallTime t) {
   size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(nanos));
   return buf;
+}
+
+std::string formatRfc3339Micro(Clock::WallTime t) {
+  std::string nano = formatRfc3339Nano(t);  // ...05.123456789Z
+  auto dot = nano.find('.');
+  if (dot == std::string::npos) return nano;
+  std::string frac = nano.substr(dot + 1, nano.size() - dot - 2);
+  frac.resize(6, '0');
+  return nano.substr(0, dot) + "." + frac + "Z";
 }
 
 bool parseRfc3339(std::string_view s, Clock::WallTime* out) {

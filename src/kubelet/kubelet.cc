@@ -32,15 +32,6 @@ const api::ResourceInfo& nodesResource() { return resource("", "v1", "nodes"); }
 
 constexpr const char* kLeaseNamespace = "kube-node-lease";
 
-std::string microTime(Clock::WallTime t) {
-  std::string nano = formatRfc3339Nano(t);  // ...05.123456789Z
-  auto dot = nano.find('.');
-  if (dot == std::string::npos) return nano;
-  std::string frac = nano.substr(dot + 1, nano.size() - dot - 2);
-  frac.resize(6, '0');
-  return nano.substr(0, dot) + "." + frac + "Z";
-}
-
 int64_t toNs(Clock::WallTime t) {
   return std::chrono::duration_cast<nanoseconds>(t.time_since_epoch()).count();
 }
@@ -68,7 +59,7 @@ std::chrono::seconds podGrace(const api::Pod& pod) {
 
 }  // namespace
 
-Kubelet::Kubelet(client::RestClient& client, cri::Runtime& runtime, KubeletOptions options,
+Kubelet::Kubelet(client::Client& client, cri::Runtime& runtime, KubeletOptions options,
                  Clock& clock)
     : client_(client),
       runtime_(runtime),
@@ -175,7 +166,7 @@ Status Kubelet::updateNodeStatus() {
 Status Kubelet::renewLease() {
   const auto& leases = resource("coordination.k8s.io", "v1", "leases");
   const std::string& name = options_.node.node_name;
-  std::string now = microTime(clock_.now());
+  std::string now = formatRfc3339Micro(clock_.now());
   auto existing = client_.get(leases, kLeaseNamespace, name);
   if (existing.isOk()) {
     json lease = *existing;

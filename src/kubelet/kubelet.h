@@ -57,7 +57,7 @@ struct KubeletOptions {
 
 class Kubelet {
  public:
-  Kubelet(client::RestClient& client, cri::Runtime& runtime, KubeletOptions options,
+  Kubelet(client::Client& client, cri::Runtime& runtime, KubeletOptions options,
           Clock& clock = Clock::real());
   ~Kubelet();
 
@@ -113,7 +113,7 @@ class Kubelet {
     return uid + "/" + name;
   }
 
-  client::RestClient& client_;
+  client::Client& client_;
   cri::Runtime& runtime_;
   const KubeletOptions options_;
   Clock& clock_;

@@ -33,7 +33,7 @@ std::string schedulingRelevant(const api::Node& node) {
 
 }  // namespace
 
-Scheduler::Scheduler(client::RestClient& client, SchedulerOptions options, Clock& clock)
+Scheduler::Scheduler(client::Client& client, SchedulerOptions options, Clock& clock)
     : client_(client),
       options_(std::move(options)),
       clock_(clock),
@@ -42,7 +42,8 @@ Scheduler::Scheduler(client::RestClient& client, SchedulerOptions options, Clock
       events_(client, {options_.scheduler_name, ""}, clock),
       filters_(defaultFilters()),
       score_(scorePluginFor(options_.policy)),
-      queue_(clock) {
+      queue_(clock),
+      loop_("scheduler", queue_, [this](const std::string& key) { return scheduleOne(key); }) {
   policy_state_.rng.seed(options_.seed);
   pods_ = std::make_unique<client::Informer<api::Pod>>(client_, *pods_resource_);
   nodes_ = std::make_unique<client::Informer<api::Node>>(client_, *nodes_resource_);
@@ -69,11 +70,7 @@ Scheduler::~Scheduler() {
 Status Scheduler::start(std::chrono::milliseconds sync_timeout) {
   pods_->start();
   nodes_->start();
-  if (!pods_->waitForSync(sync_timeout) || !nodes_->waitForSync(sync_timeout)) {
-    return unavailable("scheduler: informers did not sync within " +
-                       std::to_string(sync_timeout.count()) + "ms");
-  }
-  worker_ = std::jthread([this](std::stop_token stop) { runWorker(stop); });
+  RETURN_IF_ERROR(loop_.run(1, {pods_.get(), nodes_.get()}, sync_timeout));
   if (options_.unschedulable_flush.count() > 0) {
     flusher_ = std::jthread([this](std::stop_token stop) { runFlusher(stop); });
   }
@@ -82,15 +79,11 @@ Status Scheduler::start(std::chrono::milliseconds sync_timeout) {
 }
 
 void Scheduler::stop() {
-  queue_.shutDown();
   if (flusher_.joinable()) {
     flusher_.request_stop();
     flusher_.join();
   }
-  if (worker_.joinable()) {
-    worker_.request_stop();
-    worker_.join();
-  }
+  loop_.stop();
   nodes_->stop();
   pods_->stop();
 }
@@ -220,10 +213,10 @@ Status Scheduler::bind(const api::Pod& pod, const std::string& node) {
       {"metadata", {{"name", pod.metadata.name}, {"namespace", pod.metadata.namespace_}}},
       {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
   if (!pod.metadata.uid.empty()) binding["metadata"]["uid"] = pod.metadata.uid;
-  std::string path =
-      client::resourcePath(*pods_resource_, pod.metadata.namespace_, pod.metadata.name, "binding");
-  auto r = client_.raw("POST", path, binding.dump(), "application/json");
-  return r.status();
+  return client_
+      .createSubresource(*pods_resource_, pod.metadata.namespace_, pod.metadata.name, "binding",
+                         binding)
+      .status();
 }
 
 void Scheduler::recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
@@ -231,28 +224,53 @@ void Scheduler::recordEvent(const api::Pod& pod, const std::string& type, const 
   events_.record(client::podEventTarget(pod), {type, reason, message});
 }
 
-void Scheduler::runWorker(std::stop_token stop) {
-  while (auto key = queue_.get(stop)) {
-    Status s = scheduleOne(*key);
-    if (s.isOk()) {
-      queue_.forget(*key);
-    } else {
-      log::warn("scheduler: scheduling {}: {}; retrying", *key, s.toString());
-      queue_.addRateLimited(*key);
-    }
-    queue_.done(*key);
-  }
+void Scheduler::runFlusher(std::stop_token stop) {
+  while (clock_.sleepFor(options_.unschedulable_flush, stop)) moveAllToActive("periodic retry");
 }
 
-void Scheduler::runFlusher(std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any cv;
-  while (!stop.stop_requested()) {
-    std::unique_lock lock(mu);
-    if (cv.wait_for(lock, stop, options_.unschedulable_flush, [] { return false; })) break;
-    if (stop.stop_requested()) break;
-    moveAllToActive("periodic retry");
+ElectedScheduler::ElectedScheduler(client::Client& client, SchedulerOptions options,
+                                   bool leader_elect, client::LeaderElectionConfig election)
+    : client_(client), options_(std::move(options)) {
+  if (!leader_elect) return;
+  if (election.lease_name.empty()) election.lease_name = "kube-scheduler";
+  if (election.identity.empty()) election.identity = client::defaultIdentity();
+  election_ = std::make_unique<client::LeaderElectedRunner>(
+      client, std::move(election), [this] { startTerm(); }, [this] { stopTerm(); });
+}
+
+Status ElectedScheduler::start() {
+  if (election_) {
+    election_->start();
+    return Status::ok();
   }
+  auto scheduler = std::make_unique<Scheduler>(client_, options_);
+  RETURN_IF_ERROR(scheduler->start());
+  std::lock_guard lock(mu_);
+  scheduler_ = std::move(scheduler);
+  return Status::ok();
+}
+
+void ElectedScheduler::stop() {
+  if (election_) election_->stop();
+  stopTerm();
+}
+
+void ElectedScheduler::startTerm() {
+  auto scheduler = std::make_unique<Scheduler>(client_, options_);
+  if (Status s = scheduler->start(); !s.isOk()) {
+    log::error("scheduler: {}; not scheduling until the next term", s.toString());
+  }
+  std::lock_guard lock(mu_);
+  scheduler_ = std::move(scheduler);
+}
+
+void ElectedScheduler::stopTerm() {
+  std::unique_ptr<Scheduler> scheduler;
+  {
+    std::lock_guard lock(mu_);
+    scheduler = std::move(scheduler_);
+  }
+  if (scheduler) scheduler->stop();
 }
 
 }  // namespace minik8s::scheduler

@@ -1,7 +1,7 @@
 // Scheduler: binds pods that name no node to a node, through the API only.
 //
 // Informers on pods and nodes (all namespaces); event handlers only enqueue pod keys
-// ("namespace/name") on a WorkQueue; one worker thread pops a key and calls
+// ("namespace/name") on a WorkQueue; one ControllerLoop worker pops a key and calls
 // scheduleOne(key), which re-reads the pod and the nodes from the informers' caches, runs
 // the pure decision (framework.h) and POSTs pods/{name}/binding, then records an Event
 // (Scheduled, or FailedScheduling with the reason per node). A pod that fits nowhere is
@@ -25,8 +25,10 @@
 #include <vector>
 
 #include "api/types_core.h"
+#include "client/controller_loop.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
+#include "client/leader_election.h"
 #include "client/rest_client.h"
 #include "client/work_queue.h"
 #include "common/clock.h"
@@ -46,7 +48,7 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  Scheduler(client::RestClient& client, SchedulerOptions options, Clock& clock = Clock::real());
+  Scheduler(client::Client& client, SchedulerOptions options, Clock& clock = Clock::real());
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -71,10 +73,9 @@ class Scheduler {
   Status bind(const api::Pod& pod, const std::string& node);
   void recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
                    const std::string& message);
-  void runWorker(std::stop_token stop);
   void runFlusher(std::stop_token stop);
 
-  client::RestClient& client_;
+  client::Client& client_;
   const SchedulerOptions options_;
   Clock& clock_;
   const api::ResourceInfo* pods_resource_;
@@ -90,11 +91,34 @@ class Scheduler {
   std::set<std::string> unschedulable_;                             // GUARDED_BY(mu_)
   std::map<std::string, std::shared_ptr<const api::Pod>> assumed_;  // GUARDED_BY(mu_)
   PolicyState policy_state_;  // used by the worker thread only
-  std::jthread worker_;
+  client::ControllerLoop loop_;  // one worker: decisions in order see each other
   std::jthread flusher_;
 };
 
 // The key of a pod: "namespace/name".
 std::string podKey(const api::Pod& pod);
+
+// ElectedScheduler: the scheduler of a process that may have peers. With leader election
+// (kube-scheduler's default) a Scheduler runs only while this process holds the Lease
+// kube-system/kube-scheduler; each term gets a fresh one. Without, it runs at once.
+class ElectedScheduler {
+ public:
+  ElectedScheduler(client::Client& client, SchedulerOptions options, bool leader_elect,
+                   client::LeaderElectionConfig election = {});
+  ~ElectedScheduler() { stop(); }
+  // Starts campaigning, or (without leader election) the scheduler.
+  Status start();
+  void stop();
+
+ private:
+  void startTerm();
+  void stopTerm();
+
+  client::Client& client_;
+  const SchedulerOptions options_;
+  std::unique_ptr<client::LeaderElectedRunner> election_;
+  std::mutex mu_;
+  std::unique_ptr<Scheduler> scheduler_;  // GUARDED_BY(mu_)
+};
 
 }  // namespace minik8s::scheduler

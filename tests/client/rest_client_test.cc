@@ -154,7 +154,7 @@ TEST(RestClient, GetAsTableSendsTheTableAcceptHeader) {
   auto fake = std::make_shared<FakeTransport>();
   fake->answer(200, R"({"kind":"Table","rows":[]})");
   RestClient client(fake);
-  auto got = client.get(pods(), "default", "web", /*as_table=*/true);
+  auto got = client.getTable(pods(), "default", "web");
   ASSERT_TRUE(got.isOk());
   EXPECT_EQ((*got)["kind"], "Table");
   ASSERT_EQ(fake->requests.size(), 1u);

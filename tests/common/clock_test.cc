@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 namespace minik8s {
 namespace {
 
@@ -46,6 +49,37 @@ TEST(FakeClock, AdvancesBothClocks) {
   clock.advance(std::chrono::seconds(5));
   EXPECT_EQ(clock.now() - wall, std::chrono::seconds(5));
   EXPECT_EQ(clock.monotonic() - mono, std::chrono::seconds(5));
+}
+
+
+TEST(FakeClock, SleepForEndsWhenTheClockPassesTheDeadlineOrOnStop) {
+  FakeClock clock;
+  std::atomic<int> woke{0};
+  std::jthread sleeper([&](std::stop_token stop) {
+    if (clock.sleepFor(std::chrono::seconds(10), stop)) ++woke;
+  });
+  ASSERT_TRUE(clock.waitForSleepers(1));
+  clock.advance(std::chrono::seconds(9));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(woke.load(), 0);
+  clock.advance(std::chrono::seconds(1));
+  sleeper.join();
+  EXPECT_EQ(woke.load(), 1);
+
+  std::atomic<bool> result{true};
+  std::jthread stopped([&](std::stop_token stop) { result = clock.sleepFor(std::chrono::hours(1), stop); });
+  ASSERT_TRUE(clock.waitForSleepers(1));
+  stopped.request_stop();
+  stopped.join();
+  EXPECT_FALSE(result.load());
+  EXPECT_EQ(clock.sleepers(), 0);
+}
+
+TEST(RealClock, SleepForReturnsAtOnceWhenStopped) {
+  std::stop_source source;
+  source.request_stop();
+  EXPECT_FALSE(Clock::real().sleepFor(std::chrono::hours(1), source.get_token()));
+  EXPECT_TRUE(Clock::real().sleepFor(std::chrono::milliseconds(1)));
 }
 
 }  // namespace

@@ -1,0 +1,100 @@
+#include "cmd/minik8s/controller_manager_cmd.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "client/config.h"
+#include "client/rest_client.h"
+#include "cmd/minik8s/signals.h"
+#include "common/log.h"
+
+namespace minik8s::cmd {
+namespace {
+
+struct ControllerManagerFlags {
+  std::string server;
+  std::string kubeconfig;
+  std::string context;
+  std::string log_level = "info";
+  controller::ControllerManagerOptions options;
+};
+
+int runControllerManager(const ControllerManagerFlags& flags) {
+  log::setLevel(flags.log_level);
+  blockStopSignals();
+  client::ConfigSources sources;
+  sources.server = flags.server;
+  sources.kubeconfig = flags.kubeconfig;
+  sources.context = flags.context;
+  auto config = client::loadConfig(sources);
+  if (!config.isOk()) {
+    std::cerr << "error: " << config.status().message() << "\n";
+    return 1;
+  }
+  config->user_agent = "minik8s-controller-manager";
+  auto client = client::RestClient::connect(*config);
+  if (!client.isOk()) {
+    std::cerr << "error: " << client.status().message() << "\n";
+    return 1;
+  }
+  controller::ControllerManager manager(**client, flags.options);
+  if (Status s = manager.start(); !s.isOk()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 2;
+  }
+  int sig = waitForStopSignal();
+  log::info("controller-manager: signal {} received, stopping", sig);
+  manager.stop();
+  return 0;
+}
+
+}  // namespace
+
+void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptions& options) {
+  cmd->add_option("--controllers", options.controllers,
+                  "controllers to run: '*' all, 'name' one, '-name' all but that one "
+                  "(comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--leader-elect", options.leader_elect,
+                  "run only while holding the kube-system Lease (one active instance)")
+      ->capture_default_str();
+  auto seconds = [cmd](const std::string& name, std::chrono::seconds& value,
+                       const std::string& help) {
+    cmd->add_option_function<int>(
+           name, [&value](int v) { value = std::chrono::seconds(v); }, help + " (seconds)")
+        ->check(CLI::PositiveNumber)
+        ->default_str(std::to_string(value.count()));
+  };
+  seconds("--leader-elect-lease-duration", options.leader_election.lease_duration,
+          "how long a standby waits after the last renewal before taking over");
+  seconds("--leader-elect-renew-deadline", options.leader_election.renew_deadline,
+          "how long the leader keeps trying to renew before it stops leading");
+  seconds("--leader-elect-retry-period", options.leader_election.retry_period,
+          "time between attempts to take or renew the lease");
+  cmd->add_option("--concurrent-replicaset-syncs", options.concurrent_replicaset_syncs,
+                  "ReplicaSets synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--concurrent-deployment-syncs", options.concurrent_deployment_syncs,
+                  "Deployments synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+void addControllerManagerCommand(CLI::App& app) {
+  auto flags = std::make_shared<ControllerManagerFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "controller-manager", "the controllers (Deployments, ReplicaSets), with leader election");
+  cmd->add_option("-s,--server", flags->server, "apiserver URL (overrides the kubeconfig)");
+  cmd->add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file");
+  cmd->add_option("--context", flags->context, "kubeconfig context");
+  addControllerManagerFlags(cmd, flags->options);
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")
+      ->capture_default_str();
+  cmd->callback([flags] { std::exit(runControllerManager(*flags)); });
+}
+
+}  // namespace minik8s::cmd

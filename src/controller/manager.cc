@@ -1,0 +1,126 @@
+#include "controller/manager.h"
+
+#include "client/informer.h"
+#include "common/log.h"
+#include "controller/deployment.h"
+#include "controller/replicaset.h"
+
+namespace minik8s::controller {
+
+const std::vector<std::string>& knownControllers() {
+  static const std::vector<std::string> known = {"deployment", "replicaset"};
+  return known;
+}
+
+Result<std::set<std::string>> enabledControllers(const std::vector<std::string>& flags) {
+  const auto& known = knownControllers();
+  auto isKnown = [&](const std::string& name) {
+    return std::find(known.begin(), known.end(), name) != known.end();
+  };
+  bool star = false;
+  std::set<std::string> on, off;
+  for (const auto& flag : flags) {
+    if (flag.empty()) continue;  // --controllers= (none)
+    if (flag == "*") {
+      star = true;
+    } else if (!flag.empty() && flag[0] == '-') {
+      if (!isKnown(flag.substr(1)))
+        return badRequest("--controllers: unknown controller \"" + flag.substr(1) + "\"");
+      off.insert(flag.substr(1));
+    } else {
+      if (!isKnown(flag)) return badRequest("--controllers: unknown controller \"" + flag + "\"");
+      on.insert(flag);
+    }
+  }
+  std::set<std::string> out;
+  for (const auto& name : known) {
+    if (off.count(name)) continue;
+    if (star || on.count(name)) out.insert(name);
+  }
+  return out;
+}
+
+struct ControllerManager::Running {
+  explicit Running(client::Client& client) : informers(client) {}
+  client::SharedInformerFactory informers;
+  std::unique_ptr<ReplicaSetController> replicasets;
+  std::unique_ptr<DeploymentController> deployments;
+};
+
+ControllerManager::ControllerManager(client::Client& client, ControllerManagerOptions options,
+                                     Clock& clock)
+    : client_(client), options_(std::move(options)), clock_(clock) {
+  if (options_.leader_election.lease_name.empty())
+    options_.leader_election.lease_name = "kube-controller-manager";
+  if (options_.leader_election.identity.empty())
+    options_.leader_election.identity = client::defaultIdentity();
+}
+
+ControllerManager::~ControllerManager() {
+  stop();
+}
+
+Status ControllerManager::start() {
+  ASSIGN_OR_RETURN(enabled_, enabledControllers(options_.controllers));
+  if (enabled_.empty()) {  // nothing to lead: leave the lease to managers that have work
+    log::info("controller-manager: no controllers enabled");
+    return Status::ok();
+  }
+  if (!options_.leader_elect) {
+    startControllers();
+    return Status::ok();
+  }
+  election_ = std::make_unique<client::LeaderElectedRunner>(
+      client_, options_.leader_election, [this] { startControllers(); },
+      [this] { stopControllers(); }, clock_);
+  election_->start();
+  return Status::ok();
+}
+
+void ControllerManager::stop() {
+  if (election_) election_->stop();
+  stopControllers();
+}
+
+bool ControllerManager::isLeader() const {
+  if (!options_.leader_elect) return true;
+  return election_ && election_->isLeader();
+}
+
+void ControllerManager::startControllers() {
+  auto running = std::make_unique<Running>(client_);
+  if (enabled_.count("replicaset")) {
+    running->replicasets = std::make_unique<ReplicaSetController>(client_, running->informers,
+                                                                  ReplicaSetOptions{}, clock_);
+  }
+  if (enabled_.count("deployment")) {
+    running->deployments = std::make_unique<DeploymentController>(client_, running->informers, clock_);
+  }
+  running->informers.start();
+  if (running->replicasets) {
+    Status s = running->replicasets->run(options_.concurrent_replicaset_syncs);
+    if (!s.isOk()) log::warn("controller-manager: replicaset: {}", s.toString());
+  }
+  if (running->deployments) {
+    Status s = running->deployments->run(options_.concurrent_deployment_syncs);
+    if (!s.isOk()) log::warn("controller-manager: deployment: {}", s.toString());
+  }
+  log::info("controller-manager: running {} controller(s)", enabled_.size());
+  std::lock_guard lock(mu_);
+  running_ = std::move(running);
+}
+
+void ControllerManager::stopControllers() {
+  std::unique_ptr<Running> running;
+  {
+    std::lock_guard lock(mu_);
+    running = std::move(running_);
+  }
+  if (!running) return;
+  if (running->deployments) running->deployments->stop();
+  if (running->replicasets) running->replicasets->stop();
+  running->informers.stop();
+  log::info("controller-manager: controllers stopped");
+}
+
+}  // namespace minik8s::controller

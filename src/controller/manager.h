@@ -1,0 +1,68 @@
+// ControllerManager: runs the controllers of one process (kube-controller-manager). With
+// leader election (the default) only the instance holding the Lease
+// kube-system/kube-controller-manager runs them; the others wait as standbys. Each term
+// of leadership gets a fresh SharedInformerFactory and fresh controllers, which are
+// stopped and dropped when it ends.
+//
+// Controllers are chosen as kube-controller-manager's --controllers does: "*" all, "name"
+// one, "-name" not that one. Thread-safe: start() then stop() (also on destruction).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/client.h"
+#include "client/leader_election.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace minik8s::controller {
+
+// The controllers this manager knows, in start order.
+const std::vector<std::string>& knownControllers();
+
+// The controllers `flags` selects from knownControllers(); kBadRequest naming an unknown one.
+Result<std::set<std::string>> enabledControllers(const std::vector<std::string>& flags);
+
+struct ControllerManagerOptions {
+  std::vector<std::string> controllers = {"*"};
+  bool leader_elect = true;
+  client::LeaderElectionConfig leader_election;  // lease_name defaults to kube-controller-manager
+  int concurrent_replicaset_syncs = 5;
+  int concurrent_deployment_syncs = 5;
+};
+
+class ControllerManager {
+ public:
+  ControllerManager(client::Client& client, ControllerManagerOptions options,
+                    Clock& clock = Clock::real());
+  ~ControllerManager();
+  ControllerManager(const ControllerManager&) = delete;
+  ControllerManager& operator=(const ControllerManager&) = delete;
+
+  // Checks the flags and starts campaigning (or, without leader election, the controllers).
+  // With no controller enabled it does nothing, and does not take the lease.
+  Status start();
+  void stop();
+  bool isLeader() const;
+
+ private:
+  struct Running;  // one term's informers and controllers
+
+  void startControllers();
+  void stopControllers();
+
+  client::Client& client_;
+  ControllerManagerOptions options_;
+  Clock& clock_;
+  std::set<std::string> enabled_;
+  std::unique_ptr<client::LeaderElectedRunner> election_;
+  mutable std::mutex mu_;
+  std::unique_ptr<Running> running_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace minik8s::controller

@@ -1,0 +1,19 @@
+#include "controller/manager.h"
+
+#include <gtest/gtest.h>
+
+namespace minik8s::controller {
+namespace {
+
+TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
+  EXPECT_EQ(enabledControllers({"*"}).value(), (std::set<std::string>{"deployment", "replicaset"}));
+  EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
+  EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(), std::set<std::string>{"deployment"});
+  EXPECT_TRUE(enabledControllers({}).value().empty());
+  auto unknown = enabledControllers({"nonsense"});
+  ASSERT_FALSE(unknown.isOk());
+  EXPECT_EQ(unknown.status().message(), "--controllers: unknown controller \"nonsense\"");
+}
+
+}  // namespace
+}  // namespace minik8s::controller
