@@ -3,7 +3,8 @@
 # cluster with `minik8s up` (control plane + this machine as a node with its own
 # containerd, the stock images, a kubeconfig), runs the original project's pod
 # (e2e/seed-manifests/pod.yaml) with the real kubectl, waits until it is Running, shows it
-# and asks its greeting container for a greeting on the pod IP. Run as root.
+# and asks its greeting container for a greeting on the pod IP; then applies the original's
+# deployment.yaml (3 pods), deletes one and shows its replacement Running. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Builds only what the demo runs (the test command builds the rest). MINIK8S_DEMO_NO_SETUP is
@@ -70,6 +71,36 @@ echo "$answer"
 echo "== curl http://$IP:5000/?name=minik8s"
 curl -fsS -m 3 "http://$IP:5000/?name=minik8s"
 echo
+echo
+
+echo "== kubectl apply -f e2e/seed-manifests/deployment.yaml (3 replicas of myip)"
+kubectl apply -f e2e/seed-manifests/deployment.yaml
+# live_pods: "name phase" of the Deployment's pods that are not being deleted.
+live_pods() {
+  kubectl get pods -l app=echo_server \
+    -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.metadata.name}{" "}{.status.phase}{"\n"}{end}' |
+    sed -n 's/^|//p'
+}
+wait_running() {  # wait_running N [except-pod]: N live pods Running, none of them named except-pod
+  local deadline=$((SECONDS + 120))
+  until [ "$(live_pods | grep -v "^${2:-none} " | grep -c ' Running$')" -ge "$1" ]; do
+    if [ $SECONDS -gt $deadline ]; then
+      echo "demo: the Deployment does not have $1 Running pods after 120 s:"
+      kubectl get pods -l app=echo_server -o wide
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+wait_running 3
+kubectl get deployment simple-deployment
+kubectl get pods -l app=echo_server -o wide
+echo
+victim=$(live_pods | head -1 | cut -d' ' -f1)
+echo "== kubectl delete pod $victim   (the ReplicaSet replaces it)"
+kubectl delete pod "$victim" --wait=false
+wait_running 3 "$victim"
+kubectl get pods -l app=echo_server -o wide
 
 cat <<TXT
 
@@ -81,6 +112,10 @@ kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:
   kubectl logs greet-pod -c greet-container
   kubectl exec greet-pod -c dir-creator -- ls /
   kubectl top pods
+  kubectl scale deployment simple-deployment --replicas=5
+  kubectl rollout restart deployment simple-deployment
+  kubectl rollout status deployment simple-deployment
+  kubectl rollout history deployment simple-deployment
   kubectl delete pod greet-pod
 Stop it (pods are removed from the host; the cluster's objects stay for the next
 \`minik8s up\`) with:
