@@ -58,7 +58,8 @@ echo
 
 IP=$(kubectl get pod greet-pod -o jsonpath='{.status.podIP}')
 echo "== curl http://$IP:5000/   (the greet-container: greeting-app, NAME=World)"
-# The pod's CPU limit is 30m, so Python takes a few seconds to start listening.
+# The pod's CPU limit is 30m, so Python takes a moment to start listening.
+running_at=$(date +%s.%N)
 deadline=$((SECONDS + 60))
 until answer=$(curl -fsS -m 3 "http://$IP:5000/" 2>/dev/null); do
   if [ $SECONDS -gt $deadline ]; then
@@ -68,6 +69,7 @@ until answer=$(curl -fsS -m 3 "http://$IP:5000/" 2>/dev/null); do
   sleep 0.5
 done
 echo "$answer"
+echo "(answered $(python3 -c "import time; print(f'{time.time() - $running_at:.1f}')") s after the pod was Running)"
 echo "== curl http://$IP:5000/?name=minik8s"
 curl -fsS -m 3 "http://$IP:5000/?name=minik8s"
 echo
@@ -116,6 +118,7 @@ kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:
   kubectl rollout restart deployment simple-deployment
   kubectl rollout status deployment simple-deployment
   kubectl rollout history deployment simple-deployment
+  kubectl delete deployment simple-deployment
   kubectl delete pod greet-pod
 Stop it (pods are removed from the host; the cluster's objects stay for the next
 \`minik8s up\`) with:

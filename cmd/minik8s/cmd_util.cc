@@ -5,6 +5,8 @@
 #include <cctype>
 #include <iostream>
 
+#include "client/config.h"
+
 namespace minik8s::cmd {
 
 int reportError(const std::string& message) {
@@ -22,6 +24,19 @@ std::string hostName() {
 
 double secondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Result<std::unique_ptr<client::RestClient>> connectComponent(const std::string& server,
+                                                             const std::string& kubeconfig,
+                                                             const std::string& context,
+                                                             const std::string& user_agent) {
+  client::ConfigSources sources;
+  sources.server = server;
+  sources.kubeconfig = kubeconfig;
+  sources.context = context;
+  ASSIGN_OR_RETURN(client::ClientConfig config, client::loadConfig(sources));
+  config.user_agent = user_agent;
+  return client::RestClient::connect(config);
 }
 
 }  // namespace minik8s::cmd

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
+
+#include "client/rest_client.h"
+#include "common/status.h"
 
 namespace minik8s::cmd {
 
@@ -13,5 +17,11 @@ int reportError(const std::string& message);
 std::string hostName();
 
 double secondsSince(std::chrono::steady_clock::time_point t0);
+
+// A REST client for a component: --server, else --kubeconfig/--context (client/config.h).
+Result<std::unique_ptr<client::RestClient>> connectComponent(const std::string& server,
+                                                             const std::string& kubeconfig,
+                                                             const std::string& context,
+                                                             const std::string& user_agent);
 
 }  // namespace minik8s::cmd

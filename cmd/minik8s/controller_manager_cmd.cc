@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "client/config.h"
 #include "client/rest_client.h"
+#include "cmd/minik8s/cmd_util.h"
 #include "cmd/minik8s/signals.h"
 #include "common/log.h"
 
@@ -24,21 +24,9 @@ struct ControllerManagerFlags {
 int runControllerManager(const ControllerManagerFlags& flags) {
   log::setLevel(flags.log_level);
   blockStopSignals();
-  client::ConfigSources sources;
-  sources.server = flags.server;
-  sources.kubeconfig = flags.kubeconfig;
-  sources.context = flags.context;
-  auto config = client::loadConfig(sources);
-  if (!config.isOk()) {
-    std::cerr << "error: " << config.status().message() << "\n";
-    return 1;
-  }
-  config->user_agent = "minik8s-controller-manager";
-  auto client = client::RestClient::connect(*config);
-  if (!client.isOk()) {
-    std::cerr << "error: " << client.status().message() << "\n";
-    return 1;
-  }
+  auto client = connectComponent(flags.server, flags.kubeconfig, flags.context,
+                                 "minik8s-controller-manager");
+  if (!client.isOk()) return reportError(client.status().message());
   controller::ControllerManager manager(**client, flags.options);
   if (Status s = manager.start(); !s.isOk()) {
     std::cerr << "error: " << s.message() << "\n";
@@ -82,12 +70,16 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   "Deployments synced at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--concurrent-gc-syncs", options.concurrent_gc_syncs,
+                  "garbage collector workers")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 void addControllerManagerCommand(CLI::App& app) {
   auto flags = std::make_shared<ControllerManagerFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "controller-manager", "the controllers (Deployments, ReplicaSets), with leader election");
+      "controller-manager", "the controllers (Deployments, ReplicaSets, garbage collection), with leader election");
   cmd->add_option("-s,--server", flags->server, "apiserver URL (overrides the kubeconfig)");
   cmd->add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file");
   cmd->add_option("--context", flags->context, "kubeconfig context");

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "client/config.h"
 #include "client/rest_client.h"
+#include "cmd/minik8s/cmd_util.h"
 #include "cmd/minik8s/signals.h"
 #include "common/log.h"
 #include "scheduler/scheduler.h"
@@ -34,21 +34,8 @@ int runScheduler(const SchedulerFlags& flags) {
     std::cerr << "error: --policy: " << policy.status().message() << "\n";
     return 1;
   }
-  client::ConfigSources sources;
-  sources.server = flags.server;
-  sources.kubeconfig = flags.kubeconfig;
-  sources.context = flags.context;
-  auto config = client::loadConfig(sources);
-  if (!config.isOk()) {
-    std::cerr << "error: " << config.status().message() << "\n";
-    return 1;
-  }
-  config->user_agent = "minik8s-scheduler";
-  auto client = client::RestClient::connect(*config);
-  if (!client.isOk()) {
-    std::cerr << "error: " << client.status().message() << "\n";
-    return 1;
-  }
+  auto client = connectComponent(flags.server, flags.kubeconfig, flags.context, "minik8s-scheduler");
+  if (!client.isOk()) return reportError(client.status().message());
   scheduler::SchedulerOptions options;
   options.policy = *policy;
   options.scheduler_name = flags.scheduler_name;

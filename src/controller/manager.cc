@@ -3,12 +3,13 @@
 #include "client/informer.h"
 #include "common/log.h"
 #include "controller/deployment.h"
+#include "controller/garbage_collector.h"
 #include "controller/replicaset.h"
 
 namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
-  static const std::vector<std::string> known = {"deployment", "replicaset"};
+  static const std::vector<std::string> known = {"deployment", "garbagecollector", "replicaset"};
   return known;
 }
 
@@ -45,6 +46,7 @@ struct ControllerManager::Running {
   client::SharedInformerFactory informers;
   std::unique_ptr<ReplicaSetController> replicasets;
   std::unique_ptr<DeploymentController> deployments;
+  std::unique_ptr<GarbageCollector> garbage_collector;
 };
 
 ControllerManager::ControllerManager(client::Client& client, ControllerManagerOptions options,
@@ -96,6 +98,9 @@ void ControllerManager::startControllers() {
   if (enabled_.count("deployment")) {
     running->deployments = std::make_unique<DeploymentController>(client_, running->informers, clock_);
   }
+  if (enabled_.count("garbagecollector")) {
+    running->garbage_collector = std::make_unique<GarbageCollector>(client_, running->informers, clock_);
+  }
   running->informers.start();
   if (running->replicasets) {
     Status s = running->replicasets->run(options_.concurrent_replicaset_syncs);
@@ -104,6 +109,10 @@ void ControllerManager::startControllers() {
   if (running->deployments) {
     Status s = running->deployments->run(options_.concurrent_deployment_syncs);
     if (!s.isOk()) log::warn("controller-manager: deployment: {}", s.toString());
+  }
+  if (running->garbage_collector) {
+    Status s = running->garbage_collector->run(options_.concurrent_gc_syncs);
+    if (!s.isOk()) log::warn("controller-manager: garbagecollector: {}", s.toString());
   }
   log::info("controller-manager: running {} controller(s)", enabled_.size());
   std::lock_guard lock(mu_);
@@ -117,6 +126,7 @@ void ControllerManager::stopControllers() {
     running = std::move(running_);
   }
   if (!running) return;
+  if (running->garbage_collector) running->garbage_collector->stop();
   if (running->deployments) running->deployments->stop();
   if (running->replicasets) running->replicasets->stop();
   running->informers.stop();

@@ -34,6 +34,7 @@ struct ControllerManagerOptions {
   client::LeaderElectionConfig leader_election;  // lease_name defaults to kube-controller-manager
   int concurrent_replicaset_syncs = 5;
   int concurrent_deployment_syncs = 5;
+  int concurrent_gc_syncs = 20;
 };
 
 class ControllerManager {

@@ -6,9 +6,11 @@ namespace minik8s::controller {
 namespace {
 
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
-  EXPECT_EQ(enabledControllers({"*"}).value(), (std::set<std::string>{"deployment", "replicaset"}));
+  EXPECT_EQ(enabledControllers({"*"}).value(),
+            (std::set<std::string>{"deployment", "garbagecollector", "replicaset"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
-  EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(), std::set<std::string>{"deployment"});
+  EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
+            (std::set<std::string>{"deployment", "garbagecollector"}));
   EXPECT_TRUE(enabledControllers({}).value().empty());
   auto unknown = enabledControllers({"nonsense"});
   ASSERT_FALSE(unknown.isOk());
