@@ -3,8 +3,8 @@
 # original's style read them unchanged: grep `get pods` for `running`, column 3 of `get
 # services` for the ClusterIP, column 3 of `get deployments`, column 4 of `get hpas`.
 #
-# By default this runs against a throwaway `minik8s server`: no node, kubelet, controllers
-# or proxy. It checks every table's columns, its N/A cells and the states a server alone
+# By default this runs against a throwaway `minik8s server` with its controllers switched
+# off: no node, kubelet, controllers or proxy. It checks every table's columns, its N/A cells and the states a server alone
 # can reach; where a state needs a kubelet's or a controller's write (a running pod, a
 # Ready node, a ready endpoint, a deployment's ready count, an Hpa's current count), that
 # write is made through the API, as they make it or will, and says so.
@@ -20,7 +20,9 @@ cleanup() {
   finish
 }
 trap cleanup EXIT
-start_server
+# The controllers off: the status writes below stand in for theirs, and a real Deployment
+# controller would overwrite them (it sees no pods: no node runs them here).
+start_server --controllers=-deployment,-replicaset,-garbagecollector
 API="http://127.0.0.1:$PORT"
 mkdir -p "$WORK/bin"
 ln -s "$MINIK8S" "$WORK/bin/mkctl"  # argv[0] = mkctl
