@@ -23,10 +23,6 @@ bool labelsContain(const api::StringMap& labels, const api::StringMap& wanted) {
   return true;
 }
 
-bool sameStatus(const api::ReplicaSetStatus& a, const api::ReplicaSetStatus& b) {
-  return api::toJson(a) == api::toJson(b);
-}
-
 
 }  // namespace
 
@@ -333,8 +329,7 @@ Status ReplicaSetController::manageReplicas(const api::ReplicaSet& rs,
 
 Status ReplicaSetController::updateStatus(const api::ReplicaSet& rs,
                                           const api::ReplicaSetStatus& status) {
-  if (sameStatus(rs.status, status) && rs.status.observed_generation == status.observed_generation)
-    return Status::ok();
+  if (api::toJson(rs.status) == api::toJson(status)) return Status::ok();  // observedGeneration included
   json updated = api::toJson(rs);
   updated["status"] = api::toJson(status);
   auto written = client_.update(*sets_resource_, rs.metadata.namespace_, updated, "status");
