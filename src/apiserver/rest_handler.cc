@@ -7,6 +7,7 @@
 #include "api/selector.h"
 #include "api/yaml.h"
 #include "apiserver/admission.h"
+#include "apiserver/deletion.h"
 #include "apiserver/filters.h"
 #include "apiserver/patch.h"
 #include "apiserver/status_response.h"
@@ -618,9 +619,12 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
   if (ctx.dry_run) return withResourceVersion(std::move(desired), revisionOf(current));
   // An object being deleted whose last finalizer was removed goes away now.
   const json& new_md = desired["metadata"];
+  // A pod goes only once its kubelet finished (grace period 0); a namespace once its
+  // namespace controller emptied it.
   bool finalized = new_md.contains("deletionTimestamp") &&
                    (!new_md.contains("finalizers") || new_md["finalizers"].empty()) &&
-                   resource.plural != "pods" && resource.plural != "namespaces";
+                   resource.plural != "namespaces" &&
+                   (resource.plural != "pods" || new_md.value("deletionGracePeriodSeconds", int64_t{0}) == 0);
   std::string key = storageKey(resource, ns, name);
   if (finalized) {
     auto removed = store_.remove(key, revisionOf(current));
@@ -773,6 +777,11 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
                                        const std::string& namespace_, const std::string& name,
                                        const json& options, RequestContext& ctx) {
   AdmissionDeps deps{store_, allocator_};
+  ASSIGN_OR_RETURN(Propagation policy, propagationOf(options));
+  std::optional<int64_t> grace;
+  if (options.contains("gracePeriodSeconds") && options["gracePeriodSeconds"].is_number_integer()) {
+    grace = std::max<int64_t>(options["gracePeriodSeconds"].get<int64_t>(), 0);
+  }
   for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
     ASSIGN_OR_RETURN(json current, getFromStore(resource, namespace_, name));
     const json& md = metaOf(current);
@@ -790,19 +799,31 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
                         ", ResourceVersion in object meta: " + md.value("resourceVersion", ""));
       }
     }
-    std::optional<int64_t> grace;
-    if (options.contains("gracePeriodSeconds") && options["gracePeriodSeconds"].is_number_integer()) {
-      grace = options["gracePeriodSeconds"].get<int64_t>();
-    }
-    bool terminating = md.contains("deletionTimestamp");
-    // Graceful phase: mark the object and let its owner (kubelet, namespace finalizer,
-    // finalizers) finish the delete.
+    const bool terminating = md.contains("deletionTimestamp");
     json marked = current;
-    bool mark = false;
+    json& marked_md = marked["metadata"];
+    // 1. Graceful phase: a namespace waits for its namespace controller; a pod on a node
+    //    waits for its kubelet, for its grace period.
+    bool graceful = false;
     if (resource.plural == "namespaces") {
       if (terminating) return current;
       marked["status"]["phase"] = "Terminating";
-      mark = true;
+      graceful = true;
+    } else if (terminating) {
+      std::optional<int64_t> current_grace;
+      if (md.contains("deletionGracePeriodSeconds") && md["deletionGracePeriodSeconds"].is_number_integer())
+        current_grace = md["deletionGracePeriodSeconds"].get<int64_t>();
+      switch (repeatedDelete(current_grace, grace)) {
+        case RepeatedDelete::kPending:
+          return current;
+        case RepeatedDelete::kShorten:
+          marked_md["deletionGracePeriodSeconds"] = *grace;
+          marked_md["deletionTimestamp"] = formatRfc3339(clock_.now() + std::chrono::seconds(*grace));
+          graceful = *grace > 0;
+          break;
+        case RepeatedDelete::kFinish:
+          break;
+      }
     } else if (resource.plural == "pods") {
       const json& spec = current.value("spec", json::object());
       std::string phase = current.value("status", json::object()).value("phase", "");
@@ -810,25 +831,35 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
       bool bound = !spec.value("nodeName", "").empty();
       bool finished = phase == "Succeeded" || phase == "Failed";
       if (bound && !finished && pod_grace > 0) {
-        int64_t current_grace = md.value("deletionGracePeriodSeconds", int64_t{-1});
-        if (terminating && current_grace >= 0 && current_grace <= pod_grace) return current;
-        marked["metadata"]["deletionGracePeriodSeconds"] = pod_grace;
-        marked["metadata"]["deletionTimestamp"] =
-            formatRfc3339(clock_.now() + std::chrono::seconds(pod_grace));
-        mark = true;
+        marked_md["deletionGracePeriodSeconds"] = pod_grace;
+        marked_md["deletionTimestamp"] = formatRfc3339(clock_.now() + std::chrono::seconds(pod_grace));
+        graceful = true;
       }
     }
-    if (!mark && md.contains("finalizers") && !md["finalizers"].empty()) {
-      if (terminating) return current;
-      mark = true;
-    }
-    if (mark) {
-      if (!marked["metadata"].contains("deletionTimestamp")) {
-        marked["metadata"]["deletionTimestamp"] = formatRfc3339(clock_.now());
-        marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+    // 2. The garbage collector's finalizers for the propagation policy.
+    std::vector<std::string> finalizers;
+    if (md.contains("finalizers") && md["finalizers"].is_array()) {
+      for (const auto& f : md["finalizers"]) {
+        if (f.is_string()) finalizers.push_back(f.get<std::string>());
       }
+    }
+    if (auto next = finalizersForDeletion(finalizers, policy)) {
+      finalizers = *next;
+      if (finalizers.empty()) {
+        marked_md.erase("finalizers");
+      } else {
+        marked_md["finalizers"] = finalizers;
+      }
+    }
+    // 3. Kept while graceful or finalized; otherwise gone now.
+    if (graceful || !finalizers.empty()) {
+      if (!marked_md.contains("deletionTimestamp")) {
+        marked_md["deletionTimestamp"] = formatRfc3339(clock_.now());
+        marked_md["deletionGracePeriodSeconds"] = 0;
+      }
+      if (comparable(marked) == comparable(current)) return current;
       if (ctx.dry_run) return marked;
-      marked["metadata"].erase("resourceVersion");
+      marked_md.erase("resourceVersion");
       auto rev = store_.update(storageKey(resource, namespace_, name), marked.dump(),
                                revisionOf(current));
       if (!rev.isOk() && rev.status().code() == Code::kConflict) continue;
@@ -865,6 +896,12 @@ HandlerResult RestHandler::doDelete(const Target& t, HttpRequest& request) {
   }
   if (auto g = parseRevisionParam(request.queryValue("gracePeriodSeconds"))) {
     options["gracePeriodSeconds"] = *g;
+  }
+  if (std::string p = request.queryValue("propagationPolicy"); !p.empty()) {
+    options["propagationPolicy"] = p;
+  }
+  if (std::string o = request.queryValue("orphanDependents"); !o.empty()) {
+    options["orphanDependents"] = o == "true";
   }
   auto deleted = deleteObject(r, t.info.namespace_, t.info.name, options, t.ctx);
   if (!deleted.isOk()) return fail(deleted.status(), &r, t.info.name, t.ctx);

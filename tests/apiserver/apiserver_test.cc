@@ -453,6 +453,49 @@ TEST_F(ApiServerTest, DeletingANamespaceDeletesItsContents) {
   for (const auto& kv : left->items) EXPECT_EQ(kv.key.find("/doomed/"), std::string::npos) << kv.key;
 }
 
+TEST_F(ApiServerTest, PropagationPolicyPutsTheCollectorsFinalizerOnTheObject) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  for (const char* name : {"fg", "or"}) {
+    callJson("POST", cms, {{"metadata", {{"name", name}}}}, 201);
+  }
+  json fg = callJson("DELETE", cms + "/fg", {{"propagationPolicy", "Foreground"}});
+  EXPECT_TRUE(fg["metadata"].contains("deletionTimestamp"));
+  EXPECT_EQ(fg["metadata"]["finalizers"], json::array({"foregroundDeletion"}));
+  // The query parameter works as the body does; a second delete may switch the policy.
+  json orphan = callJson("DELETE", cms + "/or?propagationPolicy=Orphan");
+  EXPECT_EQ(orphan["metadata"]["finalizers"], json::array({"orphan"}));
+  json switched = callJson("DELETE", cms + "/or", {{"propagationPolicy", "Foreground"}});
+  EXPECT_EQ(switched["metadata"]["finalizers"], json::array({"foregroundDeletion"}));
+  // Held until the finalizer is gone, then removed by that update.
+  EXPECT_EQ(call("GET", cms + "/fg").status, 200);
+  json clear = {{"metadata", {{"finalizers", nullptr}}}};
+  auto r = call("PATCH", cms + "/fg", clear.dump(),
+                {{"Content-Type", "application/merge-patch+json"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(call("GET", cms + "/fg").status, 404);
+  // Background deletes at once; an unknown policy is refused and deletes nothing.
+  callJson("POST", cms, {{"metadata", {{"name", "bg"}}}}, 201);
+  auto bad = call("DELETE", cms + "/bg", json({{"propagationPolicy", "Sideways"}}).dump());
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(call("GET", cms + "/bg").status, 200);
+  callJson("DELETE", cms + "/bg", {{"propagationPolicy", "Background"}});
+  EXPECT_EQ(call("GET", cms + "/bg").status, 404);
+}
+
+TEST_F(ApiServerTest, AFinalizedPodStaysUntilItsFinalizersAreRemoved) {
+  json p = pod("held");
+  p["metadata"]["finalizers"] = {"example.com/hold"};
+  callJson("POST", "/api/v1/namespaces/default/pods", p, 201);
+  json marked = callJson("DELETE", "/api/v1/namespaces/default/pods/held");
+  EXPECT_EQ(marked["metadata"]["deletionGracePeriodSeconds"], 0);  // unbound: no grace
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods/held").status, 200);
+  json clear = {{"metadata", {{"finalizers", nullptr}}}};
+  auto r = call("PATCH", "/api/v1/namespaces/default/pods/held", clear.dump(),
+                {{"Content-Type", "application/merge-patch+json"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/default/pods/held").status, 404);
+}
+
 TEST_F(ApiServerTest, DefaultNamespacesAndKubernetesServiceExist) {
   for (const char* ns : {"default", "kube-system", "kube-public"}) {
     EXPECT_EQ(call("GET", std::string("/api/v1/namespaces/") + ns).status, 200) << ns;
