@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "api/types_batch.h"
+
 namespace minik8s::api {
 namespace {
 
@@ -1085,6 +1087,92 @@ void io(Io& io, Lease& v) {
   io.required("spec", v.spec);
 }
 
+// ---- batch/v1 ----
+
+template <typename Io>
+void io(Io& io, JobSpec& v) {
+  io.field("parallelism", v.parallelism);
+  io.field("completions", v.completions);
+  io.field("activeDeadlineSeconds", v.active_deadline_seconds);
+  io.field("podFailurePolicy", v.pod_failure_policy);
+  io.field("successPolicy", v.success_policy);
+  io.field("backoffLimit", v.backoff_limit);
+  io.field("backoffLimitPerIndex", v.backoff_limit_per_index);
+  io.field("maxFailedIndexes", v.max_failed_indexes);
+  io.field("selector", v.selector);
+  io.field("manualSelector", v.manual_selector);
+  io.required("template", v.template_);
+  io.field("ttlSecondsAfterFinished", v.ttl_seconds_after_finished);
+  io.field("completionMode", v.completion_mode);
+  io.field("suspend", v.suspend);
+  io.field("podReplacementPolicy", v.pod_replacement_policy);
+  io.field("managedBy", v.managed_by);
+}
+
+template <typename Io>
+void io(Io& io, UncountedTerminatedPods& v) {
+  io.field("succeeded", v.succeeded);
+  io.field("failed", v.failed);
+}
+
+template <typename Io>
+void io(Io& io, JobStatus& v) {
+  io.field("conditions", v.conditions);
+  io.field("startTime", v.start_time);
+  io.field("completionTime", v.completion_time);
+  io.field("active", v.active);
+  io.field("succeeded", v.succeeded);
+  io.field("failed", v.failed);
+  io.field("terminating", v.terminating);
+  io.field("completedIndexes", v.completed_indexes);
+  io.field("failedIndexes", v.failed_indexes);
+  io.field("uncountedTerminatedPods", v.uncounted_terminated_pods);
+  io.field("ready", v.ready);
+}
+
+template <typename Io>
+void io(Io& io, Job& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+  io.required("status", v.status);
+}
+
+template <typename Io>
+void io(Io& io, JobTemplateSpec& v) {
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+}
+
+template <typename Io>
+void io(Io& io, CronJobSpec& v) {
+  io.required("schedule", v.schedule);
+  io.field("timeZone", v.time_zone);
+  io.field("startingDeadlineSeconds", v.starting_deadline_seconds);
+  io.field("concurrencyPolicy", v.concurrency_policy);
+  io.field("suspend", v.suspend);
+  io.required("jobTemplate", v.job_template);
+  io.field("successfulJobsHistoryLimit", v.successful_jobs_history_limit);
+  io.field("failedJobsHistoryLimit", v.failed_jobs_history_limit);
+}
+
+template <typename Io>
+void io(Io& io, CronJobStatus& v) {
+  io.field("active", v.active);
+  io.field("lastScheduleTime", v.last_schedule_time);
+  io.field("lastSuccessfulTime", v.last_successful_time);
+}
+
+template <typename Io>
+void io(Io& io, CronJob& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+  io.required("status", v.status);
+}
+
 // ---- seed kinds ----
 
 template <typename Io>
@@ -1202,6 +1290,11 @@ MINIK8S_API_CODEC(HorizontalPodAutoscaler)
 MINIK8S_API_CODEC(Lease)
 MINIK8S_API_CODEC(Dns)
 MINIK8S_API_CODEC(Hpa)
+MINIK8S_API_CODEC(JobSpec)
+MINIK8S_API_CODEC(JobStatus)
+MINIK8S_API_CODEC(Job)
+MINIK8S_API_CODEC(CronJobStatus)
+MINIK8S_API_CODEC(CronJob)
 
 #undef MINIK8S_API_CODEC
 

@@ -1,7 +1,10 @@
 #include "api/defaults.h"
 
 #include <array>
+#include <limits>
 #include <set>
+
+#include "api/types_batch.h"
 
 namespace minik8s::api {
 namespace {
@@ -189,6 +192,39 @@ void setDefaults(Deployment& deployment) {
 void setDefaults(ReplicaSet& replica_set) {
   if (!replica_set.spec.replicas) replica_set.spec.replicas = 1;
   setDefaults(replica_set.spec.template_.spec);
+}
+
+void setDefaults(Job& job) {
+  JobSpec& spec = job.spec;
+  // Kubernetes' SetDefaults_Job: completions and parallelism both 1 only when both are
+  // unset (completions unset alone means "the first success completes the Job").
+  if (!spec.completions && !spec.parallelism) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  if (!spec.parallelism) spec.parallelism = 1;
+  if (!spec.backoff_limit) {
+    spec.backoff_limit = spec.backoff_limit_per_index ? std::numeric_limits<int32_t>::max() : 6;
+  }
+  if (!spec.completion_mode) spec.completion_mode = "NonIndexed";
+  if (!spec.suspend) spec.suspend = false;
+  if (!spec.pod_replacement_policy) {
+    spec.pod_replacement_policy =
+        spec.pod_failure_policy.isNull() ? "TerminatingOrFailed" : "Failed";
+  }
+  if (job.metadata.labels.empty()) {
+    job.metadata.labels = spec.template_.metadata.labels;
+  }
+  setDefaults(spec.template_.spec);
+}
+
+void setDefaults(CronJob& cron_job) {
+  CronJobSpec& spec = cron_job.spec;
+  if (spec.concurrency_policy.empty()) spec.concurrency_policy = "Allow";
+  if (!spec.suspend) spec.suspend = false;
+  if (!spec.successful_jobs_history_limit) spec.successful_jobs_history_limit = 3;
+  if (!spec.failed_jobs_history_limit) spec.failed_jobs_history_limit = 1;
+  setDefaults(spec.job_template.spec.template_.spec);
 }
 
 void setDefaults(HorizontalPodAutoscaler& hpa) {

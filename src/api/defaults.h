@@ -27,6 +27,11 @@ void setDefaults(HorizontalPodAutoscaler& hpa);
 void setDefaults(Lease& lease);
 void setDefaults(Dns& dns);
 void setDefaults(Hpa& hpa);
+// batch/v1 (types_batch.h).
+struct Job;
+struct CronJob;
+void setDefaults(Job& job);
+void setDefaults(CronJob& cron_job);
 
 // "Guaranteed", "Burstable" or "BestEffort", from the containers' requests and limits.
 std::string computeQosClass(const PodSpec& spec);

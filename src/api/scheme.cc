@@ -7,6 +7,7 @@
 
 #include "api/codec.h"
 #include "api/defaults.h"
+#include "api/types_batch.h"
 #include "api/validation.h"
 
 namespace minik8s::api {
@@ -57,6 +58,8 @@ std::vector<ResourceInfo> buildResources() {
       make("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
            "horizontalpodautoscaler", true, {"hpa"}, {"all"}, {"status"}),
       make("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, {}, {}, {}),
+      make("batch", "v1", "Job", "jobs", "job", true, {}, {"all"}, {"status"}),
+      make("batch", "v1", "CronJob", "cronjobs", "cronjob", true, {"cj"}, {"all"}, {"status"}),
   };
 }
 
@@ -108,6 +111,8 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"apps/v1/ReplicaSet", KindCodec<ReplicaSet>::ops()},
       {"autoscaling/v2/HorizontalPodAutoscaler", KindCodec<HorizontalPodAutoscaler>::ops()},
       {"coordination.k8s.io/v1/Lease", KindCodec<Lease>::ops()},
+      {"batch/v1/Job", KindCodec<Job>::ops()},
+      {"batch/v1/CronJob", KindCodec<CronJob>::ops()},
   };
   return kTable;
 }

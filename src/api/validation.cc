@@ -7,7 +7,9 @@
 
 #include "api/chars.h"
 #include "api/codec.h"
+#include "api/cron_schedule.h"
 #include "api/defaults.h"
+#include "api/types_batch.h"
 
 namespace minik8s::api {
 namespace {
@@ -980,6 +982,174 @@ std::vector<FieldError> validateObject(const Hpa& hpa, const Hpa* old) {
   check_percent(spec.metrics.mem_percent, "spec.metrics.memPercent");
   if (spec.selector)
     validateLabels(errors, spec.selector->match_labels, "spec.selector.matchLabels");
+  return errors.take();
+}
+
+// ---- batch/v1 ----
+
+namespace {
+
+void validateSelectorSpec(Errors& errors, const LabelSelectorSpec& sel, const std::string& path) {
+  validateLabels(errors, sel.match_labels, path + ".matchLabels");
+  for (size_t i = 0; i < sel.match_expressions.size(); ++i) {
+    const LabelSelectorRequirement& r = sel.match_expressions[i];
+    std::string p = index(path + ".matchExpressions", i);
+    errors.checkNames(p + ".key", r.key, isQualifiedName(r.key));
+    errors.checkEnum(p + ".operator", r.op, {"In", "NotIn", "Exists", "DoesNotExist"});
+    if ((r.op == "In" || r.op == "NotIn") && r.values.empty()) {
+      errors.required(p + ".values", "must be specified when `operator` is 'In' or 'NotIn'");
+    }
+  }
+}
+
+// Kubernetes' validateJobSpec; `path` is "spec" or "spec.jobTemplate.spec". The selector
+// is required (and must match the template) only for a Job itself: a CronJob's template
+// gets its selector when the Job is created.
+void validateJobSpec(Errors& errors, const JobSpec& spec, const std::string& path, bool is_job) {
+  if (spec.parallelism) errors.checkNonNegative(path + ".parallelism", *spec.parallelism);
+  if (spec.completions) errors.checkNonNegative(path + ".completions", *spec.completions);
+  if (spec.active_deadline_seconds) {
+    errors.checkNonNegative(path + ".activeDeadlineSeconds", *spec.active_deadline_seconds);
+  }
+  if (spec.backoff_limit) errors.checkNonNegative(path + ".backoffLimit", *spec.backoff_limit);
+  if (spec.ttl_seconds_after_finished) {
+    errors.checkNonNegative(path + ".ttlSecondsAfterFinished", *spec.ttl_seconds_after_finished);
+  }
+  if (spec.completion_mode) {
+    // Indexed is Kubernetes' too; minik8s' Job controller does not run it yet, so it is
+    // refused here rather than accepted and ignored.
+    errors.checkEnum(path + ".completionMode", *spec.completion_mode, {"NonIndexed"});
+  }
+  if (spec.backoff_limit_per_index) {
+    errors.forbidden(path + ".backoffLimitPerIndex",
+                     "requires indexed completion mode, which minik8s does not run yet");
+  }
+  if (spec.max_failed_indexes) {
+    errors.forbidden(path + ".maxFailedIndexes",
+                     "requires indexed completion mode, which minik8s does not run yet");
+  }
+  if (spec.pod_replacement_policy) {
+    errors.checkEnum(path + ".podReplacementPolicy", *spec.pod_replacement_policy,
+                     {"TerminatingOrFailed", "Failed"});
+  }
+  if (spec.selector) {
+    validateSelectorSpec(errors, *spec.selector, path + ".selector");
+    if (is_job && !selectorMatches(*spec.selector, spec.template_.metadata.labels)) {
+      std::string labels;
+      for (const auto& [k, v] : spec.template_.metadata.labels)
+        labels += (labels.empty() ? "" : ",") + k + "=" + v;
+      errors.invalid(path + ".template.metadata.labels", labels,
+                     "`selector` does not match template `labels`");
+    }
+  } else if (is_job && spec.manual_selector.value_or(false)) {
+    errors.required(path + ".selector");
+  }
+  validateLabels(errors, spec.template_.metadata.labels, path + ".template.metadata.labels");
+  validatePodSpec(errors, spec.template_.spec, path + ".template.spec");
+  const std::string& policy = spec.template_.spec.restart_policy;
+  // The pod default makes an unset restartPolicy "Always": both read as "not given".
+  if (policy.empty() || policy == "Always") {
+    errors.required(path + ".template.spec.restartPolicy",
+                    "valid values: \"OnFailure\", \"Never\"");
+  } else {
+    errors.checkEnum(path + ".template.spec.restartPolicy", policy, {"OnFailure", "Never"});
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> validateObject(const Job& job, const Job* old) {
+  Errors errors;
+  validateMeta(errors, job.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  const JobSpec& spec = job.spec;
+  validateJobSpec(errors, spec, "spec", true);
+  // A generated selector is exactly the controller-uid label of this Job.
+  if (spec.selector && !spec.manual_selector.value_or(false) && !job.metadata.uid.empty()) {
+    auto it = spec.selector->match_labels.find(kJobControllerUidLabel);
+    if (it == spec.selector->match_labels.end() || it->second != job.metadata.uid) {
+      errors.invalidRaw("spec.selector", toJson(*spec.selector).dump(),
+                        "`selector` not auto-generated");
+    }
+  }
+  if (old != nullptr) {
+    const JobSpec& was = old->spec;
+    validateSelectorUpdate(errors, spec.selector, was.selector);
+    if (spec.completion_mode != was.completion_mode) {
+      errors.immutable("spec.completionMode", spec.completion_mode.value_or(""));
+    }
+    if (spec.completions != was.completions) {
+      errors.invalidRaw("spec.completions",
+                        spec.completions ? std::to_string(*spec.completions) : "null",
+                        "field is immutable");
+    }
+    // The template may change only in its scheduling directives, and only while the Job
+    // is suspended and has never started (Kubernetes' rule since 1.27).
+    PodTemplateSpec compared = spec.template_;
+    if (was.suspend.value_or(false) && old->status.start_time.empty()) {
+      compared.metadata.labels = was.template_.metadata.labels;
+      compared.metadata.annotations = was.template_.metadata.annotations;
+      compared.spec.node_selector = was.template_.spec.node_selector;
+      compared.spec.tolerations = was.template_.spec.tolerations;
+      compared.spec.affinity = was.template_.spec.affinity;
+    }
+    if (toJson(compared) != toJson(was.template_)) {
+      errors.invalidRaw("spec.template", toJson(spec.template_).dump(), "field is immutable");
+    }
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const CronJob& cron_job, const CronJob* old) {
+  Errors errors;
+  validateMeta(errors, cron_job.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
+  // Job names add "-<11 digits>" to the CronJob's, within a 63-character label value.
+  if (cron_job.metadata.name.size() > 52) {
+    errors.invalid("metadata.name", cron_job.metadata.name, "must be no more than 52 characters");
+  }
+  const CronJobSpec& spec = cron_job.spec;
+  if (spec.schedule.empty()) {
+    errors.required("spec.schedule");
+  } else {
+    auto parsed = CronSchedule::parse(spec.schedule);
+    if (!parsed.isOk()) errors.invalid("spec.schedule", spec.schedule, parsed.status().message());
+    if (spec.schedule.find("TZ") != std::string::npos) {
+      errors.invalid("spec.schedule", spec.schedule,
+                     "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+    }
+  }
+  if (spec.time_zone) {
+    const std::string& tz = *spec.time_zone;
+    if (tz.empty()) {
+      errors.invalid("spec.timeZone", tz, "timeZone must be nil or non-empty string");
+    } else if (tz == "Local" || tz == "local" || tz == "LOCAL") {
+      errors.invalid("spec.timeZone", tz,
+                     "timeZone must be an explicit time zone as defined in "
+                     "https://www.iana.org/time-zones");
+    } else if (!findCronTimeZone(tz)) {
+      errors.invalid("spec.timeZone", tz,
+                     "unknown time zone " + tz +
+                         " (minik8s computes UTC, Etc/UTC and the fixed Etc/GMT+N and "
+                         "Etc/GMT-N zones only)");
+    }
+  }
+  if (spec.starting_deadline_seconds) {
+    errors.checkNonNegative("spec.startingDeadlineSeconds", *spec.starting_deadline_seconds);
+  }
+  if (spec.concurrency_policy.empty()) {
+    errors.required("spec.concurrencyPolicy");
+  } else {
+    errors.checkEnum("spec.concurrencyPolicy", spec.concurrency_policy,
+                     {"Allow", "Forbid", "Replace"});
+  }
+  if (spec.successful_jobs_history_limit) {
+    errors.checkNonNegative("spec.successfulJobsHistoryLimit", *spec.successful_jobs_history_limit);
+  }
+  if (spec.failed_jobs_history_limit) {
+    errors.checkNonNegative("spec.failedJobsHistoryLimit", *spec.failed_jobs_history_limit);
+  }
+  validateLabels(errors, spec.job_template.metadata.labels, "spec.jobTemplate.metadata.labels");
+  validateJobSpec(errors, spec.job_template.spec, "spec.jobTemplate.spec", false);
   return errors.take();
 }
 

@@ -29,6 +29,11 @@ std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
 std::vector<FieldError> validateObject(const Lease& lease, const Lease* old);
 std::vector<FieldError> validateObject(const Dns& dns, const Dns* old);
 std::vector<FieldError> validateObject(const Hpa& hpa, const Hpa* old);
+// batch/v1 (types_batch.h).
+struct Job;
+struct CronJob;
+std::vector<FieldError> validateObject(const Job& job, const Job* old);
+std::vector<FieldError> validateObject(const CronJob& cron_job, const CronJob* old);
 
 // Name syntax checks: each returns the problems found (empty when valid), worded as
 // Kubernetes' IsDNS1123Subdomain, IsDNS1123Label, IsQualifiedName, IsValidLabelValue.

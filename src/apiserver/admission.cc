@@ -71,6 +71,29 @@ Status assignNodePorts(json& spec, const std::string& owner, const std::set<int>
   return Status::ok();
 }
 
+// Kubernetes' Job strategy (generateSelector): unless spec.manualSelector, a Job selects
+// its pods by its own uid, and its template carries the labels that say so.
+void generateJobSelector(json& job) {
+  json& spec = job["spec"];
+  if (spec.value("manualSelector", false)) return;
+  const std::string uid = job["metadata"].value("uid", "");
+  const std::string name = job["metadata"].value("name", "");
+  json& labels = spec["template"]["metadata"]["labels"];
+  if (!labels.is_object()) labels = json::object();
+  labels["batch.kubernetes.io/controller-uid"] = uid;
+  labels["batch.kubernetes.io/job-name"] = name;
+  labels["controller-uid"] = uid;
+  labels["job-name"] = name;
+  if (!spec.contains("selector") || !spec["selector"].is_object()) {
+    spec["selector"] = {{"matchLabels", {{"batch.kubernetes.io/controller-uid", uid}}}};
+  }
+  // SetDefaults_Job on the stored object: a Job without labels shows its template's.
+  json& md = job["metadata"];
+  if (!md.contains("labels") || !md["labels"].is_object() || md["labels"].empty()) {
+    md["labels"] = labels;
+  }
+}
+
 }  // namespace
 
 Status admitCreate(const api::ResourceInfo& resource, json& object, RequestContext& ctx,
@@ -85,6 +108,10 @@ Status admitCreate(const api::ResourceInfo& resource, json& object, RequestConte
         object["spec"].erase("nodeName");
       }
     }
+    return Status::ok();
+  }
+  if (resource.plural == "jobs" && resource.group == "batch") {
+    generateJobSelector(object);
     return Status::ok();
   }
   if (resource.plural != "services") return Status::ok();

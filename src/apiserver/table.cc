@@ -303,6 +303,57 @@ json replicaSetCells(const json& rs, Clock::WallTime now) {
                       formatLabelSelector(at(rs, "spec.selector"))});
 }
 
+// kubectl's printJob (1.32).
+json jobCells(const json& job, Clock::WallTime now) {
+  std::string status = "Running";
+  if (hasCondition(job, "Complete", "True")) {
+    status = "Complete";
+  } else if (hasCondition(job, "Failed", "True")) {
+    status = "Failed";
+  } else if (!str(job, "metadata.deletionTimestamp").empty()) {
+    status = "Terminating";
+  } else if (hasCondition(job, "Suspended", "True")) {
+    status = "Suspended";
+  } else if (hasCondition(job, "FailureTarget", "True")) {
+    status = "FailureTarget";
+  } else if (hasCondition(job, "SuccessCriteriaMet", "True")) {
+    status = "SuccessCriteriaMet";
+  }
+  const std::string succeeded = std::to_string(num(job, "status.succeeded"));
+  std::string completions;
+  if (at(job, "spec.completions").is_number()) {
+    completions = succeeded + "/" + std::to_string(num(job, "spec.completions"));
+  } else if (num(job, "spec.parallelism") > 1) {
+    completions = succeeded + "/1 of " + std::to_string(num(job, "spec.parallelism"));
+  } else {
+    completions = succeeded + "/1";
+  }
+  std::string duration;
+  auto start = timeOf(job, "status.startTime");
+  if (start) {
+    auto end = timeOf(job, "status.completionTime");
+    duration = since(start, end ? *end : now);
+  }
+  return json::array({name(job), status, completions, duration, age(job, now),
+                      containerField(job, "spec.template.spec.containers", "name"),
+                      containerField(job, "spec.template.spec.containers", "image"),
+                      formatLabelSelector(at(job, "spec.selector"))});
+}
+
+// kubectl's printCronJob.
+json cronJobCells(const json& cj, Clock::WallTime now) {
+  const json& suspend = at(cj, "spec.suspend");
+  std::string last = kNone;
+  if (auto t = timeOf(cj, "status.lastScheduleTime")) last = since(t, now);
+  return json::array(
+      {name(cj), str(cj, "spec.schedule"), orNone(str(cj, "spec.timeZone")),
+       suspend.is_boolean() ? (suspend.get<bool>() ? "True" : "False") : "<unset>",
+       static_cast<int64_t>(list(cj, "status.active").size()), last, age(cj, now),
+       containerField(cj, "spec.jobTemplate.spec.template.spec.containers", "name"),
+       containerField(cj, "spec.jobTemplate.spec.template.spec.containers", "image"),
+       formatLabelSelector(at(cj, "spec.jobTemplate.spec.selector"))});
+}
+
 std::string serviceExternalIp(const json& svc) {
   std::string type = str(svc, "spec.type");
   std::vector<std::string> external;
@@ -564,6 +615,17 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
          col("Ready", "integer"), col("Age"), col("Containers", "string", 1),
          col("Images", "string", 1), col("Selector", "string", 1)},
         replicaSetCells}},
+      {"jobs",
+       {{nameColumn(), col("Status"), col("Completions"), col("Duration"), col("Age"),
+         col("Containers", "string", 1), col("Images", "string", 1),
+         col("Selector", "string", 1)},
+        jobCells}},
+      {"cronjobs",
+       {{nameColumn(), col("Schedule"), col("Timezone"), col("Suspend", "boolean"),
+         col("Active", "integer"), col("Last Schedule"), col("Age"),
+         col("Containers", "string", 1), col("Images", "string", 1),
+         col("Selector", "string", 1)},
+        cronJobCells}},
       {"services",
        {{nameColumn(), col("Type"), col("Cluster-IP"), col("External-IP"), col("Port(s)"),
          col("Age"), col("Selector", "string", 1)},

@@ -46,7 +46,9 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "deployments.apps",
                                        "replicasets.apps",
                                        "horizontalpodautoscalers.autoscaling",
-                                       "leases.coordination.k8s.io"};
+                                       "leases.coordination.k8s.io",
+                                       "jobs.batch",
+                                       "cronjobs.batch"};
   EXPECT_EQ(names, expected);
 }
 

@@ -1,0 +1,202 @@
+// batch/v1 Job and CronJob through the scheme: decode, Kubernetes' defaults, validation
+// with Kubernetes' field paths and messages.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/codec.h"
+#include "api/scheme.h"
+#include "api/types_batch.h"
+
+namespace minik8s::api {
+namespace {
+
+using nlohmann::json;
+
+const ResourceInfo& jobs() { return *findResource("batch", "v1", "jobs"); }
+const ResourceInfo& cronJobs() { return *findResource("batch", "v1", "cronjobs"); }
+
+json jobJson() {
+  return json::parse(R"({
+    "apiVersion": "batch/v1", "kind": "Job",
+    "metadata": {"name": "pi", "namespace": "default", "uid": "u1"},
+    "spec": {"selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "u1"}},
+             "template": {"metadata": {"labels": {"batch.kubernetes.io/controller-uid": "u1"}},
+                          "spec": {"restartPolicy": "Never",
+                                   "containers": [{"name": "c", "image": "busybox"}]}}}
+  })");
+}
+
+json cronJobJson() {
+  return json::parse(R"({
+    "apiVersion": "batch/v1", "kind": "CronJob",
+    "metadata": {"name": "hello", "namespace": "default"},
+    "spec": {"schedule": "*/5 * * * *",
+             "jobTemplate": {"spec": {"template": {"spec": {
+                "restartPolicy": "OnFailure",
+                "containers": [{"name": "c", "image": "busybox"}]}}}}}
+  })");
+}
+
+std::string describe(const std::vector<FieldError>& errors) {
+  std::string out;
+  for (const FieldError& e : errors) out += e.field + " " + e.reason + ": " + e.message + "\n";
+  return out;
+}
+
+std::vector<FieldError> normalizedErrors(const ResourceInfo& r, json object,
+                                         const json* old = nullptr) {
+  Status s = normalize(r, object, nullptr);
+  EXPECT_TRUE(s.isOk()) << s.toString();
+  return validate(r, object, old);
+}
+
+TEST(BatchScheme, JobsAndCronJobsAreServedWithKubectlsNames) {
+  ASSERT_NE(findResource("batch", "v1", "jobs"), nullptr);
+  EXPECT_EQ(resolveResource("cj"), &cronJobs());
+  EXPECT_EQ(resolveResource("job"), &jobs());
+  EXPECT_EQ(resolveResource("jobs.batch"), &jobs());
+  EXPECT_TRUE(jobs().hasSubresource("status"));
+  EXPECT_EQ(jobs().categories, std::vector<std::string>{"all"});
+}
+
+TEST(BatchScheme, JobDefaultsFollowKubernetes) {
+  json job = jobJson();
+  ASSERT_TRUE(normalize(jobs(), job, nullptr).isOk());
+  EXPECT_EQ(job["spec"]["completions"], 1);
+  EXPECT_EQ(job["spec"]["parallelism"], 1);
+  EXPECT_EQ(job["spec"]["backoffLimit"], 6);
+  EXPECT_EQ(job["spec"]["completionMode"], "NonIndexed");
+  EXPECT_EQ(job["spec"]["suspend"], false);
+  EXPECT_EQ(job["spec"]["podReplacementPolicy"], "TerminatingOrFailed");
+  EXPECT_EQ(job["metadata"]["labels"]["batch.kubernetes.io/controller-uid"], "u1");
+  EXPECT_EQ(job["spec"]["template"]["spec"]["dnsPolicy"], "ClusterFirst");
+}
+
+TEST(BatchScheme, ParallelismAloneLeavesCompletionsUnset) {
+  json job = jobJson();
+  job["spec"]["parallelism"] = 3;
+  ASSERT_TRUE(normalize(jobs(), job, nullptr).isOk());
+  EXPECT_FALSE(job["spec"].contains("completions"));
+  EXPECT_EQ(job["spec"]["parallelism"], 3);
+  Result<Job> typed = decode<Job>(job);
+  ASSERT_TRUE(typed.isOk());
+  EXPECT_FALSE(typed->spec.completions.has_value());
+}
+
+TEST(BatchScheme, AValidJobPasses) {
+  auto errors = normalizedErrors(jobs(), jobJson());
+  EXPECT_TRUE(errors.empty()) << describe(errors);
+}
+
+TEST(BatchScheme, AJobWithoutRestartPolicyIsRefusedAsKubernetesDoes) {
+  json job = jobJson();
+  job["spec"]["template"]["spec"].erase("restartPolicy");
+  auto errors = normalizedErrors(jobs(), job);
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].field, "spec.template.spec.restartPolicy");
+  EXPECT_EQ(errors[0].message, "Required value: valid values: \"OnFailure\", \"Never\"");
+}
+
+TEST(BatchScheme, NegativeCountsAndForeignSelectorsAreInvalid) {
+  json job = jobJson();
+  job["spec"]["backoffLimit"] = -1;
+  job["spec"]["parallelism"] = -2;
+  job["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"] = "other";
+  job["spec"]["template"]["metadata"]["labels"]["batch.kubernetes.io/controller-uid"] = "other";
+  auto errors = normalizedErrors(jobs(), job);
+  std::string text = describe(errors);
+  EXPECT_NE(text.find("spec.backoffLimit FieldValueInvalid: Invalid value: -1: must be greater "
+                      "than or equal to 0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("spec.parallelism FieldValueInvalid"), std::string::npos) << text;
+  EXPECT_NE(text.find("`selector` not auto-generated"), std::string::npos) << text;
+}
+
+TEST(BatchScheme, TheTemplateIsImmutableUnlessSuspendedAndNeverStarted) {
+  json old = jobJson();
+  ASSERT_TRUE(normalize(jobs(), old, nullptr).isOk());
+  json changed = old;
+  changed["spec"]["template"]["spec"]["containers"][0]["image"] = "other";
+  auto errors = validate(jobs(), changed, &old);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, "spec.template");
+
+  json scheduling = old;
+  scheduling["spec"]["template"]["spec"]["nodeSelector"] = {{"disk", "ssd"}};
+  EXPECT_FALSE(validate(jobs(), scheduling, &old).empty());
+  json suspended = old;
+  suspended["spec"]["suspend"] = true;
+  scheduling["spec"]["suspend"] = true;
+  auto allowed = validate(jobs(), scheduling, &suspended);
+  EXPECT_TRUE(allowed.empty()) << describe(allowed);
+}
+
+TEST(BatchScheme, IndexedCompletionIsRefusedUntilTheControllerRunsIt) {
+  json job = jobJson();
+  job["spec"]["completionMode"] = "Indexed";
+  auto errors = normalizedErrors(jobs(), job);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, "spec.completionMode");
+}
+
+TEST(BatchScheme, CronJobDefaultsAndValidation) {
+  json cj = cronJobJson();
+  ASSERT_TRUE(normalize(cronJobs(), cj, nullptr).isOk());
+  EXPECT_EQ(cj["spec"]["concurrencyPolicy"], "Allow");
+  EXPECT_EQ(cj["spec"]["suspend"], false);
+  EXPECT_EQ(cj["spec"]["successfulJobsHistoryLimit"], 3);
+  EXPECT_EQ(cj["spec"]["failedJobsHistoryLimit"], 1);
+  // The Job template's own fields are not defaulted (Kubernetes' SetDefaults_CronJob).
+  EXPECT_FALSE(cj["spec"]["jobTemplate"]["spec"].contains("backoffLimit"));
+  auto errors = validate(cronJobs(), cj, nullptr);
+  EXPECT_TRUE(errors.empty()) << describe(errors);
+}
+
+TEST(BatchScheme, CronJobScheduleTimeZoneAndPolicyErrors) {
+  json cj = cronJobJson();
+  cj["spec"]["schedule"] = "61 * * * *";
+  cj["spec"]["timeZone"] = "Local";
+  cj["spec"]["concurrencyPolicy"] = "Sometimes";
+  auto errors = normalizedErrors(cronJobs(), cj);
+  std::string text = describe(errors);
+  EXPECT_NE(text.find("spec.schedule FieldValueInvalid: Invalid value: \"61 * * * *\": end of "
+                      "range (61) above maximum (59): 61"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("spec.timeZone FieldValueInvalid"), std::string::npos) << text;
+  EXPECT_NE(text.find("spec.concurrencyPolicy FieldValueNotSupported: Unsupported value: "
+                      "\"Sometimes\": supported values: \"Allow\", \"Forbid\", \"Replace\""),
+            std::string::npos)
+      << text;
+
+  json tz = cronJobJson();
+  tz["spec"]["schedule"] = "TZ=UTC 0 * * * *";
+  text = describe(normalizedErrors(cronJobs(), tz));
+  EXPECT_NE(text.find("cannot use TZ or CRON_TZ in schedule, use timeZone field instead"),
+            std::string::npos)
+      << text;
+
+  json long_name = cronJobJson();
+  long_name["metadata"]["name"] = std::string(53, 'a');
+  text = describe(normalizedErrors(cronJobs(), long_name));
+  EXPECT_NE(text.find("must be no more than 52 characters"), std::string::npos) << text;
+}
+
+TEST(BatchScheme, JobStatusRoundTrips) {
+  json job = jobJson();
+  job["status"] = json::parse(R"({"active": 1, "ready": 0, "startTime": "2026-01-01T00:00:00Z",
+      "conditions": [{"type": "Complete", "status": "True", "reason": "CompletionsReached"}],
+      "uncountedTerminatedPods": {}})");
+  Result<Job> typed = decode<Job>(job);
+  ASSERT_TRUE(typed.isOk()) << typed.status().toString();
+  json back = toJson(*typed);
+  EXPECT_EQ(back["status"]["active"], 1);
+  EXPECT_EQ(back["status"]["ready"], 0);
+  EXPECT_EQ(back["status"]["conditions"][0]["reason"], "CompletionsReached");
+  EXPECT_EQ(back["status"]["uncountedTerminatedPods"], json::object());
+}
+
+}  // namespace
+}  // namespace minik8s::api
