@@ -174,3 +174,51 @@ rs_replicas() { kubectl get rs -l app=roll -o jsonpath='{range .items[*]}{.spec.
 expect_output "ReplicaSets: one at 4, the others at 0" "^(0 )*4 (0 )*$" rs_replicas
 check "delete the roll Deployment" kubectl delete deployment roll
 check "its ReplicaSets and pods are collected" wait_until 60 no_pods app=roll
+
+# sleeper NAME REPLICAS: a Deployment of busybox sleepers that stop at once.
+sleeper() {
+  cat <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: $1}
+spec:
+  replicas: $2
+  selector: {matchLabels: {app: $1}}
+  template:
+    metadata: {labels: {app: $1}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{name: c, image: "busybox:1.36.1", command: ["sh", "-c", "exec sleep 3600"]}]
+YAML
+}
+
+echo "== foreground deletion: the pods go before the Deployment"
+sleeper fg 2 >"$WORK/fg.yaml"
+check "create the fg Deployment (2 replicas)" kubectl apply -f "$WORK/fg.yaml"
+check "2 fg pods Running" wait_until 120 pods_running app=fg 2
+check "kubectl delete --cascade=foreground" kubectl delete deployment fg --cascade=foreground --wait=false
+expect_output "the Deployment waits with the foregroundDeletion finalizer" "foregroundDeletion" \
+  kubectl get deployment fg -o 'jsonpath={.metadata.finalizers}'
+deployment_gone() { ! kubectl get deployment "$1" >/dev/null 2>&1; }
+check "the Deployment is gone in the end" wait_until 90 deployment_gone fg
+if [ "$(kubectl get pods -l app=fg --no-headers 2>/dev/null | wc -l)" = 0 ] &&
+   [ "$(kubectl get rs -l app=fg --no-headers 2>/dev/null | wc -l)" = 0 ]; then
+  pass "when the Deployment went, its ReplicaSet and pods were already gone"
+else
+  fail "the Deployment went before its dependents"; kubectl get rs,pods -l app=fg
+fi
+
+echo "== orphan deletion: the ReplicaSet and pods stay"
+sleeper keep 2 >"$WORK/keep.yaml"
+check "create the keep Deployment (2 replicas)" kubectl apply -f "$WORK/keep.yaml"
+check "2 keep pods Running" wait_until 120 pods_running app=keep 2
+RS_UID=$(kubectl get rs -l app=keep -o 'jsonpath={.items[0].metadata.uid}')
+check "kubectl delete --cascade=orphan (waits for the Deployment to go)" \
+  kubectl delete deployment keep --cascade=orphan --timeout=60s
+check "the Deployment is gone" deployment_gone keep
+sleep 3  # the collector would have acted by now
+expect_output "the same ReplicaSet remains, with no owner" "^$RS_UID:$" \
+  kubectl get rs -l app=keep -o 'jsonpath={.items[0].metadata.uid}:{.items[0].metadata.ownerReferences}'
+check "its 2 pods still run" pods_running app=keep 2
+check "delete the orphaned ReplicaSet" kubectl delete rs -l app=keep
+check "its pods are collected" wait_until 60 no_pods app=keep

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "api/types_batch.h"
+#include "api/types_partial.h"
 
 namespace minik8s::api {
 namespace {
@@ -1087,6 +1088,13 @@ void io(Io& io, Lease& v) {
   io.required("spec", v.spec);
 }
 
+template <typename Io>
+void io(Io& io, PartialObjectMetadata& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.field("metadata", v.metadata);
+}
+
 // ---- batch/v1 ----
 
 template <typename Io>
@@ -1254,6 +1262,7 @@ nlohmann::json toJson(const T& value) {
   template nlohmann::json toJson<T>(const T&);
 
 MINIK8S_API_CODEC(ObjectMeta)
+MINIK8S_API_CODEC(PartialObjectMetadata)
 MINIK8S_API_CODEC(ListMeta)
 MINIK8S_API_CODEC(OwnerReference)
 MINIK8S_API_CODEC(LabelSelectorSpec)

@@ -1,8 +1,12 @@
 #include "controller/garbage_collector.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "api/codec.h"
+#include "api/types_apps.h"
+#include "api/types_core.h"
+#include "api/types_partial.h"
 #include "common/log.h"
 #include "controller/pod_util.h"
 
@@ -18,75 +22,100 @@ std::vector<std::string> ownerUidsOf(const api::ObjectMeta& meta) {
 
 namespace {
 
-template <typename T>
-std::function<std::optional<api::ObjectMeta>(const std::string&)> getterOf(
-    const client::ObjectCache<T>& cache) {
-  return [&cache](const std::string& key) -> std::optional<api::ObjectMeta> {
-    auto obj = cache.get(key);
-    if (!obj) return std::nullopt;
-    return obj->metadata;
-  };
+bool hasFinalizer(const std::vector<std::string>& finalizers, std::string_view f) {
+  return std::find(finalizers.begin(), finalizers.end(), f) != finalizers.end();
 }
 
-template <typename T>
-std::function<std::vector<api::ObjectMeta>(const std::string&)> byOwnerOf(
-    const client::ObjectCache<T>& cache) {
-  return [&cache](const std::string& uid) {
-    std::vector<api::ObjectMeta> out;
-    for (const auto& obj : cache.byIndex(kOwnerUidIndex, uid)) out.push_back(obj->metadata);
-    return out;
-  };
+bool waitsForDependents(const api::ObjectMeta& meta) {
+  return !meta.deletion_timestamp.empty() && hasFinalizer(meta.finalizers, kForegroundFinalizer);
 }
 
-template <typename T>
-void indexByOwner(client::Informer<T>& informer) {
-  informer.addIndex(kOwnerUidIndex, [](const T& obj) { return ownerUidsOf(obj.metadata); });
+std::string resourceKey(const api::ResourceInfo& r) {
+  return r.group.empty() ? r.plural : r.plural + "." + r.group;
+}
+
+// The kinds the controllers of this process watch typed: the collector shares them.
+bool watchedTyped(const api::ResourceInfo& r) {
+  return (r.group.empty() && r.plural == "pods") ||
+         (r.group == "apps" && (r.plural == "replicasets" || r.plural == "deployments"));
+}
+
+// Kinds the collector never looks at (as Kubernetes' ignoredResources).
+bool ignored(const api::ResourceInfo& r) {
+  bool deletable = std::find(r.verbs.begin(), r.verbs.end(), "delete") != r.verbs.end();
+  return !deletable || r.plural == "events";
 }
 
 }  // namespace
 
-GarbageCollector::GarbageCollector(client::Client& client,
-                                   const client::ObjectCache<api::Pod>& pods,
-                                   const client::ObjectCache<api::ReplicaSet>& sets,
-                                   const client::ObjectCache<api::Deployment>& deployments,
-                                   Clock& clock)
+DependentDecision decideForDependent(const std::vector<api::OwnerReference>& owners,
+                                     const std::vector<OwnerState>& states,
+                                     const std::vector<std::string>& own_finalizers,
+                                     bool has_dependents) {
+  DependentDecision d;
+  bool any_present = false, any_waiting = false;
+  for (size_t i = 0; i < owners.size(); ++i) {
+    if (states[i] == OwnerState::kPresent) {
+      any_present = true;
+    } else {
+      any_waiting = any_waiting || states[i] == OwnerState::kWaitingForDependentsDeletion;
+      d.drop_uids.push_back(owners[i].uid);
+    }
+  }
+  if (any_present) {
+    d.action = d.drop_uids.empty() ? DependentDecision::kKeep : DependentDecision::kDropReferences;
+    if (d.action == DependentDecision::kKeep) d.drop_uids.clear();
+    return d;
+  }
+  d.drop_uids.clear();
+  d.action = DependentDecision::kDelete;
+  if (any_waiting && has_dependents) {
+    d.propagation = "Foreground";
+  } else if (hasFinalizer(own_finalizers, kOrphanFinalizer)) {
+    d.propagation = "Orphan";
+  } else if (hasFinalizer(own_finalizers, kForegroundFinalizer)) {
+    d.propagation = "Foreground";
+  } else {
+    d.propagation = "Background";
+  }
+  return d;
+}
+
+template <typename T>
+void GarbageCollector::watch(client::SharedInformerFactory& informers,
+                             const api::ResourceInfo& resource) {
+  auto& informer = informers.informerFor<T>(resource);
+  informer.addIndex(kOwnerUidIndex, [](const T& obj) { return ownerUidsOf(obj.metadata); });
+  informer.addHandler({
+      .on_add = [this, &resource](const auto& o) { onObject(resource, o->metadata); },
+      .on_update = [this, &resource](const auto&, const auto& o) { onObject(resource, o->metadata); },
+      .on_delete = [this](const auto& o) { onDeleted(o->metadata); },
+  });
+  track(resource, informer.cache());
+  informers_.push_back(&informer);
+}
+
+GarbageCollector::GarbageCollector(client::Client& client, Clock& clock)
     : client_(client),
-      dependents_({{api::findResource("", "v1", "pods"), getterOf(pods), byOwnerOf(pods)},
-                   {api::findResource("apps", "v1", "replicasets"), getterOf(sets), byOwnerOf(sets)}}),
-      sets_(&sets),
-      deployments_(&deployments),
       queue_(clock),
       loop_("garbage-collector", queue_, [this](const std::string& key) { return sync(key); }) {}
 
 GarbageCollector::GarbageCollector(client::Client& client, client::SharedInformerFactory& informers,
                                    Clock& clock)
-    : GarbageCollector(
-          client, informers.informerFor<api::Pod>(*api::findResource("", "v1", "pods")).cache(),
-          informers.informerFor<api::ReplicaSet>(*api::findResource("apps", "v1", "replicasets"))
-              .cache(),
-          informers.informerFor<api::Deployment>(*api::findResource("apps", "v1", "deployments"))
-              .cache(),
-          clock) {
-  auto& pods = informers.informerFor<api::Pod>(*dependents_[0].resource);
-  auto& sets = informers.informerFor<api::ReplicaSet>(*dependents_[1].resource);
-  auto& deployments =
-      informers.informerFor<api::Deployment>(*api::findResource("apps", "v1", "deployments"));
-  indexByOwner(pods);
-  indexByOwner(sets);
-  informers_ = {&pods, &sets, &deployments};
-  pods.addHandler({
-      .on_add = [this](const auto& p) { onDependent("pods", p->metadata); },
-      .on_update = [this](const auto&, const auto& p) { onDependent("pods", p->metadata); },
-      .on_delete = [this](const auto& p) { onOwnerDeleted(p->metadata); },
-  });
-  sets.addHandler({
-      .on_add = [this](const auto& rs) { onDependent("replicasets", rs->metadata); },
-      .on_update = [this](const auto&, const auto& rs) { onDependent("replicasets", rs->metadata); },
-      .on_delete = [this](const auto& rs) { onOwnerDeleted(rs->metadata); },
-  });
-  deployments.addHandler({.on_add = nullptr,
-                          .on_update = nullptr,
-                          .on_delete = [this](const auto& d) { onOwnerDeleted(d->metadata); }});
+    : GarbageCollector(client, clock) {
+  tracked_.reserve(api::allResources().size());
+  for (const auto& r : api::allResources()) {
+    if (ignored(r)) continue;
+    if (r.group.empty() && r.plural == "pods") {
+      watch<api::Pod>(informers, r);
+    } else if (r.group == "apps" && r.plural == "replicasets") {
+      watch<api::ReplicaSet>(informers, r);
+    } else if (r.group == "apps" && r.plural == "deployments") {
+      watch<api::Deployment>(informers, r);
+    } else if (!watchedTyped(r)) {
+      watch<api::PartialObjectMetadata>(informers, r);
+    }
+  }
 }
 
 GarbageCollector::~GarbageCollector() {
@@ -101,68 +130,168 @@ void GarbageCollector::stop() {
   loop_.stop();
 }
 
-void GarbageCollector::onDependent(const std::string& plural, const api::ObjectMeta& meta) {
-  if (meta.owner_references.empty() || !meta.deletion_timestamp.empty()) return;
-  queue_.add(plural + "/" + keyOf(meta));
+std::string GarbageCollector::keyFor(const api::ResourceInfo& resource, const api::ObjectMeta& meta) {
+  return resourceKey(resource) + "/" + meta.namespace_ + "/" + meta.name;
 }
 
-void GarbageCollector::onOwnerDeleted(const api::ObjectMeta& owner) {
-  for (const auto& d : dependents_) {
-    for (const auto& meta : d.byOwner(owner.uid)) queue_.add(d.resource->plural + "/" + keyOf(meta));
+void GarbageCollector::onObject(const api::ResourceInfo& resource, const api::ObjectMeta& meta) {
+  bool deleting = !meta.deletion_timestamp.empty();
+  bool collector_finalizer = hasFinalizer(meta.finalizers, kOrphanFinalizer) ||
+                             hasFinalizer(meta.finalizers, kForegroundFinalizer);
+  if ((deleting && collector_finalizer) || (!deleting && !meta.owner_references.empty())) {
+    queue_.add(keyFor(resource, meta));
   }
 }
 
-Result<bool> GarbageCollector::ownerExists(const std::string& ns, const api::OwnerReference& ref) {
+void GarbageCollector::onDeleted(const api::ObjectMeta& meta) {
+  // Its dependents may now be garbage; an owner waiting for it may now finish.
+  for (const auto& d : dependentsOf(meta.uid)) queue_.add(keyFor(*d.tracked->resource, d.meta));
+  for (const auto& ref : meta.owner_references) {
+    const api::ResourceInfo* owner = api::findResourceByKind(ref.api_version, ref.kind);
+    if (!owner || !trackedFor(*owner)) continue;
+    api::ObjectMeta owner_meta;
+    owner_meta.name = ref.name;
+    owner_meta.namespace_ = owner->namespaced ? meta.namespace_ : "";
+    queue_.add(keyFor(*owner, owner_meta));
+  }
+}
+
+const GarbageCollector::Tracked* GarbageCollector::trackedFor(const api::ResourceInfo& resource) const {
+  for (const auto& t : tracked_) {
+    if (t.resource->group == resource.group && t.resource->plural == resource.plural) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<GarbageCollector::Dependent> GarbageCollector::dependentsOf(const std::string& owner_uid) const {
+  std::vector<Dependent> out;
+  if (owner_uid.empty()) return out;
+  for (const auto& t : tracked_) {
+    for (auto& meta : t.byOwner(owner_uid)) out.push_back({&t, std::move(meta)});
+  }
+  return out;
+}
+
+Result<OwnerState> GarbageCollector::ownerState(const std::string& ns, const api::OwnerReference& ref) {
   const api::ResourceInfo* resource = api::findResourceByKind(ref.api_version, ref.kind);
-  if (!resource) return true;  // a kind we cannot look up: never delete on a guess
+  if (!resource) return OwnerState::kPresent;  // a kind we cannot look up: never delete on a guess
   const std::string key = resource->namespaced ? ns + "/" + ref.name : ref.name;
-  std::optional<std::string> cached_uid;
-  if (resource->plural == "replicasets" && resource->group == "apps") {
-    if (auto rs = sets_->get(key)) cached_uid = rs->metadata.uid;
-  } else if (resource->plural == "deployments" && resource->group == "apps") {
-    if (auto d = deployments_->get(key)) cached_uid = d->metadata.uid;
+  if (const Tracked* t = trackedFor(*resource)) {
+    if (auto cached = t->get(key); cached && cached->uid == ref.uid) {
+      return waitsForDependents(*cached) ? OwnerState::kWaitingForDependentsDeletion
+                                         : OwnerState::kPresent;
+    }
   }
-  if (cached_uid == ref.uid) return true;
   // Absent or replaced in the cache: the cache may lag, so ask the apiserver.
   auto live = client_.get(*resource, resource->namespaced ? ns : "", ref.name);
-  if (live.status().code() == Code::kNotFound) return false;
+  if (live.status().code() == Code::kNotFound) return OwnerState::kGone;
   if (!live.isOk()) return live.status();
-  return live.value()["metadata"].value("uid", std::string()) == ref.uid;
+  auto meta = api::decode<api::ObjectMeta>(live.value().value("metadata", json::object()));
+  if (!meta.isOk()) return meta.status();
+  if (meta->uid != ref.uid) return OwnerState::kGone;
+  return waitsForDependents(*meta) ? OwnerState::kWaitingForDependentsDeletion : OwnerState::kPresent;
 }
 
 Status GarbageCollector::sync(const std::string& key) {
   size_t slash = key.find('/');
   if (slash == std::string::npos) return Status::ok();
-  const std::string plural = key.substr(0, slash);
-  const std::string object_key = key.substr(slash + 1);
-  const Dependents* dependents = nullptr;
-  for (const auto& d : dependents_) {
-    if (d.resource->plural == plural) dependents = &d;
+  const std::string resource_key = key.substr(0, slash);
+  std::string object_key = key.substr(slash + 1);
+  if (object_key.starts_with("/")) object_key.erase(0, 1);  // cluster-scoped: "/name"
+  const Tracked* tracked = nullptr;
+  for (const auto& t : tracked_) {
+    if (resourceKey(*t.resource) == resource_key) tracked = &t;
   }
-  if (!dependents) return Status::ok();
-  std::optional<api::ObjectMeta> meta = dependents->get(object_key);
-  if (!meta || meta->owner_references.empty() || !meta->deletion_timestamp.empty())
+  if (!tracked) return Status::ok();
+  std::optional<api::ObjectMeta> meta = tracked->get(object_key);
+  if (!meta) return Status::ok();
+  if (!meta->deletion_timestamp.empty()) {
+    if (hasFinalizer(meta->finalizers, kOrphanFinalizer)) return orphanDependents(*tracked, *meta);
+    if (hasFinalizer(meta->finalizers, kForegroundFinalizer)) {
+      return deleteDependentsFirst(*tracked, *meta);
+    }
     return Status::ok();
-
-  std::vector<api::OwnerReference> remaining;
-  for (const auto& ref : meta->owner_references) {
-    ASSIGN_OR_RETURN(bool exists, ownerExists(meta->namespace_, ref));
-    if (exists) remaining.push_back(ref);
   }
-  if (remaining.size() == meta->owner_references.size()) return Status::ok();
-  if (remaining.empty()) {
-    log::info("garbage collector: deleting {} {}: its owners are gone", plural, object_key);
+  if (meta->owner_references.empty()) return Status::ok();
+  return syncDependent(*tracked, *meta);
+}
+
+Status GarbageCollector::syncDependent(const Tracked& tracked, const api::ObjectMeta& meta) {
+  std::vector<OwnerState> states;
+  for (const auto& ref : meta.owner_references) {
+    ASSIGN_OR_RETURN(OwnerState state, ownerState(meta.namespace_, ref));
+    states.push_back(state);
+  }
+  DependentDecision decision = decideForDependent(meta.owner_references, states, meta.finalizers,
+                                                  !dependentsOf(meta.uid).empty());
+  const api::ResourceInfo& resource = *tracked.resource;
+  if (decision.action == DependentDecision::kKeep) return Status::ok();
+  if (decision.action == DependentDecision::kDelete) {
+    log::info("garbage collector: deleting {} {}/{} ({}): its owners are gone or going",
+              resource.qualifiedName(), meta.namespace_, meta.name, decision.propagation);
     client::DeleteOptions opts;
-    opts.propagation_policy = "Background";
-    opts.precondition_uid = meta->uid;
-    auto gone = client_.remove(*dependents->resource, meta->namespace_, meta->name, opts);
+    opts.propagation_policy = decision.propagation;
+    opts.precondition_uid = meta.uid;
+    auto gone = client_.remove(resource, meta.namespace_, meta.name, opts);
     if (gone.isOk() || gone.status().code() == Code::kNotFound) return Status::ok();
     return gone.status();
   }
-  // Some owners remain: drop the references to the others.
+  std::vector<api::OwnerReference> remaining;
+  for (const auto& ref : meta.owner_references) {
+    if (std::find(decision.drop_uids.begin(), decision.drop_uids.end(), ref.uid) ==
+        decision.drop_uids.end()) {
+      remaining.push_back(ref);
+    }
+  }
   Status s = client_
-                 .patch(*dependents->resource, meta->namespace_, meta->name,
-                        client::PatchType::kJson, ownerReferencesPatch(*meta, remaining))
+                 .patch(resource, meta.namespace_, meta.name, client::PatchType::kJson,
+                        ownerReferencesPatch(meta, remaining))
+                 .status();
+  return s.code() == Code::kNotFound ? Status::ok() : s;
+}
+
+Status GarbageCollector::orphanDependents(const Tracked& owner, const api::ObjectMeta& meta) {
+  for (const auto& d : dependentsOf(meta.uid)) {
+    std::vector<api::OwnerReference> remaining;
+    for (const auto& ref : d.meta.owner_references) {
+      if (ref.uid != meta.uid) remaining.push_back(ref);
+    }
+    Status s = client_
+                   .patch(*d.tracked->resource, d.meta.namespace_, d.meta.name,
+                          client::PatchType::kJson, ownerReferencesPatch(d.meta, remaining))
+                   .status();
+    if (!s.isOk() && s.code() != Code::kNotFound) return s;
+  }
+  log::info("garbage collector: orphaned the dependents of {} {}/{}", owner.resource->qualifiedName(),
+            meta.namespace_, meta.name);
+  return removeFinalizer(owner, meta, kOrphanFinalizer);
+}
+
+Status GarbageCollector::deleteDependentsFirst(const Tracked& owner, const api::ObjectMeta& meta) {
+  bool blocked = false;
+  for (const auto& d : dependentsOf(meta.uid)) {
+    for (const auto& ref : d.meta.owner_references) {
+      if (ref.uid == meta.uid && ref.block_owner_deletion.value_or(false)) blocked = true;
+    }
+    // Its owner now waits for it: its own sync deletes it.
+    if (d.meta.deletion_timestamp.empty()) queue_.add(keyFor(*d.tracked->resource, d.meta));
+  }
+  if (blocked) return Status::ok();  // requeued when the last blocking dependent goes
+  return removeFinalizer(owner, meta, kForegroundFinalizer);
+}
+
+Status GarbageCollector::removeFinalizer(const Tracked& owner, const api::ObjectMeta& meta,
+                                         const std::string& finalizer) {
+  json rest = json::array();
+  for (const auto& f : meta.finalizers) {
+    if (f != finalizer) rest.push_back(f);
+  }
+  std::string patch =
+      json::array({{{"op", "test"}, {"path", "/metadata/uid"}, {"value", meta.uid}},
+                   {{"op", "test"}, {"path", "/metadata/resourceVersion"}, {"value", meta.resource_version}},
+                   {{"op", "add"}, {"path", "/metadata/finalizers"}, {"value", rest}}})
+          .dump();
+  Status s = client_.patch(*owner.resource, meta.namespace_, meta.name, client::PatchType::kJson, patch)
                  .status();
   return s.code() == Code::kNotFound ? Status::ok() : s;
 }

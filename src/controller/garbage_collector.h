@@ -1,19 +1,24 @@
-// GarbageCollector: deletes objects whose owners are gone (Kubernetes' garbage collector,
-// background propagation). Deleting a Deployment then takes its ReplicaSets, and those
-// take their pods.
+// GarbageCollector: deletes objects whose owners are gone, and carries out foreground and
+// orphan deletion (Kubernetes' garbage collector).
 //
-// It reads the process's shared pod, ReplicaSet and Deployment informers (the ones the
-// workload controllers use: no extra watch), with an owner-uid index on pods and
-// ReplicaSets. sync(key) is level-triggered: a dependent whose every ownerReference names
-// an owner that no longer exists (absent from the owner's cache and confirmed by a GET:
-// 404 or another uid) is deleted with its uid as precondition; one that lost only some of
-// its owners has those references removed. An owner of a kind it cannot look up is taken
-// to exist: nothing is deleted on a guess. Keys are queued when a dependent with owners
-// appears or changes (so a restart catches up) and, through the index, when an owner is
+// The object graph comes from ownerReferences, read through informers with an owner-uid
+// index: typed ones for the kinds the process's controllers already watch (pods,
+// ReplicaSets, Deployments: no extra watch) and metadata-only ones for every other kind
+// that can be deleted (events excepted). Keys are "<plural>[.<group>]/<namespace>/<name>".
+//
+// sync(key) is level-triggered:
+//  - an object being deleted with the `orphan` finalizer: its dependents lose their
+//    references to it, then the finalizer is removed;
+//  - one being deleted with `foregroundDeletion`: its dependents are queued (they are
+//    deleted because their owner waits for them); once no dependent that blocks owner
+//    deletion (blockOwnerDeletion) remains, the finalizer is removed;
+//  - any other object with owners: decideForDependent (below) on its owners' states. An
+//    owner is looked up in the informers' caches and, when absent or replaced there (the
+//    cache may lag), by a GET: 404 or another uid makes it gone. An owner of a kind that
+//    is not served counts as present: nothing is deleted on a guess.
+// Queued: an object with owners or with a collector finalizer when it appears or changes
+// (so a restart catches up); the dependents and the owners of an object when it is
 // deleted.
-//
-// Not yet: foreground deletion (the foregroundDeletion finalizer, blockOwnerDeletion) and
-// orphaning (the orphan finalizer), and dependents of other kinds.
 // Thread-safe.
 #pragma once
 
@@ -23,8 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "api/types_apps.h"
-#include "api/types_core.h"
+#include "api/types_meta.h"
 #include "client/client.h"
 #include "client/controller_loop.h"
 #include "client/informer.h"
@@ -33,48 +37,102 @@
 
 namespace minik8s::controller {
 
-// The index the collector adds to dependents' informers: owner uid → objects.
+// The index the collector adds to every informer it reads: owner uid → objects.
 inline constexpr char kOwnerUidIndex[] = "owner-uid";
 std::vector<std::string> ownerUidsOf(const api::ObjectMeta& meta);
 
+inline constexpr char kOrphanFinalizer[] = "orphan";
+inline constexpr char kForegroundFinalizer[] = "foregroundDeletion";
+
+// An owner reference as the collector finds it.
+enum class OwnerState {
+  kPresent,                      // exists with that uid
+  kGone,                         // 404, or the name now belongs to another uid
+  kWaitingForDependentsDeletion  // exists, being deleted with foregroundDeletion
+};
+
+// What happens to an object (not itself being deleted) given its owners' states.
+struct DependentDecision {
+  enum Action { kKeep, kDropReferences, kDelete } action = kKeep;
+  std::vector<std::string> drop_uids;  // kDropReferences: the references to remove
+  std::string propagation;             // kDelete: "Background", "Foreground" or "Orphan"
+};
+// Kubernetes' attemptToDeleteItem: owners that remain keep the object (references to
+// owners that are gone or waiting are dropped); with none, the object is deleted, in the
+// foreground when an owner waits for it and it has dependents of its own (so they go
+// first), else as its own finalizers ask (orphan, foregroundDeletion) or in the background.
+DependentDecision decideForDependent(const std::vector<api::OwnerReference>& owners,
+                                     const std::vector<OwnerState>& states,
+                                     const std::vector<std::string>& own_finalizers,
+                                     bool has_dependents);
+
 class GarbageCollector {
  public:
+  // Reads through `informers`: typed informers for pods, ReplicaSets and Deployments (they
+  // get the owner-uid index and handlers) and metadata informers for the other kinds.
   GarbageCollector(client::Client& client, client::SharedInformerFactory& informers,
                    Clock& clock = Clock::real());
-  // For tests: prefilled caches (the pod and ReplicaSet caches need the owner-uid index).
-  GarbageCollector(client::Client& client, const client::ObjectCache<api::Pod>& pods,
-                   const client::ObjectCache<api::ReplicaSet>& sets,
-                   const client::ObjectCache<api::Deployment>& deployments,
-                   Clock& clock = Clock::real());
+  // For tests: no informers; track() the prefilled caches.
+  explicit GarbageCollector(client::Client& client, Clock& clock = Clock::real());
   ~GarbageCollector();
   GarbageCollector(const GarbageCollector&) = delete;
   GarbageCollector& operator=(const GarbageCollector&) = delete;
 
+  // Reads `cache` (which must carry the owner-uid index) for `resource`'s objects.
+  template <typename T>
+  void track(const api::ResourceInfo& resource, const client::ObjectCache<T>& cache) {
+    tracked_.push_back(
+        {&resource,
+         [&cache](const std::string& key) -> std::optional<api::ObjectMeta> {
+           auto obj = cache.get(key);
+           if (!obj) return std::nullopt;
+           return obj->metadata;
+         },
+         [&cache](const std::string& uid) {
+           std::vector<api::ObjectMeta> out;
+           for (const auto& obj : cache.byIndex(kOwnerUidIndex, uid)) out.push_back(obj->metadata);
+           return out;
+         }});
+  }
+
   Status run(int workers, std::chrono::milliseconds sync_timeout = std::chrono::seconds(30));
   void stop();
 
-  // key: "pods/namespace/name" or "replicasets/namespace/name".
   Status sync(const std::string& key);
 
-  // Handlers: a dependent appeared or changed; any watched object was deleted.
-  void onDependent(const std::string& plural, const api::ObjectMeta& meta);
-  void onOwnerDeleted(const api::ObjectMeta& owner);
+  // Handlers: an object appeared or changed; an object was deleted.
+  void onObject(const api::ResourceInfo& resource, const api::ObjectMeta& meta);
+  void onDeleted(const api::ObjectMeta& meta);
 
+  // "<plural>[.<group>]/<namespace>/<name>"
+  static std::string keyFor(const api::ResourceInfo& resource, const api::ObjectMeta& meta);
   client::WorkQueue& queue() { return queue_; }
 
  private:
-  struct Dependents {  // one collected resource: its cache, typed access erased
+  struct Tracked {  // one resource's cache, typed access erased
     const api::ResourceInfo* resource;
     std::function<std::optional<api::ObjectMeta>(const std::string& key)> get;
     std::function<std::vector<api::ObjectMeta>(const std::string& owner_uid)> byOwner;
   };
+  struct Dependent {
+    const Tracked* tracked;
+    api::ObjectMeta meta;
+  };
 
-  Result<bool> ownerExists(const std::string& ns, const api::OwnerReference& ref);
+  template <typename T>
+  void watch(client::SharedInformerFactory& informers, const api::ResourceInfo& resource);
+
+  const Tracked* trackedFor(const api::ResourceInfo& resource) const;
+  std::vector<Dependent> dependentsOf(const std::string& owner_uid) const;
+  Result<OwnerState> ownerState(const std::string& ns, const api::OwnerReference& ref);
+  Status syncDependent(const Tracked& tracked, const api::ObjectMeta& meta);
+  Status orphanDependents(const Tracked& owner, const api::ObjectMeta& meta);
+  Status deleteDependentsFirst(const Tracked& owner, const api::ObjectMeta& meta);
+  Status removeFinalizer(const Tracked& owner, const api::ObjectMeta& meta,
+                         const std::string& finalizer);
 
   client::Client& client_;
-  std::vector<Dependents> dependents_;  // pods, replicasets
-  const client::ObjectCache<api::ReplicaSet>* sets_;
-  const client::ObjectCache<api::Deployment>* deployments_;
+  std::vector<Tracked> tracked_;
   std::vector<client::InformerBase*> informers_;
   client::WorkQueue queue_;
   client::ControllerLoop loop_;

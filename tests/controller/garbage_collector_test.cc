@@ -16,12 +16,20 @@ using testing::replicaSetJson;
 
 const api::ResourceInfo& podsResource() { return *api::findResource("", "v1", "pods"); }
 const api::ResourceInfo& setsResource() { return *api::findResource("apps", "v1", "replicasets"); }
+const api::ResourceInfo& deploymentsResource() {
+  return *api::findResource("apps", "v1", "deployments");
+}
 
 class GarbageCollectorTest : public ::testing::Test {
  protected:
   GarbageCollectorTest() {
     pods_.addIndex(kOwnerUidIndex, [](const api::Pod& p) { return ownerUidsOf(p.metadata); });
     sets_.addIndex(kOwnerUidIndex, [](const api::ReplicaSet& r) { return ownerUidsOf(r.metadata); });
+    deployments_.addIndex(kOwnerUidIndex,
+                          [](const api::Deployment& d) { return ownerUidsOf(d.metadata); });
+    gc_.track(podsResource(), pods_);
+    gc_.track(setsResource(), sets_);
+    gc_.track(deploymentsResource(), deployments_);
   }
   void addPod(const json& pod) {
     client_.add(podsResource(), pod);
@@ -38,7 +46,7 @@ class GarbageCollectorTest : public ::testing::Test {
   client::ObjectCache<api::Pod> pods_;
   client::ObjectCache<api::ReplicaSet> sets_;
   client::ObjectCache<api::Deployment> deployments_;
-  GarbageCollector gc_{client_, pods_, sets_, deployments_, clock_};
+  GarbageCollector gc_{client_, clock_};
 };
 
 TEST_F(GarbageCollectorTest, DeletesAPodWhoseReplicaSetIsGone) {
@@ -109,7 +117,7 @@ TEST_F(GarbageCollectorTest, ADeletedOwnerQueuesItsDependentsAndAFailedLookupRet
   addPod(podJson("other", "other-uid"));
   api::ObjectMeta owner;
   owner.uid = "rs-uid";
-  gc_.onOwnerDeleted(owner);
+  gc_.onDeleted(owner);
   std::set<std::string> queued;
   while (auto key = gc_.queue().tryGet()) queued.insert(*key);
   EXPECT_EQ(queued, (std::set<std::string>{"pods/default/a", "pods/default/b"}));
@@ -126,9 +134,106 @@ TEST_F(GarbageCollectorTest, ReplicaSetsOfAGoneDeploymentAreCollected) {
                                         {"name", "web"}, {"uid", "d-uid"}, {"controller", true}}};
   addSet(rs);
   client_.clearActions();
-  ASSERT_TRUE(gc_.sync("replicasets/default/web-abc").isOk());
+  ASSERT_TRUE(gc_.sync("replicasets.apps/default/web-abc").isOk());
   ASSERT_EQ(writes().size(), 1u);
   EXPECT_EQ(writes()[0].summary(), "delete replicasets");
+}
+
+// A ReplicaSet "web" (uid rs-uid) being deleted with `finalizer`, as the apiserver leaves it.
+json deletingSet(const std::string& finalizer) {
+  json rs = replicaSetJson("web", 1, "rs-uid");
+  rs["metadata"]["deletionTimestamp"] = "2026-01-01T00:01:00Z";
+  rs["metadata"]["deletionGracePeriodSeconds"] = 0;
+  rs["metadata"]["finalizers"] = {finalizer};
+  return rs;
+}
+
+TEST_F(GarbageCollectorTest, OrphanDeletionReleasesTheDependentsThenTheFinalizer) {
+  addSet(deletingSet("orphan"));
+  addPod(podJson("a", "rs-uid"));
+  json shared = podJson("b", "rs-uid");
+  shared["metadata"]["ownerReferences"].push_back(
+      {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "cm"}, {"uid", "cm-uid"}});
+  addPod(shared);
+  client_.clearActions();
+  ASSERT_TRUE(gc_.sync("replicasets.apps/default/web").isOk());
+  auto w = writes();
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[2].summary(), "patch replicasets");  // the finalizer goes last
+  auto a = client_.object(podsResource(), "default", "a");
+  ASSERT_TRUE(a);
+  EXPECT_TRUE((*a)["metadata"]["ownerReferences"].empty());
+  auto b = client_.object(podsResource(), "default", "b");
+  ASSERT_TRUE(b);
+  ASSERT_EQ((*b)["metadata"]["ownerReferences"].size(), 1u);
+  EXPECT_EQ((*b)["metadata"]["ownerReferences"][0]["uid"], "cm-uid");
+  // The fake deletes an object whose last finalizer went, as the apiserver does.
+  EXPECT_FALSE(client_.object(setsResource(), "default", "web"));
+}
+
+TEST_F(GarbageCollectorTest, ForegroundDeletionWaitsForBlockingDependents) {
+  addSet(deletingSet("foregroundDeletion"));
+  addPod(podJson("a", "rs-uid"));  // blockOwnerDeletion: true (the fixture's reference)
+  client_.clearActions();
+  ASSERT_TRUE(gc_.sync("replicasets.apps/default/web").isOk());
+  EXPECT_TRUE(writes().empty());  // the owner stays while its pod exists
+  EXPECT_EQ(gc_.queue().tryGet(), "pods/default/a");
+  // The pod's owner waits for it, and the pod has no dependents: deleted in the background.
+  ASSERT_TRUE(gc_.sync("pods/default/a").isOk());
+  ASSERT_EQ(writes().size(), 1u);
+  EXPECT_EQ(writes()[0].summary(), "delete pods");
+  EXPECT_EQ(writes()[0].object["propagationPolicy"], "Background");
+  // Gone from the cache: the owner's finalizer goes and the owner with it.
+  pods_.put("default/a", "", nullptr);
+  client_.clearActions();
+  ASSERT_TRUE(gc_.sync("replicasets.apps/default/web").isOk());
+  ASSERT_EQ(writes().size(), 1u);
+  EXPECT_EQ(writes()[0].summary(), "patch replicasets");
+  EXPECT_FALSE(client_.object(setsResource(), "default", "web"));
+}
+
+TEST_F(GarbageCollectorTest, ADependentWithDependentsOfItsOwnGoesInTheForeground) {
+  json d = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"},
+            {"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "d-uid"},
+                          {"deletionTimestamp", "2026-01-01T00:01:00Z"},
+                          {"finalizers", {"foregroundDeletion"}}}},
+            {"spec", {{"selector", {{"matchLabels", {{"app", "web"}}}}},
+                      {"template", {{"metadata", {{"labels", {{"app", "web"}}}}},
+                                    {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}}}}}}}}}}};
+  client_.add(deploymentsResource(), d);
+  deployments_.add(decoded<api::Deployment>(*client_.object(deploymentsResource(), "default", "web")));
+  json rs = replicaSetJson("web", 1, "rs-uid");
+  rs["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"}, {"kind", "Deployment"},
+                                        {"name", "web"}, {"uid", "d-uid"}, {"controller", true},
+                                        {"blockOwnerDeletion", true}}};
+  addSet(rs);
+  addPod(podJson("a", "rs-uid"));
+  client_.clearActions();
+  ASSERT_TRUE(gc_.sync("replicasets.apps/default/web").isOk());
+  ASSERT_EQ(writes().size(), 1u);
+  EXPECT_EQ(writes()[0].summary(), "delete replicasets");
+  EXPECT_EQ(writes()[0].object["propagationPolicy"], "Foreground");
+}
+
+TEST(DecideForDependent, FollowsKubernetesAttemptToDeleteItem) {
+  api::OwnerReference a{.api_version = "v1", .kind = "K", .name = "a", .uid = "ua"};
+  api::OwnerReference b{.api_version = "v1", .kind = "K", .name = "b", .uid = "ub"};
+  using S = OwnerState;
+  auto keep = decideForDependent({a, b}, {S::kPresent, S::kPresent}, {}, false);
+  EXPECT_EQ(keep.action, DependentDecision::kKeep);
+  auto drop = decideForDependent({a, b}, {S::kPresent, S::kWaitingForDependentsDeletion}, {}, false);
+  EXPECT_EQ(drop.action, DependentDecision::kDropReferences);
+  EXPECT_EQ(drop.drop_uids, std::vector<std::string>{"ub"});
+  auto bg = decideForDependent({a}, {S::kGone}, {}, true);
+  EXPECT_EQ(bg.action, DependentDecision::kDelete);
+  EXPECT_EQ(bg.propagation, "Background");
+  EXPECT_EQ(decideForDependent({a}, {S::kWaitingForDependentsDeletion}, {}, false).propagation,
+            "Background");
+  EXPECT_EQ(decideForDependent({a}, {S::kWaitingForDependentsDeletion}, {}, true).propagation,
+            "Foreground");
+  EXPECT_EQ(decideForDependent({a}, {S::kGone}, {"orphan"}, true).propagation, "Orphan");
+  EXPECT_EQ(decideForDependent({a}, {S::kGone}, {"foregroundDeletion"}, false).propagation,
+            "Foreground");
 }
 
 }  // namespace
