@@ -36,6 +36,7 @@ struct ServerFlags {
   int compaction_interval_seconds = 300;
   std::string event_ttl = "1h";
   size_t watch_cache_size = 10000;
+  apiserver::AdmissionOptions admission;
   int max_in_flight = 400;
   std::string log_level = "info";
   // `server` runs the scheduler and the controller manager too; `apiserver` does not.
@@ -97,6 +98,7 @@ int runServer(const ServerFlags& flags) {
   options.compaction_interval = std::chrono::seconds(flags.compaction_interval_seconds);
   options.event_ttl = std::chrono::duration_cast<std::chrono::seconds>(*event_ttl);
   options.watch_cache.history_capacity = flags.watch_cache_size;
+  options.admission = flags.admission;
   apiserver::ApiServer server(options, **store);
   Status s = server.start();
   if (!s.isOk()) {
@@ -202,6 +204,16 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
   cmd->add_option("--watch-cache-size", flags->watch_cache_size, "events kept per resource")
       ->capture_default_str();
   cmd->add_option("--max-requests-inflight", flags->max_in_flight)->capture_default_str();
+  cmd->add_option("--default-not-ready-toleration-seconds",
+                  flags->admission.default_not_ready_toleration_seconds,
+                  "tolerationSeconds of the not-ready:NoExecute toleration every pod gets")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--default-unreachable-toleration-seconds",
+                  flags->admission.default_unreachable_toleration_seconds,
+                  "tolerationSeconds of the unreachable:NoExecute toleration every pod gets")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   if (flags->with_scheduler) {
     cmd->add_option("--scheduler-policy", flags->scheduler_policy,
                     "RoundRobin, Random, LeastAllocated or BalancedAllocation")

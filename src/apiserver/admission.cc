@@ -96,6 +96,38 @@ void generateJobSelector(json& job) {
 
 }  // namespace
 
+void addDefaultTolerations(json& pod, const AdmissionOptions& options) {
+  json& spec = pod["spec"];
+  json tolerations = spec.contains("tolerations") && spec["tolerations"].is_array()
+                         ? spec["tolerations"]
+                         : json::array();
+  // A toleration with an empty key and Exists tolerates every taint.
+  auto tolerates = [&](const std::string& key) {
+    for (const auto& t : tolerations) {
+      if (!t.is_object()) continue;
+      std::string effect = t.value("effect", "");
+      if (!effect.empty() && effect != "NoExecute") continue;
+      std::string op = t.value("operator", "Equal");
+      std::string k = t.value("key", "");
+      if (k == key || (k.empty() && op == "Exists")) return true;
+    }
+    return false;
+  };
+  bool changed = false;
+  for (const auto& [key, seconds] :
+       {std::pair<std::string, int64_t>{"node.kubernetes.io/not-ready",
+                                        options.default_not_ready_toleration_seconds},
+        {"node.kubernetes.io/unreachable", options.default_unreachable_toleration_seconds}}) {
+    if (tolerates(key)) continue;
+    tolerations.push_back({{"key", key},
+                           {"operator", "Exists"},
+                           {"effect", "NoExecute"},
+                           {"tolerationSeconds", seconds}});
+    changed = true;
+  }
+  if (changed) spec["tolerations"] = std::move(tolerations);
+}
+
 Status admitCreate(const api::ResourceInfo& resource, json& object, RequestContext& ctx,
                    AdmissionDeps& deps) {
   if (resource.plural == "pods") {
@@ -108,6 +140,7 @@ Status admitCreate(const api::ResourceInfo& resource, json& object, RequestConte
         object["spec"].erase("nodeName");
       }
     }
+    addDefaultTolerations(object, deps.options);
     return Status::ok();
   }
   if (resource.plural == "jobs" && resource.group == "batch") {

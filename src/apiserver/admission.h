@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/scheme.h"
+#include "apiserver/admission_options.h"
 #include "apiserver/rest_handler.h"
 #include "apiserver/service_allocator.h"
 #include "store/store.h"
@@ -16,7 +17,12 @@ namespace minik8s::apiserver {
 struct AdmissionDeps {
   store::Store& store;
   ServiceAllocator& allocator;
+  const AdmissionOptions& options;
 };
+
+// DefaultTolerationSeconds on a pod's JSON: adds the NoExecute tolerations for the
+// not-ready and unreachable node taints, unless the pod already tolerates them.
+void addDefaultTolerations(nlohmann::json& pod, const AdmissionOptions& options);
 
 // Mutates a normalized object before validation on create.
 Status admitCreate(const api::ResourceInfo& resource, nlohmann::json& object,

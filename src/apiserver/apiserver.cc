@@ -51,7 +51,7 @@ Status ApiServer::start() {
   if (!ports.isOk()) return invalid("--service-node-port-range: " + ports.status().message());
   allocator_ = std::make_unique<ServiceAllocator>(store_, *cidr, *ports);
   rest_ = std::make_unique<RestHandler>(store_, clock_, *allocator_, options_.watch_cache,
-                                        options_.event_ttl);
+                                        options_.event_ttl, options_.admission);
   RETURN_IF_ERROR(rest_->start());
   node_proxy_ = std::make_unique<NodeProxy>(*rest_);
   metrics_api_ = std::make_unique<MetricsApi>(*rest_);

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "apiserver/admission_options.h"
 #include "apiserver/health.h"
 #include "apiserver/http_server.h"
 #include "apiserver/metrics.h"
@@ -46,6 +47,7 @@ struct ApiServerOptions {
   std::chrono::seconds compaction_interval{300};
   // Events vanish this long after their last write (kube-apiserver's --event-ttl); 0: never.
   std::chrono::seconds event_ttl{3600};
+  AdmissionOptions admission;
 };
 
 class ApiServer {

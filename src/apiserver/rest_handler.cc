@@ -206,10 +206,12 @@ std::string RestHandler::storageKey(const api::ResourceInfo& resource,
 }
 
 RestHandler::RestHandler(store::Store& store, Clock& clock, ServiceAllocator& allocator,
-                         WatchCacheOptions cache_options, std::chrono::seconds event_ttl)
+                         WatchCacheOptions cache_options, std::chrono::seconds event_ttl,
+                         AdmissionOptions admission)
     : store_(store),
       clock_(clock),
       allocator_(allocator),
+      admission_(admission),
       event_leases_(store, clock, event_ttl),
       timeouts_(std::make_unique<WatchTimeouts>()) {
   for (const auto& r : api::allResources()) {
@@ -516,7 +518,7 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
   meta["uid"] = newUid();
   meta["creationTimestamp"] = formatRfc3339(clock_.now());
   if (object.contains("spec")) meta["generation"] = 1;
-  AdmissionDeps deps{store_, allocator_};
+  AdmissionDeps deps{store_, allocator_, admission_};
   if (!ctx.dry_run) RETURN_IF_ERROR(admitCreate(resource, object, ctx, deps));
   auto errors = api::validate(resource, object, nullptr);
   if (!errors.empty()) {
@@ -611,7 +613,7 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
     json new_spec = desired.value("spec", json::object());
     desired["metadata"]["generation"] = old_spec == new_spec ? generation : generation + 1;
   }
-  AdmissionDeps deps{store_, allocator_};
+  AdmissionDeps deps{store_, allocator_, admission_};
   RETURN_IF_ERROR(admitUpdate(resource, desired, current, ctx, deps));
   auto errors = api::validate(resource, desired, &current);
   if (!errors.empty()) return invalidFor(resource, name, std::move(errors));
@@ -776,7 +778,7 @@ HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
 Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
                                        const std::string& namespace_, const std::string& name,
                                        const json& options, RequestContext& ctx) {
-  AdmissionDeps deps{store_, allocator_};
+  AdmissionDeps deps{store_, allocator_, admission_};
   ASSIGN_OR_RETURN(Propagation policy, propagationOf(options));
   std::optional<int64_t> grace;
   if (options.contains("gracePeriodSeconds") && options["gracePeriodSeconds"].is_number_integer()) {
@@ -953,7 +955,7 @@ Result<size_t> RestHandler::deleteNamespaceContents(const std::string& namespace
       if (again.isOk()) {
         auto removed = store_.remove(kv.key);
         if (removed.isOk()) {
-          AdmissionDeps deps{store_, allocator_};
+          AdmissionDeps deps{store_, allocator_, admission_};
           json last = json::parse(removed->value, nullptr, false);
           if (last.is_object()) releaseAfterDelete(r, last, deps);
         }

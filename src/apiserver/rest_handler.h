@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/scheme.h"
+#include "apiserver/admission_options.h"
 #include "apiserver/http_server.h"
 #include "apiserver/request_info.h"
 #include "apiserver/service_allocator.h"
@@ -41,7 +42,8 @@ class RestHandler {
   // Events are written with a lease so that they vanish `event_ttl` after their last
   // write (0: never).
   RestHandler(store::Store& store, Clock& clock, ServiceAllocator& allocator,
-              WatchCacheOptions cache_options, std::chrono::seconds event_ttl);
+              WatchCacheOptions cache_options, std::chrono::seconds event_ttl,
+              AdmissionOptions admission = {});
   ~RestHandler();
 
   // Starts a watch cache per resource.
@@ -105,6 +107,7 @@ class RestHandler {
   store::Store& store_;
   Clock& clock_;
   ServiceAllocator& allocator_;
+  const AdmissionOptions admission_;
   EventLeases event_leases_;
   std::map<std::string, std::unique_ptr<WatchCache>> caches_;  // by plural; fixed after start
   std::atomic<size_t> open_watches_{0};

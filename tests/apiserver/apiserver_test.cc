@@ -504,6 +504,36 @@ TEST_F(ApiServerTest, DefaultNamespacesAndKubernetesServiceExist) {
   EXPECT_EQ(svc["spec"]["clusterIP"], "10.96.0.1");
 }
 
+TEST_F(ApiServerTest, PodsGetTheDefaultNoExecuteTolerations) {
+  json made = callJson("POST", "/api/v1/namespaces/default/pods", pod("tol"), 201);
+  json want = json::array(
+      {{{"key", "node.kubernetes.io/not-ready"}, {"operator", "Exists"}, {"effect", "NoExecute"},
+        {"tolerationSeconds", 300}},
+       {{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"}, {"effect", "NoExecute"},
+        {"tolerationSeconds", 300}}});
+  EXPECT_EQ(made["spec"]["tolerations"], want);
+  // A pod that tolerates one of them keeps its own; one that tolerates everything gets none.
+  json own = pod("own");
+  own["spec"]["tolerations"] = {{{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"},
+                                 {"effect", "NoExecute"}, {"tolerationSeconds", 5}}};
+  made = callJson("POST", "/api/v1/namespaces/default/pods", own, 201);
+  ASSERT_EQ(made["spec"]["tolerations"].size(), 2u);
+  EXPECT_EQ(made["spec"]["tolerations"][0]["tolerationSeconds"], 5);
+  EXPECT_EQ(made["spec"]["tolerations"][1]["key"], "node.kubernetes.io/not-ready");
+  json all = pod("all");
+  all["spec"]["tolerations"] = {{{"operator", "Exists"}}};
+  made = callJson("POST", "/api/v1/namespaces/default/pods", all, 201);
+  EXPECT_EQ(made["spec"]["tolerations"].size(), 1u);
+  // The seconds come from the server's options.
+  ApiServerOptions options;
+  options.admission.default_unreachable_toleration_seconds = 7;
+  server_->stop();
+  server_.reset();
+  startServer(options);
+  made = callJson("POST", "/api/v1/namespaces/default/pods", pod("short"), 201);
+  EXPECT_EQ(made["spec"]["tolerations"][1]["tolerationSeconds"], 7);
+}
+
 TEST_F(ApiServerTest, GracefulPodDeletionWaitsForTheNode) {
   callJson("POST", "/api/v1/nodes", {{"metadata", {{"name", "n1"}}}}, 201);
   callJson("POST", "/api/v1/namespaces/default/pods", pod("g"), 201);
