@@ -74,6 +74,18 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   "garbage collector workers")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--concurrent-job-syncs", options.concurrent_job_syncs, "Jobs synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--concurrent-cron-job-syncs", options.concurrent_cron_job_syncs,
+                  "CronJobs synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--concurrent-ttl-after-finished-syncs",
+                  options.concurrent_ttl_after_finished_syncs,
+                  "ttl-after-finished workers")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 void addControllerManagerCommand(CLI::App& app) {

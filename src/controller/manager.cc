@@ -2,14 +2,18 @@
 
 #include "client/informer.h"
 #include "common/log.h"
+#include "controller/cronjob.h"
 #include "controller/deployment.h"
 #include "controller/garbage_collector.h"
+#include "controller/job.h"
 #include "controller/replicaset.h"
+#include "controller/ttl_after_finished.h"
 
 namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
-  static const std::vector<std::string> known = {"deployment", "garbagecollector", "replicaset"};
+  static const std::vector<std::string> known = {"cronjob", "deployment", "garbagecollector", "job",
+                                                 "replicaset", "ttl-after-finished"};
   return known;
 }
 
@@ -47,6 +51,9 @@ struct ControllerManager::Running {
   std::unique_ptr<ReplicaSetController> replicasets;
   std::unique_ptr<DeploymentController> deployments;
   std::unique_ptr<GarbageCollector> garbage_collector;
+  std::unique_ptr<JobController> jobs;
+  std::unique_ptr<CronJobController> cron_jobs;
+  std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
 };
 
 ControllerManager::ControllerManager(client::Client& client, ControllerManagerOptions options,
@@ -101,6 +108,16 @@ void ControllerManager::startControllers() {
   if (enabled_.count("garbagecollector")) {
     running->garbage_collector = std::make_unique<GarbageCollector>(client_, running->informers, clock_);
   }
+  if (enabled_.count("job")) {
+    running->jobs = std::make_unique<JobController>(client_, running->informers, JobOptions{}, clock_);
+  }
+  if (enabled_.count("cronjob")) {
+    running->cron_jobs = std::make_unique<CronJobController>(client_, running->informers, clock_);
+  }
+  if (enabled_.count("ttl-after-finished")) {
+    running->ttl_after_finished =
+        std::make_unique<TtlAfterFinishedController>(client_, running->informers, clock_);
+  }
   running->informers.start();
   if (running->replicasets) {
     Status s = running->replicasets->run(options_.concurrent_replicaset_syncs);
@@ -114,6 +131,18 @@ void ControllerManager::startControllers() {
     Status s = running->garbage_collector->run(options_.concurrent_gc_syncs);
     if (!s.isOk()) log::warn("controller-manager: garbagecollector: {}", s.toString());
   }
+  if (running->jobs) {
+    Status s = running->jobs->run(options_.concurrent_job_syncs);
+    if (!s.isOk()) log::warn("controller-manager: job: {}", s.toString());
+  }
+  if (running->cron_jobs) {
+    Status s = running->cron_jobs->run(options_.concurrent_cron_job_syncs);
+    if (!s.isOk()) log::warn("controller-manager: cronjob: {}", s.toString());
+  }
+  if (running->ttl_after_finished) {
+    Status s = running->ttl_after_finished->run(options_.concurrent_ttl_after_finished_syncs);
+    if (!s.isOk()) log::warn("controller-manager: ttl-after-finished: {}", s.toString());
+  }
   log::info("controller-manager: running {} controller(s)", enabled_.size());
   std::lock_guard lock(mu_);
   running_ = std::move(running);
@@ -126,6 +155,9 @@ void ControllerManager::stopControllers() {
     running = std::move(running_);
   }
   if (!running) return;
+  if (running->ttl_after_finished) running->ttl_after_finished->stop();
+  if (running->cron_jobs) running->cron_jobs->stop();
+  if (running->jobs) running->jobs->stop();
   if (running->garbage_collector) running->garbage_collector->stop();
   if (running->deployments) running->deployments->stop();
   if (running->replicasets) running->replicasets->stop();

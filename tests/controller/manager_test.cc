@@ -7,10 +7,12 @@ namespace {
 
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(enabledControllers({"*"}).value(),
-            (std::set<std::string>{"deployment", "garbagecollector", "replicaset"}));
+            (std::set<std::string>{"cronjob", "deployment", "garbagecollector", "job",
+                                   "replicaset", "ttl-after-finished"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
-            (std::set<std::string>{"deployment", "garbagecollector"}));
+            (std::set<std::string>{"cronjob", "deployment", "garbagecollector", "job",
+                                   "ttl-after-finished"}));
   EXPECT_TRUE(enabledControllers({}).value().empty());
   auto unknown = enabledControllers({"nonsense"});
   ASSERT_FALSE(unknown.isOk());

@@ -1,0 +1,369 @@
+// JobController with the fake client and prefilled caches, Kubernetes-style: fill the
+// listers, call sync(key), assert the recorded actions; computeJobActions as a table.
+#include "controller/job.h"
+
+#include <gtest/gtest.h>
+
+#include "client/fake_client.h"
+#include "controller/fixtures.h"
+
+namespace minik8s::controller {
+namespace {
+
+using nlohmann::json;
+using testing::decoded;
+using namespace std::chrono_literals;
+
+// FakeClock starts at 2026-01-01T00:00:00Z.
+json jobJson(const std::string& name, std::optional<int> completions, int parallelism,
+             int backoff_limit = 6, const std::string& restart_policy = "Never") {
+  json job = json::parse(R"({
+    "apiVersion": "batch/v1", "kind": "Job",
+    "metadata": {"name": ")" + name + R"(", "namespace": "default", "uid": "job-uid",
+                 "creationTimestamp": "2026-01-01T00:00:00Z"},
+    "spec": {"selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "job-uid"}},
+             "template": {"metadata": {"labels": {"batch.kubernetes.io/controller-uid": "job-uid",
+                                                  "job-name": ")" + name + R"("}},
+                          "spec": {"restartPolicy": ")" + restart_policy + R"(",
+                                   "containers": [{"name": "c", "image": "busybox"}]}}}
+  })");
+  if (completions) job["spec"]["completions"] = *completions;
+  job["spec"]["parallelism"] = parallelism;
+  job["spec"]["backoffLimit"] = backoff_limit;
+  return job;
+}
+
+json jobPod(const std::string& name, const std::string& phase, bool ready = false,
+            const std::string& owner_uid = "job-uid") {
+  json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", "default"},
+                {"uid", "uid-" + name},
+                {"creationTimestamp", "2026-01-01T00:00:00Z"},
+                {"labels", {{"batch.kubernetes.io/controller-uid", "job-uid"}}},
+                {"ownerReferences",
+                 {{{"apiVersion", "batch/v1"},
+                   {"kind", "Job"},
+                   {"name", "pi"},
+                   {"uid", owner_uid},
+                   {"controller", true},
+                   {"blockOwnerDeletion", true}}}}}},
+              {"spec", {{"nodeName", "n1"}, {"containers", {{{"name", "c"}, {"image", "busybox"}}}}}},
+              {"status", {{"phase", phase}}}};
+  if (ready) {
+    pod["status"]["conditions"] = {{{"type", "Ready"}, {"status", "True"}}};
+  }
+  if (phase == "Failed") {
+    pod["status"]["containerStatuses"] = {
+        {{"name", "c"},
+         {"ready", false},
+         {"restartCount", 0},
+         {"image", "busybox"},
+         {"imageID", ""},
+         {"state", {{"terminated", {{"exitCode", 1}, {"finishedAt", "2026-01-01T00:00:00Z"}}}}}}};
+  }
+  return pod;
+}
+
+class JobControllerTest : public ::testing::Test {
+ protected:
+  JobControllerTest() : client_(clock_), controller_(client_, jobs_, pods_, {}, clock_) {}
+
+  const api::ResourceInfo& jobsResource() { return *api::findResource("batch", "v1", "jobs"); }
+  const api::ResourceInfo& podsResource() { return *api::findResource("", "v1", "pods"); }
+
+  void addJob(const json& job) {
+    client_.add(jobsResource(), job);
+    refreshJob(job["metadata"]["name"]);
+  }
+  // The stored Job (after status writes) into the cache, as the informer would show it.
+  void refreshJob(const std::string& name) {
+    jobs_.add(decoded<api::Job>(*client_.object(jobsResource(), "default", name)));
+  }
+  void addPod(const json& pod) {
+    client_.add(podsResource(), pod);
+    pods_.add(decoded<api::Pod>(*client_.object(podsResource(), "default", pod["metadata"]["name"].get<std::string>())));
+  }
+  void removePod(const std::string& name) { pods_.put("default/" + name, "", nullptr); }
+
+  void sync() {
+    Status s = controller_.sync("default/pi");
+    ASSERT_TRUE(s.isOk()) << s.toString();
+  }
+  std::vector<client::Action> writesOf(const std::string& summary) const {
+    std::vector<client::Action> out;
+    for (const auto& a : client_.writes()) {
+      if (a.summary() == summary) out.push_back(a);
+    }
+    return out;
+  }
+  json status() {
+    auto stored = client_.object(jobsResource(), "default", "pi");
+    return stored ? (*stored)["status"] : json();
+  }
+  json condition(const std::string& type) {
+    for (const auto& c : status().value("conditions", json::array())) {
+      if (c["type"] == type) return c;
+    }
+    return json();
+  }
+  std::vector<std::string> eventReasons() const {
+    std::vector<std::string> out;
+    for (const auto& a : client_.writes()) {
+      if (a.resource == "events" && a.verb == "create") out.push_back(a.object.value("reason", ""));
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  client::FakeClient client_;
+  client::ObjectCache<api::Job> jobs_;
+  client::ObjectCache<api::Pod> pods_;
+  JobController controller_;
+};
+
+TEST_F(JobControllerTest, CreatesParallelismPodsWithAControllerRefAndStartsTheClock) {
+  addJob(jobJson("pi", 3, 2));
+  client_.clearActions();
+  sync();
+  auto creates = writesOf("create pods");
+  ASSERT_EQ(creates.size(), 2u);
+  for (const auto& c : creates) {
+    const json& meta = c.object["metadata"];
+    EXPECT_EQ(meta["generateName"], "pi-");
+    EXPECT_EQ(meta["labels"]["batch.kubernetes.io/controller-uid"], "job-uid");
+    ASSERT_EQ(meta["ownerReferences"].size(), 1u);
+    EXPECT_EQ(meta["ownerReferences"][0]["apiVersion"], "batch/v1");
+    EXPECT_EQ(meta["ownerReferences"][0]["kind"], "Job");
+    EXPECT_EQ(meta["ownerReferences"][0]["controller"], true);
+    EXPECT_EQ(meta["ownerReferences"][0]["blockOwnerDeletion"], true);
+    EXPECT_EQ(c.object["spec"]["restartPolicy"], "Never");
+  }
+  EXPECT_EQ(status()["active"], 2);
+  EXPECT_EQ(status()["startTime"], "2026-01-01T00:00:00Z");
+  EXPECT_EQ(status()["ready"], 0);
+  EXPECT_EQ(eventReasons(), std::vector<std::string>(2, "SuccessfulCreate"));
+}
+
+TEST_F(JobControllerTest, DoesNotCreateAgainUntilItsCreatesAreObserved) {
+  addJob(jobJson("pi", 3, 2));
+  sync();
+  refreshJob("pi");
+  client_.clearActions();
+  sync();
+  EXPECT_TRUE(writesOf("create pods").empty());
+  for (const auto& pod : client_.objects(podsResource())) {
+    auto typed = std::make_shared<const api::Pod>(decoded<api::Pod>(pod));
+    pods_.add(*typed);
+    controller_.onPodAdded(typed);
+  }
+  EXPECT_TRUE(controller_.expectations().satisfied("default/pi"));
+  sync();
+  EXPECT_TRUE(writesOf("create pods").empty());  // 2 active of parallelism 2
+}
+
+TEST_F(JobControllerTest, RemainingCompletionsLimitTheActivePods) {
+  addJob(jobJson("pi", 3, 3));
+  addPod(jobPod("a", "Succeeded"));
+  addPod(jobPod("b", "Succeeded"));
+  client_.clearActions();
+  sync();
+  EXPECT_EQ(writesOf("create pods").size(), 1u);
+  EXPECT_EQ(status()["succeeded"], 2);
+}
+
+TEST_F(JobControllerTest, CompletesWhenCompletionsSucceeded) {
+  addJob(jobJson("pi", 2, 1));
+  addPod(jobPod("a", "Succeeded"));
+  addPod(jobPod("b", "Succeeded"));
+  client_.clearActions();
+  clock_.advance(42s);
+  sync();
+  EXPECT_TRUE(writesOf("create pods").empty());
+  EXPECT_EQ(condition("SuccessCriteriaMet")["status"], "True");
+  EXPECT_EQ(condition("Complete")["status"], "True");
+  EXPECT_EQ(condition("Complete")["reason"], "CompletionsReached");
+  EXPECT_EQ(status()["completionTime"], "2026-01-01T00:00:42Z");
+  EXPECT_EQ(status()["succeeded"], 2);
+  EXPECT_EQ(eventReasons(), std::vector<std::string>{"Completed"});
+  // Finished: a later sync changes nothing.
+  refreshJob("pi");
+  client_.clearActions();
+  sync();
+  EXPECT_TRUE(client_.writes().empty());
+}
+
+TEST_F(JobControllerTest, PodsStillActiveAtSuccessAreDeletedBeforeComplete) {
+  addJob(jobJson("pi", 1, 2));
+  addPod(jobPod("done", "Succeeded"));
+  addPod(jobPod("running", "Running", true));
+  client_.clearActions();
+  sync();
+  auto deletes = writesOf("delete pods");
+  ASSERT_EQ(deletes.size(), 1u);
+  EXPECT_EQ(deletes[0].name, "running");
+  EXPECT_EQ(condition("SuccessCriteriaMet")["status"], "True");
+  EXPECT_TRUE(condition("Complete").is_null());
+  EXPECT_EQ(status()["terminating"], 1);
+
+  refreshJob("pi");
+  removePod("running");
+  controller_.onPodDeleted(std::make_shared<const api::Pod>(decoded<api::Pod>(jobPod("running", "Running"))));
+  sync();
+  EXPECT_EQ(condition("Complete")["status"], "True");
+}
+
+TEST_F(JobControllerTest, FailsWithBackoffLimitExceeded) {
+  addJob(jobJson("pi", 1, 1, /*backoff_limit=*/1));
+  addPod(jobPod("f1", "Failed"));
+  addPod(jobPod("f2", "Failed"));
+  client_.clearActions();
+  sync();
+  EXPECT_TRUE(writesOf("create pods").empty());
+  EXPECT_EQ(status()["failed"], 2);
+  EXPECT_EQ(condition("FailureTarget")["reason"], "BackoffLimitExceeded");
+  EXPECT_EQ(condition("Failed")["status"], "True");
+  EXPECT_EQ(condition("Failed")["reason"], "BackoffLimitExceeded");
+  EXPECT_EQ(condition("Failed")["message"], "Job has reached the specified backoff limit");
+  EXPECT_EQ(eventReasons(), std::vector<std::string>{"BackoffLimitExceeded"});
+}
+
+TEST_F(JobControllerTest, OneFailureBelowTheLimitWaitsTheBackOffBeforeReplacing) {
+  addJob(jobJson("pi", 1, 1, 6));
+  addPod(jobPod("f1", "Failed"));  // finished at 00:00:00
+  client_.clearActions();
+  clock_.advance(5s);
+  sync();
+  EXPECT_TRUE(writesOf("create pods").empty());
+  EXPECT_EQ(status()["failed"], 1);
+  refreshJob("pi");
+  clock_.advance(5s);  // 10 s after the failure
+  sync();
+  EXPECT_EQ(writesOf("create pods").size(), 1u);
+}
+
+TEST_F(JobControllerTest, RestartsCountAgainstTheBackoffLimitWithOnFailure) {
+  addJob(jobJson("pi", 1, 1, 2, "OnFailure"));
+  json pod = jobPod("p", "Running");
+  pod["status"]["containerStatuses"] = {{{"name", "c"},
+                                         {"ready", false},
+                                         {"restartCount", 2},
+                                         {"image", "busybox"},
+                                         {"imageID", ""}}};
+  addPod(pod);
+  client_.clearActions();
+  sync();
+  ASSERT_EQ(writesOf("delete pods").size(), 1u);
+  EXPECT_EQ(condition("FailureTarget")["reason"], "BackoffLimitExceeded");
+  EXPECT_TRUE(condition("Failed").is_null());  // not until the pod is gone
+  refreshJob("pi");
+  removePod("p");
+  sync();
+  EXPECT_EQ(condition("Failed")["reason"], "BackoffLimitExceeded");
+}
+
+TEST_F(JobControllerTest, ActiveDeadlineFailsTheJobWithDeadlineExceeded) {
+  json job = jobJson("pi", 1, 1);
+  job["spec"]["activeDeadlineSeconds"] = 30;
+  addJob(job);
+  sync();  // creates a pod, starts the clock
+  refreshJob("pi");
+  for (const auto& p : client_.objects(podsResource())) {
+    auto typed = std::make_shared<const api::Pod>(decoded<api::Pod>(p));
+    pods_.add(*typed);
+    controller_.onPodAdded(typed);
+  }
+  // Before the deadline: the computed requeue is the time left.
+  JobActions early = computeJobActions(*jobs_.get("default/pi"), {}, clock_.now() + 10s);
+  ASSERT_TRUE(early.requeue_after);
+  EXPECT_EQ(*early.requeue_after, std::chrono::nanoseconds(20s));
+
+  client_.clearActions();
+  clock_.advance(30s);
+  sync();
+  EXPECT_EQ(writesOf("delete pods").size(), 1u);
+  EXPECT_EQ(condition("FailureTarget")["reason"], "DeadlineExceeded");
+  refreshJob("pi");
+  for (const auto& p : pods_.list()) pods_.put(keyOf(p->metadata), "", nullptr);
+  sync();
+  EXPECT_EQ(condition("Failed")["reason"], "DeadlineExceeded");
+  EXPECT_EQ(condition("Failed")["message"], "Job was active longer than specified deadline");
+  EXPECT_EQ(eventReasons().back(), "DeadlineExceeded");
+}
+
+TEST_F(JobControllerTest, SuspendDeletesActivePodsAndResumeRestartsTheClock) {
+  json job = jobJson("pi", 2, 2);
+  job["spec"]["suspend"] = true;
+  addJob(job);
+  addPod(jobPod("r", "Running"));
+  client_.clearActions();
+  sync();
+  EXPECT_EQ(writesOf("delete pods").size(), 1u);
+  EXPECT_TRUE(writesOf("create pods").empty());
+  EXPECT_EQ(condition("Suspended")["status"], "True");
+  EXPECT_EQ(condition("Suspended")["reason"], "JobSuspended");
+  EXPECT_FALSE(status().contains("startTime"));
+
+  removePod("r");
+  json stored = *client_.object(jobsResource(), "default", "pi");
+  stored["spec"]["suspend"] = false;
+  client_.add(jobsResource(), stored);
+  refreshJob("pi");
+  controller_.expectations().forget("default/pi");
+  client_.clearActions();
+  clock_.advance(1min);
+  sync();
+  EXPECT_EQ(writesOf("create pods").size(), 2u);
+  EXPECT_EQ(condition("Suspended")["status"], "False");
+  EXPECT_EQ(condition("Suspended")["reason"], "JobResumed");
+  EXPECT_EQ(status()["startTime"], "2026-01-01T00:01:00Z");
+  auto reasons = eventReasons();
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(), "Resumed"), reasons.end());
+}
+
+TEST(ComputeJobActions, WithoutCompletionsTheFirstSuccessStopsNewPodsAndTheLastEndsTheJob) {
+  json j = jobJson("pi", std::nullopt, 2);
+  auto job = decoded<api::Job>(j);
+  auto pod = [](const json& p) { return std::make_shared<const api::Pod>(decoded<api::Pod>(p)); };
+  FakeClock clock;
+  JobActions a = computeJobActions(job, {pod(jobPod("ok", "Succeeded")), pod(jobPod("r", "Running"))},
+                                   clock.now());
+  EXPECT_EQ(a.create, 0);
+  EXPECT_TRUE(a.remove.empty());
+  EXPECT_EQ(findCondition(a.status.conditions, "Complete"), nullptr);
+  a = computeJobActions(job, {pod(jobPod("ok", "Succeeded")), pod(jobPod("r", "Succeeded"))},
+                        clock.now());
+  ASSERT_NE(findCondition(a.status.conditions, "Complete"), nullptr);
+  EXPECT_EQ(a.status.succeeded, 2);
+  // Nothing has succeeded yet: parallelism pods.
+  a = computeJobActions(job, {}, clock.now());
+  EXPECT_EQ(a.create, 2);
+}
+
+TEST(ComputeJobActions, CountsNeverGoDownWhenFinishedPodsDisappear) {
+  json j = jobJson("pi", 3, 1);
+  j["status"] = {{"succeeded", 2}, {"failed", 1}};
+  auto job = decoded<api::Job>(j);
+  FakeClock clock;
+  JobActions a = computeJobActions(job, {}, clock.now() + 1h);
+  EXPECT_EQ(a.status.succeeded, 2);
+  EXPECT_EQ(a.status.failed, 1);
+  EXPECT_EQ(a.create, 1);
+}
+
+TEST(ComputeJobActions, ParallelismLoweredDeletesTheSurplus) {
+  json j = jobJson("pi", 5, 1);
+  auto job = decoded<api::Job>(j);
+  auto pod = [](const json& p) { return std::make_shared<const api::Pod>(decoded<api::Pod>(p)); };
+  FakeClock clock;
+  JobActions a = computeJobActions(
+      job, {pod(jobPod("ready", "Running", true)), pod(jobPod("pending", "Pending"))}, clock.now());
+  ASSERT_EQ(a.remove.size(), 1u);
+  EXPECT_EQ(a.remove[0]->metadata.name, "pending");
+  EXPECT_EQ(a.status.ready, 1);
+}
+
+}  // namespace
+}  // namespace minik8s::controller
