@@ -3,6 +3,7 @@
 // its io() function (field() for omitempty fields, required() for fields always emitted)
 // and, if other modules decode it directly, add it to the instantiation list at the end.
 #include "api/codec.h"
+#include "api/types_discovery.h"
 
 #include <algorithm>
 #include <cmath>
@@ -801,6 +802,57 @@ void io(Io& io, Endpoints& v) {
   io.field("subsets", v.subsets);
 }
 
+// ---- discovery.k8s.io/v1 ----
+
+template <typename Io>
+void io(Io& io, EndpointConditions& v) {
+  io.field("ready", v.ready);
+  io.field("serving", v.serving);
+  io.field("terminating", v.terminating);
+}
+
+template <typename Io>
+void io(Io& io, ForZone& v) {
+  io.required("name", v.name);
+}
+
+template <typename Io>
+void io(Io& io, EndpointHints& v) {
+  io.field("forZones", v.for_zones);
+}
+
+template <typename Io>
+void io(Io& io, Endpoint& v) {
+  io.required("addresses", v.addresses);
+  io.field("conditions", v.conditions);
+  io.field("hostname", v.hostname);
+  io.field("targetRef", v.target_ref);
+  io.field("deprecatedTopology", v.deprecated_topology);
+  io.field("nodeName", v.node_name);
+  io.field("zone", v.zone);
+  io.field("hints", v.hints);
+}
+
+template <typename Io>
+void io(Io& io, EndpointSlicePort& v) {
+  io.field("name", v.name);
+  io.field("protocol", v.protocol);
+  io.field("port", v.port);
+  io.field("appProtocol", v.app_protocol);
+}
+
+// endpoints and ports have no omitempty in Kubernetes; minik8s writes an empty list as []
+// (Kubernetes' own JSON says null), which every client decodes alike.
+template <typename Io>
+void io(Io& io, EndpointSlice& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("addressType", v.address_type);
+  io.required("endpoints", v.endpoints);
+  io.required("ports", v.ports);
+}
+
 // ---- core/v1: nodes ----
 
 template <typename Io>
@@ -1285,6 +1337,7 @@ MINIK8S_API_CODEC(ServiceSpec)
 MINIK8S_API_CODEC(Service)
 MINIK8S_API_CODEC(Endpoints)
 MINIK8S_API_CODEC(NodeStatus)
+MINIK8S_API_CODEC(EndpointSlice)
 MINIK8S_API_CODEC(Node)
 MINIK8S_API_CODEC(Event)
 MINIK8S_API_CODEC(ConfigMap)

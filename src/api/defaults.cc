@@ -1,4 +1,5 @@
 #include "api/defaults.h"
+#include "api/types_discovery.h"
 
 #include <array>
 #include <limits>
@@ -158,6 +159,13 @@ void setDefaults(Endpoints& endpoints) {
     for (EndpointPort& port : subset.ports) {
       if (port.protocol.empty()) port.protocol = "TCP";
     }
+  }
+}
+
+void setDefaults(EndpointSlice& slice) {
+  for (EndpointSlicePort& port : slice.ports) {
+    if (!port.name) port.name = "";
+    if (!port.protocol) port.protocol = "TCP";
   }
 }
 

@@ -16,6 +16,9 @@ void setDefaults(Probe& probe);
 void setDefaults(Namespace& ns);
 void setDefaults(Service& service);
 void setDefaults(Endpoints& endpoints);
+// discovery.k8s.io/v1 (types_discovery.h): each port's name "" and protocol TCP.
+struct EndpointSlice;
+void setDefaults(EndpointSlice& slice);
 void setDefaults(Node& node);
 void setDefaults(Event& event);
 void setDefaults(ConfigMap& config_map);

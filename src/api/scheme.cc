@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/codec.h"
+#include "api/types_discovery.h"
 #include "api/defaults.h"
 #include "api/types_batch.h"
 #include "api/validation.h"
@@ -57,6 +58,8 @@ std::vector<ResourceInfo> buildResources() {
            {"status", "scale"}),
       make("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
            "horizontalpodautoscaler", true, {"hpa"}, {"all"}, {"status"}),
+      make("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, {},
+           {}, {}),
       make("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, {}, {}, {}),
       make("batch", "v1", "Job", "jobs", "job", true, {}, {"all"}, {"status"}),
       make("batch", "v1", "CronJob", "cronjobs", "cronjob", true, {"cj"}, {"all"}, {"status"}),
@@ -110,6 +113,7 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"apps/v1/Deployment", KindCodec<Deployment>::ops()},
       {"apps/v1/ReplicaSet", KindCodec<ReplicaSet>::ops()},
       {"autoscaling/v2/HorizontalPodAutoscaler", KindCodec<HorizontalPodAutoscaler>::ops()},
+      {"discovery.k8s.io/v1/EndpointSlice", KindCodec<EndpointSlice>::ops()},
       {"coordination.k8s.io/v1/Lease", KindCodec<Lease>::ops()},
       {"batch/v1/Job", KindCodec<Job>::ops()},
       {"batch/v1/CronJob", KindCodec<CronJob>::ops()},

@@ -1,5 +1,7 @@
 #include "api/validation.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "api/codec.h"
 #include "api/cron_schedule.h"
 #include "api/defaults.h"
+#include "api/types_discovery.h"
 #include "api/types_batch.h"
 
 namespace minik8s::api {
@@ -735,6 +738,204 @@ std::vector<FieldError> validateObject(const Endpoints& endpoints, const Endpoin
       errors.checkPort(pp + ".port", subset.ports[k].port);
       errors.checkEnum(pp + ".protocol", subset.ports[k].protocol, {"SCTP", "TCP", "UDP"});
     }
+  }
+  return errors.take();
+}
+
+// Kubernetes' pkg/apis/discovery/validation: at most 1000 endpoints of 1..100 addresses
+// each, addresses checked by addressType, at most 100 ports with unique DNS-label names.
+namespace {
+
+constexpr size_t kMaxSliceEndpoints = 1000;
+constexpr size_t kMaxEndpointAddresses = 100;
+constexpr size_t kMaxSlicePorts = 100;
+constexpr size_t kMaxTopologyLabels = 16;
+constexpr size_t kMaxZoneHints = 8;
+
+void tooMany(Errors& errors, const std::string& path, size_t actual, size_t max) {
+  errors.add(path, "FieldValueTooMany",
+             "Too many: " + std::to_string(actual) + ": must have at most " + std::to_string(max) +
+                 (max == 1 ? " item" : " items"));
+}
+
+// Go's net.ParseIP for one family (IPv4-mapped IPv6 counts as IPv4, as ip.To4() does).
+bool parsesAsIpv4(const std::string& s) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) return true;
+  if (inet_pton(AF_INET6, s.c_str(), buf) != 1) return false;
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::equal(kMapped, kMapped + 12, buf);
+}
+bool parsesAsIpv6(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET6, s.c_str(), buf) == 1 && !parsesAsIpv4(s);
+}
+
+// apivalidation.ValidateNonSpecialIP for an address that parsed.
+void validateNonSpecialIp(Errors& errors, const std::string& path, const std::string& ip) {
+  unsigned char b[16] = {};
+  bool v4 = inet_pton(AF_INET, ip.c_str(), b) == 1;
+  if (!v4) {
+    if (inet_pton(AF_INET6, ip.c_str(), b) != 1) return;
+    if (parsesAsIpv4(ip)) {  // IPv4-mapped: judge the IPv4 part
+      std::copy(b + 12, b + 16, b);
+      v4 = true;
+    }
+  }
+  bool unspecified, loopback, link_local, link_local_multicast;
+  if (v4) {
+    unspecified = b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0;
+    loopback = b[0] == 127;
+    link_local = b[0] == 169 && b[1] == 254;
+    link_local_multicast = b[0] == 224 && b[1] == 0 && b[2] == 0;
+  } else {
+    unspecified = std::all_of(b, b + 16, [](unsigned char c) { return c == 0; });
+    loopback = std::all_of(b, b + 15, [](unsigned char c) { return c == 0; }) && b[15] == 1;
+    link_local = b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+    link_local_multicast = b[0] == 0xff && (b[1] & 0x0f) == 0x02;
+  }
+  if (unspecified) errors.invalid(path, ip, "may not be unspecified (" + ip + ")");
+  if (loopback) errors.invalid(path, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)");
+  if (link_local) {
+    errors.invalid(path, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
+  }
+  if (link_local_multicast) {
+    errors.invalid(path, ip,
+                   "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
+  }
+}
+
+// validation.IsFullyQualifiedDomainName.
+void validateFqdn(Errors& errors, const std::string& path, std::string name) {
+  if (name.empty()) return errors.required(path);
+  if (name.back() == '.') name.pop_back();
+  std::vector<std::string> problems = isDns1123Subdomain(name);
+  if (!problems.empty()) {
+    std::string joined;
+    for (const auto& p : problems) joined += (joined.empty() ? "" : ",") + p;
+    return errors.invalid(path, name, joined);
+  }
+  if (name.find('.') == std::string::npos) {
+    return errors.invalid(path, name,
+                          "should be a domain with at least two segments separated by dots");
+  }
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t dot = name.find('.', start);
+    std::string label =
+        name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::vector<std::string> label_problems = isDns1123Label(label);
+    if (!label_problems.empty()) {
+      std::string joined;
+      for (const auto& p : label_problems) joined += (joined.empty() ? "" : ",") + p;
+      return errors.invalid(path, label, joined);
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+}
+
+void validateSliceEndpoints(Errors& errors, const EndpointSlice& slice) {
+  if (slice.endpoints.size() > kMaxSliceEndpoints) {
+    return tooMany(errors, "endpoints", slice.endpoints.size(), kMaxSliceEndpoints);
+  }
+  for (size_t i = 0; i < slice.endpoints.size(); ++i) {
+    const Endpoint& ep = slice.endpoints[i];
+    std::string p = index("endpoints", i);
+    std::string addresses = p + ".addresses";
+    if (ep.addresses.empty()) {
+      errors.required(addresses, "must contain at least 1 address");
+    } else if (ep.addresses.size() > kMaxEndpointAddresses) {
+      tooMany(errors, addresses, ep.addresses.size(), kMaxEndpointAddresses);
+    }
+    for (size_t k = 0; k < ep.addresses.size(); ++k) {
+      const std::string& address = ep.addresses[k];
+      std::string ap = index(addresses, k);
+      if (slice.address_type == "IPv4") {
+        if (!parsesAsIpv4(address)) {
+          errors.invalid(ap, address, "must be a valid IPv4 address");
+        } else {
+          validateNonSpecialIp(errors, ap, address);
+        }
+      } else if (slice.address_type == "IPv6") {
+        if (!parsesAsIpv6(address)) {
+          errors.invalid(ap, address, "must be a valid IPv6 address");
+        } else {
+          validateNonSpecialIp(errors, ap, address);
+        }
+      } else if (slice.address_type == "FQDN") {
+        validateFqdn(errors, ap, address);
+      }
+    }
+    if (ep.node_name) {
+      errors.checkNames(p + ".nodeName", *ep.node_name, isDns1123Subdomain(*ep.node_name));
+    }
+    std::string topology = p + ".deprecatedTopology";
+    if (ep.deprecated_topology.size() > kMaxTopologyLabels) {
+      tooMany(errors, topology, ep.deprecated_topology.size(), kMaxTopologyLabels);
+    }
+    validateLabels(errors, ep.deprecated_topology, topology);
+    if (ep.deprecated_topology.count("topology.kubernetes.io/zone")) {
+      errors.add(key(topology, "topology.kubernetes.io/zone"), "InternalError",
+                 "Internal error: reserved key, use zone instead");
+    }
+    if (ep.hostname) {
+      errors.checkNames(p + ".hostname", *ep.hostname, isDns1123Label(*ep.hostname));
+    }
+    if (ep.hints) {
+      std::string zones = p + ".hints.forZones";
+      if (ep.hints->for_zones.size() > kMaxZoneHints) {
+        tooMany(errors, zones, ep.hints->for_zones.size(), kMaxZoneHints);
+        continue;
+      }
+      std::set<std::string> seen;
+      for (size_t z = 0; z < ep.hints->for_zones.size(); ++z) {
+        const std::string& zone = ep.hints->for_zones[z].name;
+        std::string zp = index(zones, z) + ".name";
+        if (!seen.insert(zone).second) errors.duplicate(zp, zone);
+        errors.checkNames(zp, zone, isValidLabelValue(zone));
+      }
+    }
+  }
+}
+
+void validateSlicePorts(Errors& errors, const EndpointSlice& slice) {
+  if (slice.ports.size() > kMaxSlicePorts) {
+    return tooMany(errors, "ports", slice.ports.size(), kMaxSlicePorts);
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < slice.ports.size(); ++i) {
+    const EndpointSlicePort& port = slice.ports[i];
+    std::string p = index("ports", i);
+    std::string name = port.name.value_or("");
+    if (!name.empty()) errors.checkNames(p + ".name", name, isDns1123Label(name));
+    if (!names.insert(name).second) errors.duplicate(p + ".name", name);
+    if (!port.protocol) {
+      errors.required(p + ".protocol");
+    } else {
+      errors.checkEnum(p + ".protocol", *port.protocol, {"SCTP", "TCP", "UDP"});
+    }
+    if (port.app_protocol) {
+      errors.checkNames(p + ".appProtocol", *port.app_protocol,
+                        isQualifiedName(*port.app_protocol));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> validateObject(const EndpointSlice& slice, const EndpointSlice* old) {
+  Errors errors;
+  validateMeta(errors, slice.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  if (slice.address_type.empty()) {
+    errors.required("addressType");
+  } else {
+    errors.checkEnum("addressType", slice.address_type, {"FQDN", "IPv4", "IPv6"});
+  }
+  validateSliceEndpoints(errors, slice);
+  validateSlicePorts(errors, slice);
+  if (old != nullptr && slice.address_type != old->address_type) {
+    errors.immutable("addressType", slice.address_type);
   }
   return errors.take();
 }

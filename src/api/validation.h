@@ -18,6 +18,9 @@ std::vector<FieldError> validateObject(const Pod& pod, const Pod* old);
 std::vector<FieldError> validateObject(const Namespace& ns, const Namespace* old);
 std::vector<FieldError> validateObject(const Service& service, const Service* old);
 std::vector<FieldError> validateObject(const Endpoints& endpoints, const Endpoints* old);
+// discovery.k8s.io/v1 (types_discovery.h).
+struct EndpointSlice;
+std::vector<FieldError> validateObject(const EndpointSlice& slice, const EndpointSlice* old);
 std::vector<FieldError> validateObject(const Node& node, const Node* old);
 std::vector<FieldError> validateObject(const Event& event, const Event* old);
 std::vector<FieldError> validateObject(const ConfigMap& config_map, const ConfigMap* old);

@@ -464,7 +464,41 @@ json endpointsCells(const json& ep, Clock::WallTime now) {
   }
   std::string cell = join(shown, ",");
   if (count > kMax) cell += " + " + std::to_string(count - kMax) + " more...";
-  return json::array({name(ep), orNone(cell), age(ep, now)});
+  // kubectl: "<none>" when there are no subsets; subsets with only not-ready addresses
+  // print an empty cell.
+  if (list(ep, "subsets").empty()) cell = kNone;
+  return json::array({name(ep), cell, age(ep, now)});
+}
+
+// kubectl's listWithMoreString: at most 3 items, then " + N more...", "<unset>" when empty.
+std::string listWithMore(const std::vector<std::string>& items) {
+  constexpr size_t kMax = 3;
+  std::vector<std::string> shown(items.begin(), items.begin() + std::min(items.size(), kMax));
+  std::string cell = join(shown, ",");
+  if (items.size() > kMax) return cell + " + " + std::to_string(items.size() - kMax) + " more...";
+  return cell.empty() ? "<unset>" : cell;
+}
+
+// kubectl's printEndpointSlice (formatDiscoveryPorts, formatDiscoveryEndpoints).
+json endpointSliceCells(const json& slice, Clock::WallTime now) {
+  std::vector<std::string> ports;
+  for (const json& p : list(slice, "ports")) {
+    if (at(p, "port").is_number()) {
+      ports.push_back(std::to_string(num(p, "port")));
+    } else if (at(p, "name").is_string()) {
+      ports.push_back(str(p, "name"));
+    } else {
+      ports.push_back("*");
+    }
+  }
+  std::vector<std::string> addresses;
+  for (const json& ep : list(slice, "endpoints")) {
+    for (const json& a : list(ep, "addresses")) {
+      if (a.is_string()) addresses.push_back(a.get<std::string>());
+    }
+  }
+  return json::array({name(slice), str(slice, "addressType"), listWithMore(ports),
+                      listWithMore(addresses), age(slice, now)});
 }
 
 json eventCells(const json& ev, Clock::WallTime now) {
@@ -637,6 +671,9 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
          col("Container-Runtime", "string", 1)},
         nodeCells}},
       {"endpoints", {{nameColumn(), col("Endpoints"), col("Age")}, endpointsCells}},
+      {"endpointslices",
+       {{nameColumn(), col("AddressType"), col("Ports"), col("Endpoints"), col("Age")},
+        endpointSliceCells}},
       {"events",
        {{col("Last Seen"),
          col("Type"),

@@ -46,6 +46,7 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "deployments.apps",
                                        "replicasets.apps",
                                        "horizontalpodautoscalers.autoscaling",
+                                       "endpointslices.discovery.k8s.io",
                                        "leases.coordination.k8s.io",
                                        "jobs.batch",
                                        "cronjobs.batch"};
