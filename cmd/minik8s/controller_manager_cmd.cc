@@ -74,6 +74,18 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   "garbage collector workers")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--concurrent-endpoint-syncs", options.concurrent_endpoint_syncs,
+                  "Services whose Endpoints are synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--concurrent-service-endpoint-syncs", options.concurrent_service_endpoint_syncs,
+                  "Services whose EndpointSlices are synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-endpoints-per-slice", options.max_endpoints_per_slice,
+                  "the most endpoints an EndpointSlice the controller writes holds")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   cmd->add_option("--concurrent-job-syncs", options.concurrent_job_syncs, "Jobs synced at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -91,7 +103,7 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
 void addControllerManagerCommand(CLI::App& app) {
   auto flags = std::make_shared<ControllerManagerFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "controller-manager", "the controllers (Deployments, ReplicaSets, garbage collection), with leader election");
+      "controller-manager", "the controllers (Deployments, ReplicaSets, Endpoints, EndpointSlices, garbage collection), with leader election");
   cmd->add_option("-s,--server", flags->server, "apiserver URL (overrides the kubeconfig)");
   cmd->add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file");
   cmd->add_option("--context", flags->context, "kubeconfig context");

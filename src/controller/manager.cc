@@ -4,6 +4,8 @@
 #include "common/log.h"
 #include "controller/cronjob.h"
 #include "controller/deployment.h"
+#include "controller/endpoints.h"
+#include "controller/endpointslice.h"
 #include "controller/garbage_collector.h"
 #include "controller/job.h"
 #include "controller/replicaset.h"
@@ -12,7 +14,8 @@
 namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
-  static const std::vector<std::string> known = {"cronjob", "deployment", "garbagecollector", "job",
+  static const std::vector<std::string> known = {"cronjob", "deployment", "endpoint",
+                                                 "endpointslice", "garbagecollector", "job",
                                                  "replicaset", "ttl-after-finished"};
   return known;
 }
@@ -54,6 +57,8 @@ struct ControllerManager::Running {
   std::unique_ptr<JobController> jobs;
   std::unique_ptr<CronJobController> cron_jobs;
   std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
+  std::unique_ptr<EndpointsController> endpoints;
+  std::unique_ptr<EndpointSliceController> endpoint_slices;
 };
 
 ControllerManager::ControllerManager(client::Client& client, ControllerManagerOptions options,
@@ -108,6 +113,14 @@ void ControllerManager::startControllers() {
   if (enabled_.count("garbagecollector")) {
     running->garbage_collector = std::make_unique<GarbageCollector>(client_, running->informers, clock_);
   }
+  if (enabled_.count("endpoint")) {
+    running->endpoints = std::make_unique<EndpointsController>(client_, running->informers, clock_);
+  }
+  if (enabled_.count("endpointslice")) {
+    running->endpoint_slices = std::make_unique<EndpointSliceController>(
+        client_, running->informers,
+        EndpointSliceOptions{.max_endpoints_per_slice = options_.max_endpoints_per_slice}, clock_);
+  }
   if (enabled_.count("job")) {
     running->jobs = std::make_unique<JobController>(client_, running->informers, JobOptions{}, clock_);
   }
@@ -130,6 +143,14 @@ void ControllerManager::startControllers() {
   if (running->garbage_collector) {
     Status s = running->garbage_collector->run(options_.concurrent_gc_syncs);
     if (!s.isOk()) log::warn("controller-manager: garbagecollector: {}", s.toString());
+  }
+  if (running->endpoints) {
+    Status s = running->endpoints->run(options_.concurrent_endpoint_syncs);
+    if (!s.isOk()) log::warn("controller-manager: endpoint: {}", s.toString());
+  }
+  if (running->endpoint_slices) {
+    Status s = running->endpoint_slices->run(options_.concurrent_service_endpoint_syncs);
+    if (!s.isOk()) log::warn("controller-manager: endpointslice: {}", s.toString());
   }
   if (running->jobs) {
     Status s = running->jobs->run(options_.concurrent_job_syncs);
@@ -158,6 +179,8 @@ void ControllerManager::stopControllers() {
   if (running->ttl_after_finished) running->ttl_after_finished->stop();
   if (running->cron_jobs) running->cron_jobs->stop();
   if (running->jobs) running->jobs->stop();
+  if (running->endpoint_slices) running->endpoint_slices->stop();
+  if (running->endpoints) running->endpoints->stop();
   if (running->garbage_collector) running->garbage_collector->stop();
   if (running->deployments) running->deployments->stop();
   if (running->replicasets) running->replicasets->stop();

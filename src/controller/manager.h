@@ -35,6 +35,9 @@ struct ControllerManagerOptions {
   int concurrent_replicaset_syncs = 5;
   int concurrent_deployment_syncs = 5;
   int concurrent_gc_syncs = 20;
+  int concurrent_endpoint_syncs = 5;          // the Endpoints controller's workers
+  int concurrent_service_endpoint_syncs = 5;  // the EndpointSlice controller's workers
+  int max_endpoints_per_slice = 100;
   int concurrent_job_syncs = 5;                 // --concurrent-job-syncs
   int concurrent_cron_job_syncs = 5;            // --concurrent-cron-job-syncs
   int concurrent_ttl_after_finished_syncs = 5;  // --concurrent-ttl-after-finished-syncs

@@ -7,12 +7,13 @@ namespace {
 
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(enabledControllers({"*"}).value(),
-            (std::set<std::string>{"cronjob", "deployment", "garbagecollector", "job",
-                                   "replicaset", "ttl-after-finished"}));
+            (std::set<std::string>{"cronjob", "deployment", "endpoint", "endpointslice",
+                                   "garbagecollector", "job", "replicaset",
+                                   "ttl-after-finished"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
-            (std::set<std::string>{"cronjob", "deployment", "garbagecollector", "job",
-                                   "ttl-after-finished"}));
+            (std::set<std::string>{"cronjob", "deployment", "endpoint", "endpointslice",
+                                   "garbagecollector", "job", "ttl-after-finished"}));
   EXPECT_TRUE(enabledControllers({}).value().empty());
   auto unknown = enabledControllers({"nonsense"});
   ASSERT_FALSE(unknown.isOk());
