@@ -357,13 +357,8 @@ Status CronJobController::updateStatus(const api::CronJob& cj, const api::CronJo
   json updated = api::toJson(cj);
   updated["status"] = api::toJson(status);
   auto written = client_.update(*cron_jobs_resource_, cj.metadata.namespace_, updated, "status");
-  if (written.status().code() == Code::kConflict) {
-    ASSIGN_OR_RETURN(json fresh,
-                     client_.get(*cron_jobs_resource_, cj.metadata.namespace_, cj.metadata.name));
-    if (fresh["metadata"].value("uid", std::string()) != cj.metadata.uid) return Status::ok();
-    fresh["status"] = api::toJson(status);
-    written = client_.update(*cron_jobs_resource_, cj.metadata.namespace_, fresh, "status");
-  }
+  // A conflict means this status was computed from a stale copy: fail, and the retry
+  // computes it again from the newer one (a Job made twice is refused as AlreadyExists).
   if (written.status().code() == Code::kNotFound) return Status::ok();
   return written.status();
 }

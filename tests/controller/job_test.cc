@@ -323,6 +323,25 @@ TEST_F(JobControllerTest, SuspendDeletesActivePodsAndResumeRestartsTheClock) {
   EXPECT_NE(std::find(reasons.begin(), reasons.end(), "Resumed"), reasons.end());
 }
 
+TEST_F(JobControllerTest, AStatusConflictFailsTheSyncInsteadOfWritingOverNewerStatus) {
+  addJob(jobJson("pi", 2, 1));
+  addPod(jobPod("a", "Succeeded"));
+  client_.clearActions();
+  client_.failNext("update", "jobs", conflict("the object has been modified"));
+  Status s = controller_.sync("default/pi");
+  EXPECT_EQ(s.code(), Code::kConflict) << s.toString() << [&] {
+    std::string all;
+    for (const auto& a : client_.actions()) all += a.summary() + "\n";
+    return all;
+  }();
+  EXPECT_EQ(writesOf("update jobs/status").size(), 1u);  // the refused one, not retried
+  EXPECT_FALSE(status().contains("startTime"));
+  EXPECT_EQ(writesOf("create pods").size(), 1u);  // the pod was made; the retry will not remake it
+  refreshJob("pi");
+  ASSERT_TRUE(controller_.sync("default/pi").isOk());
+  EXPECT_EQ(writesOf("create pods").size(), 1u);
+}
+
 TEST(ComputeJobActions, WithoutCompletionsTheFirstSuccessStopsNewPodsAndTheLastEndsTheJob) {
   json j = jobJson("pi", std::nullopt, 2);
   auto job = decoded<api::Job>(j);
