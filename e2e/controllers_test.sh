@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End to end on real containerd: Deployments and ReplicaSets healing, scaling and rolling
 # out, driven by controller managers this script runs itself (two, for leader election),
-# checked with the real kubectl and a Python-client watch. The server's own controllers
-# are switched off (--controllers=-deployment,-replicaset,-garbagecollector) so that the managers here are the only ones. Run as root.
+# checked with the real kubectl and a Python-client watch; then node failure handling with a
+# second, shell-driven node. The server's own controller manager is off
+# (--run-controller-manager=false) so that the managers here are the only ones. Run as root.
 source "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" != 0 ]; then
   fail "the controllers e2e needs root: it did not run"
@@ -16,7 +17,11 @@ BRIDGE=${BRIDGE:0:15}
 POD_CIDR=10.252.$((RANDOM % 200 + 20)).0/24
 CM_PIDS=()
 WATCH_PID=""
+LEASE_LOOP_PID=""
+AGENT_PID=""
 cleanup() {
+  [ -n "$AGENT_PID" ] && kill -CONT "$AGENT_PID" 2>/dev/null
+  [ -n "$LEASE_LOOP_PID" ] && { kill "$LEASE_LOOP_PID" 2>/dev/null; wait "$LEASE_LOOP_PID" 2>/dev/null || true; }
   [ -n "$WATCH_PID" ] && { touch "$WORK/stop-watch"; wait "$WATCH_PID" 2>/dev/null || true; }
   for pid in "${CM_PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
@@ -32,7 +37,9 @@ for attempt in 1 2 3; do
   PORT=$(free_port)
   if "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name ctl-node --kubeconfig "$KUBECONFIG" \
       --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 \
-      "--agent-arg=--pod-cidr=$POD_CIDR" --server-arg=--controllers=-deployment,-replicaset,-garbagecollector >"$WORK/up.log" 2>&1; then
+      "--agent-arg=--pod-cidr=$POD_CIDR" --agent-arg=--node-status-update-frequency=1s \
+      --server-arg=--run-controller-manager=false \
+      --server-arg=--default-unreachable-toleration-seconds=2 >"$WORK/up.log" 2>&1; then
     break
   fi
   if [ "$attempt" = 3 ] || ! grep -q "in use" "$WORK/up.log" "$CLUSTER/logs/server.log" 2>/dev/null; then
@@ -45,7 +52,8 @@ expect_output "node ctl-node is Ready" "ctl-node +Ready" kubectl get nodes
 # start_manager NAME: a controller manager with short leader-election timings.
 start_manager() {
   "$MINIK8S" controller-manager --server "http://127.0.0.1:$PORT" --leader-elect-lease-duration 4 \
-    --leader-elect-renew-deadline 3 --leader-elect-retry-period 1 >"$WORK/$1.log" 2>&1 &
+    --leader-elect-renew-deadline 3 --leader-elect-retry-period 1 \
+    --node-monitor-period 1s --node-monitor-grace-period 4s >"$WORK/$1.log" 2>&1 &
   CM_PIDS+=($!)
   eval "$1_PID=$!"
 }
@@ -222,3 +230,61 @@ expect_output "the same ReplicaSet remains, with no owner" "^$RS_UID:$" \
 check "its 2 pods still run" pods_running app=keep 2
 check "delete the orphaned ReplicaSet" kubectl delete rs -l app=keep
 check "its pods are collected" wait_until 60 no_pods app=keep
+
+echo "== node failure: a silent node is tainted, its pod evicted and replaced elsewhere"
+sleeper survive 1 >"$WORK/survive.yaml"
+check "create the survive Deployment (1 replica, on ctl-node)" kubectl apply -f "$WORK/survive.yaml"
+check "its pod Running" wait_until 120 pods_running app=survive 1
+# A second node with no kubelet: this script posts its Ready condition and renews its Lease.
+cat >"$WORK/spare.yaml" <<'YAML'
+apiVersion: v1
+kind: Node
+metadata: {name: spare, labels: {kubernetes.io/hostname: spare}}
+YAML
+check "register the node spare" kubectl apply -f "$WORK/spare.yaml"
+spare_heartbeat() {
+  local now
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  kubectl patch node spare --subresource=status --type=merge -p "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\",\"lastHeartbeatTime\":\"$now\",\"lastTransitionTime\":\"$now\"}],\"allocatable\":{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\"},\"capacity\":{\"cpu\":\"4\",\"memory\":\"8Gi\",\"pods\":\"110\"}}}" >/dev/null
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: spare, namespace: kube-node-lease}
+spec: {holderIdentity: spare, leaseDurationSeconds: 40, renewTime: "$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)"}
+YAML
+}
+check "spare posts Ready" spare_heartbeat
+( while true; do spare_heartbeat || true; sleep 1; done ) &
+LEASE_LOOP_PID=$!
+check "spare is Ready" wait_until 20 bash -c "kubectl get node spare | grep -q ' Ready'"
+OLD_POD=$(kubectl get pods -l app=survive -o 'jsonpath={.items[0].metadata.name}')
+AGENT_PID=$(cat "$CLUSTER/run/agent.pid")
+kill -STOP "$AGENT_PID"
+T0=$(date +%s.%N)
+node_ready_status() { kubectl get node ctl-node -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'; }
+check "ctl-node goes Unknown (grace 4 s)" wait_until 30 bash -c "[ \"\$(kubectl get node ctl-node -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}')\" = Unknown ]"
+T_UNKNOWN=$(python3 -c "import time; print(f'{time.time() - $T0:.1f}')")
+expect_output "it carries the unreachable NoExecute taint" "node.kubernetes.io/unreachable:NoExecute" \
+  kubectl get node ctl-node -o 'jsonpath={range .spec.taints[*]}{.key}:{.effect}{"\n"}{end}'
+replacement_on_spare() {
+  kubectl get pods -l app=survive -o 'jsonpath={range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{" "}{.metadata.deletionTimestamp}{"\n"}{end}' |
+    awk -v old="$OLD_POD" '$1 != old && $2 == "spare" && $3 == "" {found=1} END {exit !found}'
+}
+check "the pod is evicted after its 2 s toleration and replaced on spare" wait_until 60 replacement_on_spare
+T_REPLACED=$(python3 -c "import time; print(f'{time.time() - $T0:.1f}')")
+echo "       stop -> Unknown ${T_UNKNOWN}s, stop -> replacement bound to spare ${T_REPLACED}s"
+expect_output "the evicted pod says why" "DeletionByTaintManager" \
+  kubectl get pod "$OLD_POD" -o 'jsonpath={.status.conditions[?(@.type=="DisruptionTarget")].reason}'
+kill -CONT "$AGENT_PID"
+AGENT_PID=""
+check "ctl-node is Ready again" wait_until 60 bash -c "[ \"\$(kubectl get node ctl-node -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
+check "and loses its taints" wait_until 20 bash -c "[ -z \"\$(kubectl get node ctl-node -o 'jsonpath={.spec.taints}')\" ]"
+check "the evicted pod is finished off by its kubelet" wait_until 60 bash -c "! kubectl get pod $OLD_POD >/dev/null 2>&1"
+kill "$LEASE_LOOP_PID"; wait "$LEASE_LOOP_PID" 2>/dev/null || true
+LEASE_LOOP_PID=""
+check "delete the survive Deployment" kubectl delete deployment survive --wait=false
+check "delete the node spare" kubectl delete node spare
+# Its pod has no kubelet to finish it (the pod garbage collector would, 40 s after the node
+# went): force it out as a user would.
+check "force-delete the pod bound to spare" kubectl delete pods -l app=survive --force --grace-period=0
+check "the survive pods are gone" wait_until 60 no_pods app=survive

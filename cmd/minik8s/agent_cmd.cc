@@ -13,6 +13,7 @@
 #include "client/rest_client.h"
 #include "cmd/minik8s/cmd_util.h"
 #include "cmd/minik8s/signals.h"
+#include "common/duration.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
 #include "kubelet/kubelet.h"
@@ -37,6 +38,7 @@ struct AgentFlags {
   std::string cni_bridge = "mk8s0";
   std::string registry_config = "/etc/minik8s/registries.yaml";
   std::string log_level = "info";
+  std::string node_status_update_frequency = "10s";
 };
 
 // The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
@@ -117,6 +119,11 @@ int runAgent(const AgentFlags& flags) {
   options.node.node_ip = flags.node_ip;
   options.node.kubelet_port = server.port();
   options.node.pod_cidr = flags.pod_cidr;
+  auto heartbeat = parseDuration(flags.node_status_update_frequency);
+  if (!heartbeat.isOk() || heartbeat->count() <= 0) {
+    return reportError("--node-status-update-frequency: want a positive duration such as 10s");
+  }
+  options.heartbeat_period = *heartbeat;
   options.paths.data_dir = data_dir;
   options.paths.cgroup_root = flags.cgroup_root;
   options.registries = node::configuredRegistries(*registries);
@@ -152,6 +159,9 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
   cmd->add_option("--registry-config", flags->registry_config,
                   "registry mirrors and plain-HTTP registries (k3s registries.yaml format); "
                   "nodes pull only from loopback registries and those named here")
+      ->capture_default_str();
+  cmd->add_option("--node-status-update-frequency", flags->node_status_update_frequency,
+                  "how often the kubelet posts its node status and renews its Lease")
       ->capture_default_str();
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runAgent(*flags)); });

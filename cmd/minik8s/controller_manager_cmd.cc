@@ -8,6 +8,7 @@
 #include "client/rest_client.h"
 #include "cmd/minik8s/cmd_util.h"
 #include "cmd/minik8s/signals.h"
+#include "common/duration.h"
 #include "common/log.h"
 
 namespace minik8s::cmd {
@@ -74,18 +75,6 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   "garbage collector workers")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--concurrent-endpoint-syncs", options.concurrent_endpoint_syncs,
-                  "Services whose Endpoints are synced at once")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--concurrent-service-endpoint-syncs", options.concurrent_service_endpoint_syncs,
-                  "Services whose EndpointSlices are synced at once")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-endpoints-per-slice", options.max_endpoints_per_slice,
-                  "the most endpoints an EndpointSlice the controller writes holds")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
   cmd->add_option("--concurrent-job-syncs", options.concurrent_job_syncs, "Jobs synced at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -97,6 +86,48 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   options.concurrent_ttl_after_finished_syncs,
                   "ttl-after-finished workers")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--concurrent-endpoint-syncs", options.concurrent_endpoint_syncs,
+                  "Services whose Endpoints are synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--concurrent-service-endpoint-syncs", options.concurrent_service_endpoint_syncs,
+                  "Services whose EndpointSlices are synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  auto duration = [cmd](const std::string& name, std::chrono::milliseconds& value,
+                        const std::string& help) {
+    cmd->add_option_function<std::string>(
+           name,
+           [name, &value](const std::string& text) {
+             auto parsed = parseDuration(text);
+             if (!parsed.isOk() || parsed->count() <= 0)
+               throw CLI::ValidationError(name, "want a positive duration such as 5s or 1m");
+             value = std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+           },
+           help)
+        ->default_str(std::to_string(value.count() / 1000) + "s");
+  };
+  duration("--node-monitor-period", options.node_lifecycle.monitor_period,
+           "how often the node lifecycle controller looks at the nodes");
+  duration("--node-monitor-grace-period", options.node_lifecycle.grace_period,
+           "how long a node may go unheard before it is marked Unknown");
+  duration("--node-startup-grace-period", options.node_lifecycle.startup_grace_period,
+           "the same, for a node that never posted its status");
+  cmd->add_option("--unhealthy-zone-threshold", options.node_lifecycle.unhealthy_zone_threshold,
+                  "share of not-Ready nodes (at least 3) at which evictions stop")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--terminated-pod-gc-threshold", options.terminated_pod_gc_threshold,
+                  "finished pods kept before the oldest are deleted (0: keep all)")
+      ->capture_default_str();
+  cmd->add_option("--concurrent-taint-eviction-syncs", options.concurrent_taint_eviction_syncs,
+                  "pods checked against NoExecute taints at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-endpoints-per-slice", options.max_endpoints_per_slice,
+                  "the most endpoints an EndpointSlice the controller writes holds")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 }
 

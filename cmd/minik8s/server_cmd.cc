@@ -41,6 +41,7 @@ struct ServerFlags {
   std::string log_level = "info";
   // `server` runs the scheduler and the controller manager too; `apiserver` does not.
   bool with_scheduler = false;
+  bool run_controller_manager = true;
   std::string scheduler_policy = "LeastAllocated";
   controller::ControllerManagerOptions controllers;
 };
@@ -129,10 +130,12 @@ int runServer(const ServerFlags& flags) {
       return 1;
     }
     manager_client = std::move(manager_connected).value();
-    manager = std::make_unique<controller::ControllerManager>(*manager_client, flags.controllers);
-    if (Status started = manager->start(); !started.isOk()) {
-      std::cerr << "error: " << started.message() << "\n";
-      return 2;
+    if (flags.run_controller_manager) {
+      manager = std::make_unique<controller::ControllerManager>(*manager_client, flags.controllers);
+      if (Status started = manager->start(); !started.isOk()) {
+        std::cerr << "error: " << started.message() << "\n";
+        return 2;
+      }
     }
     if (!connected.isOk()) {
       std::cerr << "error: scheduler client: " << connected.status().toString() << "\n";
@@ -217,6 +220,10 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
   if (flags->with_scheduler) {
     cmd->add_option("--scheduler-policy", flags->scheduler_policy,
                     "RoundRobin, Random, LeastAllocated or BalancedAllocation")
+        ->capture_default_str();
+    cmd->add_option("--run-controller-manager", flags->run_controller_manager,
+                    "run the controller manager in this process (false: run `minik8s "
+                    "controller-manager` separately)")
         ->capture_default_str();
     addControllerManagerFlags(cmd, flags->controllers);
   }

@@ -5,7 +5,9 @@
 
 #include "api/codec.h"
 #include "api/types_apps.h"
+#include "api/types_batch.h"
 #include "api/types_core.h"
+#include "api/types_discovery.h"
 #include "api/types_partial.h"
 #include "common/log.h"
 #include "controller/pod_util.h"
@@ -32,12 +34,6 @@ bool waitsForDependents(const api::ObjectMeta& meta) {
 
 std::string resourceKey(const api::ResourceInfo& r) {
   return r.group.empty() ? r.plural : r.plural + "." + r.group;
-}
-
-// The kinds the controllers of this process watch typed: the collector shares them.
-bool watchedTyped(const api::ResourceInfo& r) {
-  return (r.group.empty() && r.plural == "pods") ||
-         (r.group == "apps" && (r.plural == "replicasets" || r.plural == "deployments"));
 }
 
 // Kinds the collector never looks at (as Kubernetes' ignoredResources).
@@ -104,15 +100,25 @@ GarbageCollector::GarbageCollector(client::Client& client, client::SharedInforme
                                    Clock& clock)
     : GarbageCollector(client, clock) {
   tracked_.reserve(api::allResources().size());
+  // The kinds the controllers of this process watch typed are shared, not watched twice.
   for (const auto& r : api::allResources()) {
     if (ignored(r)) continue;
-    if (r.group.empty() && r.plural == "pods") {
+    const std::string key = resourceKey(r);
+    if (key == "pods") {
       watch<api::Pod>(informers, r);
-    } else if (r.group == "apps" && r.plural == "replicasets") {
+    } else if (key == "services") {
+      watch<api::Service>(informers, r);
+    } else if (key == "replicasets.apps") {
       watch<api::ReplicaSet>(informers, r);
-    } else if (r.group == "apps" && r.plural == "deployments") {
+    } else if (key == "deployments.apps") {
       watch<api::Deployment>(informers, r);
-    } else if (!watchedTyped(r)) {
+    } else if (key == "jobs.batch") {
+      watch<api::Job>(informers, r);
+    } else if (key == "cronjobs.batch") {
+      watch<api::CronJob>(informers, r);
+    } else if (key == "endpointslices.discovery.k8s.io") {
+      watch<api::EndpointSlice>(informers, r);
+    } else {
       watch<api::PartialObjectMetadata>(informers, r);
     }
   }

@@ -2,9 +2,9 @@
 // orphan deletion (Kubernetes' garbage collector).
 //
 // The object graph comes from ownerReferences, read through informers with an owner-uid
-// index: typed ones for the kinds the process's controllers already watch (pods,
-// ReplicaSets, Deployments: no extra watch) and metadata-only ones for every other kind
-// that can be deleted (events excepted). Keys are "<plural>[.<group>]/<namespace>/<name>".
+// index: typed ones for the kinds the process's controllers already watch (pods, Services,
+// ReplicaSets, Deployments, Jobs, CronJobs, EndpointSlices: no extra watch) and
+// metadata-only ones for every other kind that can be deleted (events excepted). Keys are "<plural>[.<group>]/<namespace>/<name>".
 //
 // sync(key) is level-triggered:
 //  - an object being deleted with the `orphan` finalizer: its dependents lose their
@@ -68,8 +68,8 @@ DependentDecision decideForDependent(const std::vector<api::OwnerReference>& own
 
 class GarbageCollector {
  public:
-  // Reads through `informers`: typed informers for pods, ReplicaSets and Deployments (they
-  // get the owner-uid index and handlers) and metadata informers for the other kinds.
+  // Reads through `informers`: the typed informers the controllers share (they get the
+  // owner-uid index and handlers) and metadata informers for the other kinds.
   GarbageCollector(client::Client& client, client::SharedInformerFactory& informers,
                    Clock& clock = Clock::real());
   // For tests: no informers; track() the prefilled caches.

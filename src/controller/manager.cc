@@ -8,7 +8,10 @@
 #include "controller/endpointslice.h"
 #include "controller/garbage_collector.h"
 #include "controller/job.h"
+#include "controller/node_lifecycle.h"
+#include "controller/pod_gc.h"
 #include "controller/replicaset.h"
+#include "controller/taint_eviction.h"
 #include "controller/ttl_after_finished.h"
 
 namespace minik8s::controller {
@@ -16,7 +19,8 @@ namespace minik8s::controller {
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {"cronjob", "deployment", "endpoint",
                                                  "endpointslice", "garbagecollector", "job",
-                                                 "replicaset", "ttl-after-finished"};
+                                                 "nodelifecycle", "podgc", "replicaset",
+                                                 "taint-eviction-controller", "ttl-after-finished"};
   return known;
 }
 
@@ -57,6 +61,9 @@ struct ControllerManager::Running {
   std::unique_ptr<JobController> jobs;
   std::unique_ptr<CronJobController> cron_jobs;
   std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
+  std::unique_ptr<NodeLifecycleController> node_lifecycle;
+  std::unique_ptr<TaintEvictionController> taint_eviction;
+  std::unique_ptr<PodGarbageCollector> pod_gc;
   std::unique_ptr<EndpointsController> endpoints;
   std::unique_ptr<EndpointSliceController> endpoint_slices;
 };
@@ -121,6 +128,13 @@ void ControllerManager::startControllers() {
         client_, running->informers,
         EndpointSliceOptions{.max_endpoints_per_slice = options_.max_endpoints_per_slice}, clock_);
   }
+  if (enabled_.count("nodelifecycle")) {
+    running->node_lifecycle = std::make_unique<NodeLifecycleController>(
+        client_, running->informers, options_.node_lifecycle, clock_);
+  }
+  if (enabled_.count("taint-eviction-controller")) {
+    running->taint_eviction = std::make_unique<TaintEvictionController>(client_, running->informers, clock_);
+  }
   if (enabled_.count("job")) {
     running->jobs = std::make_unique<JobController>(client_, running->informers, JobOptions{}, clock_);
   }
@@ -130,6 +144,11 @@ void ControllerManager::startControllers() {
   if (enabled_.count("ttl-after-finished")) {
     running->ttl_after_finished =
         std::make_unique<TtlAfterFinishedController>(client_, running->informers, clock_);
+  }
+  if (enabled_.count("podgc")) {
+    running->pod_gc = std::make_unique<PodGarbageCollector>(
+        client_, running->informers,
+        PodGcOptions{.terminated_pod_threshold = options_.terminated_pod_gc_threshold}, clock_);
   }
   running->informers.start();
   if (running->replicasets) {
@@ -152,6 +171,14 @@ void ControllerManager::startControllers() {
     Status s = running->endpoint_slices->run(options_.concurrent_service_endpoint_syncs);
     if (!s.isOk()) log::warn("controller-manager: endpointslice: {}", s.toString());
   }
+  if (running->node_lifecycle) {
+    Status s = running->node_lifecycle->run();
+    if (!s.isOk()) log::warn("controller-manager: nodelifecycle: {}", s.toString());
+  }
+  if (running->taint_eviction) {
+    Status s = running->taint_eviction->run(options_.concurrent_taint_eviction_syncs);
+    if (!s.isOk()) log::warn("controller-manager: taint-eviction-controller: {}", s.toString());
+  }
   if (running->jobs) {
     Status s = running->jobs->run(options_.concurrent_job_syncs);
     if (!s.isOk()) log::warn("controller-manager: job: {}", s.toString());
@@ -163,6 +190,10 @@ void ControllerManager::startControllers() {
   if (running->ttl_after_finished) {
     Status s = running->ttl_after_finished->run(options_.concurrent_ttl_after_finished_syncs);
     if (!s.isOk()) log::warn("controller-manager: ttl-after-finished: {}", s.toString());
+  }
+  if (running->pod_gc) {
+    Status s = running->pod_gc->run();
+    if (!s.isOk()) log::warn("controller-manager: podgc: {}", s.toString());
   }
   log::info("controller-manager: running {} controller(s)", enabled_.size());
   std::lock_guard lock(mu_);
@@ -179,6 +210,9 @@ void ControllerManager::stopControllers() {
   if (running->ttl_after_finished) running->ttl_after_finished->stop();
   if (running->cron_jobs) running->cron_jobs->stop();
   if (running->jobs) running->jobs->stop();
+  if (running->pod_gc) running->pod_gc->stop();
+  if (running->taint_eviction) running->taint_eviction->stop();
+  if (running->node_lifecycle) running->node_lifecycle->stop();
   if (running->endpoint_slices) running->endpoint_slices->stop();
   if (running->endpoints) running->endpoints->stop();
   if (running->garbage_collector) running->garbage_collector->stop();

@@ -19,6 +19,7 @@
 #include "client/leader_election.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "controller/node_lifecycle.h"
 
 namespace minik8s::controller {
 
@@ -35,12 +36,15 @@ struct ControllerManagerOptions {
   int concurrent_replicaset_syncs = 5;
   int concurrent_deployment_syncs = 5;
   int concurrent_gc_syncs = 20;
-  int concurrent_endpoint_syncs = 5;          // the Endpoints controller's workers
-  int concurrent_service_endpoint_syncs = 5;  // the EndpointSlice controller's workers
-  int max_endpoints_per_slice = 100;
   int concurrent_job_syncs = 5;                 // --concurrent-job-syncs
   int concurrent_cron_job_syncs = 5;            // --concurrent-cron-job-syncs
   int concurrent_ttl_after_finished_syncs = 5;  // --concurrent-ttl-after-finished-syncs
+  int concurrent_endpoint_syncs = 5;          // the Endpoints controller's workers
+  int concurrent_service_endpoint_syncs = 5;  // the EndpointSlice controller's workers
+  int max_endpoints_per_slice = 100;
+  NodeLifecycleOptions node_lifecycle;  // --node-monitor-period, --node-monitor-grace-period, ...
+  int concurrent_taint_eviction_syncs = 8;
+  int terminated_pod_gc_threshold = 12500;
 };
 
 class ControllerManager {

@@ -9,6 +9,16 @@
 
 namespace minik8s::controller {
 
+const api::ResourceInfo& podsResource() {
+  static const api::ResourceInfo& r = *api::findResource("", "v1", "pods");
+  return r;
+}
+
+const api::ResourceInfo& nodesResource() {
+  static const api::ResourceInfo& r = *api::findResource("", "v1", "nodes");
+  return r;
+}
+
 namespace {
 
 const api::Condition* readyCondition(const api::Pod& pod) {

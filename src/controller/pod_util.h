@@ -9,11 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "api/scheme.h"
 #include "api/types_core.h"
 #include "api/types_meta.h"
 #include "common/clock.h"
 
 namespace minik8s::controller {
+
+// The core resources controllers write most.
+const api::ResourceInfo& podsResource();
+const api::ResourceInfo& nodesResource();
 
 using PodPtr = std::shared_ptr<const api::Pod>;
 

@@ -8,12 +8,14 @@ namespace {
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(enabledControllers({"*"}).value(),
             (std::set<std::string>{"cronjob", "deployment", "endpoint", "endpointslice",
-                                   "garbagecollector", "job", "replicaset",
+                                   "garbagecollector", "job", "nodelifecycle", "podgc",
+                                   "replicaset", "taint-eviction-controller",
                                    "ttl-after-finished"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
             (std::set<std::string>{"cronjob", "deployment", "endpoint", "endpointslice",
-                                   "garbagecollector", "job", "ttl-after-finished"}));
+                                   "garbagecollector", "job", "nodelifecycle", "podgc",
+                                   "taint-eviction-controller", "ttl-after-finished"}));
   EXPECT_TRUE(enabledControllers({}).value().empty());
   auto unknown = enabledControllers({"nonsense"});
   ASSERT_FALSE(unknown.isOk());

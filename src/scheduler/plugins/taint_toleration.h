@@ -2,14 +2,13 @@
 // pod (PreferNoSchedule taints never filter).
 #pragma once
 
+#include "api/taints.h"
 #include "scheduler/plugin.h"
 
 namespace minik8s::scheduler::plugins {
 
-// Kubernetes' ToleratesTaint: empty effect matches every effect; an empty key with Exists
-// matches every taint; Exists ignores the value; Equal (or "") compares it.
-bool toleratesTaint(const api::Toleration& toleration, const api::Taint& taint);
-bool toleratesAny(const std::vector<api::Toleration>& tolerations, const api::Taint& taint);
+using api::toleratesAny;
+using api::toleratesTaint;
 
 class TaintToleration : public FilterPlugin {
  public:
