@@ -726,17 +726,42 @@ std::vector<FieldError> validateObject(const Endpoints& endpoints, const Endpoin
   for (size_t i = 0; i < endpoints.subsets.size(); ++i) {
     const EndpointSubset& subset = endpoints.subsets[i];
     std::string p = index("subsets", i);
+    // Kubernetes' validateEndpointSubsets, but for ValidateNonSpecialIP: the apiserver's own
+    // `kubernetes` Endpoints name 127.0.0.1.
+    if (subset.addresses.empty() && subset.not_ready_addresses.empty()) {
+      errors.required(p, "must specify `addresses` or `notReadyAddresses`");
+    }
     auto check_addresses = [&](const std::vector<EndpointAddress>& list, const std::string& path) {
       for (size_t k = 0; k < list.size(); ++k) {
-        if (list[k].ip.empty()) errors.required(index(path, k) + ".ip");
+        const EndpointAddress& a = list[k];
+        std::string ap = index(path, k);
+        unsigned char buf[16];
+        if (a.ip.empty()) {
+          errors.required(ap + ".ip");
+        } else if (inet_pton(AF_INET, a.ip.c_str(), buf) != 1 &&
+                   inet_pton(AF_INET6, a.ip.c_str(), buf) != 1) {
+          errors.invalid(ap + ".ip", a.ip, "must be a valid IP address");
+        }
+        if (!a.hostname.empty()) {
+          errors.checkNames(ap + ".hostname", a.hostname, isDns1123Label(a.hostname));
+        }
+        if (a.node_name) {
+          errors.checkNames(ap + ".nodeName", *a.node_name, isDns1123Subdomain(*a.node_name));
+        }
       }
     };
     check_addresses(subset.addresses, p + ".addresses");
     check_addresses(subset.not_ready_addresses, p + ".notReadyAddresses");
     for (size_t k = 0; k < subset.ports.size(); ++k) {
+      const EndpointPort& port = subset.ports[k];
       std::string pp = index(p + ".ports", k);
-      errors.checkPort(pp + ".port", subset.ports[k].port);
-      errors.checkEnum(pp + ".protocol", subset.ports[k].protocol, {"SCTP", "TCP", "UDP"});
+      if (port.name.empty() && subset.ports.size() > 1) {
+        errors.required(pp + ".name");
+      } else if (!port.name.empty()) {
+        errors.checkNames(pp + ".name", port.name, isDns1123Label(port.name));
+      }
+      errors.checkPort(pp + ".port", port.port);
+      errors.checkEnum(pp + ".protocol", port.protocol, {"SCTP", "TCP", "UDP"});
     }
   }
   return errors.take();
@@ -1217,17 +1242,28 @@ void validateJobSpec(Errors& errors, const JobSpec& spec, const std::string& pat
     errors.checkNonNegative(path + ".ttlSecondsAfterFinished", *spec.ttl_seconds_after_finished);
   }
   if (spec.completion_mode) {
-    // Indexed is Kubernetes' too; minik8s' Job controller does not run it yet, so it is
-    // refused here rather than accepted and ignored.
-    errors.checkEnum(path + ".completionMode", *spec.completion_mode, {"NonIndexed"});
+    errors.checkEnum(path + ".completionMode", *spec.completion_mode, {"NonIndexed", "Indexed"});
+    if (*spec.completion_mode == "Indexed") {
+      constexpr int32_t kMaxIndexed = 100000;
+      if (!spec.completions) {
+        errors.required(path + ".completions", "when completion mode is Indexed");
+      } else if (*spec.completions > kMaxIndexed) {
+        errors.invalid(path + ".completions", *spec.completions,
+                       "must be less than or equal to 100000 when completion mode is Indexed");
+      }
+      if (spec.parallelism && *spec.parallelism > kMaxIndexed) {
+        errors.invalid(path + ".parallelism", *spec.parallelism,
+                       "must be less than or equal to 100000 when completion mode is Indexed");
+      }
+    }
   }
   if (spec.backoff_limit_per_index) {
     errors.forbidden(path + ".backoffLimitPerIndex",
-                     "requires indexed completion mode, which minik8s does not run yet");
+                     "minik8s does not run per-index backoff limits yet");
   }
   if (spec.max_failed_indexes) {
     errors.forbidden(path + ".maxFailedIndexes",
-                     "requires indexed completion mode, which minik8s does not run yet");
+                     "minik8s does not run per-index backoff limits yet");
   }
   if (spec.pod_replacement_policy) {
     errors.checkEnum(path + ".podReplacementPolicy", *spec.pod_replacement_policy,

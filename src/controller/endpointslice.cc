@@ -295,7 +295,7 @@ std::string serviceKeyOfSlice(const api::EndpointSlice& slice) {
   return slice.metadata.namespace_ + "/" + it->second;
 }
 
-bool isManaged(const api::EndpointSlice& slice) {
+bool isManagedSlice(const api::EndpointSlice& slice) {
   auto it = slice.metadata.labels.find(api::kLabelManagedBy);
   return it != slice.metadata.labels.end() && it->second == kEndpointSliceControllerName;
 }
@@ -527,15 +527,15 @@ void EndpointSliceController::onSliceChanged(const SlicePtr& old_slice, const Sl
     enqueueSliceService(*slice);
     return;
   }
-  if (old_slice && isManaged(*old_slice) && !isManaged(*slice)) {
+  if (old_slice && isManagedSlice(*old_slice) && !isManagedSlice(*slice)) {
     enqueueSliceService(*slice);  // taken over by someone else: ours is missing now
     return;
   }
-  if (isManaged(*slice) && tracker_.shouldSync(*slice)) enqueueSliceService(*slice);
+  if (isManagedSlice(*slice) && tracker_.shouldSync(*slice)) enqueueSliceService(*slice);
 }
 
 void EndpointSliceController::onSliceDeleted(const SlicePtr& slice) {
-  if (!isManaged(*slice)) return;
+  if (!isManagedSlice(*slice)) return;
   if (!tracker_.handleDeletion(*slice)) enqueueSliceService(*slice);
 }
 
@@ -544,7 +544,8 @@ std::vector<SlicePtr> EndpointSliceController::managedSlices(const std::string& 
   std::vector<SlicePtr> out;
   for (auto& slice : slices_.listNamespace(ns)) {
     auto it = slice->metadata.labels.find(api::kLabelServiceName);
-    if (it == slice->metadata.labels.end() || it->second != name || !isManaged(*slice)) continue;
+    if (it == slice->metadata.labels.end() || it->second != name || !isManagedSlice(*slice))
+      continue;
     if (!slice->metadata.deletion_timestamp.empty()) continue;
     out.push_back(std::move(slice));
   }

@@ -193,5 +193,39 @@ TEST(EndpointSlice, HostnameNodeNameAndLabelsAreChecked) {
       << got[2];
 }
 
+TEST(EndpointsValidation, AddressesHostnamesNodesAndPortNamesAsKubernetes) {
+  const ResourceInfo& endpoints = *findResource("", "v1", "endpoints");
+  auto errors = [&](json object) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(normalize(endpoints, object, nullptr).isOk());
+    for (const auto& e : validate(endpoints, object, nullptr))
+      out.push_back(e.field + ": " + e.message);
+    return out;
+  };
+  json ok = json::parse(R"({"metadata": {"name": "web", "namespace": "default"},
+    "subsets": [{"addresses": [{"ip": "10.0.0.1", "hostname": "a", "nodeName": "node1"}],
+                 "notReadyAddresses": [{"ip": "fd00::2"}],
+                 "ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}]}]})");
+  EXPECT_TRUE(errors(ok).empty());
+  json bad = ok;
+  bad["subsets"][0]["addresses"][0]["ip"] = "10.0.0.300";
+  bad["subsets"][0]["addresses"][0]["hostname"] = "A";
+  bad["subsets"][0]["ports"][1]["name"] = "";
+  std::vector<std::string> got = errors(bad);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(
+      got[0],
+      "subsets[0].addresses[0].ip: Invalid value: \"10.0.0.300\": must be a valid IP address");
+  EXPECT_EQ(got[1].rfind("subsets[0].addresses[0].hostname: Invalid value: \"A\"", 0), 0u)
+      << got[1];
+  EXPECT_EQ(got[2], "subsets[0].ports[1].name: Required value");
+  json empty = ok;
+  empty["subsets"][0].erase("addresses");
+  empty["subsets"][0].erase("notReadyAddresses");
+  EXPECT_EQ(errors(empty),
+            std::vector<std::string>{"subsets[0]: Required value: must specify `addresses` or "
+                                     "`notReadyAddresses`"});
+}
+
 }  // namespace
 }  // namespace minik8s::api

@@ -84,6 +84,11 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
     o["subsets"] = json::array({{{"addresses", json::array({{{"ip", "10.244.0.5"}}})},
                                  {"ports", json::array({{{"port", 80}}})}}});
   }
+  if (r.plural == "endpointslices") {
+    o["addressType"] = "IPv4";
+    o["endpoints"] = json::array({{{"addresses", json::array({"10.244.0.5"})}}});
+    o["ports"] = json::array({{{"port", 80}}});
+  }
   if (r.plural == "events") {
     o["involvedObject"] = {{"kind", "Pod"}, {"name", "x"}, {"namespace", "default"}};
     o["reason"] = "Test";
