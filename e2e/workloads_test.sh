@@ -96,6 +96,31 @@ expect_output "the Failed condition says DeadlineExceeded" "^DeadlineExceeded$" 
 no_pods() { [ "$(kubectl get pods -l "job-name=$1" --no-headers 2>/dev/null | wc -l)" = 0 ]; }
 check "its running pod was deleted" wait_until 60 no_pods slow
 
+echo "== an Indexed Job gives each pod its completion index"
+cat >"$WORK/indexed.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: idx}
+spec:
+  completions: 3
+  parallelism: 3
+  completionMode: Indexed
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers: [{name: c, image: "busybox:1.36.1", command: ["sh", "-c", "echo index=$JOB_COMPLETION_INDEX host=$(hostname)"]}]
+YAML
+check "kubectl apply the Indexed Job" kubectl apply -f "$WORK/indexed.yaml"
+check "kubectl wait --for=condition=complete" kubectl wait --for=condition=complete job/idx --timeout=120s
+expect_output "completedIndexes is 0-2" "^0-2$" kubectl get job idx -o 'jsonpath={.status.completedIndexes}'
+index_log() {
+  local pod
+  pod=$(kubectl get pods -l "job-name=idx,batch.kubernetes.io/job-completion-index=$1" -o 'jsonpath={.items[0].metadata.name}')
+  kubectl logs "$pod"
+}
+expect_output "the pod of index 2 saw JOB_COMPLETION_INDEX=2 and hostname idx-2" "^index=2 host=idx-2$" index_log 2
+
 echo "== kubectl create job sends protobuf, which minik8s does not decode yet (a separate issue)"
 expect_error_output "kubectl create job is refused with the protobuf message" "protobuf" \
   kubectl create job imperative --image=busybox:1.36.1

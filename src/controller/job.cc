@@ -1,6 +1,7 @@
 #include "controller/job.h"
 
 #include <algorithm>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "api/codec.h"
@@ -93,7 +94,83 @@ void keepEarliestRequeue(std::optional<std::chrono::nanoseconds>& current, std::
   if (!current || d < *current) current = d;
 }
 
+// An Indexed Job's pod for `index` (Kubernetes' addCompletionIndexEnvVariables and
+// addCompletionIndexAnnotation, the index label and the hostname).
+api::Pod indexedPod(const api::Job& job, int32_t index) {
+  const std::string idx = std::to_string(index);
+  api::Pod pod = podFromTemplate(job.spec.template_, job.metadata.namespace_,
+                                 job.metadata.name + "-" + idx + "-",
+                                 makeControllerRef("batch/v1", "Job", job.metadata));
+  pod.metadata.annotations[api::kJobCompletionIndexAnnotation] = idx;
+  pod.metadata.labels[api::kJobCompletionIndexAnnotation] = idx;
+  if (pod.spec.hostname.empty()) pod.spec.hostname = job.metadata.name + "-" + idx;
+  auto addEnv = [](std::vector<api::Container>& containers) {
+    for (auto& c : containers) {
+      bool has = std::any_of(c.env.begin(), c.env.end(),
+                             [](const api::EnvVar& e) { return e.name == "JOB_COMPLETION_INDEX"; });
+      if (has) continue;
+      api::EnvVar env;
+      env.name = "JOB_COMPLETION_INDEX";
+      env.value_from.emplace();
+      env.value_from->field_ref.emplace();
+      env.value_from->field_ref->field_path =
+          std::string("metadata.annotations['") + api::kJobCompletionIndexAnnotation + "']";
+      c.env.push_back(std::move(env));
+    }
+  };
+  addEnv(pod.spec.init_containers);
+  addEnv(pod.spec.containers);
+  return pod;
+}
+
 }  // namespace
+
+std::string formatIndexes(const std::vector<int32_t>& sorted) {
+  std::string out;
+  for (size_t i = 0; i < sorted.size();) {
+    size_t j = i;
+    while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1) ++j;
+    if (!out.empty()) out += ",";
+    out += std::to_string(sorted[i]);
+    if (j > i) out += "-" + std::to_string(sorted[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::vector<int32_t> parseIndexes(const std::string& text, int32_t completions) {
+  std::set<int32_t> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? text.size() : comma + 1;
+    size_t dash = part.find('-');
+    try {
+      int32_t lo = std::stoi(part.substr(0, dash));
+      int32_t hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1));
+      for (int32_t i = std::max(lo, 0); i <= hi && i < completions; ++i) out.insert(i);
+    } catch (const std::exception&) {
+      continue;  // not an index: skipped, as Kubernetes does
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+std::optional<int32_t> podCompletionIndex(const api::Pod& pod) {
+  auto read = [](const api::StringMap& m) -> std::optional<int32_t> {
+    auto it = m.find(api::kJobCompletionIndexAnnotation);
+    if (it == m.end() || it->second.empty() || it->second.size() > 9) return std::nullopt;
+    int32_t v = 0;
+    for (char c : it->second) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  if (auto v = read(pod.metadata.annotations)) return v;
+  return read(pod.metadata.labels);
+}
 
 bool isJobFinished(const api::Job& job) {
   return jobConditionTrue(job.status.conditions, "Complete") ||
@@ -141,9 +218,40 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
   if (!st.uncounted_terminated_pods) st.uncounted_terminated_pods.emplace();
 
   const api::JobSpec& spec = job.spec;
+  // Indexed: the succeeded indexes; one active pod per index still wanted, the others
+  // (duplicates, indexes done or out of range) deleted whatever else happens.
+  const bool indexed = spec.completion_mode.value_or("NonIndexed") == "Indexed";
+  std::set<int32_t> done_indexes, active_indexes;
+  std::vector<PodPtr> extra;
+  std::vector<PodPtr> all_active = active;
+  if (indexed) {
+    const int32_t completions = spec.completions.value_or(0);
+    for (int32_t i : parseIndexes(st.completed_indexes, completions)) done_indexes.insert(i);
+    for (const auto& pod : pods) {
+      if (pod->status.phase != "Succeeded") continue;
+      auto index = podCompletionIndex(*pod);
+      if (index && *index < completions) done_indexes.insert(*index);
+    }
+    st.completed_indexes = formatIndexes({done_indexes.begin(), done_indexes.end()});
+    st.succeeded = static_cast<int32_t>(done_indexes.size());
+    std::stable_sort(active.begin(), active.end(), [](const PodPtr& a, const PodPtr& b) {
+      return isPodReady(*a) > isPodReady(*b);  // keep a ready pod of an index
+    });
+    std::vector<PodPtr> kept;
+    for (const auto& pod : active) {
+      auto index = podCompletionIndex(*pod);
+      if (!index || *index >= completions || done_indexes.count(*index) ||
+          !active_indexes.insert(*index).second) {
+        extra.push_back(pod);
+      } else {
+        kept.push_back(pod);
+      }
+    }
+    active = std::move(kept);
+  }
   const bool suspended = spec.suspend.value_or(false);
   const int32_t backoff_limit = spec.backoff_limit.value_or(6);
-  const bool no_pods_left = active.empty() && terminating == 0;
+  const bool no_pods_left = all_active.empty() && terminating == 0;
 
   // 1. Failure: the backoff limit or the deadline.
   std::string fail_reason, fail_message;
@@ -163,7 +271,7 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
   }
   if (!fail_reason.empty()) {
     setJobCondition(st, "FailureTarget", "True", fail_reason, fail_message, now);
-    a.remove = active;
+    a.remove = all_active;
     if (no_pods_left) {
       setJobCondition(st, "Failed", "True", fail_reason, fail_message, now);
       a.events.push_back({"Warning", fail_reason, fail_message});
@@ -178,7 +286,7 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
   if (criteria_met) {
     setJobCondition(st, "SuccessCriteriaMet", "True", "CompletionsReached",
                  "Reached expected number of succeeded pods", now);
-    a.remove = active;
+    a.remove = all_active;
     if (no_pods_left) {
       setJobCondition(st, "Complete", "True", "CompletionsReached",
                    "Reached expected number of succeeded pods", now);
@@ -190,7 +298,7 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
 
   // 3. Suspended: no pods; resuming starts the clock again.
   if (suspended) {
-    a.remove = active;
+    a.remove = all_active;
     if (!jobConditionTrue(st.conditions, "Suspended")) {
       setJobCondition(st, "Suspended", "True", "JobSuspended", "Job suspended", now);
       a.events.push_back({"Normal", "Suspended", "Job suspended"});
@@ -232,9 +340,30 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
       keepEarliestRequeue(a.requeue_after, *ready_at - now);
     } else {
       a.create = want - have;
+      for (int32_t i = 0; indexed && static_cast<int>(a.create_indexes.size()) < a.create &&
+                          i < spec.completions.value_or(0);
+           ++i) {
+        if (!done_indexes.count(i) && !active_indexes.count(i)) a.create_indexes.push_back(i);
+      }
+      if (indexed) a.create = static_cast<int>(a.create_indexes.size());
     }
   } else if (have > want) {
-    a.remove = podsToDelete(active, active, static_cast<size_t>(have - want));
+    if (indexed) {
+      // The highest indexes go first, as in Kubernetes.
+      std::vector<PodPtr> by_index = active;
+      std::sort(by_index.begin(), by_index.end(), [](const PodPtr& x, const PodPtr& y) {
+        return podCompletionIndex(*x).value_or(0) > podCompletionIndex(*y).value_or(0);
+      });
+      by_index.resize(static_cast<size_t>(have - want));
+      a.remove = std::move(by_index);
+    } else {
+      a.remove = podsToDelete(active, active, static_cast<size_t>(have - want));
+    }
+  }
+  a.remove.insert(a.remove.begin(), extra.begin(), extra.end());
+  if (!a.remove.empty()) {  // as Kubernetes' manageJob: delete first, create on a later sync
+    a.create = 0;
+    a.create_indexes.clear();
   }
   return a;
 }
@@ -344,9 +473,11 @@ std::vector<PodPtr> JobController::podsOf(const api::Job& job) const {
   return out;
 }
 
-int JobController::createPods(const api::Job& job, int count, Status* failure) {
+int JobController::createPods(const api::Job& job, int count,
+                              const std::vector<int32_t>& indexes, Status* failure) {
   const std::string key = keyOf(job.metadata);
   count = std::min(count, options_.burst);
+  if (!indexes.empty()) count = std::min(count, static_cast<int>(indexes.size()));
   expectations_.expectCreations(key, count);
   json pod_json = api::toJson(podFromTemplate(job.spec.template_, job.metadata.namespace_,
                                               job.metadata.name + "-",
@@ -354,8 +485,9 @@ int JobController::createPods(const api::Job& job, int count, Status* failure) {
   log::debug("job {}: creating {} pod(s)", key, count);
   int created = slowStartBatch(
       count, 1, options_.create_parallelism,
-      [&](int) -> Status {
-        auto made = client_.create(*pods_resource_, job.metadata.namespace_, pod_json);
+      [&](int i) -> Status {
+        auto made = client_.create(*pods_resource_, job.metadata.namespace_,
+                                   indexes.empty() ? pod_json : api::toJson(indexedPod(job, indexes[i])));
         if (!made.isOk()) {
           recordEvent(job, {"Warning", "FailedCreate", "Error creating: " + made.status().message()});
           return made.status();
@@ -424,7 +556,8 @@ Status JobController::sync(const std::string& key) {
 
   Status failure;
   if (satisfied) {
-    int created = actions.create > 0 ? createPods(*job, actions.create, &failure) : 0;
+    int created =
+        actions.create > 0 ? createPods(*job, actions.create, actions.create_indexes, &failure) : 0;
     int deleted = actions.remove.empty() ? 0 : deletePods(*job, actions.remove, &failure);
     actions.status.active += created - deleted;
     actions.status.terminating = actions.status.terminating.value_or(0) + deleted;

@@ -1,5 +1,5 @@
 // JobController: runs the pods of every batch/v1 Job to completion (Kubernetes' Job
-// controller, NonIndexed completion mode).
+// controller, NonIndexed and Indexed completion modes).
 //
 // sync(key) is level-triggered: it reads the Job and the pods it owns (controller
 // reference with the Job's uid) from the listers, asks the pure computeJobActions what
@@ -24,7 +24,15 @@
 //   Resumed; resuming restarts startTime, so the deadline counts from there);
 // - otherwise it keeps min(parallelism, completions - succeeded) pods active, after a
 //   failure waiting 10 s × 2^(failures-1) (at most 6 min) from the last failure before it
-//   creates again.
+//   creates again;
+// - Indexed: each pod carries its index (annotation and label
+//   batch.kubernetes.io/job-completion-index, env JOB_COMPLETION_INDEX from the annotation,
+//   hostname "<job>-<index>", generateName "<job>-<index>-"); the lowest indexes neither
+//   succeeded nor active are created; a second active pod of an index, or one of an index
+//   already succeeded or out of range, is deleted; status.completedIndexes lists the
+//   succeeded indexes ("1,3-5") and succeeded counts them; the Job completes when every
+//   index in [0, completions) has succeeded. Per-index back-off limits
+//   (backoffLimitPerIndex, maxFailedIndexes) are not run (the apiserver refuses them).
 // Events: SuccessfulCreate, FailedCreate, SuccessfulDelete, FailedDelete, Completed,
 // BackoffLimitExceeded, DeadlineExceeded, Suspended, Resumed.
 //
@@ -74,6 +82,7 @@ struct JobEvent {
 struct JobActions {
   api::JobStatus status;       // the status to write (counts before this sync's writes)
   int create = 0;              // pods to create from the template
+  std::vector<int32_t> create_indexes;  // Indexed: the index of each of those pods
   std::vector<PodPtr> remove;  // active pods to delete
   std::vector<JobEvent> events;
   std::optional<std::chrono::nanoseconds> requeue_after;
@@ -82,6 +91,12 @@ struct JobActions {
 // The decision for `job` whose pods (owned, any phase) are `pods`, at `now`.
 JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pods,
                              Clock::WallTime now);
+
+// Indexed completion: "1,3-5" for {1, 3, 4, 5}, and back (invalid parts are skipped).
+std::string formatIndexes(const std::vector<int32_t>& sorted_indexes);
+std::vector<int32_t> parseIndexes(const std::string& text, int32_t completions);
+// The completion index of a pod (its annotation, else its label), if valid.
+std::optional<int32_t> podCompletionIndex(const api::Pod& pod);
 
 // Whether the Job has finished: a Complete or Failed condition that is True.
 bool isJobFinished(const api::Job& job);
@@ -120,7 +135,8 @@ class JobController {
  private:
   JobPtr ownerOf(const api::Pod& pod) const;
   std::vector<PodPtr> podsOf(const api::Job& job) const;
-  int createPods(const api::Job& job, int count, Status* failure);
+  int createPods(const api::Job& job, int count, const std::vector<int32_t>& indexes,
+                 Status* failure);
   int deletePods(const api::Job& job, const std::vector<PodPtr>& pods, Status* failure);
   Status updateStatus(const api::Job& job, const api::JobStatus& status);
   void recordEvent(const api::Job& job, const JobEvent& event);

@@ -133,12 +133,25 @@ TEST(BatchScheme, TheTemplateIsImmutableUnlessSuspendedAndNeverStarted) {
   EXPECT_TRUE(allowed.empty()) << describe(allowed);
 }
 
-TEST(BatchScheme, IndexedCompletionIsRefusedUntilTheControllerRunsIt) {
+TEST(BatchScheme, IndexedCompletionNeedsCompletions) {
   json job = jobJson();
   job["spec"]["completionMode"] = "Indexed";
+  job["spec"]["parallelism"] = 2;  // completions no longer defaulted
   auto errors = normalizedErrors(jobs(), job);
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].field, "spec.completions");
+  EXPECT_EQ(errors[0].message, "Required value: when completion mode is Indexed");
+  job["spec"]["completions"] = 3;
+  errors = normalizedErrors(jobs(), job);
+  EXPECT_TRUE(errors.empty()) << describe(errors);
+  job["spec"]["completionMode"] = "Sometimes";
+  errors = normalizedErrors(jobs(), job);
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors[0].field, "spec.completionMode");
+  json per_index = jobJson();
+  per_index["spec"]["completionMode"] = "Indexed";
+  per_index["spec"]["backoffLimitPerIndex"] = 1;
+  EXPECT_FALSE(normalizedErrors(jobs(), per_index).empty());
 }
 
 TEST(BatchScheme, CronJobDefaultsAndValidation) {

@@ -342,6 +342,79 @@ TEST_F(JobControllerTest, AStatusConflictFailsTheSyncInsteadOfWritingOverNewerSt
   EXPECT_EQ(writesOf("create pods").size(), 1u);
 }
 
+json indexedPod(const std::string& name, int index, const std::string& phase) {
+  json pod = jobPod(name, phase);
+  pod["metadata"]["annotations"] = {{"batch.kubernetes.io/job-completion-index", std::to_string(index)}};
+  return pod;
+}
+
+TEST_F(JobControllerTest, IndexedJobsCreateTheLowestMissingIndexes) {
+  json job = jobJson("pi", 4, 2);
+  job["spec"]["completionMode"] = "Indexed";
+  addJob(job);
+  addPod(indexedPod("pi-0-a", 0, "Succeeded"));
+  addPod(indexedPod("pi-1-a", 1, "Running"));
+  client_.clearActions();
+  sync();
+  auto creates = writesOf("create pods");
+  ASSERT_EQ(creates.size(), 1u);
+  const json& pod = creates[0].object;
+  EXPECT_EQ(pod["metadata"]["generateName"], "pi-2-");
+  EXPECT_EQ(pod["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"], "2");
+  EXPECT_EQ(pod["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"], "2");
+  EXPECT_EQ(pod["spec"]["hostname"], "pi-2");
+  ASSERT_EQ(pod["spec"]["containers"][0]["env"].size(), 1u);
+  EXPECT_EQ(pod["spec"]["containers"][0]["env"][0]["name"], "JOB_COMPLETION_INDEX");
+  EXPECT_EQ(pod["spec"]["containers"][0]["env"][0]["valueFrom"]["fieldRef"]["fieldPath"],
+            "metadata.annotations['batch.kubernetes.io/job-completion-index']");
+  EXPECT_EQ(status()["completedIndexes"], "0");
+  EXPECT_EQ(status()["succeeded"], 1);
+}
+
+TEST_F(JobControllerTest, IndexedJobsDeleteDuplicatesAndCompleteWhenEveryIndexSucceeded) {
+  json job = jobJson("pi", 3, 3);
+  job["spec"]["completionMode"] = "Indexed";
+  addJob(job);
+  addPod(indexedPod("pi-0-a", 0, "Succeeded"));
+  addPod(indexedPod("pi-0-b", 0, "Running"));  // index 0 is done: delete
+  addPod(indexedPod("pi-1-a", 1, "Running"));
+  addPod(indexedPod("pi-1-b", 1, "Running"));  // a second pod of index 1: delete one
+  addPod(indexedPod("pi-9-a", 9, "Running"));  // out of range: delete
+  client_.clearActions();
+  sync();
+  std::vector<std::string> deleted;
+  for (const auto& d : writesOf("delete pods")) deleted.push_back(d.name);
+  std::sort(deleted.begin(), deleted.end());
+  EXPECT_EQ(deleted, (std::vector<std::string>{"pi-0-b", "pi-1-b", "pi-9-a"}));
+  EXPECT_TRUE(writesOf("create pods").empty());  // expectations wait for the deletes
+
+  for (const auto& name : deleted) removePod(name);
+  controller_.expectations().forget("default/pi");
+  refreshJob("pi");
+  client_.clearActions();
+  sync();
+  ASSERT_EQ(writesOf("create pods").size(), 1u);
+  EXPECT_EQ(writesOf("create pods")[0].object["metadata"]["generateName"], "pi-2-");
+
+  addPod(indexedPod("pi-1-done", 1, "Succeeded"));
+  addPod(indexedPod("pi-2-done", 2, "Succeeded"));
+  removePod("pi-1-a");
+  controller_.expectations().forget("default/pi");
+  refreshJob("pi");
+  sync();
+  EXPECT_EQ(status()["completedIndexes"], "0-2");
+  EXPECT_EQ(condition("Complete")["status"], "True");
+}
+
+TEST(CompletedIndexes, FormatAndParseIntervals) {
+  EXPECT_EQ(formatIndexes({}), "");
+  EXPECT_EQ(formatIndexes({0, 1, 2}), "0-2");
+  EXPECT_EQ(formatIndexes({1, 3, 4, 5, 7}), "1,3-5,7");
+  EXPECT_EQ(parseIndexes("1,3-5,7", 10), (std::vector<int32_t>{1, 3, 4, 5, 7}));
+  EXPECT_EQ(parseIndexes("1,3-5,7", 5), (std::vector<int32_t>{1, 3, 4}));
+  EXPECT_EQ(parseIndexes("x,2", 5), (std::vector<int32_t>{2}));
+}
+
 TEST(ComputeJobActions, WithoutCompletionsTheFirstSuccessStopsNewPodsAndTheLastEndsTheJob) {
   json j = jobJson("pi", std::nullopt, 2);
   auto job = decoded<api::Job>(j);
