@@ -21,7 +21,9 @@ CGROOT=minik8s-e2e-$$
 BRIDGE=mke2e$(($$ % 100000))
 NET=10.253.$(($$ % 200 + 20))
 UP=("$MINIK8S" up --data-dir "$D" --port "$PORT" --node-name "$NODE" --cgroup-root "$CGROOT"
-    --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 "--agent-arg=--pod-cidr=$NET.0/24"
+    --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0
+    # The node's podCIDR comes from the control plane's node IPAM, inside this test's range.
+    "--server-arg=--cluster-cidr=$NET.0/24" --server-arg=--node-cidr-mask-size=25
     --timeout 90s)
 DOWN=("$MINIK8S" down --data-dir "$D")
 K="kubectl --request-timeout=20s"
@@ -71,6 +73,7 @@ check "server, agent, containerd and etcd run" kill -0 "$SERVER_PID" "$AGENT_PID
 check "logs and pid files are under the data dir" test -s "$D/logs/server.log" -a -s "$D/logs/agent.log" -a -f "$D/run/cluster.json"
 expect_output "the agent runs in its own session" "^ *$AGENT_PID\$" ps -o sid= -p "$AGENT_PID"
 expect_output "kubectl get nodes: Ready" "^$NODE +Ready" $K get nodes
+expect_output "node IPAM gave the node its podCIDR" "^$NET\.0/25$" $K get node "$NODE" -o 'jsonpath={.spec.podCIDR}'
 expect_output "current context is minik8s" "^minik8s$" kubectl config current-context
 expect_output "the other context is kept" "other" kubectl config get-contexts -o name
 expect_output "the stock images are loaded" "greeting-app" "$MINIK8S" image ls --address "$SOCK"

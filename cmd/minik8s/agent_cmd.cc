@@ -6,8 +6,10 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "client/config.h"
 #include "client/rest_client.h"
@@ -31,7 +33,7 @@ struct AgentFlags {
   std::string node_name;
   std::string data_dir = "/var/lib/minik8s/node";
   std::string runtime_endpoint;
-  std::string pod_cidr = "10.244.0.0/24";
+  std::string pod_cidr;  // "": the podCIDR the control plane gives the Node
   std::string node_ip = "127.0.0.1";
   int kubelet_port = 10250;
   std::string cgroup_root = "minik8s";
@@ -52,6 +54,37 @@ Result<node::RegistryConfig> loadRegistryConfig(const std::string& path) {
   return parsed;
 }
 
+// The podCIDR the control plane's node IPAM gives `node_name`: registers a bare Node when
+// there is none (the kubelet fills it in later) and waits for spec.podCIDR.
+Result<std::string> awaitPodCidr(client::Client& client, const std::string& node_name,
+                                 std::chrono::seconds timeout) {
+  const auto& nodes = *api::findResource("", "v1", "nodes");
+  nlohmann::json bare = {{"apiVersion", "v1"},
+                         {"kind", "Node"},
+                         {"metadata", {{"name", node_name}, {"labels", {{"kubernetes.io/hostname", node_name}}}}}};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool logged = false;
+  while (true) {
+    auto node = client.get(nodes, "", node_name);
+    if (node.isOk()) {
+      std::string cidr = node->value("spec", nlohmann::json::object()).value("podCIDR", "");
+      if (!cidr.empty()) return cidr;
+    } else if (node.status().code() == Code::kNotFound) {
+      auto created = client.create(nodes, "", bare);
+      if (!created.isOk() && created.status().code() != Code::kAlreadyExists) return created.status();
+    } else if (std::chrono::steady_clock::now() > deadline) {
+      return node.status();
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return unavailable("node " + node_name + " got no podCIDR within " +
+                         std::to_string(timeout.count()) +
+                         " s: is the controller manager's nodeipam controller running? (or pass --pod-cidr)");
+    }
+    if (!logged) log::info("agent: waiting for node {} to get its podCIDR", node_name);
+    logged = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
 
 int runAgent(const AgentFlags& flags) {
   log::setLevel(flags.log_level);
@@ -71,6 +104,15 @@ int runAgent(const AgentFlags& flags) {
   auto client = client::RestClient::connect(*config);
   if (!client.isOk()) return reportError(client.status().message());
 
+  std::string node_name = flags.node_name.empty() ? hostName() : flags.node_name;
+  std::string pod_cidr = flags.pod_cidr;
+  if (pod_cidr.empty()) {
+    auto assigned = awaitPodCidr(**client, node_name, std::chrono::seconds(60));
+    if (!assigned.isOk()) return reportError(assigned.status().message());
+    pod_cidr = *assigned;
+    log::info("agent: node {} has podCIDR {}", node_name, pod_cidr);
+  }
+
   auto registries = loadRegistryConfig(flags.registry_config);
   if (!registries.isOk()) return reportError("--registry-config: " + registries.status().message());
 
@@ -81,7 +123,7 @@ int runAgent(const AgentFlags& flags) {
     node::ContainerdProcessOptions options;
     options.base_dir = data_dir + "/containerd";
     node::CniOptions cni;
-    cni.pod_cidr = flags.pod_cidr;
+    cni.pod_cidr = pod_cidr;
     cni.bridge = flags.cni_bridge;
     options.cni = cni;
     // containerd reads <base>/certs.d/<host>/hosts.toml at every pull.
@@ -102,7 +144,6 @@ int runAgent(const AgentFlags& flags) {
     return reportError("container runtime at " + endpoint + ": " + s.toString());
   }
 
-  std::string node_name = flags.node_name.empty() ? hostName() : flags.node_name;
   // The HTTP endpoint first: the Node advertises its port.
   kubelet::KubeletServerOptions server_options;
   server_options.bind_address = flags.node_ip;
@@ -118,7 +159,7 @@ int runAgent(const AgentFlags& flags) {
   options.node.node_name = node_name;
   options.node.node_ip = flags.node_ip;
   options.node.kubelet_port = server.port();
-  options.node.pod_cidr = flags.pod_cidr;
+  options.node.pod_cidr = pod_cidr;
   auto heartbeat = parseDuration(flags.node_status_update_frequency);
   if (!heartbeat.isOk() || heartbeat->count() <= 0) {
     return reportError("--node-status-update-frequency: want a positive duration such as 10s");
@@ -148,7 +189,9 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
   cmd->add_option("--data-dir", flags->data_dir, "the node's state directory")->capture_default_str();
   cmd->add_option("--container-runtime-endpoint", flags->runtime_endpoint,
                   "an existing containerd CRI socket (default: start our own under --data-dir)");
-  cmd->add_option("--pod-cidr", flags->pod_cidr, "the node's pod CIDR")->capture_default_str();
+  cmd->add_option("--pod-cidr", flags->pod_cidr,
+                  "the node's pod CIDR (default: the one the control plane assigns from its "
+                  "--cluster-cidr)");
   cmd->add_option("--node-ip", flags->node_ip, "the node's InternalIP")->capture_default_str();
   cmd->add_option("--kubelet-port", flags->kubelet_port, "kubelet HTTP port (0: any free)")
       ->capture_default_str();

@@ -118,6 +118,13 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   "share of not-Ready nodes (at least 3) at which evictions stop")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--cluster-cidr", options.node_ipam.cluster_cidr,
+                  "the pod range: each Node gets a podCIDR from it")
+      ->capture_default_str();
+  cmd->add_option("--node-cidr-mask-size", options.node_ipam.node_cidr_mask_size,
+                  "the prefix length of each Node's podCIDR")
+      ->check(CLI::Range(1, 30))
+      ->capture_default_str();
   cmd->add_option("--terminated-pod-gc-threshold", options.terminated_pod_gc_threshold,
                   "finished pods kept before the oldest are deleted (0: keep all)")
       ->capture_default_str();

@@ -8,6 +8,7 @@
 #include "controller/endpointslice.h"
 #include "controller/garbage_collector.h"
 #include "controller/job.h"
+#include "controller/node_ipam.h"
 #include "controller/node_lifecycle.h"
 #include "controller/pod_gc.h"
 #include "controller/replicaset.h"
@@ -19,7 +20,7 @@ namespace minik8s::controller {
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {"cronjob", "deployment", "endpoint",
                                                  "endpointslice", "garbagecollector", "job",
-                                                 "nodelifecycle", "podgc", "replicaset",
+                                                 "nodeipam", "nodelifecycle", "podgc", "replicaset",
                                                  "taint-eviction-controller", "ttl-after-finished"};
   return known;
 }
@@ -62,6 +63,7 @@ struct ControllerManager::Running {
   std::unique_ptr<CronJobController> cron_jobs;
   std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
   std::unique_ptr<NodeLifecycleController> node_lifecycle;
+  std::unique_ptr<NodeIpamController> node_ipam;
   std::unique_ptr<TaintEvictionController> taint_eviction;
   std::unique_ptr<PodGarbageCollector> pod_gc;
   std::unique_ptr<EndpointsController> endpoints;
@@ -128,6 +130,14 @@ void ControllerManager::startControllers() {
         client_, running->informers,
         EndpointSliceOptions{.max_endpoints_per_slice = options_.max_endpoints_per_slice}, clock_);
   }
+  if (enabled_.count("nodeipam")) {
+    auto ipam = NodeIpamController::create(client_, running->informers, options_.node_ipam, clock_);
+    if (ipam.isOk()) {
+      running->node_ipam = std::move(ipam).value();
+    } else {
+      log::warn("controller-manager: nodeipam: {}", ipam.status().toString());
+    }
+  }
   if (enabled_.count("nodelifecycle")) {
     running->node_lifecycle = std::make_unique<NodeLifecycleController>(
         client_, running->informers, options_.node_lifecycle, clock_);
@@ -171,6 +181,10 @@ void ControllerManager::startControllers() {
     Status s = running->endpoint_slices->run(options_.concurrent_service_endpoint_syncs);
     if (!s.isOk()) log::warn("controller-manager: endpointslice: {}", s.toString());
   }
+  if (running->node_ipam) {
+    Status s = running->node_ipam->run(1);
+    if (!s.isOk()) log::warn("controller-manager: nodeipam: {}", s.toString());
+  }
   if (running->node_lifecycle) {
     Status s = running->node_lifecycle->run();
     if (!s.isOk()) log::warn("controller-manager: nodelifecycle: {}", s.toString());
@@ -213,6 +227,7 @@ void ControllerManager::stopControllers() {
   if (running->pod_gc) running->pod_gc->stop();
   if (running->taint_eviction) running->taint_eviction->stop();
   if (running->node_lifecycle) running->node_lifecycle->stop();
+  if (running->node_ipam) running->node_ipam->stop();
   if (running->endpoint_slices) running->endpoint_slices->stop();
   if (running->endpoints) running->endpoints->stop();
   if (running->garbage_collector) running->garbage_collector->stop();

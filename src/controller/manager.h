@@ -19,6 +19,7 @@
 #include "client/leader_election.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "controller/node_ipam.h"
 #include "controller/node_lifecycle.h"
 
 namespace minik8s::controller {
@@ -42,6 +43,7 @@ struct ControllerManagerOptions {
   int concurrent_endpoint_syncs = 5;          // the Endpoints controller's workers
   int concurrent_service_endpoint_syncs = 5;  // the EndpointSlice controller's workers
   int max_endpoints_per_slice = 100;
+  NodeIpamOptions node_ipam;            // --cluster-cidr, --node-cidr-mask-size
   NodeLifecycleOptions node_lifecycle;  // --node-monitor-period, --node-monitor-grace-period, ...
   int concurrent_taint_eviction_syncs = 8;
   int terminated_pod_gc_threshold = 12500;

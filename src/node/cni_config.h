@@ -4,20 +4,15 @@
 #include <cstdint>
 #include <string>
 
+#include "common/ipv4.h"
 #include "common/status.h"
 
 namespace minik8s::node {
 
-struct Ipv4Cidr {
-  uint32_t network = 0;  // host byte order, host bits cleared
-  int prefix = 0;
+using minik8s::Ipv4Cidr;
 
-  std::string toString() const;     // "10.244.1.0/24"
-  std::string gateway() const;      // first address: "10.244.1.1"
-  bool operator==(const Ipv4Cidr&) const = default;
-};
-
-// "10.244.1.0/24" → {0x0af40100, 24}. Prefixes 8..30; host bits must be zero (kInvalid).
+// A node's pod CIDR: "10.244.1.0/24" → {0x0af40100, 24}. Prefixes 8..30; host bits must be
+// zero (kInvalid).
 Result<Ipv4Cidr> parseIpv4Cidr(const std::string& text);
 
 struct CniOptions {
