@@ -31,6 +31,10 @@ int64_t FakeRuntime::nowNs() const {
 
 void FakeRuntime::addImage(const std::string& name, uint64_t size) {
   std::lock_guard lock(mu_);
+  addImageLocked(name, size);
+}
+
+void FakeRuntime::addImageLocked(const std::string& name, uint64_t size) {
   for (auto& [id, img] : images_) {
     for (const auto& t : img.repo_tags) {
       if (t == name) return;
@@ -68,8 +72,66 @@ void FakeRuntime::clearCalls() {
   calls_.clear();
 }
 
+Status FakeRuntime::setPodCidr(const std::string& cidr) {
+  unsigned a = 0, b = 0, c = 0, d = 0, bits = 0;
+  char tail = 0;
+  if (std::sscanf(cidr.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &bits, &tail) != 5 ||
+      a > 255 || b > 255 || c > 255 || d > 255 || bits > 30) {
+    return invalid("pod CIDR \"" + cidr + "\": want an IPv4 CIDR of /30 or larger");
+  }
+  uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+  uint32_t network = ((a << 24) | (b << 16) | (c << 8) | d) & mask;
+  std::lock_guard lock(mu_);
+  cidr_set_ = true;
+  cidr_first_ = network + 2;          // .1 is the bridge's on a real node
+  cidr_last_ = (network | ~mask) - 1;  // below the broadcast address
+  cidr_used_.clear();
+  return Status::ok();
+}
+
+void FakeRuntime::setAnyImagePresent(bool any) {
+  std::lock_guard lock(mu_);
+  any_image_ = any;
+}
+
+void FakeRuntime::setRecordCalls(bool record) {
+  std::lock_guard lock(mu_);
+  record_calls_ = record;
+  if (!record) calls_.clear();
+}
+
+std::string FakeRuntime::allocateIp() {
+  if (!cidr_set_) {
+    std::string ip = "10.88." + std::to_string(next_ip_ / 256) + "." + std::to_string(next_ip_ % 256);
+    ++next_ip_;
+    return ip;
+  }
+  uint32_t ip = cidr_first_;
+  for (uint32_t used : cidr_used_) {  // ascending: the first gap
+    if (used != ip) break;
+    ++ip;
+  }
+  if (ip > cidr_last_) return "";
+  cidr_used_.insert(ip);
+  return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+         std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+}
+
+void FakeRuntime::releaseIp(const std::string& ip) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (std::sscanf(ip.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) != 4) return;
+  cidr_used_.erase((a << 24) | (b << 16) | (c << 8) | d);
+}
+
+const Image* FakeRuntime::findOrAddImage(const std::string& name) {
+  const Image* img = findImage(name);
+  if (img != nullptr || !any_image_) return img;
+  addImageLocked(name, 1 << 20);
+  return findImage(name);
+}
+
 Status FakeRuntime::enter(const std::string& method) {
-  calls_.push_back(method);
+  if (record_calls_) calls_.push_back(method);
   if (!available_) return unavailable("CRI " + method + ": runtime is down (fake)");
   auto it = fail_next_.find(method);
   if (it != fail_next_.end()) {
@@ -142,8 +204,11 @@ Result<std::string> FakeRuntime::runPodSandbox(const PodSandboxConfig& config) {
   s.state = SandboxState::kReady;
   s.created_at = nowNs();
   if (config.namespace_options.network != NamespaceMode::kNode) {
-    s.ip = "10.88." + std::to_string(next_ip_ / 256) + "." + std::to_string(next_ip_ % 256);
-    ++next_ip_;
+    s.ip = allocateIp();
+    if (s.ip.empty()) {
+      reserved_names_.erase(name);
+      return unavailable("no free address left in the pod CIDR (fake)");
+    }
   }
   s.labels = config.labels;
   s.annotations = config.annotations;
@@ -178,6 +243,7 @@ Status FakeRuntime::removePodSandbox(const std::string& sandbox_id) {
     }
   }
   reserved_names_.erase(it->second.reserved_name);
+  if (cidr_set_) releaseIp(it->second.status.ip);
   sandboxes_.erase(it);
   return Status::ok();
 }
@@ -214,7 +280,7 @@ Result<std::string> FakeRuntime::createContainer(const std::string& sandbox_id,
   if (sb->second.status.state != SandboxState::kReady) {
     return invalid("sandbox " + sandbox_id + " is not ready");
   }
-  const Image* img = findImage(config.image);
+  const Image* img = findOrAddImage(config.image);
   if (img == nullptr) {
     return notFound("failed to resolve image \"" + config.image + "\": not found");
   }
@@ -394,7 +460,7 @@ Result<std::vector<Image>> FakeRuntime::listImages() {
 Result<Image> FakeRuntime::imageStatus(const std::string& image) {
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(enter("imageStatus"));
-  const Image* img = findImage(image);
+  const Image* img = findOrAddImage(image);
   if (img == nullptr) return notFound("image \"" + image + "\" not found");
   return *img;
 }

@@ -43,6 +43,17 @@ class FakeRuntime : public Runtime {
   // The request of the last successful exec() call.
   ExecRequest lastExecRequest() const;
   void setAvailable(bool available);  // false: every call returns kUnavailable
+
+  // ---- hollow-node controls (defaults keep the behaviour above) ----
+  // Sandbox IPs from this IPv4 CIDR (e.g. the node's podCIDR) instead of 10.88.0.0/16: the
+  // lowest free host address from the network's .2 up, freed when the sandbox is removed.
+  // kInvalid for anything but an IPv4 CIDR with room for one address.
+  Status setPodCidr(const std::string& cidr);
+  // true: every image is present (imageStatus and createContainer accept any reference,
+  // as if it had been pulled), so a hollow node runs any pod without a registry.
+  void setAnyImagePresent(bool any);
+  // false: calls() stays empty; a long-running fake (a hollow node) must not grow a log.
+  void setRecordCalls(bool record);
   // Methods called so far, in order ("runPodSandbox", "createContainer", ...).
   std::vector<std::string> calls() const;
   void clearCalls();
@@ -91,6 +102,12 @@ class FakeRuntime : public Runtime {
   Status enter(const std::string& method);
   int64_t nowNs() const;
   const Image* findImage(const std::string& name) const;  // REQUIRES: mu_ is held
+  // REQUIRES: mu_ is held. findImage, or with any_image_ a new image of that name.
+  const Image* findOrAddImage(const std::string& name);
+  void addImageLocked(const std::string& name, uint64_t size);  // REQUIRES: mu_ is held
+  // REQUIRES: mu_ is held. The next sandbox IP ("" when a set CIDR is full).
+  std::string allocateIp();
+  void releaseIp(const std::string& ip);  // REQUIRES: mu_ is held
   void killContainer(ContainerRecord& c, int32_t exit_code, const std::string& reason);
 
   Clock& clock_;
@@ -107,6 +124,12 @@ class FakeRuntime : public Runtime {
   std::string exec_url_;                                // GUARDED_BY(mu_)
   ExecRequest last_exec_;                               // GUARDED_BY(mu_)
   bool available_ = true;                               // GUARDED_BY(mu_)
+  bool any_image_ = false;                              // GUARDED_BY(mu_)
+  bool record_calls_ = true;                            // GUARDED_BY(mu_)
+  // setPodCidr: host addresses [cidr_first_, cidr_last_] and those in use.
+  bool cidr_set_ = false;                               // GUARDED_BY(mu_)
+  uint32_t cidr_first_ = 0, cidr_last_ = 0;             // GUARDED_BY(mu_)
+  std::set<uint32_t> cidr_used_;                        // GUARDED_BY(mu_)
   uint64_t next_id_ = 1;                                // GUARDED_BY(mu_)
   uint32_t next_ip_ = 2;                                // GUARDED_BY(mu_)
 };

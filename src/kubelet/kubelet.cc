@@ -69,9 +69,9 @@ Kubelet::Kubelet(client::Client& client, cri::Runtime& runtime, KubeletOptions o
       queue_(clock),
       backoff_(options_.backoff),
       pull_backoff_(options_.pull_backoff),
-      probes_(std::make_unique<ProbeManager>(runtime, clock, [this](const std::string& uid) {
-        queue_.add(uid);
-      })) {}
+      probes_(std::make_unique<ProbeManager>(
+          runtime, clock, [this](const std::string& uid) { queue_.add(uid); },
+          ProbeManager::Options{{}, std::max(1, options_.probe_threads)})) {}
 
 Kubelet::~Kubelet() { stop(); }
 
@@ -413,7 +413,8 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
   auto lookup = [&](const std::string& kind, const std::string& name) {
     return lookupObject(pod.metadata.namespace_, kind, name);
   };
-  auto volumes = prepareVolumes(pod, options_.paths, lookup);
+  auto volumes = options_.manage_volumes ? prepareVolumes(pod, options_.paths, lookup)
+                                         : Result<VolumePaths>(plannedVolumePaths(pod, options_.paths));
   if (!volumes.isOk()) {
     for (const auto* list : {&pod.spec.init_containers, &pod.spec.containers}) {
       for (const auto& c : *list) {

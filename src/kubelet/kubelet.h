@@ -53,6 +53,10 @@ struct KubeletOptions {
   // mirrors and configs); an image from any other registry is only used when present.
   std::vector<std::string> registries;
   bool manage_cgroups = true;  // off in unit tests
+  // Off for hollow nodes: volumes are not created on the host (no hostPath directories,
+  // emptyDir, configMap or secret files); containers are given the paths they would have.
+  bool manage_volumes = true;
+  int probe_threads = 2;  // ProbeManager's pool (>= 1: 0 would run no probes at all)
 };
 
 class Kubelet {

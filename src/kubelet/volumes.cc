@@ -128,6 +128,23 @@ Result<VolumePaths> prepareVolumes(const api::Pod& pod, const NodePaths& paths,
   return out;
 }
 
+VolumePaths plannedVolumePaths(const api::Pod& pod, const NodePaths& paths) {
+  VolumePaths out;
+  const std::string& uid = pod.metadata.uid;
+  for (const auto& v : pod.spec.volumes) {
+    if (v.host_path) {
+      out[v.name] = v.host_path->path;
+    } else if (v.empty_dir) {
+      out[v.name] = paths.volumeDir(uid, "empty-dir", v.name);
+    } else if (v.config_map) {
+      out[v.name] = paths.volumeDir(uid, "configmap", v.name);
+    } else if (v.secret) {
+      out[v.name] = paths.volumeDir(uid, "secret", v.name);
+    }
+  }
+  return out;
+}
+
 void removePodDirectories(const NodePaths& paths, const std::string& uid,
                           const std::string& log_dir) {
   std::error_code ec;

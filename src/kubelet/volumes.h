@@ -17,6 +17,9 @@ namespace minik8s::kubelet {
 Result<VolumePaths> prepareVolumes(const api::Pod& pod, const NodePaths& paths,
                                    const ObjectLookup& lookup);
 
+// The paths prepareVolumes would give each volume, touching nothing (hollow nodes).
+VolumePaths plannedVolumePaths(const api::Pod& pod, const NodePaths& paths);
+
 // Removes the pod's directory (emptyDir, configMap and secret data) and its log directory.
 void removePodDirectories(const NodePaths& paths, const std::string& uid,
                           const std::string& log_dir);
