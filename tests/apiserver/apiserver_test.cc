@@ -100,6 +100,12 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
   if (r.plural == "deployments" || r.plural == "replicasets") {
     o["spec"] = {{"replicas", 1}, {"selector", {{"matchLabels", {{"app", name}}}}}, {"template", tmpl}};
   }
+  json job_template = {{"spec", {{"containers", pod_spec["containers"]}, {"restartPolicy", "Never"}}}};
+  if (r.plural == "jobs") o["spec"] = {{"template", job_template}};
+  if (r.plural == "cronjobs") {
+    o["spec"] = {{"schedule", "*/5 * * * *"},
+                 {"jobTemplate", {{"spec", {{"template", job_template}}}}}};
+  }
   if (r.plural == "horizontalpodautoscalers") {
     o["spec"] = {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "d"}}},
                  {"minReplicas", 1},
