@@ -872,7 +872,21 @@ int main(int argc, char** argv) {
                  "rs,rolling,scheduler,failure,rss] [--rounds 2]\n";
     return 2;
   }
-  const std::string binary = std::filesystem::absolute(args[0]).string();
+  // A private copy: the shared build dir may relink the binary while the bench runs.
+  char bin_tmpl[] = "/tmp/minik8s-controller-bench-bin-XXXXXX";
+  if (mkdtemp(bin_tmpl) == nullptr) {
+    std::cerr << "mkdtemp failed\n";
+    return 1;
+  }
+  const std::string bin_dir = bin_tmpl;
+  const std::string binary = bin_dir + "/minik8s";
+  std::error_code copy_error;
+  std::filesystem::copy_file(args[0], binary, copy_error);
+  if (copy_error) {
+    std::cerr << "copying " << args[0] << ": " << copy_error.message() << "\n";
+    std::filesystem::remove_all(bin_dir, copy_error);
+    return 1;
+  }
   const std::string results = args.size() > 1 ? args[1] : "bench/results.jsonl";
   signal(SIGPIPE, SIG_IGN);
   auto want = [&](const std::string& s) { return only.empty() || only.count(s) > 0; };
@@ -895,6 +909,8 @@ int main(int argc, char** argv) {
   }
   if (want("failure")) record(benchNodeFailure(binary));
   if (want("rss")) record(benchControllerManagerRss(binary));
+  std::error_code ec;
+  std::filesystem::remove_all(bin_dir, ec);
   std::cout << "results appended to " << results << "\n";
   if (g_errors > 0) std::cerr << g_errors << " operations failed: the run is marked with errors\n";
   return g_errors > 0 ? 1 : 0;
