@@ -172,3 +172,32 @@ check "and lastSuccessfulTime once the Job completed" wait_until 30 has_last_suc
 check "kubectl delete cronjob" kubectl delete cronjob tick
 no_cron_jobs() { ! kubectl get jobs --no-headers 2>/dev/null | grep -q '^tick-'; }
 check "its Jobs go with it" wait_until 60 no_cron_jobs
+
+echo "== a DaemonSet: one pod on the node, rolled to a new template"
+cat >"$WORK/ds.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {name: c, image: "busybox:1.36.1", command: ["sh", "-c", "exec sleep 3600"], env: [{name: V, value: "1"}]}
+YAML
+check "kubectl apply the DaemonSet" kubectl apply -f "$WORK/ds.yaml"
+ds_pods_running() {
+  [ "$(kubectl get pods -l app=agent -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{":"}{.spec.nodeName}{":"}{.status.phase}{":"}{.spec.containers[0].env[0].value}{"\n"}{end}' |
+    grep -c "^:wl-node:Running:$1\$")" = 1 ]
+}
+check "one daemon pod Running on wl-node" wait_until 90 ds_pods_running 1
+check "kubectl get ds: desired, current, ready, up-to-date, available all 1" wait_until 30 \
+  bash -c "kubectl get ds agent --no-headers | grep -Eq '^agent +1 +1 +1 +1 +1 +<none> '"
+check "kubectl set env V=2" kubectl set env daemonset/agent V=2
+check "kubectl rollout status daemonset completes" kubectl rollout status daemonset/agent --timeout=120s
+check "the node runs exactly one pod, with V=2" wait_until 60 ds_pods_running 2
+check "kubectl delete daemonset" kubectl delete daemonset agent
+no_daemon_pods() { [ "$(kubectl get pods -l app=agent --no-headers 2>/dev/null | wc -l)" = 0 ]; }
+check "its pod goes with it" wait_until 60 no_daemon_pods

@@ -128,6 +128,10 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
   cmd->add_option("--terminated-pod-gc-threshold", options.terminated_pod_gc_threshold,
                   "finished pods kept before the oldest are deleted (0: keep all)")
       ->capture_default_str();
+  cmd->add_option("--concurrent-daemonset-syncs", options.concurrent_daemonset_syncs,
+                  "DaemonSets synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--concurrent-taint-eviction-syncs", options.concurrent_taint_eviction_syncs,
                   "pods checked against NoExecute taints at once")
       ->check(CLI::PositiveNumber)

@@ -1032,6 +1032,50 @@ void io(Io& io, Deployment& v) {
 }
 
 template <typename Io>
+void io(Io& io, RollingUpdateDaemonSet& v) {
+  io.field("maxUnavailable", v.max_unavailable);
+  io.field("maxSurge", v.max_surge);
+}
+
+template <typename Io>
+void io(Io& io, DaemonSetUpdateStrategy& v) {
+  io.field("type", v.type);
+  io.field("rollingUpdate", v.rolling_update);
+}
+
+template <typename Io>
+void io(Io& io, DaemonSetSpec& v) {
+  io.field("selector", v.selector);
+  io.required("template", v.template_);
+  io.field("updateStrategy", v.update_strategy);
+  io.field("minReadySeconds", v.min_ready_seconds);
+  io.field("revisionHistoryLimit", v.revision_history_limit);
+}
+
+template <typename Io>
+void io(Io& io, DaemonSetStatus& v) {
+  io.required("currentNumberScheduled", v.current_number_scheduled);
+  io.required("numberMisscheduled", v.number_misscheduled);
+  io.required("desiredNumberScheduled", v.desired_number_scheduled);
+  io.required("numberReady", v.number_ready);
+  io.field("observedGeneration", v.observed_generation);
+  io.field("updatedNumberScheduled", v.updated_number_scheduled);
+  io.field("numberAvailable", v.number_available);
+  io.field("numberUnavailable", v.number_unavailable);
+  io.field("collisionCount", v.collision_count);
+  io.field("conditions", v.conditions);
+}
+
+template <typename Io>
+void io(Io& io, DaemonSet& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+  io.required("status", v.status);
+}
+
+template <typename Io>
 void io(Io& io, ReplicaSetSpec& v) {
   io.field("replicas", v.replicas);
   io.field("minReadySeconds", v.min_ready_seconds);
@@ -1337,8 +1381,8 @@ MINIK8S_API_CODEC(Namespace)
 MINIK8S_API_CODEC(ServiceSpec)
 MINIK8S_API_CODEC(Service)
 MINIK8S_API_CODEC(Endpoints)
-MINIK8S_API_CODEC(NodeStatus)
 MINIK8S_API_CODEC(EndpointSlice)
+MINIK8S_API_CODEC(NodeStatus)
 MINIK8S_API_CODEC(Node)
 MINIK8S_API_CODEC(Event)
 MINIK8S_API_CODEC(ConfigMap)
@@ -1348,6 +1392,8 @@ MINIK8S_API_CODEC(DeploymentStatus)
 MINIK8S_API_CODEC(Deployment)
 MINIK8S_API_CODEC(ReplicaSetStatus)
 MINIK8S_API_CODEC(ReplicaSet)
+MINIK8S_API_CODEC(DaemonSet)
+MINIK8S_API_CODEC(DaemonSetStatus)
 MINIK8S_API_CODEC(HorizontalPodAutoscalerStatus)
 MINIK8S_API_CODEC(HorizontalPodAutoscaler)
 MINIK8S_API_CODEC(Lease)

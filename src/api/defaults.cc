@@ -197,6 +197,19 @@ void setDefaults(Deployment& deployment) {
   setDefaults(spec.template_.spec);
 }
 
+void setDefaults(DaemonSet& daemon_set) {
+  DaemonSetSpec& spec = daemon_set.spec;
+  if (spec.update_strategy.type.empty()) spec.update_strategy.type = "RollingUpdate";
+  if (spec.update_strategy.type == "RollingUpdate") {
+    if (!spec.update_strategy.rolling_update) spec.update_strategy.rolling_update.emplace();
+    RollingUpdateDaemonSet& ru = *spec.update_strategy.rolling_update;
+    if (!ru.max_unavailable) ru.max_unavailable = IntOrString::ofInt(1);
+    if (!ru.max_surge) ru.max_surge = IntOrString::ofInt(0);
+  }
+  if (!spec.revision_history_limit) spec.revision_history_limit = 10;
+  setDefaults(spec.template_.spec);
+}
+
 void setDefaults(ReplicaSet& replica_set) {
   if (!replica_set.spec.replicas) replica_set.spec.replicas = 1;
   setDefaults(replica_set.spec.template_.spec);

@@ -26,6 +26,7 @@ void setDefaults(ConfigMap& config_map);
 void setDefaults(Secret& secret);
 void setDefaults(Deployment& deployment);
 void setDefaults(ReplicaSet& replica_set);
+void setDefaults(DaemonSet& daemon_set);
 void setDefaults(HorizontalPodAutoscaler& hpa);
 void setDefaults(Lease& lease);
 void setDefaults(Dns& dns);

@@ -81,6 +81,45 @@ struct ReplicaSet {
   ReplicaSetStatus status;
 };
 
+struct RollingUpdateDaemonSet {
+  std::optional<IntOrString> max_unavailable;
+  std::optional<IntOrString> max_surge;
+};
+
+struct DaemonSetUpdateStrategy {
+  std::string type;  // RollingUpdate, OnDelete
+  std::optional<RollingUpdateDaemonSet> rolling_update;
+};
+
+struct DaemonSetSpec {
+  std::optional<LabelSelectorSpec> selector;  // required
+  PodTemplateSpec template_;                  // "template"; required
+  DaemonSetUpdateStrategy update_strategy;
+  int32_t min_ready_seconds = 0;
+  std::optional<int32_t> revision_history_limit;
+};
+
+struct DaemonSetStatus {
+  int32_t current_number_scheduled = 0;  // required
+  int32_t number_misscheduled = 0;       // required
+  int32_t desired_number_scheduled = 0;  // required
+  int32_t number_ready = 0;              // required
+  int64_t observed_generation = 0;
+  int32_t updated_number_scheduled = 0;
+  int32_t number_available = 0;
+  int32_t number_unavailable = 0;
+  std::optional<int32_t> collision_count;
+  std::vector<Condition> conditions;
+};
+
+struct DaemonSet {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  DaemonSetSpec spec;
+  DaemonSetStatus status;
+};
+
 // ---- autoscaling/v2 ----
 
 struct CrossVersionObjectReference {

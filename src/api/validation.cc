@@ -1088,6 +1088,39 @@ std::vector<FieldError> validateObject(const Deployment& deployment, const Deplo
   return errors.take();
 }
 
+std::vector<FieldError> validateObject(const DaemonSet& daemon_set, const DaemonSet* old) {
+  Errors errors;
+  const DaemonSetSpec& spec = daemon_set.spec;
+  validateMeta(errors, daemon_set.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
+  validateTemplate(errors, spec.selector, spec.template_, std::nullopt, "daemonset");
+  if (!spec.template_.spec.restart_policy.empty() && spec.template_.spec.restart_policy != "Always") {
+    errors.checkEnum("spec.template.spec.restartPolicy", spec.template_.spec.restart_policy, {"Always"});
+  }
+  errors.checkEnum("spec.updateStrategy.type", spec.update_strategy.type, {"OnDelete", "RollingUpdate"});
+  if (spec.update_strategy.rolling_update) {
+    const RollingUpdateDaemonSet& ru = *spec.update_strategy.rolling_update;
+    validateIntOrPercent(errors, ru.max_surge, "spec.updateStrategy.rollingUpdate.maxSurge");
+    validateIntOrPercent(errors, ru.max_unavailable,
+                         "spec.updateStrategy.rollingUpdate.maxUnavailable");
+    auto is_zero = [](const std::optional<IntOrString>& v) {
+      if (!v) return true;
+      auto scaled = scaledValueFromIntOrPercent(*v, 100, true);
+      return scaled.isOk() && *scaled == 0;
+    };
+    if (is_zero(ru.max_surge) && is_zero(ru.max_unavailable)) {
+      errors.invalid("spec.updateStrategy.rollingUpdate.maxUnavailable",
+                     ru.max_unavailable ? ru.max_unavailable->toString() : "0",
+                     "may not be 0 when `maxSurge` is 0");
+    }
+  }
+  errors.checkNonNegative("spec.minReadySeconds", spec.min_ready_seconds);
+  if (spec.revision_history_limit)
+    errors.checkNonNegative("spec.revisionHistoryLimit", *spec.revision_history_limit);
+  if (old != nullptr) validateSelectorUpdate(errors, spec.selector, old->spec.selector);
+  return errors.take();
+}
+
 std::vector<FieldError> validateObject(const ReplicaSet& replica_set, const ReplicaSet* old) {
   Errors errors;
   const ReplicaSetSpec& spec = replica_set.spec;

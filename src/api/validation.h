@@ -27,6 +27,7 @@ std::vector<FieldError> validateObject(const ConfigMap& config_map, const Config
 std::vector<FieldError> validateObject(const Secret& secret, const Secret* old);
 std::vector<FieldError> validateObject(const Deployment& deployment, const Deployment* old);
 std::vector<FieldError> validateObject(const ReplicaSet& replica_set, const ReplicaSet* old);
+std::vector<FieldError> validateObject(const DaemonSet& daemon_set, const DaemonSet* old);
 std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
                                        const HorizontalPodAutoscaler* old);
 std::vector<FieldError> validateObject(const Lease& lease, const Lease* old);

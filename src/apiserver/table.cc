@@ -303,6 +303,25 @@ json replicaSetCells(const json& rs, Clock::WallTime now) {
                       formatLabelSelector(at(rs, "spec.selector"))});
 }
 
+// kubectl's printDaemonSet (1.32).
+json daemonSetCells(const json& ds, Clock::WallTime now) {
+  std::string node_selector;
+  const json& selector = at(ds, "spec.template.spec.nodeSelector");
+  if (selector.is_object()) {
+    for (const auto& [k, v] : selector.items()) {
+      node_selector += (node_selector.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
+  if (node_selector.empty()) node_selector = "<none>";
+  return json::array({name(ds), num(ds, "status.desiredNumberScheduled"),
+                      num(ds, "status.currentNumberScheduled"), num(ds, "status.numberReady"),
+                      num(ds, "status.updatedNumberScheduled"), num(ds, "status.numberAvailable"),
+                      node_selector, age(ds, now),
+                      containerField(ds, "spec.template.spec.containers", "name"),
+                      containerField(ds, "spec.template.spec.containers", "image"),
+                      formatLabelSelector(at(ds, "spec.selector"))});
+}
+
 // kubectl's printJob (1.32).
 json jobCells(const json& job, Clock::WallTime now) {
   std::string status = "Running";
@@ -649,6 +668,12 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
          col("Ready", "integer"), col("Age"), col("Containers", "string", 1),
          col("Images", "string", 1), col("Selector", "string", 1)},
         replicaSetCells}},
+      {"daemonsets",
+       {{nameColumn(), col("Desired", "integer"), col("Current", "integer"),
+         col("Ready", "integer"), col("Up-to-date", "integer"), col("Available", "integer"),
+         col("Node Selector"), col("Age"), col("Containers", "string", 1),
+         col("Images", "string", 1), col("Selector", "string", 1)},
+        daemonSetCells}},
       {"jobs",
        {{nameColumn(), col("Status"), col("Completions"), col("Duration"), col("Age"),
          col("Containers", "string", 1), col("Images", "string", 1),

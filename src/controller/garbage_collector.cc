@@ -112,6 +112,8 @@ GarbageCollector::GarbageCollector(client::Client& client, client::SharedInforme
       watch<api::ReplicaSet>(informers, r);
     } else if (key == "deployments.apps") {
       watch<api::Deployment>(informers, r);
+    } else if (key == "daemonsets.apps") {
+      watch<api::DaemonSet>(informers, r);
     } else if (key == "jobs.batch") {
       watch<api::Job>(informers, r);
     } else if (key == "cronjobs.batch") {

@@ -3,7 +3,7 @@
 //
 // The object graph comes from ownerReferences, read through informers with an owner-uid
 // index: typed ones for the kinds the process's controllers already watch (pods, Services,
-// ReplicaSets, Deployments, Jobs, CronJobs, EndpointSlices: no extra watch) and
+// ReplicaSets, Deployments, DaemonSets, Jobs, CronJobs, EndpointSlices: no extra watch) and
 // metadata-only ones for every other kind that can be deleted (events excepted). Keys are "<plural>[.<group>]/<namespace>/<name>".
 //
 // sync(key) is level-triggered:

@@ -3,6 +3,7 @@
 #include "client/informer.h"
 #include "common/log.h"
 #include "controller/cronjob.h"
+#include "controller/daemonset.h"
 #include "controller/deployment.h"
 #include "controller/endpoints.h"
 #include "controller/endpointslice.h"
@@ -18,7 +19,7 @@
 namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
-  static const std::vector<std::string> known = {"cronjob", "deployment", "endpoint",
+  static const std::vector<std::string> known = {"cronjob", "daemonset", "deployment", "endpoint",
                                                  "endpointslice", "garbagecollector", "job",
                                                  "nodeipam", "nodelifecycle", "podgc", "replicaset",
                                                  "taint-eviction-controller", "ttl-after-finished"};
@@ -63,6 +64,7 @@ struct ControllerManager::Running {
   std::unique_ptr<CronJobController> cron_jobs;
   std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
   std::unique_ptr<NodeLifecycleController> node_lifecycle;
+  std::unique_ptr<DaemonSetController> daemon_sets;
   std::unique_ptr<NodeIpamController> node_ipam;
   std::unique_ptr<TaintEvictionController> taint_eviction;
   std::unique_ptr<PodGarbageCollector> pod_gc;
@@ -130,6 +132,9 @@ void ControllerManager::startControllers() {
         client_, running->informers,
         EndpointSliceOptions{.max_endpoints_per_slice = options_.max_endpoints_per_slice}, clock_);
   }
+  if (enabled_.count("daemonset")) {
+    running->daemon_sets = std::make_unique<DaemonSetController>(client_, running->informers, clock_);
+  }
   if (enabled_.count("nodeipam")) {
     auto ipam = NodeIpamController::create(client_, running->informers, options_.node_ipam, clock_);
     if (ipam.isOk()) {
@@ -181,6 +186,10 @@ void ControllerManager::startControllers() {
     Status s = running->endpoint_slices->run(options_.concurrent_service_endpoint_syncs);
     if (!s.isOk()) log::warn("controller-manager: endpointslice: {}", s.toString());
   }
+  if (running->daemon_sets) {
+    Status s = running->daemon_sets->run(options_.concurrent_daemonset_syncs);
+    if (!s.isOk()) log::warn("controller-manager: daemonset: {}", s.toString());
+  }
   if (running->node_ipam) {
     Status s = running->node_ipam->run(1);
     if (!s.isOk()) log::warn("controller-manager: nodeipam: {}", s.toString());
@@ -228,6 +237,7 @@ void ControllerManager::stopControllers() {
   if (running->taint_eviction) running->taint_eviction->stop();
   if (running->node_lifecycle) running->node_lifecycle->stop();
   if (running->node_ipam) running->node_ipam->stop();
+  if (running->daemon_sets) running->daemon_sets->stop();
   if (running->endpoint_slices) running->endpoint_slices->stop();
   if (running->endpoints) running->endpoints->stop();
   if (running->garbage_collector) running->garbage_collector->stop();

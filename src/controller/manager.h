@@ -46,6 +46,7 @@ struct ControllerManagerOptions {
   NodeIpamOptions node_ipam;            // --cluster-cidr, --node-cidr-mask-size
   NodeLifecycleOptions node_lifecycle;  // --node-monitor-period, --node-monitor-grace-period, ...
   int concurrent_taint_eviction_syncs = 8;
+  int concurrent_daemonset_syncs = 2;
   int terminated_pod_gc_threshold = 12500;
 };
 

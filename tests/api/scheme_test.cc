@@ -44,6 +44,7 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "dnses",
                                        "hpas",
                                        "deployments.apps",
+                                       "daemonsets.apps",
                                        "replicasets.apps",
                                        "horizontalpodautoscalers.autoscaling",
                                        "endpointslices.discovery.k8s.io",

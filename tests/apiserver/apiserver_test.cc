@@ -97,6 +97,9 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
   if (r.plural == "configmaps") o["data"] = {{"k", "v"}};
   if (r.plural == "secrets") o["data"] = {{"k", "dg=="}};
   if (r.plural == "leases") o["spec"] = {{"holderIdentity", "me"}, {"leaseDurationSeconds", 10}};
+  if (r.plural == "daemonsets") {
+    o["spec"] = {{"selector", {{"matchLabels", {{"app", name}}}}}, {"template", tmpl}};
+  }
   if (r.plural == "deployments" || r.plural == "replicasets") {
     o["spec"] = {{"replicas", 1}, {"selector", {{"matchLabels", {{"app", name}}}}}, {"template", tmpl}};
   }

@@ -4,16 +4,14 @@
 // matchFields on metadata.name).
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
+#include "api/node_affinity.h"
 #include "scheduler/plugin.h"
 
 namespace minik8s::scheduler::plugins {
 
 inline constexpr char kNodeSelectorReason[] = "node(s) didn't match Pod's node affinity/selector";
 
-// One nodeSelectorTerm (JSON as in the API) against a node.
-bool nodeMatchesTerm(const nlohmann::json& term, const api::Node& node);
+using api::nodeMatchesTerm;
 
 class NodeSelector : public FilterPlugin {
  public:
