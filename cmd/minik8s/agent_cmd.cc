@@ -94,14 +94,7 @@ int runAgent(const AgentFlags& flags) {
   if (ec) return reportError("creating " + flags.data_dir + ": " + ec.message());
   std::string data_dir = std::filesystem::absolute(flags.data_dir).string();
 
-  client::ConfigSources sources;
-  sources.server = flags.server;
-  sources.kubeconfig = flags.kubeconfig;
-  sources.context = flags.context;
-  auto config = client::loadConfig(sources);
-  if (!config.isOk()) return reportError(config.status().message());
-  config->user_agent = "minik8s-kubelet";
-  auto client = client::RestClient::connect(*config);
+  auto client = connectComponent(flags.server, flags.kubeconfig, flags.context, "minik8s-kubelet");
   if (!client.isOk()) return reportError(client.status().message());
 
   std::string node_name = flags.node_name.empty() ? hostName() : flags.node_name;
