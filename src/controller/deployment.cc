@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "api/codec.h"
@@ -355,7 +356,7 @@ Status DeploymentController::rolloutRolling(Rollout& r) {
       }
       // Then available ones, oldest ReplicaSet first, keeping the minimum available.
       const int32_t min_available = desired - maxUnavailable(r.d);
-      const int32_t available = sumAvailableReplicas(r.everything());
+      const int32_t available = availableAfterScaling(r);
       int32_t removable = available - min_available;
       for (auto& rs : r.old) {
         if (removable <= 0) break;
@@ -373,6 +374,21 @@ Status DeploymentController::rolloutRolling(Rollout& r) {
     RETURN_IF_ERROR(cleanupOldReplicaSets(r));
   }
   return syncStatus(r, true);
+}
+
+int32_t DeploymentController::availableAfterScaling(const Rollout& r) const {
+  std::map<std::string, int32_t> available;  // ReplicaSet uid → available pods in the cache
+  for (const auto& pod : pods_.listNamespace(r.d.metadata.namespace_)) {
+    const api::OwnerReference* ref = controllerRefOf(pod->metadata);
+    if (!ref || !pod->metadata.deletion_timestamp.empty()) continue;
+    if (isPodAvailable(*pod, r.d.spec.min_ready_seconds, clock_.now())) ++available[ref->uid];
+  }
+  int32_t total = 0;
+  for (const auto& rs : r.everything()) {
+    auto it = available.find(rs.metadata.uid);
+    if (it != available.end()) total += std::min(it->second, specReplicas(rs));
+  }
+  return total;
 }
 
 bool DeploymentController::oldPodsRunning(const Rollout& r) const {

@@ -85,6 +85,11 @@ class DeploymentController {
   // An active ReplicaSet was sized for another spec.replicas (read from r.all).
   bool isScalingEvent(const Rollout& r) const;
   bool oldPodsRunning(const Rollout& r) const;
+  // The available pods that stay once every ReplicaSet has reached its spec: per
+  // ReplicaSet, the available pods in the cache that are not being deleted, at most its
+  // spec.replicas. ReplicaSet status lags the deletions its controller has just made, so
+  // scaling old ReplicaSets down by it could break maxUnavailable.
+  int32_t availableAfterScaling(const Rollout& r) const;
   Status cleanupOldReplicaSets(Rollout& r);
   Status syncStatus(Rollout& r, bool rolling_out);
   void recordEvent(const api::Deployment& d, const std::string& type, const std::string& reason,

@@ -86,9 +86,22 @@ class DeploymentControllerTest : public ::testing::Test {
     client_.add(deploymentsResource(), d);
     deployments_.add(decoded<api::Deployment>(*client_.object(deploymentsResource(), "default", "web")));
   }
+  // The ReplicaSet, and in the pod cache as many ready pods as its status says are
+  // available (the rest of spec.replicas not ready), replacing its earlier pods.
   void addSet(const json& rs) {
     client_.add(setsResource(), rs);
-    sets_.add(decoded<api::ReplicaSet>(*client_.object(setsResource(), "default", rs["metadata"]["name"].get<std::string>())));
+    const std::string name = rs["metadata"]["name"];
+    const std::string uid = rs["metadata"]["uid"];
+    sets_.add(decoded<api::ReplicaSet>(*client_.object(setsResource(), "default", name)));
+    for (const auto& key : pods_.keys()) {
+      if (key.rfind("default/" + name + "-p", 0) == 0) pods_.put(key, "", nullptr);
+    }
+    const int replicas = rs["spec"]["replicas"];
+    const int available = rs["status"].value("availableReplicas", 0);
+    for (int i = 0; i < replicas; ++i) {
+      pods_.add(decoded<api::Pod>(testing::podJson(name + "-p" + std::to_string(i), uid, "n1", "Running",
+                                                   i < available)));
+    }
   }
   // What the informers would show after the controller's writes.
   void syncCaches() {
@@ -203,6 +216,21 @@ TEST_F(DeploymentControllerTest, ARollingUpdateSurgesThenScalesOldDownWithinMaxU
   addSet(setJson("myip:2", 2, 2, 2, "2026-01-01T00:10:00Z", 4));
   client_.clearActions();
   { Status synced = controller_.sync("default/web"); ASSERT_TRUE(synced.isOk()) << synced.toString(); }
+  EXPECT_EQ(scaledTo(), (std::map<std::string, int>{{old_name, 1}}));
+}
+
+TEST_F(DeploymentControllerTest, ScaleDownCountsPodsNotTheLaggingReplicaSetStatus) {
+  addDeployment(deploymentJson(4, "myip:2"));
+  // The old ReplicaSet was just scaled 4 → 3; its status still says 4 available.
+  json old = setJson("myip:1", 3, 3, 1, "2026-01-01T00:00:00Z", 4);
+  old["status"]["replicas"] = 4;
+  old["status"]["availableReplicas"] = 4;
+  const std::string old_name = old["metadata"]["name"];
+  addSet(old);  // 3 ready pods in the cache
+  addSet(setJson("myip:2", 2, 2, 2, "2026-01-01T00:10:00Z", 4));
+  client_.clearActions();
+  { Status synced = controller_.sync("default/web"); ASSERT_TRUE(synced.isOk()) << synced.toString(); }
+  // 3 + 2 available pods, 3 must stay: 2 old ones may go (status would have said 3).
   EXPECT_EQ(scaledTo(), (std::map<std::string, int>{{old_name, 1}}));
 }
 
