@@ -1,5 +1,7 @@
 #include "cli/update.h"
 
+#include <algorithm>
+
 #include "cli/json_fields.h"
 #include "cli/kinds.h"
 
@@ -38,6 +40,19 @@ json objectForUpdate(const api::ResourceInfo& resource, const json& manifest, co
   if (isPod(resource) && stringAt(object, "spec", "nodeName").empty() &&
       !stringAt(current, "spec", "nodeName").empty()) {
     spec["nodeName"] = current_spec["nodeName"];
+  }
+  // The apiserver added tolerations at create (DefaultTolerationSeconds), and a pod's
+  // tolerations may grow but never shrink: keep those the manifest does not list.
+  if (isPod(resource) && current_spec.contains("tolerations") && current_spec["tolerations"].is_array()) {
+    json tolerations = spec.contains("tolerations") && spec["tolerations"].is_array()
+                           ? spec["tolerations"]
+                           : json::array();
+    for (const auto& t : current_spec["tolerations"]) {
+      if (std::find(tolerations.begin(), tolerations.end(), t) == tolerations.end()) {
+        tolerations.push_back(t);
+      }
+    }
+    spec["tolerations"] = std::move(tolerations);
   }
   return object;
 }

@@ -17,8 +17,9 @@ namespace minik8s::cli {
 
 // The object `update` PUTs: the manifest with the stored resourceVersion (so the PUT is a
 // compare-and-swap) and the fields the cluster allocated, which a manifest never carries:
-// a Service's clusterIP(s) and a bound Pod's nodeName (kept only when the manifest names no
-// node).
+// a Service's clusterIP(s), a bound Pod's nodeName (kept only when the manifest names no
+// node) and a Pod's tolerations the manifest lacks (the apiserver adds the default
+// NoExecute ones; tolerations may be added in place, never removed).
 nlohmann::json objectForUpdate(const api::ResourceInfo& resource, const nlohmann::json& manifest,
                                const nlohmann::json& current);
 

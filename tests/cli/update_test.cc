@@ -25,6 +25,21 @@ TEST(ObjectForUpdate, CarriesTheStoredResourceVersionUnlessTheFileHasOne) {
       "7");
 }
 
+TEST(ObjectForUpdate, KeepsThePodsTolerationsTheServerAdded) {
+  json added = {{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"},
+                {"effect", "NoExecute"}, {"tolerationSeconds", 300}};
+  json own = {{"key", "gpu"}, {"operator", "Exists"}};
+  json current = {{"metadata", {{"resourceVersion", "1"}}},
+                  {"spec", {{"tolerations", {own, added}}}}};
+  json pod_file = {{"metadata", {{"name", "p"}}}, {"spec", {{"containers", json::array()}}}};
+  EXPECT_EQ(objectForUpdate(resource("pods"), pod_file, current)["spec"]["tolerations"],
+            json::array({own, added}));
+  json extra = {{"key", "new"}, {"operator", "Exists"}};
+  pod_file["spec"]["tolerations"] = {own, extra};
+  EXPECT_EQ(objectForUpdate(resource("pods"), pod_file, current)["spec"]["tolerations"],
+            json::array({own, extra, added}));
+}
+
 TEST(ObjectForUpdate, KeepsAServicesClusterIpsAndABoundPodsNode) {
   json service = {{"metadata", {{"resourceVersion", "1"}}},
                   {"spec", {{"clusterIP", "10.96.0.9"}, {"clusterIPs", {"10.96.0.9"}}}}};
