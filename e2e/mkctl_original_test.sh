@@ -107,7 +107,7 @@ metadata: {name: simple-service}
 subsets:
 - addresses: [{ip: 10.244.9.9}]
   notReadyAddresses: [{ip: 10.244.9.10}]
-  ports: [{port: 5000}, {port: 80}]
+  ports: [{name: first, port: 5000}, {name: second, port: 80}]
 YAML
 check "endpoints of simple-service written (as the endpoints controller will)" $MK create endpoints -f "$WORK/endpoints.yaml"
 expect_output "get services: a ready endpoint makes it running, endpoints as IP/port" \
