@@ -129,8 +129,14 @@ DaemonSetController::DaemonSetController(client::Client& client,
   nodes.addHandler({
       .on_add = [this](const auto&) { enqueueAll(); },
       .on_update = [this](const auto& old_node, const auto& node) {
+        // Heartbeats change only status: compare what placement reads, without encoding.
         if (old_node->metadata.labels != node->metadata.labels ||
-            api::toJson(old_node->spec) != api::toJson(node->spec)) {
+            old_node->spec.unschedulable != node->spec.unschedulable ||
+            !std::equal(old_node->spec.taints.begin(), old_node->spec.taints.end(),
+                        node->spec.taints.begin(), node->spec.taints.end(),
+                        [](const api::Taint& a, const api::Taint& b) {
+                          return a.key == b.key && a.value == b.value && a.effect == b.effect;
+                        })) {
           enqueueAll();
         }
       },
