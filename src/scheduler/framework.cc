@@ -85,53 +85,119 @@ std::string fitErrorMessage(size_t num_nodes, const std::map<std::string, int>& 
   return msg + ".";
 }
 
-ScheduleResult schedulePod(const api::Pod& pod, const std::vector<NodeInfo>& nodes,
-                           const std::vector<std::unique_ptr<FilterPlugin>>& filters,
-                           const ScorePlugin* score, Policy policy, PolicyState& state) {
+size_t feasibleNodesToFind(size_t num_nodes) {
+  constexpr size_t kMinFeasibleNodes = 100;
+  constexpr int64_t kBasePercentage = 50;
+  constexpr int64_t kMinPercentage = 5;
+  if (num_nodes < kMinFeasibleNodes) return num_nodes;
+  int64_t percentage =
+      std::max(kBasePercentage - static_cast<int64_t>(num_nodes) / 125, kMinPercentage);
+  size_t wanted = num_nodes * static_cast<size_t>(percentage) / 100;
+  return std::max(wanted, kMinFeasibleNodes);
+}
+
+namespace {
+
+using Filters = std::vector<std::unique_ptr<FilterPlugin>>;
+
+// Whether `pod` fits `node`; the first failing plugin's reasons are counted in `reasons`.
+bool fits(const api::Pod& pod, const NodeInfo& node, const Filters& filters,
+          std::map<std::string, int>& reasons) {
+  for (const auto& f : filters) {
+    auto why = f->filter(pod, node);
+    if (why.empty()) continue;
+    for (const auto& r : why) ++reasons[r];
+    return false;
+  }
+  return true;
+}
+
+bool byName(const NodeInfo* a, const NodeInfo* b) { return a->name() < b->name(); }
+
+}  // namespace
+
+ScheduleResult schedulePod(const api::Pod& pod, std::span<const NodeInfo* const> given,
+                           const Filters& filters, const ScorePlugin* score, Policy policy,
+                           PolicyState& state) {
   ScheduleResult result;
+  std::vector<const NodeInfo*> sorted;
+  std::span<const NodeInfo* const> nodes = given;
+  if (!std::is_sorted(given.begin(), given.end(), byName)) {
+    sorted.assign(given.begin(), given.end());
+    std::sort(sorted.begin(), sorted.end(), byName);
+    nodes = sorted;
+  }
+  const size_t n = nodes.size();
   std::map<std::string, int> reasons;
   std::vector<const NodeInfo*> feasible;
-  for (const auto& node : nodes) {
-    bool fits = true;
-    for (const auto& f : filters) {
-      auto why = f->filter(pod, node);
-      if (why.empty()) continue;
-      for (const auto& r : why) ++reasons[r];
-      fits = false;
-      break;
-    }
-    if (fits) feasible.push_back(&node);
-  }
-  result.feasible = static_cast<int>(feasible.size());
-  if (feasible.empty()) {
-    result.message = fitErrorMessage(nodes.size(), reasons);
+  auto finish = [&]() -> ScheduleResult& {
+    result.feasible = static_cast<int>(feasible.size());
+    if (feasible.empty()) result.message = fitErrorMessage(n, reasons);
     return result;
+  };
+
+  if (policy == Policy::kRoundRobin || (policy != Policy::kRandom && score == nullptr)) {
+    // The first node after the last one chosen, by name, that fits.
+    auto after = std::upper_bound(nodes.begin(), nodes.end(), state.last_node,
+                                  [](const std::string& last, const NodeInfo* node) {
+                                    return last < node->name();
+                                  });
+    size_t start = static_cast<size_t>(after - nodes.begin());
+    for (size_t i = 0; i < n && feasible.empty(); ++i) {
+      const NodeInfo* node = nodes[(start + i) % n];
+      ++result.examined;
+      if (fits(pod, *node, filters, reasons)) feasible.push_back(node);
+    }
+    if (!feasible.empty()) result.node = state.last_node = feasible.front()->name();
+    return finish();
   }
-  std::sort(feasible.begin(), feasible.end(),
-            [](const NodeInfo* a, const NodeInfo* b) { return a->name() < b->name(); });
-  std::vector<const std::string*> candidates;
+
   if (policy == Policy::kRandom) {
-    std::uniform_int_distribution<size_t> pick(0, feasible.size() - 1);
-    result.node = feasible[pick(state.rng)]->name();
-    state.last_node = result.node;
-    return result;
-  }
-  if (score != nullptr && policy != Policy::kRoundRobin) {
-    int64_t best = -1;
-    for (const auto* n : feasible) {
-      int64_t s = score->score(pod, *n);
-      if (s > best) {
-        best = s;
-        candidates.clear();
-      }
-      if (s == best) candidates.push_back(&n->name());
+    for (const NodeInfo* node : nodes) {
+      if (fits(pod, *node, filters, reasons)) feasible.push_back(node);
     }
-  } else {
-    for (const auto* n : feasible) candidates.push_back(&n->name());
+    result.examined = static_cast<int>(n);
+    if (!feasible.empty()) {
+      std::uniform_int_distribution<size_t> pick(0, feasible.size() - 1);
+      result.node = state.last_node = feasible[pick(state.rng)]->name();
+    }
+    return finish();
   }
-  result.node = nextInTurn(candidates, state.last_node);
-  state.last_node = result.node;
-  return result;
+
+  // Scoring: search in turns until enough nodes fit, then take the best score.
+  const size_t wanted = feasibleNodesToFind(n);
+  const size_t start = n == 0 ? 0 : state.next_start_index % n;
+  size_t examined = 0;
+  for (; examined < n && feasible.size() < wanted; ++examined) {
+    const NodeInfo* node = nodes[(start + examined) % n];
+    if (fits(pod, *node, filters, reasons)) feasible.push_back(node);
+  }
+  result.examined = static_cast<int>(examined);
+  state.next_start_index = n == 0 ? 0 : (start + examined) % n;
+  if (feasible.empty()) return finish();
+  std::vector<const std::string*> candidates;
+  int64_t best = -1;
+  for (const auto* node : feasible) {
+    int64_t s = score->score(pod, *node);
+    if (s > best) {
+      best = s;
+      candidates.clear();
+    }
+    if (s == best) candidates.push_back(&node->name());
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  result.node = state.last_node = nextInTurn(candidates, state.last_node);
+  return finish();
+}
+
+ScheduleResult schedulePod(const api::Pod& pod, const std::vector<NodeInfo>& nodes,
+                           const Filters& filters, const ScorePlugin* score, Policy policy,
+                           PolicyState& state) {
+  std::vector<const NodeInfo*> pointers;
+  pointers.reserve(nodes.size());
+  for (const auto& node : nodes) pointers.push_back(&node);
+  return schedulePod(pod, pointers, filters, score, policy, state);
 }
 
 }  // namespace minik8s::scheduler

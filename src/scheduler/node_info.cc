@@ -11,6 +11,15 @@ void Resources::add(const Resources& other) {
   for (const auto& [name, v] : other.scalar) scalar[name] += v;
 }
 
+void Resources::subtract(const Resources& other) {
+  milli_cpu -= other.milli_cpu;
+  memory -= other.memory;
+  ephemeral_storage -= other.ephemeral_storage;
+  for (const auto& [name, v] : other.scalar) {
+    if ((scalar[name] -= v) == 0) scalar.erase(name);
+  }
+}
+
 void Resources::setMax(const Resources& other) {
   milli_cpu = std::max(milli_cpu, other.milli_cpu);
   memory = std::max(memory, other.memory);
@@ -113,21 +122,45 @@ bool podOccupiesNode(const api::Pod& pod) {
          pod.status.phase != "Failed";
 }
 
+bool NodeInfo::addPod(std::shared_ptr<const api::Pod> pod) {
+  if (!podOccupiesNode(*pod)) return false;
+  requested.add(podRequests(*pod));
+  non_zero_requested.add(podRequests(*pod, true));
+  for (auto& p : podHostPorts(*pod)) used_ports.push_back(std::move(p));
+  pods.push_back(std::move(pod));
+  return true;
+}
+
+bool NodeInfo::removePod(const std::string& namespace_, const std::string& name) {
+  auto it = std::find_if(pods.begin(), pods.end(), [&](const auto& p) {
+    return p->metadata.name == name && p->metadata.namespace_ == namespace_;
+  });
+  if (it == pods.end()) return false;
+  requested.subtract(podRequests(**it));
+  non_zero_requested.subtract(podRequests(**it, true));
+  pods.erase(it);
+  used_ports.clear();
+  for (const auto& pod : pods) {
+    for (auto& p : podHostPorts(*pod)) used_ports.push_back(std::move(p));
+  }
+  return true;
+}
+
+void NodeInfo::setNode(std::shared_ptr<const api::Node> new_node) {
+  allocatable = resourcesOf(new_node->status.allocatable);
+  allowed_pods = -1;
+  if (auto it = new_node->status.allocatable.find("pods");
+      it != new_node->status.allocatable.end()) {
+    allowed_pods = it->second.value();
+  }
+  node = std::move(new_node);
+}
+
 NodeInfo makeNodeInfo(std::shared_ptr<const api::Node> node,
                       std::vector<std::shared_ptr<const api::Pod>> pods) {
   NodeInfo info;
-  info.allocatable = resourcesOf(node->status.allocatable);
-  if (auto it = node->status.allocatable.find("pods"); it != node->status.allocatable.end()) {
-    info.allowed_pods = it->second.value();
-  }
-  info.node = std::move(node);
-  for (auto& pod : pods) {
-    if (!podOccupiesNode(*pod)) continue;
-    info.requested.add(podRequests(*pod));
-    info.non_zero_requested.add(podRequests(*pod, true));
-    for (auto& p : podHostPorts(*pod)) info.used_ports.push_back(std::move(p));
-    info.pods.push_back(std::move(pod));
-  }
+  info.setNode(std::move(node));
+  for (auto& pod : pods) info.addPod(std::move(pod));
   return info;
 }
 

@@ -1,6 +1,7 @@
-// NodeInfo: what the scheduler knows about one node for one scheduling decision: the node,
-// the pods bound to it (and assumed bound), their summed requests and used host ports.
-// Built fresh per decision from informer snapshots; a plain value, immutable once built.
+// NodeInfo: what the scheduler knows about one node: the node, the pods bound to it (and
+// assumed bound), their summed requests and used host ports. A plain value: the
+// SchedulerCache (cache.h) keeps one per node and replaces it on each change (copy, then
+// addPod/removePod/setNode), so a decision reads an immutable NodeInfo with no lock.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@ struct Resources {
   std::map<std::string, int64_t> scalar;  // every other resource, in whole units
 
   void add(const Resources& other);
+  void subtract(const Resources& other);
   void setMax(const Resources& other);  // element-wise max
 };
 
@@ -59,6 +61,13 @@ struct NodeInfo {
   std::vector<HostPort> used_ports;
 
   const std::string& name() const { return node->metadata.name; }
+
+  // Counts `pod` on this node if it occupies it (podOccupiesNode); false when it does not.
+  bool addPod(std::shared_ptr<const api::Pod> pod);
+  // Stops counting the pod named namespace/name; false when it was not counted.
+  bool removePod(const std::string& namespace_, const std::string& name);
+  // Replaces the node object (allocatable and allowed pods follow it).
+  void setNode(std::shared_ptr<const api::Node> node);
 };
 
 NodeInfo makeNodeInfo(std::shared_ptr<const api::Node> node,

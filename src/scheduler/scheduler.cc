@@ -23,12 +23,20 @@ bool readyOf(const api::Node& node) {
   return false;
 }
 
-// What a node change must alter for a parked pod to have a new chance.
-std::string schedulingRelevant(const api::Node& node) {
-  json j = {
-      {"labels", node.metadata.labels}, {"spec", api::toJson(node.spec)}, {"ready", readyOf(node)}};
-  for (const auto& [name, q] : node.status.allocatable) j["allocatable"][name] = q.toString();
-  return j.dump();
+bool sameTaints(const std::vector<api::Taint>& a, const std::vector<api::Taint>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.key == y.key && x.value == y.value && x.effect == y.effect;
+  });
+}
+
+// Whether a node change may give a parked pod a new chance: labels, taints,
+// unschedulable, allocatable or readiness changed (a heartbeat alone does not).
+bool schedulingChanged(const api::Node& before, const api::Node& after) {
+  return before.metadata.labels != after.metadata.labels ||
+         before.spec.unschedulable != after.spec.unschedulable ||
+         !sameTaints(before.spec.taints, after.spec.taints) ||
+         before.status.allocatable != after.status.allocatable ||
+         readyOf(before) != readyOf(after);
 }
 
 }  // namespace
@@ -43,7 +51,8 @@ Scheduler::Scheduler(client::Client& client, SchedulerOptions options, Clock& cl
       filters_(defaultFilters()),
       score_(scorePluginFor(options_.policy)),
       queue_(clock),
-      loop_("scheduler", queue_, [this](const std::string& key) { return scheduleOne(key); }) {
+      loop_("scheduler", queue_, [this](const std::string& key) { return scheduleOne(key); }),
+      binder_(options_.bind_parallelism) {
   policy_state_.rng.seed(options_.seed);
   pods_ = std::make_unique<client::Informer<api::Pod>>(client_, *pods_resource_);
   nodes_ = std::make_unique<client::Informer<api::Node>>(client_, *nodes_resource_);
@@ -59,7 +68,7 @@ Scheduler::Scheduler(client::Client& client, SchedulerOptions options, Clock& cl
   nodes_->addHandler({
       .on_add = [this](const auto& node) { onNode(nullptr, node); },
       .on_update = [this](const auto& old_node, const auto& node) { onNode(old_node, node); },
-      .on_delete = nullptr,
+      .on_delete = [this](const auto& node) { cache_.removeNode(node->metadata.name); },
   });
 }
 
@@ -84,6 +93,7 @@ void Scheduler::stop() {
     flusher_.join();
   }
   loop_.stop();
+  binder_.stop();
   nodes_->stop();
   pods_->stop();
 }
@@ -112,19 +122,16 @@ void Scheduler::onPod(const std::shared_ptr<const api::Pod>& old_pod,
     }
     return;
   }
-  {
-    std::lock_guard lock(mu_);
-    assumed_.erase(podKey(*pod));
-  }
+  cache_.setPod(pod);
   // A bound pod that finished frees its node.
   if (old_pod && podOccupiesNode(*old_pod) && !podOccupiesNode(*pod))
     moveAllToActive("pod finished");
 }
 
 void Scheduler::onPodDeleted(const std::shared_ptr<const api::Pod>& pod) {
+  cache_.removePod(pod->metadata.namespace_, pod->metadata.name);
   {
     std::lock_guard lock(mu_);
-    assumed_.erase(podKey(*pod));
     unschedulable_.erase(podKey(*pod));
   }
   if (podOccupiesNode(*pod)) moveAllToActive("pod deleted");
@@ -132,7 +139,8 @@ void Scheduler::onPodDeleted(const std::shared_ptr<const api::Pod>& pod) {
 
 void Scheduler::onNode(const std::shared_ptr<const api::Node>& old_node,
                        const std::shared_ptr<const api::Node>& node) {
-  if (old_node && schedulingRelevant(*old_node) == schedulingRelevant(*node)) return;
+  cache_.setNode(node);
+  if (old_node && !schedulingChanged(*old_node, *node)) return;
   moveAllToActive(old_node ? "node changed" : "node added");
 }
 
@@ -147,63 +155,54 @@ void Scheduler::moveAllToActive(const char* why) {
   for (const auto& key : keys) queue_.add(key);
 }
 
-std::vector<NodeInfo> Scheduler::snapshot() {
-  std::map<std::string, std::vector<std::shared_ptr<const api::Pod>>> assumed_by_node;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [key, pod] : assumed_) assumed_by_node[pod->spec.node_name].push_back(pod);
-  }
-  std::vector<NodeInfo> out;
-  for (const auto& node : nodes_->list()) {
-    auto pods = pods_->byIndex("nodeName", node->metadata.name);
-    auto it = assumed_by_node.find(node->metadata.name);
-    if (it != assumed_by_node.end()) {
-      for (const auto& p : it->second) pods.push_back(p);
-    }
-    out.push_back(makeNodeInfo(node, std::move(pods)));
-  }
-  return out;
-}
-
 Status Scheduler::scheduleOne(const std::string& key) {
   auto pod = pods_->get(key);
   if (!pod || !pod->spec.node_name.empty() || !pod->metadata.deletion_timestamp.empty() ||
       !isOurs(*pod)) {
     return Status::ok();
   }
-  {
-    std::lock_guard lock(mu_);
-    if (assumed_.count(key)) return Status::ok();  // bound; the informer has not seen it yet
+  if (cache_.isAssumed(pod->metadata.namespace_, pod->metadata.name)) {
+    return Status::ok();  // its binding is in flight, or done and not yet seen
   }
-  std::vector<NodeInfo> nodes = snapshot();
-  ScheduleResult result =
-      schedulePod(*pod, nodes, filters_, score_.get(), options_.policy, policy_state_);
+  auto snapshot = cache_.snapshot();
+  ScheduleResult result = schedulePod(*pod, snapshot->nodes, filters_, score_.get(),
+                                      options_.policy, policy_state_);
   if (result.node.empty()) {
     log::info("scheduler: {} is unschedulable: {}", key, result.message);
     {
       std::lock_guard lock(mu_);
       unschedulable_.insert(key);
     }
-    recordEvent(*pod, "Warning", "FailedScheduling", result.message);
+    binder_.submit([this, pod, message = std::move(result.message)] {
+      recordEvent(*pod, "Warning", "FailedScheduling", message);
+    });
     return Status::ok();
   }
-  Status s = bind(*pod, result.node);
+  auto assumed = std::make_shared<api::Pod>(*pod);
+  assumed->spec.node_name = result.node;
+  cache_.assume(assumed);
+  binder_.submit([this, pod, node = std::move(result.node)] { bindAssumed(pod, node); });
+  return Status::ok();
+}
+
+void Scheduler::bindAssumed(const std::shared_ptr<const api::Pod>& pod, const std::string& node) {
+  const std::string key = podKey(*pod);
+  Status s = bind(*pod, node);
   if (s.code() == Code::kConflict || s.code() == Code::kNotFound) {
-    return Status::ok();  // bound elsewhere or gone: the informer will tell
+    // Bound elsewhere or gone: the informer tells which; the assumption must not linger.
+    cache_.forget(pod->metadata.namespace_, pod->metadata.name);
+    return;
   }
   if (!s.isOk()) {
+    log::warn("scheduler: binding {} to {}: {}", key, node, s.toString());
+    cache_.forget(pod->metadata.namespace_, pod->metadata.name);
     recordEvent(*pod, "Warning", "FailedScheduling", "Binding rejected: " + s.message());
-    return s;
+    queue_.addRateLimited(key);
+    return;
   }
-  auto bound = std::make_shared<api::Pod>(*pod);
-  bound->spec.node_name = result.node;
-  {
-    std::lock_guard lock(mu_);
-    assumed_[key] = std::move(bound);
-  }
-  log::info("scheduler: bound {} to {}", key, result.node);
-  recordEvent(*pod, "Normal", "Scheduled", "Successfully assigned " + key + " to " + result.node);
-  return Status::ok();
+  queue_.forget(key);
+  log::info("scheduler: bound {} to {}", key, node);
+  recordEvent(*pod, "Normal", "Scheduled", "Successfully assigned " + key + " to " + node);
 }
 
 Status Scheduler::bind(const api::Pod& pod, const std::string& node) {

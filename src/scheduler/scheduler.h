@@ -1,18 +1,18 @@
 // Scheduler: binds pods that name no node to a node, through the API only.
 //
-// Informers on pods and nodes (all namespaces); event handlers only enqueue pod keys
-// ("namespace/name") on a WorkQueue; one ControllerLoop worker pops a key and calls
-// scheduleOne(key), which re-reads the pod and the nodes from the informers' caches, runs
-// the pure decision (framework.h) and POSTs pods/{name}/binding, then records an Event
-// (Scheduled, or FailedScheduling with the reason per node). A pod that fits nowhere is
-// parked as unschedulable and re-queued when a node is added or changes, or when a bound
-// pod goes away or finishes; a failed API call is retried with per-pod back-off.
+// Informers on pods and nodes (all namespaces). Their event handlers keep the
+// SchedulerCache (a NodeInfo per node, cache.h) up to date and enqueue the keys
+// ("namespace/name") of pods to schedule on a WorkQueue. One ControllerLoop worker pops a
+// key and calls scheduleOne(key): it re-reads the pod from the informer, runs the pure
+// decision (framework.h) on the cache's snapshot, assumes the pod on the chosen node and
+// hands the binding to the binder pool, so the next decision starts at once. A binder
+// thread POSTs pods/{name}/binding and records the Event (Scheduled); a failed binding
+// takes the assumption back and re-queues the pod with per-pod back-off. A pod that fits
+// nowhere is parked as unschedulable (Event FailedScheduling with the reason per node) and
+// re-queued when a node is added or changes, or when a bound pod goes away or finishes.
 //
-// Pods bound by this scheduler are "assumed" on their node until the pod informer shows
-// the binding, so decisions in quick succession see each other.
-//
-// Owns its threads (informers and one worker); start() then stop(), stop() also on
-// destruction. Thread-safe.
+// Owns its threads (informers, one worker, the binder pool, a retry timer); start() then
+// stop(), stop() also on destruction. Thread-safe.
 #pragma once
 
 #include <map>
@@ -32,6 +32,8 @@
 #include "client/rest_client.h"
 #include "client/work_queue.h"
 #include "common/clock.h"
+#include "common/task_pool.h"
+#include "scheduler/cache.h"
 #include "scheduler/framework.h"
 
 namespace minik8s::scheduler {
@@ -44,6 +46,8 @@ struct SchedulerOptions {
   uint64_t seed = 42;                                  // for Policy::kRandom
   // Unschedulable pods are also retried this often, changes or not (0: only on changes).
   std::chrono::seconds unschedulable_flush{60};
+  // Bindings (and their Events) in flight at once.
+  size_t bind_parallelism = 16;
 };
 
 class Scheduler {
@@ -69,7 +73,8 @@ class Scheduler {
   void onNode(const std::shared_ptr<const api::Node>& old_node,
               const std::shared_ptr<const api::Node>& node);
   void moveAllToActive(const char* why);
-  std::vector<NodeInfo> snapshot();
+  // Runs on a binder thread: the binding of an assumed pod, then its Event.
+  void bindAssumed(const std::shared_ptr<const api::Pod>& pod, const std::string& node);
   Status bind(const api::Pod& pod, const std::string& node);
   void recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
                    const std::string& message);
@@ -87,11 +92,13 @@ class Scheduler {
   std::unique_ptr<client::Informer<api::Pod>> pods_;
   std::unique_ptr<client::Informer<api::Node>> nodes_;
 
+  SchedulerCache cache_;
+
   std::mutex mu_;
-  std::set<std::string> unschedulable_;                             // GUARDED_BY(mu_)
-  std::map<std::string, std::shared_ptr<const api::Pod>> assumed_;  // GUARDED_BY(mu_)
-  PolicyState policy_state_;  // used by the worker thread only
-  client::ControllerLoop loop_;  // one worker: decisions in order see each other
+  std::set<std::string> unschedulable_;  // GUARDED_BY(mu_)
+  PolicyState policy_state_;             // used by the worker thread only
+  client::ControllerLoop loop_;          // one worker: decisions in order see each other
+  TaskPool binder_;
   std::jthread flusher_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
 
 #include "testing_objects.h"
@@ -99,6 +100,72 @@ TEST(SchedulePod, NoFeasibleNodeGivesTheReasonPerNode) {
   EXPECT_EQ(r.message,
             "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
             "2 Insufficient cpu.");
+}
+
+TEST(FeasibleNodesToFind, FollowsKubeSchedulersAdaptivePercentage) {
+  EXPECT_EQ(feasibleNodesToFind(0), 0u);
+  EXPECT_EQ(feasibleNodesToFind(99), 99u);
+  EXPECT_EQ(feasibleNodesToFind(100), 100u);   // 50% would be 50: never fewer than 100
+  EXPECT_EQ(feasibleNodesToFind(1000), 420u);  // 50 - 8 = 42%
+  EXPECT_EQ(feasibleNodesToFind(5000), 500u);  // 50 - 40 = 10%
+  EXPECT_EQ(feasibleNodesToFind(10000), 500u);  // at least 5%
+}
+
+std::vector<NodeInfo> manyNodes(int count) {
+  std::vector<NodeInfo> nodes;
+  char name[16];
+  for (int i = 0; i < count; ++i) {
+    std::snprintf(name, sizeof name, "n%04d", i);
+    nodes.push_back(info(node(name)));
+  }
+  return nodes;
+}
+
+TEST(SchedulePod, ScoringOnALargeClusterSearchesInTurnsAndResumesWhereItStopped) {
+  auto nodes = manyNodes(1000);
+  PolicyState state;
+  ScheduleResult first = run(Policy::kLeastAllocated, pod("p"), nodes, state);
+  EXPECT_EQ(first.examined, 420);
+  EXPECT_EQ(first.feasible, 420);
+  EXPECT_EQ(state.next_start_index, 420u);
+  ScheduleResult second = run(Policy::kLeastAllocated, pod("p"), nodes, state);
+  EXPECT_EQ(second.examined, 420);
+  EXPECT_EQ(state.next_start_index, 840u);
+  run(Policy::kLeastAllocated, pod("p"), nodes, state);
+  EXPECT_EQ(state.next_start_index, 260u);  // wrapped around
+  // Every node gets its turn: the equally empty nodes are chosen in name order.
+  EXPECT_EQ(first.node, "n0000");
+  EXPECT_EQ(second.node, "n0420");
+}
+
+TEST(SchedulePod, ScoringKeepsSearchingPastNodesThatDoNotFit) {
+  auto nodes = manyNodes(200);
+  for (int i = 0; i < 150; ++i) nodes[i] = info(node(nodes[i].name(), "100m"));
+  PolicyState state;
+  ScheduleResult r = run(Policy::kLeastAllocated, pod("p", "1"), nodes, state);
+  EXPECT_EQ(r.feasible, 50);  // wanted 100, only 50 fit: every node examined
+  EXPECT_EQ(r.examined, 200);
+  EXPECT_EQ(r.node, "n0150");
+}
+
+TEST(SchedulePod, WhenNothingFitsEveryNodeIsExaminedAndCounted) {
+  auto nodes = manyNodes(1000);
+  PolicyState state;
+  ScheduleResult r = run(Policy::kLeastAllocated, pod("p", "64"), nodes, state);
+  EXPECT_EQ(r.node, "");
+  EXPECT_EQ(r.examined, 1000);
+  EXPECT_EQ(r.message, "0/1000 nodes are available: 1000 Insufficient cpu.");
+}
+
+TEST(SchedulePod, RoundRobinStopsAtTheFirstNodeThatFits) {
+  auto nodes = manyNodes(1000);
+  PolicyState state;
+  state.last_node = "n0500";
+  ScheduleResult r = run(Policy::kRoundRobin, pod("p"), nodes, state);
+  EXPECT_EQ(r.node, "n0501");
+  EXPECT_EQ(r.examined, 1);
+  state.last_node = "n0999";
+  EXPECT_EQ(run(Policy::kRoundRobin, pod("p"), nodes, state).node, "n0000");
 }
 
 }  // namespace
