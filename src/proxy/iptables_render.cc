@@ -93,7 +93,13 @@ std::string protoMatch(const ServicePortInfo& port) {
   return "-p " + p + " -m " + p;
 }
 
-std::string reject() {
+// REJECT answers at once: TCP with a reset, everything else with icmp-port-unreachable.
+// (kube-proxy sends ICMP for TCP too; a client on the node itself then waits for its SYN
+// retransmit, about 1 s, because Linux takes an ICMP error that arrives while connect()
+// still holds the socket as a soft error. A reset goes through the socket backlog and fails
+// connect() with ECONNREFUSED at once, from the node and from pods alike.)
+std::string reject(const std::string& protocol = "") {
+  if (protocol == "TCP") return "-j REJECT --reject-with tcp-reset";
   return "-j REJECT --reject-with icmp-port-unreachable";
 }
 
@@ -173,7 +179,7 @@ void Builder::addServicePort(const ServicePortInfo& sp) {
   auto noEndpointTarget = [&](std::string* text) {
     if (eps.cluster.empty()) {
       *text = name + " has no endpoints";
-      return reject();
+      return reject(sp.protocol);
     }
     *text = name + " has no local endpoints";
     return std::string("-j DROP");
@@ -290,6 +296,9 @@ std::string Builder::finish(const IptablesState& existing) {
       rule("nat", kServices, nodeports_comment + " -d " + ip + "/32 -j " + kNodePorts);
     }
   }
+  rule("filter", kServices,
+       comment("reject traffic to unallocated ClusterIPs") + " -p tcp -m tcp -d " +
+           options_.service_cidr + " " + reject("TCP"));
   rule("filter", kServices,
        comment("reject traffic to unallocated ClusterIPs") + " -d " + options_.service_cidr + " " +
            reject());

@@ -10,7 +10,8 @@
 //         POSTROUTING → KUBE-POSTROUTING: MASQUERADE what KUBE-MARK-MASQ marked (0x4000).
 //   filter OUTPUT/FORWARD → KUBE-SERVICES: REJECT a service port without endpoints (DROP
 //         one with endpoints but none local under a Local policy), then REJECT the rest of
-//         the service range (unallocated cluster IPs, unserved ports).
+//         the service range (unallocated cluster IPs, unserved ports). TCP is rejected with
+//         a reset, the rest with icmp-port-unreachable (see reject() in the .cc).
 //         INPUT/FORWARD → KUBE-EXTERNAL-SERVICES: the same for NodePorts and external IPs.
 //         FORWARD → KUBE-FORWARD; INPUT/OUTPUT → KUBE-FIREWALL (localnet martians).
 // Chain names hash the service port name and protocol (and endpoint) as kube-proxy does, so

@@ -141,6 +141,8 @@ TEST(Render, ClusterIpWithOneEndpointIsTheWholeKubeProxyRuleset) {
             "-I INPUT 1 -m conntrack --ctstate NEW -m comment --comment \"kubernetes "
             "externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES\n"
             "-A KUBE-SERVICES -m comment --comment \"reject traffic to unallocated ClusterIPs\" "
+            "-p tcp -m tcp -d 10.96.0.0/12 -j REJECT --reject-with tcp-reset\n"
+            "-A KUBE-SERVICES -m comment --comment \"reject traffic to unallocated ClusterIPs\" "
             "-d 10.96.0.0/12 -j REJECT --reject-with icmp-port-unreachable\n"
             "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP\n"
             "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark "
@@ -210,12 +212,13 @@ TEST(Render, RoundRobinTakesEndpointsInTurnWithNth) {
 TEST(Render, NoEndpointsRejectsAtOnceInFilterAndAddsNoNatRule) {
   std::string text = render({service("web", "10.96.0.10")}, {slice("web", {})});
   auto filter = rules(text, "filter", "KUBE-SERVICES");
-  ASSERT_EQ(filter.size(), 2u);
+  ASSERT_EQ(filter.size(), 3u);
   EXPECT_EQ(filter[0],
             "-A KUBE-SERVICES -m comment --comment \"default/web:http has no endpoints\" -p tcp "
-            "-m tcp -d 10.96.0.10/32 --dport 80 -j REJECT --reject-with icmp-port-unreachable");
-  EXPECT_THAT(filter[1], HasSubstr("unallocated ClusterIPs"));  // always the last
-  EXPECT_EQ(rules(text, "nat", "KUBE-SERVICES").size(), 1u);    // only the nodeports jump
+            "-m tcp -d 10.96.0.10/32 --dport 80 -j REJECT --reject-with tcp-reset");
+  EXPECT_THAT(filter[1], HasSubstr("unallocated ClusterIPs"));  // always the last two
+  EXPECT_THAT(filter[2], HasSubstr("unallocated ClusterIPs"));
+  EXPECT_EQ(rules(text, "nat", "KUBE-SERVICES").size(), 1u);  // only the nodeports jump
   EXPECT_FALSE(hasChain(text, kSvc));
 }
 
@@ -309,10 +312,10 @@ TEST(Render, NodePortWithoutEndpointsIsRejectedInExternalServices) {
             (std::vector<std::string>{
                 "-A KUBE-EXTERNAL-SERVICES -m comment --comment \"default/web:http has no "
                 "endpoints\" -p tcp -m tcp -d 192.168.7.7/32 --dport 80 -j REJECT --reject-with "
-                "icmp-port-unreachable",
+                "tcp-reset",
                 "-A KUBE-EXTERNAL-SERVICES -m comment --comment \"default/web:http has no "
                 "endpoints\" -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30080 -j REJECT "
-                "--reject-with icmp-port-unreachable"}));
+                "--reject-with tcp-reset"}));
   EXPECT_TRUE(rules(text, "nat", "KUBE-NODEPORTS").empty());
 }
 
@@ -432,6 +435,13 @@ TEST(Render, UdpRulesMatchUdp) {
   EXPECT_THAT(text, HasSubstr("-p udp -m udp -j DNAT --to-destination 10.244.1.2:5353"));
 }
 
+TEST(Render, UdpWithoutEndpointsIsRejectedWithIcmp) {
+  std::string text = render({service("dns", "10.96.0.53", 53, "dns", "UDP")}, {});
+  EXPECT_THAT(rules(text, "filter", "KUBE-SERVICES")[0],
+              HasSubstr("-p udp -m udp -d 10.96.0.53/32 --dport 53 -j REJECT --reject-with "
+                        "icmp-port-unreachable"));
+}
+
 TEST(Render, ExistingJumpsAreNotInsertedTwiceAndStaleChainsAreDeleted) {
   std::string first = render({service("web", "10.96.0.10")}, {slice("web", {{"10.244.1.2"}})});
   // What iptables-save would show after applying `first`, plus a chain of an old service.
@@ -489,7 +499,7 @@ TEST(Render, CleanupDeletesOurJumpsThenEveryChainOfOurs) {
 
 TEST(Render, CountsRules) {
   std::string text = render({service("web", "10.96.0.10")}, {slice("web", {{"10.244.1.2"}})});
-  EXPECT_EQ(countRules(text), 14);
+  EXPECT_EQ(countRules(text), 15);
 }
 
 TEST(Balance, ParsesTheTwoModes) {
