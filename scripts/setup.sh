@@ -14,6 +14,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   etcd-server etcd-client python3 python3-kubernetes python3-yaml libyaml-dev curl jq iproute2 procps libclang-rt-14-dev
   containerd runc containernetworking-plugins docker-registry skopeo busybox-static nginx-light libssl-dev util-linux
+  conntrack iptables
 )
 
 apt_updated=""

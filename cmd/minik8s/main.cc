@@ -5,6 +5,7 @@
 #include "cmd/minik8s/ctl_cmd.h"
 #include "cmd/minik8s/hollow_cmd.h"
 #include "cmd/minik8s/image_cmd.h"
+#include "cmd/minik8s/proxy_cmd.h"
 #include "cmd/minik8s/controller_manager_cmd.h"
 #include "cmd/minik8s/scheduler_cmd.h"
 #include "cmd/minik8s/server_cmd.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   minik8s::cmd::addUpDownCommands(app);
   minik8s::cmd::addAgentCommands(app);
   minik8s::cmd::addHollowNodesCommand(app);
+  minik8s::cmd::addProxyCommand(app);
   if (int rc = 0; minik8s::cmd::addCtlCommands(app, argc, argv, &rc)) return rc;
   CLI11_PARSE(app, argc, argv);
   return 0;
