@@ -3,6 +3,7 @@
 
 #include "cmd/minik8s/agent_cmd.h"
 #include "cmd/minik8s/ctl_cmd.h"
+#include "cmd/minik8s/dns_cmd.h"
 #include "cmd/minik8s/hollow_cmd.h"
 #include "cmd/minik8s/image_cmd.h"
 #include "cmd/minik8s/proxy_cmd.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   minik8s::cmd::addAgentCommands(app);
   minik8s::cmd::addHollowNodesCommand(app);
   minik8s::cmd::addProxyCommand(app);
+  minik8s::cmd::addDnsCommand(app);
   if (int rc = 0; minik8s::cmd::addCtlCommands(app, argc, argv, &rc)) return rc;
   CLI11_PARSE(app, argc, argv);
   return 0;
