@@ -192,7 +192,41 @@ check "create in namespace" $K -n e2e-ns create -f "$WORK/inside.yaml"
 # kubectl's generator commands (create configmap/secret/namespace) send protobuf bodies,
 # which minik8s does not decode: they must fail with a clear 415, not crash anything.
 expect_error_output "protobuf bodies get a clear 415" 'protobuf' $K create configmap proto --from-literal=a=b
-expect_output "delete namespace" 'namespace "e2e-ns" deleted' $K delete namespace e2e-ns
+# Deleting it: the namespace controller (in the server's controller manager) deletes the
+# contents, waits for the pods (bound to node-1, whose kubelet never confirms) and for the
+# configmap a finalizer holds, and says so in the conditions.
+expect_output "a namespace gets the kubernetes finalizer" '^\["kubernetes"\]$' \
+  $K get namespace e2e-ns -o 'jsonpath={.spec.finalizers}'
+for p in p1 p2; do
+  printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: %s}\nspec: {nodeName: node-1, containers: [{name: c, image: busybox}]}\n' "$p" >"$WORK/$p.yaml"
+  check "pod $p in the namespace" $K -n e2e-ns create -f "$WORK/$p.yaml"
+done
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [e2e.minik8s.io/hold]}\n' >"$WORK/held.yaml"
+check "a configmap held by a finalizer" $K -n e2e-ns create -f "$WORK/held.yaml"
+expect_output "delete namespace" 'namespace "e2e-ns" deleted' $K delete namespace e2e-ns --wait=false
+expect_output "it shows Terminating" 'e2e-ns +Terminating' $K get namespace e2e-ns
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late}\n' >"$WORK/late.yaml"
+expect_error_output "new content is refused (403)" \
+  'configmaps "late" is forbidden: unable to create new content in namespace e2e-ns because it is being terminated' \
+  $K -n e2e-ns create -f "$WORK/late.yaml"
+ns_condition() {  # TYPE: "status: message" of the namespace's condition
+  $K get namespace e2e-ns -o "jsonpath={.status.conditions[?(@.type==\"$1\")].status}: {.status.conditions[?(@.type==\"$1\")].message}"
+}
+check "its pods are being deleted" wait_until 30 bash -c \
+  "[ \"\$($K -n e2e-ns get pods -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{\"\\n\"}{end}' | grep -c .)\" = 2 ]"
+check "the finalizer's configmap is reported" wait_until 30 bash -c \
+  "$K get namespace e2e-ns -o jsonpath='{.status.conditions}' | grep -q 'e2e.minik8s.io/hold in 1 resource instances'"
+expect_output "condition NamespaceContentRemaining" \
+  '^True: Some resources are remaining: configmaps. has 1 resource instances, pods. has 2 resource instances$' \
+  ns_condition NamespaceContentRemaining
+expect_output "condition NamespaceFinalizersRemaining" \
+  '^True: Some content in the namespace has finalizers remaining: e2e.minik8s.io/hold in 1 resource instances$' \
+  ns_condition NamespaceFinalizersRemaining
+expect_output "condition NamespaceDeletionContentFailure" \
+  '^False: All content successfully deleted, may be waiting on finalization$' ns_condition NamespaceDeletionContentFailure
+check "force the pods out (as their kubelet would confirm)" $K -n e2e-ns delete pod p1 p2 --grace-period=0 --force
+check "release the finalizer" $K -n e2e-ns patch configmap held --type=merge -p '{"metadata":{"finalizers":null}}'
+check "the namespace disappears" wait_until 60 bash -c "! $K get namespace e2e-ns"
 expect_error_output "the namespace is gone" '^Error from server \(NotFound\): namespaces "e2e-ns" not found$' \
   $K get namespace e2e-ns
 # Asked through the API: kubectl 1.32 reports a get in a missing namespace as the namespace's 404.

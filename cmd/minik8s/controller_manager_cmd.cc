@@ -87,6 +87,10 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   "ttl-after-finished workers")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--concurrent-namespace-syncs", options.concurrent_namespace_syncs,
+                  "namespaces being deleted that are emptied at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--concurrent-endpoint-syncs", options.concurrent_endpoint_syncs,
                   "Services whose Endpoints are synced at once")
       ->check(CLI::PositiveNumber)

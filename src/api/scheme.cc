@@ -41,7 +41,8 @@ ResourceInfo make(std::string group, std::string version, std::string kind, std:
 
 std::vector<ResourceInfo> buildResources() {
   return {
-      make("", "v1", "Namespace", "namespaces", "namespace", false, {"ns"}, {}, {}),
+      make("", "v1", "Namespace", "namespaces", "namespace", false, {"ns"}, {},
+           {"status", "finalize"}),
       make("", "v1", "Pod", "pods", "pod", true, {"po"}, {"all"},
            {"status", "binding", "log", "exec"}),
       make("", "v1", "Service", "services", "service", true, {"svc"}, {"all"}, {"status"}),

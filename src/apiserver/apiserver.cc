@@ -57,7 +57,6 @@ Status ApiServer::start() {
   metrics_api_ = std::make_unique<MetricsApi>(*rest_);
   metrics_.setOpenWatchesSource([this] { return rest_->openWatches(); });
   RETURN_IF_ERROR(bootstrap());
-  ns_thread_ = std::jthread([this](std::stop_token stop) { runNamespaceFinalizer(stop); });
   if (options_.compaction_interval.count() > 0) {
     compaction_thread_ = std::jthread([this](std::stop_token stop) { runCompaction(stop); });
   }
@@ -72,9 +71,6 @@ void ApiServer::stop() {
   ready_ = false;
   if (http_) http_->stop();
   if (node_proxy_) node_proxy_->stop();
-  ns_thread_.request_stop();
-  ns_cv_.notify_all();
-  ns_thread_ = std::jthread();
   compaction_thread_ = std::jthread();
   if (rest_) rest_->stop();
 }
@@ -129,65 +125,7 @@ Status ApiServer::bootstrap() {
   if (!ep.isOk() && ep.status().code() != Code::kAlreadyExists) {
     return ep.status().withContext("creating the kubernetes endpoints");
   }
-  // Namespaces left terminating by a previous run.
-  auto listed = store_.list("/registry/namespaces/");
-  if (listed.isOk()) {
-    for (const auto& kv : listed->items) {
-      json ns = json::parse(kv.value, nullptr, false);
-      if (ns.is_object() && ns["metadata"].contains("deletionTimestamp")) {
-        enqueueNamespaceCleanup(ns["metadata"].value("name", ""));
-      }
-    }
-  }
   return Status::ok();
-}
-
-void ApiServer::enqueueNamespaceCleanup(const std::string& name) {
-  {
-    std::lock_guard lock(ns_mu_);
-    ns_queue_.push_back(name);
-  }
-  ns_cv_.notify_all();
-}
-
-void ApiServer::runNamespaceFinalizer(std::stop_token stop) {
-  const auto* namespaces = api::findResource("", "v1", "namespaces");
-  while (!stop.stop_requested()) {
-    std::string name;
-    {
-      std::unique_lock lock(ns_mu_);
-      ns_cv_.wait(lock, stop, [&] { return !ns_queue_.empty(); });
-      if (stop.stop_requested()) return;
-      name = ns_queue_.front();
-      ns_queue_.pop_front();
-    }
-    Status s = Status::ok();
-    size_t found = 1;
-    for (int pass = 0; pass < 10 && found > 0 && s.isOk(); ++pass) {
-      auto deleted = rest_->deleteNamespaceContents(name);
-      if (deleted.isOk()) {
-        found = *deleted;
-      } else {
-        s = deleted.status();
-      }
-    }
-    if (s.isOk() && found > 0) {
-      s = Status(Code::kConflict, "content keeps appearing in the namespace");
-    }
-    if (s.isOk()) {
-      auto key = RestHandler::storageKey(*namespaces, "", name);
-      auto removed = store_.remove(key);
-      if (removed.isOk() || removed.status().code() == Code::kNotFound) {
-        log::info("apiserver: namespace {} deleted", name);
-        continue;
-      }
-      s = removed.status();
-    }
-    log::warn("apiserver: finalizing namespace {} failed: {}; retrying", name, s.toString());
-    std::unique_lock lock(ns_mu_);
-    ns_cv_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
-    ns_queue_.push_back(name);
-  }
 }
 
 void ApiServer::runCompaction(std::stop_token stop) {
@@ -282,11 +220,7 @@ HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::str
       (info->subresource == "log" || info->subresource == "exec")) {
     return node_proxy_->handle(*info, request);
   }
-  HandlerResult result = rest_->handle(*info, request);
-  if (info->resource == "namespaces" && info->verb == "delete" && result.response.status == 200) {
-    enqueueNamespaceCleanup(info->name);
-  }
-  return result;
+  return rest_->handle(*info, request);
 }
 
 HandlerResult ApiServer::handle(HttpRequest& request) {

@@ -1,8 +1,8 @@
 // ApiServer: the Kubernetes-compatible API server. Owns the HTTP transport, the REST
-// handler with its watch caches, the service allocator, metrics, and two background
-// loops: the namespace finalizer (deletes a terminating namespace's contents, then the
-// namespace) and etcd compaction. Start order: caches, bootstrap objects, finalizer,
-// HTTP; stop in reverse. Thread-safe.
+// handler with its watch caches, the service allocator, metrics, and the etcd compaction
+// loop. Start order: caches, bootstrap objects, compaction, HTTP; stop in reverse. A
+// deleted namespace is emptied by the namespace controller (controller/namespace.h), not
+// here. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -73,8 +73,6 @@ class ApiServer {
   std::vector<HealthCheck> livenessChecks() const;
   std::vector<HealthCheck> readinessChecks();
   Status bootstrap();
-  void enqueueNamespaceCleanup(const std::string& name);
-  void runNamespaceFinalizer(std::stop_token stop);
   void runCompaction(std::stop_token stop);
 
   ApiServerOptions options_;
@@ -88,10 +86,6 @@ class ApiServer {
   std::unique_ptr<HttpServer> http_;
   std::atomic<bool> ready_{false};
 
-  std::mutex ns_mu_;
-  std::condition_variable_any ns_cv_;
-  std::deque<std::string> ns_queue_;  // GUARDED_BY(ns_mu_)
-  std::jthread ns_thread_;
   std::jthread compaction_thread_;
 };
 

@@ -61,6 +61,7 @@ json subresourceVerbs(const std::string& sub) {
   if (sub == "log") return {"get"};
   if (sub == "exec") return {"create", "get"};
   if (sub == "binding") return {"create"};
+  if (sub == "finalize") return {"update"};
   return {"get", "patch", "update"};
 }
 

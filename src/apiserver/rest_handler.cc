@@ -1,5 +1,6 @@
 #include "apiserver/rest_handler.h"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -120,6 +121,24 @@ const json& metaOf(const json& object) {
 }
 
 std::string nameOf(const json& object) { return metaOf(object).value("name", ""); }
+
+// A namespace's spec.finalizers (the namespace controller's "kubernetes", others').
+json namespaceFinalizers(const json& ns) {
+  auto spec = ns.find("spec");
+  if (spec == ns.end() || !spec->is_object()) return json::array();
+  auto finalizers = spec->find("finalizers");
+  return finalizers != spec->end() && finalizers->is_array() ? *finalizers : json::array();
+}
+
+// kube-apiserver's namespace PrepareForCreate: every namespace starts with the
+// "kubernetes" finalizer, which the namespace controller removes once the namespace is empty.
+void addNamespaceFinalizer(json& ns) {
+  json finalizers = namespaceFinalizers(ns);
+  if (std::find(finalizers.begin(), finalizers.end(), "kubernetes") != finalizers.end()) return;
+  finalizers.push_back("kubernetes");
+  if (!ns.contains("spec") || !ns["spec"].is_object()) ns["spec"] = json::object();
+  ns["spec"]["finalizers"] = std::move(finalizers);
+}
 
 int64_t revisionOf(const json& object) {
   auto rv = metaOf(object).value("resourceVersion", "");
@@ -295,7 +314,7 @@ Result<json> RestHandler::decodeBody(const api::ResourceInfo& resource, const Ht
 }
 
 Status RestHandler::checkNamespaceWritable(const api::ResourceInfo& resource,
-                                           const std::string& namespace_) {
+                                           const std::string& namespace_, const std::string& name) {
   if (!resource.namespaced) return Status::ok();
   const api::ResourceInfo* ns_resource = api::findResource("", "v1", "namespaces");
   // The cache answers for namespaces it has seen; one it has not (just created, cache
@@ -311,7 +330,10 @@ Status RestHandler::checkNamespaceWritable(const api::ResourceInfo& resource,
     return ns.status();
   }
   if (metaOf(*ns).contains("deletionTimestamp")) {
-    return Status(Code::kForbidden, resource.plural + " is forbidden: unable to create new content in namespace " +
+    // kube-apiserver's NamespaceLifecycle admission, worded as its Forbidden error.
+    return Status(Code::kForbidden, resource.qualifiedName() + " \"" + name +
+                                        "\" is forbidden: unable to create new content in "
+                                        "namespace " +
                                         namespace_ + " because it is being terminated");
   }
   return Status::ok();
@@ -354,12 +376,17 @@ HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request)
       return doBinding(t, request);
     }
     if (info.subresource == "scale") return doScale(t, request);
+    if (info.subresource == "finalize" && info.verb != "update") {
+      return fail(Status(Code::kMethodNotAllowed, "only PUT is allowed on namespaces/finalize"), &r,
+                  info.name, t.ctx);
+    }
     if (info.subresource == "log" || info.subresource == "exec") {
       return fail(unavailable("pods/" + info.subresource +
                               " needs a kubelet; no node serves pod \"" + info.name + "\""),
                   &r, info.name, t.ctx);
     }
-    // status: GET reads the object, PUT/PATCH write only its status.
+    // status: GET reads the object, PUT/PATCH write only its status; finalize: PUT writes
+    // only spec.finalizers.
     if (info.verb != "get" && info.verb != "update" && info.verb != "patch") {
       return fail(Status(Code::kMethodNotAllowed, "method not allowed on the status subresource"),
                   &r, info.name, t.ctx);
@@ -507,12 +534,13 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
                         "Required value: name or generateName is required"}});
   }
   std::string ns = resource.namespaced ? md.value("namespace", "") : "";
-  RETURN_IF_ERROR(checkNamespaceWritable(resource, ns));
+  RETURN_IF_ERROR(checkNamespaceWritable(resource, ns, name));
   for (const char* field : {"resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
                             "deletionGracePeriodSeconds", "generation", "managedFields"}) {
     md.erase(field);
   }
   if (resource.hasSubresource("status") && resource.plural != "nodes") object.erase("status");
+  if (resource.plural == "namespaces") addNamespaceFinalizer(object);
   RETURN_IF_ERROR(normalizeObject(resource, object, ctx));
   json& meta = object["metadata"];
   meta["uid"] = newUid();
@@ -605,6 +633,16 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
       desired.erase("status");
     }
   }
+  if (resource.plural == "namespaces" && subresource != "finalize") {
+    // spec.finalizers changes only through namespaces/{name}/finalize.
+    json finalizers = current.value("spec", json::object()).value("finalizers", json());
+    if (!desired.contains("spec") || !desired["spec"].is_object()) desired["spec"] = json::object();
+    if (finalizers.is_null()) {
+      desired["spec"].erase("finalizers");
+    } else {
+      desired["spec"]["finalizers"] = finalizers;
+    }
+  }
   RETURN_IF_ERROR(normalizeObject(resource, desired, ctx));
   // generation counts spec changes.
   if (current.contains("spec") || desired.contains("spec")) {
@@ -622,11 +660,12 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
   // An object being deleted whose last finalizer was removed goes away now.
   const json& new_md = desired["metadata"];
   // A pod goes only once its kubelet finished (grace period 0); a namespace once its
-  // namespace controller emptied it.
-  bool finalized = new_md.contains("deletionTimestamp") &&
-                   (!new_md.contains("finalizers") || new_md["finalizers"].empty()) &&
-                   resource.plural != "namespaces" &&
-                   (resource.plural != "pods" || new_md.value("deletionGracePeriodSeconds", int64_t{0}) == 0);
+  // spec.finalizers are empty too (the namespace controller emptied it and finalized it).
+  bool finalized =
+      new_md.contains("deletionTimestamp") &&
+      (!new_md.contains("finalizers") || new_md["finalizers"].empty()) &&
+      (resource.plural != "namespaces" || namespaceFinalizers(desired).empty()) &&
+      (resource.plural != "pods" || new_md.value("deletionGracePeriodSeconds", int64_t{0}) == 0);
   std::string key = storageKey(resource, ns, name);
   if (finalized) {
     auto removed = store_.remove(key, revisionOf(current));
@@ -707,6 +746,17 @@ HandlerResult RestHandler::doUpdate(const Target& t, HttpRequest& request) {
             desired["status"] = object["status"];
           } else {
             desired.erase("status");
+          }
+          return desired;
+        }
+        if (sub == "finalize") {
+          json desired = current;
+          if (!desired["spec"].is_object()) desired["spec"] = json::object();
+          json finalizers = object.value("spec", json::object()).value("finalizers", json());
+          if (finalizers.is_null()) {
+            desired["spec"].erase("finalizers");
+          } else {
+            desired["spec"]["finalizers"] = finalizers;
           }
           return desired;
         }
@@ -804,13 +854,19 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
     const bool terminating = md.contains("deletionTimestamp");
     json marked = current;
     json& marked_md = marked["metadata"];
-    // 1. Graceful phase: a namespace waits for its namespace controller; a pod on a node
-    //    waits for its kubelet, for its grace period.
+    // 1. Graceful phase: a namespace with spec.finalizers waits for its namespace
+    //    controller; a pod on a node waits for its kubelet, for its grace period.
     bool graceful = false;
     if (resource.plural == "namespaces") {
-      if (terminating) return current;
+      if (terminating && !namespaceFinalizers(current).empty()) {
+        return conflict("Operation cannot be fulfilled on namespaces \"" + name +
+                        "\": The system is ensuring all content is removed from this namespace.  "
+                        "Upon completion, this namespace will automatically be purged by the "
+                        "system.");
+      }
+      if (terminating) return current;  // held by metadata.finalizers
       marked["status"]["phase"] = "Terminating";
-      graceful = true;
+      graceful = !namespaceFinalizers(current).empty();
     } else if (terminating) {
       std::optional<int64_t> current_grace;
       if (md.contains("deletionGracePeriodSeconds") && md["deletionGracePeriodSeconds"].is_number_integer())
@@ -935,34 +991,6 @@ HandlerResult RestHandler::doDeleteCollection(const Target& t, HttpRequest& requ
     deleted.push_back(o);
   }
   return respond(200, listJson(r, deleted, snapshot->revision), t.ctx);
-}
-
-Result<size_t> RestHandler::deleteNamespaceContents(const std::string& namespace_) {
-  RequestContext ctx;
-  size_t found = 0;
-  json options = {{"gracePeriodSeconds", 0}};
-  for (const auto& r : api::allResources()) {
-    if (!r.namespaced) continue;
-    ASSIGN_OR_RETURN(store::ListResult listed,
-                     store_.list("/registry/" + r.plural + "/" + namespace_ + "/"));
-    found += listed.items.size();
-    for (const auto& kv : listed.items) {
-      std::string name = kv.key.substr(kv.key.rfind('/') + 1);
-      auto res = deleteObject(r, namespace_, name, options, ctx);
-      if (!res.isOk() && res.status().code() != Code::kNotFound) return res.status();
-      // Objects held by finalizers or graceful pods: force them out, the namespace is gone.
-      auto again = store_.get(kv.key);
-      if (again.isOk()) {
-        auto removed = store_.remove(kv.key);
-        if (removed.isOk()) {
-          AdmissionDeps deps{store_, allocator_, admission_};
-          json last = json::parse(removed->value, nullptr, false);
-          if (last.is_object()) releaseAfterDelete(r, last, deps);
-        }
-      }
-    }
-  }
-  return found;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // RestHandler: the one generic REST implementation for every resource in the scheme
 // (get, list, watch, create, update, patch, delete, deletecollection and the status,
-// scale and binding subresources), parameterised by api::ResourceInfo.
+// scale, binding and namespaces' finalize subresources), parameterised by api::ResourceInfo.
 //
 // Owns one WatchCache per resource. Writes go to the store as compare-and-swap
 // transactions keyed by resourceVersion; reads with resourceVersion=0 and all watches are
@@ -54,16 +54,11 @@ class RestHandler {
 
   HandlerResult handle(const RequestInfo& info, HttpRequest& request);
 
-  // Direct operations for bootstrap and the namespace finalizer (no HTTP).
+  // Direct operations for bootstrap (no HTTP).
   Result<nlohmann::json> create(const api::ResourceInfo& resource, nlohmann::json object,
                                 RequestContext& ctx);
   Result<nlohmann::json> getFromStore(const api::ResourceInfo& resource,
                                       const std::string& namespace_, const std::string& name);
-  // Deletes every object of every namespaced resource in `namespace_`.
-  // Deletes everything in the namespace; returns how many objects it found. The namespace
-  // may be removed once a pass finds nothing (a create admitted just before the namespace
-  // turned Terminating can land after an earlier pass).
-  Result<size_t> deleteNamespaceContents(const std::string& namespace_);
 
   WatchCache* cache(const std::string& plural) const;
   size_t openWatches() const { return open_watches_.load(); }
@@ -101,7 +96,8 @@ class RestHandler {
   Result<nlohmann::json> deleteObject(const api::ResourceInfo& resource,
                                       const std::string& namespace_, const std::string& name,
                                       const nlohmann::json& options, RequestContext& ctx);
-  Status checkNamespaceWritable(const api::ResourceInfo& resource, const std::string& namespace_);
+  Status checkNamespaceWritable(const api::ResourceInfo& resource, const std::string& namespace_,
+                                const std::string& name);
   Result<nlohmann::json> decodeBody(const api::ResourceInfo& resource, const HttpRequest& request);
 
   store::Store& store_;

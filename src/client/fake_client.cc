@@ -274,9 +274,12 @@ Result<json> FakeClient::storeUpdateLocked(const api::ResourceInfo& resource, co
     next["metadata"]["generation"] = generation;
   }
   next["metadata"]["resourceVersion"] = std::to_string(++rv_);
-  // A deletion waits for the finalizers: the update that removes the last one deletes.
+  // A deletion waits for the finalizers: the update that removes the last one deletes. A
+  // namespace also waits for its spec.finalizers (namespaces/{name}/finalize).
   if (next["metadata"].contains("deletionTimestamp") &&
-      next["metadata"].value("finalizers", json::array()).empty()) {
+      next["metadata"].value("finalizers", json::array()).empty() &&
+      (resource.plural != "namespaces" ||
+       next.value("spec", json::object()).value("finalizers", json::array()).empty())) {
     items.erase(it);
     changedLocked(resource, "DELETED", next);
     return next;

@@ -9,6 +9,7 @@
 #include "controller/endpointslice.h"
 #include "controller/garbage_collector.h"
 #include "controller/job.h"
+#include "controller/namespace.h"
 #include "controller/node_ipam.h"
 #include "controller/node_lifecycle.h"
 #include "controller/pod_gc.h"
@@ -21,8 +22,9 @@ namespace minik8s::controller {
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {"cronjob", "daemonset", "deployment", "endpoint",
                                                  "endpointslice", "garbagecollector", "job",
-                                                 "nodeipam", "nodelifecycle", "podgc", "replicaset",
-                                                 "taint-eviction-controller", "ttl-after-finished"};
+                                                 "namespace", "nodeipam", "nodelifecycle", "podgc",
+                                                 "replicaset", "taint-eviction-controller",
+                                                 "ttl-after-finished"};
   return known;
 }
 
@@ -70,6 +72,7 @@ struct ControllerManager::Running {
   std::unique_ptr<PodGarbageCollector> pod_gc;
   std::unique_ptr<EndpointsController> endpoints;
   std::unique_ptr<EndpointSliceController> endpoint_slices;
+  std::unique_ptr<NamespaceController> namespaces;
 };
 
 ControllerManager::ControllerManager(client::Client& client, ControllerManagerOptions options,
@@ -165,6 +168,11 @@ void ControllerManager::startControllers() {
         client_, running->informers,
         PodGcOptions{.terminated_pod_threshold = options_.terminated_pod_gc_threshold}, clock_);
   }
+  if (enabled_.count("namespace")) {
+    running->namespaces = std::make_unique<NamespaceController>(
+        client_, running->informers,
+        NamespaceOptions{.deletion_grace_period = options_.namespace_deletion_grace_period}, clock_);
+  }
   running->informers.start();
   if (running->replicasets) {
     Status s = running->replicasets->run(options_.concurrent_replicaset_syncs);
@@ -218,6 +226,10 @@ void ControllerManager::startControllers() {
     Status s = running->pod_gc->run();
     if (!s.isOk()) log::warn("controller-manager: podgc: {}", s.toString());
   }
+  if (running->namespaces) {
+    Status s = running->namespaces->run(options_.concurrent_namespace_syncs);
+    if (!s.isOk()) log::warn("controller-manager: namespace: {}", s.toString());
+  }
   log::info("controller-manager: running {} controller(s)", enabled_.size());
   std::lock_guard lock(mu_);
   running_ = std::move(running);
@@ -230,6 +242,7 @@ void ControllerManager::stopControllers() {
     running = std::move(running_);
   }
   if (!running) return;
+  if (running->namespaces) running->namespaces->stop();
   if (running->ttl_after_finished) running->ttl_after_finished->stop();
   if (running->cron_jobs) running->cron_jobs->stop();
   if (running->jobs) running->jobs->stop();

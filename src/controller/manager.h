@@ -8,6 +8,7 @@
 // one, "-name" not that one. Thread-safe: start() then stop() (also on destruction).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -48,6 +49,9 @@ struct ControllerManagerOptions {
   int concurrent_taint_eviction_syncs = 8;
   int concurrent_daemonset_syncs = 2;
   int terminated_pod_gc_threshold = 12500;
+  int concurrent_namespace_syncs = 10;  // --concurrent-namespace-syncs
+  // How long after an event a namespace being deleted is emptied (Kubernetes' 5 s).
+  std::chrono::milliseconds namespace_deletion_grace_period{std::chrono::seconds(5)};
 };
 
 class ControllerManager {

@@ -443,28 +443,62 @@ TEST_F(ApiServerTest, PodNamingAMissingNodeIsLeftUnscheduledWithAWarning) {
   EXPECT_FALSE(json::parse(r.body)["spec"].contains("nodeName"));
 }
 
-TEST_F(ApiServerTest, DeletingANamespaceDeletesItsContents) {
-  callJson("POST", "/api/v1/namespaces", {{"metadata", {{"name", "doomed"}}}}, 201);
-  callJson("POST", "/api/v1/namespaces/doomed/pods", pod("p1"), 201);
+TEST_F(ApiServerTest, ADeletedNamespaceTerminatesUntilItsFinalizeSubresourceEmptiesSpecFinalizers) {
+  json created = callJson("POST", "/api/v1/namespaces", {{"metadata", {{"name", "doomed"}}}}, 201);
+  EXPECT_EQ(created["spec"]["finalizers"], json::array({"kubernetes"}));
+  EXPECT_EQ(created["status"]["phase"], "Active");
   callJson("POST", "/api/v1/namespaces/doomed/configmaps", {{"metadata", {{"name", "cm"}}}}, 201);
-  json svc = {{"metadata", {{"name", "s"}}}, {"spec", {{"ports", json::array({{{"port", 80}}})}}}};
-  callJson("POST", "/api/v1/namespaces/doomed/services", svc, 201);
+  // spec.finalizers change only through /finalize.
+  created["spec"]["finalizers"] = json::array();
+  json put = callJson("PUT", "/api/v1/namespaces/doomed", created);
+  EXPECT_EQ(put["spec"]["finalizers"], json::array({"kubernetes"}));
+
   json deleted = callJson("DELETE", "/api/v1/namespaces/doomed");
   EXPECT_EQ(deleted["status"]["phase"], "Terminating");
-  // New content is refused while it terminates (or 404 once it is gone).
-  int code = call("POST", "/api/v1/namespaces/doomed/pods", pod("p2").dump()).status;
-  EXPECT_TRUE(code == 403 || code == 404) << code;
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (call("GET", "/api/v1/namespaces/doomed").status != 404 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_TRUE(deleted["metadata"].contains("deletionTimestamp"));
+  // It stays, contents and all, until the namespace controller has emptied it.
+  EXPECT_EQ(callJson("GET", "/api/v1/namespaces/doomed")["status"]["phase"], "Terminating");
+  callJson("GET", "/api/v1/namespaces/doomed/configmaps/cm");
+  auto refused = call("POST", "/api/v1/namespaces/doomed/pods", pod("p2").dump());
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(json::parse(refused.body)["message"],
+            "pods \"p2\" is forbidden: unable to create new content in namespace doomed because "
+            "it is being terminated");
+  EXPECT_EQ(json::parse(refused.body)["reason"], "Forbidden");
+  auto again = call("DELETE", "/api/v1/namespaces/doomed");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(json::parse(again.body)["message"],
+            "Operation cannot be fulfilled on namespaces \"doomed\": The system is ensuring all "
+            "content is removed from this namespace.  Upon completion, this namespace will "
+            "automatically be purged by the system.");
+  // The controller's conditions go through /status.
+  json with_status = callJson("GET", "/api/v1/namespaces/doomed");
+  with_status["status"]["conditions"] = {{{"type", "NamespaceContentRemaining"},
+                                          {"status", "True"},
+                                          {"reason", "SomeResourcesRemain"},
+                                          {"message",
+                                           "Some resources are remaining: configmaps. "
+                                           "has 1 resource instances"}}};
+  json status = callJson("PUT", "/api/v1/namespaces/doomed/status", with_status);
+  EXPECT_EQ(status["status"]["conditions"][0]["reason"], "SomeResourcesRemain");
+  EXPECT_EQ(status["status"]["phase"], "Terminating");
+
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/doomed/finalize").status, 405);
+  json finalize = status;
+  finalize["spec"]["finalizers"] = json::array();
+  callJson("PUT", "/api/v1/namespaces/doomed/finalize", finalize);
   EXPECT_EQ(call("GET", "/api/v1/namespaces/doomed").status, 404);
-  EXPECT_EQ(callJson("GET", "/api/v1/namespaces/doomed/pods")["items"].size(), 0u);
-  EXPECT_EQ(callJson("GET", "/api/v1/namespaces/doomed/configmaps")["items"].size(), 0u);
-  auto left = store_->list("/registry/");
-  ASSERT_TRUE(left.isOk());
-  for (const auto& kv : left->items) EXPECT_EQ(kv.key.find("/doomed/"), std::string::npos) << kv.key;
+}
+
+TEST_F(ApiServerTest, ANamespaceWithoutSpecFinalizersIsDeletedAtOnce) {
+  json created = callJson("POST", "/api/v1/namespaces", {{"metadata", {{"name", "light"}}}}, 201);
+  // Finalized while live (kube-apiserver allows it): nothing holds the delete.
+  created["spec"]["finalizers"] = json::array();
+  json finalized = callJson("PUT", "/api/v1/namespaces/light/finalize", created);
+  EXPECT_FALSE(finalized["spec"].contains("finalizers"));  // omitted when empty, as Kubernetes'
+  EXPECT_EQ(finalized["status"]["phase"], "Active");
+  callJson("DELETE", "/api/v1/namespaces/light");
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/light").status, 404);
 }
 
 TEST_F(ApiServerTest, PropagationPolicyPutsTheCollectorsFinalizerOnTheObject) {
