@@ -42,6 +42,7 @@ struct ServerFlags {
   // `server` runs the scheduler and the controller manager too; `apiserver` does not.
   bool with_scheduler = false;
   bool run_controller_manager = true;
+  bool run_scheduler = true;
   std::string scheduler_policy = "LeastAllocated";
   controller::ControllerManagerOptions controllers;
 };
@@ -148,11 +149,13 @@ int runServer(const ServerFlags& flags) {
     client::LeaderElectionConfig election = flags.controllers.leader_election;
     election.lease_name = "";
     election.identity = "";
-    sched = std::make_unique<scheduler::ElectedScheduler>(*scheduler_client, options,
-                                                          flags.controllers.leader_elect, election);
-    if (Status started = sched->start(); !started.isOk()) {
-      std::cerr << "error: starting the scheduler: " << started.toString() << "\n";
-      return 1;
+    if (flags.run_scheduler) {
+      sched = std::make_unique<scheduler::ElectedScheduler>(
+          *scheduler_client, options, flags.controllers.leader_elect, election);
+      if (Status started = sched->start(); !started.isOk()) {
+        std::cerr << "error: starting the scheduler: " << started.toString() << "\n";
+        return 1;
+      }
     }
   }
   int sig = waitForStopSignal();
@@ -224,6 +227,10 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
     cmd->add_option("--run-controller-manager", flags->run_controller_manager,
                     "run the controller manager in this process (false: run `minik8s "
                     "controller-manager` separately)")
+        ->capture_default_str();
+    cmd->add_option("--run-scheduler", flags->run_scheduler,
+                    "run the scheduler in this process (false: run `minik8s scheduler` "
+                    "separately)")
         ->capture_default_str();
     addControllerManagerFlags(cmd, flags->controllers);
   }

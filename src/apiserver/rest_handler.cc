@@ -1022,17 +1022,10 @@ HandlerResult RestHandler::doBinding(const Target& t, HttpRequest& request) {
           return conflict("Operation cannot be fulfilled on pods/binding \"" + pod_name +
                           "\": pod " + pod_name + " is being deleted");
         }
+        // One write, as the real binding registry does: spec.nodeName and the PodScheduled
+        // condition together.
         json desired = current;
         desired["spec"]["nodeName"] = node;
-        return desired;
-      },
-      t.ctx, "");
-  if (!updated.isOk()) return fail(updated.status(), &pods, pod_name, t.ctx);
-  // The PodScheduled condition, as the real binding registry writes it.
-  (void)guaranteedUpdate(
-      pods, t.info.namespace_, pod_name,
-      [&](const json& current) -> Result<json> {
-        json desired = current;
         json& conditions = desired["status"]["conditions"];
         if (!conditions.is_array()) conditions = json::array();
         json condition = {{"type", "PodScheduled"},
@@ -1049,7 +1042,8 @@ HandlerResult RestHandler::doBinding(const Target& t, HttpRequest& request) {
         if (!replaced) conditions.push_back(condition);
         return desired;
       },
-      t.ctx, "status");
+      t.ctx, "binding");
+  if (!updated.isOk()) return fail(updated.status(), &pods, pod_name, t.ctx);
   return respond(201, statusJson(Status::ok()), t.ctx);
 }
 

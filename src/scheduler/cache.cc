@@ -1,5 +1,7 @@
 #include "scheduler/cache.h"
 
+#include <algorithm>
+
 namespace minik8s::scheduler {
 
 namespace {
@@ -16,11 +18,11 @@ SchedulerCache::NodeEntry& SchedulerCache::entryLocked(const std::string& node) 
   return entry;
 }
 
-NodeInfo& SchedulerCache::mutableInfoLocked(NodeEntry& entry) {
+NodeInfo& SchedulerCache::mutableInfoLocked(const std::string& name, NodeEntry& entry) {
   // A NodeInfo only this cache holds may change in place; one a snapshot still holds is
   // copied first. Snapshots are only handed out under mu_, so a count of 1 stays 1.
   if (entry.info.use_count() > 1) entry.info = std::make_shared<NodeInfo>(*entry.info);
-  if (entry.present) snapshot_.reset();
+  if (entry.present) changed_.insert(name);
   return *entry.info;
 }
 
@@ -31,9 +33,11 @@ void SchedulerCache::dropEmptyLocked(const std::string& node) {
 
 void SchedulerCache::setNode(std::shared_ptr<const api::Node> node) {
   std::lock_guard lock(mu_);
-  NodeEntry& entry = entryLocked(node->metadata.name);
+  const std::string name = node->metadata.name;
+  NodeEntry& entry = entryLocked(name);
+  if (!entry.present) membership_changed_ = true;
   entry.present = true;
-  mutableInfoLocked(entry).setNode(std::move(node));
+  mutableInfoLocked(name, entry).setNode(std::move(node));
 }
 
 void SchedulerCache::removeNode(const std::string& name) {
@@ -45,7 +49,7 @@ void SchedulerCache::removeNode(const std::string& name) {
   it->second.present = false;
   it->second.info = std::make_shared<NodeInfo>(*it->second.info);
   it->second.info->node = nullptr;
-  snapshot_.reset();
+  membership_changed_ = true;
   dropEmptyLocked(name);
 }
 
@@ -57,7 +61,7 @@ void SchedulerCache::removePodLocked(const std::string& key, const std::string& 
   pods_.erase(it);
   auto n = nodes_.find(node);
   if (n == nodes_.end()) return;
-  mutableInfoLocked(n->second).removePod(namespace_, name);
+  mutableInfoLocked(node, n->second).removePod(namespace_, name);
   dropEmptyLocked(node);
 }
 
@@ -72,7 +76,7 @@ void SchedulerCache::setPod(std::shared_ptr<const api::Pod> pod) {
   if (!podOccupiesNode(*pod)) return;
   std::string node = pod->spec.node_name;
   NodeEntry& entry = entryLocked(node);
-  mutableInfoLocked(entry).addPod(std::move(pod));
+  mutableInfoLocked(node, entry).addPod(std::move(pod));
   pods_[key] = {node, false};
 }
 
@@ -89,7 +93,7 @@ void SchedulerCache::assume(std::shared_ptr<const api::Pod> bound_pod) {
   if (pods_.count(key)) return;  // already counted: the informer was faster
   std::string node = bound_pod->spec.node_name;
   NodeEntry& entry = entryLocked(node);
-  if (mutableInfoLocked(entry).addPod(std::move(bound_pod))) pods_[key] = {node, true};
+  if (mutableInfoLocked(node, entry).addPod(std::move(bound_pod))) pods_[key] = {node, true};
 }
 
 void SchedulerCache::forget(const std::string& namespace_, const std::string& name) {
@@ -108,7 +112,21 @@ bool SchedulerCache::isAssumed(const std::string& namespace_, const std::string&
 
 std::shared_ptr<const Snapshot> SchedulerCache::snapshot() {
   std::lock_guard lock(mu_);
-  if (snapshot_) return snapshot_;
+  if (snapshot_ && !membership_changed_ && changed_.empty()) return snapshot_;
+  if (snapshot_ && !membership_changed_ && snapshot_.use_count() == 1) {
+    // No one else holds the last snapshot: replace the changed nodes' entries in place.
+    for (const auto& name : changed_) {
+      auto at = std::lower_bound(
+          snapshot_->nodes.begin(), snapshot_->nodes.end(), name,
+          [](const NodeInfo* info, const std::string& n) { return info->name() < n; });
+      size_t i = static_cast<size_t>(at - snapshot_->nodes.begin());
+      const auto& info = nodes_.at(name).info;
+      snapshot_->owned[i] = info;
+      snapshot_->nodes[i] = info.get();
+    }
+    changed_.clear();
+    return snapshot_;
+  }
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->owned.reserve(nodes_.size());
   snapshot->nodes.reserve(nodes_.size());
@@ -117,7 +135,9 @@ std::shared_ptr<const Snapshot> SchedulerCache::snapshot() {
     snapshot->owned.push_back(entry.info);
     snapshot->nodes.push_back(entry.info.get());
   }
-  snapshot_ = snapshot;
+  snapshot_ = std::move(snapshot);
+  changed_.clear();
+  membership_changed_ = false;
   return snapshot_;
 }
 

@@ -1,6 +1,7 @@
 #include "scheduler/framework.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cctype>
 
 #include "scheduler/plugins/balanced_allocation.h"
@@ -23,13 +24,17 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
-// The first name after `last` in cyclic order; `names` sorted and not empty.
+// The first name after `last` in cyclic order: the smallest name above `last`, else the
+// smallest of all. `names` in any order, not empty.
 const std::string& nextInTurn(const std::vector<const std::string*>& names,
                               const std::string& last) {
+  const std::string* smallest = names.front();
+  const std::string* next = nullptr;
   for (const auto* n : names) {
-    if (*n > last) return *n;
+    if (*n < *smallest) smallest = n;
+    if (*n > last && (next == nullptr || *n < *next)) next = n;
   }
-  return *names.front();
+  return next != nullptr ? *next : *smallest;
 }
 
 }  // namespace
@@ -116,17 +121,11 @@ bool byName(const NodeInfo* a, const NodeInfo* b) { return a->name() < b->name()
 
 }  // namespace
 
-ScheduleResult schedulePod(const api::Pod& pod, std::span<const NodeInfo* const> given,
+ScheduleResult schedulePod(const api::Pod& pod, std::span<const NodeInfo* const> nodes,
                            const Filters& filters, const ScorePlugin* score, Policy policy,
                            PolicyState& state) {
   ScheduleResult result;
-  std::vector<const NodeInfo*> sorted;
-  std::span<const NodeInfo* const> nodes = given;
-  if (!std::is_sorted(given.begin(), given.end(), byName)) {
-    sorted.assign(given.begin(), given.end());
-    std::sort(sorted.begin(), sorted.end(), byName);
-    nodes = sorted;
-  }
+  assert(std::is_sorted(nodes.begin(), nodes.end(), byName));
   const size_t n = nodes.size();
   std::map<std::string, int> reasons;
   std::vector<const NodeInfo*> feasible;
@@ -185,8 +184,6 @@ ScheduleResult schedulePod(const api::Pod& pod, std::span<const NodeInfo* const>
     }
     if (s == best) candidates.push_back(&node->name());
   }
-  std::sort(candidates.begin(), candidates.end(),
-            [](const std::string* a, const std::string* b) { return *a < *b; });
   result.node = state.last_node = nextInTurn(candidates, state.last_node);
   return finish();
 }
@@ -197,6 +194,7 @@ ScheduleResult schedulePod(const api::Pod& pod, const std::vector<NodeInfo>& nod
   std::vector<const NodeInfo*> pointers;
   pointers.reserve(nodes.size());
   for (const auto& node : nodes) pointers.push_back(&node);
+  std::sort(pointers.begin(), pointers.end(), byName);
   return schedulePod(pod, pointers, filters, score, policy, state);
 }
 

@@ -59,13 +59,14 @@ struct ScheduleResult {
 // the "<count> <reason>" strings sorted; "no nodes available to schedule pods" when n = 0.
 std::string fitErrorMessage(size_t num_nodes, const std::map<std::string, int>& reason_counts);
 
-// The decision for one pod. `nodes` in any order (cheapest sorted by name, as the
-// scheduler's Snapshot is); a node's filtering stops at the first failing plugin (which
-// may give several reasons, e.g. cpu and memory). When no node fits, every node has been
-// examined and the message counts all of them.
+// The decision for one pod. REQUIRES: `nodes` sorted by name (as the scheduler's
+// Snapshot is). A node's filtering stops at the first failing plugin (which may give
+// several reasons, e.g. cpu and memory). When no node fits, every node has been examined
+// and the message counts all of them.
 ScheduleResult schedulePod(const api::Pod& pod, std::span<const NodeInfo* const> nodes,
                            const std::vector<std::unique_ptr<FilterPlugin>>& filters,
                            const ScorePlugin* score, Policy policy, PolicyState& state);
+// The same for nodes in any order (table tests).
 ScheduleResult schedulePod(const api::Pod& pod, const std::vector<NodeInfo>& nodes,
                            const std::vector<std::unique_ptr<FilterPlugin>>& filters,
                            const ScorePlugin* score, Policy policy, PolicyState& state);

@@ -52,7 +52,8 @@ Scheduler::Scheduler(client::Client& client, SchedulerOptions options, Clock& cl
       score_(scorePluginFor(options_.policy)),
       queue_(clock),
       loop_("scheduler", queue_, [this](const std::string& key) { return scheduleOne(key); }),
-      binder_(options_.bind_parallelism) {
+      binder_(options_.bind_parallelism),
+      event_writer_(options_.event_parallelism) {
   policy_state_.rng.seed(options_.seed);
   pods_ = std::make_unique<client::Informer<api::Pod>>(client_, *pods_resource_);
   nodes_ = std::make_unique<client::Informer<api::Node>>(client_, *nodes_resource_);
@@ -94,6 +95,7 @@ void Scheduler::stop() {
   }
   loop_.stop();
   binder_.stop();
+  event_writer_.stop();
   nodes_->stop();
   pods_->stop();
 }
@@ -173,9 +175,7 @@ Status Scheduler::scheduleOne(const std::string& key) {
       std::lock_guard lock(mu_);
       unschedulable_.insert(key);
     }
-    binder_.submit([this, pod, message = std::move(result.message)] {
-      recordEvent(*pod, "Warning", "FailedScheduling", message);
-    });
+    recordEvent(*pod, "Warning", "FailedScheduling", result.message);
     return Status::ok();
   }
   auto assumed = std::make_shared<api::Pod>(*pod);
@@ -220,7 +220,10 @@ Status Scheduler::bind(const api::Pod& pod, const std::string& node) {
 
 void Scheduler::recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
                             const std::string& message) {
-  events_.record(client::podEventTarget(pod), {type, reason, message});
+  event_writer_.submit(
+      [this, target = client::podEventTarget(pod), record = client::EventRecord{type, reason, message}] {
+        events_.record(target, record);
+      });
 }
 
 void Scheduler::runFlusher(std::stop_token stop) {

@@ -6,7 +6,8 @@
 // key and calls scheduleOne(key): it re-reads the pod from the informer, runs the pure
 // decision (framework.h) on the cache's snapshot, assumes the pod on the chosen node and
 // hands the binding to the binder pool, so the next decision starts at once. A binder
-// thread POSTs pods/{name}/binding and records the Event (Scheduled); a failed binding
+// thread POSTs pods/{name}/binding and queues the Event (Scheduled) for the event
+// writers, whose writes never hold up the next binding; a failed binding
 // takes the assumption back and re-queues the pod with per-pod back-off. A pod that fits
 // nowhere is parked as unschedulable (Event FailedScheduling with the reason per node) and
 // re-queued when a node is added or changes, or when a bound pod goes away or finishes.
@@ -46,8 +47,11 @@ struct SchedulerOptions {
   uint64_t seed = 42;                                  // for Policy::kRandom
   // Unschedulable pods are also retried this often, changes or not (0: only on changes).
   std::chrono::seconds unschedulable_flush{60};
-  // Bindings (and their Events) in flight at once.
+  // Bindings in flight at once.
   size_t bind_parallelism = 16;
+  // Events written at once; they queue behind the bindings' writes, as client-go's event
+  // broadcaster writes them from one goroutine.
+  size_t event_parallelism = 2;
 };
 
 class Scheduler {
@@ -99,6 +103,7 @@ class Scheduler {
   PolicyState policy_state_;             // used by the worker thread only
   client::ControllerLoop loop_;          // one worker: decisions in order see each other
   TaskPool binder_;
+  TaskPool event_writer_;
   std::jthread flusher_;
 };
 

@@ -54,6 +54,32 @@ TEST(SchedulerCache, ASnapshotIsReusedUntilSomethingChangesAndNeverChangesItself
   EXPECT_EQ(find(*second, "a")->pods.size(), 1u);
 }
 
+TEST(SchedulerCache, ASnapshotNoOneHoldsIsUpdatedForTheNodesThatChanged) {
+  SchedulerCache cache;
+  for (const char* n : {"a", "b", "c"}) cache.setNode(nodePtr(n));
+  cache.snapshot();  // built, then dropped
+  cache.setPod(podOn("p1", "b"));
+  cache.assume(podOn("p2", "c"));
+  auto s = cache.snapshot();
+  ASSERT_EQ(s->nodes.size(), 3u);
+  EXPECT_EQ(s->nodes[0]->name(), "a");
+  EXPECT_EQ(s->nodes[1]->name(), "b");
+  EXPECT_EQ(s->nodes[2]->name(), "c");
+  EXPECT_EQ(s->nodes[0]->pods.size(), 0u);
+  EXPECT_EQ(s->nodes[1]->pods.size(), 1u);
+  EXPECT_EQ(s->nodes[2]->pods.size(), 1u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(s->nodes[i], s->owned[i].get());
+  // A node that comes or goes rebuilds it, in order.
+  s.reset();
+  cache.setNode(nodePtr("bb"));
+  cache.removeNode("a");
+  s = cache.snapshot();
+  ASSERT_EQ(s->nodes.size(), 3u);
+  EXPECT_EQ(s->nodes[0]->name(), "b");
+  EXPECT_EQ(s->nodes[1]->name(), "bb");
+  EXPECT_EQ(s->nodes[2]->name(), "c");
+}
+
 TEST(SchedulerCache, AnAssumedPodCountsAtOnceAndTheInformersCopyConfirmsIt) {
   SchedulerCache cache;
   cache.setNode(nodePtr("a"));
