@@ -864,7 +864,7 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
                         "Upon completion, this namespace will automatically be purged by the "
                         "system.");
       }
-      if (terminating) return current;  // held by metadata.finalizers
+      // Terminating without spec.finalizers: metadata.finalizers (below) decide.
       marked["status"]["phase"] = "Terminating";
       graceful = !namespaceFinalizers(current).empty();
     } else if (terminating) {

@@ -499,6 +499,15 @@ TEST_F(ApiServerTest, ANamespaceWithoutSpecFinalizersIsDeletedAtOnce) {
   EXPECT_EQ(finalized["status"]["phase"], "Active");
   callJson("DELETE", "/api/v1/namespaces/light");
   EXPECT_EQ(call("GET", "/api/v1/namespaces/light").status, 404);
+  // One left Terminating without finalizers (by the apiserver's old sweep) goes on a DELETE.
+  json legacy = {{"apiVersion", "v1"},
+                 {"kind", "Namespace"},
+                 {"metadata", {{"name", "legacy"}, {"deletionTimestamp", "2026-01-01T00:00:00Z"}}},
+                 {"spec", json::object()},
+                 {"status", {{"phase", "Terminating"}}}};
+  ASSERT_TRUE(store_->create("/registry/namespaces/legacy", legacy.dump()).isOk());
+  callJson("DELETE", "/api/v1/namespaces/legacy");
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/legacy").status, 404);
 }
 
 TEST_F(ApiServerTest, PropagationPolicyPutsTheCollectorsFinalizerOnTheObject) {
