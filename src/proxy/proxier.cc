@@ -183,10 +183,6 @@ Status Proxier::sync(bool full) {
     return Status::ok();
   }
   RETURN_IF_ERROR(iptables_.restore(text));
-  {
-    std::lock_guard lock(mu_);
-    ++restores_;
-  }
   log::debug("proxy: {} sync: {} service ports, {} rules in {} ms", full ? "full" : "partial",
              ports.size(), countRules(text),
              std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -201,6 +197,8 @@ Status Proxier::sync(bool full) {
   synced_once_ = true;
   last_text_ = std::move(text);
   last_ports_ = std::move(ports);
+  std::lock_guard lock(mu_);
+  ++restores_;  // counted once the sync's conntrack deletions are done too
   return Status::ok();
 }
 

@@ -77,7 +77,7 @@ class Proxier {
   void start();
   void stop();
 
-  int64_t restores() const;      // transactions applied
+  int64_t restores() const;      // syncs that applied a transaction (and their conntrack work)
   int64_t syncAttempts() const;  // sync() calls, including skipped and failed ones
 
  private:

@@ -108,7 +108,45 @@ inline std::string connectFrom(const std::string& ns, const std::string& ip, int
   return result;
 }
 
-// A TCP server on 0.0.0.0:port in namespace `ns` answering every connection with `name`.
+// What a UDP exchange from `ns`, sent from source port `src_port`, got back: the server's
+// answer or "timeout".
+inline std::string udpExchange(const std::string& ns, const std::string& ip, int port, int src_port,
+                               std::chrono::milliseconds timeout = 1000ms) {
+  std::string result;
+  std::thread t([&] {
+    if (!enterNetns(ns)) {
+      result = "setns failed";
+      return;
+    }
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    src.sin_port = htons(static_cast<uint16_t>(src_port));
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, ip.c_str(), &dst.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
+        ::sendto(fd, "?", 1, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 1) {
+      result = std::string("error: ") + strerror(errno);
+      ::close(fd);
+      return;
+    }
+    pollfd p{fd, POLLIN, 0};
+    char buf[256];
+    ssize_t n =
+        ::poll(&p, 1, static_cast<int>(timeout.count())) > 0 ? ::recv(fd, buf, sizeof buf, 0) : -1;
+    result = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "timeout";
+    ::close(fd);
+  });
+  t.join();
+  return result;
+}
+
+// A TCP and a UDP server on 0.0.0.0:port in namespace `ns`, answering every connection and
+// every datagram with `name`.
 class PodServer {
  public:
   PodServer(const std::string& ns, int port, std::string name) : name_(std::move(name)) {
@@ -130,17 +168,34 @@ class PodServer {
         ::close(fd);
         return;
       }
+      int udp = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (::bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ready = -1;
+        ::close(fd);
+        ::close(udp);
+        return;
+      }
       ready = 1;
+      std::string reply = name_ + "\n";
       while (!stop.stop_requested()) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 50) <= 0) continue;
-        int conn = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-        if (conn < 0) continue;
-        std::string reply = name_ + "\n";
-        (void)!::write(conn, reply.data(), reply.size());
-        ::close(conn);
+        pollfd p[2] = {{fd, POLLIN, 0}, {udp, POLLIN, 0}};
+        if (::poll(p, 2, 50) <= 0) continue;
+        if (p[0].revents) {
+          int conn = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+          if (conn < 0) continue;
+          (void)!::write(conn, reply.data(), reply.size());
+          ::close(conn);
+        }
+        if (p[1].revents) {
+          char buf[64];
+          sockaddr_in from{};
+          socklen_t len = sizeof from;
+          if (::recvfrom(udp, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len) >= 0)
+            ::sendto(udp, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+        }
       }
       ::close(fd);
+      ::close(udp);
     });
     while (ready == 0) std::this_thread::sleep_for(1ms);
     ok_ = ready == 1;

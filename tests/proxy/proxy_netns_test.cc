@@ -198,6 +198,19 @@ TEST_F(ProxyNetnsTest, RemovedEndpointLeavesTheRulesAndADeletedServiceItsChains)
   EXPECT_EQ(connectFrom(node_, "10.96.100.10", 80), "refused");
 }
 
+TEST_F(ProxyNetnsTest, UdpFlowsFollowARemovedEndpointBecauseTheirConntrackEntryIsDeleted) {
+  api::Service dns = service("dns", "10.96.100.53", 53);
+  dns.spec.ports[0].protocol = "UDP";
+  services_.add(dns);
+  slices_.add(slice("dns", {kPodA}, "UDP"));
+  startProxy(Balance::kRandom);
+  EXPECT_EQ(udpExchange(node_, "10.96.100.53", 53, 40053), "pod-a\n");
+  // pod-a leaves the service but keeps running. The same 5-tuple would stay on pod-a
+  // through its conntrack entry; the proxy deletes that entry, so it reaches pod-b.
+  change([&] { slices_.add(slice("dns", {kPodB}, "UDP")); });
+  EXPECT_EQ(udpExchange(node_, "10.96.100.53", 53, 40053), "pod-b\n");
+}
+
 TEST_F(ProxyNetnsTest, ARestartedProxyNeverInterruptsTraffic) {
   services_.add(service("web", "10.96.100.10"));
   slices_.add(slice("web", {kPodA, kPodB}));
