@@ -538,12 +538,13 @@ Status DeploymentController::syncStatus(Rollout& r, bool rolling_out) {
       }
     }
   }
-  // A ReplicaSet that cannot create or delete pods makes the Deployment say so.
-  const api::Condition* failure = nullptr;
+  // A ReplicaSet that cannot create or delete pods makes the Deployment say so. (A copy:
+  // everything() returns a temporary.)
+  std::optional<api::Condition> failure;
   for (const auto& rs : r.everything()) {
     const api::Condition* c = findCondition(rs.status.conditions, "ReplicaFailure");
     if (c && c->status == "True" && (!failure || (new_rs && rs.metadata.uid == new_rs->metadata.uid)))
-      failure = c;
+      failure = *c;
   }
   if (failure) {
     setCondition(status.conditions,

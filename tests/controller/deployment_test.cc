@@ -178,6 +178,33 @@ TEST_F(DeploymentControllerTest, ANewDeploymentGetsAReplicaSetWithTheTemplateHas
   EXPECT_EQ(eventMessages(), std::vector<std::string>{"Scaled up replica set web-" + hash + " from 0 to 3"});
 }
 
+TEST_F(DeploymentControllerTest, AReplicaSetsReplicaFailureIsCopiedToTheDeploymentStatus) {
+  // As in a namespace being deleted: the ReplicaSet's pod creates are refused.
+  addDeployment(deploymentJson(3, "myip:1"));
+  json rs = setJson("myip:1", 3, 0, 1);
+  const std::string message =
+      "pods \"web-abcde\" is forbidden: unable to create new content in namespace default "
+      "because it is being terminated";
+  rs["status"]["conditions"] = {{{"type", "ReplicaFailure"},
+                                 {"status", "True"},
+                                 {"reason", "FailedCreate"},
+                                 {"message", message}}};
+  addSet(rs);
+  client_.clearActions();
+  { Status synced = controller_.sync("default/web"); ASSERT_TRUE(synced.isOk()) << synced.toString(); }
+  auto updates = writesOf("update deployments/status");
+  ASSERT_EQ(updates.size(), 1u);
+  bool found = false;
+  for (const auto& c : updates[0].object["status"]["conditions"]) {
+    if (c["type"] != "ReplicaFailure") continue;
+    found = true;
+    EXPECT_EQ(c["status"], "True");
+    EXPECT_EQ(c["reason"], "FailedCreate");
+    EXPECT_EQ(c["message"], message);
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(DeploymentControllerTest, ARollingUpdateSurgesThenScalesOldDownWithinMaxUnavailable) {
   // 4 replicas: surge 1, unavailable 1.
   addDeployment(deploymentJson(4, "myip:2"));
