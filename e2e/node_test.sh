@@ -192,6 +192,44 @@ check "kubectl top pods reports the pods" wait_until 40 top_pods
 top_nodes() { kubectl top nodes 2>&1 | grep -Eq "^e2e-node +[0-9]+m +[0-9]+%"; }
 check "kubectl top nodes reports the node" wait_until 40 top_nodes
 
+echo "== pod DNS: resolv.conf from dnsPolicy and dnsConfig"
+cat >"$WORK/dnsnone.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: dnsnone}
+spec:
+  dnsPolicy: "None"
+  dnsConfig:
+    nameservers: ["127.0.0.53"]
+    searches: ["my.example", "other.example"]
+    options: [{name: ndots, value: "2"}, {name: edns0}]
+  containers:
+  - name: app
+    image: busybox:1.36.1
+    command: ["sleep", "3600"]
+YAML
+check "create a pod with dnsPolicy None" kubectl create -f "$WORK/dnsnone.yaml"
+check "it becomes Ready" wait_until 60 all_ready dnsnone
+check "kubectl exec reads its /etc/resolv.conf" \
+  bash -c "kubectl exec dnsnone -- cat /etc/resolv.conf >'$WORK/resolv.none'"
+check "its resolv.conf has only its dnsConfig nameserver" \
+  test "$(grep '^nameserver' "$WORK/resolv.none")" = "nameserver 127.0.0.53"
+check "its searches" grep -qx "search my.example other.example" "$WORK/resolv.none"
+check "its options" grep -qx "options ndots:2 edns0" "$WORK/resolv.none"
+# The agent runs without --cluster-dns: a ClusterFirst pod falls back to Default.
+missing_dns() {
+  kubectl get events --field-selector involvedObject.name=duo \
+    -o jsonpath='{range .items[*]}{.reason} {.message}{"\n"}{end}' 2>/dev/null |
+    grep -q '^MissingClusterDNS .*Falling back to "Default" policy'
+}
+check "a ClusterFirst pod without --cluster-dns gets the MissingClusterDNS event" wait_until 10 missing_dns
+check "kubectl exec reads duo's /etc/resolv.conf" \
+  bash -c "kubectl exec duo -c writer -- cat /etc/resolv.conf >'$WORK/resolv.duo'"
+nameservers() { awk '$1=="nameserver"{print $1, $2}' "$1" | head -3; }
+check "and the host's nameservers" test "$(nameservers /etc/resolv.conf)" = "$(nameservers "$WORK/resolv.duo")"
+check "and no cluster search paths" bash -c "! grep -q svc.cluster.local '$WORK/resolv.duo'"
+kubectl delete pod dnsnone --grace-period=0 >/dev/null 2>&1 || true
+
 echo "== a killed container process is restarted"
 BEFORE=$(restarts duo web)
 for pid in $(cat "$(cgroup_of memory duo)/$WEB_ID/cgroup.procs"); do kill -9 "$pid" 2>/dev/null || true; done

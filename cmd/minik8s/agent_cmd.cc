@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "client/config.h"
 #include "client/rest_client.h"
@@ -41,6 +42,9 @@ struct AgentFlags {
   std::string registry_config = "/etc/minik8s/registries.yaml";
   std::string log_level = "info";
   std::string node_status_update_frequency = "10s";
+  std::vector<std::string> cluster_dns;  // "": ClusterFirst pods fall back to Default
+  std::string cluster_domain = "cluster.local";
+  std::string resolv_conf = "/etc/resolv.conf";
 };
 
 // The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
@@ -153,6 +157,9 @@ int runAgent(const AgentFlags& flags) {
   options.node.node_ip = flags.node_ip;
   options.node.kubelet_port = server.port();
   options.node.pod_cidr = pod_cidr;
+  options.dns.servers = flags.cluster_dns;
+  options.dns.domain = flags.cluster_domain;
+  options.resolv_conf = flags.resolv_conf;
   auto heartbeat = parseDuration(flags.node_status_update_frequency);
   if (!heartbeat.isOk() || heartbeat->count() <= 0) {
     return reportError("--node-status-update-frequency: want a positive duration such as 10s");
@@ -198,6 +205,16 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
       ->capture_default_str();
   cmd->add_option("--node-status-update-frequency", flags->node_status_update_frequency,
                   "how often the kubelet posts its node status and renews its Lease")
+      ->capture_default_str();
+  cmd->add_option("--cluster-dns", flags->cluster_dns,
+                  "DNS server addresses for ClusterFirst pods (comma-separated; none: they "
+                  "fall back to the Default policy)")
+      ->delimiter(',');
+  cmd->add_option("--cluster-domain", flags->cluster_domain,
+                  "the cluster's DNS domain, searched by ClusterFirst pods")
+      ->capture_default_str();
+  cmd->add_option("--resolv-conf", flags->resolv_conf,
+                  "the resolver configuration pods with the Default policy get (\"\": none)")
       ->capture_default_str();
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runAgent(*flags)); });

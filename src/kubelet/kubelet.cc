@@ -3,6 +3,8 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "api/codec.h"
 #include "api/defaults.h"
@@ -466,6 +468,7 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
   if (actions.create_sandbox) {
     std::error_code ec;
     std::filesystem::create_directories(sandbox_config.log_directory, ec);
+    sandbox_config.dns = sandboxDns(pod);
     auto created = runtime_.runPodSandbox(sandbox_config);
     if (!created.isOk()) {
       std::string message = "Failed to create pod sandbox: " + created.status().message();
@@ -784,6 +787,24 @@ std::optional<ObjectData> Kubelet::lookupObject(const std::string& ns, const std
   add("data", secret);
   if (!secret) add("binaryData", true);
   return out;
+}
+
+cri::DnsConfig Kubelet::sandboxDns(const api::Pod& pod) {
+  ResolvConf host;
+  if (!options_.resolv_conf.empty()) {
+    std::ifstream in(options_.resolv_conf);
+    if (in) {
+      std::stringstream text;
+      text << in.rdbuf();
+      host = parseResolvConf(text.str());
+    } else {
+      recordEvent(pod, "Warning", "DNSConfigForming",
+                  "cannot read the host's resolv.conf " + options_.resolv_conf);
+    }
+  }
+  PodDns dns = podDns(pod, options_.dns, host);
+  for (const auto& [reason, message] : dns.warnings) recordEvent(pod, "Warning", reason, message);
+  return std::move(dns.config);
 }
 
 void Kubelet::recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,

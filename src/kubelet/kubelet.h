@@ -29,6 +29,7 @@
 #include "common/clock.h"
 #include "cri/runtime.h"
 #include "kubelet/backoff.h"
+#include "kubelet/dns_config.h"
 #include "kubelet/image_pull.h"
 #include "kubelet/node_info.h"
 #include "kubelet/pod_actions.h"
@@ -57,6 +58,8 @@ struct KubeletOptions {
   // emptyDir, configMap or secret files); containers are given the paths they would have.
   bool manage_volumes = true;
   int probe_threads = 2;  // ProbeManager's pool (>= 1: 0 would run no probes at all)
+  ClusterDns dns;                            // --cluster-dns, --cluster-domain
+  std::string resolv_conf = "/etc/resolv.conf";  // --resolv-conf ("": none)
 };
 
 class Kubelet {
@@ -111,6 +114,8 @@ class Kubelet {
                    const std::map<std::string, WaitingReason>& waiting);
   std::optional<ObjectData> lookupObject(const std::string& ns, const std::string& kind,
                                          const std::string& name);
+  // The sandbox's resolv.conf (dns_config.h); warnings become Events on the pod.
+  cri::DnsConfig sandboxDns(const api::Pod& pod);
   void recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
                    const std::string& message, const std::string& field_path = "");
   std::string backoffKey(const std::string& uid, const std::string& name) const {
