@@ -231,6 +231,17 @@ check "its 2 pods still run" pods_running app=keep 2
 check "delete the orphaned ReplicaSet" kubectl delete rs -l app=keep
 check "its pods are collected" wait_until 60 no_pods app=keep
 
+echo "== deleting a namespace: the namespace controller empties it, then it goes"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: doomed}\n' >"$WORK/doomed-ns.yaml"
+check "create namespace doomed" kubectl create -f "$WORK/doomed-ns.yaml"
+sleeper doomed 2 >"$WORK/doomed.yaml"
+check "a Deployment of 2 in it" kubectl -n doomed apply -f "$WORK/doomed.yaml"
+doomed_running() { [ "$(kubectl -n doomed get pods -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Running$')" = 2 ]; }
+check "its 2 pods Running" wait_until 120 doomed_running
+check "kubectl delete namespace doomed" kubectl delete namespace doomed --wait=false
+expect_output "it shows Terminating" 'doomed +Terminating' kubectl get namespace doomed
+check "the namespace goes once its kubelet stopped the pods" wait_until 90 bash -c "! kubectl get namespace doomed"
+
 echo "== node failure: a silent node is tainted, its pod evicted and replaced elsewhere"
 sleeper survive 1 >"$WORK/survive.yaml"
 check "create the survive Deployment (1 replica, on ctl-node)" kubectl apply -f "$WORK/survive.yaml"
