@@ -1,5 +1,5 @@
 // libFuzzer target over the DNS server's packet path: answer() on a fixed cluster zone over
-// UDP and TCP, the UDP truncation, the SERVFAIL reply, and the forward cache storing the
+// UDP and TCP, with and without the ReplyCache (which must change nothing), the UDP truncation, the SERVFAIL reply, and the forward cache storing the
 // input as an upstream reply and serving it back. Any input must give a reply, a forward
 // or a drop, never a crash, hang or sanitizer report.
 #include <chrono>
@@ -46,9 +46,12 @@ std::shared_ptr<const dns::Records> zone() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto records = zone();
   static dns::ForwardCache cache(64);
+  static dns::ReplyCache replies(64);
   std::span<const uint8_t> packet(data, size);
   for (auto transport : {dns::Transport::kUdp, dns::Transport::kTcp}) {
     dns::Reply reply = dns::answer(packet, *records, transport);
+    dns::Reply cached = dns::answer(packet, *records, transport, &replies);
+    if (cached.wire != reply.wire) __builtin_trap();  // a hit is byte for byte the built reply
     if (reply.action == dns::Reply::Action::kSend && reply.wire.empty()) __builtin_trap();
     if (transport == dns::Transport::kUdp && reply.wire.size() > 4096) __builtin_trap();
     if (reply.action == dns::Reply::Action::kForward) {

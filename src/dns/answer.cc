@@ -2,6 +2,7 @@
 
 
 #include <algorithm>
+#include <cctype>
 
 #include "dns/ldns_util.h"
 
@@ -61,9 +62,66 @@ void pushRecord(ldns_pkt* r, ldns_pkt_section section, const Record& record,
   ldns_pkt_push_rr(r, section, rr);
 }
 
+// The cache key of a local reply: the question and every query flag the reply depends on.
+std::string replyKey(const std::string& qname, uint16_t qtype, uint16_t qclass, const ldns_pkt* q,
+                     size_t max_udp, Transport transport) {
+  std::string key = qname;
+  key += '|';
+  key += std::to_string(qtype) + '|' + std::to_string(qclass) + '|';
+  key += ldns_pkt_rd(q) ? 'r' : '-';
+  key += ldns_pkt_cd(q) ? 'c' : '-';
+  key += ldns_pkt_edns(q) ? 'e' : '-';
+  key += ldns_pkt_edns_do(q) ? 'd' : '-';
+  key += transport == Transport::kUdp ? std::to_string(max_udp) : "tcp";
+  return key;
+}
+
+bool sameIgnoringCase(const uint8_t* a, const uint8_t* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (std::tolower(a[i]) != std::tolower(b[i])) return false;
+  }
+  return true;
+}
+
+// `cached` made the asker's: its id, and its question's bytes (the question is the first
+// name of both messages, at the same offset, uncompressed in ours). False when the query's
+// question is not laid out that way (e.g. a compression pointer): build the reply instead.
+bool adoptCached(std::vector<uint8_t>& cached, std::span<const uint8_t> query, const ldns_pkt* q,
+                 const ldns_rr* qrr) {
+  const size_t question = ldns_rdf_size(ldns_rr_owner(qrr)) + 4;
+  if (query.size() < kHeaderSize + question || cached.size() < kHeaderSize + question) {
+    return false;
+  }
+  const uint8_t* asked = query.data() + kHeaderSize;
+  uint8_t* stored = cached.data() + kHeaderSize;
+  if (!sameIgnoringCase(asked, stored, question)) return false;
+  ldns_write_uint16(cached.data(), ldns_pkt_id(q));
+  std::copy(asked, asked + question, stored);
+  return true;
+}
+
 }  // namespace
 
-Reply answer(std::span<const uint8_t> query, const Records& records, Transport transport) {
+std::optional<std::vector<uint8_t>> ReplyCache::get(uint64_t generation, const std::string& key) {
+  std::lock_guard lock(mu_);
+  if (generation != generation_) return std::nullopt;
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ReplyCache::put(uint64_t generation, const std::string& key,
+                     const std::vector<uint8_t>& reply) {
+  std::lock_guard lock(mu_);
+  if (generation != generation_ || entries_.size() >= capacity_) {
+    entries_.clear();
+    generation_ = generation;
+  }
+  entries_[key] = reply;
+}
+
+Reply answer(std::span<const uint8_t> query, const Records& records, Transport transport,
+             ReplyCache* cache) {
   if (query.size() < kHeaderSize || LDNS_QR_WIRE(query.data())) return {};
   PktPtr q = parsePacket(query);
   if (!q) return replyWith(formErrFromHeader(query));
@@ -99,6 +157,13 @@ Reply answer(std::span<const uint8_t> query, const Records& records, Transport t
   if (qtype == LDNS_RR_TYPE_AXFR || qtype == LDNS_RR_TYPE_IXFR) {
     return replyWith(toWire(newReply(q.get(), LDNS_RCODE_REFUSED).get()));
   }
+  std::string key;
+  if (cache) {
+    key = replyKey(qname, qtype, qclass, q.get(), max_udp, transport);
+    if (auto hit = cache->get(records.generation(), key)) {
+      if (adoptCached(*hit, query, q.get(), qrr)) return replyWith(std::move(*hit));
+    }
+  }
   PktPtr r = newReply(q.get(), found ? LDNS_RCODE_NOERROR : LDNS_RCODE_NXDOMAIN);
   ldns_pkt_set_aa(r.get(), true);
   size_t answers = 0;
@@ -122,6 +187,7 @@ Reply answer(std::span<const uint8_t> query, const Records& records, Transport t
   if (answers == 0) pushRecord(r.get(), LDNS_SECTION_AUTHORITY, records.soa(), nullptr);
   std::vector<uint8_t> wire = toWire(r.get());
   if (transport == Transport::kUdp) wire = truncateForUdp(std::move(wire), max_udp);
+  if (cache && !wire.empty()) cache->put(records.generation(), key, wire);
   return replyWith(std::move(wire));
 }
 

@@ -16,8 +16,11 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "dns/records.h"
@@ -40,7 +43,28 @@ struct Reply {
   size_t max_udp_size = 512;
 };
 
-Reply answer(std::span<const uint8_t> query, const Records& records, Transport transport);
+// ReplyCache: finished local replies, by question and by the query flags that shape the
+// reply (RD, CD, EDNS0 and its DO bit and size, the transport), for one Records generation
+// (a new generation empties it). At most `capacity` entries; when full it starts over.
+// A hit is the stored reply with the asker's id and the asker's spelling of the question
+// (the bytes of the question, which compare equal without case). Thread-safe.
+class ReplyCache {
+ public:
+  explicit ReplyCache(size_t capacity = 10000) : capacity_(capacity) {}
+  std::optional<std::vector<uint8_t>> get(uint64_t generation, const std::string& key);
+  void put(uint64_t generation, const std::string& key, const std::vector<uint8_t>& reply);
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  uint64_t generation_ = 0;                                          // GUARDED_BY(mu_)
+  std::unordered_map<std::string, std::vector<uint8_t>> entries_;  // GUARDED_BY(mu_)
+};
+
+// `cache` (optional) holds replies already built for `records`; answer() is then still a
+// function of its inputs: a hit is byte for byte the reply it would build.
+Reply answer(std::span<const uint8_t> query, const Records& records, Transport transport,
+             ReplyCache* cache = nullptr);
 
 // A reply with `rcode` (LDNS_RCODE_*) and the query's question, for a query that parsed
 // (SERVFAIL when every upstream failed). Empty when the query does not parse.

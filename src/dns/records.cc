@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <map>
@@ -182,6 +183,8 @@ std::string dashedAddress(std::string_view ip) {
 }
 
 Records::Records(std::string_view zone, uint32_t ttl) : zone_(fqdn(zone)), ttl_(ttl) {
+  static std::atomic<uint64_t> next_generation{1};
+  generation_ = next_generation.fetch_add(1);
   names_[zone_];
   // CoreDNS' SOA: ns.dns.<zone> hostmaster.<zone> serial refresh retry expire minimum.
   std::string soa = zone_ + " " + std::to_string(ttl_) + " IN SOA ns.dns." + zone_ +

@@ -55,6 +55,8 @@ class Records {
   bool inZone(std::string_view name) const;
 
   const std::string& zone() const { return zone_; }  // "cluster.local."
+  // Unique per Records built in this process: caches of answers key on it.
+  uint64_t generation() const { return generation_; }
   uint32_t ttl() const { return ttl_; }
   const Record& soa() const { return soa_; }
   size_t nameCount() const { return names_.size(); }
@@ -63,6 +65,7 @@ class Records {
  private:
   std::string zone_;
   uint32_t ttl_;
+  uint64_t generation_;
   Record soa_;
   std::unordered_map<std::string, std::vector<Record>> names_;
   size_t record_count_ = 0;

@@ -75,6 +75,7 @@ struct DnsServer::Impl {
   std::vector<std::jthread> threads;
   uint16_t port = 0;
   ForwardCache cache;
+  ReplyCache replies;
   mutable std::mutex mu;
   std::shared_ptr<const Records> records;  // GUARDED_BY(mu)
   std::atomic<uint64_t> queries{0}, forwarded{0}, cache_hits{0};
@@ -171,7 +172,7 @@ struct DnsServer::Impl {
       if (ec) continue;  // e.g. ICMP port unreachable of an earlier reply
       ++queries;
       std::span<const uint8_t> packet(buf.data(), n);
-      Reply reply = answer(packet, *current(), Transport::kUdp);
+      Reply reply = answer(packet, *current(), Transport::kUdp, &replies);
       if (reply.action == Reply::Action::kSend) {
         co_await socket->async_send_to(asio::buffer(reply.wire), from, kNoThrow);
       } else if (reply.action == Reply::Action::kForward) {
@@ -206,7 +207,7 @@ struct DnsServer::Impl {
       auto [body_ec, body_n] = co_await asio::async_read(*socket, asio::buffer(query), kNoThrow);
       if (body_ec) break;
       ++queries;
-      Reply reply = answer(query, *current(), Transport::kTcp);
+      Reply reply = answer(query, *current(), Transport::kTcp, &replies);
       Bytes wire;
       if (reply.action == Reply::Action::kSend) {
         wire = std::move(reply.wire);

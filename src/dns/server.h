@@ -1,5 +1,6 @@
 // DnsServer: the sockets of `minik8s dns`. UDP and TCP on one address; each query goes
-// through the pure answer() against the current Records; names outside the cluster are
+// through the pure answer() against the current Records (with a ReplyCache of the replies
+// already built for them); names outside the cluster are
 // forwarded to the upstreams (UDP, then TCP when the upstream truncates) through a
 // ForwardCache.
 //

@@ -216,6 +216,31 @@ TEST_F(AnswerTest, RandomBytesNeverCrash) {
   }
 }
 
+TEST_F(AnswerTest, CachedRepliesAreTheBuiltOnesWithTheAskersIdAndCase) {
+  ReplyCache cache;
+  for (const char* name : {"web.default.svc.cluster.local.", "WEB.default.svc.CLUSTER.local.",
+                           "nope.default.svc.cluster.local.", "big.default.svc.cluster.local."}) {
+    for (uint16_t id : {1, 2, 3}) {
+      for (uint16_t edns : {0, 4096}) {
+        for (Transport t : {Transport::kUdp, Transport::kTcp}) {
+          auto query = makeQuery(name, LDNS_RR_TYPE_A, {.edns_size = edns, .id = id});
+          Reply cached = answer(query, *records_, t, &cache);
+          Reply built = answer(query, *records_, t);
+          ASSERT_EQ(cached.action, Reply::Action::kSend);
+          EXPECT_EQ(cached.wire, built.wire) << name << " id " << id << " edns " << edns;
+        }
+      }
+    }
+  }
+  // A new Records generation is never answered from the old one's replies.
+  auto query = makeQuery("web.default.svc.cluster.local.", LDNS_RR_TYPE_A);
+  (void)answer(query, *records_, Transport::kUdp, &cache);
+  auto empty = buildRecords({}, "cluster.local", 5);
+  PktPtr p = parsePacket(answer(query, *empty, Transport::kUdp, &cache).wire);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NXDOMAIN);
+}
+
 TEST(TruncateForUdp, KeepsSmallRepliesAndCutsLargeOnesToTheQuestion) {
   std::vector<uint8_t> small = makeQuery("a.example.", LDNS_RR_TYPE_A);
   EXPECT_EQ(truncateForUdp(small, 512), small);
