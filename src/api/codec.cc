@@ -1194,6 +1194,42 @@ void io(Io& io, PartialObjectMetadata& v) {
 // ---- batch/v1 ----
 
 template <typename Io>
+void io(Io& io, PodFailurePolicyOnExitCodesRequirement& v) {
+  io.field("containerName", v.container_name);
+  io.required("operator", v.op);
+  io.required("values", v.values);
+}
+
+template <typename Io>
+void io(Io& io, PodFailurePolicyOnPodConditionsPattern& v) {
+  io.required("type", v.type);
+  io.field("status", v.status);
+}
+
+template <typename Io>
+void io(Io& io, PodFailurePolicyRule& v) {
+  io.required("action", v.action);
+  io.field("onExitCodes", v.on_exit_codes);
+  io.field("onPodConditions", v.on_pod_conditions);
+}
+
+template <typename Io>
+void io(Io& io, PodFailurePolicy& v) {
+  io.required("rules", v.rules);
+}
+
+template <typename Io>
+void io(Io& io, SuccessPolicyRule& v) {
+  io.field("succeededIndexes", v.succeeded_indexes);
+  io.field("succeededCount", v.succeeded_count);
+}
+
+template <typename Io>
+void io(Io& io, SuccessPolicy& v) {
+  io.required("rules", v.rules);
+}
+
+template <typename Io>
 void io(Io& io, JobSpec& v) {
   io.field("parallelism", v.parallelism);
   io.field("completions", v.completions);

@@ -231,7 +231,14 @@ void setDefaults(Job& job) {
   if (!spec.suspend) spec.suspend = false;
   if (!spec.pod_replacement_policy) {
     spec.pod_replacement_policy =
-        spec.pod_failure_policy.isNull() ? "TerminatingOrFailed" : "Failed";
+        !spec.pod_failure_policy ? "TerminatingOrFailed" : "Failed";
+  }
+  if (spec.pod_failure_policy) {
+    for (auto& rule : spec.pod_failure_policy->rules) {
+      for (auto& pattern : rule.on_pod_conditions) {
+        if (pattern.status.empty()) pattern.status = "True";
+      }
+    }
   }
   if (job.metadata.labels.empty()) {
     job.metadata.labels = spec.template_.metadata.labels;

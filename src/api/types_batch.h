@@ -22,12 +22,45 @@ inline constexpr char kJobCompletionIndexAnnotation[] = "batch.kubernetes.io/job
 inline constexpr char kCronJobScheduledTimestampAnnotation[] =
     "batch.kubernetes.io/cronjob-scheduled-timestamp";
 
+// podFailurePolicy: what a failed pod means for its Job, by its containers' exit codes or
+// its conditions. The first matching rule decides.
+struct PodFailurePolicyOnExitCodesRequirement {
+  std::optional<std::string> container_name;
+  std::string op;               // "operator": In, NotIn
+  std::vector<int32_t> values;  // ascending, unique
+};
+
+struct PodFailurePolicyOnPodConditionsPattern {
+  std::string type;
+  std::string status;  // True (default), False, Unknown
+};
+
+struct PodFailurePolicyRule {
+  std::string action;  // FailJob, Ignore, Count, FailIndex
+  std::optional<PodFailurePolicyOnExitCodesRequirement> on_exit_codes;
+  std::vector<PodFailurePolicyOnPodConditionsPattern> on_pod_conditions;
+};
+
+struct PodFailurePolicy {
+  std::vector<PodFailurePolicyRule> rules;
+};
+
+// successPolicy (Indexed Jobs): the Job succeeds once any rule is met.
+struct SuccessPolicyRule {
+  std::optional<std::string> succeeded_indexes;  // "0,2-4"
+  std::optional<int32_t> succeeded_count;
+};
+
+struct SuccessPolicy {
+  std::vector<SuccessPolicyRule> rules;
+};
+
 struct JobSpec {
   std::optional<int32_t> parallelism;
   std::optional<int32_t> completions;
   std::optional<int64_t> active_deadline_seconds;
-  RawJson pod_failure_policy;  // kept, not acted on
-  RawJson success_policy;      // kept, not acted on
+  std::optional<PodFailurePolicy> pod_failure_policy;
+  std::optional<SuccessPolicy> success_policy;
   std::optional<int32_t> backoff_limit;
   std::optional<int32_t> backoff_limit_per_index;
   std::optional<int32_t> max_failed_indexes;

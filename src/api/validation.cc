@@ -9,6 +9,7 @@
 
 #include "api/chars.h"
 #include "api/codec.h"
+#include "api/completion_indexes.h"
 #include "api/cron_schedule.h"
 #include "api/defaults.h"
 #include "api/types_discovery.h"
@@ -1264,6 +1265,122 @@ void validateSelectorSpec(Errors& errors, const LabelSelectorSpec& sel, const st
 // Kubernetes' validateJobSpec; `path` is "spec" or "spec.jobTemplate.spec". The selector
 // is required (and must match the template) only for a Job itself: a CronJob's template
 // gets its selector when the Job is created.
+// Kubernetes' limits: 20 rules, 20 condition patterns, 255 exit codes.
+void validatePodFailurePolicy(Errors& errors, const JobSpec& spec, const std::string& path) {
+  constexpr size_t kMaxRules = 20, kMaxPatterns = 20, kMaxValues = 255;
+  const auto& rules = spec.pod_failure_policy->rules;
+  if (spec.template_.spec.restart_policy != "Never") {
+    errors.invalid("spec.template.spec.restartPolicy", spec.template_.spec.restart_policy,
+                   "only \"Never\" is supported when podFailurePolicy is specified");
+  }
+  if (rules.size() > kMaxRules) {
+    errors.add(path + ".rules", "FieldValueTooMany",
+               "Too many: " + std::to_string(rules.size()) + ": must have at most 20 items");
+  }
+  std::set<std::string> containers;
+  for (const auto& c : spec.template_.spec.containers) containers.insert(c.name);
+  for (const auto& c : spec.template_.spec.init_containers) containers.insert(c.name);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const auto& rule = rules[i];
+    const std::string p = path + ".rules[" + std::to_string(i) + "]";
+    errors.checkEnum(p + ".action", rule.action, {"Count", "FailIndex", "FailJob", "Ignore"});
+    if (rule.action == "FailIndex" && !spec.backoff_limit_per_index) {
+      errors.forbidden(p + ".action", "requires the backoffLimitPerIndex to be set");
+    }
+    const bool codes = rule.on_exit_codes.has_value(), conditions = !rule.on_pod_conditions.empty();
+    if (codes == conditions) {
+      errors.invalidRaw(p, "null",
+                        "specifying one of OnExitCodes and OnPodConditions is required");
+    }
+    if (codes) {
+      const auto& req = *rule.on_exit_codes;
+      const std::string cp = p + ".onExitCodes";
+      if (req.container_name && !containers.count(*req.container_name)) {
+        errors.invalid(cp + ".containerName", *req.container_name,
+                       "must be one of the container or initContainer names in the pod template");
+      }
+      errors.checkEnum(cp + ".operator", req.op, {"In", "NotIn"});
+      if (req.values.empty()) {
+        errors.invalidRaw(cp + ".values", "[]", "at least one value is required");
+      } else if (req.values.size() > kMaxValues) {
+        errors.add(cp + ".values", "FieldValueTooMany",
+                   "Too many: " + std::to_string(req.values.size()) +
+                       ": must have at most 255 items");
+      }
+      for (size_t j = 0; j < req.values.size(); ++j) {
+        const std::string vp = cp + ".values[" + std::to_string(j) + "]";
+        if (req.op == "In" && req.values[j] == 0) {
+          errors.invalid(vp, int64_t{0}, "must not be 0 for the In operator");
+        }
+        if (j > 0 && req.values[j - 1] == req.values[j]) {
+          errors.duplicate(vp, std::to_string(req.values[j]));
+        } else if (j > 0 && req.values[j - 1] > req.values[j]) {
+          errors.invalid(vp, int64_t{req.values[j]}, "must be ordered");
+        }
+      }
+    }
+    if (rule.on_pod_conditions.size() > kMaxPatterns) {
+      errors.add(p + ".onPodConditions", "FieldValueTooMany",
+                 "Too many: " + std::to_string(rule.on_pod_conditions.size()) +
+                     ": must have at most 20 items");
+    }
+    for (size_t j = 0; j < rule.on_pod_conditions.size(); ++j) {
+      const auto& pattern = rule.on_pod_conditions[j];
+      const std::string pp = p + ".onPodConditions[" + std::to_string(j) + "]";
+      if (pattern.type.empty()) errors.required(pp + ".type");
+      errors.checkEnum(pp + ".status", pattern.status.empty() ? "True" : pattern.status,
+                       {"False", "True", "Unknown"});
+    }
+  }
+}
+
+void validateSuccessPolicy(Errors& errors, const JobSpec& spec, const std::string& path) {
+  const auto& rules = spec.success_policy->rules;
+  if (spec.completion_mode.value_or("NonIndexed") != "Indexed") {
+    errors.invalid("spec.completionMode", spec.completion_mode.value_or("NonIndexed"),
+                   "requires Indexed when successPolicy is specified");
+  }
+  if (rules.empty()) errors.required(path + ".rules", "at least one rule must be specified");
+  if (rules.size() > 20) {
+    errors.add(path + ".rules", "FieldValueTooMany",
+               "Too many: " + std::to_string(rules.size()) + ": must have at most 20 items");
+  }
+  const int32_t completions = spec.completions.value_or(0);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const auto& rule = rules[i];
+    const std::string p = path + ".rules[" + std::to_string(i) + "]";
+    if (!rule.succeeded_indexes && !rule.succeeded_count) {
+      errors.invalidRaw(p, "null",
+                        "at least one of succeededCount or succeededIndexes must be specified");
+    }
+    int64_t listed = completions;
+    if (rule.succeeded_indexes) {
+      const std::string& text = *rule.succeeded_indexes;
+      std::vector<int32_t> parsed = parseCompletionIndexes(text, completions);
+      if (text.empty() || !completionIndexesWellFormed(text, completions)) {
+        errors.invalid(p + ".succeededIndexes", text,
+                       "error parsing succeededIndexes: want comma-separated indexes and "
+                       "ranges (\"0,2-4\") below completions, in ascending order");
+      }
+      listed = static_cast<int64_t>(parsed.size());
+    }
+    if (rule.succeeded_count) {
+      if (*rule.succeeded_count < 0) {
+        errors.invalid(p + ".succeededCount", int64_t{*rule.succeeded_count},
+                       "must be greater than or equal to 0");
+      } else if (*rule.succeeded_count > completions) {
+        errors.invalid(p + ".succeededCount", int64_t{*rule.succeeded_count},
+                       "must be less than or equal to " + std::to_string(completions) +
+                           " (the value specified for spec.completions)");
+      } else if (rule.succeeded_indexes && *rule.succeeded_count > listed) {
+        errors.invalid(p + ".succeededCount", int64_t{*rule.succeeded_count},
+                       "must be less than or equal to " + std::to_string(listed) +
+                           " (the number of indexes in the specified succeededIndexes field)");
+      }
+    }
+  }
+}
+
 void validateJobSpec(Errors& errors, const JobSpec& spec, const std::string& path, bool is_job) {
   if (spec.parallelism) errors.checkNonNegative(path + ".parallelism", *spec.parallelism);
   if (spec.completions) errors.checkNonNegative(path + ".completions", *spec.completions);
@@ -1301,7 +1418,13 @@ void validateJobSpec(Errors& errors, const JobSpec& spec, const std::string& pat
   if (spec.pod_replacement_policy) {
     errors.checkEnum(path + ".podReplacementPolicy", *spec.pod_replacement_policy,
                      {"TerminatingOrFailed", "Failed"});
+    if (spec.pod_failure_policy && *spec.pod_replacement_policy != "Failed") {
+      errors.invalid(path + ".podReplacementPolicy", *spec.pod_replacement_policy,
+                     "must be Failed when podFailurePolicy is used");
+    }
   }
+  if (spec.pod_failure_policy) validatePodFailurePolicy(errors, spec, path + ".podFailurePolicy");
+  if (spec.success_policy) validateSuccessPolicy(errors, spec, path + ".successPolicy");
   if (spec.selector) {
     validateSelectorSpec(errors, *spec.selector, path + ".selector");
     if (is_job && !selectorMatches(*spec.selector, spec.template_.metadata.labels)) {

@@ -125,36 +125,59 @@ api::Pod indexedPod(const api::Job& job, int32_t index) {
 
 }  // namespace
 
-std::string formatIndexes(const std::vector<int32_t>& sorted) {
-  std::string out;
-  for (size_t i = 0; i < sorted.size();) {
-    size_t j = i;
-    while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1) ++j;
-    if (!out.empty()) out += ",";
-    out += std::to_string(sorted[i]);
-    if (j > i) out += "-" + std::to_string(sorted[j]);
-    i = j + 1;
-  }
-  return out;
-}
-
-std::vector<int32_t> parseIndexes(const std::string& text, int32_t completions) {
-  std::set<int32_t> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? text.size() : comma + 1;
-    size_t dash = part.find('-');
-    try {
-      int32_t lo = std::stoi(part.substr(0, dash));
-      int32_t hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1));
-      for (int32_t i = std::max(lo, 0); i <= hi && i < completions; ++i) out.insert(i);
-    } catch (const std::exception&) {
-      continue;  // not an index: skipped, as Kubernetes does
+std::optional<PodFailurePolicyMatch> matchPodFailurePolicy(const api::PodFailurePolicy& policy,
+                                                          const api::Pod& pod) {
+  const std::string pod_ref = pod.metadata.namespace_ + "/" + pod.metadata.name;
+  for (size_t i = 0; i < policy.rules.size(); ++i) {
+    const auto& rule = policy.rules[i];
+    const std::string at = " matching " + rule.action + " rule at index " + std::to_string(i);
+    if (rule.on_exit_codes) {
+      const auto& req = *rule.on_exit_codes;
+      for (const auto* statuses : {&pod.status.init_container_statuses, &pod.status.container_statuses}) {
+        for (const auto& cs : *statuses) {
+          if (req.container_name && cs.name != *req.container_name) continue;
+          if (!cs.state.terminated) continue;
+          int32_t code = cs.state.terminated->exit_code;
+          if (code == 0) continue;  // a success never matches
+          bool listed = std::find(req.values.begin(), req.values.end(), code) != req.values.end();
+          if (listed == (req.op == "In")) {
+            return PodFailurePolicyMatch{rule.action, "Container " + cs.name + " for pod " + pod_ref +
+                                                          " failed with exit code " +
+                                                          std::to_string(code) + at};
+          }
+        }
+      }
+    }
+    for (const auto& pattern : rule.on_pod_conditions) {
+      const std::string want = pattern.status.empty() ? "True" : pattern.status;
+      for (const auto& c : pod.status.conditions) {
+        if (c.type == pattern.type && c.status == want) {
+          return PodFailurePolicyMatch{rule.action,
+                                       "Pod " + pod_ref + " has condition " + c.type + at};
+        }
+      }
     }
   }
-  return {out.begin(), out.end()};
+  return std::nullopt;
+}
+
+std::optional<size_t> matchingSuccessRule(const api::SuccessPolicy& policy,
+                                          const std::set<int32_t>& succeeded,
+                                          int32_t completions) {
+  for (size_t i = 0; i < policy.rules.size(); ++i) {
+    const auto& rule = policy.rules[i];
+    size_t have = succeeded.size(), need = 0;
+    if (rule.succeeded_indexes) {
+      auto listed = api::parseCompletionIndexes(*rule.succeeded_indexes, completions);
+      have = static_cast<size_t>(std::count_if(listed.begin(), listed.end(),
+                                               [&](int32_t x) { return succeeded.count(x) > 0; }));
+      need = listed.size();
+    }
+    if (rule.succeeded_count) need = static_cast<size_t>(std::max(*rule.succeeded_count, 0));
+    if (!rule.succeeded_indexes && !rule.succeeded_count) continue;
+    if (have >= need) return i;
+  }
+  return std::nullopt;
 }
 
 std::optional<int32_t> podCompletionIndex(const api::Pod& pod) {
@@ -193,18 +216,27 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
   if (isJobFinished(job)) return a;
   api::JobStatus& st = a.status;
 
-  std::vector<PodPtr> active;
+  const api::JobSpec& spec = job.spec;
+  std::vector<PodPtr> active, terminating_pods;
   int32_t succeeded = 0, failed = 0, terminating = 0, ready = 0;
   std::optional<Clock::WallTime> last_failure;
+  std::string policy_failure;  // the first FailJob match of the podFailurePolicy
   for (const auto& pod : pods) {
     if (pod->status.phase == "Succeeded") {
       ++succeeded;
     } else if (pod->status.phase == "Failed") {
+      std::optional<PodFailurePolicyMatch> match;
+      if (spec.pod_failure_policy) match = matchPodFailurePolicy(*spec.pod_failure_policy, *pod);
+      if (match && match->action == "Ignore") continue;  // not counted, no back-off
+      if (match && match->action == "FailJob" && policy_failure.empty()) {
+        policy_failure = match->message;
+      }
       ++failed;
       auto t = podFailureTime(*pod);
       if (t && (!last_failure || *last_failure < *t)) last_failure = t;
     } else if (!pod->metadata.deletion_timestamp.empty()) {
       ++terminating;
+      terminating_pods.push_back(pod);
     } else {
       active.push_back(pod);
       if (isPodReady(*pod)) ++ready;
@@ -217,7 +249,6 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
   st.terminating = terminating;
   if (!st.uncounted_terminated_pods) st.uncounted_terminated_pods.emplace();
 
-  const api::JobSpec& spec = job.spec;
   // Indexed: the succeeded indexes; one active pod per index still wanted, the others
   // (duplicates, indexes done or out of range) deleted whatever else happens.
   const bool indexed = spec.completion_mode.value_or("NonIndexed") == "Indexed";
@@ -226,13 +257,13 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
   std::vector<PodPtr> all_active = active;
   if (indexed) {
     const int32_t completions = spec.completions.value_or(0);
-    for (int32_t i : parseIndexes(st.completed_indexes, completions)) done_indexes.insert(i);
+    for (int32_t i : api::parseCompletionIndexes(st.completed_indexes, completions)) done_indexes.insert(i);
     for (const auto& pod : pods) {
       if (pod->status.phase != "Succeeded") continue;
       auto index = podCompletionIndex(*pod);
       if (index && *index < completions) done_indexes.insert(*index);
     }
-    st.completed_indexes = formatIndexes({done_indexes.begin(), done_indexes.end()});
+    st.completed_indexes = api::formatCompletionIndexes({done_indexes.begin(), done_indexes.end()});
     st.succeeded = static_cast<int32_t>(done_indexes.size());
     std::stable_sort(active.begin(), active.end(), [](const PodPtr& a, const PodPtr& b) {
       return isPodReady(*a) > isPodReady(*b);  // keep a ready pod of an index
@@ -259,6 +290,9 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
       target && target->status == "True") {
     fail_reason = target->reason;
     fail_message = target->message;
+  } else if (!policy_failure.empty()) {
+    fail_reason = "PodFailurePolicy";
+    fail_message = policy_failure;
   } else if (st.failed > backoff_limit || pastBackoffLimitOnFailure(job, active)) {
     fail_reason = "BackoffLimitExceeded";
     fail_message = "Job has reached the specified backoff limit";
@@ -280,16 +314,28 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
   }
 
   // 2. Success: completions reached, or (no completions) a success and nothing active.
-  const bool criteria_met = jobConditionTrue(st.conditions, "SuccessCriteriaMet") ||
-                            (spec.completions ? st.succeeded >= *spec.completions
-                                              : st.succeeded > 0 && active.empty());
+  std::string success_reason = "CompletionsReached";
+  std::string success_message = "Reached expected number of succeeded pods";
+  bool criteria_met = spec.completions ? st.succeeded >= *spec.completions
+                                       : st.succeeded > 0 && active.empty();
+  if (const api::Condition* met = findCondition(st.conditions, "SuccessCriteriaMet");
+      met && met->status == "True") {
+    criteria_met = true;
+    success_reason = met->reason;
+    success_message = met->message;
+  } else if (!criteria_met && indexed && spec.success_policy) {
+    if (auto rule = matchingSuccessRule(*spec.success_policy, done_indexes,
+                                        spec.completions.value_or(0))) {
+      criteria_met = true;
+      success_reason = "SuccessPolicy";
+      success_message = "Matched rules at index " + std::to_string(*rule);
+    }
+  }
   if (criteria_met) {
-    setJobCondition(st, "SuccessCriteriaMet", "True", "CompletionsReached",
-                 "Reached expected number of succeeded pods", now);
+    setJobCondition(st, "SuccessCriteriaMet", "True", success_reason, success_message, now);
     a.remove = all_active;
     if (no_pods_left) {
-      setJobCondition(st, "Complete", "True", "CompletionsReached",
-                   "Reached expected number of succeeded pods", now);
+      setJobCondition(st, "Complete", "True", success_reason, success_message, now);
       st.completion_time = formatRfc3339(now);
       a.events.push_back({"Normal", "Completed", "Job completed"});
     }
@@ -329,7 +375,17 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
     want = st.succeeded > 0 ? static_cast<int32_t>(active.size()) : parallelism;
   }
   const int32_t have = static_cast<int32_t>(active.size());
-  if (have < want) {
+  // podReplacementPolicy Failed: a pod being deleted is replaced only once it has failed.
+  const bool wait_for_terminating = spec.pod_replacement_policy.value_or(
+                                        spec.pod_failure_policy ? "Failed"
+                                                                : "TerminatingOrFailed") == "Failed";
+  const int32_t occupying = wait_for_terminating ? terminating : 0;
+  if (wait_for_terminating && indexed) {
+    for (const auto& pod : terminating_pods) {
+      if (auto index = podCompletionIndex(*pod)) active_indexes.insert(*index);
+    }
+  }
+  if (have + occupying < want) {
     std::optional<Clock::WallTime> ready_at;
     if (st.failed > 0 && last_failure) {
       int exponent = std::min(st.failed - 1, 6);
@@ -339,7 +395,7 @@ JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pod
     if (ready_at && now < *ready_at) {
       keepEarliestRequeue(a.requeue_after, *ready_at - now);
     } else {
-      a.create = want - have;
+      a.create = want - have - occupying;
       for (int32_t i = 0; indexed && static_cast<int>(a.create_indexes.size()) < a.create &&
                           i < spec.completions.value_or(0);
            ++i) {

@@ -12,14 +12,19 @@
 // - succeeded/failed count the Job's finished pods (phase Succeeded / Failed) and never go
 //   down (see the deviation below); active and ready its active pods, terminating its
 //   pods being deleted;
+// - podFailurePolicy (matchPodFailurePolicy): a failed pod matching an Ignore rule is not
+//   counted at all; one matching FailJob fails the Job at once (reason PodFailurePolicy);
+//   Count and no match count as usual. With it, podReplacementPolicy defaults to Failed:
+//   a pod being deleted is replaced only once it has failed;
 // - failed > backoffLimit, or for restartPolicy OnFailure the container restarts of the
 //   active pods reaching backoffLimit, is BackoffLimitExceeded; startTime +
 //   activeDeadlineSeconds passed is DeadlineExceeded. Either first adds the
 //   FailureTarget condition and deletes the active pods, then, once no pod is active or
 //   terminating, the Failed condition (event Warning with the reason);
-// - completions reached (or, without completions, a success and no pod active) adds
-//   SuccessCriteriaMet, deletes what is still active, then Complete with completionTime
-//   (event Completed);
+// - completions reached (or, without completions, a success and no pod active), or for
+//   Indexed Jobs a successPolicy rule met (reason SuccessPolicy, "Matched rules at index
+//   N"), adds SuccessCriteriaMet, deletes what is still active, then Complete with
+//   completionTime (event Completed);
 // - suspend deletes the active pods and sets the Suspended condition (events Suspended,
 //   Resumed; resuming restarts startTime, so the deadline counts from there);
 // - otherwise it keeps min(parallelism, completions - succeeded) pods active, after a
@@ -48,9 +53,11 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "api/completion_indexes.h"
 #include "api/types_batch.h"
 #include "api/types_core.h"
 #include "client/client.h"
@@ -92,9 +99,23 @@ struct JobActions {
 JobActions computeJobActions(const api::Job& job, const std::vector<PodPtr>& pods,
                              Clock::WallTime now);
 
-// Indexed completion: "1,3-5" for {1, 3, 4, 5}, and back (invalid parts are skipped).
-std::string formatIndexes(const std::vector<int32_t>& sorted_indexes);
-std::vector<int32_t> parseIndexes(const std::string& text, int32_t completions);
+// podFailurePolicy: the first rule that matches a failed pod (a container of it, init
+// containers first, that terminated with a non-zero exit code In / NotIn the rule's
+// values, or a pod condition with the rule's type and status), with Kubernetes' message
+// ("Container main for pod ns/p failed with exit code 42 matching FailJob rule at index
+// 0"); nullopt when none does (the failure counts, as with action Count).
+struct PodFailurePolicyMatch {
+  std::string action;  // FailJob, Ignore, Count, FailIndex
+  std::string message;
+};
+std::optional<PodFailurePolicyMatch> matchPodFailurePolicy(const api::PodFailurePolicy& policy,
+                                                          const api::Pod& pod);
+
+// successPolicy: the index of the first rule the succeeded indexes meet (all of its
+// succeededIndexes, or succeededCount of them / of all indexes), if any.
+std::optional<size_t> matchingSuccessRule(const api::SuccessPolicy& policy,
+                                          const std::set<int32_t>& succeeded, int32_t completions);
+
 // The completion index of a pod (its annotation, else its label), if valid.
 std::optional<int32_t> podCompletionIndex(const api::Pod& pod);
 

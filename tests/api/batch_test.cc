@@ -114,6 +114,74 @@ TEST(BatchScheme, NegativeCountsAndForeignSelectorsAreInvalid) {
   EXPECT_NE(text.find("`selector` not auto-generated"), std::string::npos) << text;
 }
 
+TEST(BatchScheme, PodFailurePolicyIsDefaultedAndValidatedLikeKubernetes) {
+  json job = jobJson();
+  job["spec"]["podFailurePolicy"] = json::parse(R"({"rules": [
+      {"action": "FailJob", "onExitCodes": {"containerName": "c", "operator": "In", "values": [1, 42]}},
+      {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]}]})");
+  json normalized = job;
+  ASSERT_TRUE(normalize(jobs(), normalized, nullptr).isOk());
+  EXPECT_TRUE(validate(jobs(), normalized, nullptr).empty()) << describe(validate(jobs(), normalized, nullptr));
+  EXPECT_EQ(normalized["spec"]["podReplacementPolicy"], "Failed");
+  EXPECT_EQ(normalized["spec"]["podFailurePolicy"]["rules"][1]["onPodConditions"][0]["status"], "True");
+
+  json bad = job;
+  bad["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure";
+  bad["spec"]["podFailurePolicy"]["rules"][0]["onExitCodes"] =
+      json::parse(R"({"containerName": "nope", "operator": "Among", "values": [0, 3, 3, 2]})");
+  bad["spec"]["podFailurePolicy"]["rules"][1]["action"] = "FailIndex";
+  bad["spec"]["podFailurePolicy"]["rules"].push_back(json::parse(R"({"action": "Count"})"));
+  std::string text = describe(normalizedErrors(jobs(), bad));
+  for (const char* want :
+       {"spec.template.spec.restartPolicy FieldValueInvalid: Invalid value: \"OnFailure\": only "
+        "\"Never\" is supported when podFailurePolicy is specified",
+        "spec.podFailurePolicy.rules[0].onExitCodes.containerName FieldValueInvalid",
+        "spec.podFailurePolicy.rules[0].onExitCodes.operator FieldValueNotSupported",
+        "spec.podFailurePolicy.rules[0].onExitCodes.values[2] FieldValueDuplicate",
+        "spec.podFailurePolicy.rules[0].onExitCodes.values[3] FieldValueInvalid: Invalid value: 2: "
+        "must be ordered",
+        "spec.podFailurePolicy.rules[1].action FieldValueForbidden: Forbidden: requires the "
+        "backoffLimitPerIndex to be set",
+        "spec.podFailurePolicy.rules[2] FieldValueInvalid: Invalid value: null: specifying one of "
+        "OnExitCodes and OnPodConditions is required"}) {
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  }
+  json in_zero = job;
+  in_zero["spec"]["podFailurePolicy"]["rules"][0]["onExitCodes"]["values"] = {0};
+  text = describe(normalizedErrors(jobs(), in_zero));
+  EXPECT_NE(text.find("values[0] FieldValueInvalid: Invalid value: 0: must not be 0 for the In "
+                      "operator"),
+            std::string::npos)
+      << text;
+}
+
+TEST(BatchScheme, SuccessPolicyNeedsAnIndexedJobAndSensibleRules) {
+  json job = jobJson();
+  job["spec"]["completionMode"] = "Indexed";
+  job["spec"]["completions"] = 5;
+  job["spec"]["successPolicy"] = json::parse(R"({"rules": [{"succeededIndexes": "0,2-3", "succeededCount": 2}]})");
+  auto errors = normalizedErrors(jobs(), job);
+  EXPECT_TRUE(errors.empty()) << describe(errors);
+  json bad = job;
+  bad["spec"]["successPolicy"] = json::parse(
+      R"({"rules": [{"succeededIndexes": "3,1"}, {}, {"succeededIndexes": "0-1", "succeededCount": 3}]})");
+  std::string text = describe(normalizedErrors(jobs(), bad));
+  EXPECT_NE(text.find("spec.successPolicy.rules[0].succeededIndexes FieldValueInvalid"), std::string::npos) << text;
+  EXPECT_NE(text.find("spec.successPolicy.rules[1] FieldValueInvalid: Invalid value: null: at least "
+                      "one of succeededCount or succeededIndexes must be specified"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("spec.successPolicy.rules[2].succeededCount FieldValueInvalid: Invalid value: "
+                      "3: must be less than or equal to 2 (the number of indexes in the specified "
+                      "succeededIndexes field)"),
+            std::string::npos)
+      << text;
+  json non_indexed = jobJson();
+  non_indexed["spec"]["successPolicy"] = json::parse(R"({"rules": [{"succeededCount": 1}]})");
+  text = describe(normalizedErrors(jobs(), non_indexed));
+  EXPECT_NE(text.find("spec.completionMode FieldValueInvalid"), std::string::npos) << text;
+}
+
 TEST(BatchScheme, TheTemplateIsImmutableUnlessSuspendedAndNeverStarted) {
   json old = jobJson();
   ASSERT_TRUE(normalize(jobs(), old, nullptr).isOk());

@@ -407,12 +407,12 @@ TEST_F(JobControllerTest, IndexedJobsDeleteDuplicatesAndCompleteWhenEveryIndexSu
 }
 
 TEST(CompletedIndexes, FormatAndParseIntervals) {
-  EXPECT_EQ(formatIndexes({}), "");
-  EXPECT_EQ(formatIndexes({0, 1, 2}), "0-2");
-  EXPECT_EQ(formatIndexes({1, 3, 4, 5, 7}), "1,3-5,7");
-  EXPECT_EQ(parseIndexes("1,3-5,7", 10), (std::vector<int32_t>{1, 3, 4, 5, 7}));
-  EXPECT_EQ(parseIndexes("1,3-5,7", 5), (std::vector<int32_t>{1, 3, 4}));
-  EXPECT_EQ(parseIndexes("x,2", 5), (std::vector<int32_t>{2}));
+  EXPECT_EQ(api::formatCompletionIndexes({}), "");
+  EXPECT_EQ(api::formatCompletionIndexes({0, 1, 2}), "0-2");
+  EXPECT_EQ(api::formatCompletionIndexes({1, 3, 4, 5, 7}), "1,3-5,7");
+  EXPECT_EQ(api::parseCompletionIndexes("1,3-5,7", 10), (std::vector<int32_t>{1, 3, 4, 5, 7}));
+  EXPECT_EQ(api::parseCompletionIndexes("1,3-5,7", 5), (std::vector<int32_t>{1, 3, 4}));
+  EXPECT_EQ(api::parseCompletionIndexes("x,2", 5), (std::vector<int32_t>{2}));
 }
 
 TEST(ComputeJobActions, WithoutCompletionsTheFirstSuccessStopsNewPodsAndTheLastEndsTheJob) {
@@ -455,6 +455,125 @@ TEST(ComputeJobActions, ParallelismLoweredDeletesTheSurplus) {
   ASSERT_EQ(a.remove.size(), 1u);
   EXPECT_EQ(a.remove[0]->metadata.name, "pending");
   EXPECT_EQ(a.status.ready, 1);
+}
+
+// A failed pod whose container "c" exited with `code`, with extra pod conditions.
+json failedWith(const std::string& name, int code, json conditions = json::array()) {
+  json p = jobPod(name, "Failed");
+  p["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] = code;
+  p["status"]["conditions"] = conditions;
+  return p;
+}
+
+api::Job withFailurePolicy(json job, json rules) {
+  job["spec"]["podFailurePolicy"] = {{"rules", rules}};
+  return decoded<api::Job>(job);
+}
+
+PodPtr podOf(const json& p) {
+  return std::make_shared<const api::Pod>(decoded<api::Pod>(p));
+}
+
+TEST(PodFailurePolicy, AFailJobExitCodeFailsTheJobAtOnceWithKubernetesMessage) {
+  auto job = withFailurePolicy(
+      jobJson("pi", 3, 1),
+      json::parse(R"([{"action": "FailJob", "onExitCodes": {"containerName": "c", "operator": "In", "values": [42]}}])"));
+  FakeClock clock;
+  JobActions a = computeJobActions(job, {podOf(failedWith("p1", 42))}, clock.now());
+  const api::Condition* target = findCondition(a.status.conditions, "FailureTarget");
+  ASSERT_NE(target, nullptr);
+  EXPECT_EQ(target->reason, "PodFailurePolicy");
+  EXPECT_EQ(target->message,
+            "Container c for pod default/p1 failed with exit code 42 matching FailJob rule at index 0");
+  ASSERT_NE(findCondition(a.status.conditions, "Failed"), nullptr);
+  EXPECT_EQ(a.create, 0);
+  // Another exit code is an ordinary failure below the backoff limit.
+  a = computeJobActions(job, {podOf(failedWith("p1", 1))}, clock.now() + 1h);
+  EXPECT_EQ(findCondition(a.status.conditions, "FailureTarget"), nullptr);
+  EXPECT_EQ(a.status.failed, 1);
+  EXPECT_EQ(a.create, 1);
+}
+
+TEST(PodFailurePolicy, IgnoredFailuresAreNotCountedAndNotBackedOff) {
+  auto job = withFailurePolicy(
+      jobJson("pi", 1, 1, /*backoff_limit=*/0),
+      json::parse(R"([{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]}])"));
+  FakeClock clock;
+  json disrupted = failedWith("p1", 137, json::parse(R"([{"type": "DisruptionTarget", "status": "True"}])"));
+  JobActions a = computeJobActions(job, {podOf(disrupted)}, clock.now());
+  EXPECT_EQ(a.status.failed, 0);
+  EXPECT_EQ(findCondition(a.status.conditions, "FailureTarget"), nullptr);
+  EXPECT_EQ(a.create, 1);  // replaced at once: no back-off for an ignored failure
+  // The same failure without the condition counts, and backoffLimit 0 fails the Job.
+  a = computeJobActions(job, {podOf(failedWith("p1", 137))}, clock.now());
+  EXPECT_EQ(a.status.failed, 1);
+  EXPECT_EQ(findCondition(a.status.conditions, "FailureTarget")->reason, "BackoffLimitExceeded");
+}
+
+TEST(PodFailurePolicy, NotInMatchesOtherNonZeroCodesAndRulesGoInOrder) {
+  api::PodFailurePolicy policy;
+  policy.rules.push_back({"Ignore", std::nullopt, {{"DisruptionTarget", "True"}}});
+  policy.rules.push_back({"FailJob", api::PodFailurePolicyOnExitCodesRequirement{std::nullopt, "NotIn", {1, 2}}, {}});
+  EXPECT_FALSE(matchPodFailurePolicy(policy, decoded<api::Pod>(failedWith("p", 1))));
+  auto m = matchPodFailurePolicy(policy, decoded<api::Pod>(failedWith("p", 3)));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->action, "FailJob");
+  EXPECT_EQ(m->message, "Container c for pod default/p failed with exit code 3 matching FailJob rule at index 1");
+  // Exit code 0 never matches, even NotIn.
+  EXPECT_FALSE(matchPodFailurePolicy(policy, decoded<api::Pod>(failedWith("p", 0))));
+  // The first matching rule wins.
+  auto disrupted = decoded<api::Pod>(
+      failedWith("p", 3, json::parse(R"([{"type": "DisruptionTarget", "status": "True"}])")));
+  EXPECT_EQ(matchPodFailurePolicy(policy, disrupted)->action, "Ignore");
+}
+
+TEST(PodFailurePolicy, APodBeingDeletedIsReplacedOnlyOnceItFailed) {
+  auto job = withFailurePolicy(jobJson("pi", 2, 2), json::parse(R"([{"action": "Count", "onExitCodes": {"operator": "In", "values": [5]}}])"));
+  json leaving = jobPod("t1", "Running");
+  leaving["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+  FakeClock clock;
+  JobActions a = computeJobActions(job, {podOf(leaving), podOf(jobPod("r1", "Running"))}, clock.now());
+  EXPECT_EQ(a.create, 0);
+  EXPECT_EQ(a.status.terminating, 1);
+  // Without a podFailurePolicy (TerminatingOrFailed) it is replaced at once.
+  a = computeJobActions(decoded<api::Job>(jobJson("pi", 2, 2)),
+                        {podOf(leaving), podOf(jobPod("r1", "Running"))}, clock.now());
+  EXPECT_EQ(a.create, 1);
+}
+
+TEST(SuccessPolicy, AnIndexedJobSucceedsWhenARuleIsMetAndStopsTheRest) {
+  json j = jobJson("pi", 5, 5);
+  j["spec"]["completionMode"] = "Indexed";
+  j["spec"]["successPolicy"] = json::parse(R"({"rules": [{"succeededIndexes": "0,2-3", "succeededCount": 2}, {"succeededCount": 3}]})");
+  auto job = decoded<api::Job>(j);
+  FakeClock clock;
+  JobActions a = computeJobActions(
+      job, {podOf(indexedPod("a", 0, "Succeeded")), podOf(indexedPod("b", 1, "Succeeded")),
+            podOf(indexedPod("c", 2, "Running"))},
+      clock.now());
+  EXPECT_EQ(findCondition(a.status.conditions, "SuccessCriteriaMet"), nullptr);
+  a = computeJobActions(
+      job, {podOf(indexedPod("a", 0, "Succeeded")), podOf(indexedPod("c", 3, "Succeeded")),
+            podOf(indexedPod("d", 4, "Running"))},
+      clock.now());
+  const api::Condition* met = findCondition(a.status.conditions, "SuccessCriteriaMet");
+  ASSERT_NE(met, nullptr);
+  EXPECT_EQ(met->reason, "SuccessPolicy");
+  EXPECT_EQ(met->message, "Matched rules at index 0");
+  ASSERT_EQ(a.remove.size(), 1u);  // the index still running is stopped
+  EXPECT_EQ(findCondition(a.status.conditions, "Complete"), nullptr);  // not until it is gone
+  EXPECT_EQ(matchingSuccessRule(*job.spec.success_policy, {1, 2, 4}, 5), std::optional<size_t>(1));
+}
+
+TEST(CompletedIndexes, WellFormedListsForValidation) {
+  EXPECT_TRUE(api::completionIndexesWellFormed("0,2-3,5", 6));
+  EXPECT_FALSE(api::completionIndexesWellFormed("0,2-3,6", 6));  // 6 is not below completions
+  EXPECT_FALSE(api::completionIndexesWellFormed("2,1", 6));        // not ascending
+  EXPECT_FALSE(api::completionIndexesWellFormed("1-3,3", 6));      // overlapping
+  EXPECT_FALSE(api::completionIndexesWellFormed("3-3", 6));        // a range needs a < b
+  EXPECT_FALSE(api::completionIndexesWellFormed("", 6));
+  EXPECT_FALSE(api::completionIndexesWellFormed("1,,2", 6));
+  EXPECT_FALSE(api::completionIndexesWellFormed("-1", 6));
 }
 
 }  // namespace
