@@ -86,6 +86,7 @@ Status ApiServer::bootstrap() {
       return created.status().withContext(std::string("creating namespace ") + name);
     }
   }
+  RETURN_IF_ERROR(migrateNamespaceFinalizers());
   // Allocations without a live service (a crash between allocating and storing).
   std::set<std::string> owners;
   auto services = store_.list("/registry/services/");
@@ -125,6 +126,32 @@ Status ApiServer::bootstrap() {
   if (!ep.isOk() && ep.status().code() != Code::kAlreadyExists) {
     return ep.status().withContext("creating the kubernetes endpoints");
   }
+  return Status::ok();
+}
+
+Status ApiServer::migrateNamespaceFinalizers() {
+  constexpr char kMarker[] = "/minik8s/migrations/namespace-finalizers";
+  if (store_.get(kMarker).isOk()) return Status::ok();
+  auto listed = store_.list("/registry/namespaces/");
+  if (!listed.isOk()) return listed.status();
+  size_t migrated = 0;
+  for (const auto& kv : listed->items) {
+    json ns = json::parse(kv.value, nullptr, false);
+    if (!ns.is_object()) continue;
+    const json& md = ns.value("metadata", json::object());
+    const json& spec = ns.value("spec", json::object());
+    if (md.contains("deletionTimestamp") || (spec.contains("finalizers") && spec["finalizers"].is_array())) {
+      continue;
+    }
+    if (!ns.contains("spec") || !ns["spec"].is_object()) ns["spec"] = json::object();
+    ns["spec"]["finalizers"] = json::array({"kubernetes"});
+    auto updated = store_.update(kv.key, ns.dump(), kv.mod_revision, 0);
+    if (!updated.isOk()) return updated.status().withContext("adding the namespace finalizer to " + kv.key);
+    ++migrated;
+  }
+  if (migrated > 0) log::info("apiserver: gave {} namespace(s) the kubernetes finalizer", migrated);
+  auto marked = store_.create(kMarker, "{}", 0);
+  if (!marked.isOk() && marked.status().code() != Code::kAlreadyExists) return marked.status();
   return Status::ok();
 }
 

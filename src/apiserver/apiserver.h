@@ -72,6 +72,10 @@ class ApiServer {
   std::optional<HttpResponse> serveNonResource(const HttpRequest& request);
   std::vector<HealthCheck> livenessChecks() const;
   std::vector<HealthCheck> readinessChecks();
+  // Namespaces stored before every namespace got the "kubernetes" finalizer at create get
+  // it once (a marker key records the migration, so a namespace finalized on purpose
+  // later is left alone): deleting them then empties them instead of leaving their content.
+  Status migrateNamespaceFinalizers();
   Status bootstrap();
   void runCompaction(std::stop_token stop);
 

@@ -510,6 +510,30 @@ TEST_F(ApiServerTest, ANamespaceWithoutSpecFinalizersIsDeletedAtOnce) {
   EXPECT_EQ(call("GET", "/api/v1/namespaces/legacy").status, 404);
 }
 
+TEST_F(ApiServerTest, NamespacesStoredWithoutTheFinalizerGetItOnceAtStart) {
+  // As an older minik8s stored them: no spec.finalizers.
+  json old_ns = {{"apiVersion", "v1"},
+                 {"kind", "Namespace"},
+                 {"metadata", {{"name", "old"}, {"uid", "u-old"}}},
+                 {"spec", json::object()},
+                 {"status", {{"phase", "Active"}}}};
+  ASSERT_TRUE(store_->create("/registry/namespaces/old", old_ns.dump()).isOk());
+  ASSERT_TRUE(store_->remove("/minik8s/migrations/namespace-finalizers").isOk());
+  restartServer();
+  json got = callJson("GET", "/api/v1/namespaces/old");
+  EXPECT_EQ(got["spec"]["finalizers"], json::array({"kubernetes"}));
+  // Deleting it now waits for the namespace controller instead of leaving its content.
+  json deleted = callJson("DELETE", "/api/v1/namespaces/old");
+  EXPECT_EQ(deleted["status"]["phase"], "Terminating");
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/old").status, 200);
+  // The migration runs once: a namespace finalized on purpose afterwards stays finalized.
+  json light = callJson("POST", "/api/v1/namespaces", {{"metadata", {{"name", "light"}}}}, 201);
+  light["spec"]["finalizers"] = json::array();
+  callJson("PUT", "/api/v1/namespaces/light/finalize", light);
+  restartServer();
+  EXPECT_FALSE(callJson("GET", "/api/v1/namespaces/light")["spec"].contains("finalizers"));
+}
+
 TEST_F(ApiServerTest, PropagationPolicyPutsTheCollectorsFinalizerOnTheObject) {
   const std::string cms = "/api/v1/namespaces/default/configmaps";
   for (const char* name : {"fg", "or"}) {
