@@ -40,6 +40,16 @@ class BindingTest : public ::testing::Test {
     return json::parse(r.body, nullptr, false);
   }
 
+  json createPod(const std::string& name) {
+    return callJson(
+        "POST", "/api/v1/namespaces/default/pods",
+        {{"apiVersion", "v1"},
+         {"kind", "Pod"},
+         {"metadata", {{"name", name}}},
+         {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}},
+        201);
+  }
+
   std::unique_ptr<store::testing::EtcdFixture> etcd_;
   std::unique_ptr<store::EtcdStore> store_;
   std::unique_ptr<ApiServer> server_;
@@ -59,13 +69,7 @@ int64_t revisionOf(const json& object) {
 TEST_F(BindingTest, NodeNameAndPodScheduledLandInOneWrite) {
   callJson("POST", "/api/v1/nodes",
            {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", "n1"}}}}, 201);
-  json created = callJson(
-      "POST", "/api/v1/namespaces/default/pods",
-      {{"apiVersion", "v1"},
-       {"kind", "Pod"},
-       {"metadata", {{"name", "web"}}},
-       {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}},
-      201);
+  json created = createPod("web");
   callJson("POST", "/api/v1/namespaces/default/pods/web/binding", binding("web", "n1"), 201);
   json bound = callJson("GET", "/api/v1/namespaces/default/pods/web", nullptr, 200);
   EXPECT_EQ(bound["spec"]["nodeName"], "n1");
@@ -80,12 +84,7 @@ TEST_F(BindingTest, NodeNameAndPodScheduledLandInOneWrite) {
 }
 
 TEST_F(BindingTest, ASecondBindingIsAConflictAndLeavesThePodAlone) {
-  callJson("POST", "/api/v1/namespaces/default/pods",
-           {{"apiVersion", "v1"},
-            {"kind", "Pod"},
-            {"metadata", {{"name", "web"}}},
-            {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}},
-           201);
+  createPod("web");
   callJson("POST", "/api/v1/namespaces/default/pods/web/binding", binding("web", "n1"), 201);
   json before = callJson("GET", "/api/v1/namespaces/default/pods/web", nullptr, 200);
   json status =
@@ -97,12 +96,7 @@ TEST_F(BindingTest, ASecondBindingIsAConflictAndLeavesThePodAlone) {
 }
 
 TEST_F(BindingTest, ABindingWithoutATargetIsInvalid) {
-  callJson("POST", "/api/v1/namespaces/default/pods",
-           {{"apiVersion", "v1"},
-            {"kind", "Pod"},
-            {"metadata", {{"name", "web"}}},
-            {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}},
-           201);
+  createPod("web");
   json b = binding("web", "");
   json status = callJson("POST", "/api/v1/namespaces/default/pods/web/binding", b, 422);
   EXPECT_EQ(status["reason"], "Invalid");
