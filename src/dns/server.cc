@@ -69,7 +69,10 @@ struct DnsServer::Impl {
   explicit Impl(DnsServerOptions o) : options(std::move(o)), cache(options.cache_size) {}
 
   DnsServerOptions options;
-  asio::io_context io;
+  // One io_context per thread (concurrency hint 1: no locking inside), each with its own UDP
+  // socket; the acceptor lives on the first, TCP connections are dealt round-robin.
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  size_t next_tcp = 0;  // used on ios[0]'s thread only
   std::vector<std::shared_ptr<udp::socket>> udp_sockets;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::jthread> threads;
@@ -179,7 +182,7 @@ struct DnsServer::Impl {
         // On a strand of its own; the reply is sent from the socket's strand.
         auto socket_ex = co_await asio::this_coro::executor;
         asio::co_spawn(
-            asio::make_strand(io),
+            socket_ex,
             [this, socket, socket_ex, from, query = Bytes(packet.begin(), packet.end()),
              decision = std::move(reply)]() mutable -> awaitable<void> {
               auto wire = std::make_shared<Bytes>(
@@ -227,7 +230,8 @@ struct DnsServer::Impl {
 
   awaitable<void> acceptLoop() {
     while (true) {
-      auto socket = std::make_shared<tcp::socket>(asio::make_strand(io));
+      auto socket =
+          std::make_shared<tcp::socket>(asio::make_strand(*ios[next_tcp++ % ios.size()]));
       auto [ec] = co_await acceptor->async_accept(*socket, kNoThrow);
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) continue;
@@ -250,8 +254,9 @@ Status DnsServer::start() {
   if (ec) return Status(Code::kInvalid, "--listen: " + ec.message());
   uint16_t port = listen.port;
   const int n = std::max(1, m.options.threads);
+  for (int i = 0; i < n; ++i) m.ios.push_back(std::make_unique<asio::io_context>(1));
   for (int i = 0; i < n; ++i) {
-    auto socket = std::make_shared<udp::socket>(asio::make_strand(m.io));
+    auto socket = std::make_shared<udp::socket>(asio::make_strand(*m.ios[i]));
     udp::endpoint ep(address, port);
     socket->open(ep.protocol(), ec);
     if (!ec) socket->set_option(ReusePort(true), ec);
@@ -260,7 +265,7 @@ Status DnsServer::start() {
     port = socket->local_endpoint().port();
     m.udp_sockets.push_back(std::move(socket));
   }
-  m.acceptor = std::make_unique<tcp::acceptor>(m.io);
+  m.acceptor = std::make_unique<tcp::acceptor>(*m.ios[0]);
   tcp::endpoint tep(address, port);
   m.acceptor->open(tep.protocol(), ec);
   if (!ec) m.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
@@ -271,8 +276,8 @@ Status DnsServer::start() {
   for (auto& socket : m.udp_sockets) {
     asio::co_spawn(socket->get_executor(), m.udpLoop(socket), asio::detached);
   }
-  asio::co_spawn(m.io, m.acceptLoop(), asio::detached);
-  for (int i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.io.run(); });
+  asio::co_spawn(*m.ios[0], m.acceptLoop(), asio::detached);
+  for (int i = 0; i < n; ++i) m.threads.emplace_back([io = m.ios[i].get()] { io->run(); });
   log::info("dns: serving on {} (udp and tcp), {} upstream(s)",
             Upstream{listen.address, port}.toString(), m.options.upstreams.size());
   return Status::ok();
@@ -281,7 +286,7 @@ Status DnsServer::start() {
 void DnsServer::stop() {
   auto& m = *impl_;
   if (m.threads.empty()) return;
-  m.io.stop();
+  for (auto& io : m.ios) io->stop();
   m.threads.clear();  // joins
   boost::system::error_code ignored;
   for (auto& s : m.udp_sockets) s->close(ignored);

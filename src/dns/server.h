@@ -4,11 +4,11 @@
 // forwarded to the upstreams (UDP, then TCP when the upstream truncates) through a
 // ForwardCache.
 //
-// Threads: its own io_context run by `threads` threads. One UDP socket per thread on the
-// same port (SO_REUSEPORT; the kernel spreads datagrams), each read by one coroutine on
-// its own strand; one acceptor; each TCP connection is a coroutine on its own strand
-// (length-prefixed messages, one after another, closed after an idle timeout); each
-// forwarded UDP query is a coroutine on its own strand with a deadline per upstream.
+// Threads: `threads` threads, each running its own io_context with its own UDP socket on
+// the same port (SO_REUSEPORT; the kernel spreads datagrams), read by one coroutine; one
+// acceptor on the first; each TCP connection is a coroutine on one of the io_contexts in
+// turn (length-prefixed messages, one after another, closed after an idle timeout); each
+// forwarded UDP query is a coroutine beside its socket, with a deadline per upstream.
 // Nothing blocks an I/O thread. Thread-safe: setRecords() from any thread; start() and
 // stop() once each.
 #pragma once
