@@ -60,6 +60,12 @@ bool endsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+// "-A CHAIN ..." → "CHAIN".
+std::string chainOfRule(const std::string& line) {
+  size_t end = line.find(' ', 3);
+  return line.substr(3, end == std::string::npos ? std::string::npos : end - 3);
+}
+
 std::string hash16(const std::string& input) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
@@ -117,7 +123,8 @@ class Builder {
   }
 
   void addServicePort(const ServicePortInfo& sp);
-  std::string finish(const IptablesState& existing);
+  std::string finish(const IptablesState& existing, const ChainContents* previous,
+                     ChainContents* written);
 
  private:
   void endpointRules(const ServicePortInfo& sp, const std::string& chain,
@@ -275,7 +282,8 @@ void Builder::addServicePort(const ServicePortInfo& sp) {
   }
 }
 
-std::string Builder::finish(const IptablesState& existing) {
+std::string Builder::finish(const IptablesState& existing, const ChainContents* previous,
+                            ChainContents* written) {
   // Fixed rules.
   rule("nat", kPostrouting,
        std::string("-m mark ! --mark ") + kMasqueradeMark + "/" + kMasqueradeMark + " -j RETURN");
@@ -330,8 +338,26 @@ std::string Builder::finish(const IptablesState& existing) {
           stale.push_back(chain);
       }
     }
+    // The rules of each per-service chain; with `previous`, chains that exist and would get
+    // exactly what they were last given are left out (kube-proxy's partial sync).
+    std::map<std::string, std::string> content;
+    for (const auto& line : rules_[table]) content[chainOfRule(line)] += line + "\n";
+    std::set<std::string> skipped;
+    if (table == "nat") {
+      const auto& fixed = fixedChains(table);
+      auto have = existing.chains.find(table);
+      for (const auto& chain : declared) {
+        if (std::find(fixed.begin(), fixed.end(), chain) != fixed.end()) continue;
+        if (written) (*written)[chain] = content[chain];
+        if (!previous || have == existing.chains.end() || !have->second.count(chain)) continue;
+        auto before = previous->find(chain);
+        if (before != previous->end() && before->second == content[chain]) skipped.insert(chain);
+      }
+    }
     out << "*" << table << "\n";
-    for (const auto& chain : declared) out << ":" << chain << " - [0:0]\n";
+    for (const auto& chain : declared) {
+      if (!skipped.count(chain)) out << ":" << chain << " - [0:0]\n";
+    }
     for (const auto& chain : stale) out << ":" << chain << " - [0:0]\n";
     // Missing jumps, inserted at the top in reverse so that they end up in list order.
     const auto& present =
@@ -349,7 +375,9 @@ std::string Builder::finish(const IptablesState& existing) {
       out << "-I " << jump.chain << " 1 " << (jump.spec.empty() ? "" : jump.spec + " ") << "-j "
           << jump.target << "\n";
     }
-    for (const auto& line : rules_[table]) out << line << "\n";
+    for (const auto& line : rules_[table]) {
+      if (skipped.empty() || !skipped.count(chainOfRule(line))) out << line << "\n";
+    }
     for (const auto& chain : stale) out << "-X " << chain << "\n";
     out << "COMMIT\n";
   }
@@ -406,10 +434,11 @@ bool isOwnChain(const std::string& table, const std::string& chain) {
 }
 
 std::string renderIptables(const std::vector<ServicePortInfo>& ports, const RenderOptions& options,
-                           const IptablesState& existing) {
+                           const IptablesState& existing, const ChainContents* previous,
+                           ChainContents* written) {
   Builder builder(options);
   for (const auto& sp : ports) builder.addServicePort(sp);
-  return builder.finish(existing);
+  return builder.finish(existing, previous, written);
 }
 
 std::string renderCleanup(const IptablesState& existing) {

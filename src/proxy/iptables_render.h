@@ -63,11 +63,19 @@ std::string endpointChainName(const ServicePortInfo& port, const ProxyEndpoint& 
 // per-service KUBE-SVC-/SVL-/EXT-/SEP- chains.
 bool isOwnChain(const std::string& table, const std::string& chain);
 
-// The complete transaction: every chain of ours re-declared (so flushed and refilled in one
-// step), the jumps from the built-in chains that `existing` lacks inserted first, and
-// chains of ours that `existing` has and no longer are wanted deleted.
+// The rules last written to each per-service chain (KUBE-SVC/SVL/EXT/SEP-*), one string
+// per chain: what a partial sync compares against.
+using ChainContents = std::map<std::string, std::string>;
+
+// The transaction: every chain of ours re-declared (so flushed and refilled in one step),
+// the jumps from the built-in chains that `existing` lacks inserted first, and chains of
+// ours that `existing` has and no longer are wanted deleted. With `previous` (a partial
+// sync), a per-service chain that `existing` has and whose rules equal `previous`'s is left
+// out entirely, as kube-proxy's partial syncs do; the fixed chains (KUBE-SERVICES, ...) are
+// always rewritten. `written`, when given, receives every per-service chain's rules.
 std::string renderIptables(const std::vector<ServicePortInfo>& ports, const RenderOptions& options,
-                           const IptablesState& existing);
+                           const IptablesState& existing, const ChainContents* previous = nullptr,
+                           ChainContents* written = nullptr);
 
 // `--cleanup`: deletes our jumps from the built-in chains, then flushes and deletes every
 // chain of ours in `existing`. Empty when there is nothing of ours.

@@ -174,17 +174,18 @@ Status Proxier::sync(bool full) {
   }
   auto start = std::chrono::steady_clock::now();
   std::vector<ServicePortInfo> ports = buildServicePorts(services_.list(), slices_.list());
+  // A partial sync with the same services and endpoints as the last applied one has nothing
+  // to do: the periodic full sync re-asserts the rules (and repairs outside changes).
+  if (!full && synced_once_ && ports == last_ports_) return Status::ok();
   ASSIGN_OR_RETURN(std::string filter, iptables_.save("filter"));
   ASSIGN_OR_RETURN(std::string nat, iptables_.save("nat"));
   IptablesState existing = parseIptablesSave(filter + nat);
-  std::string text = renderIptables(ports, options_.render, existing);
-  if (!full && text == last_text_) {
-    last_ports_ = std::move(ports);
-    return Status::ok();
-  }
+  ChainContents written;
+  std::string text = renderIptables(ports, options_.render, existing,
+                                    full || !synced_once_ ? nullptr : &last_chains_, &written);
   RETURN_IF_ERROR(iptables_.restore(text));
-  log::debug("proxy: {} sync: {} service ports, {} rules in {} ms", full ? "full" : "partial",
-             ports.size(), countRules(text),
+  log::debug("proxy: {} sync: {} service ports, {} rules written in {} ms",
+             full ? "full" : "partial", ports.size(), countRules(text),
              std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::steady_clock::now() - start)
                  .count());
@@ -195,8 +196,8 @@ Status Proxier::sync(bool full) {
     }
   }
   synced_once_ = true;
-  last_text_ = std::move(text);
   last_ports_ = std::move(ports);
+  last_chains_ = std::move(written);
   std::lock_guard lock(mu_);
   ++restores_;  // counted once the sync's conntrack deletions are done too
   return Status::ok();

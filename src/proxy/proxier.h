@@ -2,10 +2,11 @@
 // informers, or caches a test fills), renders the whole ruleset with renderIptables and
 // applies it in one `iptables-restore --noflush` transaction. A full sync at start and every
 // `sync_period`; changes in between are coalesced and run at most once per
-// `min_sync_period` (kube-proxy's BoundedFrequencyRunner), and skip the restore when the
-// rendered rules did not change. Nothing is ever flushed before the new rules are in: each
-// restore replaces our chains atomically, so a restart keeps traffic flowing. After a
-// sync, conntrack entries of UDP service traffic that lost its endpoint are deleted.
+// `min_sync_period` (kube-proxy's BoundedFrequencyRunner), and do nothing (not even
+// iptables-save) when the services and endpoints are those of the last applied sync.
+// Nothing is ever flushed before the new rules are in: each restore replaces our chains
+// atomically, so a restart keeps traffic flowing. After a sync, conntrack entries of UDP
+// service traffic that lost its endpoint are deleted.
 // Owns one thread (start/stop); every public method is thread-safe.
 #pragma once
 
@@ -91,8 +92,8 @@ class Proxier {
   std::vector<client::InformerBase*> informers_;
 
   std::mutex sync_mu_;                       // one sync at a time
-  std::string last_text_;                    // GUARDED_BY(sync_mu_)
   std::vector<ServicePortInfo> last_ports_;  // GUARDED_BY(sync_mu_)
+  ChainContents last_chains_;                // GUARDED_BY(sync_mu_)
   bool synced_once_ = false;                 // GUARDED_BY(sync_mu_)
 
   mutable std::mutex mu_;
