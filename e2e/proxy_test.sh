@@ -60,6 +60,7 @@ PORT=6443
 on_node "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 if ! wait_until 30 on_node curl -fsS -m 1 "http://127.0.0.1:$PORT/readyz"; then
+  fail "minik8s server did not start in the node namespace"
   cat "$WORK/server.log"; exit 1
 fi
 write_kubeconfig "$KUBECONFIG" "http://127.0.0.1:$PORT"
