@@ -122,10 +122,8 @@ Status ApiServer::bootstrap() {
                                 {"ports", json::array({{{"name", "https"},
                                                         {"port", options_.http.port ? options_.http.port : 6443},
                                                         {"protocol", "TCP"}}})}}})}};
-  auto ep = rest_->create(*endpoints_res, endpoints, ctx);
-  if (!ep.isOk() && ep.status().code() != Code::kAlreadyExists) {
-    return ep.status().withContext("creating the kubernetes endpoints");
-  }
+  auto ep = rest_->ensure(*endpoints_res, endpoints, ctx);
+  if (!ep.isOk()) return ep.status().withContext("writing the kubernetes endpoints");
   return Status::ok();
 }
 

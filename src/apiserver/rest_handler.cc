@@ -273,6 +273,24 @@ WatchCache* RestHandler::cache(const std::string& plural) const {
   return it == caches_.end() ? nullptr : it->second.get();
 }
 
+Result<json> RestHandler::ensure(const api::ResourceInfo& resource, json object,
+                                 RequestContext& ctx) {
+  auto created = create(resource, object, ctx);
+  if (created.isOk() || created.status().code() != Code::kAlreadyExists) return created;
+  const json& md = metaOf(object);
+  return guaranteedUpdate(
+      resource, md.value("namespace", ""), md.value("name", ""),
+      [&](const json& current) -> Result<json> {
+        json desired = current;
+        for (const auto& [field, value] : object.items()) {
+          if (field != "metadata" && field != "apiVersion" && field != "kind") desired[field] = value;
+        }
+        if (md.contains("labels")) desired["metadata"]["labels"] = md["labels"];
+        return desired;
+      },
+      ctx, "");
+}
+
 Result<json> RestHandler::getFromStore(const api::ResourceInfo& resource,
                                        const std::string& namespace_, const std::string& name) {
   auto kv = store_.get(storageKey(resource, namespace_, name));

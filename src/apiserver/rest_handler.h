@@ -59,6 +59,10 @@ class RestHandler {
                                 RequestContext& ctx);
   Result<nlohmann::json> getFromStore(const api::ResourceInfo& resource,
                                       const std::string& namespace_, const std::string& name);
+  // Creates `object`, or brings the stored one in line with it: its labels and every
+  // top-level field but metadata (no write when they already match).
+  Result<nlohmann::json> ensure(const api::ResourceInfo& resource, nlohmann::json object,
+                                RequestContext& ctx);
 
   WatchCache* cache(const std::string& plural) const;
   size_t openWatches() const { return open_watches_.load(); }

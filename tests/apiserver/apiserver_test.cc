@@ -583,6 +583,20 @@ TEST_F(ApiServerTest, DefaultNamespacesAndKubernetesServiceExist) {
   }
   json svc = callJson("GET", "/api/v1/namespaces/default/services/kubernetes");
   EXPECT_EQ(svc["spec"]["clusterIP"], "10.96.0.1");
+  // The apiserver's own address and port (6443 when, as here, the port is picked at bind).
+  const std::string endpoints = "/api/v1/namespaces/default/endpoints/kubernetes";
+  json ep = callJson("GET", endpoints);
+  EXPECT_EQ(ep["subsets"][0]["ports"][0]["port"], 6443);
+  // A restart writes nothing when they are right, and puts them right when they are not.
+  std::string rv = ep["metadata"]["resourceVersion"];
+  restartServer();
+  EXPECT_EQ(callJson("GET", endpoints)["metadata"]["resourceVersion"], rv);
+  json wrong = ep;
+  wrong["subsets"][0]["ports"][0]["port"] = 1;
+  wrong["metadata"].erase("resourceVersion");
+  callJson("PUT", endpoints, wrong);
+  restartServer();
+  EXPECT_EQ(callJson("GET", endpoints)["subsets"][0]["ports"][0]["port"], 6443);
 }
 
 TEST_F(ApiServerTest, PodsGetTheDefaultNoExecuteTolerations) {
