@@ -166,20 +166,37 @@ struct DnsServer::Impl {
 
   // ---- listeners ----
 
+  // Reads and answers datagrams while they are there without a trip through the
+  // io_context per operation (the socket is non-blocking: a receive or send that would
+  // block waits asynchronously instead), yielding every kBatch datagrams so that the
+  // forwarding and TCP coroutines of this thread run.
   awaitable<void> udpLoop(std::shared_ptr<udp::socket> socket) {
+    constexpr int kBatch = 64;
     Bytes buf(kMaxMessage);
+    boost::system::error_code ec;
+    socket->non_blocking(true, ec);
+    int handled = 0;
     while (true) {
+      if (++handled % kBatch == 0) co_await asio::post(socket->get_executor(), asio::use_awaitable);
       udp::endpoint from;
-      auto [ec, n] = co_await socket->async_receive_from(asio::buffer(buf), from, kNoThrow);
-      if (ec == asio::error::operation_aborted || !socket->is_open()) co_return;
+      size_t n = socket->receive_from(asio::buffer(buf), from, 0, ec);
+      if (ec == asio::error::would_block) {
+        auto [wait_ec] = co_await socket->async_wait(udp::socket::wait_read, kNoThrow);
+        if (wait_ec == asio::error::operation_aborted || !socket->is_open()) co_return;
+        continue;
+      }
+      if (!socket->is_open()) co_return;
       if (ec) continue;  // e.g. ICMP port unreachable of an earlier reply
       ++queries;
       std::span<const uint8_t> packet(buf.data(), n);
       Reply reply = answer(packet, *current(), Transport::kUdp, &replies);
       if (reply.action == Reply::Action::kSend) {
-        co_await socket->async_send_to(asio::buffer(reply.wire), from, kNoThrow);
+        socket->send_to(asio::buffer(reply.wire), from, 0, ec);
+        if (ec == asio::error::would_block) {
+          co_await socket->async_send_to(asio::buffer(reply.wire), from, kNoThrow);
+        }
       } else if (reply.action == Reply::Action::kForward) {
-        // On a strand of its own; the reply is sent from the socket's strand.
+        // A coroutine of its own beside this one; the reply is sent from this strand.
         auto socket_ex = co_await asio::this_coro::executor;
         asio::co_spawn(
             socket_ex,
