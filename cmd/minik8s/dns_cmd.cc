@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "dns/cluster_records.h"
 #include "dns/forward.h"
+#include "dns/records.h"
 #include "dns/server.h"
 
 namespace minik8s::cmd {
@@ -39,6 +40,9 @@ int runDns(const DnsFlags& flags) {
   log::setLevel(flags.log_level);
   blockStopSignals();
 
+  if (Status s = dns::validateZone(flags.cluster_domain); !s.isOk()) {
+    return reportError("--cluster-domain: " + s.message());
+  }
   dns::DnsServerOptions options;
   options.listen = flags.listen;
   options.cache_size = flags.cache_size;

@@ -158,6 +158,20 @@ void addPod(Builder& b, const api::Pod& pod, const std::string& zone) {
 
 }  // namespace
 
+Status validateZone(std::string_view zone) {
+  const std::string name = fqdn(zone);
+  ldns_rdf* dname = name == "." ? nullptr : ldns_dname_new_frm_str(name.c_str());
+  if (!dname) {
+    return Status(Code::kInvalid, "\"" + std::string(zone) + "\" is not a domain name");
+  }
+  ldns_rdf_deep_free(dname);
+  // The SOA's names are the zone's plus "ns.dns." and "hostmaster.": they must fit too.
+  ldns_rdf* longest = ldns_dname_new_frm_str(("hostmaster.ns.dns." + name).c_str());
+  if (!longest) return Status(Code::kInvalid, "\"" + std::string(zone) + "\" is too long");
+  ldns_rdf_deep_free(longest);
+  return Status::ok();
+}
+
 std::string reverseName(std::string_view ip) {
   Family f = familyOf(ip);
   if (f == Family::kNone) return "";

@@ -83,6 +83,10 @@ struct RecordInputs {
 std::shared_ptr<const Records> buildRecords(const RecordInputs& inputs, std::string_view zone,
                                             uint32_t ttl);
 
+// OK when `zone` can be served (--cluster-domain): a domain name of one label or more.
+// Records' constructor REQUIRES it.
+Status validateZone(std::string_view zone);
+
 // "10.0.0.1" -> "1.0.0.10.in-addr.arpa."; IPv6 gives the ip6.arpa nibble name; "" when
 // `ip` is not an address.
 std::string reverseName(std::string_view ip);

@@ -176,6 +176,17 @@ TEST(BuildRecords, IdenticalRecordsAreKeptOnce) {
   EXPECT_THAT(at(r, "b.cluster.local."), ElementsAre("<none>"));
 }
 
+TEST(ValidateZone, AcceptsDomainNamesAndRejectsTheRest) {
+  EXPECT_TRUE(validateZone("cluster.local").isOk());
+  EXPECT_TRUE(validateZone("Cluster.Local.").isOk());
+  EXPECT_TRUE(validateZone("k8s").isOk());
+  EXPECT_FALSE(validateZone("").isOk());
+  EXPECT_FALSE(validateZone(".").isOk());
+  EXPECT_FALSE(validateZone("a..b").isOk());
+  EXPECT_FALSE(validateZone(std::string(64, 'a') + ".local").isOk());
+  EXPECT_FALSE(validateZone(std::string(240, 'a')).isOk());
+}
+
 TEST(DashedAddress, ReplacesDotsAndColons) {
   EXPECT_EQ(dashedAddress("10.0.0.1"), "10-0-0-1");
   EXPECT_EQ(dashedAddress("FD00::1"), "fd00--1");
