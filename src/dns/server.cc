@@ -82,6 +82,7 @@ struct DnsServer::Impl {
   mutable std::mutex mu;
   std::shared_ptr<const Records> records;  // GUARDED_BY(mu)
   std::atomic<uint64_t> queries{0}, forwarded{0}, cache_hits{0};
+  std::atomic<int> tcp_open{0}, forwards_in_flight{0};
 
   std::shared_ptr<const Records> current() const {
     std::lock_guard lock(mu);
@@ -195,8 +196,13 @@ struct DnsServer::Impl {
         if (ec == asio::error::would_block) {
           co_await socket->async_send_to(asio::buffer(reply.wire), from, kNoThrow);
         }
+      } else if (reply.action == Reply::Action::kForward &&
+                 forwards_in_flight.load() >= options.max_concurrent_forwards) {
+        Bytes refused = errorReply(packet, LDNS_RCODE_REFUSED);
+        if (!refused.empty()) socket->send_to(asio::buffer(refused), from, 0, ec);
       } else if (reply.action == Reply::Action::kForward) {
         // A coroutine of its own beside this one; the reply is sent from this strand.
+        ++forwards_in_flight;
         auto socket_ex = co_await asio::this_coro::executor;
         asio::co_spawn(
             socket_ex,
@@ -204,6 +210,7 @@ struct DnsServer::Impl {
              decision = std::move(reply)]() mutable -> awaitable<void> {
               auto wire = std::make_shared<Bytes>(
                   co_await forward(std::move(query), std::move(decision), Transport::kUdp));
+              --forwards_in_flight;
               if (wire->empty()) co_return;
               asio::post(socket_ex, [socket, wire, from] {
                 socket->async_send_to(asio::buffer(*wire), from,
@@ -243,6 +250,7 @@ struct DnsServer::Impl {
     idle.cancel();
     boost::system::error_code ignored;
     socket->close(ignored);
+    --tcp_open;
   }
 
   awaitable<void> acceptLoop() {
@@ -252,6 +260,11 @@ struct DnsServer::Impl {
       auto [ec] = co_await acceptor->async_accept(*socket, kNoThrow);
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) continue;
+      if (tcp_open.load() >= options.max_tcp_connections) {
+        socket->close(ec);
+        continue;
+      }
+      ++tcp_open;
       asio::co_spawn(socket->get_executor(), tcpConnection(socket), asio::detached);
     }
   }

@@ -33,6 +33,11 @@ struct DnsServerOptions {
   int threads = 2;
   std::chrono::milliseconds upstream_timeout{2000};  // per upstream and attempt
   std::chrono::seconds tcp_idle_timeout{10};
+  // Beyond this many open TCP connections a new one is closed at once.
+  int max_tcp_connections = 1000;
+  // Beyond this many UDP queries waiting for an upstream, a new one is REFUSED at once
+  // (CoreDNS' forward `max_concurrent`).
+  int max_concurrent_forwards = 1000;
 };
 
 struct DnsServerStats {

@@ -255,5 +255,24 @@ TEST_F(DnsIntegrationTest, ServesTheClusterOverUdpAndTcpAndForwardsTheRest) {
   EXPECT_THAT(dig("+short -x " + ip), Not(HasSubstr("web.default")));
 }
 
+// The server's bounds, without a cluster: past max_concurrent_forwards an outside name is
+// REFUSED at once, past max_tcp_connections a TCP client is closed; the zone still answers.
+TEST(DnsServerLimits, RefusesForwardsAndClosesTcpBeyondTheirBounds) {
+  ASSERT_TRUE(std::filesystem::exists(kDig)) << kDig << " missing: apt-get install bind9-dnsutils";
+  DnsServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.upstreams = {Upstream{"127.0.0.1", 9}};
+  options.max_concurrent_forwards = 0;
+  options.max_tcp_connections = 0;
+  DnsServer server(options);
+  ASSERT_TRUE(server.start().isOk());
+  const std::string dig = std::string(kDig) + " @127.0.0.1 -p " + std::to_string(server.port()) +
+                          " +time=2 +tries=1 ";
+  EXPECT_THAT(run(dig + "outside.test A"), HasSubstr("status: REFUSED"));
+  EXPECT_EQ(run(dig + "+short dns-version.cluster.local TXT"), "\"1.1.0\"\n");
+  EXPECT_THAT(run(dig + "+tcp dns-version.cluster.local TXT 2>&1"), Not(HasSubstr("1.1.0")));
+  EXPECT_EQ(server.stats().forwarded, 0u);
+}
+
 }  // namespace
 }  // namespace minik8s::dns
