@@ -1,5 +1,7 @@
 #include "client/controller_loop.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace minik8s::client {
@@ -19,28 +21,52 @@ Status ControllerLoop::run(int workers, const std::vector<InformerBase*>& wait_f
                          std::to_string(sync_timeout.count()) + "ms");
     }
   }
-  for (int i = 0; i < workers; ++i) {
-    workers_.emplace_back([this](std::stop_token stop) {
-      while (processNextItem(stop)) {
-      }
-    });
-  }
-  log::info("{}: started {} worker(s)", name_, workers);
+  std::lock_guard lock(mu_);
+  if (stopping_) return Status::ok();
+  max_workers_ = static_cast<size_t>(std::max(workers, 1));
+  addWorkerLocked();
+  log::info("{}: running with up to {} worker(s)", name_, max_workers_);
   return Status::ok();
+}
+
+void ControllerLoop::addWorkerLocked() {
+  workers_.emplace_back([this](std::stop_token stop) {
+    while (processNextItem(stop)) {
+    }
+  });
+}
+
+void ControllerLoop::maybeAddWorker() {
+  if (queue_.len() == 0) return;
+  std::lock_guard lock(mu_);
+  if (stopping_ || workers_.size() >= max_workers_ || busy_.load() < workers_.size()) return;
+  addWorkerLocked();
+}
+
+size_t ControllerLoop::workerCount() const {
+  std::lock_guard lock(mu_);
+  return workers_.size();
 }
 
 void ControllerLoop::stop() {
   queue_.shutDown();
-  for (auto& worker : workers_) worker.request_stop();
-  for (auto& worker : workers_) {
+  std::vector<std::jthread> workers;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    workers.swap(workers_);
+  }
+  for (auto& worker : workers) worker.request_stop();
+  for (auto& worker : workers) {
     if (worker.joinable()) worker.join();
   }
-  workers_.clear();
 }
 
 bool ControllerLoop::processNextItem(std::stop_token stop) {
   auto key = queue_.get(stop);
   if (!key) return false;
+  ++busy_;
+  maybeAddWorker();
   Status s = sync_(*key);
   if (s.isOk()) {
     queue_.forget(*key);
@@ -49,6 +75,7 @@ bool ControllerLoop::processNextItem(std::stop_token stop) {
     queue_.addRateLimited(*key);
   }
   queue_.done(*key);
+  --busy_;
   return true;
 }
 

@@ -5,12 +5,17 @@
 // level-triggered: it reads the current state from listers and converges, whatever event
 // queued the key.
 //
-// Owns its worker threads: run() starts them, stop() (also on destruction) shuts the
-// queue down and joins them. Thread-safe.
+// Owns its worker threads. run() starts one; a worker that takes a key while more keys
+// are ready and every worker is busy starts another, up to `workers` (client-go starts
+// all its goroutines at once; threads cost more, and an idle controller manager runs a
+// dozen controllers with up to 20 workers each). Workers never stop before stop(), which
+// (also on destruction) shuts the queue down and joins them. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -33,7 +38,7 @@ class ControllerLoop {
   ControllerLoop& operator=(const ControllerLoop&) = delete;
 
   // Waits (up to `sync_timeout`) for every informer in `wait_for` to sync, then starts
-  // `workers` threads. kUnavailable when the caches did not sync.
+  // the first of at most `workers` threads. kUnavailable when the caches did not sync.
   Status run(int workers, const std::vector<InformerBase*>& wait_for,
              std::chrono::milliseconds sync_timeout = std::chrono::seconds(30));
   void stop();
@@ -42,11 +47,24 @@ class ControllerLoop {
   // queue is shut down or `stop` is requested. Tests call it directly.
   bool processNextItem(std::stop_token stop = {});
 
+  // Worker threads started so far (for tests).
+  size_t workerCount() const;
+
  private:
+  // Starts another worker when keys are waiting, every worker is busy and fewer than
+  // max_workers_ run.
+  void maybeAddWorker();
+  void addWorkerLocked();  // REQUIRES: mu_ held
+
   const std::string name_;
   WorkQueue& queue_;
   const SyncFunc sync_;
-  std::vector<std::jthread> workers_;
+  std::atomic<size_t> busy_{0};  // workers between get() and done()
+
+  mutable std::mutex mu_;
+  size_t max_workers_ = 0;             // GUARDED_BY(mu_); 0 until run()
+  bool stopping_ = false;              // GUARDED_BY(mu_)
+  std::vector<std::jthread> workers_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace minik8s::client
