@@ -11,10 +11,13 @@
 namespace minik8s {
 namespace {
 
+// In each test the pool is declared last, so that it is destroyed (its threads joined)
+// before the objects its tasks use.
+
 TEST(TaskPool, RunsEveryTaskSubmittedBeforeItIsIdle) {
-  TaskPool pool(4);
   std::atomic<int> ran{0};
   std::promise<void> all;
+  TaskPool pool(4);
   for (int i = 0; i < 100; ++i) {
     pool.submit([&] {
       if (++ran == 100) all.set_value();
@@ -25,10 +28,10 @@ TEST(TaskPool, RunsEveryTaskSubmittedBeforeItIsIdle) {
 }
 
 TEST(TaskPool, RunsTasksInParallel) {
-  TaskPool pool(2);
   std::promise<void> first_started, second_started;
   std::promise<void> release;
   auto released = release.get_future().share();
+  TaskPool pool(2);
   pool.submit([&] {
     first_started.set_value();
     released.wait();
@@ -41,10 +44,10 @@ TEST(TaskPool, RunsTasksInParallel) {
 }
 
 TEST(TaskPool, StopDropsWaitingTasksAndLaterSubmits) {
-  TaskPool pool(1);
   std::promise<void> started, release;
   auto released = release.get_future().share();
   std::atomic<int> ran{0};
+  TaskPool pool(1);
   pool.submit([&] {
     started.set_value();
     released.wait();
