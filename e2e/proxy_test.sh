@@ -57,7 +57,10 @@ check "pod-a answers on its own address" wait_until 10 on_node curl -fsS -m 1 ht
 
 echo "== minik8s server and minik8s proxy in the node namespace"
 PORT=6443
-on_node "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn >"$WORK/server.log" 2>&1 &
+# Started with `ip netns exec` itself, not through on_node: a backgrounded shell function
+# would leave $! the subshell's PID, and stopping that would leave the server running.
+ip netns exec "$NODE" "$MINIK8S" server --port "$PORT" --data-dir "$WORK/data" --log-level warn \
+  >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 if ! wait_until 30 on_node curl -fsS -m 1 "http://127.0.0.1:$PORT/readyz"; then
   fail "minik8s server did not start in the node namespace"
@@ -65,7 +68,7 @@ if ! wait_until 30 on_node curl -fsS -m 1 "http://127.0.0.1:$PORT/readyz"; then
 fi
 write_kubeconfig "$KUBECONFIG" "http://127.0.0.1:$PORT"
 start_proxy() {
-  on_node "$MINIK8S" proxy --server "http://127.0.0.1:$PORT" --hostname-override node-a \
+  ip netns exec "$NODE" "$MINIK8S" proxy --server "http://127.0.0.1:$PORT" --hostname-override node-a \
     --balance round-robin --min-sync-period 100ms --log-level debug >>"$WORK/proxy.log" 2>&1 &
   PROXY_PID=$!
 }
@@ -144,3 +147,8 @@ check "minik8s proxy --cleanup" on_node "$MINIK8S" proxy --cleanup
 if on_node iptables-save | grep -q KUBE-; then fail "KUBE-* chains remain after --cleanup"
 else pass "no KUBE-* chain or rule remains"; fi
 check "--cleanup again (nothing to do)" on_node "$MINIK8S" proxy --cleanup
+
+echo "== nothing left running"
+stop_server
+SERVER_PID=""
+check "no process of this test is left in the node namespace" test -z "$(ip netns pids "$NODE")"
