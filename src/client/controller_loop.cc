@@ -25,6 +25,7 @@ Status ControllerLoop::run(int workers, const std::vector<InformerBase*>& wait_f
   if (stopping_) return Status::ok();
   max_workers_ = static_cast<size_t>(std::max(workers, 1));
   addWorkerLocked();
+  queue_.setOnReady([this] { maybeAddWorker(); });
   log::info("{}: running with up to {} worker(s)", name_, max_workers_);
   return Status::ok();
 }
@@ -49,6 +50,7 @@ size_t ControllerLoop::workerCount() const {
 }
 
 void ControllerLoop::stop() {
+  queue_.setOnReady(nullptr);  // before anything goes: waits out a running maybeAddWorker
   queue_.shutDown();
   std::vector<std::jthread> workers;
   {

@@ -5,10 +5,11 @@
 // level-triggered: it reads the current state from listers and converges, whatever event
 // queued the key.
 //
-// Owns its worker threads. run() starts one; a worker that takes a key while more keys
-// are ready and every worker is busy starts another, up to `workers` (client-go starts
-// all its goroutines at once; threads cost more, and an idle controller manager runs a
-// dozen controllers with up to 20 workers each). Workers never stop before stop(), which
+// Owns its worker threads. run() starts one; when a key is added, or a worker takes one,
+// while more keys are ready and every worker is busy, another starts, up to `workers`
+// (client-go starts all its goroutines at once; threads cost more, and an idle
+// controller manager runs a dozen controllers with up to 20 workers each). The loop is
+// the queue's one ready listener. Workers never stop before stop(), which
 // (also on destruction) shuts the queue down and joins them. Thread-safe.
 #pragma once
 

@@ -6,26 +6,41 @@ namespace minik8s::client {
 
 WorkQueue::WorkQueue(Clock& clock, WorkQueueOptions options) : clock_(clock), options_(options) {}
 
-void WorkQueue::addLocked(const std::string& key) {
-  if (shutting_down_) return;
-  if (!dirty_.insert(key).second) return;  // already waiting for a worker
-  if (processing_.count(key)) return;      // re-queued by done()
+bool WorkQueue::addLocked(const std::string& key) {
+  if (shutting_down_) return false;
+  if (!dirty_.insert(key).second) return false;  // already waiting for a worker
+  if (processing_.count(key)) return false;      // re-queued by done()
   queue_.push_back(key);
   cv_.notify_one();
+  return true;
+}
+
+void WorkQueue::notifyReady() {
+  std::lock_guard lock(on_ready_mu_);
+  if (on_ready_) on_ready_();
+}
+
+void WorkQueue::setOnReady(std::function<void()> on_ready) {
+  std::lock_guard lock(on_ready_mu_);
+  on_ready_ = std::move(on_ready);
 }
 
 void WorkQueue::add(const std::string& key) {
-  std::lock_guard lock(mu_);
-  addLocked(key);
+  bool ready;
+  {
+    std::lock_guard lock(mu_);
+    ready = addLocked(key);
+  }
+  if (ready) notifyReady();
 }
 
 void WorkQueue::addAfter(const std::string& key, std::chrono::nanoseconds delay) {
-  std::lock_guard lock(mu_);
-  if (shutting_down_) return;
   if (delay <= std::chrono::nanoseconds(0)) {
-    addLocked(key);
+    add(key);
     return;
   }
+  std::lock_guard lock(mu_);
+  if (shutting_down_) return;
   waiting_.emplace(clock_.monotonic() + delay, key);
   cv_.notify_all();
 }

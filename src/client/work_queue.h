@@ -8,6 +8,10 @@
 // - addAfter(key, d) re-adds after d. Delays are measured on the injected Clock: with a
 //   FakeClock, advance the clock and call tryGet() (or get(), which re-checks often).
 //
+// - setOnReady(f) calls f after add() or addAfter() made a key ready (outside the queue's
+//   lock), so an owner can start a worker when every one is busy. Delayed keys become
+//   ready inside get(); they call nothing.
+//
 // Thread-safe: any number of producers and workers.
 #pragma once
 
@@ -15,6 +19,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -54,6 +59,10 @@ class WorkQueue {
   std::optional<std::string> tryGet();
   void done(const std::string& key);
 
+  // Replaces the ready listener (nullptr: none). Returns only once no call of the old
+  // listener is running, so its owner may go away after setOnReady(nullptr).
+  void setOnReady(std::function<void()> on_ready);
+
   // Keys ready now (not counting processing or delayed ones).
   size_t len() const;
   // Wakes every get() with nullopt; later adds are ignored.
@@ -61,8 +70,9 @@ class WorkQueue {
   bool shuttingDown() const;
 
  private:
-  // REQUIRES: mu_ held.
-  void addLocked(const std::string& key);
+  // REQUIRES: mu_ held. True when the key became ready.
+  bool addLocked(const std::string& key);
+  void notifyReady();  // REQUIRES: mu_ not held
   void promoteDueLocked();
   std::optional<std::string> popLocked();
 
@@ -76,6 +86,9 @@ class WorkQueue {
   std::multimap<Clock::Instant, std::string> waiting_;  // GUARDED_BY(mu_): delayed adds
   std::map<std::string, int> failures_;                 // GUARDED_BY(mu_)
   bool shutting_down_ = false;                          // GUARDED_BY(mu_)
+
+  std::mutex on_ready_mu_;  // held while the listener runs; taken after no other lock
+  std::function<void()> on_ready_;  // GUARDED_BY(on_ready_mu_)
 };
 
 }  // namespace minik8s::client

@@ -54,10 +54,18 @@ class Gate {
   std::set<std::string> seen_;
 };
 
+// Opens the gate when it goes out of scope, so that a failed assertion ends the test
+// instead of leaving the loop's destructor joining workers that wait forever.
+struct OpenOnExit {
+  Gate& gate;
+  ~OpenOnExit() { gate.open(); }
+};
+
 TEST(ControllerLoop, OneWorkerWhileIdleMoreAsKeysWaitNeverMoreThanTheLimit) {
   WorkQueue queue;
   Gate gate;
   ControllerLoop loop("test", queue, [&](const std::string& key) { return gate.sync(key); });
+  OpenOnExit open_on_exit{gate};
   ASSERT_TRUE(loop.run(4, {}).isOk());
   EXPECT_EQ(loop.workerCount(), 1u);
   for (int i = 0; i < 10; ++i) queue.add("k" + std::to_string(i));
@@ -70,6 +78,31 @@ TEST(ControllerLoop, OneWorkerWhileIdleMoreAsKeysWaitNeverMoreThanTheLimit) {
   EXPECT_EQ(loop.workerCount(), 4u);
   loop.stop();
   EXPECT_EQ(loop.workerCount(), 0u);
+}
+
+// The case CI caught: the only worker took the first key before the next was added, and
+// blocked in its sync; keys added after that must start workers of their own.
+TEST(ControllerLoop, AKeyAddedWhileEveryWorkerIsBusyStartsAnother) {
+  WorkQueue queue;
+  Gate gate;
+  ControllerLoop loop("test", queue, [&](const std::string& key) { return gate.sync(key); });
+  OpenOnExit open_on_exit{gate};
+  ASSERT_TRUE(loop.run(3, {}).isOk());
+  queue.add("first");
+  ASSERT_TRUE(gate.waitRunning(1));
+  EXPECT_EQ(loop.workerCount(), 1u);
+  queue.add("second");
+  ASSERT_TRUE(gate.waitRunning(2));
+  queue.add("third");
+  ASSERT_TRUE(gate.waitRunning(3));
+  EXPECT_EQ(loop.workerCount(), 3u);
+  queue.add("fourth");  // at the limit: waits for a worker
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(loop.workerCount(), 3u);
+  gate.open();
+  for (int i = 0; i < 500 && gate.seen() < 4; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(gate.seen(), 4u);
+  loop.stop();
 }
 
 TEST(ControllerLoop, AFailedSyncIsRetriedAndASuccessForgetsTheBackOff) {

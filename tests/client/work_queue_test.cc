@@ -123,5 +123,26 @@ TEST(WorkQueue, BlockedGetReturnsWhenStopIsRequested) {
   EXPECT_EQ(got, std::nullopt);
 }
 
+TEST(WorkQueue, TheReadyListenerHearsOfKeysThatBecameReadyOnly) {
+  FakeClock clock;
+  WorkQueue q(clock);
+  int calls = 0;
+  q.setOnReady([&] { ++calls; });
+  q.add("a");
+  EXPECT_EQ(calls, 1);
+  q.add("a");  // already waiting
+  EXPECT_EQ(calls, 1);
+  ASSERT_EQ(q.tryGet(), "a");
+  q.add("a");  // processing: only marked dirty
+  EXPECT_EQ(calls, 1);
+  q.addAfter("b", 0s);
+  EXPECT_EQ(calls, 2);
+  q.addAfter("c", 1s);  // delayed: becomes ready inside get()
+  EXPECT_EQ(calls, 2);
+  q.setOnReady(nullptr);
+  q.add("d");
+  EXPECT_EQ(calls, 2);
+}
+
 }  // namespace
 }  // namespace minik8s::client
