@@ -485,9 +485,13 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
   }
 
   bool image_missing = false;
+  const StartContext context{pod, sandbox_id, sandbox_config, *volumes, identity};
   for (const auto& step : actions.start) {
-    startContainer(pod, step, sandbox_id, sandbox_config, *volumes, identity, &waiting,
-                   &image_missing);
+    StartResult started = startContainer(context, step);
+    const api::Container& spec =
+        step.init ? pod.spec.init_containers[step.index] : pod.spec.containers[step.index];
+    if (started.waiting) waiting[spec.name] = std::move(*started.waiting);
+    image_missing = image_missing || started.image_missing;
   }
 
   auto after = podRuntime(uid);
@@ -513,11 +517,9 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
   return again;
 }
 
-void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
-                             const std::string& sandbox_id,
-                             const cri::PodSandboxConfig& sandbox_config,
-                             const VolumePaths& volumes, const PodIdentity& identity,
-                             std::map<std::string, WaitingReason>* waiting, bool* image_missing) {
+Kubelet::StartResult Kubelet::startContainer(const StartContext& context,
+                                             const ContainerToStart& step) {
+  const api::Pod& pod = context.pod;
   const api::Container& spec =
       step.init ? pod.spec.init_containers[step.index] : pod.spec.containers[step.index];
   std::string field =
@@ -525,18 +527,16 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
   auto lookup = [&](const std::string& kind, const std::string& name) {
     return lookupObject(pod.metadata.namespace_, kind, name);
   };
-  auto config = makeContainerConfig(pod, spec, step.restart_count, volumes, identity, lookup);
+  auto config = makeContainerConfig(pod, spec, step.restart_count, context.volumes,
+                                    context.identity, lookup);
   if (!config.isOk()) {
-    (*waiting)[spec.name] = {"CreateContainerConfigError", config.status().message()};
     recordEvent(pod, "Warning", "Failed", "Error: " + config.status().message(), field);
-    return;
+    return {WaitingReason{"CreateContainerConfigError", config.status().message()}};
   }
   std::string image_key = pod.metadata.uid + "/" + spec.name + "/image";
   auto image = runtime_.imageStatus(config->image);
   if (!image.isOk() && image.status().code() != Code::kNotFound) {
-    *image_missing = true;
-    (*waiting)[spec.name] = {"ImageInspectError", image.status().message()};
-    return;
+    return {WaitingReason{"ImageInspectError", image.status().message()}, true};
   }
   bool pulled = false;
   ImageDecision decision = decideImage(spec.image_pull_policy, image.isOk());
@@ -548,23 +548,19 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
   switch (decision) {
     case ImageDecision::kUsePresent: break;
     case ImageDecision::kNeverPull: {
-      *image_missing = true;
       std::string message =
           "Container image \"" + spec.image + "\" is not present with pull policy of Never";
-      (*waiting)[spec.name] = {"ErrImageNeverPull", message};
       bool first;
       {
         std::lock_guard lock(mu_);
         first = image_events_.insert(image_key).second;
       }
       if (first) recordEvent(pod, "Warning", "ErrImageNeverPull", message, field);
-      return;
+      return {WaitingReason{"ErrImageNeverPull", message}, true};
     }
     case ImageDecision::kPull:
-      if (!pullImage(pod, spec, config->image, image.isOk(), reachable, sandbox_config, field,
-                     waiting)) {
-        *image_missing = true;
-        return;
+      if (auto waiting = pullImage(context, spec, config->image, image.isOk(), reachable, field)) {
+        return {std::move(waiting), true};
       }
       pulled = true;
       break;
@@ -573,8 +569,9 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
     std::lock_guard lock(mu_);
     image_events_.erase(image_key);
   }
+  const std::string& sandbox_id = context.sandbox_id;
   if (step.is_restart) backoff_.recordRestart(backoffKey(pod.metadata.uid, spec.name));
-  auto id = runtime_.createContainer(sandbox_id, *config, sandbox_config);
+  auto id = runtime_.createContainer(sandbox_id, *config, context.sandbox_config);
   if (!id.isOk() && id.status().code() == Code::kAlreadyExists) {
     // A container with this restart count exists (a sync cut short): replace it.
     cri::ContainerFilter filter;
@@ -588,12 +585,11 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
         }
       }
     }
-    id = runtime_.createContainer(sandbox_id, *config, sandbox_config);
+    id = runtime_.createContainer(sandbox_id, *config, context.sandbox_config);
   }
   if (!id.isOk()) {
-    (*waiting)[spec.name] = {"CreateContainerError", id.status().message()};
     recordEvent(pod, "Warning", "Failed", "Error: " + id.status().message(), field);
-    return;
+    return {WaitingReason{"CreateContainerError", id.status().message()}};
   }
   if (!step.is_restart && !pulled) {
     recordEvent(pod, "Normal", "Pulled",
@@ -601,24 +597,25 @@ void Kubelet::startContainer(const api::Pod& pod, const ContainerToStart& step,
   }
   recordEvent(pod, "Normal", "Created", "Created container " + spec.name, field);
   if (Status s = runtime_.startContainer(*id); !s.isOk()) {
-    (*waiting)[spec.name] = {"RunContainerError", s.message()};
     recordEvent(pod, "Warning", "Failed", "Error: " + s.message(), field);
-    return;
+    return {WaitingReason{"RunContainerError", s.message()}};
   }
   recordEvent(pod, "Normal", "Started", "Started container " + spec.name, field);
+  return {};
 }
 
-bool Kubelet::pullImage(const api::Pod& pod, const api::Container& spec, const std::string& image,
-                        bool present, bool reachable, const cri::PodSandboxConfig& sandbox_config,
-                        const std::string& field, std::map<std::string, WaitingReason>* waiting) {
+std::optional<WaitingReason> Kubelet::pullImage(const StartContext& context,
+                                                const api::Container& spec,
+                                                const std::string& image, bool present,
+                                                bool reachable, const std::string& field) {
+  const api::Pod& pod = context.pod;
   const std::string key = pod.metadata.uid + "/" + image;
   if (auto wait = pull_backoff_.waiting(key, clock_.monotonic())) {
-    if (present) return true;  // see below: an offline node keeps using what it has
+    if (present) return std::nullopt;  // see below: an offline node keeps using what it has
     std::string message = "Back-off pulling image \"" + spec.image + "\": ErrImagePull: " +
                           wait->last_error;
-    (*waiting)[spec.name] = {"ImagePullBackOff", message};
     recordEvent(pod, "Normal", "BackOff", "Back-off pulling image \"" + spec.image + "\"", field);
-    return false;
+    return WaitingReason{"ImagePullBackOff", message};
   }
   std::vector<std::string> docker_configs;
   for (const auto& ref : pod.spec.image_pull_secrets) {
@@ -637,7 +634,7 @@ bool Kubelet::pullImage(const api::Pod& pod, const api::Container& spec, const s
   if (reachable) {
     recordEvent(pod, "Normal", "Pulling", "Pulling image \"" + spec.image + "\"", field);
     for (const auto& auth : candidates) {
-      ref = runtime_.pullImage(image, auth, sandbox_config);
+      ref = runtime_.pullImage(image, auth, context.sandbox_config);
       if (ref.isOk()) break;
     }
   }
@@ -648,7 +645,7 @@ bool Kubelet::pullImage(const api::Pod& pod, const api::Container& spec, const s
     std::snprintf(secs, sizeof(secs), "%.3fs", took);
     recordEvent(pod, "Normal", "Pulled",
                 "Successfully pulled image \"" + spec.image + "\" in " + secs, field);
-    return true;
+    return std::nullopt;
   }
   pull_backoff_.recordFailure(key, clock_.monotonic(), ref.status().message());
   std::string message = "Failed to pull image \"" + spec.image + "\": " + ref.status().message();
@@ -657,11 +654,10 @@ bool Kubelet::pullImage(const api::Pod& pod, const api::Container& spec, const s
     // untagged images such as the original's manifests use) a failed pull of an image the
     // node already has starts that image, with a Warning, instead of ErrImagePull.
     recordEvent(pod, "Warning", "Failed", message + "; using the image present on the node", field);
-    return true;
+    return std::nullopt;
   }
   recordEvent(pod, "Warning", "Failed", message, field);
-  (*waiting)[spec.name] = {"ErrImagePull", ref.status().message()};
-  return false;
+  return WaitingReason{"ErrImagePull", ref.status().message()};
 }
 
 void Kubelet::killPod(const PodRuntime& runtime, std::chrono::seconds grace) {

@@ -100,16 +100,26 @@ class Kubelet {
   void removePodRuntime(const PodRuntime& runtime);
   void cleanupPod(const std::string& uid, const std::string& log_dir);
   void terminatePod(const api::Pod& pod, const PodRuntime& runtime);
-  void startContainer(const api::Pod& pod, const ContainerToStart& step,
-                      const std::string& sandbox_id, const cri::PodSandboxConfig& sandbox_config,
-                      const VolumePaths& volumes, const PodIdentity& identity,
-                      std::map<std::string, WaitingReason>* waiting, bool* image_missing);
-  // Pulls `image` for `spec` (pull secrets, back-off, events); false when the container
-  // cannot start now (`waiting` then says why). An unreachable registry (not loopback, not
-  // in the node's registry config) fails like a pull, without touching the network.
-  bool pullImage(const api::Pod& pod, const api::Container& spec, const std::string& image,
-                 bool present, bool reachable, const cri::PodSandboxConfig& sandbox_config,
-                 const std::string& field, std::map<std::string, WaitingReason>* waiting);
+  // What starting the containers of one sync shares: the pod, its sandbox, its volumes.
+  struct StartContext {
+    const api::Pod& pod;
+    const std::string& sandbox_id;
+    const cri::PodSandboxConfig& sandbox_config;
+    const VolumePaths& volumes;
+    const PodIdentity& identity;
+  };
+  // How one start went: nullopt `waiting` when the container was created and started.
+  struct StartResult {
+    std::optional<WaitingReason> waiting;
+    bool image_missing = false;  // held back for its image: retry after missing_image_retry
+  };
+  StartResult startContainer(const StartContext& context, const ContainerToStart& step);
+  // Pulls `image` for `spec` (pull secrets, back-off, events); a waiting reason when the
+  // container cannot start now. An unreachable registry (not loopback, not in the node's
+  // registry config) fails like a pull, without touching the network.
+  std::optional<WaitingReason> pullImage(const StartContext& context, const api::Container& spec,
+                                         const std::string& image, bool present, bool reachable,
+                                         const std::string& field);
   void writeStatus(const api::Pod& pod, const PodRuntime& runtime,
                    const std::map<std::string, WaitingReason>& waiting);
   std::optional<ObjectData> lookupObject(const std::string& ns, const std::string& kind,
