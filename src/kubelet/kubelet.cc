@@ -10,6 +10,7 @@
 #include "api/defaults.h"
 #include "api/scheme.h"
 #include "common/log.h"
+#include "kubelet/resources.h"
 #include "kubelet/pod_cgroups.h"
 #include "kubelet/pod_status.h"
 #include "kubelet/probe_manager.h"
@@ -21,18 +22,6 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::nanoseconds;
 
-const api::ResourceInfo& resource(const char* group, const char* version, const char* plural) {
-  const api::ResourceInfo* r = api::findResource(group, version, plural);
-  if (r == nullptr) {
-    log::error("kubelet: resource {} is not in the scheme", plural);
-    std::abort();
-  }
-  return *r;
-}
-const api::ResourceInfo& podsResource() { return resource("", "v1", "pods"); }
-const api::ResourceInfo& nodesResource() { return resource("", "v1", "nodes"); }
-
-constexpr const char* kLeaseNamespace = "kube-node-lease";
 
 int64_t toNs(Clock::WallTime t) {
   return std::chrono::duration_cast<nanoseconds>(t.time_since_epoch()).count();
@@ -68,6 +57,7 @@ Kubelet::Kubelet(client::Client& client, cri::Runtime& runtime, KubeletOptions o
       options_(std::move(options)),
       clock_(clock),
       events_(client, {"kubelet", options_.node.node_name}, clock),
+      node_status_(client, runtime, options_.node, options_.heartbeat_period, clock),
       queue_(clock),
       backoff_(options_.backoff),
       pull_backoff_(options_.pull_backoff),
@@ -76,123 +66,6 @@ Kubelet::Kubelet(client::Client& client, cri::Runtime& runtime, KubeletOptions o
           ProbeManager::Options{{}, std::max(1, options_.probe_threads)})) {}
 
 Kubelet::~Kubelet() { stop(); }
-
-// ---------------------------------------------------------------------------------------
-// Node
-
-RuntimeHealth Kubelet::runtimeHealth() {
-  auto conditions = runtime_.status();
-  if (!conditions.isOk()) return {false, "container runtime is down: " + conditions.status().message()};
-  for (const auto& c : *conditions) {
-    if (!c.status) {
-      return {false, "container runtime not ready: " + c.type + "=false reason:" + c.reason +
-                         " message:" + c.message};
-    }
-  }
-  return {true, ""};
-}
-
-Status Kubelet::registerNode() {
-  host_ = readHostInfo();
-  auto version = runtime_.version();
-  if (!version.isOk()) return version.status().withContext("asking the container runtime its version");
-  runtime_version_ = version->runtime_name + "://" + version->runtime_version;
-
-  const auto& nodes = nodesResource();
-  const std::string& name = options_.node.node_name;
-  NodeConfig config = options_.node;
-  config.runtime_version = runtime_version_;
-  std::string now = formatRfc3339(clock_.now());
-  auto existing = client_.get(nodes, "", name);
-  if (!existing.isOk() && existing.status().code() != Code::kNotFound) return existing.status();
-  api::Node previous;
-  if (existing.isOk()) {
-    auto decoded = api::decode<api::Node>(*existing);
-    if (decoded.isOk()) previous = std::move(*decoded);
-  }
-  api::Node node = desiredNode(config, host_, runtimeHealth(), previous, now);
-  if (!existing.isOk()) {
-    json object = api::toJson(node);
-    object["metadata"].erase("resourceVersion");
-    auto created = client_.create(nodes, "", object);
-    if (!created.isOk() && created.status().code() != Code::kAlreadyExists) return created.status();
-    log::info("kubelet: registered node {}", name);
-  } else {
-    json patch = {{"metadata", {{"labels", node.metadata.labels}}},
-                  {"spec", {{"podCIDR", node.spec.pod_cidr}, {"podCIDRs", node.spec.pod_cidrs}}}};
-    if (node.spec.pod_cidr.empty()) patch.erase("spec");
-    auto patched = client_.patch(nodes, "", name, client::PatchType::kMerge, patch.dump());
-    if (!patched.isOk()) return patched.status();
-    log::info("kubelet: took over existing node {}", name);
-  }
-  {
-    std::lock_guard lock(mu_);
-    last_node_ = node;
-  }
-  RETURN_IF_ERROR(updateNodeStatus());
-  // Leases live in kube-node-lease; create it when the server has not.
-  json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kLeaseNamespace}}}};
-  auto created_ns = client_.create(resource("", "v1", "namespaces"), "", ns);
-  if (!created_ns.isOk() && created_ns.status().code() != Code::kAlreadyExists) {
-    log::warn("kubelet: creating namespace {}: {}", kLeaseNamespace, created_ns.status().toString());
-  }
-  return renewLease();
-}
-
-Status Kubelet::updateNodeStatus() {
-  NodeConfig config = options_.node;
-  config.runtime_version = runtime_version_;
-  api::Node previous;
-  {
-    std::lock_guard lock(mu_);
-    previous = last_node_;
-  }
-  api::Node node = desiredNode(config, host_, runtimeHealth(), previous, formatRfc3339(clock_.now()));
-  json patch = {{"status", api::toJson(node.status)}};
-  client::PatchOptions opts;
-  opts.subresource = "status";
-  auto patched = client_.patch(nodesResource(), "", config.node_name, client::PatchType::kMerge,
-                               patch.dump(), opts);
-  if (!patched.isOk()) {
-    if (patched.status().code() == Code::kNotFound) {
-      // Someone deleted our Node: register again.
-      return registerNode();
-    }
-    return patched.status();
-  }
-  std::lock_guard lock(mu_);
-  last_node_ = node;
-  return Status::ok();
-}
-
-Status Kubelet::renewLease() {
-  const auto& leases = resource("coordination.k8s.io", "v1", "leases");
-  const std::string& name = options_.node.node_name;
-  std::string now = formatRfc3339Micro(clock_.now());
-  auto existing = client_.get(leases, kLeaseNamespace, name);
-  if (existing.isOk()) {
-    json lease = *existing;
-    lease["spec"]["holderIdentity"] = name;
-    lease["spec"]["renewTime"] = now;
-    if (!lease["spec"].contains("leaseDurationSeconds")) lease["spec"]["leaseDurationSeconds"] = 40;
-    auto updated = client_.update(leases, kLeaseNamespace, lease);
-    return updated.isOk() ? Status::ok() : updated.status();
-  }
-  if (existing.status().code() != Code::kNotFound) return existing.status();
-  json lease = {{"apiVersion", "coordination.k8s.io/v1"},
-                {"kind", "Lease"},
-                {"metadata", {{"name", name}, {"namespace", kLeaseNamespace}}},
-                {"spec", {{"holderIdentity", name}, {"leaseDurationSeconds", 40}, {"renewTime", now}}}};
-  auto created = client_.create(leases, kLeaseNamespace, lease);
-  return created.isOk() ? Status::ok() : created.status();
-}
-
-void Kubelet::heartbeat() {
-  if (Status s = updateNodeStatus(); !s.isOk()) {
-    log::warn("kubelet: updating node status: {}", s.toString());
-  }
-  if (Status s = renewLease(); !s.isOk()) log::warn("kubelet: renewing lease: {}", s.toString());
-}
 
 // ---------------------------------------------------------------------------------------
 // Start / stop
@@ -205,7 +78,7 @@ Status Kubelet::start() {
   auto deadline = clock_.monotonic() + options_.register_timeout;
   std::chrono::milliseconds delay(100);
   for (;;) {
-    Status registered = registerNode();
+    Status registered = node_status_.registerNode();
     if (registered.isOk()) break;
     if (clock_.monotonic() + delay > deadline) return registered;
     log::warn("kubelet: registering node {}: {}; retrying", options_.node.node_name,
@@ -234,17 +107,9 @@ Status Kubelet::start() {
   for (int i = 0; i < options_.workers; ++i) {
     threads_.emplace_back([this](std::stop_token stop) { runWorker(stop); });
   }
-  threads_.emplace_back([this](std::stop_token stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    while (!stop.stop_requested()) {
-      std::unique_lock lock(m);
-      cv.wait_for(lock, stop, options_.heartbeat_period, [] { return false; });
-      if (stop.stop_requested()) return;
-      heartbeat();
-    }
-  });
-  log::info("kubelet: node {} running ({})", options_.node.node_name, runtime_version_);
+  node_status_.start();
+  log::info("kubelet: node {} running ({})", options_.node.node_name,
+            node_status_.runtimeVersion());
   return Status::ok();
 }
 
@@ -254,6 +119,7 @@ void Kubelet::stop() {
   probes_->stop();
   for (auto& t : threads_) t.request_stop();
   threads_.clear();  // joins
+  node_status_.stop();
   if (pods_) pods_->stop();
   started_ = false;
 }
@@ -460,7 +326,8 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
   for (const auto& id : actions.remove_containers) (void)runtime_.removeContainer(id);
   for (const auto& id : actions.remove_sandboxes) (void)runtime_.removePodSandbox(id);
 
-  PodIdentity identity{options_.node.node_name, options_.node.node_ip, "", nodeCapacity(host_)};
+  PodIdentity identity{options_.node.node_name, options_.node.node_ip, "",
+                       nodeCapacity(node_status_.host())};
   std::string sandbox_id = actions.sandbox_id;
   uint32_t attempt = runtime.newestSandbox() ? runtime.newestSandbox()->attempt : 0;
   if (actions.create_sandbox) attempt = actions.sandbox_attempt;

@@ -1,14 +1,15 @@
-// Kubelet: the node agent. Registers its Node and keeps its status and Lease fresh, watches
-// the pods bound to its node, and makes the container runtime (CRI) match them: one work
-// queue keyed by pod uid, so each pod is synced by one worker at a time; each sync reads
-// the pod and what CRI reports, computes the actions (computePodActions, pure), executes
-// them, and writes the pod's status. A relist of CRI every second turns runtime changes
-// (a container exited) into syncs; every pod is also resynced periodically. After a
-// restart the kubelet rebuilds everything from CRI labels; it keeps no private state that
-// could disagree with the runtime (only restart back-off, which starts over).
+// Kubelet: the node agent. Registers its Node and keeps its status and Lease fresh (through
+// NodeStatusManager), watches the pods bound to its node, and makes the container runtime
+// (CRI) match them: one work queue keyed by pod uid, so each pod is synced by one worker at
+// a time; each sync reads the pod and what CRI reports, computes the actions
+// (computePodActions, pure), executes them, and writes the pod's status. A relist of CRI
+// every second turns runtime changes (a container exited) into syncs; every pod is also
+// resynced periodically. After a restart the kubelet rebuilds everything from CRI labels;
+// it keeps no private state that could disagree with the runtime (only restart back-off,
+// which starts over).
 //
-// Owns its threads (heartbeat, relist, workers; the pod informer's); start() once,
-// stop() once (also from the destructor). Thread-safe.
+// Owns its threads (relist, workers; the pod informer's and the node status manager's);
+// start() once, stop() once (also from the destructor). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -32,6 +33,7 @@
 #include "kubelet/dns_config.h"
 #include "kubelet/image_pull.h"
 #include "kubelet/node_info.h"
+#include "kubelet/node_status_manager.h"
 #include "kubelet/pod_actions.h"
 #include "kubelet/pod_config.h"
 
@@ -77,13 +79,6 @@ class Kubelet {
 
  private:
   using PodPtr = std::shared_ptr<const api::Pod>;
-
-  // ---- node ----
-  Status registerNode();
-  void heartbeat();  // node status + lease
-  Status updateNodeStatus();
-  Status renewLease();
-  RuntimeHealth runtimeHealth();
 
   // ---- pods ----
   void runWorker(std::stop_token stop);
@@ -137,8 +132,7 @@ class Kubelet {
   const KubeletOptions options_;
   Clock& clock_;
   client::EventRecorder events_;
-  HostInfo host_;
-  std::string runtime_version_;
+  NodeStatusManager node_status_;
 
   std::unique_ptr<client::Informer<api::Pod>> pods_;
   client::WorkQueue queue_;
@@ -150,7 +144,6 @@ class Kubelet {
   std::map<std::string, std::string> relist_fingerprint_;  // uid → state. GUARDED_BY(mu_)
   std::map<std::string, std::string> last_status_;         // uid → status JSON. GUARDED_BY(mu_)
   std::set<std::string> image_events_;                     // "uid/name" warned. GUARDED_BY(mu_)
-  api::Node last_node_;                                    // GUARDED_BY(mu_)
 
   std::atomic<int64_t> syncs_{0};
   std::vector<std::jthread> threads_;
