@@ -1126,6 +1126,63 @@ void io(Io& io, ResourceMetricSource& v) {
 }
 
 template <typename Io>
+void io(Io& io, ContainerResourceMetricSource& v) {
+  io.required("name", v.name);
+  io.required("target", v.target);
+  io.required("container", v.container);
+}
+
+template <typename Io>
+void io(Io& io, HPAScalingPolicy& v) {
+  io.required("type", v.type);
+  io.required("value", v.value);
+  io.required("periodSeconds", v.period_seconds);
+}
+
+template <typename Io>
+void io(Io& io, HPAScalingRules& v) {
+  io.field("stabilizationWindowSeconds", v.stabilization_window_seconds);
+  io.field("selectPolicy", v.select_policy);
+  io.field("policies", v.policies);
+}
+
+template <typename Io>
+void io(Io& io, HorizontalPodAutoscalerBehavior& v) {
+  io.field("scaleUp", v.scale_up);
+  io.field("scaleDown", v.scale_down);
+}
+
+template <typename Io>
+void io(Io& io, MetricValueStatus& v) {
+  io.field("value", v.value);
+  io.field("averageValue", v.average_value);
+  io.field("averageUtilization", v.average_utilization);
+}
+
+template <typename Io>
+void io(Io& io, ResourceMetricStatus& v) {
+  io.required("name", v.name);
+  io.required("current", v.current);
+}
+
+template <typename Io>
+void io(Io& io, ContainerResourceMetricStatus& v) {
+  io.required("name", v.name);
+  io.required("current", v.current);
+  io.required("container", v.container);
+}
+
+template <typename Io>
+void io(Io& io, MetricStatus& v) {
+  io.required("type", v.type);
+  io.field("object", v.object);
+  io.field("pods", v.pods);
+  io.field("resource", v.resource);
+  io.field("containerResource", v.container_resource);
+  io.field("external", v.external);
+}
+
+template <typename Io>
 void io(Io& io, MetricSpec& v) {
   io.required("type", v.type);
   io.field("resource", v.resource);

@@ -256,7 +256,27 @@ void setDefaults(CronJob& cron_job) {
 }
 
 void setDefaults(HorizontalPodAutoscaler& hpa) {
-  if (!hpa.spec.min_replicas) hpa.spec.min_replicas = 1;
+  HorizontalPodAutoscalerSpec& spec = hpa.spec;
+  if (!spec.min_replicas) spec.min_replicas = 1;
+  if (spec.metrics.empty()) {
+    MetricSpec cpu;
+    cpu.type = "Resource";
+    cpu.resource = ResourceMetricSource{"cpu", {"Utilization", {}, {}, 80}};
+    spec.metrics.push_back(cpu);
+  }
+  // A behavior that is set gets every unset field (GenerateHPAScaleUpRules /
+  // GenerateHPAScaleDownRules); an HPA without behavior keeps none.
+  if (spec.behavior) {
+    auto fill = [](std::optional<HPAScalingRules>& rules, int32_t window,
+                   std::vector<HPAScalingPolicy> policies) {
+      if (!rules) rules.emplace();
+      if (!rules->stabilization_window_seconds) rules->stabilization_window_seconds = window;
+      if (!rules->select_policy) rules->select_policy = "Max";
+      if (rules->policies.empty()) rules->policies = std::move(policies);
+    };
+    fill(spec.behavior->scale_up, 0, {{"Pods", 4, 15}, {"Percent", 100, 15}});
+    fill(spec.behavior->scale_down, 300, {{"Percent", 100, 15}});
+  }
 }
 
 std::string base64Encode(const std::string& bytes) {

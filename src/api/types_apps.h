@@ -1,5 +1,5 @@
-// apps/v1 (Deployment, ReplicaSet), autoscaling/v2 (HorizontalPodAutoscaler),
-// coordination.k8s.io/v1 (Lease) and the seed kinds Dns and Hpa (apiVersion v1).
+// apps/v1 (Deployment, ReplicaSet, DaemonSet), coordination.k8s.io/v1 (Lease) and the seed
+// kinds Dns and Hpa (apiVersion v1); autoscaling/v2 is in types_autoscaling.h.
 // Plain aggregates; codec.h maps them to Kubernetes' JSON keys.
 #pragma once
 
@@ -10,6 +10,7 @@
 
 #include "api/quantity.h"
 #include "api/raw_json.h"
+#include "api/types_autoscaling.h"
 #include "api/types_core.h"
 #include "api/types_meta.h"
 
@@ -118,60 +119,6 @@ struct DaemonSet {
   ObjectMeta metadata;
   DaemonSetSpec spec;
   DaemonSetStatus status;
-};
-
-// ---- autoscaling/v2 ----
-
-struct CrossVersionObjectReference {
-  std::string kind;  // required
-  std::string name;  // required
-  std::string api_version;
-};
-
-struct MetricTarget {
-  std::string type;  // Utilization, Value, AverageValue
-  Quantity value;
-  Quantity average_value;
-  std::optional<int32_t> average_utilization;
-};
-
-struct ResourceMetricSource {
-  std::string name;  // cpu, memory
-  MetricTarget target;
-};
-
-struct MetricSpec {
-  std::string type;  // Resource (typed); Pods, Object, External, ContainerResource (raw)
-  std::optional<ResourceMetricSource> resource;
-  RawJson pods;
-  RawJson object;
-  RawJson external;
-  RawJson container_resource;
-};
-
-struct HorizontalPodAutoscalerSpec {
-  CrossVersionObjectReference scale_target_ref;
-  std::optional<int32_t> min_replicas;
-  int32_t max_replicas = 0;  // required
-  std::vector<MetricSpec> metrics;
-  RawJson behavior;
-};
-
-struct HorizontalPodAutoscalerStatus {
-  std::optional<int64_t> observed_generation;
-  std::string last_scale_time;
-  int32_t current_replicas = 0;
-  int32_t desired_replicas = 0;  // required
-  RawJson current_metrics;
-  std::vector<Condition> conditions;
-};
-
-struct HorizontalPodAutoscaler {
-  std::string api_version;
-  std::string kind;
-  ObjectMeta metadata;
-  HorizontalPodAutoscalerSpec spec;
-  HorizontalPodAutoscalerStatus status;
 };
 
 // ---- coordination.k8s.io/v1 ----

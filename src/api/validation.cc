@@ -1133,6 +1133,49 @@ std::vector<FieldError> validateObject(const ReplicaSet& replica_set, const Repl
   return errors.take();
 }
 
+void validateMetricTarget(Errors& errors, const std::string& p, const MetricTarget& t) {
+  errors.checkEnum(p + ".type", t.type, {"AverageValue", "Utilization", "Value"});
+  if (t.type == "Utilization" && (!t.average_utilization || *t.average_utilization < 1)) {
+    errors.required(p + ".averageUtilization",
+                    "must set averageUtilization (greater than 0) when type is Utilization");
+  }
+  if (t.type == "AverageValue" && !t.average_value.isValid()) {
+    errors.required(p + ".averageValue", "must set a valid averageValue when type is AverageValue");
+  }
+  if (t.type == "Value" && !t.value.isValid()) {
+    errors.required(p + ".value", "must set a valid value when type is Value");
+  }
+}
+
+// Kubernetes' validateScalingRules (the limits of autoscaling/validation).
+void validateScalingRules(Errors& errors, const std::string& p, const HPAScalingRules& rules) {
+  if (rules.stabilization_window_seconds) {
+    int32_t window = *rules.stabilization_window_seconds;
+    if (window < 0) {
+      errors.invalid(p + ".stabilizationWindowSeconds", window,
+                     "must be greater than or equal to zero");
+    } else if (window > 3600) {
+      errors.invalid(p + ".stabilizationWindowSeconds", window,
+                     "must be less than or equal to 3600");
+    }
+  }
+  if (rules.select_policy) {
+    errors.checkEnum(p + ".selectPolicy", *rules.select_policy, {"Disabled", "Max", "Min"});
+  }
+  for (size_t i = 0; i < rules.policies.size(); ++i) {
+    const HPAScalingPolicy& policy = rules.policies[i];
+    std::string pp = index(p + ".policies", i);
+    errors.checkEnum(pp + ".type", policy.type, {"Percent", "Pods"});
+    if (policy.value <= 0) errors.invalid(pp + ".value", policy.value, "must be greater than zero");
+    if (policy.period_seconds <= 0) {
+      errors.invalid(pp + ".periodSeconds", policy.period_seconds, "must be greater than zero");
+    } else if (policy.period_seconds > 1800) {
+      errors.invalid(pp + ".periodSeconds", policy.period_seconds,
+                     "must be less than or equal to 1800");
+    }
+  }
+}
+
 std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
                                        const HorizontalPodAutoscaler* old) {
   Errors errors;
@@ -1158,24 +1201,36 @@ std::vector<FieldError> validateObject(const HorizontalPodAutoscaler& hpa,
     std::string p = index("spec.metrics", i);
     errors.checkEnum(p + ".type", m.type,
                      {"ContainerResource", "External", "Object", "Pods", "Resource"});
-    if (m.type != "Resource") continue;
-    if (!m.resource) {
-      errors.required(p + ".resource", "must populate information for the given metric source");
-      continue;
+    if (m.type == "Resource") {
+      if (!m.resource) {
+        errors.required(p + ".resource", "must populate information for the given metric source");
+        continue;
+      }
+      if (m.resource->name.empty()) errors.required(p + ".resource.name");
+      validateMetricTarget(errors, p + ".resource.target", m.resource->target);
+    } else if (m.type == "ContainerResource") {
+      if (!m.container_resource) {
+        errors.required(p + ".containerResource",
+                        "must populate information for the given metric source");
+        continue;
+      }
+      const ContainerResourceMetricSource& c = *m.container_resource;
+      if (c.name.empty()) errors.required(p + ".containerResource.name");
+      if (c.container.empty()) {
+        errors.required(p + ".containerResource.container");
+      } else {
+        errors.checkNames(p + ".containerResource.container", c.container,
+                          isDns1123Label(c.container));
+      }
+      validateMetricTarget(errors, p + ".containerResource.target", c.target);
     }
-    const MetricTarget& t = m.resource->target;
-    if (m.resource->name.empty()) errors.required(p + ".resource.name");
-    errors.checkEnum(p + ".resource.target.type", t.type, {"AverageValue", "Utilization", "Value"});
-    if (t.type == "Utilization" && (!t.average_utilization || *t.average_utilization < 1)) {
-      errors.required(p + ".resource.target.averageUtilization",
-                      "must set averageUtilization (greater than 0) when type is Utilization");
+  }
+  if (spec.behavior) {
+    if (spec.behavior->scale_up) {
+      validateScalingRules(errors, "spec.behavior.scaleUp", *spec.behavior->scale_up);
     }
-    if (t.type == "AverageValue" && !t.average_value.isValid()) {
-      errors.required(p + ".resource.target.averageValue",
-                      "must set a valid averageValue when type is AverageValue");
-    }
-    if (t.type == "Value" && !t.value.isValid()) {
-      errors.required(p + ".resource.target.value", "must set a valid value when type is Value");
+    if (spec.behavior->scale_down) {
+      validateScalingRules(errors, "spec.behavior.scaleDown", *spec.behavior->scale_down);
     }
   }
   return errors.take();

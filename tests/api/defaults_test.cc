@@ -168,6 +168,10 @@ TEST(Defaults, ReplicaSetHpaSecretAndNamespace) {
   HorizontalPodAutoscaler hpa;
   setDefaults(hpa);
   EXPECT_EQ(hpa.spec.min_replicas, 1);
+  ASSERT_EQ(hpa.spec.metrics.size(), 1u);  // cpu at 80%, as Kubernetes
+  EXPECT_EQ(hpa.spec.metrics[0].resource->name, "cpu");
+  EXPECT_EQ(hpa.spec.metrics[0].resource->target.average_utilization, 80);
+  EXPECT_FALSE(hpa.spec.behavior.has_value());
 
   Secret secret;
   secret.string_data["password"] = "hunter2";
@@ -197,6 +201,32 @@ TEST(Defaults, Base64RoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(base64Decode("ab=c", nullptr));
   EXPECT_FALSE(base64Decode("a!bc", nullptr));
   EXPECT_FALSE(base64Decode("====", nullptr));
+}
+
+}  // namespace
+}  // namespace minik8s::api
+
+namespace minik8s::api {
+namespace {
+
+TEST(Defaults, HpaBehaviorThatIsSetGetsKubernetesDefaults) {
+  HorizontalPodAutoscaler hpa;
+  hpa.spec.behavior.emplace();
+  hpa.spec.behavior->scale_down = HPAScalingRules{60, std::nullopt, {}};
+  setDefaults(hpa);
+  const HPAScalingRules& up = *hpa.spec.behavior->scale_up;
+  EXPECT_EQ(up.stabilization_window_seconds, 0);
+  EXPECT_EQ(up.select_policy, "Max");
+  ASSERT_EQ(up.policies.size(), 2u);
+  EXPECT_EQ(up.policies[0].type, "Pods");
+  EXPECT_EQ(up.policies[0].value, 4);
+  EXPECT_EQ(up.policies[1].type, "Percent");
+  EXPECT_EQ(up.policies[1].value, 100);
+  const HPAScalingRules& down = *hpa.spec.behavior->scale_down;
+  EXPECT_EQ(down.stabilization_window_seconds, 60);  // kept
+  EXPECT_EQ(down.select_policy, "Max");
+  ASSERT_EQ(down.policies.size(), 1u);
+  EXPECT_EQ(down.policies[0].period_seconds, 15);
 }
 
 }  // namespace

@@ -537,6 +537,44 @@ TEST(HpaValidation, ResourceMetricsNeedAMatchingTarget) {
                      "FieldValueNotSupported");
 }
 
+TEST(HpaValidation, BehaviorAndContainerResourceAsKubernetes) {
+  HorizontalPodAutoscaler hpa;
+  hpa.metadata.name = "web";
+  hpa.spec.scale_target_ref = {"Deployment", "web", "apps/v1"};
+  hpa.spec.max_replicas = 3;
+  MetricSpec m;
+  m.type = "ContainerResource";
+  m.container_resource = ContainerResourceMetricSource{"cpu", {"Utilization", {}, {}, 50}, "app"};
+  hpa.spec.metrics.push_back(m);
+  hpa.spec.behavior.emplace();
+  hpa.spec.behavior->scale_up = HPAScalingRules{0, "Max", {{"Pods", 4, 15}}};
+  EXPECT_VALID(validateObject(hpa, nullptr));
+
+  HorizontalPodAutoscaler bad = hpa;
+  bad.spec.metrics[0].container_resource->container.clear();
+  EXPECT_FIELD_ERROR(validateObject(bad, nullptr), "spec.metrics[0].containerResource.container",
+                     "FieldValueRequired");
+  bad = hpa;
+  bad.spec.metrics[0].container_resource.reset();
+  EXPECT_FIELD_ERROR(validateObject(bad, nullptr), "spec.metrics[0].containerResource",
+                     "FieldValueRequired");
+  bad = hpa;
+  bad.spec.behavior->scale_up->stabilization_window_seconds = 3601;
+  EXPECT_FIELD_ERROR(validateObject(bad, nullptr), "spec.behavior.scaleUp.stabilizationWindowSeconds",
+                     "FieldValueInvalid");
+  bad = hpa;
+  bad.spec.behavior->scale_up->select_policy = "Fastest";
+  EXPECT_FIELD_ERROR(validateObject(bad, nullptr), "spec.behavior.scaleUp.selectPolicy",
+                     "FieldValueNotSupported");
+  bad = hpa;
+  bad.spec.behavior->scale_up->policies[0] = {"Replicas", 0, 1801};
+  auto errors = validateObject(bad, nullptr);
+  EXPECT_FIELD_ERROR(errors, "spec.behavior.scaleUp.policies[0].type", "FieldValueNotSupported");
+  EXPECT_FIELD_ERROR(errors, "spec.behavior.scaleUp.policies[0].value", "FieldValueInvalid");
+  EXPECT_FIELD_ERROR(errors, "spec.behavior.scaleUp.policies[0].periodSeconds",
+                     "FieldValueInvalid");
+}
+
 TEST(SeedHpaValidation, ReplicaBoundsAndPercentages) {
   Hpa hpa;
   hpa.metadata.name = "test-hpa";
