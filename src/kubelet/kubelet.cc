@@ -27,11 +27,6 @@ int64_t toNs(Clock::WallTime t) {
   return std::chrono::duration_cast<nanoseconds>(t.time_since_epoch()).count();
 }
 
-std::string labelOr(const cri::Labels& labels, const char* key) {
-  auto it = labels.find(key);
-  return it == labels.end() ? "" : it->second;
-}
-
 uint32_t restartCountOf(const cri::Labels& annotations) {
   auto it = annotations.find(kRestartCountAnnotation);
   if (it == annotations.end()) return 0;
@@ -58,6 +53,7 @@ Kubelet::Kubelet(client::Client& client, cri::Runtime& runtime, KubeletOptions o
       clock_(clock),
       events_(client, {"kubelet", options_.node.node_name}, clock),
       node_status_(client, runtime, options_.node, options_.heartbeat_period, clock),
+      pleg_(runtime),
       queue_(clock),
       backoff_(options_.backoff),
       pull_backoff_(options_.pull_backoff),
@@ -103,6 +99,8 @@ Status Kubelet::start() {
     log::warn("kubelet: the pod list has not synced after 30 s; going on");
   }
 
+  // The first relist fills the runtime cache before any sync reads it.
+  relist();
   threads_.emplace_back([this](std::stop_token stop) { runRelist(stop); });
   for (int i = 0; i < options_.workers; ++i) {
     threads_.emplace_back([this](std::stop_token stop) { runWorker(stop); });
@@ -131,45 +129,24 @@ void Kubelet::runRelist(std::stop_token stop) {
   auto next_resync = clock_.monotonic() + options_.resync_period;
   std::mutex m;
   std::condition_variable_any cv;
-  while (!stop.stop_requested()) {
+  for (;;) {
+    {
+      std::unique_lock lock(m);
+      cv.wait_for(lock, stop, options_.relist_period, [] { return false; });
+    }
+    if (stop.stop_requested()) return;
     relist();
     if (clock_.monotonic() >= next_resync) {
       for (const auto& pod : pods_->list()) queue_.add(pod->metadata.uid);
       next_resync = clock_.monotonic() + options_.resync_period;
     }
-    std::unique_lock lock(m);
-    cv.wait_for(lock, stop, options_.relist_period, [] { return false; });
   }
 }
 
 void Kubelet::relist() {
-  auto sandboxes = runtime_.listPodSandbox({});
-  auto containers = runtime_.listContainers({});
-  if (!sandboxes.isOk() || !containers.isOk()) return;  // runtime down: the node says so
-  std::map<std::string, std::string> now;
-  for (const auto& s : *sandboxes) {
-    std::string uid = labelOr(s.labels, kPodUidLabel);
-    if (uid.empty()) continue;
-    now[uid] += "s" + s.id + ":" + std::to_string(static_cast<int>(s.state)) + ";";
-  }
-  for (const auto& c : *containers) {
-    std::string uid = labelOr(c.labels, kPodUidLabel);
-    if (uid.empty()) continue;
-    now[uid] += "c" + c.id + ":" + std::to_string(static_cast<int>(c.state)) + ";";
-  }
-  std::vector<std::string> changed;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [uid, fp] : now) {
-      auto it = relist_fingerprint_.find(uid);
-      if (it == relist_fingerprint_.end() || it->second != fp) changed.push_back(uid);
-    }
-    for (const auto& [uid, fp] : relist_fingerprint_) {
-      if (!now.count(uid)) changed.push_back(uid);
-    }
-    relist_fingerprint_ = std::move(now);
-  }
-  for (const auto& uid : changed) queue_.add(uid);
+  auto changed = pleg_.relist();
+  if (!changed.isOk()) return;  // runtime down: the node says so
+  for (const auto& uid : *changed) queue_.add(uid);
 }
 
 void Kubelet::runWorker(std::stop_token stop) {
@@ -194,53 +171,12 @@ Kubelet::PodPtr Kubelet::podByUid(const std::string& uid) const {
   return found.empty() ? nullptr : found.front();
 }
 
-Result<PodRuntime> Kubelet::podRuntime(const std::string& uid) {
-  PodRuntime pod;
-  pod.uid = uid;
-  cri::PodSandboxFilter sandbox_filter;
-  sandbox_filter.label_selector[kPodUidLabel] = uid;
-  ASSIGN_OR_RETURN(auto sandboxes, runtime_.listPodSandbox(sandbox_filter));
-  for (const auto& s : sandboxes) {
-    RuntimeSandbox rs{s.id, s.state, s.metadata.attempt, s.created_at, ""};
-    pod.name = s.metadata.name;
-    pod.namespace_ = s.metadata.namespace_;
-    if (s.state == cri::SandboxState::kReady) {
-      auto status = runtime_.podSandboxStatus(s.id);
-      if (status.isOk()) rs.ip = status->ip;
-    }
-    pod.sandboxes.push_back(std::move(rs));
-  }
-  cri::ContainerFilter container_filter;
-  container_filter.label_selector[kPodUidLabel] = uid;
-  ASSIGN_OR_RETURN(auto containers, runtime_.listContainers(container_filter));
-  for (const auto& c : containers) {
-    RuntimeContainer rc;
-    rc.id = c.id;
-    rc.sandbox_id = c.pod_sandbox_id;
-    rc.name = labelOr(c.labels, kContainerNameLabel);
-    if (rc.name.empty()) rc.name = c.metadata.name;
-    rc.state = c.state;
-    rc.restart_count = restartCountOf(c.annotations);
-    auto hash = c.annotations.find(kContainerHashAnnotation);
-    if (hash != c.annotations.end()) rc.hash = hash->second;
-    rc.image = c.image;
-    rc.image_ref = c.image_ref;
-    rc.created_at = c.created_at;
-    auto status = runtime_.containerStatus(c.id);
-    if (status.isOk()) {
-      rc.state = status->state;
-      rc.started_at = status->started_at;
-      rc.finished_at = status->finished_at;
-      rc.exit_code = status->exit_code;
-      rc.reason = status->reason;
-      rc.message = status->message;
-      if (!status->image.empty()) rc.image = status->image;
-      if (!status->image_ref.empty()) rc.image_ref = status->image_ref;
-    }
-    pod.containers.push_back(std::move(rc));
-  }
-  pod.sortNewestFirst();
-  return pod;
+std::shared_ptr<const PodRuntime> Kubelet::refreshRuntime(
+    const std::string& uid, std::shared_ptr<const PodRuntime> fallback) {
+  auto read = pleg_.updatePod(uid);
+  if (read.isOk()) return *read;
+  log::warn("kubelet: reading pod {} from the runtime: {}", uid, read.status().toString());
+  return fallback;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -248,11 +184,11 @@ Result<PodRuntime> Kubelet::podRuntime(const std::string& uid) {
 
 nanoseconds Kubelet::syncPod(const std::string& uid) {
   PodPtr pod = podByUid(uid);
-  auto runtime = podRuntime(uid);
-  if (!runtime.isOk()) {
-    log::warn("kubelet: reading pod {} from the runtime: {}", uid, runtime.status().toString());
+  if (!pleg_.healthy()) {
+    log::warn("kubelet: pod {} waits for the runtime to be listed", uid);
     return std::chrono::seconds(1);
   }
+  std::shared_ptr<const PodRuntime> runtime = pleg_.get(uid);
   if (pod == nullptr) {
     // Deleted from the API (or never ours): nothing of it may keep running.
     if (!runtime->sandboxes.empty() || !runtime->containers.empty()) {
@@ -260,6 +196,7 @@ nanoseconds Kubelet::syncPod(const std::string& uid) {
                 runtime->namespace_, runtime->name, uid);
       killPod(*runtime, std::chrono::seconds(0));
       removePodRuntime(*runtime);
+      (void)refreshRuntime(uid, runtime);
     }
     std::string log_dir = runtime->name.empty()
                               ? ""
@@ -272,10 +209,10 @@ nanoseconds Kubelet::syncPod(const std::string& uid) {
     terminatePod(*pod, *runtime);
     return nanoseconds(0);
   }
-  return syncRunningPod(*pod, std::move(*runtime));
+  return syncRunningPod(*pod, *runtime);
 }
 
-nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
+nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, const PodRuntime& runtime) {
   const std::string& uid = pod.metadata.uid;
   std::map<std::string, WaitingReason> waiting;
   auto lookup = [&](const std::string& kind, const std::string& name) {
@@ -310,6 +247,9 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
     return backoff_.remaining(backoffKey(uid, name), last.finished_at, ran, now_ns);
   };
   PodActions actions = computePodActions(pod, runtime, inputs);
+  const bool acted = actions.kill_pod || !actions.kill.empty() ||
+                     !actions.remove_containers.empty() || !actions.remove_sandboxes.empty() ||
+                     actions.create_sandbox || !actions.start.empty();
   waiting = actions.waiting;
   std::chrono::seconds grace(pod.spec.termination_grace_period_seconds.value_or(30));
 
@@ -341,14 +281,21 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
       std::string message = "Failed to create pod sandbox: " + created.status().message();
       recordEvent(pod, "Warning", "FailedCreatePodSandBox", message);
       for (const auto& c : pod.spec.containers) waiting[c.name] = {"ContainerCreating", message};
+      (void)refreshRuntime(uid, nullptr);  // what the actions above stopped or removed
       writeStatus(pod, runtime, waiting);
       return std::chrono::seconds(2);
     }
     sandbox_id = *created;
   }
   if (!sandbox_id.empty()) {
-    auto status = runtime_.podSandboxStatus(sandbox_id);
-    if (status.isOk()) identity.pod_ip = status->ip;
+    // The cache has the IP of a sandbox that was ready when read; ask CRI for a new one.
+    for (const auto& s : runtime.sandboxes) {
+      if (s.id == sandbox_id && !actions.create_sandbox) identity.pod_ip = s.ip;
+    }
+    if (identity.pod_ip.empty()) {
+      auto status = runtime_.podSandboxStatus(sandbox_id);
+      if (status.isOk()) identity.pod_ip = status->ip;
+    }
   }
 
   bool image_missing = false;
@@ -361,8 +308,9 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, PodRuntime runtime) {
     image_missing = image_missing || started.image_missing;
   }
 
-  auto after = podRuntime(uid);
-  const PodRuntime& final_runtime = after.isOk() ? *after : runtime;
+  // What the sync changed, read at once: the status and the next sync see it.
+  std::shared_ptr<const PodRuntime> after = acted ? refreshRuntime(uid, nullptr) : nullptr;
+  const PodRuntime& final_runtime = after ? *after : runtime;
   std::vector<RunningContainer> running;
   for (const auto& c : pod.spec.containers) {
     const RuntimeContainer* latest = final_runtime.latest(c.name);
@@ -581,6 +529,9 @@ void Kubelet::terminatePod(const api::Pod& pod, const PodRuntime& runtime) {
   }
   killPod(runtime, grace);
   removePodRuntime(runtime);
+  if (!runtime.sandboxes.empty() || !runtime.containers.empty()) {
+    (void)refreshRuntime(pod.metadata.uid, nullptr);
+  }
   cleanupPod(pod.metadata.uid, options_.paths.logDir(pod));
   // Confirm: the object goes away now that nothing of it runs.
   client::DeleteOptions options;

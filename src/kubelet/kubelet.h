@@ -2,11 +2,12 @@
 // NodeStatusManager), watches the pods bound to its node, and makes the container runtime
 // (CRI) match them: one work queue keyed by pod uid, so each pod is synced by one worker at
 // a time; each sync reads the pod and what CRI reports, computes the actions
-// (computePodActions, pure), executes them, and writes the pod's status. A relist of CRI
-// every second turns runtime changes (a container exited) into syncs; every pod is also
-// resynced periodically. After a restart the kubelet rebuilds everything from CRI labels;
-// it keeps no private state that could disagree with the runtime (only restart back-off,
-// which starts over).
+// (computePodActions, pure), executes them, and writes the pod's status. What CRI reports
+// comes from the Pleg's cache: a relist every second fills it and turns runtime changes (a
+// container exited) into syncs, and a sync that acted reads its pod again; a sync with
+// nothing to do asks CRI nothing. Every pod is also resynced periodically. After a restart
+// the kubelet rebuilds everything from CRI labels; it keeps no private state that could
+// disagree with the runtime (only restart back-off, which starts over).
 //
 // Owns its threads (relist, workers; the pod informer's and the node status manager's);
 // start() once, stop() once (also from the destructor). Thread-safe.
@@ -34,6 +35,7 @@
 #include "kubelet/image_pull.h"
 #include "kubelet/node_info.h"
 #include "kubelet/node_status_manager.h"
+#include "kubelet/pleg.h"
 #include "kubelet/pod_actions.h"
 #include "kubelet/pod_config.h"
 
@@ -86,10 +88,12 @@ class Kubelet {
   void relist();
   // Syncs one pod uid; returns the delay after which to sync it again (0: only on events).
   std::chrono::nanoseconds syncPod(const std::string& uid);
-  Result<PodRuntime> podRuntime(const std::string& uid);
   PodPtr podByUid(const std::string& uid) const;
 
-  std::chrono::nanoseconds syncRunningPod(const api::Pod& pod, PodRuntime runtime);
+  std::chrono::nanoseconds syncRunningPod(const api::Pod& pod, const PodRuntime& runtime);
+  // After a sync acted on a pod: its runtime read again (the cached one when CRI fails).
+  std::shared_ptr<const PodRuntime> refreshRuntime(const std::string& uid,
+                                                   std::shared_ptr<const PodRuntime> fallback);
   // Stops every container (in parallel, each with `grace`) and sandbox of the pod.
   void killPod(const PodRuntime& runtime, std::chrono::seconds grace);
   void removePodRuntime(const PodRuntime& runtime);
@@ -133,6 +137,7 @@ class Kubelet {
   Clock& clock_;
   client::EventRecorder events_;
   NodeStatusManager node_status_;
+  Pleg pleg_;
 
   std::unique_ptr<client::Informer<api::Pod>> pods_;
   client::WorkQueue queue_;
@@ -141,7 +146,6 @@ class Kubelet {
   std::unique_ptr<ProbeManager> probes_;
 
   std::mutex mu_;
-  std::map<std::string, std::string> relist_fingerprint_;  // uid → state. GUARDED_BY(mu_)
   std::map<std::string, std::string> last_status_;         // uid → status JSON. GUARDED_BY(mu_)
   std::set<std::string> image_events_;                     // "uid/name" warned. GUARDED_BY(mu_)
 
