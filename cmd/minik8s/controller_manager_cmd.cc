@@ -112,6 +112,29 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
            help)
         ->default_str(std::to_string(value.count() / 1000) + "s");
   };
+  cmd->add_option("--concurrent-horizontal-pod-autoscaler-syncs",
+                  options.concurrent_horizontal_pod_autoscaler_syncs,
+                  "HorizontalPodAutoscalers synced at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  controller::HpaControllerOptions& hpa = options.horizontal_pod_autoscaler;
+  duration("--horizontal-pod-autoscaler-sync-period", hpa.sync_period,
+           "how often each HorizontalPodAutoscaler is evaluated");
+  duration("--horizontal-pod-autoscaler-downscale-stabilization",
+           hpa.decision.downscale_stabilization,
+           "how far back an HPA without behavior looks for a higher recommendation before "
+           "scaling down");
+  duration("--horizontal-pod-autoscaler-cpu-initialization-period",
+           hpa.decision.cpu_initialization_period,
+           "after a pod starts, how long its cpu samples are skipped unless taken after it was "
+           "ready");
+  duration("--horizontal-pod-autoscaler-initial-readiness-delay",
+           hpa.decision.initial_readiness_delay,
+           "after a pod starts, how long readiness changes count as its initial readiness");
+  cmd->add_option("--horizontal-pod-autoscaler-tolerance", hpa.decision.tolerance,
+                  "the usage ratio's distance from 1.0 within which nothing is scaled")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   duration("--node-monitor-period", options.node_lifecycle.monitor_period,
            "how often the node lifecycle controller looks at the nodes");
   duration("--node-monitor-grace-period", options.node_lifecycle.grace_period,

@@ -290,7 +290,7 @@ void recordRecommendation(HpaHistory& history, int32_t desired, Clock::WallTime 
 }
 
 // stabilizeRecommendation (without behavior): the highest recommendation of the window.
-int32_t stabilize(int32_t desired, std::chrono::seconds window, Clock::WallTime now,
+int32_t stabilize(int32_t desired, std::chrono::milliseconds window, Clock::WallTime now,
                   HpaHistory& history) {
   int32_t max_recommendation = desired;
   Clock::WallTime cutoff = now - window;
@@ -567,7 +567,7 @@ HpaDecision decideHpa(const HpaDecisionInput& in, HpaHistory& history) {
         first_reason = reason;
       }
       d.events.push_back({"Warning", reason, outcome.status().message()});
-      d.current_metrics.push_back({m.type, m.resource, m.container, std::nullopt, 0});
+      d.current_metrics.push_back({});  // as Kubernetes: an empty status
       continue;
     }
     d.current_metrics.push_back(outcome->status);

@@ -110,11 +110,11 @@ struct HpaEvent {
 
 struct HpaOptions {
   double tolerance = 0.1;
-  std::chrono::seconds cpu_initialization_period{300};
-  std::chrono::seconds initial_readiness_delay{30};
+  std::chrono::milliseconds cpu_initialization_period{std::chrono::minutes(5)};
+  std::chrono::milliseconds initial_readiness_delay{std::chrono::seconds(30)};
   // The scale-down window of an HPA without behavior (--horizontal-pod-autoscaler-
   // downscale-stabilization).
-  std::chrono::seconds downscale_stabilization{300};
+  std::chrono::milliseconds downscale_stabilization{std::chrono::minutes(5)};
 };
 
 // Kept by the controller per HPA between syncs (Kubernetes keeps the same in maps on the

@@ -8,6 +8,7 @@
 #include "controller/endpoints.h"
 #include "controller/endpointslice.h"
 #include "controller/garbage_collector.h"
+#include "controller/hpa.h"
 #include "controller/job.h"
 #include "controller/namespace.h"
 #include "controller/node_ipam.h"
@@ -20,11 +21,10 @@
 namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
-  static const std::vector<std::string> known = {"cronjob", "daemonset", "deployment", "endpoint",
-                                                 "endpointslice", "garbagecollector", "job",
-                                                 "namespace", "nodeipam", "nodelifecycle", "podgc",
-                                                 "replicaset", "taint-eviction-controller",
-                                                 "ttl-after-finished"};
+  static const std::vector<std::string> known = {
+      "cronjob", "daemonset", "deployment", "endpoint", "endpointslice",
+      "garbagecollector", "horizontalpodautoscaling", "job", "namespace", "nodeipam",
+      "nodelifecycle", "podgc", "replicaset", "taint-eviction-controller", "ttl-after-finished"};
   return known;
 }
 
@@ -65,6 +65,7 @@ struct ControllerManager::Running {
   std::unique_ptr<JobController> jobs;
   std::unique_ptr<CronJobController> cron_jobs;
   std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
+  std::unique_ptr<HorizontalPodAutoscalerController> horizontal_pod_autoscaler;
   std::unique_ptr<NodeLifecycleController> node_lifecycle;
   std::unique_ptr<DaemonSetController> daemon_sets;
   std::unique_ptr<NodeIpamController> node_ipam;
@@ -163,6 +164,10 @@ void ControllerManager::startControllers() {
     running->ttl_after_finished =
         std::make_unique<TtlAfterFinishedController>(client_, running->informers, clock_);
   }
+  if (enabled_.count("horizontalpodautoscaling")) {
+    running->horizontal_pod_autoscaler = std::make_unique<HorizontalPodAutoscalerController>(
+        client_, running->informers, options_.horizontal_pod_autoscaler, clock_);
+  }
   if (enabled_.count("podgc")) {
     running->pod_gc = std::make_unique<PodGarbageCollector>(
         client_, running->informers,
@@ -222,6 +227,11 @@ void ControllerManager::startControllers() {
     Status s = running->ttl_after_finished->run(options_.concurrent_ttl_after_finished_syncs);
     if (!s.isOk()) log::warn("controller-manager: ttl-after-finished: {}", s.toString());
   }
+  if (running->horizontal_pod_autoscaler) {
+    Status s = running->horizontal_pod_autoscaler->run(
+        options_.concurrent_horizontal_pod_autoscaler_syncs);
+    if (!s.isOk()) log::warn("controller-manager: horizontalpodautoscaling: {}", s.toString());
+  }
   if (running->pod_gc) {
     Status s = running->pod_gc->run();
     if (!s.isOk()) log::warn("controller-manager: podgc: {}", s.toString());
@@ -243,6 +253,7 @@ void ControllerManager::stopControllers() {
   }
   if (!running) return;
   if (running->namespaces) running->namespaces->stop();
+  if (running->horizontal_pod_autoscaler) running->horizontal_pod_autoscaler->stop();
   if (running->ttl_after_finished) running->ttl_after_finished->stop();
   if (running->cron_jobs) running->cron_jobs->stop();
   if (running->jobs) running->jobs->stop();

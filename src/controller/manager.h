@@ -20,6 +20,7 @@
 #include "client/leader_election.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "controller/hpa.h"
 #include "controller/node_ipam.h"
 #include "controller/node_lifecycle.h"
 
@@ -41,8 +42,8 @@ struct ControllerManagerOptions {
   int concurrent_job_syncs = 5;                 // --concurrent-job-syncs
   int concurrent_cron_job_syncs = 5;            // --concurrent-cron-job-syncs
   int concurrent_ttl_after_finished_syncs = 5;  // --concurrent-ttl-after-finished-syncs
-  int concurrent_endpoint_syncs = 5;          // the Endpoints controller's workers
-  int concurrent_service_endpoint_syncs = 5;  // the EndpointSlice controller's workers
+  int concurrent_endpoint_syncs = 5;            // the Endpoints controller's workers
+  int concurrent_service_endpoint_syncs = 5;    // the EndpointSlice controller's workers
   int max_endpoints_per_slice = 100;
   NodeIpamOptions node_ipam;            // --cluster-cidr, --node-cidr-mask-size
   NodeLifecycleOptions node_lifecycle;  // --node-monitor-period, --node-monitor-grace-period, ...
@@ -50,6 +51,10 @@ struct ControllerManagerOptions {
   int concurrent_daemonset_syncs = 2;
   int terminated_pod_gc_threshold = 12500;
   int concurrent_namespace_syncs = 10;  // --concurrent-namespace-syncs
+  // --horizontal-pod-autoscaler-sync-period (15 s), -tolerance, -downscale-stabilization,
+  // -cpu-initialization-period, -initial-readiness-delay
+  HpaControllerOptions horizontal_pod_autoscaler;
+  int concurrent_horizontal_pod_autoscaler_syncs = 5;
   // How long after an event a namespace being deleted is emptied (Kubernetes' 5 s).
   std::chrono::milliseconds namespace_deletion_grace_period{std::chrono::seconds(5)};
 };

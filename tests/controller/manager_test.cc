@@ -6,17 +6,18 @@ namespace minik8s::controller {
 namespace {
 
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
-  EXPECT_EQ(enabledControllers({"*"}).value(),
-            (std::set<std::string>{"cronjob", "daemonset", "deployment", "endpoint",
-                                   "endpointslice", "garbagecollector", "job", "namespace",
-                                   "nodeipam", "nodelifecycle", "podgc", "replicaset",
-                                   "taint-eviction-controller", "ttl-after-finished"}));
-  EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(
-      enabledControllers({"*", "-replicaset"}).value(),
+      enabledControllers({"*"}).value(),
       (std::set<std::string>{"cronjob", "daemonset", "deployment", "endpoint", "endpointslice",
-                             "garbagecollector", "job", "namespace", "nodeipam", "nodelifecycle",
-                             "podgc", "taint-eviction-controller", "ttl-after-finished"}));
+                             "garbagecollector", "horizontalpodautoscaling", "job", "namespace",
+                             "nodeipam", "nodelifecycle", "podgc", "replicaset",
+                             "taint-eviction-controller", "ttl-after-finished"}));
+  EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
+  EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
+            (std::set<std::string>{"cronjob", "daemonset", "deployment", "endpoint",
+                                   "endpointslice", "garbagecollector", "horizontalpodautoscaling",
+                                   "job", "namespace", "nodeipam", "nodelifecycle", "podgc",
+                                   "taint-eviction-controller", "ttl-after-finished"}));
   EXPECT_TRUE(enabledControllers({}).value().empty());
   auto unknown = enabledControllers({"nonsense"});
   ASSERT_FALSE(unknown.isOk());
