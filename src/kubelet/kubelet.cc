@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "kubelet/resources.h"
 #include "kubelet/pod_cgroups.h"
-#include "kubelet/pod_status.h"
 #include "kubelet/probe_manager.h"
 #include "kubelet/volumes.h"
 
@@ -54,6 +53,12 @@ Kubelet::Kubelet(client::Client& client, cri::Runtime& runtime, KubeletOptions o
       events_(client, {"kubelet", options_.node.node_name}, clock),
       node_status_(client, runtime, options_.node, options_.heartbeat_period, clock),
       pleg_(runtime),
+      status_(client, options_.node.node_ip,
+              [this](const std::string& id) {
+                ContainerProbeState state = probes_->state(id);
+                return ContainerReadiness{state.started, state.ready};
+              },
+              clock),
       queue_(clock),
       backoff_(options_.backoff),
       pull_backoff_(options_.pull_backoff),
@@ -229,7 +234,7 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, const PodRuntime& runti
       }
     }
     recordEvent(pod, "Warning", "FailedMount", volumes.status().message());
-    writeStatus(pod, runtime, waiting);
+    status_.setPodStatus(pod, runtime, waiting);
     return std::chrono::seconds(5);
   }
   if (options_.manage_cgroups) {
@@ -282,7 +287,7 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, const PodRuntime& runti
       recordEvent(pod, "Warning", "FailedCreatePodSandBox", message);
       for (const auto& c : pod.spec.containers) waiting[c.name] = {"ContainerCreating", message};
       (void)refreshRuntime(uid, nullptr);  // what the actions above stopped or removed
-      writeStatus(pod, runtime, waiting);
+      status_.setPodStatus(pod, runtime, waiting);
       return std::chrono::seconds(2);
     }
     sandbox_id = *created;
@@ -322,7 +327,7 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, const PodRuntime& runti
   }
   const RuntimeSandbox* sandbox = final_runtime.newestSandbox();
   probes_->syncPod(pod, sandbox ? sandbox->ip : identity.pod_ip, running);
-  writeStatus(pod, final_runtime, waiting);
+  status_.setPodStatus(pod, final_runtime, waiting);
 
   nanoseconds again{0};
   if (actions.requeue_after) again = *actions.requeue_after;
@@ -513,8 +518,8 @@ void Kubelet::cleanupPod(const std::string& uid, const std::string& log_dir) {
   backoff_.forgetPod(uid);
   pull_backoff_.forgetPod(uid);
   probes_->removePod(uid);
+  status_.forgetPod(uid);
   std::lock_guard lock(mu_);
-  last_status_.erase(uid);
   for (auto it = image_events_.lower_bound(uid + "/");
        it != image_events_.end() && it->rfind(uid + "/", 0) == 0;) {
     it = image_events_.erase(it);
@@ -543,39 +548,6 @@ void Kubelet::terminatePod(const api::Pod& pod, const PodRuntime& runtime) {
     log::warn("kubelet: confirming deletion of pod {}/{}: {}", pod.metadata.namespace_,
               pod.metadata.name, removed.status().toString());
     queue_.addAfter(pod.metadata.uid, std::chrono::seconds(1));
-  }
-}
-
-void Kubelet::writeStatus(const api::Pod& pod, const PodRuntime& runtime,
-                          const std::map<std::string, WaitingReason>& waiting) {
-  StatusInputs inputs;
-  inputs.host_ip = options_.node.node_ip;
-  inputs.now = formatRfc3339(clock_.now());
-  inputs.waiting = waiting;
-  inputs.readiness = [this](const std::string& id) {
-    ContainerProbeState state = probes_->state(id);
-    return ContainerReadiness{state.started, state.ready};
-  };
-  api::PodStatus status = computePodStatus(pod, runtime, inputs);
-  if (!statusChanged(pod.status, status)) return;
-  std::string body = json{{"status", api::toJson(status)}}.dump();
-  {
-    std::lock_guard lock(mu_);
-    auto& last = last_status_[pod.metadata.uid];
-    if (last == body) return;  // written already; the informer has not caught up
-    last = body;
-  }
-  client::PatchOptions options;
-  options.subresource = "status";
-  auto patched = client_.patch(podsResource(), pod.metadata.namespace_, pod.metadata.name,
-                               client::PatchType::kMerge, body, options);
-  if (!patched.isOk()) {
-    std::lock_guard lock(mu_);
-    last_status_.erase(pod.metadata.uid);
-    if (patched.status().code() != Code::kNotFound) {
-      log::warn("kubelet: writing status of pod {}/{}: {}", pod.metadata.namespace_,
-                pod.metadata.name, patched.status().toString());
-    }
   }
 }
 

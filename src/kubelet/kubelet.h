@@ -2,8 +2,9 @@
 // NodeStatusManager), watches the pods bound to its node, and makes the container runtime
 // (CRI) match them: one work queue keyed by pod uid, so each pod is synced by one worker at
 // a time; each sync reads the pod and what CRI reports, computes the actions
-// (computePodActions, pure), executes them, and writes the pod's status. What CRI reports
-// comes from the Pleg's cache: a relist every second fills it and turns runtime changes (a
+// (computePodActions, pure), executes them, and hands the outcome to the StatusManager,
+// which computes the pod's status and writes it when it changed. What CRI reports comes
+// from the Pleg's cache: a relist every second fills it and turns runtime changes (a
 // container exited) into syncs, and a sync that acted reads its pod again; a sync with
 // nothing to do asks CRI nothing. Every pod is also resynced periodically. After a restart
 // the kubelet rebuilds everything from CRI labels; it keeps no private state that could
@@ -36,6 +37,7 @@
 #include "kubelet/node_info.h"
 #include "kubelet/node_status_manager.h"
 #include "kubelet/pleg.h"
+#include "kubelet/status_manager.h"
 #include "kubelet/pod_actions.h"
 #include "kubelet/pod_config.h"
 
@@ -119,8 +121,6 @@ class Kubelet {
   std::optional<WaitingReason> pullImage(const StartContext& context, const api::Container& spec,
                                          const std::string& image, bool present, bool reachable,
                                          const std::string& field);
-  void writeStatus(const api::Pod& pod, const PodRuntime& runtime,
-                   const std::map<std::string, WaitingReason>& waiting);
   std::optional<ObjectData> lookupObject(const std::string& ns, const std::string& kind,
                                          const std::string& name);
   // The sandbox's resolv.conf (dns_config.h); warnings become Events on the pod.
@@ -138,6 +138,7 @@ class Kubelet {
   client::EventRecorder events_;
   NodeStatusManager node_status_;
   Pleg pleg_;
+  StatusManager status_;
 
   std::unique_ptr<client::Informer<api::Pod>> pods_;
   client::WorkQueue queue_;
@@ -146,7 +147,6 @@ class Kubelet {
   std::unique_ptr<ProbeManager> probes_;
 
   std::mutex mu_;
-  std::map<std::string, std::string> last_status_;         // uid → status JSON. GUARDED_BY(mu_)
   std::set<std::string> image_events_;                     // "uid/name" warned. GUARDED_BY(mu_)
 
   std::atomic<int64_t> syncs_{0};
