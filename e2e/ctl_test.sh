@@ -101,7 +101,7 @@ expect_output "get pods table (the original's columns: IP and NODE too)" '^NAME 
 expect_output "get pods row" '^greet-pod +0/3 +Pending +0 ' $CTL get pods
 expect_output "get po -o wide adds IP and NODE" '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE' $CTL get po -o wide
 expect_output "get services table (with the original's ENDPOINTS)" '^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +ENDPOINTS +AGE$' $CTL get services
-expect_output "get services row" '^simple-service +ClusterIP +10\.[0-9.]+ +<none> +5000/TCP,80/TCP ' $CTL get services
+expect_output "get services row" '^simple-service +NodePort +10\.[0-9.]+ +<none> +5000:3[0-9]+/TCP,80:3[0-9]+/TCP ' $CTL get services
 expect_output "get deployments table" '^simple-deployment +0/3 ' $CTL get deployments
 expect_output "get dns table" 'test-dns' $CTL get dns
 expect_output "get hpa table (seed kind)" 'test-hpa' $CTL get hpa

@@ -30,7 +30,7 @@ expect_output "get pods table has real columns" 'NAME +READY +STATUS +RESTARTS +
 expect_output "get pods shows the seed pod pending" 'greet-pod +0/3 +Pending' $K get pods
 expect_output "get pods -o wide adds IP and NODE" 'NAME +READY +STATUS +RESTARTS +AGE +IP +NODE' $K get pods -o wide
 expect_output "get deployments table" 'NAME +READY +UP-TO-DATE +AVAILABLE +AGE' $K get deployments
-expect_output "get services table" 'echo-service +ClusterIP +10\.' $K get svc
+expect_output "get services table" 'echo-service +NodePort +10\.' $K get svc
 cat >"$WORK/rs.yaml" <<'YAML'
 apiVersion: apps/v1
 kind: ReplicaSet

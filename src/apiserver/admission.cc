@@ -1,5 +1,7 @@
 #include "apiserver/admission.h"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace minik8s::apiserver {
@@ -26,6 +28,48 @@ void setClusterIp(json& spec, const std::string& ip) {
   spec["clusterIP"] = ip;
   spec["clusterIPs"] = json::array({ip});
 }
+
+}  // namespace
+
+void adaptOriginalService(json& service, RequestContext& ctx) {
+  if (!service.contains("spec") || !service["spec"].is_object()) return;
+  json& spec = service["spec"];
+  if (!spec.contains("ports") || !spec["ports"].is_array()) return;
+  json& ports = spec["ports"];
+  if (!spec.contains("type")) {
+    for (const auto& port : ports) {
+      if (port.is_object() && port.contains("nodePort")) {
+        spec["type"] = "NodePort";
+        ctx.warnings.push_back(
+            "spec.type: NodePort, because spec.ports sets a nodePort and no type is given");
+        break;
+      }
+    }
+  }
+  if (ports.size() < 2) return;
+  std::set<std::string> taken;
+  for (const auto& port : ports) {
+    if (port.is_object() && port.contains("name") && port["name"].is_string()) {
+      taken.insert(port["name"].get<std::string>());
+    }
+  }
+  for (size_t i = 0; i < ports.size(); ++i) {
+    json& port = ports[i];
+    if (!port.is_object() || (port.contains("name") && port["name"] != "")) continue;
+    if (!port.contains("port") || !port["port"].is_number_integer()) continue;
+    if (port.contains("protocol") && !port["protocol"].is_string()) continue;
+    std::string protocol = port.value("protocol", "TCP");
+    std::transform(protocol.begin(), protocol.end(), protocol.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string name = protocol + "-" + std::to_string(port["port"].get<int64_t>());
+    if (!taken.insert(name).second) continue;  // validation names the clash
+    port["name"] = name;
+    ctx.warnings.push_back("spec.ports[" + std::to_string(i) + "].name: \"" + name +
+                           "\", because a Service with several ports must name each one");
+  }
+}
+
+namespace {
 
 // NodePorts: keep valid requested ones, warn about and drop the others, allocate the rest.
 // `keep` holds ports the stored object already owns (update).

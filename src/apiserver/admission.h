@@ -24,6 +24,15 @@ struct AdmissionDeps {
 // not-ready and unreachable node taints, unless the pod already tolerates them.
 void addDefaultTolerations(nlohmann::json& pod, const AdmissionOptions& options);
 
+// The original's Service manifests, which Kubernetes would refuse, made valid the way the
+// original meant them, each change with a warning. On a Service's JSON as sent, before
+// defaulting:
+// - ports with a nodePort and no type: the Service becomes type NodePort (an explicit
+//   type is left alone);
+// - several ports, some without a name: those are named "<protocol>-<port>" ("tcp-80"), so
+//   that their endpoints can tell them apart.
+void adaptOriginalService(nlohmann::json& service, RequestContext& ctx);
+
 // Mutates a normalized object before validation on create.
 Status admitCreate(const api::ResourceInfo& resource, nlohmann::json& object,
                    RequestContext& ctx, AdmissionDeps& deps);

@@ -196,6 +196,9 @@ std::optional<int64_t> parseRevisionParam(const std::string& v) {
 
 // api::normalize plus the unknown-field policy: warnings, or 400 under Strict.
 Status normalizeObject(const api::ResourceInfo& resource, json& object, RequestContext& ctx) {
+  if (resource.group.empty() && resource.plural == "services") {
+    adaptOriginalService(object, ctx);
+  }
   std::vector<std::string> unknown;
   RETURN_IF_ERROR(api::normalize(resource, object, &unknown));
   if (unknown.empty()) return Status::ok();

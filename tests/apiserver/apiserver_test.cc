@@ -419,7 +419,7 @@ TEST_F(ApiServerTest, AllocatesUniqueClusterIpsAndNodePortsUnderConcurrentCreate
   callJson("POST", "/api/v1/namespaces/default/services", dup, 201);
 }
 
-TEST_F(ApiServerTest, SeedServiceNodePortsAreIgnoredWithAWarning) {
+TEST_F(ApiServerTest, SeedServiceNodePortsMakeANodePortServiceFromTheRange) {
   json svc = {{"apiVersion", "v1"}, {"kind", "Service"},
               {"metadata", {{"name", "simple-service"}}},
               {"spec", {{"selector", {{"app", "greet-server"}}},
@@ -427,10 +427,24 @@ TEST_F(ApiServerTest, SeedServiceNodePortsAreIgnoredWithAWarning) {
                                                {{"protocol", "TCP"}, {"port", 80}, {"targetPort", 80}, {"nodePort", 80}}})}}}};
   auto r = call("POST", "/api/v1/namespaces/default/services", svc.dump());
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(r.warnings.size(), 2u);
+  EXPECT_EQ(r.warnings.size(), 5u);  // the type, each port's name, each port outside the range
   json s = json::parse(r.body);
-  EXPECT_FALSE(s["spec"]["ports"][0].contains("nodePort"));
+  EXPECT_EQ(s["spec"]["type"], "NodePort");
+  EXPECT_EQ(s["spec"]["ports"][0]["name"], "tcp-5000");
+  EXPECT_EQ(s["spec"]["ports"][1]["name"], "tcp-80");
+  for (const auto& port : s["spec"]["ports"]) {
+    int node_port = port.value("nodePort", 0);
+    EXPECT_GE(node_port, 30000);
+    EXPECT_LE(node_port, 32767);
+  }
+  // An explicit ClusterIP type keeps Kubernetes' rule: the nodePorts are dropped.
+  svc["metadata"]["name"] = "typed";
+  svc["spec"]["type"] = "ClusterIP";
+  r = call("POST", "/api/v1/namespaces/default/services", svc.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  s = json::parse(r.body);
   EXPECT_EQ(s["spec"]["type"], "ClusterIP");
+  EXPECT_FALSE(s["spec"]["ports"][0].contains("nodePort"));
 }
 
 TEST_F(ApiServerTest, PodNamingAMissingNodeIsLeftUnscheduledWithAWarning) {
