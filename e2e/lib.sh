@@ -16,6 +16,38 @@ export HOME=$WORK/home
 mkdir -p "$HOME"
 export KUBECONFIG=$WORK/kubeconfig
 
+# The leak guard. Our clusters program the host (service rules, pod routes); an address
+# with no local route leaves through the default gateway, so a ClusterIP before its rules
+# exist, or a pod IP of a node in another namespace, would reach the network. While an e2e
+# script runs, a chain of its own drops private destinations leaving through the
+# default-route interface; finish (or the exit trap) removes it. It sits in mangle
+# POSTROUTING, the one place that sees both the final destination (after the proxy's
+# DNAT) and the final interface: filter OUTPUT still sees the route chosen before DNAT.
+NET_GUARD_CHAIN=""
+net_guard_on() {
+  local dev
+  dev=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
+  [ -n "$dev" ] || return 0
+  NET_GUARD_CHAIN=MK8S-GUARD-$$
+  iptables -w -t mangle -N "$NET_GUARD_CHAIN"
+  local range
+  for range in 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 169.254.0.0/16; do
+    iptables -w -t mangle -A "$NET_GUARD_CHAIN" -o "$dev" -d "$range" -j DROP
+  done
+  iptables -w -t mangle -I POSTROUTING 1 -j "$NET_GUARD_CHAIN"
+}
+net_guard_off() {
+  [ -n "$NET_GUARD_CHAIN" ] || return 0
+  iptables -w -t mangle -D POSTROUTING -j "$NET_GUARD_CHAIN" 2>/dev/null || true
+  iptables -w -t mangle -F "$NET_GUARD_CHAIN" 2>/dev/null || true
+  iptables -w -t mangle -X "$NET_GUARD_CHAIN" 2>/dev/null || true
+  NET_GUARD_CHAIN=""
+}
+if [ "$(id -u)" = 0 ]; then
+  net_guard_on
+  trap net_guard_off EXIT  # scripts replace it with a cleanup that calls finish
+fi
+
 pass() { PASSED=$((PASSED + 1)); echo "  ok   $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "  FAIL $*"; }
 
@@ -87,6 +119,7 @@ stop_server() {
 
 finish() {
   stop_server
+  net_guard_off
   rm -rf "$WORK"
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

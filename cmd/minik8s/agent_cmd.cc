@@ -15,6 +15,7 @@
 #include "client/config.h"
 #include "client/rest_client.h"
 #include "cmd/minik8s/cmd_util.h"
+#include "cmd/minik8s/proxy_cmd.h"
 #include "cmd/minik8s/signals.h"
 #include "common/duration.h"
 #include "common/log.h"
@@ -23,6 +24,8 @@
 #include "kubelet_server/kubelet_server.h"
 #include "node/containerd_process.h"
 #include "node/registry_config.h"
+#include "proxy/iptables.h"
+#include "proxy/proxier.h"
 
 namespace minik8s::cmd {
 namespace {
@@ -45,6 +48,44 @@ struct AgentFlags {
   std::vector<std::string> cluster_dns;  // "": ClusterFirst pods fall back to Default
   std::string cluster_domain = "cluster.local";
   std::string resolv_conf = "/etc/resolv.conf";
+  bool run_proxy = true;
+  ProxyFlags proxy;
+};
+
+// The service proxy the agent runs beside its kubelet, with a client and informers of its
+// own (as a separate kube-proxy would have).
+class NodeProxy {
+ public:
+  static Result<std::unique_ptr<NodeProxy>> start(const AgentFlags& flags,
+                                                  const std::string& node_name,
+                                                  const std::string& pod_cidr) {
+    ProxyFlags proxy_flags = flags.proxy;
+    // kube-proxy's --detect-local-mode=NodeCIDR: traffic from this node's pods is local.
+    if (proxy_flags.cluster_cidr.empty()) proxy_flags.cluster_cidr = pod_cidr;
+    ASSIGN_OR_RETURN(auto options, proxierOptions(proxy_flags, "proxy-", node_name));
+    ASSIGN_OR_RETURN(auto client, connectComponent(flags.server, flags.kubeconfig, flags.context,
+                                                   "minik8s-proxy"));
+    auto node_proxy = std::unique_ptr<NodeProxy>(new NodeProxy(std::move(client), options));
+    node_proxy->informers_.start();
+    node_proxy->proxier_.start();
+    log::info("agent: service proxy running (balance {}, service range {})",
+              flags.proxy.balance, flags.proxy.service_cluster_ip_range);
+    return node_proxy;
+  }
+  // The rules stay in place: traffic keeps flowing until the next proxy reconciles.
+  ~NodeProxy() {
+    proxier_.stop();
+    informers_.stop();
+  }
+
+ private:
+  NodeProxy(std::unique_ptr<client::RestClient> client, const proxy::ProxierOptions& options)
+      : client_(std::move(client)), informers_(*client_), proxier_(informers_, iptables_, options) {}
+
+  std::unique_ptr<client::RestClient> client_;
+  client::SharedInformerFactory informers_;
+  proxy::ExecIptables iptables_;
+  proxy::Proxier proxier_;
 };
 
 // The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
@@ -170,9 +211,16 @@ int runAgent(const AgentFlags& flags) {
   options.registries = node::configuredRegistries(*registries);
   kubelet::Kubelet kubelet(**client, *runtime, options);
   if (Status s = kubelet.start(); !s.isOk()) return reportError("kubelet: " + s.toString());
+  std::unique_ptr<NodeProxy> node_proxy;
+  if (flags.run_proxy) {
+    auto started = NodeProxy::start(flags, node_name, pod_cidr);
+    if (!started.isOk()) return reportError("service proxy: " + started.status().message());
+    node_proxy = std::move(*started);
+  }
 
   int sig = waitForStopSignal();
-  log::info("agent: signal {} received, stopping (pods keep running)", sig);
+  log::info("agent: signal {} received, stopping (pods keep running, service rules stay)", sig);
+  node_proxy.reset();
   kubelet.stop();
   server.stop();
   if (containerd) containerd->stop();
@@ -216,6 +264,10 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
   cmd->add_option("--resolv-conf", flags->resolv_conf,
                   "the resolver configuration pods with the Default policy get (\"\": none)")
       ->capture_default_str();
+  cmd->add_option("--run-proxy", flags->run_proxy,
+                  "run the service proxy (iptables) beside the kubelet")
+      ->capture_default_str();
+  addProxyFlags(*cmd, flags->proxy, "proxy-");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runAgent(*flags)); });
 }
@@ -223,7 +275,8 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
 }  // namespace
 
 void addAgentCommands(CLI::App& app) {
-  addAgentCommand(app, "agent", "the node agent: kubelet (and its containerd) for one node");
+  addAgentCommand(app, "agent",
+                  "the node agent: kubelet (and its containerd) and the service proxy for one node");
   addAgentCommand(app, "kubelet", "the kubelet alone (same flags as agent)");
 }
 

@@ -18,24 +18,17 @@
 namespace minik8s::cmd {
 namespace {
 
-struct ProxyFlags {
+struct ProxyCommandFlags {
   std::string server;
   std::string kubeconfig;
   std::string context;
   std::string hostname_override;
-  std::string service_cluster_ip_range = "10.96.0.0/12";
-  std::string cluster_cidr;
-  std::vector<std::string> nodeport_addresses;
-  bool localhost_nodeports = true;
-  bool masquerade_all = false;
-  std::string balance = "random";
-  std::string sync_period = "30s";
-  std::string min_sync_period = "1s";
+  ProxyFlags proxy;
   bool cleanup = false;
   std::string log_level = "info";
 };
 
-int runProxy(const ProxyFlags& flags) {
+int runProxy(const ProxyCommandFlags& flags) {
   log::setLevel(flags.log_level);
   blockStopSignals();
   proxy::ExecIptables iptables;
@@ -46,38 +39,17 @@ int runProxy(const ProxyFlags& flags) {
     return 0;
   }
 
-  proxy::ProxierOptions options;
-  auto balance = proxy::parseBalance(flags.balance);
-  if (!balance.isOk()) return reportError("--balance: " + balance.status().message());
-  options.render.balance = *balance;
-  if (auto cidr = parseIpv4Cidr(flags.service_cluster_ip_range); !cidr.isOk())
-    return reportError("--service-cluster-ip-range: " + cidr.status().message());
-  if (!flags.cluster_cidr.empty()) {
-    if (auto cidr = parseIpv4Cidr(flags.cluster_cidr); !cidr.isOk())
-      return reportError("--cluster-cidr: " + cidr.status().message());
-  }
-  options.render.service_cidr = flags.service_cluster_ip_range;
-  options.render.cluster_cidr = flags.cluster_cidr;
-  options.render.node_port_addresses = flags.nodeport_addresses;
-  options.render.localhost_node_ports = flags.localhost_nodeports;
-  options.render.masquerade_all = flags.masquerade_all;
-  options.render.node_name = flags.hostname_override.empty() ? hostName() : flags.hostname_override;
-  auto period = parseDuration(flags.sync_period);
-  if (!period.isOk() || period->count() <= 0) return reportError("--sync-period: bad duration");
-  auto min_period = parseDuration(flags.min_sync_period);
-  if (!min_period.isOk() || min_period->count() < 0)
-    return reportError("--min-sync-period: bad duration");
-  options.sync_period = *period;
-  options.min_sync_period = *min_period;
-
+  auto options = proxierOptions(flags.proxy, "",
+                                flags.hostname_override.empty() ? hostName() : flags.hostname_override);
+  if (!options.isOk()) return reportError(options.status().message());
   auto client = connectComponent(flags.server, flags.kubeconfig, flags.context, "minik8s-proxy");
   if (!client.isOk()) return reportError(client.status().message());
   client::SharedInformerFactory informers(**client);
-  proxy::Proxier proxier(informers, iptables, options);
+  proxy::Proxier proxier(informers, iptables, *options);
   informers.start();
   proxier.start();
-  log::info("proxy: node {}, balance {}, service range {}", options.render.node_name, flags.balance,
-            flags.service_cluster_ip_range);
+  log::info("proxy: node {}, balance {}, service range {}", options->render.node_name,
+            flags.proxy.balance, flags.proxy.service_cluster_ip_range);
   int sig = waitForStopSignal();
   log::info("proxy: signal {} received, stopping (rules stay in place)", sig);
   proxier.stop();
@@ -87,8 +59,62 @@ int runProxy(const ProxyFlags& flags) {
 
 }  // namespace
 
+Result<proxy::ProxierOptions> proxierOptions(const ProxyFlags& flags, const std::string& prefix,
+                                             const std::string& node_name) {
+  auto bad = [&](const std::string& flag, const std::string& why) {
+    return invalid("--" + prefix + flag + ": " + why);
+  };
+  proxy::ProxierOptions options;
+  auto balance = proxy::parseBalance(flags.balance);
+  if (!balance.isOk()) return bad("balance", balance.status().message());
+  options.render.balance = *balance;
+  if (auto cidr = parseIpv4Cidr(flags.service_cluster_ip_range); !cidr.isOk())
+    return bad("service-cluster-ip-range", cidr.status().message());
+  if (!flags.cluster_cidr.empty()) {
+    if (auto cidr = parseIpv4Cidr(flags.cluster_cidr); !cidr.isOk())
+      return bad("cluster-cidr", cidr.status().message());
+  }
+  options.render.service_cidr = flags.service_cluster_ip_range;
+  options.render.cluster_cidr = flags.cluster_cidr;
+  options.render.node_port_addresses = flags.nodeport_addresses;
+  options.render.localhost_node_ports = flags.localhost_nodeports;
+  options.render.masquerade_all = flags.masquerade_all;
+  options.render.node_name = node_name;
+  auto period = parseDuration(flags.sync_period);
+  if (!period.isOk() || period->count() <= 0) return bad("sync-period", "want a positive duration");
+  auto min_period = parseDuration(flags.min_sync_period);
+  if (!min_period.isOk() || min_period->count() < 0)
+    return bad("min-sync-period", "want a duration such as 1s");
+  options.sync_period = *period;
+  options.min_sync_period = *min_period;
+  return options;
+}
+
+void addProxyFlags(CLI::App& cmd, ProxyFlags& flags, const std::string& prefix) {
+  const std::string p = "--" + prefix;
+  cmd.add_option(p + "service-cluster-ip-range", flags.service_cluster_ip_range,
+                 "the apiserver's service range; traffic to an unallocated address is rejected")
+      ->capture_default_str();
+  cmd.add_option(p + "cluster-cidr", flags.cluster_cidr,
+                 "pod range: traffic from outside it to a cluster IP is masqueraded");
+  cmd.add_option(p + "nodeport-addresses", flags.nodeport_addresses,
+                 "addresses NodePorts answer on (default: every local address)")
+      ->delimiter(',');
+  cmd.add_option(p + "localhost-nodeports", flags.localhost_nodeports,
+                 "NodePorts answer on 127.0.0.1 too (sets route_localnet)")
+      ->capture_default_str();
+  cmd.add_option(p + "masquerade-all", flags.masquerade_all, "SNAT all traffic sent to cluster IPs")
+      ->capture_default_str();
+  cmd.add_option(p + "balance", flags.balance, "random or round-robin")->capture_default_str();
+  cmd.add_option(p + "sync-period", flags.sync_period, "how often a full sync runs")
+      ->capture_default_str();
+  cmd.add_option(p + "min-sync-period", flags.min_sync_period,
+                 "least time between two syncs (changes in between are coalesced)")
+      ->capture_default_str();
+}
+
 void addProxyCommand(CLI::App& app) {
-  auto flags = std::make_shared<ProxyFlags>();
+  auto flags = std::make_shared<ProxyCommandFlags>();
   CLI::App* cmd = app.add_subcommand(
       "proxy", "the service proxy: programs iptables for Services (kube-proxy's iptables mode)");
   cmd->add_option("-s,--server", flags->server, "apiserver URL (overrides the kubeconfig)");
@@ -96,25 +122,7 @@ void addProxyCommand(CLI::App& app) {
   cmd->add_option("--context", flags->context, "kubeconfig context");
   cmd->add_option("--hostname-override", flags->hostname_override,
                   "this node's name (endpoints with this nodeName are local); default: hostname");
-  cmd->add_option("--service-cluster-ip-range", flags->service_cluster_ip_range,
-                  "the apiserver's service range; traffic to an unallocated address is rejected")
-      ->capture_default_str();
-  cmd->add_option("--cluster-cidr", flags->cluster_cidr,
-                  "pod range: traffic from outside it to a cluster IP is masqueraded");
-  cmd->add_option("--nodeport-addresses", flags->nodeport_addresses,
-                  "addresses NodePorts answer on (default: every local address)")
-      ->delimiter(',');
-  cmd->add_option("--localhost-nodeports", flags->localhost_nodeports,
-                  "NodePorts answer on 127.0.0.1 too (sets route_localnet)")
-      ->capture_default_str();
-  cmd->add_option("--masquerade-all", flags->masquerade_all, "SNAT all traffic sent to cluster IPs")
-      ->capture_default_str();
-  cmd->add_option("--balance", flags->balance, "random or round-robin")->capture_default_str();
-  cmd->add_option("--sync-period", flags->sync_period, "how often a full sync runs")
-      ->capture_default_str();
-  cmd->add_option("--min-sync-period", flags->min_sync_period,
-                  "least time between two syncs (changes in between are coalesced)")
-      ->capture_default_str();
+  addProxyFlags(*cmd, flags->proxy, "");
   cmd->add_flag("--cleanup", flags->cleanup,
                 "remove every rule, chain and UDP conntrack entry the proxy made, then exit");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")

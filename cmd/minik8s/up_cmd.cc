@@ -29,6 +29,8 @@
 #include "node/containerd_process.h"
 #include "node/detached_process.h"
 #include "node/local_cluster.h"
+#include "proxy/iptables.h"
+#include "proxy/proxier.h"
 
 namespace minik8s::cmd {
 
@@ -338,6 +340,13 @@ int runDown(const std::string& data_dir) {
       stopComponent("agent", paths.agent_pid, node::agentIdentity(paths), milliseconds(30000));
   did_something |=
       stopComponent("server", paths.server_pid, node::serverIdentity(paths), milliseconds(20000));
+
+  // The agent's service proxy left its rules in place (so that traffic survives a
+  // restart); down removes them, with their UDP conntrack entries.
+  proxy::ExecIptables iptables;
+  if (Status s = proxy::cleanupIptables(iptables); !s.isOk()) {
+    std::cerr << "minik8s: removing the service rules: " << s.toString() << "\n";
+  }
 
   // The pods: remove every sandbox through a containerd of the node's own (the agent's if
   // it is still running, else a short-lived one), then what they left on the host.

@@ -90,7 +90,8 @@ std::vector<std::vector<std::string>> staleUdpConntrack(const std::vector<Servic
   return out;
 }
 
-std::vector<std::vector<std::string>> udpConntrackOfRules(const IptablesState& state) {
+std::vector<std::vector<std::string>> conntrackOfRules(const IptablesState& state,
+                                                       const std::string& protocol) {
   std::vector<std::vector<std::string>> out;
   std::set<std::vector<std::string>> seen;
   auto add = [&](std::vector<std::string> args) {
@@ -98,16 +99,17 @@ std::vector<std::vector<std::string>> udpConntrackOfRules(const IptablesState& s
   };
   for (const auto& [table, rules] : state.rules) {
     for (const auto& rule : rules) {
-      if (flagValue(rule, "-p") != "udp") continue;
+      const std::string p = flagValue(rule, "-p");
+      if (p.empty() || (!protocol.empty() && p != protocol)) continue;
       std::string chain = flagValue(rule, "-A");
       if (chain == "KUBE-SERVICES" || (chain == "KUBE-EXTERNAL-SERVICES" &&
                                        rule.find("--dst-type LOCAL") == std::string::npos)) {
         std::string dst = flagValue(rule, "-d");
         if (dst.empty()) continue;
-        add({"-p", "udp", "--orig-dst", dst.substr(0, dst.find('/'))});
+        add({"-p", p, "--orig-dst", dst.substr(0, dst.find('/'))});
       } else if (chain == "KUBE-NODEPORTS" || chain == "KUBE-EXTERNAL-SERVICES") {
         std::string port = flagValue(rule, "--dport");
-        if (!port.empty()) add({"-p", "udp", "--orig-port-dst", port});
+        if (!port.empty()) add({"-p", p, "--orig-port-dst", port});
       }
     }
   }
@@ -263,7 +265,7 @@ Status cleanupIptables(Iptables& iptables) {
   IptablesState existing = parseIptablesSave(filter + nat);
   std::string text = renderCleanup(existing);
   if (!text.empty()) RETURN_IF_ERROR(iptables.restore(text));
-  for (const auto& args : udpConntrackOfRules(existing)) {
+  for (const auto& args : conntrackOfRules(existing, "")) {
     RETURN_IF_ERROR(iptables.deleteConntrack(args));
   }
   return Status::ok();

@@ -50,9 +50,10 @@ std::vector<std::vector<std::string>> staleUdpConntrack(const std::vector<Servic
                                                         const std::vector<ServicePortInfo>& after,
                                                         const std::string& node_name);
 
-// `conntrack -D` argument lists for every UDP service IP and NodePort in our rules
-// (`--cleanup`).
-std::vector<std::vector<std::string>> udpConntrackOfRules(const IptablesState& state);
+// `conntrack -D` argument lists for every service IP and NodePort in our rules, of
+// `protocol` ("tcp", "udp", ...; "": every protocol).
+std::vector<std::vector<std::string>> conntrackOfRules(const IptablesState& state,
+                                                       const std::string& protocol);
 
 class Proxier {
  public:
@@ -105,8 +106,8 @@ class Proxier {
   std::jthread thread_;
 };
 
-// `minik8s proxy --cleanup`: removes every rule and chain the proxy made (one restore) and
-// the conntrack entries of the UDP services those rules served.
+// `minik8s proxy --cleanup` and `minik8s down`: removes every rule and chain the proxy
+// made (one restore) and the conntrack entries of the services those rules served.
 Status cleanupIptables(Iptables& iptables);
 
 }  // namespace minik8s::proxy

@@ -103,7 +103,7 @@ TEST(StaleUdpConntrack, RemovedEndpointAndDeletedServiceAndFirstEndpoint) {
   EXPECT_THAT(staleUdpConntrack({tcp}, {}, "n"), IsEmpty());
 }
 
-TEST(UdpConntrackOfRules, ServiceIpsAndNodePortsOfUdpRules) {
+TEST(ConntrackOfRules, ServiceIpsAndNodePortsOfTheProtocolsRules) {
   IptablesState state = parseIptablesSave(
       "*nat\n:KUBE-SERVICES - [0:0]\n"
       "-A KUBE-SERVICES -d 10.96.0.53/32 -p udp -m comment --comment \"x\" -m udp --dport 53 -j "
@@ -111,9 +111,15 @@ TEST(UdpConntrackOfRules, ServiceIpsAndNodePortsOfUdpRules) {
       "-A KUBE-SERVICES -d 10.96.0.80/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-B\n"
       "-A KUBE-NODEPORTS -p udp -m udp --dport 30053 -j KUBE-EXT-A\nCOMMIT\n"
       "*filter\n-A KUBE-SERVICES -d 10.96.0.54/32 -p udp -m udp --dport 53 -j REJECT\nCOMMIT\n");
-  EXPECT_THAT(udpConntrackOfRules(state),
+  EXPECT_THAT(conntrackOfRules(state, "udp"),
               ElementsAre(Args{"-p", "udp", "--orig-dst", "10.96.0.54"},
                           Args{"-p", "udp", "--orig-dst", "10.96.0.53"},
+                          Args{"-p", "udp", "--orig-port-dst", "30053"}));
+  // Every protocol (down's cleanup): the TCP service too.
+  EXPECT_THAT(conntrackOfRules(state, ""),
+              ElementsAre(Args{"-p", "udp", "--orig-dst", "10.96.0.54"},
+                          Args{"-p", "udp", "--orig-dst", "10.96.0.53"},
+                          Args{"-p", "tcp", "--orig-dst", "10.96.0.80"},
                           Args{"-p", "udp", "--orig-port-dst", "30053"}));
 }
 
