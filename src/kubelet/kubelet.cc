@@ -88,6 +88,8 @@ Status Kubelet::start() {
     delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
 
+  config_objects_ = std::make_unique<ConfigObjectManager>(client_);
+  config_objects_->start();
   client::InformerOptions informer_options;
   informer_options.field_selector = "spec.nodeName=" + options_.node.node_name;
   pods_ = std::make_unique<client::Informer<api::Pod>>(client_, podsResource(), informer_options);
@@ -123,6 +125,7 @@ void Kubelet::stop() {
   for (auto& t : threads_) t.request_stop();
   threads_.clear();  // joins
   node_status_.stop();
+  if (config_objects_) config_objects_->stop();
   if (pods_) pods_->stop();
   started_ = false;
 }
@@ -221,7 +224,7 @@ nanoseconds Kubelet::syncRunningPod(const api::Pod& pod, const PodRuntime& runti
   const std::string& uid = pod.metadata.uid;
   std::map<std::string, WaitingReason> waiting;
   auto lookup = [&](const std::string& kind, const std::string& name) {
-    return lookupObject(pod.metadata.namespace_, kind, name);
+    return config_objects_->get(pod.metadata.namespace_, kind, name);
   };
   auto volumes = options_.manage_volumes ? prepareVolumes(pod, options_.paths, lookup)
                                          : Result<VolumePaths>(plannedVolumePaths(pod, options_.paths));
@@ -345,7 +348,7 @@ Kubelet::StartResult Kubelet::startContainer(const StartContext& context,
   std::string field =
       std::string(step.init ? "spec.initContainers{" : "spec.containers{") + spec.name + "}";
   auto lookup = [&](const std::string& kind, const std::string& name) {
-    return lookupObject(pod.metadata.namespace_, kind, name);
+    return config_objects_->get(pod.metadata.namespace_, kind, name);
   };
   auto config = makeContainerConfig(pod, spec, step.restart_count, context.volumes,
                                     context.identity, lookup);
@@ -439,7 +442,7 @@ std::optional<WaitingReason> Kubelet::pullImage(const StartContext& context,
   }
   std::vector<std::string> docker_configs;
   for (const auto& ref : pod.spec.image_pull_secrets) {
-    auto secret = lookupObject(pod.metadata.namespace_, "secret", ref.name);
+    auto secret = config_objects_->get(pod.metadata.namespace_, "secret", ref.name);
     if (!secret) continue;
     for (const char* k : {".dockerconfigjson", ".dockercfg"}) {
       if (auto it = secret->data.find(k); it != secret->data.end()) docker_configs.push_back(it->second);
@@ -549,30 +552,6 @@ void Kubelet::terminatePod(const api::Pod& pod, const PodRuntime& runtime) {
               pod.metadata.name, removed.status().toString());
     queue_.addAfter(pod.metadata.uid, std::chrono::seconds(1));
   }
-}
-
-std::optional<ObjectData> Kubelet::lookupObject(const std::string& ns, const std::string& kind,
-                                                const std::string& name) {
-  bool secret = kind == "secret";
-  auto got = client_.get(resource("", "v1", secret ? "secrets" : "configmaps"), ns, name);
-  if (!got.isOk()) return std::nullopt;
-  ObjectData out;
-  auto add = [&](const char* field, bool decode) {
-    if (!got->contains(field) || !(*got)[field].is_object()) return;
-    for (const auto& [k, v] : (*got)[field].items()) {
-      if (!v.is_string()) continue;
-      std::string value = v.get<std::string>();
-      if (decode) {
-        std::string bytes;
-        if (!api::base64Decode(value, &bytes)) continue;
-        value = std::move(bytes);
-      }
-      out.data[k] = std::move(value);
-    }
-  };
-  add("data", secret);
-  if (!secret) add("binaryData", true);
-  return out;
 }
 
 cri::DnsConfig Kubelet::sandboxDns(const api::Pod& pod) {

@@ -1,17 +1,18 @@
-// Kubelet: the node agent. Registers its Node and keeps its status and Lease fresh (through
-// NodeStatusManager), watches the pods bound to its node, and makes the container runtime
-// (CRI) match them: one work queue keyed by pod uid, so each pod is synced by one worker at
-// a time; each sync reads the pod and what CRI reports, computes the actions
+// Kubelet: the node agent, put together from Kubernetes' pieces. NodeStatusManager
+// registers the Node and keeps its status and Lease fresh. A pod informer watches the pods
+// bound to this node and a work queue keyed by pod uid syncs each pod on one worker at a
+// time: the sync reads the pod and what CRI reports, computes the actions
 // (computePodActions, pure), executes them, and hands the outcome to the StatusManager,
 // which computes the pod's status and writes it when it changed. What CRI reports comes
 // from the Pleg's cache: a relist every second fills it and turns runtime changes (a
 // container exited) into syncs, and a sync that acted reads its pod again; a sync with
-// nothing to do asks CRI nothing. Every pod is also resynced periodically. After a restart
-// the kubelet rebuilds everything from CRI labels; it keeps no private state that could
-// disagree with the runtime (only restart back-off, which starts over).
+// nothing to do asks CRI nothing. The ConfigMaps and Secrets that pods use come from the
+// ConfigObjectManager's informers. Every pod is also resynced periodically. After a
+// restart the kubelet rebuilds everything from CRI labels; it keeps no private state that
+// could disagree with the runtime (only restart back-off, which starts over).
 //
-// Owns its threads (relist, workers; the pod informer's and the node status manager's);
-// start() once, stop() once (also from the destructor). Thread-safe.
+// Owns its threads (relist, workers; those of the informers and of the node status
+// manager); start() once, stop() once (also from the destructor). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -32,6 +33,7 @@
 #include "common/clock.h"
 #include "cri/runtime.h"
 #include "kubelet/backoff.h"
+#include "kubelet/config_object_manager.h"
 #include "kubelet/dns_config.h"
 #include "kubelet/image_pull.h"
 #include "kubelet/node_info.h"
@@ -121,8 +123,6 @@ class Kubelet {
   std::optional<WaitingReason> pullImage(const StartContext& context, const api::Container& spec,
                                          const std::string& image, bool present, bool reachable,
                                          const std::string& field);
-  std::optional<ObjectData> lookupObject(const std::string& ns, const std::string& kind,
-                                         const std::string& name);
   // The sandbox's resolv.conf (dns_config.h); warnings become Events on the pod.
   cri::DnsConfig sandboxDns(const api::Pod& pod);
   void recordEvent(const api::Pod& pod, const std::string& type, const std::string& reason,
@@ -141,6 +141,7 @@ class Kubelet {
   StatusManager status_;
 
   std::unique_ptr<client::Informer<api::Pod>> pods_;
+  std::unique_ptr<ConfigObjectManager> config_objects_;  // built by start()
   client::WorkQueue queue_;
   RestartBackoff backoff_;
   PullBackoff pull_backoff_;  // built from options_.pull_backoff

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -43,7 +44,7 @@ class KubeletSyncTest : public ::testing::Test {
   }
 
   // Relists and resyncs only at start and heartbeats never: syncs come from pod changes.
-  void startKubelet() {
+  void startKubelet(const std::function<void(KubeletOptions&)>& adjust = {}) {
     KubeletOptions options;
     options.node.node_name = "node-1";
     options.node.node_ip = "127.0.0.1";
@@ -54,9 +55,21 @@ class KubeletSyncTest : public ::testing::Test {
     options.relist_period = std::chrono::hours(1);
     options.resync_period = std::chrono::hours(1);
     options.heartbeat_period = std::chrono::hours(1);
+    if (adjust) adjust(options);
     kubelet_ = std::make_unique<Kubelet>(client_, runtime_, options);
     Status s = kubelet_->start();
     ASSERT_TRUE(s.isOk()) << s.toString();
+  }
+
+  // Patches a label of the pod `times` times, waiting for a sync after each.
+  void syncByPodChanges(const std::string& name, int times) {
+    for (int i = 0; i < times; ++i) {
+      int64_t now = kubelet_->syncCount();
+      json patch = {{"metadata", {{"labels", {{"n", std::to_string(i)}}}}}};
+      ASSERT_TRUE(client_.patch(pods(), "default", name, client::PatchType::kMerge, patch.dump())
+                      .isOk());
+      ASSERT_TRUE(eventually([&] { return kubelet_->syncCount() > now; }));
+    }
   }
 
   std::string phase(const std::string& name) {
@@ -86,14 +99,7 @@ TEST_F(KubeletSyncTest, ASyncWithNothingToDoAsksTheRuntimeNothing) {
 
   runtime_.clearCalls();
   const int64_t before = kubelet_->syncCount();
-  constexpr int kSyncs = 5;
-  for (int i = 0; i < kSyncs; ++i) {
-    int64_t now = kubelet_->syncCount();
-    json patch = {{"metadata", {{"labels", {{"n", std::to_string(i)}}}}}};
-    ASSERT_TRUE(client_.patch(pods(), "default", "web", client::PatchType::kMerge, patch.dump())
-                    .isOk());
-    ASSERT_TRUE(eventually([&] { return kubelet_->syncCount() > now; }));
-  }
+  syncByPodChanges("web", 5);
   const int64_t syncs = kubelet_->syncCount() - before;
   std::map<std::string, int> by_method;
   for (const auto& call : runtime_.calls()) ++by_method[call];
@@ -106,6 +112,34 @@ TEST_F(KubeletSyncTest, ASyncWithNothingToDoAsksTheRuntimeNothing) {
   std::printf("CRI calls in %lld syncs: %d (%.1f per sync):%s\n", static_cast<long long>(syncs),
               total, static_cast<double>(total) / static_cast<double>(syncs), counts.c_str());
   EXPECT_EQ(total, 0) << counts;
+}
+
+// The ConfigMap behind a volume comes from the kubelet's informer: a sync no longer GETs it.
+TEST_F(KubeletSyncTest, ASyncReadsConfigMapsFromTheInformerNotWithAGet) {
+  startKubelet([](KubeletOptions& options) { options.manage_volumes = true; });
+  client_.add(*api::findResource("", "v1", "configmaps"),
+              {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata", {{"name", "settings"}, {"namespace", "default"}}},
+               {"data", {{"mode", "fast"}}}});
+  json pod = {
+      {"metadata", {{"name", "web"}, {"namespace", "default"}}},
+      {"spec",
+       {{"nodeName", "node-1"},
+        {"volumes", json::array({{{"name", "cfg"}, {"configMap", {{"name", "settings"}}}}})},
+        {"containers",
+         json::array({{{"name", "c"},
+                       {"image", "busybox:1.36.1"},
+                       {"volumeMounts", json::array({{{"name", "cfg"}, {"mountPath", "/cfg"}}})}}})}}}};
+  ASSERT_TRUE(client_.create(pods(), "default", pod).isOk());
+  ASSERT_TRUE(eventually([&] { return phase("web") == "Running"; }));
+  std::this_thread::sleep_for(200ms);  // the sync after the status write
+
+  client_.clearActions();
+  syncByPodChanges("web", 3);
+  int gets = 0;
+  for (const auto& a : client_.actions()) gets += a.verb == "get" && a.resource == "configmaps";
+  EXPECT_EQ(gets, 0);
 }
 
 }  // namespace
