@@ -275,9 +275,9 @@ Result<HorizontalPodAutoscalerController::Target> HorizontalPodAutoscalerControl
   return target;
 }
 
-Result<std::vector<HpaPodUsage>> HorizontalPodAutoscalerController::readMetrics(
-    const std::string& ns, const std::vector<api::Pod>& pods) {
-  ASSIGN_OR_RETURN(json list, client_.list(podMetricsResource(), ns));
+Result<std::vector<HpaPodUsage>> readPodUsage(client::Client& client, const std::string& ns,
+                                              const std::vector<api::Pod>& pods) {
+  ASSIGN_OR_RETURN(json list, client.list(podMetricsResource(), ns));
   std::set<std::string> names;
   for (const auto& pod : pods) names.insert(pod.metadata.name);
   std::vector<HpaPodUsage> usage;
@@ -342,7 +342,7 @@ Status HorizontalPodAutoscalerController::sync(const std::string& key) {
   bool within_bounds = in.spec_replicas != 0 && in.spec_replicas <= in.max_replicas &&
                        in.spec_replicas >= in.min_replicas;
   if (within_bounds) {
-    Result<std::vector<HpaPodUsage>> usage = readMetrics(ns, pods);
+    Result<std::vector<HpaPodUsage>> usage = readPodUsage(client_, ns, pods);
     for (auto& m : in.metrics) {
       if (!usage.isOk()) {
         m.samples = usage.status();

@@ -46,6 +46,10 @@ const api::ResourceInfo& podMetricsResource();
 // parse are left out.
 std::vector<HpaPodUsage> parsePodMetrics(const nlohmann::json& list);
 
+// The usage of `pods` (all of namespace `ns`) from metrics.k8s.io, through `client`.
+Result<std::vector<HpaPodUsage>> readPodUsage(client::Client& client, const std::string& ns,
+                                              const std::vector<api::Pod>& pods);
+
 // The decision's view of an autoscaling/v2 spec: behavior with Kubernetes' defaults for
 // unset fields (nullopt when the HPA has no behavior), metrics reduced to their targets.
 std::optional<HpaBehavior> behaviorOf(const api::HorizontalPodAutoscalerSpec& spec);
@@ -85,8 +89,6 @@ class HorizontalPodAutoscalerController {
   };
 
   Result<Target> readTarget(const api::HorizontalPodAutoscaler& hpa);
-  Result<std::vector<HpaPodUsage>> readMetrics(const std::string& ns,
-                                               const std::vector<api::Pod>& pods);
   Status writeStatus(const api::HorizontalPodAutoscaler& hpa,
                      const api::HorizontalPodAutoscalerStatus& status);
   void event(const api::HorizontalPodAutoscaler& hpa, const std::string& type,

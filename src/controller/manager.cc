@@ -9,6 +9,7 @@
 #include "controller/endpointslice.h"
 #include "controller/garbage_collector.h"
 #include "controller/hpa.h"
+#include "controller/hpa_seed.h"
 #include "controller/job.h"
 #include "controller/namespace.h"
 #include "controller/node_ipam.h"
@@ -23,7 +24,7 @@ namespace minik8s::controller {
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {
       "cronjob", "daemonset", "deployment", "endpoint", "endpointslice",
-      "garbagecollector", "horizontalpodautoscaling", "job", "namespace", "nodeipam",
+      "garbagecollector", "horizontalpodautoscaling", "hpa", "job", "namespace", "nodeipam",
       "nodelifecycle", "podgc", "replicaset", "taint-eviction-controller", "ttl-after-finished"};
   return known;
 }
@@ -66,6 +67,7 @@ struct ControllerManager::Running {
   std::unique_ptr<CronJobController> cron_jobs;
   std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
   std::unique_ptr<HorizontalPodAutoscalerController> horizontal_pod_autoscaler;
+  std::unique_ptr<SeedHpaController> seed_hpa;
   std::unique_ptr<NodeLifecycleController> node_lifecycle;
   std::unique_ptr<DaemonSetController> daemon_sets;
   std::unique_ptr<NodeIpamController> node_ipam;
@@ -168,6 +170,10 @@ void ControllerManager::startControllers() {
     running->horizontal_pod_autoscaler = std::make_unique<HorizontalPodAutoscalerController>(
         client_, running->informers, options_.horizontal_pod_autoscaler, clock_);
   }
+  if (enabled_.count("hpa")) {
+    running->seed_hpa = std::make_unique<SeedHpaController>(
+        client_, running->informers, options_.horizontal_pod_autoscaler.decision, clock_);
+  }
   if (enabled_.count("podgc")) {
     running->pod_gc = std::make_unique<PodGarbageCollector>(
         client_, running->informers,
@@ -232,6 +238,10 @@ void ControllerManager::startControllers() {
         options_.concurrent_horizontal_pod_autoscaler_syncs);
     if (!s.isOk()) log::warn("controller-manager: horizontalpodautoscaling: {}", s.toString());
   }
+  if (running->seed_hpa) {
+    Status s = running->seed_hpa->run(options_.concurrent_horizontal_pod_autoscaler_syncs);
+    if (!s.isOk()) log::warn("controller-manager: hpa: {}", s.toString());
+  }
   if (running->pod_gc) {
     Status s = running->pod_gc->run();
     if (!s.isOk()) log::warn("controller-manager: podgc: {}", s.toString());
@@ -253,6 +263,7 @@ void ControllerManager::stopControllers() {
   }
   if (!running) return;
   if (running->namespaces) running->namespaces->stop();
+  if (running->seed_hpa) running->seed_hpa->stop();
   if (running->horizontal_pod_autoscaler) running->horizontal_pod_autoscaler->stop();
   if (running->ttl_after_finished) running->ttl_after_finished->stop();
   if (running->cron_jobs) running->cron_jobs->stop();
