@@ -26,6 +26,7 @@ KubeletOptions hollowKubeletOptions(const HollowNodeOptions& options) {
   k.paths.cgroup_root = "minik8s-hollow";  // never used: manage_cgroups is off
   k.manage_cgroups = false;
   k.manage_volumes = false;
+  k.watch_config_objects = false;  // a GET on use: no two watches and threads per node
   k.workers = options.workers;
   k.probe_threads = 1;
   k.heartbeat_period = options.heartbeat_period;

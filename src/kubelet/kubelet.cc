@@ -89,7 +89,7 @@ Status Kubelet::start() {
   }
 
   config_objects_ = std::make_unique<ConfigObjectManager>(client_);
-  config_objects_->start();
+  if (options_.watch_config_objects) config_objects_->start();
   client::InformerOptions informer_options;
   informer_options.field_selector = "spec.nodeName=" + options_.node.node_name;
   pods_ = std::make_unique<client::Informer<api::Pod>>(client_, podsResource(), informer_options);

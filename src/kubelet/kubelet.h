@@ -65,6 +65,9 @@ struct KubeletOptions {
   // Off for hollow nodes: volumes are not created on the host (no hostPath directories,
   // emptyDir, configMap or secret files); containers are given the paths they would have.
   bool manage_volumes = true;
+  // Off for hollow nodes (two watches and two threads per node): ConfigMaps and Secrets are
+  // then read with a GET on each use, as before the informers.
+  bool watch_config_objects = true;
   int probe_threads = 2;  // ProbeManager's pool (>= 1: 0 would run no probes at all)
   ClusterDns dns;                            // --cluster-dns, --cluster-domain
   std::string resolv_conf = "/etc/resolv.conf";  // --resolv-conf ("": none)

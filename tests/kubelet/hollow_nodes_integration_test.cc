@@ -43,6 +43,7 @@ TEST(HollowKubeletOptions, TurnEveryHostEffectOff) {
   KubeletOptions k = hollowKubeletOptions(options);
   EXPECT_FALSE(k.manage_cgroups);
   EXPECT_FALSE(k.manage_volumes);
+  EXPECT_FALSE(k.watch_config_objects);
   EXPECT_EQ(k.node.kubelet_port, 0);
 }
 
