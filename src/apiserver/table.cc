@@ -639,12 +639,20 @@ json dnsCells(const json& dns, Clock::WallTime now) {
       {name(dns), orNone(str(dns, "spec.hostname")), orNone(join(paths, ",")), age(dns, now)});
 }
 
-// Seed `Hpa`: scaleTargetRef {kind, metadata.name} (or name), minReplicas, maxReplicas.
+// Seed `Hpa`: the original's columns (Name Min Max Current cpu(%) memory(%), "N/A" for a
+// value not known yet, as mkctl prints them), then the template and age for -o wide.
 json seedHpaCells(const json& hpa, Clock::WallTime now) {
   std::string target = str(hpa, "spec.scaleTargetRef.name");
   if (target.empty()) target = str(hpa, "spec.scaleTargetRef.metadata.name");
-  return json::array({name(hpa), str(hpa, "spec.scaleTargetRef.kind") + "/" + target,
-                      num(hpa, "spec.minReplicas"), num(hpa, "spec.maxReplicas"), age(hpa, now)});
+  auto intOr = [&](std::string_view path, const char* fallback) -> json {
+    const json& v = at(hpa, path);
+    return v.is_number_integer() ? json(v.get<int64_t>()) : json(fallback);
+  };
+  return json::array({name(hpa), intOr("spec.minReplicas", "1"), intOr("spec.maxReplicas", "N/A"),
+                      intOr("status.currentReplicas", "N/A"),
+                      intOr("status.currentCPUPercent", "N/A"),
+                      intOr("status.currentMemPercent", "N/A"),
+                      str(hpa, "spec.scaleTargetRef.kind") + "/" + target, age(hpa, now)});
 }
 
 json defaultCells(const json& object, Clock::WallTime now) {
@@ -721,7 +729,8 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
       {"leases", {{nameColumn(), col("Holder"), col("Age")}, leaseCells}},
       {"dnses", {{nameColumn(), col("Hostname"), col("Paths"), col("Age")}, dnsCells}},
       {"hpas",
-       {{nameColumn(), col("Target"), col("Min", "integer"), col("Max", "integer"), col("Age")},
+       {{nameColumn(), col("Min"), col("Max"), col("Current"), col("cpu(%)"), col("memory(%)"),
+         col("Target", "string", 1), col("Age", "string", 1)},
         seedHpaCells}},
   };
   static const Printer kDefault{{nameColumn(), col("Age")}, defaultCells};

@@ -295,7 +295,12 @@ TEST(Table, CellsOfEachResourceMatchKubectlOutput) {
       {resource("hpas", "Hpa"),
        R"({"metadata":{"name":"test-hpa"},"spec":{"minReplicas":2,"maxReplicas":5,
            "scaleTargetRef":{"kind":"Pod","metadata":{"name":"test-pod"}}}})",
-       R"(["test-hpa","Pod/test-pod",2,5,"<unknown>"])"},
+       R"(["test-hpa",2,5,"N/A","N/A","N/A","Pod/test-pod","<unknown>"])"},
+      {resource("hpas", "Hpa"),
+       R"({"metadata":{"name":"test-hpa"},"spec":{"maxReplicas":5,
+           "scaleTargetRef":{"kind":"Pod","metadata":{"name":"test-pod"}}},
+           "status":{"currentReplicas":3,"currentCPUPercent":72,"currentMemPercent":20}})",
+       R"(["test-hpa","1",5,3,72,20,"Pod/test-pod","<unknown>"])"},
       {resource("widgets", "Widget"),
        R"({"metadata":{"name":"w","creationTimestamp":"2026-01-01T00:09:15Z"}})", R"(["w","45s"])"},
   };
