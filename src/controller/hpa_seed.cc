@@ -98,11 +98,13 @@ SeedHpaController::SeedHpaController(client::Client& client,
   informers_ = {&hpas, &pods};
   hpas.addHandler({
       .on_add = [this](const HpaPtr& hpa) { queue_.add(keyOf(hpa->metadata)); },
-      // Our status writes come back as updates; a new spec or a deletion is worth a sync.
+      // Our status writes come back as updates; a new spec, a deletion or our finalizer
+      // arriving is worth a sync.
       .on_update =
           [this](const HpaPtr& old_hpa, const HpaPtr& hpa) {
             if (old_hpa->metadata.generation != hpa->metadata.generation ||
-                old_hpa->metadata.deletion_timestamp != hpa->metadata.deletion_timestamp) {
+                old_hpa->metadata.deletion_timestamp != hpa->metadata.deletion_timestamp ||
+                old_hpa->metadata.finalizers != hpa->metadata.finalizers) {
               queue_.add(keyOf(hpa->metadata));
             }
           },
