@@ -86,32 +86,36 @@ std::vector<HpaPodUsage> parsePodMetrics(const json& list) {
   if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) return out;
   for (const auto& item : list["items"]) {
     if (!item.is_object()) continue;
-    HpaPodUsage usage;
-    usage.name = item.value("metadata", json::object()).value("name", "");
-    if (usage.name.empty()) continue;
-    if (!parseRfc3339(item.value("timestamp", ""), &usage.timestamp)) continue;
-    auto window = parseDuration(item.value("window", "0s"));
-    if (window.isOk()) {
-      usage.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
-    }
-    bool valid = true;
-    const json containers = item.value("containers", json::array());
-    for (const auto& c : containers) {
-      if (!c.is_object()) continue;
-      api::ResourceList resources;
-      const json usage_of = c.value("usage", json::object());
-      for (const auto& [name, value] : usage_of.items()) {
-        if (!value.is_string()) continue;
-        auto quantity = api::Quantity::parse(value.get<std::string>());
-        if (!quantity.isOk()) {
-          valid = false;
-          break;
-        }
-        resources[name] = *quantity;
+    try {
+      HpaPodUsage usage;
+      usage.name = item.value("metadata", json::object()).value("name", "");
+      if (usage.name.empty()) continue;
+      if (!parseRfc3339(item.value("timestamp", ""), &usage.timestamp)) continue;
+      auto window = parseDuration(item.value("window", "0s"));
+      if (window.isOk()) {
+        usage.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
       }
-      usage.containers.push_back({c.value("name", ""), std::move(resources)});
+      bool valid = true;
+      const json containers = item.value("containers", json::array());
+      for (const auto& c : containers) {
+        if (!c.is_object()) continue;
+        api::ResourceList resources;
+        const json usage_of = c.value("usage", json::object());
+        for (const auto& [name, value] : usage_of.items()) {
+          if (!value.is_string()) continue;
+          auto quantity = api::Quantity::parse(value.get<std::string>());
+          if (!quantity.isOk()) {
+            valid = false;
+            break;
+          }
+          resources[name] = *quantity;
+        }
+        usage.containers.push_back({c.value("name", ""), std::move(resources)});
+      }
+      if (valid) out.push_back(std::move(usage));
+    } catch (const json::exception&) {
+      continue;  // a field of the wrong type: not a usable sample
     }
-    if (valid) out.push_back(std::move(usage));
   }
   return out;
 }

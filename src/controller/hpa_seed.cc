@@ -161,10 +161,12 @@ Status SeedHpaController::release(const api::Hpa& hpa, const std::string& key) {
   auto rs = client_.get(*replicasets_resource_, ns, hpa.metadata.name);
   bool rs_gone = rs.status().code() == Code::kNotFound;
   if (!rs_gone && !rs.isOk()) return rs.status();
-  if (!rs_gone && (*rs)["metadata"].value("deletionTimestamp", "").empty()) {
+  json rs_meta = rs_gone ? json::object() : rs->value("metadata", json::object());
+  if (!rs_meta.is_object()) rs_meta = json::object();
+  if (!rs_gone && rs_meta.value("deletionTimestamp", "").empty()) {
     client::DeleteOptions options;
     options.propagation_policy = "Orphan";  // the pods stay; we choose which go
-    options.precondition_uid = (*rs)["metadata"].value("uid", "");
+    options.precondition_uid = rs_meta.value("uid", "");
     auto removed = client_.remove(*replicasets_resource_, ns, hpa.metadata.name, options);
     if (!removed.isOk() && removed.status().code() != Code::kNotFound) return removed.status();
   }

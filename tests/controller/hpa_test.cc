@@ -252,7 +252,11 @@ TEST_F(HpaControllerTest, ParsesPodMetricsAndConvertsSpecs) {
                   {"timestamp", "2026-01-01T00:00:00Z"},
                   {"window", "30s"},
                   {"containers", {{{"name", "c"}, {"usage", {{"cpu", "250m"}}}}}}},
-                 {{"metadata", {{"name", "bad"}}}, {"timestamp", "yesterday"}}}}};
+                 {{"metadata", {{"name", "bad"}}}, {"timestamp", "yesterday"}},
+                 {{"metadata", "not an object"}, {"timestamp", 5}},
+                 {{"metadata", {{"name", "c"}}},
+                  {"timestamp", "2026-01-01T00:00:00Z"},
+                  {"containers", {{{"name", 7}, {"usage", {{"cpu", "1"}}}}}}}}}};
   auto usage = parsePodMetrics(list);
   ASSERT_EQ(usage.size(), 1u);
   EXPECT_EQ(usage[0].window, 30s);
