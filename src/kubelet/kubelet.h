@@ -98,7 +98,8 @@ class Kubelet {
   PodPtr podByUid(const std::string& uid) const;
 
   std::chrono::nanoseconds syncRunningPod(const api::Pod& pod, const PodRuntime& runtime);
-  // After a sync acted on a pod: its runtime read again (the cached one when CRI fails).
+  // After a sync acted on a pod: its runtime read from CRI again and cached (`fallback`,
+  // logged, when CRI fails).
   std::shared_ptr<const PodRuntime> refreshRuntime(const std::string& uid,
                                                    std::shared_ptr<const PodRuntime> fallback);
   // Stops every container (in parallel, each with `grace`) and sandbox of the pod.
