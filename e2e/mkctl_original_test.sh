@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 # The controllers off: the status writes below stand in for theirs, and a real Deployment
 # controller would overwrite them (it sees no pods: no node runs them here).
-start_server --controllers=-deployment,-replicaset,-garbagecollector
+start_server --controllers=-deployment,-replicaset,-garbagecollector,-hpa
 API="http://127.0.0.1:$PORT"
 mkdir -p "$WORK/bin"
 ln -s "$MINIK8S" "$WORK/bin/mkctl"  # argv[0] = mkctl

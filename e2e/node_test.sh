@@ -216,18 +216,15 @@ check "its resolv.conf has only its dnsConfig nameserver" \
   test "$(grep '^nameserver' "$WORK/resolv.none")" = "nameserver 127.0.0.53"
 check "its searches" grep -qx "search my.example other.example" "$WORK/resolv.none"
 check "its options" grep -qx "options ndots:2 edns0" "$WORK/resolv.none"
-# The agent runs without --cluster-dns: a ClusterFirst pod falls back to Default.
-missing_dns() {
-  kubectl get events --field-selector involvedObject.name=duo \
-    -o jsonpath='{range .items[*]}{.reason} {.message}{"\n"}{end}' 2>/dev/null |
-    grep -q '^MissingClusterDNS .*Falling back to "Default" policy'
-}
-check "a ClusterFirst pod without --cluster-dns gets the MissingClusterDNS event" wait_until 10 missing_dns
+# `up` runs the agent with --cluster-dns=10.96.0.10: a ClusterFirst pod gets the cluster
+# DNS and its search paths (the fallback without --cluster-dns is a kubelet unit test).
 check "kubectl exec reads duo's /etc/resolv.conf" \
   bash -c "kubectl exec duo -c writer -- cat /etc/resolv.conf >'$WORK/resolv.duo'"
-nameservers() { awk '$1=="nameserver"{print $1, $2}' "$1" | head -3; }
-check "and the host's nameservers" test "$(nameservers /etc/resolv.conf)" = "$(nameservers "$WORK/resolv.duo")"
-check "and no cluster search paths" bash -c "! grep -q svc.cluster.local '$WORK/resolv.duo'"
+check "a ClusterFirst pod's nameserver is the kube-dns Service" \
+  test "$(grep '^nameserver' "$WORK/resolv.duo")" = "nameserver 10.96.0.10"
+check "its searches are the cluster's" \
+  grep -q "^search default.svc.cluster.local svc.cluster.local cluster.local\( \|$\)" "$WORK/resolv.duo"
+check "with ndots:5" grep -qx "options ndots:5" "$WORK/resolv.duo"
 kubectl delete pod dnsnone --grace-period=0 >/dev/null 2>&1 || true
 
 echo "== a killed container process is restarted"

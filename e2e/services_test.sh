@@ -5,7 +5,9 @@
 # the ClusterIP, the NodePorts that replace the original's out-of-range ones, exact
 # round-robin over the Deployment's three pods, a deleted pod leaving the rules, scaling
 # to 0 refusing at once, and traffic that keeps flowing through kill -9 of the agent and
-# of the server. Then `minik8s down` leaves no rule, chain or conntrack entry. Traffic goes
+# of the server. Cluster DNS from a pod (busybox nslookup): short names, FQDN, headless,
+# SRV, PTR, NXDOMAIN, and an outside name answered by a dnsmasq upstream the test runs on
+# loopback. Then `minik8s down` leaves no rule, chain or conntrack entry. Traffic goes
 # only to addresses of this host (ClusterIPs once their rules exist, pods on its bridge);
 # lib.sh's guard rejects private ranges on the default route meanwhile. Run as root:
 #   flock /tmp/minik8s-e2e.lock bash e2e/services_test.sh
@@ -21,17 +23,26 @@ BRIDGE=mksvc$$
 BRIDGE=${BRIDGE:0:15}
 POD_CIDR=10.249.$((RANDOM % 200 + 20)).0/24
 SAMPLER_PID=""
+UPSTREAM_PID=""
 cleanup() {
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null || true
+  [ -n "$UPSTREAM_PID" ] && kill "$UPSTREAM_PID" 2>/dev/null && wait "$UPSTREAM_PID" 2>/dev/null || true
   "$MINIK8S" down --data-dir "$CLUSTER" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
   finish
 }
 trap cleanup EXIT
 
+# The cluster DNS's upstream: a dnsmasq of ours on loopback that knows one outside name.
+UPSTREAM_PORT=$(free_port)
+dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 \
+  --port="$UPSTREAM_PORT" --pid-file= --address=/outside.test/203.0.113.7 --address=/outside.test/2001:db8::7 2>"$WORK/dnsmasq.log" &
+UPSTREAM_PID=$!
+
 up() {
   "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name svc-node --kubeconfig "$KUBECONFIG" \
     --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 \
-    "--agent-arg=--pod-cidr=$POD_CIDR" --agent-arg=--proxy-balance=round-robin "$@"
+    "--agent-arg=--pod-cidr=$POD_CIDR" --agent-arg=--proxy-balance=round-robin \
+    "--agent-arg=--dns-upstream=127.0.0.1:$UPSTREAM_PORT" "$@"
 }
 
 echo "== minik8s up (the agent runs the service proxy, round-robin)"
@@ -115,6 +126,32 @@ expect_output "90 requests: round-robin gives each of the three pods exactly 30"
 expect_output "the answers come from the pods' own IPs" "^$(ready_ips)$" bash -c "sort -u '$WORK/answers' | paste -sd, -"
 EP=$(node_port echo-service 80)
 expect_output "echo-service answers on its NodePort $EP" "IP Address: 10\\.249\\." curl -fsS -m 3 "http://127.0.0.1:$EP/"
+
+echo "== cluster DNS from a pod (busybox nslookup; the upstream is the test's dnsmasq)"
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: echo-headless}
+spec:
+  clusterIP: None
+  selector: {app: echo_server}
+  ports: [{name: http, port: 5000}]
+YAML
+expect_output "the kube-dns Service is at 10.96.0.10" "^10\.96\.0\.10$" \
+  kubectl -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}'
+check "kube-dns has its rule" wait_until 10 rule_for 10.96.0.10
+lookup() { kubectl exec client -- nslookup -timeout=2 -retry=1 "$@" 2>&1; }
+expect_output "a short name, through the pod's search path" "Address: $GREET_IP" \
+  bash -c "kubectl exec client -- nslookup -type=A -timeout=2 -retry=1 simple-service 2>&1; true"  # busybox goes on through every search domain
+expect_output "the FQDN" "Address: $ECHO_IP" lookup echo-service.default.svc.cluster.local
+HEADLESS=$(ready_ips | tr , '\n' | wc -l)
+expect_output "a headless Service: the $HEADLESS pod IPs" "^$HEADLESS$" \
+  bash -c "kubectl exec client -- nslookup -timeout=2 -retry=1 echo-headless.default.svc.cluster.local 2>&1 | grep -c '^Address: 10\.249\.'"
+expect_output "SRV of a named port" "service = [0-9]+ [0-9]+ 5000 simple-service\.default\.svc\.cluster\.local" \
+  lookup -type=SRV _tcp-5000._tcp.simple-service.default.svc.cluster.local
+expect_output "PTR of the ClusterIP" "name = simple-service\.default\.svc\.cluster\.local" lookup "$GREET_IP"
+expect_error_output "NXDOMAIN for a missing Service" "NXDOMAIN" lookup nosuch.default.svc.cluster.local
+expect_output "an outside name, answered by the upstream" "Address: 203\.0\.113\.7" lookup outside.test
 
 echo "== a deleted pod leaves the rules, its replacement joins"
 VICTIM=$(kubectl get pods -l app=echo_server -o jsonpath='{.items[0].metadata.name}')

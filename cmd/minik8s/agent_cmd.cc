@@ -19,7 +19,11 @@
 #include "cmd/minik8s/signals.h"
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/ipv4.h"
 #include "cri/cri_runtime.h"
+#include "dns/cluster_records.h"
+#include "dns/forward.h"
+#include "dns/server.h"
 #include "kubelet/kubelet.h"
 #include "kubelet_server/kubelet_server.h"
 #include "node/containerd_process.h"
@@ -50,42 +54,8 @@ struct AgentFlags {
   std::string resolv_conf = "/etc/resolv.conf";
   bool run_proxy = true;
   ProxyFlags proxy;
-};
-
-// The service proxy the agent runs beside its kubelet, with a client and informers of its
-// own (as a separate kube-proxy would have).
-class NodeProxy {
- public:
-  static Result<std::unique_ptr<NodeProxy>> start(const AgentFlags& flags,
-                                                  const std::string& node_name,
-                                                  const std::string& pod_cidr) {
-    ProxyFlags proxy_flags = flags.proxy;
-    // kube-proxy's --detect-local-mode=NodeCIDR: traffic from this node's pods is local.
-    if (proxy_flags.cluster_cidr.empty()) proxy_flags.cluster_cidr = pod_cidr;
-    ASSIGN_OR_RETURN(auto options, proxierOptions(proxy_flags, "proxy-", node_name));
-    ASSIGN_OR_RETURN(auto client, connectComponent(flags.server, flags.kubeconfig, flags.context,
-                                                   "minik8s-proxy"));
-    auto node_proxy = std::unique_ptr<NodeProxy>(new NodeProxy(std::move(client), options));
-    node_proxy->informers_.start();
-    node_proxy->proxier_.start();
-    log::info("agent: service proxy running (balance {}, service range {})",
-              flags.proxy.balance, flags.proxy.service_cluster_ip_range);
-    return node_proxy;
-  }
-  // The rules stay in place: traffic keeps flowing until the next proxy reconciles.
-  ~NodeProxy() {
-    proxier_.stop();
-    informers_.stop();
-  }
-
- private:
-  NodeProxy(std::unique_ptr<client::RestClient> client, const proxy::ProxierOptions& options)
-      : client_(std::move(client)), informers_(*client_), proxier_(informers_, iptables_, options) {}
-
-  std::unique_ptr<client::RestClient> client_;
-  client::SharedInformerFactory informers_;
-  proxy::ExecIptables iptables_;
-  proxy::Proxier proxier_;
+  bool run_dns = false;
+  std::vector<std::string> dns_upstreams;  // empty: the nameservers of --resolv-conf
 };
 
 // The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
@@ -130,6 +100,143 @@ Result<std::string> awaitPodCidr(client::Client& client, const std::string& node
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The node-local cluster DNS is reached through the Service kube-system/kube-dns at the
+// first --cluster-dns address. Creates that Service when missing (an existing one is left
+// alone) and publishes this node's DNS address as its EndpointSlice "kube-dns-<node>".
+Status publishNodeDns(client::Client& client, const std::string& node_name,
+                      const std::string& cluster_ip, const std::string& address) {
+  const auto& services = *api::findResource("", "v1", "services");
+  const auto& slices = *api::findResource("discovery.k8s.io", "v1", "endpointslices");
+  const nlohmann::json ports = nlohmann::json::array(
+      {{{"name", "dns"}, {"port", 53}, {"protocol", "UDP"}},
+       {{"name", "dns-tcp"}, {"port", 53}, {"protocol", "TCP"}}});
+  nlohmann::json service = {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata",
+       {{"name", "kube-dns"},
+        {"namespace", "kube-system"},
+        {"labels", {{"k8s-app", "kube-dns"}, {"kubernetes.io/name", "CoreDNS"}}}}},
+      {"spec", {{"clusterIP", cluster_ip}, {"ports", ports}}}};
+  auto created = client.create(services, "kube-system", service);
+  if (!created.isOk() && created.status().code() != Code::kAlreadyExists) {
+    return created.status().withContext("creating the Service kube-system/kube-dns");
+  }
+  nlohmann::json slice_ports = nlohmann::json::array();
+  for (const auto& p : ports) slice_ports.push_back(p);
+  const std::string name = "kube-dns-" + node_name;
+  nlohmann::json slice = {
+      {"apiVersion", "discovery.k8s.io/v1"},
+      {"kind", "EndpointSlice"},
+      {"metadata",
+       {{"name", name},
+        {"namespace", "kube-system"},
+        {"labels",
+         {{"kubernetes.io/service-name", "kube-dns"},
+          {"endpointslice.kubernetes.io/managed-by", "minik8s-agent"}}}}},
+      {"addressType", "IPv4"},
+      {"endpoints",
+       nlohmann::json::array({{{"addresses", {address}},
+                               {"conditions", {{"ready", true}, {"serving", true}, {"terminating", false}}},
+                               {"nodeName", node_name}}})},
+      {"ports", slice_ports}};
+  auto existing = client.get(slices, "kube-system", name);
+  if (existing.isOk()) {
+    slice["metadata"]["resourceVersion"] = (*existing)["metadata"].value("resourceVersion", "");
+    auto updated = client.update(slices, "kube-system", slice);
+    return updated.isOk() ? Status::ok() : updated.status().withContext("updating " + name);
+  }
+  if (existing.status().code() != Code::kNotFound) return existing.status();
+  auto made = client.create(slices, "kube-system", slice);
+  return made.isOk() ? Status::ok() : made.status().withContext("creating " + name);
+}
+
+// What the agent runs beside its kubelet for Services, on one client and one set of
+// shared informers (as a separate kube-proxy and a node-local DNS cache would have):
+// - the service proxy (iptables);
+// - the cluster DNS, node-local: it answers on the pod bridge's gateway address, which
+//   this node's pods reach through the kube-dns Service. (As pods of a Deployment it
+//   needs an apiserver that pods can reach, with credentials: the multi-node issue.)
+class NodeServices {
+ public:
+  static Result<std::unique_ptr<NodeServices>> start(const AgentFlags& flags,
+                                                     const std::string& node_name,
+                                                     const std::string& pod_cidr) {
+    ASSIGN_OR_RETURN(auto client, connectComponent(flags.server, flags.kubeconfig, flags.context,
+                                                   "minik8s-proxy"));
+    auto node = std::unique_ptr<NodeServices>(new NodeServices(std::move(client)));
+    if (flags.run_proxy) {
+      ProxyFlags proxy_flags = flags.proxy;
+      // kube-proxy's --detect-local-mode=NodeCIDR: traffic from this node's pods is local.
+      if (proxy_flags.cluster_cidr.empty()) proxy_flags.cluster_cidr = pod_cidr;
+      ASSIGN_OR_RETURN(auto options, proxierOptions(proxy_flags, "proxy-", node_name));
+      node->proxier_ = std::make_unique<proxy::Proxier>(node->informers_, node->iptables_, options);
+    }
+    std::string dns_address;
+    if (flags.run_dns) {
+      if (flags.cluster_dns.empty()) return invalid("--run-dns needs --cluster-dns (the kube-dns Service's IP)");
+      ASSIGN_OR_RETURN(Ipv4Cidr cidr, parseIpv4Cidr(pod_cidr));
+      dns_address = cidr.gateway();
+      dns::DnsServerOptions options;
+      options.listen = dns_address + ":53";
+      options.freebind = true;
+      std::vector<std::string> upstreams = flags.dns_upstreams;
+      if (upstreams.empty()) upstreams = dns::resolvConfNameservers(readText(flags.resolv_conf));
+      for (const auto& text : upstreams) {
+        ASSIGN_OR_RETURN(auto upstream, dns::parseUpstream(text));
+        options.upstreams.push_back(upstream);
+      }
+      node->dns_ = std::make_unique<dns::DnsServer>(options);
+      node->records_ = std::make_unique<dns::ClusterRecords>(
+          node->informers_, flags.cluster_domain, dns::kDefaultTtl,
+          [server = node->dns_.get()](auto records) { server->setRecords(std::move(records)); });
+    }
+    if (node->records_) node->records_->start();
+    node->informers_.start();
+    if (node->proxier_) {
+      node->proxier_->start();
+      log::info("agent: service proxy running (balance {}, service range {})",
+                flags.proxy.balance, flags.proxy.service_cluster_ip_range);
+    }
+    if (node->dns_) {
+      // As CoreDNS does: wait a little for the first lists, so that a restart does not
+      // answer NXDOMAIN for names that exist.
+      node->informers_.waitForCacheSync(std::chrono::seconds(5));
+      node->records_->rebuildNow();
+      RETURN_IF_ERROR(node->dns_->start());
+      RETURN_IF_ERROR(publishNodeDns(*node->client_, node_name, flags.cluster_dns.front(), dns_address));
+      log::info("agent: cluster DNS for {} on {}:53 (Service kube-system/kube-dns at {})",
+                flags.cluster_domain, dns_address, flags.cluster_dns.front());
+    }
+    return node;
+  }
+  // The proxy's rules stay in place: traffic keeps flowing until the next proxy reconciles.
+  ~NodeServices() {
+    if (dns_) dns_->stop();
+    if (records_) records_->stop();
+    if (proxier_) proxier_->stop();
+    informers_.stop();
+  }
+
+ private:
+  explicit NodeServices(std::unique_ptr<client::RestClient> client)
+      : client_(std::move(client)), informers_(*client_) {}
+
+  std::unique_ptr<client::RestClient> client_;
+  client::SharedInformerFactory informers_;
+  proxy::ExecIptables iptables_;
+  std::unique_ptr<proxy::Proxier> proxier_;
+  std::unique_ptr<dns::DnsServer> dns_;
+  std::unique_ptr<dns::ClusterRecords> records_;
+};
 
 int runAgent(const AgentFlags& flags) {
   log::setLevel(flags.log_level);
@@ -211,16 +318,16 @@ int runAgent(const AgentFlags& flags) {
   options.registries = node::configuredRegistries(*registries);
   kubelet::Kubelet kubelet(**client, *runtime, options);
   if (Status s = kubelet.start(); !s.isOk()) return reportError("kubelet: " + s.toString());
-  std::unique_ptr<NodeProxy> node_proxy;
-  if (flags.run_proxy) {
-    auto started = NodeProxy::start(flags, node_name, pod_cidr);
-    if (!started.isOk()) return reportError("service proxy: " + started.status().message());
-    node_proxy = std::move(*started);
+  std::unique_ptr<NodeServices> node_services;
+  if (flags.run_proxy || flags.run_dns) {
+    auto started = NodeServices::start(flags, node_name, pod_cidr);
+    if (!started.isOk()) return reportError("services: " + started.status().toString());
+    node_services = std::move(*started);
   }
 
   int sig = waitForStopSignal();
   log::info("agent: signal {} received, stopping (pods keep running, service rules stay)", sig);
-  node_proxy.reset();
+  node_services.reset();
   kubelet.stop();
   server.stop();
   if (containerd) containerd->stop();
@@ -268,6 +375,14 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
                   "run the service proxy (iptables) beside the kubelet")
       ->capture_default_str();
   addProxyFlags(*cmd, flags->proxy, "proxy-");
+  cmd->add_option("--run-dns", flags->run_dns,
+                  "serve the cluster DNS on this node (on its pod bridge's gateway address, "
+                  "behind the kube-dns Service at the first --cluster-dns address)")
+      ->capture_default_str();
+  cmd->add_option("--dns-upstream", flags->dns_upstreams,
+                  "where the cluster DNS forwards other names, address[:port] (default: the "
+                  "nameservers of --resolv-conf)")
+      ->delimiter(',');
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runAgent(*flags)); });
 }

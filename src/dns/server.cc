@@ -36,6 +36,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxMessage = 65535;
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+using FreeBind = asio::detail::socket_option::boolean<IPPROTO_IP, IP_FREEBIND>;
 
 // Cancels `socket` when `timer` fires first. The handler holds the socket alive.
 template <typename Socket>
@@ -290,6 +291,7 @@ Status DnsServer::start() {
     udp::endpoint ep(address, port);
     socket->open(ep.protocol(), ec);
     if (!ec) socket->set_option(ReusePort(true), ec);
+    if (!ec && m.options.freebind) socket->set_option(FreeBind(true), ec);
     if (!ec) socket->bind(ep, ec);
     if (ec) return Status(Code::kUnavailable, "dns: bind udp " + m.options.listen + ": " + ec.message());
     port = socket->local_endpoint().port();
@@ -299,6 +301,7 @@ Status DnsServer::start() {
   tcp::endpoint tep(address, port);
   m.acceptor->open(tep.protocol(), ec);
   if (!ec) m.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && m.options.freebind) m.acceptor->set_option(FreeBind(true), ec);
   if (!ec) m.acceptor->bind(tep, ec);
   if (!ec) m.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status(Code::kUnavailable, "dns: bind tcp " + m.options.listen + ": " + ec.message());

@@ -28,6 +28,9 @@ namespace minik8s::dns {
 
 struct DnsServerOptions {
   std::string listen = "0.0.0.0:53";  // address:port; port 0 picks a free one (tests)
+  // Bind even when the address is on no interface yet (IP_FREEBIND): the agent listens on
+  // its pod bridge's gateway address before the first pod creates the bridge.
+  bool freebind = false;
   std::vector<Upstream> upstreams;     // empty: outside names get SERVFAIL
   size_t cache_size = 10000;           // forwarded replies kept
   int threads = 2;

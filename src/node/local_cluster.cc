@@ -95,6 +95,16 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
     argv.push_back("--cni-bridge");
     argv.push_back(state.bridge);
   }
+  // The cluster DNS, on the node, behind kube-system/kube-dns at Kubernetes' usual
+  // address; unless the extra flags say otherwise.
+  auto given = [&](const std::string& flag) {
+    for (const auto& a : state.agent_args) {
+      if (a == flag || a.rfind(flag + "=", 0) == 0) return true;
+    }
+    return false;
+  };
+  if (!given("--run-dns")) argv.push_back("--run-dns=true");
+  if (!given("--cluster-dns")) argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
   argv.insert(argv.end(), state.agent_args.begin(), state.agent_args.end());
   return argv;
 }

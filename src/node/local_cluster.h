@@ -55,8 +55,12 @@ Result<LocalClusterState> stateFromJson(const nlohmann::json& j);
 // `<binary> server --port P --data-dir D/server`.
 std::vector<std::string> serverArgv(const std::string& binary, const LocalClusterPaths& paths,
                                     const LocalClusterState& state);
+// The kube-dns Service's address: the cluster DNS's, for pods (Kubernetes' usual one).
+inline constexpr char kClusterDnsAddress[] = "10.96.0.10";
+
 // `<binary> agent --server http://127.0.0.1:P --node-name N --data-dir D/node
-// [--cgroup-root R] [--cni-bridge B] [extra...]` (those two only when not the defaults).
+// [--cgroup-root R] [--cni-bridge B] --run-dns=true --cluster-dns=10.96.0.10 [extra...]`
+// (the first two only when not the defaults, the DNS flags unless extra names them).
 std::vector<std::string> agentArgv(const std::string& binary, const LocalClusterPaths& paths,
                                    const LocalClusterState& state);
 
