@@ -193,6 +193,10 @@ through_restart() {
   kill -9 "$(cat "$pid_file")"
   sleep 3
   check "minik8s up brings the $what back" up
+  local pid
+  pid=$(cat "$pid_file")
+  sleep 3
+  check "the restarted $what keeps running" kill -0 "$pid"
   wait "$SAMPLER_PID" || true
   SAMPLER_PID=""
   local total failed

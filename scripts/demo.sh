@@ -103,6 +103,38 @@ echo "== kubectl delete pod $victim   (the ReplicaSet replaces it)"
 kubectl delete pod "$victim" --wait=false
 wait_running 3 "$victim"
 kubectl get pods -l app=echo_server -o wide
+echo
+echo "== kubectl apply -f e2e/seed-manifests/service4depl.yaml (echo-service, port 80 -> 5000)"
+kubectl apply -f e2e/seed-manifests/service4depl.yaml
+kubectl get service echo-service
+CLUSTER_IP=$(kubectl get service echo-service -o jsonpath='{.spec.clusterIP}')
+NODE_PORT=$(kubectl get service echo-service -o jsonpath='{.spec.ports[0].nodePort}')
+# Ready pods only say their containers run: wait until the proxy's rules hold all three
+# and each answers, then ask the Service.
+all_three_answer() {
+  [ "$(iptables-save -t nat | grep -c -- '-A KUBE-SEP-.*echo-service.* -j DNAT')" = 3 ] || return 1
+  local ip
+  for ip in $(kubectl get pods -l app=echo_server -o jsonpath='{.items[*].status.podIP}'); do
+    curl -fsS -m 2 "http://$ip:5000/" >/dev/null || return 1
+  done
+}
+deadline=$((SECONDS + 120))
+until all_three_answer; do
+  if [ $SECONDS -gt $deadline ]; then
+    echo "demo: echo-service does not have its three pods behind it after 120 s"
+    exit 1
+  fi
+  sleep 0.5
+done
+echo "== 6 requests to the ClusterIP http://$CLUSTER_IP/ (random balancing over the 3 pods)"
+for i in 1 2 3 4 5 6; do curl -fsS -m 3 "http://$CLUSTER_IP/" | sed -n 's/^IP Address: /  answered by /p'; done
+echo "== curl http://127.0.0.1:$NODE_PORT/ (the NodePort; the original's 80 is outside 30000-32767)"
+curl -fsS -m 3 "http://127.0.0.1:$NODE_PORT/"
+client=$(live_pods | head -1 | cut -d' ' -f1)
+echo "== from the pod $client, by name (cluster DNS at 10.96.0.10): http://echo-service/"
+kubectl exec "$client" -- cat /etc/resolv.conf | sed 's/^/  /'
+kubectl exec "$client" -- python3 -c \
+  "import socket, urllib.request; print('  echo-service is', socket.gethostbyname('echo-service')); print(urllib.request.urlopen('http://echo-service/', timeout=5).read().decode())"
 
 cat <<TXT
 
@@ -114,6 +146,8 @@ kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:
   kubectl logs greet-pod -c greet-container
   kubectl exec greet-pod -c dir-creator -- ls /
   kubectl top pods
+  kubectl get services,endpointslices
+  curl http://$CLUSTER_IP/          # echo-service's ClusterIP, from this machine
   kubectl scale deployment simple-deployment --replicas=5
   kubectl rollout restart deployment simple-deployment
   kubectl rollout status deployment simple-deployment

@@ -126,9 +126,15 @@ Status publishNodeDns(client::Client& client, const std::string& node_name,
         {"namespace", "kube-system"},
         {"labels", {{"k8s-app", "kube-dns"}, {"kubernetes.io/name", "CoreDNS"}}}}},
       {"spec", {{"clusterIP", cluster_ip}, {"ports", ports}}}};
-  auto created = client.create(services, "kube-system", service);
-  if (!created.isOk() && created.status().code() != Code::kAlreadyExists) {
-    return created.status().withContext("creating the Service kube-system/kube-dns");
+  // Only when missing: a create of an existing Service would be refused for its address
+  // before its name.
+  auto current = client.get(services, "kube-system", "kube-dns");
+  if (!current.isOk() && current.status().code() != Code::kNotFound) return current.status();
+  if (!current.isOk()) {
+    auto created = client.create(services, "kube-system", service);
+    if (!created.isOk() && created.status().code() != Code::kAlreadyExists) {
+      return created.status().withContext("creating the Service kube-system/kube-dns");
+    }
   }
   nlohmann::json slice_ports = nlohmann::json::array();
   for (const auto& p : ports) slice_ports.push_back(p);
