@@ -26,16 +26,6 @@ int64_t toNs(Clock::WallTime t) {
   return std::chrono::duration_cast<nanoseconds>(t.time_since_epoch()).count();
 }
 
-uint32_t restartCountOf(const cri::Labels& annotations) {
-  auto it = annotations.find(kRestartCountAnnotation);
-  if (it == annotations.end()) return 0;
-  try {
-    return static_cast<uint32_t>(std::stoul(it->second));
-  } catch (...) {
-    return 0;
-  }
-}
-
 std::chrono::seconds podGrace(const api::Pod& pod) {
   int64_t grace = pod.metadata.deletion_grace_period_seconds.value_or(
       pod.spec.termination_grace_period_seconds.value_or(30));

@@ -12,16 +12,6 @@ std::string labelOf(const cri::Labels& labels, const char* key) {
   return it == labels.end() ? "" : it->second;
 }
 
-uint32_t restartCountAnnotation(const cri::Labels& annotations) {
-  auto it = annotations.find(kRestartCountAnnotation);
-  if (it == annotations.end()) return 0;
-  try {
-    return static_cast<uint32_t>(std::stoul(it->second));
-  } catch (...) {
-    return 0;
-  }
-}
-
 }  // namespace
 
 std::string Pleg::Listing::fingerprint() const {
@@ -149,7 +139,7 @@ PodRuntime Pleg::inspect(const std::string& uid, const Listing& listing) {
     rc.name = labelOf(c.labels, kContainerNameLabel);
     if (rc.name.empty()) rc.name = c.metadata.name;
     rc.state = c.state;
-    rc.restart_count = restartCountAnnotation(c.annotations);
+    rc.restart_count = restartCountOf(c.annotations);
     auto hash = c.annotations.find(kContainerHashAnnotation);
     if (hash != c.annotations.end()) rc.hash = hash->second;
     rc.image = c.image;

@@ -102,6 +102,16 @@ int64_t memoryBytes(const api::ResourceList& list) {
 
 }  // namespace
 
+uint32_t restartCountOf(const cri::Labels& annotations) {
+  auto it = annotations.find(kRestartCountAnnotation);
+  if (it == annotations.end()) return 0;
+  try {
+    return static_cast<uint32_t>(std::stoul(it->second));
+  } catch (...) {
+    return 0;
+  }
+}
+
 std::string NodePaths::logDir(const api::Pod& pod) const {
   return data_dir + "/logs/" + pod.metadata.namespace_ + "_" + pod.metadata.name + "_" +
          pod.metadata.uid;

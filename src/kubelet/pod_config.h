@@ -26,6 +26,10 @@ inline constexpr const char* kRestartCountAnnotation = "io.kubernetes.container.
 inline constexpr const char* kContainerHashAnnotation = "io.kubernetes.container.hash";
 inline constexpr const char* kGracePeriodAnnotation = "io.kubernetes.pod.terminationGracePeriod";
 
+// The restart count a container's annotations carry (kRestartCountAnnotation); 0 when
+// absent or not a number.
+uint32_t restartCountOf(const cri::Labels& annotations);
+
 // Where the node keeps things; all derived from the kubelet's data dir.
 struct NodePaths {
   std::string data_dir;     // --data-dir
