@@ -76,6 +76,9 @@ struct DnsServer::Impl {
   size_t next_tcp = 0;  // used on ios[0]'s thread only
   std::vector<std::shared_ptr<udp::socket>> udp_sockets;
   std::unique_ptr<tcp::acceptor> acceptor;
+  // Opens one UDP socket per io_context and the TCP acceptor on `port` (0: any free one),
+  // all on the same port; returns it. On failure closes what it opened.
+  Result<uint16_t> bindSockets(const asio::ip::address& address, uint16_t port);
   std::vector<std::jthread> threads;
   uint16_t port = 0;
   ForwardCache cache;
@@ -271,6 +274,37 @@ struct DnsServer::Impl {
   }
 };
 
+Result<uint16_t> DnsServer::Impl::bindSockets(const asio::ip::address& address, uint16_t port) {
+  boost::system::error_code ec;
+  auto fail = [&](const char* what) {
+    for (auto& s : udp_sockets) s->close(ec);
+    udp_sockets.clear();
+    acceptor.reset();
+    return Status(Code::kUnavailable,
+                  std::string("dns: bind ") + what + " " + options.listen + ": " + ec.message());
+  };
+  for (size_t i = 0; i < ios.size(); ++i) {
+    auto socket = std::make_shared<udp::socket>(asio::make_strand(*ios[i]));
+    udp::endpoint ep(address, port);
+    socket->open(ep.protocol(), ec);
+    if (!ec) socket->set_option(ReusePort(true), ec);
+    if (!ec && options.freebind) socket->set_option(FreeBind(true), ec);
+    if (!ec) socket->bind(ep, ec);
+    if (ec) return fail("udp");
+    port = socket->local_endpoint().port();
+    udp_sockets.push_back(std::move(socket));
+  }
+  acceptor = std::make_unique<tcp::acceptor>(*ios[0]);
+  tcp::endpoint tep(address, port);
+  acceptor->open(tep.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && options.freebind) acceptor->set_option(FreeBind(true), ec);
+  if (!ec) acceptor->bind(tep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("tcp");
+  return port;
+}
+
 DnsServer::DnsServer(DnsServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   impl_->records = std::make_shared<const Records>("cluster.local", kDefaultTtl);
 }
@@ -286,25 +320,18 @@ Status DnsServer::start() {
   uint16_t port = listen.port;
   const int n = std::max(1, m.options.threads);
   for (int i = 0; i < n; ++i) m.ios.push_back(std::make_unique<asio::io_context>(1));
-  for (int i = 0; i < n; ++i) {
-    auto socket = std::make_shared<udp::socket>(asio::make_strand(*m.ios[i]));
-    udp::endpoint ep(address, port);
-    socket->open(ep.protocol(), ec);
-    if (!ec) socket->set_option(ReusePort(true), ec);
-    if (!ec && m.options.freebind) socket->set_option(FreeBind(true), ec);
-    if (!ec) socket->bind(ep, ec);
-    if (ec) return Status(Code::kUnavailable, "dns: bind udp " + m.options.listen + ": " + ec.message());
-    port = socket->local_endpoint().port();
-    m.udp_sockets.push_back(std::move(socket));
+  // Port 0 picks a free UDP port, which may be taken for TCP: then pick again.
+  const int attempts = listen.port == 0 ? 20 : 1;
+  Status bound;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto bound_port = m.bindSockets(address, listen.port);
+    bound = bound_port.status();
+    if (bound.isOk()) {
+      port = *bound_port;
+      break;
+    }
   }
-  m.acceptor = std::make_unique<tcp::acceptor>(*m.ios[0]);
-  tcp::endpoint tep(address, port);
-  m.acceptor->open(tep.protocol(), ec);
-  if (!ec) m.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec && m.options.freebind) m.acceptor->set_option(FreeBind(true), ec);
-  if (!ec) m.acceptor->bind(tep, ec);
-  if (!ec) m.acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status(Code::kUnavailable, "dns: bind tcp " + m.options.listen + ": " + ec.message());
+  if (!bound.isOk()) return bound;
   m.port = port;
   for (auto& socket : m.udp_sockets) {
     asio::co_spawn(socket->get_executor(), m.udpLoop(socket), asio::detached);

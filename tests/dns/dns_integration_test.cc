@@ -265,7 +265,8 @@ TEST(DnsServerLimits, RefusesForwardsAndClosesTcpBeyondTheirBounds) {
   options.max_concurrent_forwards = 0;
   options.max_tcp_connections = 0;
   DnsServer server(options);
-  ASSERT_TRUE(server.start().isOk());
+  Status started = server.start();
+  ASSERT_TRUE(started.isOk()) << started.toString();
   const std::string dig = std::string(kDig) + " @127.0.0.1 -p " + std::to_string(server.port()) +
                           " +time=2 +tries=1 ";
   EXPECT_THAT(run(dig + "outside.test A"), HasSubstr("status: REFUSED"));
