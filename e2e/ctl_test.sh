@@ -264,7 +264,10 @@ expect_gone "deleted pod pod-hpa (never bound) is gone at once" /api/v1/namespac
 expect_gone "deleted service is gone" /api/v1/namespaces/default/services/simple-service
 expect_gone "deleted deployment is gone" /apis/apps/v1/namespaces/default/deployments/simple-deployment
 expect_gone "deleted dns is gone" /api/v1/namespaces/default/dnses/test-dns
-expect_gone "deleted hpa is gone" /api/v1/namespaces/default/hpas/test-hpa
+# The seed Hpa's controller holds the deletion with a finalizer until its ReplicaSet and the
+# extra pods are gone: wait for it to let go.
+wait_until 30 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$API/api/v1/namespaces/default/hpas/test-hpa')\" = 404 ]" || true
+expect_gone "deleted hpa is gone once its controller let go" /api/v1/namespaces/default/hpas/test-hpa
 
 # Bad input: one line on stderr and a non-zero exit.
 expect_one_line_error "missing file" '^error: the path "/no/such.yaml" does not exist$' $MK create pod -f /no/such.yaml
