@@ -1220,6 +1220,34 @@ void io(Io& io, HorizontalPodAutoscaler& v) {
   io.required("status", v.status);
 }
 
+// ---- autoscaling/v1 ----
+
+template <typename Io>
+void io(Io& io, HorizontalPodAutoscalerSpecV1& v) {
+  io.required("scaleTargetRef", v.scale_target_ref);
+  io.field("minReplicas", v.min_replicas);
+  io.required("maxReplicas", v.max_replicas);
+  io.field("targetCPUUtilizationPercentage", v.target_cpu_utilization_percentage);
+}
+
+template <typename Io>
+void io(Io& io, HorizontalPodAutoscalerStatusV1& v) {
+  io.field("observedGeneration", v.observed_generation);
+  io.field("lastScaleTime", v.last_scale_time);
+  io.required("currentReplicas", v.current_replicas);
+  io.required("desiredReplicas", v.desired_replicas);
+  io.field("currentCPUUtilizationPercentage", v.current_cpu_utilization_percentage);
+}
+
+template <typename Io>
+void io(Io& io, HorizontalPodAutoscalerV1& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+  io.required("status", v.status);
+}
+
 // ---- coordination.k8s.io/v1 ----
 
 template <typename Io>
@@ -1489,6 +1517,10 @@ MINIK8S_API_CODEC(DaemonSet)
 MINIK8S_API_CODEC(DaemonSetStatus)
 MINIK8S_API_CODEC(HorizontalPodAutoscalerStatus)
 MINIK8S_API_CODEC(HorizontalPodAutoscaler)
+MINIK8S_API_CODEC(MetricSpec)
+MINIK8S_API_CODEC(MetricStatus)
+MINIK8S_API_CODEC(HorizontalPodAutoscalerBehavior)
+MINIK8S_API_CODEC(HorizontalPodAutoscalerV1)
 MINIK8S_API_CODEC(Lease)
 MINIK8S_API_CODEC(Dns)
 MINIK8S_API_CODEC(Hpa)

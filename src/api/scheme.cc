@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/autoscaling_conversion.h"
 #include "api/codec.h"
 #include "api/types_discovery.h"
 #include "api/defaults.h"
@@ -69,6 +70,15 @@ std::vector<ResourceInfo> buildResources() {
   };
 }
 
+// Versions served by converting a stored one.
+std::vector<ResourceInfo> buildViews() {
+  ResourceInfo hpa_v1 = make("autoscaling", "v1", "HorizontalPodAutoscaler",
+                             "horizontalpodautoscalers", "horizontalpodautoscaler", true, {"hpa"},
+                             {"all"}, {"status"});
+  hpa_v1.storage_version = "v2";
+  return {hpa_v1};
+}
+
 // The per-kind entry points, generated from the typed struct T: decode -> default ->
 // encode for normalize, decode -> validateObject for validate.
 struct KindOps {
@@ -101,6 +111,25 @@ struct KindCodec {
   static constexpr KindOps ops() { return {&normalize, &validate}; }
 };
 
+// autoscaling/v1 HorizontalPodAutoscaler: decoded as v1 (unknown fields are v1's), v1's
+// defaults, then converted to the stored v2 object and defaulted as v2.
+struct HpaV1Codec {
+  static Status normalize(const ResourceInfo& /*resource*/, json& object,
+                          std::vector<std::string>* unknown_fields) {
+    HorizontalPodAutoscalerV1 v1{};
+    RETURN_IF_ERROR(fromJson(object, v1, unknown_fields));
+    if (!v1.spec.min_replicas) v1.spec.min_replicas = 1;
+    ASSIGN_OR_RETURN(HorizontalPodAutoscaler v2, fromAutoscalingV1(v1));
+    setDefaults(v2);
+    object = toJson(v2);
+    return Status::ok();
+  }
+
+  static constexpr KindOps ops() {
+    return {&normalize, &KindCodec<HorizontalPodAutoscaler>::validate};
+  }
+};
+
 const std::map<std::string, KindOps, std::less<>>& kindTable() {
   static const std::map<std::string, KindOps, std::less<>> kTable = {
       {"v1/Namespace", KindCodec<Namespace>::ops()},
@@ -117,6 +146,7 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"apps/v1/ReplicaSet", KindCodec<ReplicaSet>::ops()},
       {"apps/v1/DaemonSet", KindCodec<DaemonSet>::ops()},
       {"autoscaling/v2/HorizontalPodAutoscaler", KindCodec<HorizontalPodAutoscaler>::ops()},
+      {"autoscaling/v1/HorizontalPodAutoscaler", HpaV1Codec::ops()},
       {"discovery.k8s.io/v1/EndpointSlice", KindCodec<EndpointSlice>::ops()},
       {"coordination.k8s.io/v1/Lease", KindCodec<Lease>::ops()},
       {"batch/v1/Job", KindCodec<Job>::ops()},
@@ -157,19 +187,61 @@ const std::vector<ResourceInfo>& allResources() {
   return kResources;
 }
 
+static const std::vector<ResourceInfo>& views() {
+  static const std::vector<ResourceInfo> kViews = buildViews();
+  return kViews;
+}
+
+const std::vector<ResourceInfo>& servedResources() {
+  static const std::vector<ResourceInfo> kServed = [] {
+    std::vector<ResourceInfo> served;
+    for (const ResourceInfo& r : allResources()) {
+      served.push_back(r);
+      for (const ResourceInfo& v : views()) {
+        if (v.group == r.group && v.plural == r.plural && v.storage_version == r.version) {
+          served.push_back(v);
+        }
+      }
+    }
+    return served;
+  }();
+  return kServed;
+}
+
 const ResourceInfo* findResource(std::string_view group, std::string_view version,
                                  std::string_view plural) {
-  for (const ResourceInfo& r : allResources()) {
-    if (r.group == group && r.version == version && r.plural == plural) return &r;
+  for (const auto* list : {&allResources(), &views()}) {
+    for (const ResourceInfo& r : *list) {
+      if (r.group == group && r.version == version && r.plural == plural) return &r;
+    }
   }
   return nullptr;
 }
 
 const ResourceInfo* findResourceByKind(std::string_view api_version, std::string_view kind) {
-  for (const ResourceInfo& r : allResources()) {
-    if (r.kind == kind && r.apiVersion() == api_version) return &r;
+  for (const auto* list : {&allResources(), &views()}) {
+    for (const ResourceInfo& r : *list) {
+      if (r.kind == kind && r.apiVersion() == api_version) return &r;
+    }
   }
   return nullptr;
+}
+
+const ResourceInfo& storageResource(const ResourceInfo& resource) {
+  if (!resource.isView()) return resource;
+  const ResourceInfo* stored = findResource(resource.group, resource.storage_version,
+                                            resource.plural);
+  return stored != nullptr ? *stored : resource;
+}
+
+Status convertFromStorage(const ResourceInfo& resource, nlohmann::json& object) {
+  if (!resource.isView()) return Status::ok();
+  if (resource.apiVersion() == "autoscaling/v1" && resource.kind == "HorizontalPodAutoscaler") {
+    ASSIGN_OR_RETURN(HorizontalPodAutoscaler v2, decode<HorizontalPodAutoscaler>(object));
+    object = toJson(toAutoscalingV1(v2));
+    return Status::ok();
+  }
+  return internalError("no conversion to " + resource.apiVersion() + " " + resource.kind);
 }
 
 const ResourceInfo* resolveResource(std::string_view name) {

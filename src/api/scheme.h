@@ -27,6 +27,11 @@ struct ResourceInfo {
   std::vector<std::string> categories;    // {"all"}
   std::vector<std::string> subresources;  // {"status", "binding", "log", "exec", "scale"}
   std::vector<std::string> verbs;         // discovery verbs
+  // The version objects are stored in, when this entry is a view served by converting
+  // them (autoscaling/v1 HorizontalPodAutoscaler: "v2"); empty for the stored version.
+  std::string storage_version;
+
+  bool isView() const { return !storage_version.empty(); }
 
   // "v1" or "apps/v1"
   std::string apiVersion() const { return group.empty() ? version : group + "/" + version; }
@@ -35,9 +40,14 @@ struct ResourceInfo {
   bool hasSubresource(std::string_view s) const;
 };
 
-// Every served resource, in discovery order (core first).
+// Every stored resource, one entry per kind, in discovery order (core first).
 const std::vector<ResourceInfo>& allResources();
-// nullptr when not served.
+// Every served resource: allResources() with the views of other versions after the
+// version they convert (autoscaling v2, then v1), in discovery order.
+const std::vector<ResourceInfo>& servedResources();
+// The stored resource a view converts; `resource` itself when it is not a view.
+const ResourceInfo& storageResource(const ResourceInfo& resource);
+// nullptr when not served (views included).
 const ResourceInfo* findResource(std::string_view group, std::string_view version,
                                  std::string_view plural);
 const ResourceInfo* findResourceByKind(std::string_view api_version, std::string_view kind);
@@ -46,11 +56,17 @@ const ResourceInfo* findResourceByKind(std::string_view api_version, std::string
 // optionally qualified by group ("deployments.apps", "hpa.autoscaling"). nullptr if none.
 const ResourceInfo* resolveResource(std::string_view name);
 
+// A stored object (JSON of storageResource(resource)) as `resource`'s version shows it;
+// unchanged when `resource` is not a view. kBadRequest when it does not decode.
+Status convertFromStorage(const ResourceInfo& resource, nlohmann::json& object);
+
 // Decodes `object` (an object of `resource`'s kind; apiVersion/kind may be absent) into
 // the typed struct, applies Kubernetes defaults and encodes it back into `object`, with
 // apiVersion and kind set. Fields the schema does not know are removed and their paths
 // appended to `unknown_fields`. kBadRequest when a field has the wrong JSON type
-// (e.g. "spec.replicas: expected integer, got string").
+// (e.g. "spec.replicas: expected integer, got string"). For a view, the result is the
+// object converted to its stored version (autoscaling/v1 in, autoscaling/v2 out), and
+// validate() checks that stored form.
 Status normalize(const ResourceInfo& resource, nlohmann::json& object,
                  std::vector<std::string>* unknown_fields);
 

@@ -116,4 +116,30 @@ struct HorizontalPodAutoscaler {
   HorizontalPodAutoscalerStatus status;
 };
 
+// autoscaling/v1, served as a view of v2 (autoscaling_conversion.h converts): one CPU
+// utilization target; v2's other fields travel in the autoscaling.alpha.kubernetes.io/*
+// annotations.
+struct HorizontalPodAutoscalerSpecV1 {
+  CrossVersionObjectReference scale_target_ref;
+  std::optional<int32_t> min_replicas;
+  int32_t max_replicas = 0;  // required
+  std::optional<int32_t> target_cpu_utilization_percentage;
+};
+
+struct HorizontalPodAutoscalerStatusV1 {
+  std::optional<int64_t> observed_generation;
+  std::string last_scale_time;
+  int32_t current_replicas = 0;
+  int32_t desired_replicas = 0;  // required
+  std::optional<int32_t> current_cpu_utilization_percentage;
+};
+
+struct HorizontalPodAutoscalerV1 {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  HorizontalPodAutoscalerSpecV1 spec;
+  HorizontalPodAutoscalerStatusV1 status;
+};
+
 }  // namespace minik8s::api
