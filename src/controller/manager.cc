@@ -10,6 +10,7 @@
 #include "controller/garbage_collector.h"
 #include "controller/hpa.h"
 #include "controller/hpa_seed.h"
+#include "controller/ingress.h"
 #include "controller/job.h"
 #include "controller/namespace.h"
 #include "controller/node_ipam.h"
@@ -24,7 +25,7 @@ namespace minik8s::controller {
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {
       "cronjob", "daemonset", "deployment", "endpoint", "endpointslice",
-      "garbagecollector", "horizontalpodautoscaling", "hpa", "job", "namespace", "nodeipam",
+      "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress", "job", "namespace", "nodeipam",
       "nodelifecycle", "podgc", "replicaset", "taint-eviction-controller", "ttl-after-finished"};
   return known;
 }
@@ -68,6 +69,7 @@ struct ControllerManager::Running {
   std::unique_ptr<TtlAfterFinishedController> ttl_after_finished;
   std::unique_ptr<HorizontalPodAutoscalerController> horizontal_pod_autoscaler;
   std::unique_ptr<SeedHpaController> seed_hpa;
+  std::unique_ptr<IngressController> ingress;
   std::unique_ptr<NodeLifecycleController> node_lifecycle;
   std::unique_ptr<DaemonSetController> daemon_sets;
   std::unique_ptr<NodeIpamController> node_ipam;
@@ -174,6 +176,9 @@ void ControllerManager::startControllers() {
     running->seed_hpa = std::make_unique<SeedHpaController>(
         client_, running->informers, options_.horizontal_pod_autoscaler.decision, clock_);
   }
+  if (enabled_.count("ingress")) {
+    running->ingress = std::make_unique<IngressController>(client_, running->informers);
+  }
   if (enabled_.count("podgc")) {
     running->pod_gc = std::make_unique<PodGarbageCollector>(
         client_, running->informers,
@@ -242,6 +247,10 @@ void ControllerManager::startControllers() {
     Status s = running->seed_hpa->run(options_.concurrent_horizontal_pod_autoscaler_syncs);
     if (!s.isOk()) log::warn("controller-manager: hpa: {}", s.toString());
   }
+  if (running->ingress) {
+    Status s = running->ingress->run(1);
+    if (!s.isOk()) log::warn("controller-manager: ingress: {}", s.toString());
+  }
   if (running->pod_gc) {
     Status s = running->pod_gc->run();
     if (!s.isOk()) log::warn("controller-manager: podgc: {}", s.toString());
@@ -263,6 +272,7 @@ void ControllerManager::stopControllers() {
   }
   if (!running) return;
   if (running->namespaces) running->namespaces->stop();
+  if (running->ingress) running->ingress->stop();
   if (running->seed_hpa) running->seed_hpa->stop();
   if (running->horizontal_pod_autoscaler) running->horizontal_pod_autoscaler->stop();
   if (running->ttl_after_finished) running->ttl_after_finished->stop();

@@ -9,14 +9,14 @@ TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(
       enabledControllers({"*"}).value(),
       (std::set<std::string>{"cronjob", "daemonset", "deployment", "endpoint", "endpointslice",
-                             "garbagecollector", "horizontalpodautoscaling", "hpa", "job",
-                             "namespace", "nodeipam", "nodelifecycle", "podgc", "replicaset",
+                             "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress",
+                             "job", "namespace", "nodeipam", "nodelifecycle", "podgc", "replicaset",
                              "taint-eviction-controller", "ttl-after-finished"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
             (std::set<std::string>{"cronjob", "daemonset", "deployment", "endpoint",
                                    "endpointslice", "garbagecollector", "horizontalpodautoscaling",
-                                   "hpa", "job", "namespace", "nodeipam", "nodelifecycle", "podgc",
+                                   "hpa", "ingress", "job", "namespace", "nodeipam", "nodelifecycle", "podgc",
                                    "taint-eviction-controller", "ttl-after-finished"}));
   EXPECT_TRUE(enabledControllers({}).value().empty());
   auto unknown = enabledControllers({"nonsense"});
