@@ -32,12 +32,14 @@ ClusterRecords::ClusterRecords(client::SharedInformerFactory& informers, std::st
       slices_(informers.informerFor<api::EndpointSlice>(
           resourceOf("discovery.k8s.io", "endpointslices"))),
       pods_(informers.informerFor<api::Pod>(resourceOf("", "pods"))),
+      dnses_(informers.informerFor<api::Dns>(resourceOf("", "dnses"))),
       zone_(std::move(zone)),
       ttl_(ttl),
       publish_(std::move(publish)) {
   onAnyEvent(services_, [this] { markStale(); });
   onAnyEvent(slices_, [this] { markStale(); });
   onAnyEvent(pods_, [this] { markStale(); });
+  onAnyEvent(dnses_, [this] { markStale(); });
 }
 
 void ClusterRecords::markStale() {
@@ -69,7 +71,7 @@ void ClusterRecords::stop() {
 }
 
 void ClusterRecords::rebuildNow() {
-  RecordInputs inputs{services_.list(), slices_.list(), pods_.list()};
+  RecordInputs inputs{services_.list(), slices_.list(), pods_.list(), dnses_.list()};
   auto records = buildRecords(inputs, zone_, ttl_);
   log::debug("dns: records rebuilt: {} names, {} records", records->nameCount(),
              records->recordCount());

@@ -1,6 +1,6 @@
 // ClusterRecords: keeps the DNS Records in step with the cluster. It registers handlers on
-// the shared informers of Services, EndpointSlices and Pods (one watch each per process);
-// any event marks the records stale, and its own thread rebuilds them with the pure
+// the shared informers of Services, EndpointSlices, Pods and the original's Dns kind (one
+// watch each per process); any event marks the records stale, and its own thread rebuilds them with the pure
 // buildRecords() from the informer caches and publishes the result. Events that arrive
 // during a rebuild are folded into the next one, so a burst costs one or two rebuilds.
 // Thread-safe; construct before the factory starts, start() after.
@@ -42,6 +42,7 @@ class ClusterRecords {
   client::Informer<api::Service>& services_;
   client::Informer<api::EndpointSlice>& slices_;
   client::Informer<api::Pod>& pods_;
+  client::Informer<api::Dns>& dnses_;
   const std::string zone_;
   const uint32_t ttl_;
   Publish publish_;

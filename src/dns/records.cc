@@ -284,6 +284,21 @@ std::shared_ptr<const Records> buildRecords(const RecordInputs& inputs, std::str
     }
   }
   for (const auto& pod : inputs.pods) addPod(b, *pod, z);
+  std::string ingress_ip;
+  for (const auto& svc : inputs.services) {
+    if (svc->metadata.namespace_ == kIngressServiceNamespace &&
+        svc->metadata.name == kIngressServiceName && svc->spec.cluster_ip != "None")
+      ingress_ip = svc->spec.cluster_ip;
+  }
+  if (!ingress_ip.empty()) {
+    const char* type = familyOf(ingress_ip) == Family::kV6 ? "AAAA" : "A";
+    for (const auto& dns : inputs.dnses) {
+      if (dns->spec.hostname.empty() || !dns->metadata.deletion_timestamp.empty()) continue;
+      const std::string name = fqdn(lower(dns->spec.hostname));
+      if (records->inZone(name)) continue;  // never shadows the cluster's own names
+      b.add(name, type, ingress_ip);
+    }
+  }
   return records;
 }
 

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/types_apps.h"
 #include "api/types_core.h"
 #include "api/types_discovery.h"
 #include "common/status.h"
@@ -71,15 +72,22 @@ class Records {
   size_t record_count_ = 0;
 };
 
+// The Service of the nginx add-on (the ingress controller's) that serves every `Dns`.
+inline constexpr char kIngressServiceNamespace[] = "kube-system";
+inline constexpr char kIngressServiceName[] = "minik8s-nginx";
+
 struct RecordInputs {
   std::vector<std::shared_ptr<const api::Service>> services;
   std::vector<std::shared_ptr<const api::EndpointSlice>> slices;
   std::vector<std::shared_ptr<const api::Pod>> pods;
+  std::vector<std::shared_ptr<const api::Dns>> dnses;  // the original's Dns kind
 };
 
 // The whole record set of a cluster: a pure function of its Services, EndpointSlices and
-// Pods. Objects with unusable data (a bad ExternalName, an address that is not an IP) are
-// skipped, never fatal.
+// Pods; plus, for each Dns, its hostname (outside the zone) as an A/AAAA record of the
+// nginx add-on Service's ClusterIP once that Service has one. Objects with unusable data (a
+// bad ExternalName, an address that is not an IP, a hostname inside the zone) are skipped,
+// never fatal.
 std::shared_ptr<const Records> buildRecords(const RecordInputs& inputs, std::string_view zone,
                                             uint32_t ttl);
 

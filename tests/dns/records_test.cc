@@ -196,3 +196,35 @@ TEST(DashedAddress, ReplacesDotsAndColons) {
 
 }  // namespace
 }  // namespace minik8s::dns
+
+namespace minik8s::dns {
+namespace {
+
+std::shared_ptr<const api::Dns> seedDns(std::string name, std::string hostname) {
+  auto dns = std::make_shared<api::Dns>();
+  dns->metadata.namespace_ = "default";
+  dns->metadata.name = std::move(name);
+  dns->spec.hostname = std::move(hostname);
+  dns->spec.paths = {{"simple-service", 80, "/test"}};
+  return dns;
+}
+
+TEST(BuildRecords, DnsHostnamesAnswerWithTheNginxAddonsClusterIp) {
+  RecordInputs in;
+  in.dnses = {seedDns("test-dns", "Vahag.com"), seedDns("inside", "web.default.svc.cluster.local"),
+              seedDns("empty", "")};
+  // No add-on Service yet: the name does not exist (so it is forwarded).
+  auto before = buildRecords(in, "cluster.local", 5);
+  EXPECT_EQ(before->find("vahag.com."), nullptr);
+  in.services = {service("default", "web", "10.96.0.20", {port("http", 80)}),
+                 service(kIngressServiceNamespace, kIngressServiceName, "10.96.0.80",
+                         {port("http", 80)})};
+  auto r = buildRecords(in, "cluster.local", 5);
+  EXPECT_THAT(at(*r, "vahag.com."), ElementsAre("A 10.96.0.80"));
+  EXPECT_EQ(r->find("com."), nullptr);  // outside the zone only the name itself is ours
+  // A hostname inside the zone never shadows the cluster's records.
+  EXPECT_THAT(at(*r, "web.default.svc.cluster.local."), ElementsAre("A 10.96.0.20"));
+}
+
+}  // namespace
+}  // namespace minik8s::dns
