@@ -35,9 +35,16 @@ void ControllerLoop::addWorkerLocked() {
     while (processNextItem(stop)) {
     }
   });
+  started_ = workers_.size();
+  if (workers_.size() >= max_workers_) at_max_.store(true, std::memory_order_relaxed);
 }
 
 void ControllerLoop::maybeAddWorker() {
+  // No lock on the common paths. A stale started_ (it only grows) errs towards the locked
+  // check. A worker seen idle that takes another key first calls this itself after
+  // counting itself busy (processNextItem), and then sees this key in the queue.
+  if (at_max_.load(std::memory_order_relaxed)) return;
+  if (busy_.load() < started_.load()) return;  // an idle worker takes the key
   if (queue_.len() == 0) return;
   std::lock_guard lock(mu_);
   if (stopping_ || workers_.size() >= max_workers_ || busy_.load() < workers_.size()) return;

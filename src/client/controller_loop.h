@@ -53,14 +53,17 @@ class ControllerLoop {
 
  private:
   // Starts another worker when keys are waiting, every worker is busy and fewer than
-  // max_workers_ run.
+  // max_workers_ run. Called on every add(): it takes no lock while a worker is idle or
+  // all have started.
   void maybeAddWorker();
   void addWorkerLocked();  // REQUIRES: mu_ held
 
   const std::string name_;
   WorkQueue& queue_;
   const SyncFunc sync_;
-  std::atomic<size_t> busy_{0};  // workers between get() and done()
+  std::atomic<size_t> busy_{0};     // workers between get() and done()
+  std::atomic<size_t> started_{0};  // workers_.size(), readable without mu_
+  std::atomic<bool> at_max_{false};  // started_ == max_workers_: nothing left to start
 
   mutable std::mutex mu_;
   size_t max_workers_ = 0;             // GUARDED_BY(mu_); 0 until run()
