@@ -1,0 +1,74 @@
+// The managed /etc/hosts block: entries from Dns objects and the add-on Service, the block
+// replaced or removed with every other line kept, and the file rewritten in place.
+#include "dns/hosts_block.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dns/dns_test_util.h"
+#include "dns/records.h"
+
+namespace minik8s::dns {
+namespace {
+
+using namespace dnstest;  // NOLINT
+
+std::shared_ptr<const api::Dns> dns(std::string name, std::string hostname) {
+  auto d = std::make_shared<api::Dns>();
+  d->metadata.namespace_ = "default";
+  d->metadata.name = std::move(name);
+  d->spec.hostname = std::move(hostname);
+  return d;
+}
+
+TEST(HostsEntries, DnsHostnamesWithTheAddonsClusterIpOnceValidAndSorted) {
+  auto addon =
+      service(kIngressServiceNamespace, kIngressServiceName, "10.96.0.80", {port("http", 80)});
+  EXPECT_TRUE(hostsEntries({dns("a", "vahag.com")}, {}).empty());
+  auto entries = hostsEntries({dns("b", "Zeta.io"), dns("a", "vahag.com"), dns("c", "vahag.com"),
+                               dns("d", "bad host;"), dns("e", "")},
+                              {service("default", "web", "10.96.0.9", {port("http", 80)}), addon});
+  EXPECT_EQ(entries,
+            (std::vector<HostsEntry>{{"10.96.0.80", "vahag.com"}, {"10.96.0.80", "zeta.io"}}));
+}
+
+TEST(WithHostsBlock, AddsReplacesAndRemovesKeepingOtherLines) {
+  const std::string base = "127.0.0.1 localhost\n::1 ip6-localhost\n";
+  std::string added = withHostsBlock(base, {{"10.96.0.80", "vahag.com"}});
+  EXPECT_EQ(added, base + "# BEGIN minik8s\n10.96.0.80 vahag.com\n# END minik8s\n");
+  std::string with_after = added + "192.168.1.1 router\n";
+  std::string replaced = withHostsBlock(with_after, {{"10.96.0.81", "a.io"}});
+  EXPECT_EQ(replaced,
+            base + "192.168.1.1 router\n# BEGIN minik8s\n10.96.0.81 a.io\n# END minik8s\n");
+  EXPECT_EQ(withHostsBlock(replaced, {}), base + "192.168.1.1 router\n");
+  EXPECT_EQ(withHostsBlock(base, {}), base);
+  // A file without a final newline keeps its last line.
+  EXPECT_EQ(withHostsBlock("127.0.0.1 localhost", {}), "127.0.0.1 localhost\n");
+}
+
+TEST(WriteHostsBlock, RewritesTheFileInPlaceOnlyWhenItChanges) {
+  std::string dir = std::filesystem::temp_directory_path() / ("hosts-test-XXXXXX");
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  std::string path = dir + "/hosts";
+  { std::ofstream(path) << "127.0.0.1 localhost\n"; }
+  auto inode = std::filesystem::status(path).permissions();
+  ASSERT_TRUE(writeHostsBlock(path, {{"10.96.0.80", "vahag.com"}}).isOk());
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  EXPECT_EQ(text.str(),
+            "127.0.0.1 localhost\n# BEGIN minik8s\n10.96.0.80 vahag.com\n# END minik8s\n");
+  EXPECT_EQ(std::filesystem::status(path).permissions(), inode);
+  ASSERT_TRUE(removeHostsBlock(path).isOk());
+  std::stringstream again;
+  again << std::ifstream(path).rdbuf();
+  EXPECT_EQ(again.str(), "127.0.0.1 localhost\n");
+  EXPECT_TRUE(removeHostsBlock(dir + "/missing").isOk());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace minik8s::dns
