@@ -164,48 +164,33 @@ int32_t changeInPeriod(int32_t period_seconds, const std::vector<HpaHistory::Sca
   return replicas;
 }
 
-int32_t scaleUpLimit(int32_t current, const HpaHistory& history, const HpaScalingRules& rules,
-                     Clock::WallTime now) {
+// The count the behavior's policies allow from `current` in `direction` (+1 up, -1 down):
+// Kubernetes' calculateScaleUpLimitWithScalingRules and
+// calculateScaleDownLimitWithBehaviors as one. Each policy starts from the count at the
+// start of its period; "Max" picks the policy allowing the largest change, "Min" the
+// smallest; "Disabled" allows none. `current` when there is no policy.
+int32_t scaleLimit(int direction, int32_t current, const HpaHistory& history,
+                   const HpaScalingRules& rules, Clock::WallTime now) {
   if (rules.select_policy == "Disabled") return current;
-  bool pick_min = rules.select_policy == "Min";
-  int64_t result =
-      pick_min ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min();
+  const bool smallest_change = rules.select_policy == "Min";
+  std::optional<int64_t> result;
   for (const auto& policy : rules.policies) {
     int64_t start = int64_t(current) -
                     changeInPeriod(policy.period_seconds, history.scale_up, now) +
                     changeInPeriod(policy.period_seconds, history.scale_down, now);
     int64_t proposed = start;
     if (policy.type == "Pods") {
-      proposed = start + policy.value;
+      proposed = start + direction * int64_t(policy.value);
     } else if (policy.type == "Percent") {
-      // Rounded up, or a small count would never grow.
-      proposed = int64_t(std::ceil(double(start) * (1 + double(policy.value) / 100)));
+      double factor = 1 + direction * double(policy.value) / 100;
+      // Up rounded up, or a small count would never grow; down truncated, as Kubernetes.
+      proposed = direction > 0 ? int64_t(std::ceil(double(start) * factor))
+                               : int64_t(double(start) * factor);
     }
-    result = pick_min ? std::min(result, proposed) : std::max(result, proposed);
+    if (!result || (direction * (proposed - *result) > 0) != smallest_change) result = proposed;
   }
-  return int32_t(std::clamp<int64_t>(result, std::numeric_limits<int32_t>::min(),
-                                     std::numeric_limits<int32_t>::max()));
-}
-
-int32_t scaleDownLimit(int32_t current, const HpaHistory& history, const HpaScalingRules& rules,
-                       Clock::WallTime now) {
-  if (rules.select_policy == "Disabled") return current;
-  bool pick_min_change = rules.select_policy == "Min";
-  int64_t result =
-      pick_min_change ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int32_t>::max();
-  for (const auto& policy : rules.policies) {
-    int64_t start = int64_t(current) -
-                    changeInPeriod(policy.period_seconds, history.scale_up, now) +
-                    changeInPeriod(policy.period_seconds, history.scale_down, now);
-    int64_t proposed = start;
-    if (policy.type == "Pods") {
-      proposed = start - policy.value;
-    } else if (policy.type == "Percent") {
-      proposed = int64_t(double(start) * (1 - double(policy.value) / 100));
-    }
-    result = pick_min_change ? std::max(result, proposed) : std::min(result, proposed);
-  }
-  return int32_t(std::clamp<int64_t>(result, std::numeric_limits<int32_t>::min(),
+  if (!result) return current;
+  return int32_t(std::clamp<int64_t>(*result, std::numeric_limits<int32_t>::min(),
                                      std::numeric_limits<int32_t>::max()));
 }
 
@@ -220,7 +205,7 @@ Limited limitWithBehavior(int32_t current, int32_t desired, int32_t min, int32_t
                           const HpaBehavior& behavior, const HpaHistory& history,
                           Clock::WallTime now) {
   if (desired > current) {
-    int32_t limit = std::max(scaleUpLimit(current, history, behavior.scale_up, now), current);
+    int32_t limit = std::max(scaleLimit(+1, current, history, behavior.scale_up, now), current);
     int32_t allowed = max;
     Limited out;
     if (allowed > limit) {
@@ -236,7 +221,7 @@ Limited limitWithBehavior(int32_t current, int32_t desired, int32_t min, int32_t
       return out;
     }
   } else if (desired < current) {
-    int32_t limit = std::min(scaleDownLimit(current, history, behavior.scale_down, now), current);
+    int32_t limit = std::min(scaleLimit(-1, current, history, behavior.scale_down, now), current);
     int32_t allowed = min;
     Limited out;
     if (allowed < limit) {
