@@ -71,7 +71,8 @@ HpaScalingRules defaultScaleUpRules();
 HpaScalingRules defaultScaleDownRules();
 
 // The original project's rate: at most one replica up or down per `interval_seconds`, no
-// stabilization.
+// stabilization. The policies' period is a second shorter than the interval, so a sync one
+// interval after a step (give or take the timer's jitter) may step again.
 HpaBehavior oneStepBehavior(int32_t interval_seconds);
 
 // One entry of spec.metrics, reduced to what the decision needs.

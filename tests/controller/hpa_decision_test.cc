@@ -536,5 +536,20 @@ TEST(HpaDecide, OriginalRateIsOneReplicaPerInterval) {
   EXPECT_EQ(counts, (std::vector<int32_t>{4, 4, 3, 2, 2}));
 }
 
+// The next interval's sync may come a little less than an interval after the step (the
+// timer and the sync's own reads move it by milliseconds): it still steps.
+TEST(HpaDecide, OriginalRateStepsAtASyncJustUnderAnIntervalLater) {
+  Decider d(2, 2, 5);
+  d.in.behavior = oneStepBehavior(15);
+  HpaDecision got = d.cpuAt(5000);
+  ASSERT_TRUE(got.rescale);
+  recordScaleEvent(d.in.behavior, 2, 3, d.in.now, d.history);
+  d.in.spec_replicas = 3;
+  d.in.now += 15s - 5ms;
+  EXPECT_EQ(d.cpuAt(5000).desired_replicas, 4);
+  d.in.now -= 7s;  // half an interval after the step: no
+  EXPECT_EQ(d.cpuAt(5000).desired_replicas, 3);
+}
+
 }  // namespace
 }  // namespace minik8s::controller

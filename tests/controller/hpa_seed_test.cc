@@ -203,6 +203,30 @@ TEST_F(SeedHpaControllerTest, MovesOneReplicaPerIntervalToBothBounds) {
   EXPECT_EQ(status["currentReplicas"], 2);
 }
 
+// The resync one interval after a step comes a few milliseconds early or late on the wall
+// clock; early, it stepped only an interval later (e2e: 3 -> 4 after 30 s).
+TEST_F(SeedHpaControllerTest, StepsAtASyncJustUnderAnIntervalAfterTheLastStep) {
+  addPod(seedPod("pod-hpa"));
+  addHpa(seedHpa());
+  sync();
+  sync();
+  std::vector<int> timeline;
+  auto step = [&](const std::string& cpu, std::chrono::milliseconds after) {
+    clock_.advance(after);
+    podsFor(replicas(), cpu);
+    setRsStatus(replicas());
+    sync();
+    timeline.push_back(replicas());
+  };
+  step("0", 15s);            // up to minReplicas
+  step("100m", 15s);         // 2 -> 3
+  step("100m", 15s - 10ms);  // 3 -> 4
+  step("100m", 15s - 10ms);  // 4 -> 5
+  step("0", 15s);            // 5 -> 4
+  step("0", 15s - 10ms);     // 4 -> 3
+  EXPECT_EQ(timeline, (std::vector<int>{2, 3, 4, 5, 4, 3}));
+}
+
 TEST_F(SeedHpaControllerTest, MemoryAloneScalesUp) {
   addPod(seedPod("pod-hpa"));
   addHpa(seedHpa());
