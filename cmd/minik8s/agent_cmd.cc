@@ -23,6 +23,7 @@
 #include "cri/cri_runtime.h"
 #include "dns/cluster_records.h"
 #include "dns/forward.h"
+#include "dns/hosts_block.h"
 #include "dns/server.h"
 #include "kubelet/kubelet.h"
 #include "kubelet_server/kubelet_server.h"
@@ -56,6 +57,7 @@ struct AgentFlags {
   ProxyFlags proxy;
   bool run_dns = false;
   std::vector<std::string> dns_upstreams;  // empty: the nameservers of --resolv-conf
+  std::string manage_hosts;  // a hosts file to keep the Dns hostnames in ("": none)
 };
 
 // The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
@@ -205,7 +207,11 @@ class NodeServices {
           node->informers_, flags.cluster_domain, dns::kDefaultTtl,
           [server = node->dns_.get()](auto records) { server->setRecords(std::move(records)); });
     }
+    if (!flags.manage_hosts.empty()) {
+      node->hosts_ = std::make_unique<dns::HostsBlockWriter>(node->informers_, flags.manage_hosts);
+    }
     if (node->records_) node->records_->start();
+    if (node->hosts_) node->hosts_->start();
     node->informers_.start();
     if (node->proxier_) {
       node->proxier_->start();
@@ -228,6 +234,7 @@ class NodeServices {
   ~NodeServices() {
     if (dns_) dns_->stop();
     if (records_) records_->stop();
+    if (hosts_) hosts_->stop();  // the block stays, as the rules do; `down` removes it
     if (proxier_) proxier_->stop();
     informers_.stop();
   }
@@ -242,6 +249,7 @@ class NodeServices {
   std::unique_ptr<proxy::Proxier> proxier_;
   std::unique_ptr<dns::DnsServer> dns_;
   std::unique_ptr<dns::ClusterRecords> records_;
+  std::unique_ptr<dns::HostsBlockWriter> hosts_;
 };
 
 int runAgent(const AgentFlags& flags) {
@@ -325,7 +333,7 @@ int runAgent(const AgentFlags& flags) {
   kubelet::Kubelet kubelet(**client, *runtime, options);
   if (Status s = kubelet.start(); !s.isOk()) return reportError("kubelet: " + s.toString());
   std::unique_ptr<NodeServices> node_services;
-  if (flags.run_proxy || flags.run_dns) {
+  if (flags.run_proxy || flags.run_dns || !flags.manage_hosts.empty()) {
     auto started = NodeServices::start(flags, node_name, pod_cidr);
     if (!started.isOk()) return reportError("services: " + started.status().toString());
     node_services = std::move(*started);
@@ -389,6 +397,9 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
                   "where the cluster DNS forwards other names, address[:port] (default: the "
                   "nameservers of --resolv-conf)")
       ->delimiter(',');
+  cmd->add_option("--manage-hosts", flags->manage_hosts,
+                  "keep each Dns hostname, with the nginx add-on's ClusterIP, in a block "
+                  "(# BEGIN minik8s ... # END minik8s) of this hosts file, e.g. /etc/hosts");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runAgent(*flags)); });
 }

@@ -23,6 +23,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
+#include "dns/hosts_block.h"
 #include "image/builder.h"
 #include "image/loader.h"
 #include "node/containerd_cleanup.h"
@@ -346,6 +347,11 @@ int runDown(const std::string& data_dir) {
   proxy::ExecIptables iptables;
   if (Status s = proxy::cleanupIptables(iptables); !s.isOk()) {
     std::cerr << "minik8s: removing the service rules: " << s.toString() << "\n";
+  }
+
+  // The agent's block of Dns hostnames in /etc/hosts.
+  if (Status s = dns::removeHostsBlock("/etc/hosts"); !s.isOk()) {
+    std::cerr << "minik8s: removing the hosts block: " << s.toString() << "\n";
   }
 
   // The pods: remove every sandbox through a containerd of the node's own (the agent's if

@@ -287,6 +287,10 @@ Result<std::vector<BuiltArchive>> buildStockImages(const std::string& out_dir,
     RETURN_IF_ERROR(emit("busybox.tar", {&layer}, c));
   }
   if (wanted("nginx.tar")) {
+    // busybox under nginx: a shell and the usual tools, as Debian's nginx image has (the
+    // ingress add-on's reload loop is a sh script).
+    ASSIGN_OR_RETURN(Rootfs tools, busyboxRootfs(work.path()));
+    ASSIGN_OR_RETURN(Layer tools_layer, buildLayer(tools));
     ASSIGN_OR_RETURN(Rootfs rootfs, nginxRootfs(work.path()));
     ASSIGN_OR_RETURN(Layer layer, buildLayer(rootfs));
     ImageConfig c;
@@ -294,7 +298,7 @@ Result<std::vector<BuiltArchive>> buildStockImages(const std::string& out_dir,
     c.env = {kPath};
     c.exposed_ports = {"80/tcp"};
     c.created_by = "minik8s image build-stock";
-    RETURN_IF_ERROR(emit("nginx.tar", {&layer}, c));
+    RETURN_IF_ERROR(emit("nginx.tar", {&tools_layer, &layer}, c));
   }
   struct App {
     const char* file;

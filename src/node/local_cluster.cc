@@ -105,6 +105,8 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
   };
   if (!given("--run-dns")) argv.push_back("--run-dns=true");
   if (!given("--cluster-dns")) argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
+  // Dns hostnames resolve on the node through /etc/hosts (`down` removes the block).
+  if (!given("--manage-hosts")) argv.push_back("--manage-hosts=/etc/hosts");
   argv.insert(argv.end(), state.agent_args.begin(), state.agent_args.end());
   return argv;
 }

@@ -37,7 +37,8 @@ TEST(LocalClusterArgv, ServerAndAgentCommandLines) {
   EXPECT_EQ(agentArgv("/bin/minik8s", p, s),
             (std::vector<std::string>{"/bin/minik8s", "agent", "--server", "http://127.0.0.1:7000",
                                       "--node-name", "n1", "--data-dir", "/d/node",
-                                      "--run-dns=true", "--cluster-dns=10.96.0.10"}));
+                                      "--run-dns=true", "--cluster-dns=10.96.0.10",
+                                      "--manage-hosts=/etc/hosts"}));
   s.cgroup_root = "minik8s-e2e";
   s.bridge = "mke2e0";
   s.agent_args = {"--kubelet-port", "0"};
@@ -45,9 +46,9 @@ TEST(LocalClusterArgv, ServerAndAgentCommandLines) {
   EXPECT_EQ(std::vector<std::string>(argv.begin() + 8, argv.end()),
             (std::vector<std::string>{"--cgroup-root", "minik8s-e2e", "--cni-bridge", "mke2e0",
                                       "--run-dns=true", "--cluster-dns=10.96.0.10",
-                                      "--kubelet-port", "0"}));
+                                      "--manage-hosts=/etc/hosts", "--kubelet-port", "0"}));
   // Extra flags that name the DNS flags replace them (the agent refuses a flag twice).
-  s.agent_args = {"--run-dns=false", "--cluster-dns", "10.0.0.53"};
+  s.agent_args = {"--run-dns=false", "--cluster-dns", "10.0.0.53", "--manage-hosts="};
   argv = agentArgv("/bin/minik8s", p, s);
   EXPECT_EQ(std::vector<std::string>(argv.begin() + 12, argv.end()), s.agent_args);
   EXPECT_EQ(serverIdentity(p), (std::vector<std::string>{"--data-dir", "/d/server"}));
