@@ -184,6 +184,83 @@ YAML
 expect_error_output "unknown field is refused under kubectl's strict validation" 'unknown field "spec.bogus"' $K create -f "$WORK/unknown.yaml"
 expect_output "unknown field is a warning without validation" 'Warning: unknown field "spec.bogus"' $K create --validate=false -f "$WORK/unknown.yaml"
 
+# HorizontalPodAutoscalers: kubectl autoscale, and autoscaling/v1 served as a view of the
+# stored autoscaling/v2 object. (kubectl 1.32 reads a bare `hpa` as the seed Hpa kind,
+# whose singular name it is, before the short name; so the group is named.)
+cat >"$WORK/web-deploy.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 100m}}}]}
+YAML
+expect_output "discovery serves autoscaling/v1 beside v2" 'autoscaling/v1' $K api-versions
+expect_output "v2 stays the preferred version" '"preferredVersion":\{"groupVersion":"autoscaling/v2"' \
+  curl -s "http://127.0.0.1:$PORT/apis/autoscaling"
+check "create the deployment to autoscale" $K create -f "$WORK/web-deploy.yaml"
+expect_output "kubectl autoscale" 'horizontalpodautoscaler.autoscaling/web autoscaled' \
+  $K autoscale deployment web --cpu-percent=50 --min=1 --max=4
+expect_output "get hpa shows the TARGETS column" \
+  '^web +Deployment/web +cpu: <unknown>/50% +1 +4 +' $K get hpa.autoscaling
+expect_output "get hpa has kubectl's columns" '^NAME +REFERENCE +TARGETS +MINPODS +MAXPODS +REPLICAS +AGE$' $K get hpa.autoscaling
+expect_output "v1: targetCPUUtilizationPercentage" '^autoscaling/v1 50 1 4$' \
+  $K get horizontalpodautoscalers.v1.autoscaling web -o jsonpath='{.apiVersion} {.spec.targetCPUUtilizationPercentage} {.spec.minReplicas} {.spec.maxReplicas}'
+expect_output "v1 -o yaml" 'targetCPUUtilizationPercentage: 50' $K get horizontalpodautoscalers.v1.autoscaling web -o yaml
+expect_output "v2: the same object as a Resource cpu metric" '^autoscaling/v2 cpu Utilization 50$' \
+  $K get horizontalpodautoscalers.v2.autoscaling web -o jsonpath='{.apiVersion} {.spec.metrics[0].resource.name} {.spec.metrics[0].resource.target.type} {.spec.metrics[0].resource.target.averageUtilization}'
+expect_output "v2 -o yaml" 'averageUtilization: 50' $K get horizontalpodautoscalers.v2.autoscaling web -o yaml
+expect_output "v1 table (TARGETS from the stored v2 object)" '^web +Deployment/web +cpu: <unknown>/50% +1 +4 +' \
+  $K get horizontalpodautoscalers.v1.autoscaling
+cat >"$WORK/hpa-v2.yaml" <<'YAML'
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web2}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 6
+  metrics:
+  - {type: Resource, resource: {name: memory, target: {type: AverageValue, averageValue: 100Mi}}}
+  - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}
+  behavior:
+    scaleDown: {stabilizationWindowSeconds: 30}
+YAML
+check "create a v2 HPA with memory and behavior" $K create -f "$WORK/hpa-v2.yaml"
+expect_output "its v1 view keeps memory in the metrics annotation" 'targetAverageValue.*100Mi' \
+  $K get horizontalpodautoscalers.v1.autoscaling web2 -o jsonpath='{.metadata.annotations.autoscaling\.alpha\.kubernetes\.io/metrics}'
+expect_output "its v1 view keeps behavior in its annotation" '"StabilizationWindowSeconds":30' \
+  $K get horizontalpodautoscalers.v1.autoscaling web2 -o jsonpath='{.metadata.annotations.autoscaling\.alpha\.kubernetes\.io/behavior}'
+check "a v1 replace of the view" bash -c \
+  "$K get horizontalpodautoscalers.v1.autoscaling web2 -o json | sed 's/\"targetCPUUtilizationPercentage\": 60/\"targetCPUUtilizationPercentage\": 70/' | $K replace -f -"
+expect_output "the v1 write kept memory and behavior, and changed cpu" '^memory cpu 70 30$' \
+  $K get horizontalpodautoscalers.v2.autoscaling web2 -o jsonpath='{.spec.metrics[0].resource.name} {.spec.metrics[1].resource.name} {.spec.metrics[1].resource.target.averageUtilization} {.spec.behavior.scaleDown.stabilizationWindowSeconds}'
+expect_output "a v1 merge patch" 'patched' \
+  $K patch horizontalpodautoscalers.v1.autoscaling web2 --type=merge -p '{"spec":{"maxReplicas":8}}'
+expect_output "seen in v2" '^8$' $K get horizontalpodautoscalers.v2.autoscaling web2 -o jsonpath='{.spec.maxReplicas}'
+expect_output "a v1 list shows both" '^web web2$' \
+  $K get horizontalpodautoscalers.v1.autoscaling -o jsonpath='{.items[*].metadata.name}'
+expect_output "the v1 watch sends v1 objects" 'autoscaling/v1' bash -c \
+  "curl -s -m 2 'http://127.0.0.1:$PORT/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers?watch=true' || true"
+expect_error_output "a v1 body with a malformed annotation is refused" 'autoscaling.alpha.kubernetes.io/metrics' \
+  $K create -f - <<'YAML'
+apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: broken
+  annotations: {autoscaling.alpha.kubernetes.io/metrics: "not json"}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 2
+YAML
+expect_output "delete through v1" 'deleted' $K delete horizontalpodautoscalers.v1.autoscaling web2
+expect_output "delete the autoscaled one" 'deleted' $K delete hpa.autoscaling web
+check "the HPAs are gone" bash -c "[ -z \"\$($K get hpa.autoscaling -o name)\" ]"
+check "delete the deployment" $K delete deployment web
+
 # Namespaces
 printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e-ns}\n' >"$WORK/ns.yaml"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inside}\ndata: {a: b}\n' >"$WORK/inside.yaml"

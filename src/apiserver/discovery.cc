@@ -24,13 +24,13 @@ using Resources = std::vector<api::ResourceInfo>;
 
 // The scheme's resources, then `extra`.
 Resources withExtra(const Resources& extra) {
-  Resources all = api::allResources();
+  Resources all = api::servedResources();
   all.insert(all.end(), extra.begin(), extra.end());
   return all;
 }
 
 // Group names in discovery order, core ("") first.
-std::vector<std::string> groupsInOrder(const Resources& all = api::allResources()) {
+std::vector<std::string> groupsInOrder(const Resources& all = api::servedResources()) {
   std::vector<std::string> groups;
   for (const auto& r : all) {
     if (std::find(groups.begin(), groups.end(), r.group) == groups.end()) groups.push_back(r.group);
@@ -39,7 +39,7 @@ std::vector<std::string> groupsInOrder(const Resources& all = api::allResources(
 }
 
 std::vector<std::string> versionsOf(const std::string& group,
-                                    const Resources& all = api::allResources()) {
+                                    const Resources& all = api::servedResources()) {
   std::vector<std::string> versions;
   for (const auto& r : all) {
     if (r.group == group &&
@@ -162,7 +162,7 @@ std::string gvPath(const std::string& group, const std::string& version) {
 
 json openApiDocument(const std::string& group, const std::string& version) {
   json paths = json::object();
-  for (const auto& r : api::allResources()) {
+  for (const auto& r : api::servedResources()) {
     if (r.group != group || r.version != version) continue;
     std::string path = "/" + gvPath(group, version) + "/" +
                        (r.namespaced ? "namespaces/{namespace}/" : "") + r.plural + "/{name}";

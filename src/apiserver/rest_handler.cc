@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/json_input.h"
+#include "api/protobuf_body.h"
 #include "api/selector.h"
 #include "api/yaml.h"
 #include "apiserver/admission.h"
@@ -194,6 +195,48 @@ std::optional<int64_t> parseRevisionParam(const std::string& v) {
   }
 }
 
+// A stored object as the request's version shows it: a view (autoscaling/v1) converts it;
+// anything else (a Status, another version's object) passes unchanged.
+Result<json> forClient(const api::ResourceInfo& resource, json object) {
+  if (!resource.isView() || !object.is_object() || object.value("kind", "") != resource.kind) {
+    return object;
+  }
+  RETURN_IF_ERROR(api::convertFromStorage(resource, object));
+  return object;
+}
+
+// The full objects of a view's Table rows (includeObject=Object) in the view's version.
+Status tableObjectsForClient(const api::ResourceInfo& resource, json& table) {
+  if (!resource.isView()) return Status::ok();
+  for (json& row : table["rows"]) {
+    if (!row.contains("object")) continue;
+    ASSIGN_OR_RETURN(row["object"], forClient(resource, std::move(row["object"])));
+  }
+  return Status::ok();
+}
+
+// A list of a view: its items converted one by one.
+Result<std::string> viewListJson(const api::ResourceInfo& resource,
+                                 const std::vector<CachedObjectPtr>& items, int64_t revision) {
+  json list = {{"kind", resource.kind + "List"},
+               {"apiVersion", resource.apiVersion()},
+               {"metadata", {{"resourceVersion", std::to_string(revision)}}},
+               {"items", json::array()}};
+  for (const auto& o : items) {
+    ASSIGN_OR_RETURN(json item, forClient(resource, json::parse(o->json)));
+    list["items"].push_back(std::move(item));
+  }
+  return list.dump();
+}
+
+// `object` (stored form) answered in the request's version.
+HandlerResult respondObject(int code, const api::ResourceInfo& resource, json object,
+                            const RequestContext& ctx) {
+  auto shown = forClient(resource, std::move(object));
+  if (!shown.isOk()) return fail(shown.status(), &resource, "", ctx);
+  return respond(code, shown->dump(), ctx);
+}
+
 // api::normalize plus the unknown-field policy: warnings, or 400 under Strict.
 Status normalizeObject(const api::ResourceInfo& resource, json& object, RequestContext& ctx) {
   if (resource.group.empty() && resource.plural == "services") {
@@ -312,13 +355,8 @@ Result<json> RestHandler::decodeBody(const api::ResourceInfo& resource, const Ht
   if (semi != std::string::npos) type.resize(semi);
   json object;
   if (type.find("protobuf") != std::string::npos) {
-    return Status(Code::kUnsupportedMediaType,
-                  "the body of the request was in an unknown format (" + type +
-                      "): minik8s does not decode protobuf bodies - accepted media types "
-                      "include: application/json, application/yaml; use kubectl create -f or "
-                      "apply -f");
-  }
-  if (type == "application/yaml" || type == "application/apply-patch+yaml") {
+    ASSIGN_OR_RETURN(object, api::decodeProtobufBody(request.body));
+  } else if (type == "application/yaml" || type == "application/apply-patch+yaml") {
     ASSIGN_OR_RETURN(object, api::parseYaml(request.body));
   } else {
     auto parsed = api::parseJson(request.body);
@@ -449,9 +487,11 @@ HandlerResult RestHandler::doGet(const Target& t, HttpRequest& request) {
     std::vector<const json*> rows{&object};
     json table = buildTable(r, rows, clock_.now(), includeObjectOf(request),
                             metaOf(object).value("resourceVersion", ""));
+    Status shown = tableObjectsForClient(r, table);
+    if (!shown.isOk()) return fail(shown, &r, t.info.name, t.ctx);
     return respond(200, table.dump(), t.ctx, "application/json;as=Table;v=v1;g=meta.k8s.io");
   }
-  return respond(200, object.dump(), t.ctx);
+  return respondObject(200, r, std::move(object), t.ctx);
 }
 
 HandlerResult RestHandler::doList(const Target& t, HttpRequest& request) {
@@ -485,7 +525,14 @@ HandlerResult RestHandler::doList(const Target& t, HttpRequest& request) {
     for (const auto& p : parsed) rows.push_back(&p);
     json table = buildTable(r, rows, clock_.now(), includeObjectOf(request),
                             std::to_string(snapshot.revision));
+    Status shown = tableObjectsForClient(r, table);
+    if (!shown.isOk()) return fail(shown, &r, "", t.ctx);
     return respond(200, table.dump(), t.ctx, "application/json;as=Table;v=v1;g=meta.k8s.io");
+  }
+  if (r.isView()) {
+    auto list = viewListJson(r, snapshot.objects, snapshot.revision);
+    if (!list.isOk()) return fail(list.status(), &r, "", t.ctx);
+    return respond(200, *list, t.ctx);
   }
   return respond(200, listJson(r, snapshot.objects, snapshot.revision), t.ctx);
 }
@@ -624,12 +671,22 @@ HandlerResult RestHandler::doCreate(const Target& t, HttpRequest& request) {
   }
   auto created = create(r, std::move(object), t.ctx);
   if (!created.isOk()) return fail(created.status(), &r, "", t.ctx);
-  return respond(201, created->dump(), t.ctx);
+  return respondObject(201, r, std::move(created).value(), t.ctx);
 }
 
 Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const json& current,
                                       json desired, RequestContext& ctx,
                                       const std::string& subresource) {
+  if (resource.isView()) {
+    // Converted first, so that what the stored version keeps (its status on a spec update,
+    // v2's fields) is kept from the stored object.
+    RETURN_IF_ERROR(normalizeObject(resource, desired, ctx));
+    if (subresource == "status" && current.contains("spec")) {
+      desired["spec"] = current["spec"];  // the view's round trip may reorder v2's metrics
+    }
+    return storeUpdate(api::storageResource(resource), current, std::move(desired), ctx,
+                       subresource);
+  }
   const json& cur_md = metaOf(current);
   std::string name = cur_md.value("name", "");
   std::string ns = cur_md.value("namespace", "");
@@ -714,7 +771,8 @@ Result<json> RestHandler::guaranteedUpdate(
     const std::string& subresource) {
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(json current, getFromStore(resource, namespace_, name));
-    ASSIGN_OR_RETURN(json desired, mutate(current));
+    ASSIGN_OR_RETURN(json shown, forClient(resource, current));
+    ASSIGN_OR_RETURN(json desired, mutate(shown));
     RequestContext attempt_ctx = ctx;
     auto stored = storeUpdate(resource, current, std::move(desired), attempt_ctx, subresource);
     if (stored.isOk() || stored.status().code() != Code::kConflict ||
@@ -785,7 +843,7 @@ HandlerResult RestHandler::doUpdate(const Target& t, HttpRequest& request) {
       },
       t.ctx, sub);
   if (!updated.isOk()) return fail(updated.status(), &r, t.info.name, t.ctx);
-  return respond(200, updated->dump(), t.ctx);
+  return respondObject(200, r, std::move(updated).value(), t.ctx);
 }
 
 HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
@@ -810,7 +868,7 @@ HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
       if (r.namespaced) object["metadata"]["namespace"] = t.info.namespace_;
       auto created = create(r, std::move(object), t.ctx);
       if (!created.isOk()) return fail(created.status(), &r, t.info.name, t.ctx);
-      return respond(201, created->dump(), t.ctx);
+      return respondObject(201, r, std::move(created).value(), t.ctx);
     }
     if (!existing.isOk()) return fail(existing.status(), &r, t.info.name, t.ctx);
   }
@@ -840,7 +898,7 @@ HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
       },
       t.ctx, sub);
   if (!updated.isOk()) return fail(updated.status(), &r, t.info.name, t.ctx);
-  return respond(200, updated->dump(), t.ctx);
+  return respondObject(200, r, std::move(updated).value(), t.ctx);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -984,7 +1042,7 @@ HandlerResult RestHandler::doDelete(const Target& t, HttpRequest& request) {
   }
   auto deleted = deleteObject(r, t.info.namespace_, t.info.name, options, t.ctx);
   if (!deleted.isOk()) return fail(deleted.status(), &r, t.info.name, t.ctx);
-  return respond(200, deleted->dump(), t.ctx);
+  return respondObject(200, r, std::move(deleted).value(), t.ctx);
 }
 
 HandlerResult RestHandler::doDeleteCollection(const Target& t, HttpRequest& request) {
@@ -1010,6 +1068,11 @@ HandlerResult RestHandler::doDeleteCollection(const Target& t, HttpRequest& requ
       return fail(res.status(), &r, md.value("name", ""), t.ctx);
     }
     deleted.push_back(o);
+  }
+  if (r.isView()) {
+    auto list = viewListJson(r, deleted, snapshot->revision);
+    if (!list.isOk()) return fail(list.status(), &r, "", t.ctx);
+    return respond(200, *list, t.ctx);
   }
   return respond(200, listJson(r, deleted, snapshot->revision), t.ctx);
 }

@@ -72,6 +72,14 @@ class WatchSession : public WatchSink {
       return false;
     }
     std::string line;
+    if (resource_.isView()) {
+      // A view's events carry the object in the view's version.
+      json shown = json::parse(object->json);
+      if (!api::convertFromStorage(resource_, shown).isOk()) return true;  // skip the event
+      line = "{\"type\":\"" + std::string(watchEventTypeName(type)) + "\",\"object\":" +
+             (options_.table ? tableOf(json::parse(object->json), shown) : shown.dump()) + "}\n";
+      return stream_->write(std::move(line));
+    }
     if (options_.table) {
       json parsed = json::parse(object->json);
       json table = buildWatchEventTable(resource_, parsed, clock_.now(), options_.include_object,
@@ -90,6 +98,17 @@ class WatchSession : public WatchSink {
   }
 
   void close() override { stream_->finish(); }
+
+  // The one-row Table of a view's event: cells from the stored object, a full row object
+  // in the view's version.
+  std::string tableOf(const json& stored, const json& shown) const {
+    json table = buildWatchEventTable(resource_, stored, clock_.now(), options_.include_object,
+                                      /*include_column_definitions=*/false);
+    for (json& row : table["rows"]) {
+      if (options_.include_object == IncludeObject::kObject) row["object"] = shown;
+    }
+    return table.dump();
+  }
 
   void sendExpired(const Status& status) {
     stream_->write("{\"type\":\"ERROR\",\"object\":" + statusJson(status) + "}\n");
