@@ -119,12 +119,13 @@ YAML
 check "the client pod is Running" kubectl wait --for=condition=Ready pod/client --timeout=120s
 expect_output "vahag.com resolves in the pod to the add-on's ClusterIP" "Address: $NGINX_IP" \
   kubectl exec client -- nslookup -type=A -timeout=2 -retry=1 vahag.com.
-# busybox nc, not wget: Debian 12's busybox-static wget crashes on any URL.
+# busybox nc, not wget: Debian 12's busybox-static wget crashes on any URL. stdin stays
+# open a moment: nginx takes a half-closed connection for a client gone (499, no reply).
 # (The check above showed the name resolves to the add-on's ClusterIP: nc goes there.)
 expect_output "GET /test with Host vahag.com from the pod" "HTTP/1.1 200" \
-  kubectl exec client -- sh -c "printf 'GET /test HTTP/1.0\\r\\nHost: vahag.com\\r\\n\\r\\n' | nc -w 3 $NGINX_IP 80"
+  kubectl exec client -- sh -c "{ printf 'GET /test HTTP/1.0\\r\\nHost: vahag.com\\r\\n\\r\\n'; sleep 2; } | nc -w 3 $NGINX_IP 80"
 expect_output "GET /greet with Host multi.minik8s.test from the pod" "Nice to meet you, Pod!" \
-  kubectl exec client -- sh -c "printf 'GET /greet?name=Pod HTTP/1.0\\r\\nHost: multi.minik8s.test\\r\\n\\r\\n' | nc -w 3 $NGINX_IP 80"
+  kubectl exec client -- sh -c "{ printf 'GET /greet?name=Pod HTTP/1.0\\r\\nHost: multi.minik8s.test\\r\\n\\r\\n'; sleep 2; } | nc -w 3 $NGINX_IP 80"
 
 echo "== deletion"
 check "delete dns test-dns" kubectl delete dns test-dns
