@@ -7,7 +7,7 @@
 # 2, one per interval; the timeline (count vs time) is printed. Memory as the second metric:
 # memory held by one pod scales up while CPU idles. Deleting the Hpa leaves the original pod
 # alone. Then an autoscaling/v2 HPA (kubectl apply) on a Deployment, with the controller
-# manager's sync period at 3 s: under load it scales up within two sync periods, and with a
+# manager's sync period at 10 s: under load it scales up within two sync periods, and with a
 # 5 s scale-down stabilization window set in `behavior` it scales down after the load stops.
 # Traffic goes only to the ClusterIP once its rule exists and to pod IPs on this node's
 # bridge; lib.sh's guard drops private ranges on the default route meanwhile. About 5 min.
@@ -24,8 +24,8 @@ CGROOT=mk-hpa-$$
 BRIDGE=mkhpa$$
 BRIDGE=${BRIDGE:0:15}
 POD_CIDR=10.247.$((RANDOM % 200 + 20)).0/24
-# The kubelet samples usage every 10 s (the metrics' window): a sync period of 10 s makes
-# "within two sync periods" mean one sample plus one sync.
+# The kubelet samples usage every 2 s here (--housekeeping-interval; 10 s by default): with a
+# sync period of 10 s, "within two sync periods" leaves room for one sample plus one sync.
 SYNC_PERIOD=10
 SAMPLER_PID=""
 LOADER_PID=""
@@ -49,7 +49,7 @@ for attempt in 1 2 3; do
   PORT=$(free_port)
   if "$MINIK8S" up --data-dir "$CLUSTER" --port "$PORT" --node-name hpa-node --kubeconfig "$KUBECONFIG" \
       --cgroup-root "$CGROOT" --cni-bridge "$BRIDGE" --agent-arg=--kubelet-port=0 \
-      "--agent-arg=--pod-cidr=$POD_CIDR" \
+      "--agent-arg=--pod-cidr=$POD_CIDR" --agent-arg=--housekeeping-interval=2s \
       "--server-arg=--horizontal-pod-autoscaler-sync-period=${SYNC_PERIOD}s" >"$WORK/up.log" 2>&1; then
     break
   fi

@@ -50,6 +50,7 @@ struct AgentFlags {
   std::string registry_config = "/etc/minik8s/registries.yaml";
   std::string log_level = "info";
   std::string node_status_update_frequency = "10s";
+  std::string housekeeping_interval = "10s";
   std::vector<std::string> cluster_dns;  // "": ClusterFirst pods fall back to Default
   std::string cluster_domain = "cluster.local";
   std::string resolv_conf = "/etc/resolv.conf";
@@ -308,6 +309,11 @@ int runAgent(const AgentFlags& flags) {
   server_options.bind_address = flags.node_ip;
   server_options.port = static_cast<uint16_t>(flags.kubelet_port);
   server_options.node_name = node_name;
+  auto housekeeping = parseDuration(flags.housekeeping_interval);
+  if (!housekeeping.isOk() || housekeeping->count() <= 0) {
+    return reportError("--housekeeping-interval: want a positive duration such as 10s");
+  }
+  server_options.stats_interval = *housekeeping;
   kubelet::KubeletServer server(*runtime, server_options);
   if (Status s = server.start(); !s.isOk()) {
     return reportError("kubelet endpoint on " + flags.node_ip + ":" + std::to_string(flags.kubelet_port) +
@@ -374,6 +380,10 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
       ->capture_default_str();
   cmd->add_option("--node-status-update-frequency", flags->node_status_update_frequency,
                   "how often the kubelet posts its node status and renews its Lease")
+      ->capture_default_str();
+  cmd->add_option("--housekeeping-interval", flags->housekeeping_interval,
+                  "how often the kubelet samples container usage (the metrics' window, which "
+                  "kubectl top and the autoscalers read)")
       ->capture_default_str();
   cmd->add_option("--cluster-dns", flags->cluster_dns,
                   "DNS server addresses for ClusterFirst pods (comma-separated; none: they "
