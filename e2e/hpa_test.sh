@@ -6,7 +6,7 @@
 # it one replica per interval (15 s) to maxReplicas (5); when the load ends it comes back to
 # 2, one per interval; the timeline (count vs time) is printed. Memory as the second metric:
 # memory held by one pod scales up while CPU idles. Deleting the Hpa leaves the original pod
-# alone. Then an autoscaling/v2 HPA (kubectl apply) on a Deployment, with the controller
+# alone. Then `kubectl autoscale` on a Deployment (behavior patched through v2), with the controller
 # manager's sync period at 10 s: under load it scales up within two sync periods, and with a
 # 5 s scale-down stabilization window set in `behavior` it scales down after the load stops.
 # Traffic goes only to the ClusterIP once its rule exists and to pod IPs on this node's
@@ -178,7 +178,7 @@ check "only pod-hpa is left" wait_until 60 bash -c "[ \"\$(kubectl get pods -l a
 check "pod-hpa has no owner" wait_until 30 bash -c "[ -z \"\$(kubectl get pod pod-hpa -o jsonpath='{.metadata.ownerReferences}')\" ]"
 check "delete the seed pod and service" kubectl delete -f "$SEEDS/service4hpa.yaml" -f "$SEEDS/podhpa.yaml" --wait=false
 
-echo "== autoscaling/v2 on a Deployment (sync period ${SYNC_PERIOD}s, scale-down window 5 s)"
+echo "== kubectl autoscale on a Deployment (sync period ${SYNC_PERIOD}s, scale-down window 5 s)"
 cat >"$WORK/stress.yaml" <<'EOF'
 apiVersion: apps/v1
 kind: Deployment
@@ -196,22 +196,17 @@ spec:
         resources:
           requests: {cpu: 50m, memory: 50Mi}
           limits: {cpu: 100m, memory: 100Mi}
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: {name: stress}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: stress}
-  minReplicas: 1
-  maxReplicas: 4
-  metrics:
-  - type: Resource
-    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
-  behavior:
-    scaleDown:
-      stabilizationWindowSeconds: 5
 EOF
-check "apply the Deployment and its v2 HPA" kubectl apply -f "$WORK/stress.yaml"
+check "apply the Deployment" kubectl apply -f "$WORK/stress.yaml"
+# kubectl autoscale posts an autoscaling/v1 object (protobuf); the scale-down window is set on
+# the same object through its v2 view.
+expect_output "kubectl autoscale deployment stress" 'horizontalpodautoscaler.autoscaling/stress autoscaled' \
+  kubectl autoscale deployment stress --cpu-percent=50 --min=1 --max=4
+check "a 5 s scale-down stabilization window through behavior (v2)" \
+  kubectl patch horizontalpodautoscalers.v2.autoscaling stress --type=merge \
+  -p '{"spec":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":5}}}}'
+expect_output "the HPA: cpu 50%, 1..4, window 5 s" '^cpu Utilization 50 1 4 5$' \
+  kubectl get horizontalpodautoscalers.v2.autoscaling stress -o jsonpath='{.spec.metrics[0].resource.name} {.spec.metrics[0].resource.target.type} {.spec.metrics[0].resource.target.averageUtilization} {.spec.minReplicas} {.spec.maxReplicas} {.spec.behavior.scaleDown.stabilizationWindowSeconds}'
 check "one stress pod answers" wait_until 120 bash -c \
   "ip=\$(kubectl get pods -l app=stress -o jsonpath='{.items[0].status.podIP}'); [ -n \"\$ip\" ] && curl -fsS -m 1 http://\$ip:5000/getparams"
 check "the HPA reads the idle pod's cpu" wait_until 30 bash -c \
@@ -238,5 +233,6 @@ stop_bg
 print_timeline "$WORK/v2.timeline"
 expect_output "ScalingLimited / AbleToScale conditions are set" "AbleToScale" \
   kubectl get horizontalpodautoscalers.autoscaling stress -o jsonpath='{.status.conditions[*].type}'
-check "delete the Deployment and its HPA" kubectl delete -f "$WORK/stress.yaml"
+check "delete the HPA" kubectl delete horizontalpodautoscalers.autoscaling stress
+check "delete the Deployment" kubectl delete -f "$WORK/stress.yaml"
 check "the stress pods go" wait_until 60 bash -c "[ -z \"\$(kubectl get pods -l app=stress -o name)\" ]"
