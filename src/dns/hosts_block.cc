@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -57,24 +58,35 @@ std::vector<HostsEntry> hostsEntries(
 
 std::string withHostsBlock(std::string_view hosts, const std::vector<HostsEntry>& entries) {
   std::string out;
-  bool inside = false;
+  // Lines from a BEGIN marker on: dropped at its END, kept when another BEGIN or the end of
+  // the file comes first (a marker without its END is not ours to trust: the lines after
+  // it are the user's).
+  std::optional<std::string> block;
   size_t start = 0;
   while (start < hosts.size()) {
     size_t end = hosts.find('\n', start);
     std::string_view line =
         hosts.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     start = end == std::string_view::npos ? hosts.size() : end + 1;
-    if (line == kHostsBlockBegin) {
-      inside = true;
+    if (block) {
+      if (line == kHostsBlockEnd) {
+        block.reset();
+      } else if (line == kHostsBlockBegin) {  // the one before had no END: keep it
+        out += *block;
+        block.emplace(line).push_back('\n');
+      } else {
+        block->append(line).push_back('\n');
+      }
       continue;
     }
-    if (inside) {
-      if (line == kHostsBlockEnd) inside = false;
+    if (line == kHostsBlockBegin) {
+      block.emplace(line).push_back('\n');
       continue;
     }
     out.append(line);
     out.push_back('\n');
   }
+  if (block) out += *block;
   if (entries.empty()) return out;
   out += std::string(kHostsBlockBegin) + "\n";
   for (const auto& e : entries) out += e.ip + " " + e.host + "\n";

@@ -46,6 +46,13 @@ TEST(WithHostsBlock, AddsReplacesAndRemovesKeepingOtherLines) {
             base + "192.168.1.1 router\n# BEGIN minik8s\n10.96.0.81 a.io\n# END minik8s\n");
   EXPECT_EQ(withHostsBlock(replaced, {}), base + "192.168.1.1 router\n");
   EXPECT_EQ(withHostsBlock(base, {}), base);
+  // A BEGIN without its END (a hand edit) keeps the lines after it, now and on later writes.
+  const std::string dangling = base + "# BEGIN minik8s\n10.0.0.9 mine.example\n";
+  std::string once = withHostsBlock(dangling, {{"10.96.0.80", "vahag.com"}});
+  EXPECT_EQ(once, dangling + "# BEGIN minik8s\n10.96.0.80 vahag.com\n# END minik8s\n");
+  EXPECT_EQ(withHostsBlock(once, {{"10.96.0.81", "a.io"}}),
+            dangling + "# BEGIN minik8s\n10.96.0.81 a.io\n# END minik8s\n");
+  EXPECT_EQ(withHostsBlock(once, {}), dangling);
   // A file without a final newline keeps its last line.
   EXPECT_EQ(withHostsBlock("127.0.0.1 localhost", {}), "127.0.0.1 localhost\n");
 }
