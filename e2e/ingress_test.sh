@@ -53,6 +53,10 @@ check "no minik8s block in /etc/hosts before any Dns" bash -c "! grep -q '# BEGI
 rule_for() { iptables-save -t nat | grep -q -- "-A KUBE-SERVICES -d $1/32 .*-j KUBE-SVC-"; }
 hosts_line() { grep -A20 '^# BEGIN minik8s$' /etc/hosts | sed '/^# END minik8s$/q' | grep -q " $1\$"; }
 phase() { kubectl get dns "$1" -o jsonpath='{.status.phase}'; }
+# Five passes in a row, 0.2 s apart: a reload has finished only when every nginx worker
+# serves the new configuration (after SIGHUP the old workers take new connections for a
+# moment, longer on a busy machine, and one pass may meet an old worker).
+steadily() { local i; for i in 1 2 3 4 5; do "$@" >/dev/null 2>&1 || return 1; sleep 0.2; done; }
 
 echo "== simple-service (the original's pod.yaml and service.yaml)"
 check "apply pod.yaml" kubectl apply -f "$SEEDS/pod.yaml"
@@ -97,7 +101,7 @@ check "multi's status names the missing Service" wait_until 30 bash -c \
   "kubectl get dns multi -o jsonpath='{.status.message}' | grep -q 'service default/no-such-service not found'"
 expect_output "its phase is Pending" "^Pending$" kubectl get dns multi -o jsonpath='{.status.phase}'
 # The kubelet rewrites the mounted ConfigMap on its periodic pod sync (30 s); then nginx reloads.
-check "nginx reloaded: /greet answers" wait_until 90 curl -fsS -m 3 "http://multi.minik8s.test/greet?name=Dns"
+check "nginx reloaded: /greet answers" wait_until 90 steadily curl -fsS -m 3 "http://multi.minik8s.test/greet?name=Dns"
 expect_output "/greet reaches the greeting app with the prefix stripped" "Nice to meet you, Dns!" \
   curl -fsS -m 3 "http://multi.minik8s.test/greet?name=Dns"
 expect_output "/welcome reaches the welcome app" "." curl -fsS -m 3 http://multi.minik8s.test/welcome
@@ -133,7 +137,7 @@ check "vahag.com left /etc/hosts" wait_until 10 bash -c "! grep -q ' vahag.com\$
 check "multi.minik8s.test stays" hosts_line multi.minik8s.test
 check "vahag.com no longer resolves in pods" wait_until 10 bash -c \
   "! kubectl exec client -- nslookup -type=A -timeout=2 -retry=1 vahag.com. 2>&1 | grep -q 'Address: $NGINX_IP'"
-check "nothing answers for vahag.com (nginx's 404 once reloaded)" wait_until 90 bash -c \
+check "nothing answers for vahag.com (nginx's 404 once reloaded)" wait_until 90 steadily bash -c \
   "[ \"\$(curl -sS -m 3 -o /dev/null -w '%{http_code}' --resolve vahag.com:80:$NGINX_IP http://vahag.com/test)\" = 404 ]"
 check "delete dns multi" kubectl delete dns multi
 check "/etc/hosts has no minik8s block left" wait_until 10 bash -c "! grep -q '# BEGIN minik8s' /etc/hosts"
