@@ -4,7 +4,9 @@
 # containerd, the stock images, a kubeconfig), runs the original project's pod
 # (e2e/seed-manifests/pod.yaml) with the real kubectl, waits until it is Running, shows it
 # and asks its greeting container for a greeting on the pod IP; then applies the original's
-# deployment.yaml (3 pods), deletes one and shows its replacement Running. Run as root.
+# deployment.yaml (3 pods), deletes one and shows its replacement Running, exposes it with
+# service4depl.yaml (ClusterIP, NodePort, by name from a pod), and fetches
+# http://vahag.com/test through the original's dns.yaml and the nginx add-on. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Builds only what the demo runs (the test command builds the rest). MINIK8S_DEMO_NO_SETUP is
@@ -136,6 +138,25 @@ kubectl exec "$client" -- cat /etc/resolv.conf | sed 's/^/  /'
 kubectl exec "$client" -- python3 -c \
   "import socket, urllib.request; print('  echo-service is', socket.gethostbyname('echo-service')); print(urllib.request.urlopen('http://echo-service/', timeout=5).read().decode())"
 
+echo "== kubectl apply -f e2e/seed-manifests/service.yaml -f e2e/seed-manifests/dns.yaml (vahag.com/test -> simple-service:80)"
+kubectl apply -f e2e/seed-manifests/service.yaml -f e2e/seed-manifests/dns.yaml
+echo "   the ingress controller renders the Dns into the nginx add-on (kube-system/minik8s-nginx);"
+echo "   the agent writes vahag.com into /etc/hosts; the cluster DNS answers it inside pods"
+deadline=$((SECONDS + 180))
+until [ "$(kubectl get dns test-dns -o jsonpath='{.status.phase}' 2>/dev/null)" = Live ] &&
+      curl -fsS -m 3 -o /dev/null http://vahag.com/test 2>/dev/null; do
+  if [ $SECONDS -ge $deadline ]; then
+    echo "demo: http://vahag.com/test does not answer after 180 s"
+    kubectl get dns test-dns -o yaml | sed -n '/^status:/,$p'
+    kubectl get pods -n kube-system -o wide
+    exit 1
+  fi
+  sleep 1
+done
+grep -A3 '^# BEGIN minik8s' /etc/hosts | sed 's/^/  \/etc\/hosts: /'
+echo "== curl http://vahag.com/test   (from this machine, through nginx to simple-service's port 80)"
+curl -fsS -m 3 http://vahag.com/test | head -5
+
 cat <<TXT
 
 minik8s is running on this machine (state, logs and pid files in $STATE).
@@ -148,6 +169,7 @@ kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:
   kubectl top pods
   kubectl get services,endpointslices
   curl http://$CLUSTER_IP/          # echo-service's ClusterIP, from this machine
+  curl http://vahag.com/test        # the original's Dns, through the nginx add-on
   kubectl scale deployment simple-deployment --replicas=5
   kubectl rollout restart deployment simple-deployment
   kubectl rollout status deployment simple-deployment
