@@ -2,6 +2,7 @@
 
 #include "api/scheme.h"
 #include "common/log.h"
+#include "dns/informer_events.h"
 
 namespace minik8s::dns {
 namespace {
@@ -13,15 +14,6 @@ const api::ResourceInfo& resourceOf(std::string_view group, std::string_view plu
     std::abort();
   }
   return *info;
-}
-
-template <typename T>
-void onAnyEvent(client::Informer<T>& informer, std::function<void()> fn) {
-  client::EventHandler<T> handler;
-  handler.on_add = [fn](const auto&) { fn(); };
-  handler.on_update = [fn](const auto&, const auto&) { fn(); };
-  handler.on_delete = [fn](const auto&) { fn(); };
-  informer.addHandler(std::move(handler));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "api/scheme.h"
 #include "common/log.h"
+#include "dns/informer_events.h"
 #include "dns/records.h"
 
 namespace minik8s::dns {
@@ -20,15 +21,6 @@ bool validHostsName(const std::string& host) {
   return std::all_of(host.begin(), host.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
   });
-}
-
-template <typename T>
-void onAnyHostsEvent(client::Informer<T>& informer, std::function<void()> fn) {
-  client::EventHandler<T> handler;
-  handler.on_add = [fn](const auto&) { fn(); };
-  handler.on_update = [fn](const auto&, const auto&) { fn(); };
-  handler.on_delete = [fn](const auto&) { fn(); };
-  informer.addHandler(std::move(handler));
 }
 
 }  // namespace
@@ -118,8 +110,8 @@ HostsBlockWriter::HostsBlockWriter(client::SharedInformerFactory& informers, std
     : services_(informers.informerFor<api::Service>(*api::findResource("", "v1", "services"))),
       dnses_(informers.informerFor<api::Dns>(*api::findResource("", "v1", "dnses"))),
       path_(std::move(path)) {
-  onAnyHostsEvent(services_, [this] { markStale(); });
-  onAnyHostsEvent(dnses_, [this] { markStale(); });
+  onAnyEvent(services_, [this] { markStale(); });
+  onAnyEvent(dnses_, [this] { markStale(); });
 }
 
 void HostsBlockWriter::markStale() {
