@@ -120,9 +120,20 @@ bool isSamePlaceholder(const api::EndpointSlice& a, const api::EndpointSlice& pl
          a.address_type == placeholder.address_type && a.endpoints.empty() && a.ports.empty();
 }
 
+// Go's time.RFC3339Nano, as Kubernetes writes the annotation: nanoseconds with the trailing
+// zeros dropped ("2026-01-01T00:00:10.25Z"; whole seconds "2026-01-01T00:00:10Z").
+std::string formatTriggerTime(Clock::WallTime t) {
+  std::string nano = formatRfc3339Nano(t);  // ...10.250000000Z
+  size_t end = nano.size() - 1;             // the 'Z'
+  size_t cut = end;
+  while (nano[cut - 1] == '0') --cut;
+  if (nano[cut - 1] == '.') --cut;
+  return nano.substr(0, cut) + "Z";
+}
+
 void setTriggerTime(api::EndpointSlice& slice, std::optional<Clock::WallTime> t) {
   if (t) {
-    slice.metadata.annotations[api::kAnnotationLastChangeTriggerTime] = formatRfc3339(*t);
+    slice.metadata.annotations[api::kAnnotationLastChangeTriggerTime] = formatTriggerTime(*t);
   } else {
     slice.metadata.annotations.erase(api::kAnnotationLastChangeTriggerTime);
   }

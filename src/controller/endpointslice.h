@@ -68,7 +68,9 @@ struct EndpointSliceChanges {
 //   deleted (same address type, same owner);
 // - with no endpoints at all one placeholder slice (no endpoints, no ports) is kept.
 // `node_zones` maps node name to its topology.kubernetes.io/zone label. Slices written get
-// the last-change-trigger-time annotation when `trigger_time` is set (removed otherwise).
+// the last-change-trigger-time annotation when `trigger_time` is set (removed otherwise), in
+// RFC 3339 with the sub-second part Go's RFC3339Nano keeps (the proxy's network programming
+// latency is measured from it).
 // Endpoints are placed in pod-name order, so the result is deterministic.
 EndpointSliceChanges computeEndpointSliceChanges(
     const api::Service& svc, const std::vector<PodPtr>& pods, const std::vector<SlicePtr>& existing,
