@@ -188,6 +188,11 @@ class NodeServices {
       if (proxy_flags.cluster_cidr.empty()) proxy_flags.cluster_cidr = pod_cidr;
       ASSIGN_OR_RETURN(auto options, proxierOptions(proxy_flags, "proxy-", node_name));
       node->proxier_ = std::make_unique<proxy::Proxier>(node->informers_, node->iptables_, options);
+      if (!flags.proxy.metrics_bind_address.empty()) {
+        ASSIGN_OR_RETURN(
+            node->proxy_metrics_,
+            startProxyMetricsServer(flags.proxy.metrics_bind_address, node->proxier_->metrics()));
+      }
     }
     std::string dns_address;
     if (flags.run_dns) {
@@ -236,6 +241,7 @@ class NodeServices {
     if (dns_) dns_->stop();
     if (records_) records_->stop();
     if (hosts_) hosts_->stop();  // the block stays, as the rules do; `down` removes it
+    if (proxy_metrics_) proxy_metrics_->stop();
     if (proxier_) proxier_->stop();
     informers_.stop();
   }
@@ -248,6 +254,7 @@ class NodeServices {
   client::SharedInformerFactory informers_;
   proxy::ExecIptables iptables_;
   std::unique_ptr<proxy::Proxier> proxier_;
+  std::unique_ptr<http::HttpServer> proxy_metrics_;  // --proxy-metrics-bind-address
   std::unique_ptr<dns::DnsServer> dns_;
   std::unique_ptr<dns::ClusterRecords> records_;
   std::unique_ptr<dns::HostsBlockWriter> hosts_;

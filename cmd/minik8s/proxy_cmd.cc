@@ -46,18 +46,57 @@ int runProxy(const ProxyCommandFlags& flags) {
   if (!client.isOk()) return reportError(client.status().message());
   client::SharedInformerFactory informers(**client);
   proxy::Proxier proxier(informers, iptables, *options);
+  std::unique_ptr<http::HttpServer> metrics;
+  if (!flags.proxy.metrics_bind_address.empty()) {
+    auto started = startProxyMetricsServer(flags.proxy.metrics_bind_address, proxier.metrics());
+    if (!started.isOk())
+      return reportError("--metrics-bind-address: " + started.status().message());
+    metrics = std::move(*started);
+  }
   informers.start();
   proxier.start();
   log::info("proxy: node {}, balance {}, service range {}", options->render.node_name,
             flags.proxy.balance, flags.proxy.service_cluster_ip_range);
   int sig = waitForStopSignal();
   log::info("proxy: signal {} received, stopping (rules stay in place)", sig);
+  if (metrics) metrics->stop();
   proxier.stop();
   informers.stop();
   return 0;
 }
 
 }  // namespace
+
+Result<std::unique_ptr<http::HttpServer>> startProxyMetricsServer(
+    const std::string& address, const proxy::ProxyMetrics& metrics) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return invalid("want HOST:PORT, got " + address);
+  int port = 0;
+  try {
+    port = std::stoi(address.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) return invalid("bad port in " + address);
+  http::HttpServerOptions options;
+  options.bind_address = address.substr(0, colon);
+  options.port = static_cast<uint16_t>(port);
+  options.io_threads = 1;
+  options.worker_threads = 1;
+  auto server = http::HttpServer::create(options, [&metrics](http::HttpRequest& request) {
+    http::HandlerResult result;
+    if (request.method != "GET" || request.path != "/metrics") {
+      result.response = http::statusResponse(404, "NotFound", "only GET /metrics is served");
+      return result;
+    }
+    result.response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+    result.response.body = metrics.render();
+    return result;
+  });
+  RETURN_IF_ERROR(server->start());
+  log::info("proxy: metrics on http://{}:{}/metrics", options.bind_address, server->port());
+  return server;
+}
 
 Result<proxy::ProxierOptions> proxierOptions(const ProxyFlags& flags, const std::string& prefix,
                                              const std::string& node_name) {
@@ -111,6 +150,8 @@ void addProxyFlags(CLI::App& cmd, ProxyFlags& flags, const std::string& prefix) 
   cmd.add_option(p + "min-sync-period", flags.min_sync_period,
                  "least time between two syncs (changes in between are coalesced)")
       ->capture_default_str();
+  cmd.add_option(p + "metrics-bind-address", flags.metrics_bind_address,
+                 "HOST:PORT of the proxy's /metrics endpoint (off when empty; port 0 picks one)");
 }
 
 void addProxyCommand(CLI::App& app) {

@@ -122,7 +122,8 @@ Proxier::Proxier(const ServiceCache& services, const SliceCache& slices, Iptable
       slices_(slices),
       iptables_(iptables),
       options_(std::move(options)),
-      clock_(clock) {}
+      clock_(clock),
+      start_time_(clock.now()) {}
 
 Proxier::Proxier(client::SharedInformerFactory& informers, Iptables& iptables,
                  ProxierOptions options, Clock& clock)
@@ -141,8 +142,9 @@ Proxier::Proxier(client::SharedInformerFactory& informers, Iptables& iptables,
       .on_delete = [this](const auto&) { requestSync(); },
   });
   slices.addHandler({
-      .on_add = [this](const auto&) { requestSync(); },
-      .on_update = [this](const auto&, const auto&) { requestSync(); },
+      .on_add = [this](const auto& slice) { onSliceChanged(nullptr, *slice); },
+      .on_update = [this](const auto& old_slice,
+                          const auto& slice) { onSliceChanged(old_slice.get(), *slice); },
       .on_delete = [this](const auto&) { requestSync(); },
   });
   informers_ = {&services, &slices};
@@ -154,6 +156,20 @@ Proxier::~Proxier() {
 
 void Proxier::requestSync() {
   std::lock_guard lock(mu_);
+  dirty_ = true;
+  wake_.request_stop();
+}
+
+void Proxier::onSliceChanged(const api::EndpointSlice* old_slice, const api::EndpointSlice& slice) {
+  std::optional<Clock::WallTime> t = sliceTriggerTime(slice, start_time_);
+  if (t && old_slice) {
+    auto before = old_slice->metadata.annotations.find(api::kAnnotationLastChangeTriggerTime);
+    auto now = slice.metadata.annotations.find(api::kAnnotationLastChangeTriggerTime);
+    if (before != old_slice->metadata.annotations.end() && before->second == now->second)
+      t.reset();  // not a new change (a resync, or an update of something else)
+  }
+  std::lock_guard lock(mu_);
+  if (t) pending_triggers_.emplace_back(slice.metadata.namespace_ + "/" + slice.metadata.name, *t);
   dirty_ = true;
   wake_.request_stop();
 }
@@ -170,10 +186,30 @@ int64_t Proxier::syncAttempts() const {
 
 Status Proxier::sync(bool full) {
   std::lock_guard sync_lock(sync_mu_);
+  std::vector<std::pair<std::string, Clock::WallTime>> triggers;
   {
     std::lock_guard lock(mu_);
     ++attempts_;
+    // Taken before the caches are read: every change noted so far is in what this sync reads.
+    triggers.swap(pending_triggers_);
   }
+  Status s = applyRules(full);
+  if (!s.isOk()) {
+    std::lock_guard lock(mu_);
+    pending_triggers_.insert(pending_triggers_.begin(), triggers.begin(), triggers.end());
+    return s;
+  }
+  Clock::WallTime now = clock_.now();
+  for (const auto& [slice, t] : triggers) {
+    // A trigger time ahead of this clock (skew between nodes) counts as zero.
+    double seconds = std::max(0.0, std::chrono::duration<double>(now - t).count());
+    metrics_.observeNetworkProgramming(seconds);
+    log::debug("proxy: network programming latency of {}: {:.3f} ms", slice, seconds * 1000);
+  }
+  return Status::ok();
+}
+
+Status Proxier::applyRules(bool full) {
   auto start = std::chrono::steady_clock::now();
   std::vector<ServicePortInfo> ports = buildServicePorts(services_.list(), slices_.list());
   // A partial sync with the same services and endpoints as the last applied one has nothing
@@ -186,6 +222,8 @@ Status Proxier::sync(bool full) {
   std::string text = renderIptables(ports, options_.render, existing,
                                     full || !synced_once_ ? nullptr : &last_chains_, &written);
   RETURN_IF_ERROR(iptables_.restore(text));
+  metrics_.observeSync(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   log::debug("proxy: {} sync: {} service ports, {} rules written in {} ms",
              full ? "full" : "partial", ports.size(), countRules(text),
              std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -7,6 +7,9 @@
 // Nothing is ever flushed before the new rules are in: each restore replaces our chains
 // atomically, so a restart keeps traffic flowing. After a sync, conntrack entries of UDP
 // service traffic that lost its endpoint are deleted.
+// After each successful sync it observes the network programming latency of the EndpointSlice
+// changes the sync applied (now minus each one's last-change-trigger-time, as kube-proxy) in
+// metrics(); a failed sync keeps them for the next one.
 // Owns one thread (start/stop); every public method is thread-safe.
 #pragma once
 
@@ -26,6 +29,7 @@
 #include "common/status.h"
 #include "proxy/iptables.h"
 #include "proxy/iptables_render.h"
+#include "proxy/metrics.h"
 #include "proxy/service_ports.h"
 
 namespace minik8s::proxy {
@@ -72,6 +76,10 @@ class Proxier {
 
   // Marks state changed: the loop syncs as soon as min_sync_period allows.
   void requestSync();
+  // An EndpointSlice was added (`old_slice` null) or updated: remembers its trigger time
+  // (sliceTriggerTime; not when an update left the annotation as it was) for the latency
+  // metric, then requestSync(). The informer's handlers call it; tests may too.
+  void onSliceChanged(const api::EndpointSlice* old_slice, const api::EndpointSlice& slice);
   // One sync now, on the caller's thread. `full`: restore even when nothing changed.
   Status sync(bool full);
 
@@ -81,16 +89,21 @@ class Proxier {
 
   int64_t restores() const;      // syncs that applied a transaction (and their conntrack work)
   int64_t syncAttempts() const;  // sync() calls, including skipped and failed ones
+  const ProxyMetrics& metrics() const { return metrics_; }
 
  private:
   void run(std::stop_token stop);
+  // The sync itself. REQUIRES: sync_mu_ is held.
+  Status applyRules(bool full);
 
   const ServiceCache& services_;
   const SliceCache& slices_;
   Iptables& iptables_;
   const ProxierOptions options_;
   Clock& clock_;
+  const Clock::WallTime start_time_;  // trigger times before it are not observed
   std::vector<client::InformerBase*> informers_;
+  ProxyMetrics metrics_;
 
   std::mutex sync_mu_;                       // one sync at a time
   std::vector<ServicePortInfo> last_ports_;  // GUARDED_BY(sync_mu_)
@@ -103,6 +116,8 @@ class Proxier {
   std::stop_source wake_;                    // GUARDED_BY(mu_)
   int64_t restores_ = 0;                     // GUARDED_BY(mu_)
   int64_t attempts_ = 0;                     // GUARDED_BY(mu_)
+  // Trigger times of slice changes not yet applied, with their slice's "namespace/name".
+  std::vector<std::pair<std::string, Clock::WallTime>> pending_triggers_;  // GUARDED_BY(mu_)
   std::jthread thread_;
 };
 
