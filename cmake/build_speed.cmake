@@ -42,14 +42,16 @@ if(MINIK8S_PCH)
   target_precompile_headers(minik8s_pch_code PRIVATE ${MINIK8S_PCH_HEADERS})
 endif()
 
-# Applies the speed-ups to one of our targets. TESTS: the tests' header set and flags, and
-# no unity batch (a test is one source file).
+# Applies the speed-ups to one of our targets. TESTS: the tests' header set and flags.
+# A target of one source file gets no unity batch.
 function(minik8s_speed_up target)
   cmake_parse_arguments(ARG "TESTS" "" "" ${ARGN})
   if(ARG_TESTS)
     target_compile_options(${target} PRIVATE ${MINIK8S_TEST_OPT_FLAGS})
   endif()
-  if(MINIK8S_UNITY AND NOT ARG_TESTS)
+  get_target_property(sources ${target} SOURCES)
+  list(LENGTH sources source_count)
+  if(MINIK8S_UNITY AND source_count GREATER 1)
     set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   endif()
   if(MINIK8S_PCH)

@@ -9,7 +9,7 @@
 #include "api/scheme.h"
 
 namespace minik8s::api {
-namespace {
+namespace autoscaling_conversion_test {
 
 using nlohmann::json;
 
@@ -255,5 +255,5 @@ TEST(AutoscalingV1View, InvalidV1BodiesAreErrorsNotCrashes) {
   EXPECT_FALSE(validate(v1, no_max, nullptr).empty());
 }
 
-}  // namespace
+}  // namespace autoscaling_conversion_test
 }  // namespace minik8s::api

@@ -9,7 +9,7 @@
 #include "api/types_batch.h"
 
 namespace minik8s::api {
-namespace {
+namespace batch_test {
 
 using nlohmann::json;
 
@@ -279,5 +279,5 @@ TEST(BatchScheme, JobStatusRoundTrips) {
   EXPECT_EQ(back["status"]["uncountedTerminatedPods"], json::object());
 }
 
-}  // namespace
+}  // namespace batch_test
 }  // namespace minik8s::api

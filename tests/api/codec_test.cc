@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::api {
-namespace {
+namespace codec_test {
 
 using nlohmann::json;
 
@@ -545,5 +545,5 @@ TEST(Codec, SeedKindsRoundTrip) {
                         {"status", {{"currentReplicas", 2}}}});
 }
 
-}  // namespace
+}  // namespace codec_test
 }  // namespace minik8s::api

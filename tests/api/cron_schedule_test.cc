@@ -6,7 +6,7 @@
 #include "common/clock.h"
 
 namespace minik8s::api {
-namespace {
+namespace cron_schedule_test {
 
 Clock::WallTime at(const std::string& rfc3339) {
   Clock::WallTime t;
@@ -103,5 +103,5 @@ TEST(CronSchedule, ErrorsUseRobfigsWords) {
   EXPECT_EQ(errorOf("@often"), "unrecognized descriptor: @often");
 }
 
-}  // namespace
+}  // namespace cron_schedule_test
 }  // namespace minik8s::api

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::api {
-namespace {
+namespace defaults_test {
 
 Container container(std::string name, std::string image) {
   Container c;
@@ -203,11 +203,11 @@ TEST(Defaults, Base64RoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(base64Decode("====", nullptr));
 }
 
-}  // namespace
+}  // namespace defaults_test
 }  // namespace minik8s::api
 
 namespace minik8s::api {
-namespace {
+namespace defaults_test {
 
 TEST(Defaults, HpaBehaviorThatIsSetGetsKubernetesDefaults) {
   HorizontalPodAutoscaler hpa;
@@ -229,5 +229,5 @@ TEST(Defaults, HpaBehaviorThatIsSetGetsKubernetesDefaults) {
   EXPECT_EQ(down.policies[0].period_seconds, 15);
 }
 
-}  // namespace
+}  // namespace defaults_test
 }  // namespace minik8s::api

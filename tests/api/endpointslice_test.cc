@@ -9,7 +9,7 @@
 #include "api/types_discovery.h"
 
 namespace minik8s::api {
-namespace {
+namespace endpointslice_test {
 
 using nlohmann::json;
 
@@ -227,5 +227,5 @@ TEST(EndpointsValidation, AddressesHostnamesNodesAndPortNamesAsKubernetes) {
                                      "`notReadyAddresses`"});
 }
 
-}  // namespace
+}  // namespace endpointslice_test
 }  // namespace minik8s::api

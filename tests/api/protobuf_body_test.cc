@@ -6,7 +6,7 @@
 #include <string>
 
 namespace minik8s::api {
-namespace {
+namespace protobuf_body_test {
 
 using nlohmann::json;
 
@@ -53,5 +53,5 @@ TEST(ProtobufBody, TruncatedOrUnprefixedBodiesAreBadRequests) {
   EXPECT_EQ(decodeProtobufBody(bad_wire).status().code(), Code::kBadRequest);
 }
 
-}  // namespace
+}  // namespace protobuf_body_test
 }  // namespace minik8s::api

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::api {
-namespace {
+namespace quantity_test {
 
 struct QuantityCase {
   const char* text;
@@ -89,5 +89,5 @@ TEST(IntOrString, ScalesPercentagesRoundingAsAsked) {
   EXPECT_EQ(IntOrString::ofInt(80).toString(), "80");
 }
 
-}  // namespace
+}  // namespace quantity_test
 }  // namespace minik8s::api

@@ -9,7 +9,7 @@
 #include "api/yaml.h"
 
 namespace minik8s::api {
-namespace {
+namespace scheme_test {
 
 using nlohmann::json;
 
@@ -271,5 +271,5 @@ TEST(Scheme, EveryKindRoundTripsThroughNormalize) {
   }
 }
 
-}  // namespace
+}  // namespace scheme_test
 }  // namespace minik8s::api

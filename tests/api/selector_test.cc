@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::api {
-namespace {
+namespace selector_test {
 
 using nlohmann::json;
 using Labels = std::map<std::string, std::string>;
@@ -233,5 +233,5 @@ TEST(FieldSelector, EmptyQueryMatchesEverything) {
   EXPECT_TRUE(sel->matches(json::object()));
 }
 
-}  // namespace
+}  // namespace selector_test
 }  // namespace minik8s::api

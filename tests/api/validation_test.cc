@@ -5,7 +5,7 @@
 #include <algorithm>
 
 namespace minik8s::api {
-namespace {
+namespace validation_test {
 
 // True when `errors` has one for `field` with `reason`.
 bool hasError(const std::vector<FieldError>& errors, const std::string& field,
@@ -689,5 +689,5 @@ TEST(Selectors, MatchLabelsAndExpressions) {
   EXPECT_TRUE(selectorMatches(LabelSelectorSpec{}, {}));
 }
 
-}  // namespace
+}  // namespace validation_test
 }  // namespace minik8s::api

@@ -7,7 +7,7 @@
 #include "api/json_input.h"
 
 namespace minik8s::api {
-namespace {
+namespace yaml_test {
 
 using nlohmann::json;
 
@@ -165,11 +165,11 @@ TEST(Yaml, NestedSequencesRoundTrip) {
   EXPECT_EQ(toYaml(json::array({1, 2})), "- 1\n- 2\n");
 }
 
-}  // namespace
+}  // namespace yaml_test
 }  // namespace minik8s::api
 
 namespace minik8s::api {
-namespace {
+namespace yaml_test {
 
 TEST(YamlLimits, AliasBombsAreRefusedInsteadOfExpanded) {
   std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
@@ -211,5 +211,5 @@ TEST(JsonInput, ParsesOrExplainsAndRefusesDeepNesting) {
   EXPECT_TRUE(parseJson(ok).isOk());
 }
 
-}  // namespace
+}  // namespace yaml_test
 }  // namespace minik8s::api

@@ -12,7 +12,7 @@
 #include "testing/http_client.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace apiserver_test {
 
 using nlohmann::json;
 using testing::httpCall;
@@ -808,5 +808,5 @@ TEST_F(ApiServerTest, ServesVersionDiscoveryAndMetrics) {
   EXPECT_NE(metrics.body.find("etcd_request_duration_seconds"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace apiserver_test
 }  // namespace minik8s::apiserver

@@ -7,7 +7,7 @@
 #include "apiserver/table.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace batch_table_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -84,5 +84,5 @@ TEST(BatchTable, ACronJob) {
   EXPECT_EQ(row[5], "<none>");
 }
 
-}  // namespace
+}  // namespace batch_table_test
 }  // namespace minik8s::apiserver

@@ -12,7 +12,7 @@
 #include "testing/http_client.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace binding_test {
 
 using nlohmann::json;
 using testing::httpCall;
@@ -102,5 +102,5 @@ TEST_F(BindingTest, ABindingWithoutATargetIsInvalid) {
   EXPECT_EQ(status["reason"], "Invalid");
 }
 
-}  // namespace
+}  // namespace binding_test
 }  // namespace minik8s::apiserver

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::apiserver {
-namespace {
+namespace deletion_test {
 
 using nlohmann::json;
 using Strings = std::vector<std::string>;
@@ -56,5 +56,5 @@ TEST(RepeatedDelete, OnlyAShorterGracePeriodChangesAPendingDeletion) {
   EXPECT_EQ(repeatedDelete(30, 0), RepeatedDelete::kShorten);
 }
 
-}  // namespace
+}  // namespace deletion_test
 }  // namespace minik8s::apiserver

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::apiserver {
-namespace {
+namespace discovery_test {
 
 using nlohmann::json;
 
@@ -80,5 +80,5 @@ TEST(Discovery, OpenApiV3DeclaresFieldValidationOnPatchForEveryKind) {
   EXPECT_EQ(get("/openapi/v2").status, 404);
 }
 
-}  // namespace
+}  // namespace discovery_test
 }  // namespace minik8s::apiserver

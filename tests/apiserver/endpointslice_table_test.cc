@@ -8,7 +8,7 @@
 #include "apiserver/table.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace endpointslice_table_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -63,5 +63,5 @@ TEST(EndpointsTable, SubsetsWithOnlyNotReadyAddressesPrintAnEmptyCell) {
             json::parse(R"(["web","","<unknown>"])"));
 }
 
-}  // namespace
+}  // namespace endpointslice_table_test
 }  // namespace minik8s::apiserver

@@ -9,7 +9,7 @@
 #include "testing/http_client.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace event_leases_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -95,5 +95,5 @@ TEST_F(EventTtlTest, AnEventVanishesTtlAfterItsLastWriteAndOtherObjectsStay) {
   EXPECT_EQ(status("/api/v1/namespaces/default/configmaps/c1"), 200);
 }
 
-}  // namespace
+}  // namespace event_leases_test
 }  // namespace minik8s::apiserver

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::apiserver {
-namespace {
+namespace health_test {
 
 HttpRequest get(const std::string& path, std::multimap<std::string, std::string> query = {}) {
   HttpRequest r;
@@ -57,5 +57,5 @@ TEST(ServeHealth, OtherPathsAreNotServed) {
   EXPECT_FALSE(serveHealth("livez", checks(true), get("/readyz")).has_value());
 }
 
-}  // namespace
+}  // namespace health_test
 }  // namespace minik8s::apiserver

@@ -21,7 +21,7 @@
 #include <vector>
 
 namespace minik8s::apiserver {
-namespace {
+namespace http_server_test {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -747,5 +747,5 @@ TEST_F(HttpServerTest, TwoThousandOpenStreamsNeedNoThreadEach) {
   EXPECT_EQ(server_->openStreams(), 0u);
 }
 
-}  // namespace
+}  // namespace http_server_test
 }  // namespace minik8s::apiserver

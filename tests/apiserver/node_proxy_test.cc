@@ -21,7 +21,7 @@
 #include "testing/ws_client.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace node_proxy_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -617,5 +617,5 @@ TEST(MetricsPure, FromSummary) {
   EXPECT_TRUE(podMetricsFromSummary(json::object(), "10s").empty());
 }
 
-}  // namespace
+}  // namespace node_proxy_test
 }  // namespace minik8s::apiserver

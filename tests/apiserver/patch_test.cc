@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::apiserver {
-namespace {
+namespace patch_test {
 
 using nlohmann::json;
 
@@ -412,5 +412,5 @@ TEST(ServerSideApply, MergesOverLiveKeepingServerMetadataAndStatus) {
   EXPECT_EQ(*via_dispatch, want);
 }
 
-}  // namespace
+}  // namespace patch_test
 }  // namespace minik8s::apiserver

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::apiserver {
-namespace {
+namespace request_info_test {
 
 RequestInfo parse(std::string_view method, std::string_view path, bool watch = false) {
   auto r = parseRequestInfo(method, path, watch);
@@ -73,5 +73,5 @@ TEST(ParseBool, AcceptsGoSpellings) {
   EXPECT_EQ(parseBool("yes"), std::nullopt);
 }
 
-}  // namespace
+}  // namespace request_info_test
 }  // namespace minik8s::apiserver

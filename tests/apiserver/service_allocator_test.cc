@@ -8,7 +8,7 @@
 #include "store/memory_store.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace service_allocator_test {
 
 TEST(Ipv4, ParsesAndFormatsAddressesAndCidrs) {
   EXPECT_EQ(formatIpv4(*parseIpv4("10.96.0.1")), "10.96.0.1");
@@ -82,5 +82,5 @@ TEST_F(AllocatorTest, RepairFreesAllocationsWithoutALiveOwner) {
   EXPECT_FALSE(allocator_.allocateIp("ns/new2", "10.0.0.2").isOk());
 }
 
-}  // namespace
+}  // namespace service_allocator_test
 }  // namespace minik8s::apiserver

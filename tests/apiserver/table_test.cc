@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::apiserver {
-namespace {
+namespace table_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -394,5 +394,5 @@ TEST(Table, IncludeObjectParsesTheQueryParameter) {
   EXPECT_EQ(parseIncludeObject("All").status().code(), Code::kBadRequest);
 }
 
-}  // namespace
+}  // namespace table_test
 }  // namespace minik8s::apiserver

@@ -10,7 +10,7 @@
 #include "store/memory_store.h"
 
 namespace minik8s::apiserver {
-namespace {
+namespace watch_cache_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -256,5 +256,5 @@ TEST(SelectableAttributes, KeepOnlyWhatSelectorsRead) {
   EXPECT_FALSE(attrs["spec"].contains("containers"));
 }
 
-}  // namespace
+}  // namespace watch_cache_test
 }  // namespace minik8s::apiserver

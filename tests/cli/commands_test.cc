@@ -10,7 +10,7 @@
 #include "cli/ctl.h"
 
 namespace minik8s::cli {
-namespace {
+namespace commands_test {
 
 using nlohmann::json;
 
@@ -432,5 +432,5 @@ TEST(Commands, DescribeAsksForTheObjectsEvents) {
             "2CinvolvedObject.namespace%3Ddefault");
 }
 
-}  // namespace
+}  // namespace commands_test
 }  // namespace minik8s::cli

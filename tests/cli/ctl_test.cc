@@ -11,7 +11,7 @@
 #include <sstream>
 
 namespace minik8s::cli {
-namespace {
+namespace ctl_test {
 
 struct CtlRun {
   int rc;
@@ -96,5 +96,5 @@ TEST(RunCtl, CompletionBashPrintsAScriptWithVerbsAndKinds) {
   EXPECT_EQ(run({"completion", "fish"}).rc, 1);
 }
 
-}  // namespace
+}  // namespace ctl_test
 }  // namespace minik8s::cli

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::cli {
-namespace {
+namespace describe_test {
 
 using nlohmann::json;
 
@@ -60,5 +60,5 @@ TEST(DescribeObject, NoEventsSaysNone) {
   EXPECT_NE(out.find("Events:            <none>\n"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace describe_test
 }  // namespace minik8s::cli

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::cli {
-namespace {
+namespace kinds_test {
 
 using nlohmann::json;
 
@@ -108,5 +108,5 @@ TEST(KindPrefix, QualifiesNonCoreGroups) {
   EXPECT_EQ(kindPrefix(*resolveKind("hpa", table())[1]), "horizontalpodautoscaler.autoscaling");
 }
 
-}  // namespace
+}  // namespace kinds_test
 }  // namespace minik8s::cli

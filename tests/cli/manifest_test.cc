@@ -7,7 +7,7 @@
 #include <sstream>
 
 namespace minik8s::cli {
-namespace {
+namespace manifest_test {
 
 TEST(ParseManifestText, ReadsSeveralDocumentsAndSkipsEmptyOnes) {
   auto m = parseManifestText(
@@ -72,5 +72,5 @@ TEST(ReadManifests, ADirectoryGivesItsManifestFilesInNameOrder) {
   EXPECT_EQ((*m)[2].object["kind"], "Deployment");
 }
 
-}  // namespace
+}  // namespace manifest_test
 }  // namespace minik8s::cli

@@ -5,7 +5,7 @@
 #include "cli/printer.h"
 
 namespace minik8s::cli {
-namespace {
+namespace original_test {
 
 using nlohmann::json;
 using Rows = std::vector<std::vector<std::string>>;
@@ -251,5 +251,5 @@ TEST(OriginalTableOf, TheOriginalsKindsAndNothingElse) {
   EXPECT_EQ(originalTableResources(OriginalTable::kDeployments, all).size(), 1u);
 }
 
-}  // namespace
+}  // namespace original_test
 }  // namespace minik8s::cli

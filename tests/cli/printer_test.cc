@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::cli {
-namespace {
+namespace printer_test {
 
 using nlohmann::json;
 
@@ -131,11 +131,11 @@ TEST(FormatServerError, ConnectionErrorsStayAsTheyAre) {
   EXPECT_EQ(formatServerError(down), down.message());
 }
 
-}  // namespace
+}  // namespace printer_test
 }  // namespace minik8s::cli
 
 namespace minik8s::cli {
-namespace {
+namespace printer_test {
 
 TEST(OriginalColumns, PodsShowIpAndNodeWithoutWide) {
   json table = json::parse(R"({"columnDefinitions":[
@@ -171,5 +171,5 @@ TEST(InsertColumn, AddsServiceEndpointsBeforeAgeByNamespaceAndName) {
             "db     ClusterIP                   3m\n");
 }
 
-}  // namespace
+}  // namespace printer_test
 }  // namespace minik8s::cli

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::cli {
-namespace {
+namespace update_test {
 
 using nlohmann::json;
 
@@ -133,5 +133,5 @@ TEST(ReplacedMessage, NamesTheObjectAndWhy) {
             "pod/greet-pod replaced (its spec cannot change in place)");
 }
 
-}  // namespace
+}  // namespace update_test
 }  // namespace minik8s::cli

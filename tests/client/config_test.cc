@@ -5,7 +5,7 @@
 #include <map>
 
 namespace minik8s::client {
-namespace {
+namespace config_test {
 
 constexpr char kTwoContexts[] = R"(apiVersion: v1
 kind: Config
@@ -137,5 +137,5 @@ TEST(ParseServerUrl, RejectsHttpsAndBadPorts) {
   EXPECT_FALSE(parseServerUrl("http://:80").isOk());
 }
 
-}  // namespace
+}  // namespace config_test
 }  // namespace minik8s::client

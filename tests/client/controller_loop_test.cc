@@ -11,7 +11,7 @@
 #include <thread>
 
 namespace minik8s::client {
-namespace {
+namespace controller_loop_test {
 
 using namespace std::chrono_literals;
 
@@ -128,5 +128,5 @@ TEST(ControllerLoop, ProcessNextItemAloneStartsNoThreads) {
   EXPECT_EQ(loop.workerCount(), 0u);
 }
 
-}  // namespace
+}  // namespace controller_loop_test
 }  // namespace minik8s::client

@@ -6,7 +6,7 @@
 #include "testing/api_fixture.h"
 
 namespace minik8s::client {
-namespace {
+namespace event_recorder_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -151,5 +151,5 @@ TEST_F(EventRecorderTest, ForgetsTheLeastRecentlyUsedBeyondItsLimit) {
   EXPECT_EQ(b_events, 2);
 }
 
-}  // namespace
+}  // namespace event_recorder_test
 }  // namespace minik8s::client

@@ -10,7 +10,7 @@
 #include "client/informer.h"
 
 namespace minik8s::client {
-namespace {
+namespace fake_client_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -171,5 +171,5 @@ TEST(ControllerLoop, SyncsKeysForgetsSuccessAndRetriesFailureWithBackoff) {
   EXPECT_FALSE(loop.processNextItem());
 }
 
-}  // namespace
+}  // namespace fake_client_test
 }  // namespace minik8s::client

@@ -12,7 +12,7 @@
 #include "store/etcd_fixture.h"
 
 namespace minik8s::client {
-namespace {
+namespace informer_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -200,5 +200,5 @@ TEST_F(InformerTest, RelistsWhenTheWatchIsAnsweredGone) {
   EXPECT_GE(informer.listCount(), 2);
 }
 
-}  // namespace
+}  // namespace informer_test
 }  // namespace minik8s::client

@@ -9,7 +9,7 @@
 #include "client/fake_client.h"
 
 namespace minik8s::client {
-namespace {
+namespace leader_election_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -106,5 +106,5 @@ TEST(LeaderElector, RunLeadsStopsWhenTakenOverAndReleasesOnStop) {
   EXPECT_EQ(holderOf(client), "");  // released for a quick take-over
 }
 
-}  // namespace
+}  // namespace leader_election_test
 }  // namespace minik8s::client

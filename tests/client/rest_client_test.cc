@@ -5,7 +5,7 @@
 #include <deque>
 
 namespace minik8s::client {
-namespace {
+namespace rest_client_test {
 
 using nlohmann::json;
 
@@ -290,5 +290,5 @@ TEST(RestClient, WatchOfAnExpiredVersionIsGone) {
   EXPECT_EQ(s.code(), Code::kGone);
 }
 
-}  // namespace
+}  // namespace rest_client_test
 }  // namespace minik8s::client

@@ -9,7 +9,7 @@
 #include <thread>
 
 namespace minik8s::client {
-namespace {
+namespace transport_test {
 
 using namespace std::chrono_literals;
 
@@ -166,5 +166,5 @@ TEST(BeastTransport, AStreamErrorAnswerIsReturnedWhole) {
   EXPECT_EQ(r->body, "error");
 }
 
-}  // namespace
+}  // namespace transport_test
 }  // namespace minik8s::client

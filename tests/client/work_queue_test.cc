@@ -5,7 +5,7 @@
 #include <thread>
 
 namespace minik8s::client {
-namespace {
+namespace work_queue_test {
 
 using namespace std::chrono_literals;
 
@@ -144,5 +144,5 @@ TEST(WorkQueue, TheReadyListenerHearsOfKeysThatBecameReadyOnly) {
   EXPECT_EQ(calls, 2);
 }
 
-}  // namespace
+}  // namespace work_queue_test
 }  // namespace minik8s::client

@@ -6,7 +6,7 @@
 #include <thread>
 
 namespace minik8s {
-namespace {
+namespace clock_test {
 
 TEST(Clock, FormatsRfc3339WithZuluSuffix) {
   Clock::WallTime t(std::chrono::seconds(1767225600));
@@ -82,5 +82,5 @@ TEST(RealClock, SleepForReturnsAtOnceWhenStopped) {
   EXPECT_TRUE(Clock::real().sleepFor(std::chrono::milliseconds(1)));
 }
 
-}  // namespace
+}  // namespace clock_test
 }  // namespace minik8s

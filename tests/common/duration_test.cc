@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s {
-namespace {
+namespace duration_test {
 
 TEST(ParseDuration, GoFormsAndPlainSeconds) {
   struct Case {
@@ -28,5 +28,5 @@ TEST(ParseDuration, GoFormsAndPlainSeconds) {
   }
 }
 
-}  // namespace
+}  // namespace duration_test
 }  // namespace minik8s

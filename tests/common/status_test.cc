@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s {
-namespace {
+namespace status_test {
 
 Result<int> parsePositive(int v) {
   if (v <= 0) return invalid("must be positive", {{"value", "FieldValueInvalid", "must be > 0"}});
@@ -44,5 +44,5 @@ TEST(Status, ToStringNamesCauses) {
   EXPECT_EQ(notFound("x").withContext("reading").message(), "reading: x");
 }
 
-}  // namespace
+}  // namespace status_test
 }  // namespace minik8s

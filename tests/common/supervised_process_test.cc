@@ -13,7 +13,7 @@
 #include <thread>
 
 namespace minik8s {
-namespace {
+namespace supervised_process_test {
 
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
@@ -149,5 +149,5 @@ TEST_F(SupervisedProcessTest, ChildGetsItsOwnProcessGroup) {
   EXPECT_NE(::getpgid(proc.pid()), ::getpgid(0));
 }
 
-}  // namespace
+}  // namespace supervised_process_test
 }  // namespace minik8s

@@ -9,7 +9,7 @@
 #include <thread>
 
 namespace minik8s {
-namespace {
+namespace task_pool_test {
 
 // In each test the pool is declared last, so that it is destroyed (its threads joined)
 // before the objects its tasks use.
@@ -67,5 +67,5 @@ TEST(TaskPool, StopDropsWaitingTasksAndLaterSubmits) {
   EXPECT_EQ(pool.pending(), 0u);
 }
 
-}  // namespace
+}  // namespace task_pool_test
 }  // namespace minik8s

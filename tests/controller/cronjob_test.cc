@@ -8,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace cronjob_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -276,5 +276,5 @@ TEST_F(CronJobControllerTest, AnActiveJobTheApiserverNoLongerHasIsDropped) {
   EXPECT_FALSE(status().contains("active"));
 }
 
-}  // namespace
+}  // namespace cronjob_test
 }  // namespace minik8s::controller

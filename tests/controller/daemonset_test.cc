@@ -8,7 +8,7 @@
 #include "controller/pod_util.h"
 
 namespace minik8s::controller {
-namespace {
+namespace daemonset_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -154,5 +154,5 @@ TEST_F(DaemonSetTest, RollingUpdateReplacesAtMostMaxUnavailableAtATime) {
   EXPECT_EQ((*ds)["status"]["numberAvailable"], 3);
 }
 
-}  // namespace
+}  // namespace daemonset_test
 }  // namespace minik8s::controller

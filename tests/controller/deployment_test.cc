@@ -8,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace deployment_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -410,5 +410,5 @@ TEST(DeploymentUtil, SurgeUnavailableAndNewReplicas) {
   EXPECT_EQ(podTemplateHash(d.spec.template_, std::nullopt).find_first_of("aeiou"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace deployment_test
 }  // namespace minik8s::controller

@@ -8,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace endpoints_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -280,5 +280,5 @@ TEST_F(EndpointsControllerTest, AnEmptyServiceGetsEndpointsWithoutSubsets) {
   EXPECT_FALSE(stored().contains("subsets"));
 }
 
-}  // namespace
+}  // namespace endpoints_test
 }  // namespace minik8s::controller

@@ -10,7 +10,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace endpointslice_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -533,5 +533,5 @@ TEST_F(EndpointSliceControllerTest, OwnWritesSeenByTheInformerQueueNothing) {
   EXPECT_EQ(queued(), std::vector<std::string>{"default/web"});
 }
 
-}  // namespace
+}  // namespace endpointslice_test
 }  // namespace minik8s::controller

@@ -7,7 +7,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace garbage_collector_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -236,5 +236,5 @@ TEST(DecideForDependent, FollowsKubernetesAttemptToDeleteItem) {
             "Foreground");
 }
 
-}  // namespace
+}  // namespace garbage_collector_test
 }  // namespace minik8s::controller

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::controller {
-namespace {
+namespace hpa_decision_test {
 
 using namespace std::chrono_literals;
 
@@ -551,5 +551,5 @@ TEST(HpaDecide, OriginalRateStepsAtASyncJustUnderAnIntervalLater) {
   EXPECT_EQ(d.cpuAt(5000).desired_replicas, 3);
 }
 
-}  // namespace
+}  // namespace hpa_decision_test
 }  // namespace minik8s::controller

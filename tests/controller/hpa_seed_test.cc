@@ -10,7 +10,7 @@
 #include "controller/hpa.h"
 
 namespace minik8s::controller {
-namespace {
+namespace hpa_seed_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -282,5 +282,5 @@ TEST_F(SeedHpaControllerTest, DeletingTheHpaLeavesTheOriginalPodAlone) {
   EXPECT_TRUE(client_.object(*pods_resource_, "default", "pod-hpa").has_value());
 }
 
-}  // namespace
+}  // namespace hpa_seed_test
 }  // namespace minik8s::controller

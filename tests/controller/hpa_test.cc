@@ -8,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace hpa_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -277,5 +277,5 @@ TEST_F(HpaControllerTest, ParsesPodMetricsAndConvertsSpecs) {
   EXPECT_FALSE(behaviorOf(decoded<api::HorizontalPodAutoscaler>(hpaJson()).spec).has_value());
 }
 
-}  // namespace
+}  // namespace hpa_test
 }  // namespace minik8s::controller

@@ -8,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace job_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -576,5 +576,5 @@ TEST(CompletedIndexes, WellFormedListsForValidation) {
   EXPECT_FALSE(api::completionIndexesWellFormed("-1", 6));
 }
 
-}  // namespace
+}  // namespace job_test
 }  // namespace minik8s::controller

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::controller {
-namespace {
+namespace manager_test {
 
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(
@@ -24,5 +24,5 @@ TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(unknown.status().message(), "--controllers: unknown controller \"nonsense\"");
 }
 
-}  // namespace
+}  // namespace manager_test
 }  // namespace minik8s::controller

@@ -8,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace namespace_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -304,5 +304,5 @@ TEST_F(NamespaceControllerTest, EventsQueueOnlyNamespacesBeingDeletedAfterTheGra
   EXPECT_FALSE(controller_.queue().tryGet());
 }
 
-}  // namespace
+}  // namespace namespace_test
 }  // namespace minik8s::controller

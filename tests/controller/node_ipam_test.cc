@@ -8,7 +8,7 @@
 #include "controller/pod_util.h"
 
 namespace minik8s::controller {
-namespace {
+namespace node_ipam_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -92,5 +92,5 @@ TEST_F(NodeIpamTest, ADeletedNodesRangeIsReusedAndAFailedPatchFreesIt) {
   EXPECT_EQ(podCidrOf("b"), "10.244.0.0/24");
 }
 
-}  // namespace
+}  // namespace node_ipam_test
 }  // namespace minik8s::controller

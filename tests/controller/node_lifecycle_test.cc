@@ -10,7 +10,7 @@
 #include "controller/taint_eviction.h"
 
 namespace minik8s::controller {
-namespace {
+namespace node_lifecycle_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -261,5 +261,5 @@ TEST_F(TaintEvictionTest, AnUntoleratedTaintEvictsAtOnceAndNoTaintNever) {
   EXPECT_FALSE(client_.object(podsResource(), "default", "on-tainted"));
 }
 
-}  // namespace
+}  // namespace node_lifecycle_test
 }  // namespace minik8s::controller

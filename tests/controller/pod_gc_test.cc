@@ -8,7 +8,7 @@
 #include "controller/pod_util.h"
 
 namespace minik8s::controller {
-namespace {
+namespace pod_gc_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -88,5 +88,5 @@ TEST_F(PodGcTest, FinishedPodsBeyondTheThresholdGoOldestFirst) {
   EXPECT_TRUE(exists("running"));
 }
 
-}  // namespace
+}  // namespace pod_gc_test
 }  // namespace minik8s::controller

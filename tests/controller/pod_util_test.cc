@@ -7,7 +7,7 @@
 #include "controller/slow_start.h"
 
 namespace minik8s::controller {
-namespace {
+namespace pod_util_test {
 
 using testing::decoded;
 using testing::podJson;
@@ -118,5 +118,5 @@ TEST(Expectations, SatisfiedWhenObservedOrExpired) {
   EXPECT_TRUE(e.satisfied("k"));
 }
 
-}  // namespace
+}  // namespace pod_util_test
 }  // namespace minik8s::controller

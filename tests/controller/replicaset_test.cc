@@ -8,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace replicaset_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -272,5 +272,5 @@ TEST_F(ReplicaSetControllerTest, PodEventsWakeTheOwnerOrTheSetsThatMayAdopt) {
   EXPECT_EQ(controller_.queue().tryGet(), "default/web");
 }
 
-}  // namespace
+}  // namespace replicaset_test
 }  // namespace minik8s::controller

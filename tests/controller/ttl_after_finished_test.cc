@@ -7,7 +7,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace ttl_after_finished_test {
 
 using nlohmann::json;
 using testing::decoded;
@@ -82,5 +82,5 @@ TEST_F(TtlAfterFinishedTest, ATtlRaisedSinceTheCacheWasFilledIsHonoured) {
   EXPECT_TRUE(deletes().empty());
 }
 
-}  // namespace
+}  // namespace ttl_after_finished_test
 }  // namespace minik8s::controller

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::cri {
-namespace {
+namespace fake_runtime_test {
 
 PodSandboxConfig sandboxConfig(const std::string& name, uint32_t attempt = 0) {
   PodSandboxConfig c;
@@ -178,5 +178,5 @@ TEST_F(FakeRuntimeTest, ExitsExecAndInjectedFailures) {
   EXPECT_EQ(rt_.calls(), std::vector<std::string>{"status"});
 }
 
-}  // namespace
+}  // namespace fake_runtime_test
 }  // namespace minik8s::cri

@@ -8,7 +8,7 @@
 #include "dns/dns_test_util.h"
 
 namespace minik8s::dns {
-namespace {
+namespace answer_test {
 
 using namespace dnstest;  // NOLINT
 using ::testing::ElementsAre;
@@ -248,5 +248,5 @@ TEST(TruncateForUdp, KeepsSmallRepliesAndCutsLargeOnesToTheQuestion) {
   EXPECT_TRUE(cut.empty());  // not even the question fits
 }
 
-}  // namespace
+}  // namespace answer_test
 }  // namespace minik8s::dns

@@ -6,7 +6,7 @@
 #include "dns/dns_test_util.h"
 
 namespace minik8s::dns {
-namespace {
+namespace forward_test {
 
 using namespace dnstest;  // NOLINT
 using ::testing::ElementsAre;
@@ -117,5 +117,5 @@ TEST(ForwardCache, IsBoundedOldestFirst) {
   EXPECT_TRUE(cache.get(ForwardCache::key("c.test.", 1, 1), makeQuery("c.test.", LDNS_RR_TYPE_A), t0));
 }
 
-}  // namespace
+}  // namespace forward_test
 }  // namespace minik8s::dns

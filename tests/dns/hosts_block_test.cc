@@ -13,7 +13,7 @@
 #include "dns/records.h"
 
 namespace minik8s::dns {
-namespace {
+namespace hosts_block_test {
 
 using namespace dnstest;  // NOLINT
 
@@ -77,5 +77,5 @@ TEST(WriteHostsBlock, RewritesTheFileInPlaceOnlyWhenItChanges) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace hosts_block_test
 }  // namespace minik8s::dns

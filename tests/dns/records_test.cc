@@ -6,7 +6,7 @@
 #include "dns/dns_test_util.h"
 
 namespace minik8s::dns {
-namespace {
+namespace records_test {
 
 using namespace dnstest;  // NOLINT
 using ::testing::ElementsAre;
@@ -194,11 +194,11 @@ TEST(DashedAddress, ReplacesDotsAndColons) {
   EXPECT_EQ(reverseName("x"), "");
 }
 
-}  // namespace
+}  // namespace records_test
 }  // namespace minik8s::dns
 
 namespace minik8s::dns {
-namespace {
+namespace records_test {
 
 std::shared_ptr<const api::Dns> seedDns(std::string name, std::string hostname) {
   auto dns = std::make_shared<api::Dns>();
@@ -226,5 +226,5 @@ TEST(BuildRecords, DnsHostnamesAnswerWithTheNginxAddonsClusterIp) {
   EXPECT_THAT(at(*r, "web.default.svc.cluster.local."), ElementsAre("A 10.96.0.20"));
 }
 
-}  // namespace
+}  // namespace records_test
 }  // namespace minik8s::dns

@@ -12,7 +12,7 @@
 #include <poll.h>
 
 namespace minik8s::http {
-namespace {
+namespace upgrade_test {
 
 using namespace std::chrono_literals;
 namespace net = boost::asio;
@@ -185,5 +185,5 @@ TEST(SerializeRequestHead, AsReceived) {
   EXPECT_EQ(serializeRequestHead(r), "GET /x?a=b HTTP/1.1\r\nHost: h\r\nsec-websocket-key: k\r\n\r\n");
 }
 
-}  // namespace
+}  // namespace upgrade_test
 }  // namespace minik8s::http

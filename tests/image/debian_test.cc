@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::image {
-namespace {
+namespace debian_test {
 
 TEST(ParseLddOutput, TakesResolvedPathsAndReportsMissing) {
   const std::string out =
@@ -46,5 +46,5 @@ TEST(AddDebianPackages, UnknownPackageIsNotFound) {
   EXPECT_EQ(st.code(), Code::kNotFound) << st.toString();
 }
 
-}  // namespace
+}  // namespace debian_test
 }  // namespace minik8s::image

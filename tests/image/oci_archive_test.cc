@@ -10,7 +10,7 @@
 #include <sstream>
 
 namespace minik8s::image {
-namespace {
+namespace oci_archive_test {
 
 namespace fs = std::filesystem;
 
@@ -167,5 +167,5 @@ TEST(WriteOciArchive, LayoutHasIndexBlobsAndContainerdNames) {
   fs::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace oci_archive_test
 }  // namespace minik8s::image

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::image {
-namespace {
+namespace reference_test {
 
 TEST(NormalizeImageName, FollowsDockerRules) {
   struct Case {
@@ -55,5 +55,5 @@ TEST(ParseImageReference, SplitsTheParts) {
   EXPECT_EQ(r->repository(), "localhost:5000/team/app");
 }
 
-}  // namespace
+}  // namespace reference_test
 }  // namespace minik8s::image

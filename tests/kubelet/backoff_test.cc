@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::kubelet {
-namespace {
+namespace backoff_test {
 
 using std::chrono::minutes;
 using std::chrono::nanoseconds;
@@ -77,5 +77,5 @@ TEST(RestartBackoff, HonoursACustomPolicy) {
   }
 }
 
-}  // namespace
+}  // namespace backoff_test
 }  // namespace minik8s::kubelet

@@ -6,7 +6,7 @@
 #include "client/fake_client.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace config_object_manager_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -68,5 +68,5 @@ TEST_F(ConfigObjectManagerTest, BeforeTheInformersListedEveryReadIsAGet) {
   EXPECT_EQ(gets(), 1);
 }
 
-}  // namespace
+}  // namespace config_object_manager_test
 }  // namespace minik8s::kubelet

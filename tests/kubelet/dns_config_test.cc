@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::kubelet {
-namespace {
+namespace dns_config_test {
 
 using Strings = std::vector<std::string>;
 
@@ -119,5 +119,5 @@ TEST(PodDns, LimitsTrimNameserversAndSearchesWithAWarning) {
   EXPECT_EQ(d.config.searches.size(), 8u);  // 8 × 250 + 7 spaces ≤ 2,048 < 9 × 250 + 8
 }
 
-}  // namespace
+}  // namespace dns_config_test
 }  // namespace minik8s::kubelet

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::kubelet {
-namespace {
+namespace image_pull_test {
 
 using namespace std::chrono_literals;
 
@@ -97,5 +97,5 @@ TEST(PullBackoff, ForgetPodDropsOnlyThatPodsImages) {
   EXPECT_TRUE(backoff.waiting("ab/img", t0).has_value());
 }
 
-}  // namespace
+}  // namespace image_pull_test
 }  // namespace minik8s::kubelet

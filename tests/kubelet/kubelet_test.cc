@@ -14,7 +14,7 @@
 #include "cri/fake_runtime.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace kubelet_test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -142,5 +142,5 @@ TEST_F(KubeletSyncTest, ASyncReadsConfigMapsFromTheInformerNotWithAGet) {
   EXPECT_EQ(gets, 0);
 }
 
-}  // namespace
+}  // namespace kubelet_test
 }  // namespace minik8s::kubelet

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::kubelet {
-namespace {
+namespace node_info_test {
 
 NodeConfig config() {
   NodeConfig c;
@@ -114,5 +114,5 @@ TEST(DesiredNode, KeepsLastTransitionTimeWhileTheStatusHoldsAndBeatsNow) {
   EXPECT_EQ(third.status.conditions.size(), 4u);
 }
 
-}  // namespace
+}  // namespace node_info_test
 }  // namespace minik8s::kubelet

@@ -7,7 +7,7 @@
 #include "cri/fake_runtime.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace node_status_manager_test {
 
 using nlohmann::json;
 
@@ -109,5 +109,5 @@ TEST_F(NodeStatusManagerTest, TheHeartbeatThreadRunsEveryPeriod) {
   manager_.stop();
 }
 
-}  // namespace
+}  // namespace node_status_manager_test
 }  // namespace minik8s::kubelet

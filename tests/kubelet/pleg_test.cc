@@ -8,7 +8,7 @@
 #include "kubelet/pod_config.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace pleg_test {
 
 using Uids = std::vector<std::string>;
 
@@ -137,5 +137,5 @@ TEST_F(PlegTest, ARelistThatFailsKeepsTheCacheAndIsUnhealthy) {
   EXPECT_TRUE(pleg_.healthy());
 }
 
-}  // namespace
+}  // namespace pleg_test
 }  // namespace minik8s::kubelet

@@ -8,7 +8,7 @@
 #include "kubelet/test_pods.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace pod_actions_test {
 
 using testing::podOf;
 using testing::withInit;
@@ -335,11 +335,11 @@ TEST(PodRuntime, SortsNewestFirstAndFindsLatestAndPrevious) {
   EXPECT_TRUE(rt.anyRunning());
 }
 
-}  // namespace
+}  // namespace pod_actions_test
 }  // namespace minik8s::kubelet
 
 namespace minik8s::kubelet {
-namespace {
+namespace pod_actions_test {
 
 TEST(ComputePodActions, RunsInitContainersOneAtATimeBeforeTheApp) {
   api::Pod pod = withInit(podOf({"app"}), {"setup", "migrate"});
@@ -395,5 +395,5 @@ TEST(ComputePodActions, RetriesAFailedInitContainerUnlessNever) {
   EXPECT_TRUE(after.start.empty());
 }
 
-}  // namespace
+}  // namespace pod_actions_test
 }  // namespace minik8s::kubelet

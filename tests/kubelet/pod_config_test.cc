@@ -11,7 +11,7 @@
 #include "api/yaml.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace pod_config_test {
 
 api::Quantity q(const char* text) { return api::Quantity::parseLenient(text); }
 
@@ -630,5 +630,5 @@ TEST(QosClass, InitContainersCount) {
   EXPECT_EQ(qosClass(pod), "Burstable");
 }
 
-}  // namespace
+}  // namespace pod_config_test
 }  // namespace minik8s::kubelet

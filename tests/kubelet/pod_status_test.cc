@@ -6,7 +6,7 @@
 #include "kubelet/test_pods.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace pod_status_test {
 
 using testing::podOf;
 using testing::withInit;
@@ -306,11 +306,11 @@ TEST(ContainerIdUri, PrefixesTheRuntime) {
   EXPECT_EQ(containerIdUri(""), "");
 }
 
-}  // namespace
+}  // namespace pod_status_test
 }  // namespace minik8s::kubelet
 
 namespace minik8s::kubelet {
-namespace {
+namespace pod_status_test {
 
 TEST(ComputePodStatus, InitContainersGateThePodUntilEachSucceeded) {
   api::Pod pod = withInit(podOf({"app"}), {"setup", "migrate"});
@@ -358,5 +358,5 @@ TEST(ComputePodStatus, AFailedInitContainerFailsThePodUnderNever) {
             "Pending");
 }
 
-}  // namespace
+}  // namespace pod_status_test
 }  // namespace minik8s::kubelet

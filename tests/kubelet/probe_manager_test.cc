@@ -11,7 +11,7 @@
 #include "cri/fake_runtime.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace probe_manager_test {
 
 using std::chrono::seconds;
 constexpr auto S = ProbeResult::kSuccess;
@@ -464,5 +464,5 @@ TEST(ProbeManagerThreads, StopWaitsForARunningProbe) {
   EXPECT_EQ(finished.load(), 1);
 }
 
-}  // namespace
+}  // namespace probe_manager_test
 }  // namespace minik8s::kubelet

@@ -14,7 +14,7 @@
 #include "cri/fake_runtime.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace prober_test {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -313,5 +313,5 @@ TEST_F(ExecProbeTest, RunProbeDispatchesOnTheHandler) {
             ProbeResult::kUnknown);
 }
 
-}  // namespace
+}  // namespace prober_test
 }  // namespace minik8s::kubelet

@@ -8,7 +8,7 @@
 #include "kubelet/test_pods.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace status_manager_test {
 
 using nlohmann::json;
 
@@ -93,5 +93,5 @@ TEST_F(StatusManagerTest, AFailedWriteIsMadeAgainByTheNextSync) {
   EXPECT_EQ((*client_.object(pods(), "default", "web"))["status"]["phase"], "Running");
 }
 
-}  // namespace
+}  // namespace status_manager_test
 }  // namespace minik8s::kubelet

@@ -5,7 +5,7 @@
 #include <map>
 
 namespace minik8s::kubelet {
-namespace {
+namespace cri_log_test {
 
 constexpr int64_t kSec = 1'000'000'000;
 // 2024-05-01T10:00:00Z
@@ -234,5 +234,5 @@ TEST(LogWriter, StopsOnceFull) {
   EXPECT_EQ(out, "abc");
 }
 
-}  // namespace
+}  // namespace cri_log_test
 }  // namespace minik8s::kubelet

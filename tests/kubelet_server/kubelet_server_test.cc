@@ -21,7 +21,7 @@
 #include "testing/ws_client.h"
 
 namespace minik8s::kubelet {
-namespace {
+namespace kubelet_server_test {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -430,5 +430,5 @@ TEST(NegotiateExecProtocol, FirstOfferWeSpeak) {
   EXPECT_EQ(negotiateExecProtocol(""), "");
 }
 
-}  // namespace
+}  // namespace kubelet_server_test
 }  // namespace minik8s::kubelet

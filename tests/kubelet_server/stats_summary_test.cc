@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::kubelet {
-namespace {
+namespace stats_summary_test {
 
 using nlohmann::json;
 constexpr int64_t kSec = 1'000'000'000;
@@ -123,5 +123,5 @@ TEST(FormatMetaTime, Seconds) {
   EXPECT_EQ(formatMetaTime(0), "1970-01-01T00:00:00Z");
 }
 
-}  // namespace
+}  // namespace stats_summary_test
 }  // namespace minik8s::kubelet

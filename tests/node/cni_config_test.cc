@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 namespace minik8s::node {
-namespace {
+namespace cni_config_test {
 
 TEST(ParseIpv4Cidr, AcceptsNetworksAndRejectsTheRest) {
   struct Case {
@@ -94,5 +94,5 @@ TEST(RenderCniConflist, RejectsBadInput) {
   }
 }
 
-}  // namespace
+}  // namespace cni_config_test
 }  // namespace minik8s::node

@@ -18,7 +18,7 @@
 #include "node/containerd_process.h"
 
 namespace minik8s::node {
-namespace {
+namespace containerd_adoption_test {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
@@ -185,5 +185,5 @@ TEST(ContainerdAdoption, SurvivesKill9OfItsOwnerAndIsAdoptedWithItsPods) {
   EXPECT_FALSE(linkExists(options.cni->bridge));
 }
 
-}  // namespace
+}  // namespace containerd_adoption_test
 }  // namespace minik8s::node

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::node {
-namespace {
+namespace containerd_cleanup_test {
 
 using Cmds = std::vector<std::vector<std::string>>;
 
@@ -64,5 +64,5 @@ TEST(UnusedHostportChainCommands, NothingWhenThereAreNoChains) {
   EXPECT_TRUE(unusedHostportChainCommands("").empty());
 }
 
-}  // namespace
+}  // namespace containerd_cleanup_test
 }  // namespace minik8s::node

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace minik8s::node {
-namespace {
+namespace containerd_config_test {
 
 TEST(ContainerdPaths, DerivesEverythingFromTheBaseDir) {
   auto p = containerdPaths("/var/lib/minik8s/n1/containerd/");
@@ -76,5 +76,5 @@ TEST(TomlString, EscapesQuotesBackslashesAndControls) {
   for (const auto& c : cases) EXPECT_EQ(tomlString(c.in), c.want) << c.in;
 }
 
-}  // namespace
+}  // namespace containerd_config_test
 }  // namespace minik8s::node

@@ -13,7 +13,7 @@
 #include <thread>
 
 namespace minik8s::node {
-namespace {
+namespace detached_process_test {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
@@ -217,5 +217,5 @@ TEST(DetachedHelper, DISABLED_SuperviseUntilKilled) {
   std::_Exit(1);
 }
 
-}  // namespace
+}  // namespace detached_process_test
 }  // namespace minik8s::node

@@ -7,7 +7,7 @@
 #include "api/yaml.h"
 
 namespace minik8s::node {
-namespace {
+namespace local_cluster_test {
 
 using nlohmann::json;
 
@@ -198,5 +198,5 @@ TEST(LastLines, KeepsTheTail) {
   EXPECT_EQ(lastLines("x\n", 0), "");
 }
 
-}  // namespace
+}  // namespace local_cluster_test
 }  // namespace minik8s::node

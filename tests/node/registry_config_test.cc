@@ -7,7 +7,7 @@
 #include <sstream>
 
 namespace minik8s::node {
-namespace {
+namespace registry_config_test {
 
 TEST(RegistryConfig, ParsesMirrorsAndConfigs) {
   auto config = parseRegistryConfig(R"(
@@ -94,5 +94,5 @@ TEST(RegistryConfig, WriteReplacesTheDirectory) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace registry_config_test
 }  // namespace minik8s::node

@@ -15,7 +15,7 @@
 #include "proxy/service_ports.h"
 
 namespace minik8s::proxy {
-namespace {
+namespace iptables_render_test {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -533,5 +533,5 @@ TEST(Balance, ParsesTheTwoModes) {
   EXPECT_FALSE(parseBalance("roundrobin").isOk());
 }
 
-}  // namespace
+}  // namespace iptables_render_test
 }  // namespace minik8s::proxy

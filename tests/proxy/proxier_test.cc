@@ -14,7 +14,7 @@
 #include "proxy/fake_iptables.h"
 
 namespace minik8s::proxy {
-namespace {
+namespace proxier_test {
 
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
@@ -258,5 +258,5 @@ TEST(Cleanup, RemovesOurRulesAndUdpConntrackEntries) {
   EXPECT_THAT(clean.restores, IsEmpty());
 }
 
-}  // namespace
+}  // namespace proxier_test
 }  // namespace minik8s::proxy

@@ -7,7 +7,7 @@
 #include "testing_objects.h"
 
 namespace minik8s::scheduler {
-namespace {
+namespace cache_test {
 
 using namespace testing;
 
@@ -157,5 +157,5 @@ TEST(SchedulerCache, HostPortsFollowThePods) {
   EXPECT_EQ(find(*cache.snapshot(), "a")->used_ports.size(), 0u);
 }
 
-}  // namespace
+}  // namespace cache_test
 }  // namespace minik8s::scheduler

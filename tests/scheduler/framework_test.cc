@@ -9,7 +9,7 @@
 #include "testing_objects.h"
 
 namespace minik8s::scheduler {
-namespace {
+namespace framework_test {
 
 using namespace testing;
 
@@ -168,5 +168,5 @@ TEST(SchedulePod, RoundRobinStopsAtTheFirstNodeThatFits) {
   EXPECT_EQ(run(Policy::kRoundRobin, pod("p"), nodes, state).node, "n0000");
 }
 
-}  // namespace
+}  // namespace framework_test
 }  // namespace minik8s::scheduler

@@ -14,7 +14,7 @@
 #include "testing_objects.h"
 
 namespace minik8s::scheduler {
-namespace {
+namespace plugins_test {
 
 using namespace testing;
 using Reasons = std::vector<std::string>;
@@ -228,5 +228,5 @@ TEST(BalancedAllocation, EqualCpuAndMemoryFractionsScoreHighest) {
   EXPECT_EQ(s.score(pod("p", "2", "1Gi"), info(node("a"))), 81);
 }
 
-}  // namespace
+}  // namespace plugins_test
 }  // namespace minik8s::scheduler

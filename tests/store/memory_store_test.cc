@@ -8,7 +8,7 @@
 #include "store/store_contract.h"
 
 namespace minik8s::store::testing {
-namespace {
+namespace memory_store_test {
 
 class MemoryHarness : public StoreHarness {
  public:
@@ -112,5 +112,5 @@ TEST(MemoryStore, WatchesOutliveTheStore) {
   w->cancel();
 }
 
-}  // namespace
+}  // namespace memory_store_test
 }  // namespace minik8s::store::testing
