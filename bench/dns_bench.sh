@@ -6,7 +6,8 @@
 # dnsmasq on 127.0.0.1 with one host-record per Service (the same names and addresses), then
 # for ROUNDS rounds (default 2), alternating which goes first: dnsperf at full speed for
 # DURATION s (default 10) against each (queries/s; `minik8s dns --threads THREADS`, default 2), and a paced run (RATE q/s, default 2,000,
-# for 5 s, dnsperf -v) for p50/p99 latency. RSS of both at the end. Everything on loopback;
+# for 5 s, dnsperf -v) for p50/p99 latency. RSS of both once the records are loaded (before
+# any query) and at the end; SERVICES=10000 gives issue 10's RSS with 10,000 Services. Everything on loopback;
 # stops what it started by PID. Prints the numbers and appends one JSON line to RESULTS.
 #   bash bench/dns_bench.sh [MINIK8S] [RESULTS]
 set -euo pipefail
@@ -92,6 +93,12 @@ done
 a=$(answer_of "$DNS_PORT"); b=$(answer_of "$MASQ_PORT")
 [ "$a" = "$b" ] || { echo "dns_bench: answers differ: $a vs $b"; exit 1; }
 
+# RSS with every record loaded, before any query (the 10,000-Service figure of issue 10:
+# SERVICES=10000); the end-of-run RSS below also holds what the load left behind.
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+ours_rss_loaded=$(rss_kb "$dns_pid"); masq_rss_loaded=$(rss_kb "$masq_pid")
+echo "  RSS with $SERVICES Services loaded: minik8s dns $((ours_rss_loaded / 1024)) MiB, dnsmasq $((masq_rss_loaded / 1024)) MiB"
+
 errors=0
 # full_speed PORT -> "qps lost sent" (dnsperf counts the queries still in flight when the
 # time is up as lost: a handful per run is normal, more than 0.1% is an error)
@@ -133,17 +140,17 @@ for r in $(seq 1 "$ROUNDS"); do
     if [ "$who" = ours ]; then ours_qps+=("$qps"); ours_lat+=("$p50/$p99"); else masq_qps+=("$qps"); masq_lat+=("$p50/$p99"); fi
   done
 done
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 ours_rss=$(rss_kb "$dns_pid"); masq_rss=$(rss_kb "$masq_pid")
 load_after=$(load)
 commit=$(git -C "$ROOT" rev-parse --short=12 HEAD)
 git -C "$ROOT" diff --quiet HEAD -- src/dns cmd/minik8s/dns_cmd.cc 2>/dev/null || commit="$commit+dirty"
 
 python3 - "$RESULTS" "$commit" "$SERVICES" "$DURATION" "$RATE" "$load_before" "$load_after" "$errors" \
-  "$ours_rss" "$masq_rss" "$THREADS" "${ours_qps[*]}" "${masq_qps[*]}" "${ours_lat[*]}" "${masq_lat[*]}" <<'PY'
+  "$ours_rss" "$masq_rss" "$THREADS" "${ours_qps[*]}" "${masq_qps[*]}" "${ours_lat[*]}" "${masq_lat[*]}" \
+  "$ours_rss_loaded" "$masq_rss_loaded" <<'PY'
 import datetime, json, statistics, sys
 (results, commit, services, duration, rate, lb, la, errors, ours_rss, masq_rss, threads,
- oq, mq, ol, ml) = sys.argv[1:16]
+ oq, mq, ol, ml, ours_rss_loaded, masq_rss_loaded) = sys.argv[1:18]
 oq = [float(x) for x in oq.split()]; mq = [float(x) for x in mq.split()]
 lat = lambda s: [tuple(float(v) for v in x.split("/")) for x in s.split()]
 ol, ml = lat(ol), lat(ml)
@@ -157,6 +164,7 @@ rec = {
     "ours_p50_ms": statistics.median(x[0] for x in ol), "ours_p99_ms": max(x[1] for x in ol),
     "dnsmasq_p50_ms": statistics.median(x[0] for x in ml), "dnsmasq_p99_ms": max(x[1] for x in ml),
     "ours_rss_kb": int(ours_rss), "dnsmasq_rss_kb": int(masq_rss),
+    "ours_rss_loaded_kb": int(ours_rss_loaded), "dnsmasq_rss_loaded_kb": int(masq_rss_loaded),
     "load_before": float(lb), "load_after": float(la), "quiet": float(lb) < 1.0,
     "errors": int(errors),
 }
