@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "api/types_batch.h"
+#include "api/types_networking.h"
 #include "api/types_partial.h"
 
 namespace minik8s::api {
@@ -1398,6 +1399,121 @@ void io(Io& io, CronJob& v) {
   io.required("status", v.status);
 }
 
+// ---- networking.k8s.io/v1 ----
+
+template <typename Io>
+void io(Io& io, ServiceBackendPort& v) {
+  io.field("name", v.name);
+  io.field("number", v.number);
+}
+
+template <typename Io>
+void io(Io& io, IngressServiceBackend& v) {
+  io.required("name", v.name);
+  io.required("port", v.port);
+}
+
+template <typename Io>
+void io(Io& io, TypedLocalObjectReference& v) {
+  io.field("apiGroup", v.api_group);
+  io.required("kind", v.kind);
+  io.required("name", v.name);
+}
+
+template <typename Io>
+void io(Io& io, IngressBackend& v) {
+  io.field("service", v.service);
+  io.field("resource", v.resource);
+}
+
+template <typename Io>
+void io(Io& io, HTTPIngressPath& v) {
+  io.field("path", v.path);
+  io.field("pathType", v.path_type);
+  io.required("backend", v.backend);
+}
+
+template <typename Io>
+void io(Io& io, HTTPIngressRuleValue& v) {
+  io.required("paths", v.paths);
+}
+
+template <typename Io>
+void io(Io& io, IngressRule& v) {
+  io.field("host", v.host);
+  io.field("http", v.http);
+}
+
+template <typename Io>
+void io(Io& io, IngressTLS& v) {
+  io.field("hosts", v.hosts);
+  io.field("secretName", v.secret_name);
+}
+
+template <typename Io>
+void io(Io& io, IngressSpec& v) {
+  io.field("ingressClassName", v.ingress_class_name);
+  io.field("defaultBackend", v.default_backend);
+  io.field("tls", v.tls);
+  io.field("rules", v.rules);
+}
+
+template <typename Io>
+void io(Io& io, IngressPortStatus& v) {
+  io.required("port", v.port);
+  io.required("protocol", v.protocol);
+  io.field("error", v.error);
+}
+
+template <typename Io>
+void io(Io& io, IngressLoadBalancerIngress& v) {
+  io.field("ip", v.ip);
+  io.field("hostname", v.hostname);
+  io.field("ports", v.ports);
+}
+
+template <typename Io>
+void io(Io& io, IngressLoadBalancerStatus& v) {
+  io.field("ingress", v.ingress);
+}
+
+template <typename Io>
+void io(Io& io, IngressStatus& v) {
+  io.required("loadBalancer", v.load_balancer);
+}
+
+template <typename Io>
+void io(Io& io, Ingress& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+  io.required("status", v.status);
+}
+
+template <typename Io>
+void io(Io& io, IngressClassParametersReference& v) {
+  io.field("apiGroup", v.api_group);
+  io.required("kind", v.kind);
+  io.required("name", v.name);
+  io.field("scope", v.scope);
+  io.field("namespace", v.namespace_);
+}
+
+template <typename Io>
+void io(Io& io, IngressClassSpec& v) {
+  io.field("controller", v.controller);
+  io.field("parameters", v.parameters);
+}
+
+template <typename Io>
+void io(Io& io, IngressClass& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+}
+
 // ---- seed kinds ----
 
 template <typename Io>
@@ -1529,6 +1645,10 @@ MINIK8S_API_CODEC(JobStatus)
 MINIK8S_API_CODEC(Job)
 MINIK8S_API_CODEC(CronJobStatus)
 MINIK8S_API_CODEC(CronJob)
+MINIK8S_API_CODEC(IngressBackend)
+MINIK8S_API_CODEC(IngressStatus)
+MINIK8S_API_CODEC(Ingress)
+MINIK8S_API_CODEC(IngressClass)
 
 #undef MINIK8S_API_CODEC
 

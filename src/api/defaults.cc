@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/types_batch.h"
+#include "api/types_networking.h"
 
 namespace minik8s::api {
 namespace {
@@ -175,6 +176,14 @@ void setDefaults(ConfigMap&) {}
 void setDefaults(Lease&) {}
 void setDefaults(Dns&) {}
 void setDefaults(Hpa&) {}
+
+// networking.k8s.io/v1: an Ingress has no defaults (pathType is required in v1); an
+// IngressClass' parameters are cluster-scoped unless they say otherwise.
+void setDefaults(Ingress&) {}
+void setDefaults(IngressClass& ingress_class) {
+  auto& parameters = ingress_class.spec.parameters;
+  if (parameters && !parameters->scope) parameters->scope = "Cluster";
+}
 
 void setDefaults(Secret& secret) {
   if (secret.type.empty()) secret.type = "Opaque";

@@ -36,6 +36,11 @@ struct Job;
 struct CronJob;
 void setDefaults(Job& job);
 void setDefaults(CronJob& cron_job);
+// networking.k8s.io/v1 (types_networking.h): IngressClass parameters' scope Cluster.
+struct Ingress;
+struct IngressClass;
+void setDefaults(Ingress& ingress);
+void setDefaults(IngressClass& ingress_class);
 
 // "Guaranteed", "Burstable" or "BestEffort", from the containers' requests and limits.
 std::string computeQosClass(const PodSpec& spec);

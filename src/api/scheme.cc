@@ -10,6 +10,7 @@
 #include "api/types_discovery.h"
 #include "api/defaults.h"
 #include "api/types_batch.h"
+#include "api/types_networking.h"
 #include "api/validation.h"
 
 namespace minik8s::api {
@@ -67,6 +68,10 @@ std::vector<ResourceInfo> buildResources() {
       make("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, {}, {}, {}),
       make("batch", "v1", "Job", "jobs", "job", true, {}, {"all"}, {"status"}),
       make("batch", "v1", "CronJob", "cronjobs", "cronjob", true, {"cj"}, {"all"}, {"status"}),
+      make("networking.k8s.io", "v1", "Ingress", "ingresses", "ingress", true, {"ing"}, {},
+           {"status"}),
+      make("networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass", false, {},
+           {}, {}),
   };
 }
 
@@ -151,6 +156,8 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"coordination.k8s.io/v1/Lease", KindCodec<Lease>::ops()},
       {"batch/v1/Job", KindCodec<Job>::ops()},
       {"batch/v1/CronJob", KindCodec<CronJob>::ops()},
+      {"networking.k8s.io/v1/Ingress", KindCodec<Ingress>::ops()},
+      {"networking.k8s.io/v1/IngressClass", KindCodec<IngressClass>::ops()},
   };
   return kTable;
 }

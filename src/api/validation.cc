@@ -14,6 +14,7 @@
 #include "api/defaults.h"
 #include "api/types_discovery.h"
 #include "api/types_batch.h"
+#include "api/types_networking.h"
 
 namespace minik8s::api {
 namespace {
@@ -1598,6 +1599,317 @@ std::vector<FieldError> validateObject(const CronJob& cron_job, const CronJob* o
   }
   validateLabels(errors, spec.job_template.metadata.labels, "spec.jobTemplate.metadata.labels");
   validateJobSpec(errors, spec.job_template.spec, "spec.jobTemplate.spec", false);
+  return errors.take();
+}
+
+}  // namespace minik8s::api
+
+// ---------------------------------------------------------------------------------------
+// networking.k8s.io/v1 (pkg/apis/networking/validation)
+
+namespace minik8s::api {
+namespace {
+
+const char* const kDns1035LabelMessage =
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
+    "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
+    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const char* const kWildcardDns1123SubdomainMessage =
+    "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, "
+    "which must consist of lower case alphanumeric characters, '-' or '.' and end with an "
+    "alphanumeric character (e.g. '*.example.com', regex used for validation is "
+    "'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+constexpr size_t kMaxIngressClassControllerLength = 250;
+
+// Service names (apivalidation.ValidateServiceName).
+std::vector<std::string> isDns1035Label(std::string_view value) {
+  std::vector<std::string> problems;
+  if (value.size() > kDns1123LabelMaxLength) problems.push_back("must be no more than 63 characters");
+  if (!matchesDns1123Label(value) || !(value.front() >= 'a' && value.front() <= 'z')) {
+    problems.push_back(kDns1035LabelMessage);
+  }
+  return problems;
+}
+
+// validation.IsWildcardDNS1123Subdomain: "*." then a DNS-1123 subdomain.
+std::vector<std::string> isWildcardDns1123Subdomain(std::string_view value) {
+  std::vector<std::string> problems;
+  if (value.size() > kDns1123SubdomainMaxLength) {
+    problems.push_back("must be no more than " + std::to_string(kDns1123SubdomainMaxLength) +
+                       " characters");
+  }
+  bool ok = value.size() > 2 && value.substr(0, 2) == "*." &&
+            isDns1123Subdomain(value.substr(2)).empty();
+  if (!ok) problems.push_back(kWildcardDns1123SubdomainMessage);
+  return problems;
+}
+
+// validation.IsValidPortName.
+std::vector<std::string> isValidPortName(std::string_view port) {
+  std::vector<std::string> problems;
+  if (port.size() > 15) problems.push_back("must be no more than 15 characters");
+  if (port.empty() || !std::all_of(port.begin(), port.end(),
+                                   [](char c) { return isLowerAlnum(c) || c == '-'; })) {
+    problems.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  }
+  if (std::none_of(port.begin(), port.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+    problems.push_back("must contain at least one letter (a-z)");
+  }
+  if (port.find("--") != std::string_view::npos) {
+    problems.push_back("must not contain consecutive hyphens");
+  }
+  if (!port.empty() && (port.front() == '-' || port.back() == '-')) {
+    problems.push_back("must not begin or end with a hyphen");
+  }
+  return problems;
+}
+
+// path.IsValidPathSegmentName.
+std::vector<std::string> isValidPathSegmentName(std::string_view name) {
+  if (name == "." || name == "..") return {"may not be '" + std::string(name) + "'"};
+  std::vector<std::string> problems;
+  for (const char* bad : {"/", "%"}) {
+    if (name.find(bad) != std::string_view::npos) {
+      problems.push_back("may not contain '" + std::string(bad) + "'");
+    }
+  }
+  return problems;
+}
+
+bool isIpAddress(const std::string& s) {
+  return parsesAsIpv4(s) || parsesAsIpv6(s);
+}
+
+// A host of a rule or a TLS entry: a DNS-1123 subdomain, or one with "*." as its whole
+// leftmost label; never an IP address.
+void validateIngressHost(Errors& errors, const std::string& path, const std::string& host,
+                         bool reject_ip) {
+  if (reject_ip && isIpAddress(host)) {
+    errors.invalid(path, host, "must be a DNS name, not an IP address");
+  }
+  if (host.find('*') != std::string::npos) {
+    errors.checkNames(path, host, isWildcardDns1123Subdomain(host));
+  } else {
+    errors.checkNames(path, host, isDns1123Subdomain(host));
+  }
+}
+
+// validateIngressTypedLocalObjectReference.
+void validateLocalObjectReference(Errors& errors, const std::string& path,
+                                  const std::optional<std::string>& api_group,
+                                  const std::string& kind, const std::string& name) {
+  if (api_group) errors.checkNames(path + ".apiGroup", *api_group, isDns1123Subdomain(*api_group));
+  if (kind.empty()) {
+    errors.required(path + ".kind", "kind is required");
+  } else {
+    errors.checkNames(path + ".kind", kind, isValidPathSegmentName(kind));
+  }
+  if (name.empty()) {
+    errors.required(path + ".name", "name is required");
+  } else {
+    errors.checkNames(path + ".name", name, isValidPathSegmentName(name));
+  }
+}
+
+void validateIngressBackend(Errors& errors, const std::string& path,
+                            const IngressBackend& backend) {
+  if (backend.resource && backend.service) {
+    errors.invalid(path, "", "cannot set both resource and service backends");
+    return;
+  }
+  if (backend.resource) {
+    const TypedLocalObjectReference& ref = *backend.resource;
+    validateLocalObjectReference(errors, path + ".resource", ref.api_group, ref.kind, ref.name);
+    return;
+  }
+  if (!backend.service) {
+    errors.invalid(path, "", "resource or service backend is required");
+    return;
+  }
+  const IngressServiceBackend& service = *backend.service;
+  if (service.name.empty()) {
+    errors.required(path + ".service.name");
+  } else {
+    errors.checkNames(path + ".service.name", service.name, isDns1035Label(service.name));
+  }
+  const ServiceBackendPort& port = service.port;
+  if (!port.name.empty() && port.number != 0) {
+    errors.invalid(path, "", "cannot set both port name & port number");
+  } else if (!port.name.empty()) {
+    errors.checkNames(path + ".service.port.name", port.name, isValidPortName(port.name));
+  } else if (port.number != 0) {
+    errors.checkPort(path + ".service.port.number", port.number);
+  } else {
+    errors.required(path, "port name or number is required");
+  }
+}
+
+void validateHttpIngressPath(Errors& errors, const std::string& p, const HTTPIngressPath& path) {
+  if (!path.path_type) {
+    errors.required(p + ".pathType", "pathType must be specified");
+    return;
+  }
+  const std::string& type = *path.path_type;
+  if (type == kPathTypeExact || type == kPathTypePrefix) {
+    if (path.path.empty() || path.path.front() != '/') {
+      errors.invalid(p + ".path", path.path, "must be an absolute path");
+    }
+    if (!path.path.empty()) {
+      for (const char* seq : {"//", "/./", "/../", "%2f", "%2F"}) {
+        if (path.path.find(seq) != std::string::npos) {
+          errors.invalid(p + ".path", path.path, "must not contain '" + std::string(seq) + "'");
+        }
+      }
+      for (std::string_view suffix : {"/..", "/."}) {
+        if (path.path.size() >= suffix.size() &&
+            std::string_view(path.path).substr(path.path.size() - suffix.size()) == suffix) {
+          errors.invalid(p + ".path", path.path,
+                         "cannot end with '" + std::string(suffix) + "'");
+        }
+      }
+    }
+  } else if (type == kPathTypeImplementationSpecific) {
+    if (!path.path.empty() && path.path.front() != '/') {
+      errors.invalid(p + ".path", path.path, "must be an absolute path");
+    }
+  } else {
+    errors.checkEnum(p + ".pathType", type,
+                     {kPathTypeExact, kPathTypeImplementationSpecific, kPathTypePrefix});
+  }
+  validateIngressBackend(errors, p + ".backend", path.backend);
+}
+
+void validateIngressSpec(Errors& errors, const IngressSpec& spec) {
+  if (spec.rules.empty() && !spec.default_backend) {
+    errors.invalidRaw("spec", "[]networking.IngressRule(nil)",
+                      "either `defaultBackend` or `rules` must be specified");
+  }
+  if (spec.default_backend) {
+    validateIngressBackend(errors, "spec.defaultBackend", *spec.default_backend);
+  }
+  for (size_t i = 0; i < spec.rules.size(); ++i) {
+    const IngressRule& rule = spec.rules[i];
+    const std::string p = index("spec.rules", i);
+    if (!rule.host.empty()) validateIngressHost(errors, p + ".host", rule.host, true);
+    if (!rule.http) continue;
+    const std::string http = p + ".http";
+    if (rule.http->paths.empty()) errors.required(http + ".paths");
+    for (size_t j = 0; j < rule.http->paths.size(); ++j) {
+      validateHttpIngressPath(errors, index(http + ".paths", j), rule.http->paths[j]);
+    }
+  }
+  for (size_t i = 0; i < spec.tls.size(); ++i) {
+    const IngressTLS& tls = spec.tls[i];
+    const std::string p = index("spec.tls", i);
+    for (size_t j = 0; j < tls.hosts.size(); ++j) {
+      validateIngressHost(errors, index(p + ".hosts", j), tls.hosts[j], false);
+    }
+    if (!tls.secret_name.empty()) {
+      errors.checkNames(p + ".secretName", tls.secret_name, isDns1123Subdomain(tls.secret_name));
+    }
+  }
+  if (spec.ingress_class_name) {
+    errors.checkNames("spec.ingressClassName", *spec.ingress_class_name,
+                      isDns1123Subdomain(*spec.ingress_class_name));
+  }
+}
+
+void validateIngressStatus(Errors& errors, const IngressStatus& status) {
+  const auto& ingress = status.load_balancer.ingress;
+  for (size_t i = 0; i < ingress.size(); ++i) {
+    const IngressLoadBalancerIngress& lb = ingress[i];
+    const std::string p = index("status.loadBalancer.ingress", i);
+    if (!lb.ip.empty() && !isIpAddress(lb.ip)) {
+      errors.invalid(p + ".ip", lb.ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+    }
+    if (!lb.hostname.empty()) {
+      errors.checkNames(p + ".hostname", lb.hostname, isDns1123Subdomain(lb.hostname));
+      if (isIpAddress(lb.hostname)) {
+        errors.invalid(p + ".hostname", lb.hostname, "must be a DNS name, not an IP address");
+      }
+    }
+    for (size_t j = 0; j < lb.ports.size(); ++j) {
+      const std::string port = index(p + ".ports", j);
+      errors.checkPort(port + ".port", lb.ports[j].port);
+      errors.checkEnum(port + ".protocol", lb.ports[j].protocol, {"SCTP", "TCP", "UDP"});
+    }
+  }
+}
+
+// validation.IsDomainPrefixedPath.
+void validateDomainPrefixedPath(Errors& errors, const std::string& path, const std::string& value) {
+  if (value.empty()) {
+    errors.required(path);
+    return;
+  }
+  size_t slash = value.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == value.size()) {
+    errors.invalid(path, value, "must be a domain-prefixed path (such as \"acme.io/foo\")");
+    return;
+  }
+  const std::string host = value.substr(0, slash);
+  errors.checkNames(path, host, isDns1123Subdomain(host));
+  const std::string rest = value.substr(slash + 1);
+  static const std::string kPathChars = "/-._~%!$&'()*+,;=:";
+  if (!std::all_of(rest.begin(), rest.end(), [](char c) {
+        return isAsciiAlnum(c) || kPathChars.find(c) != std::string::npos;
+      })) {
+    errors.invalid(path, rest,
+                   "Invalid path (regex used for validation is "
+                   "'[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')");
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> validateObject(const Ingress& ingress, const Ingress* old) {
+  Errors errors;
+  validateMeta(errors, ingress.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
+  validateIngressSpec(errors, ingress.spec);
+  validateIngressStatus(errors, ingress.status);
+  // On create, the legacy annotation and the class field must agree when both are set.
+  auto annotation = ingress.metadata.annotations.find(kIngressClassAnnotation);
+  if (old == nullptr && annotation != ingress.metadata.annotations.end() &&
+      ingress.spec.ingress_class_name && annotation->second != *ingress.spec.ingress_class_name) {
+    errors.invalid(std::string("annotations.") + kIngressClassAnnotation, annotation->second,
+                   "must match `ingressClassName` when both are specified");
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const IngressClass& ingress_class,
+                                       const IngressClass* old) {
+  Errors errors;
+  validateMeta(errors, ingress_class.metadata, old ? &old->metadata : nullptr, false,
+               NameRule::kSubdomain);
+  const IngressClassSpec& spec = ingress_class.spec;
+  if (old != nullptr && spec.controller != old->spec.controller) {
+    errors.immutable("spec.controller", spec.controller);
+  }
+  if (spec.controller.size() > kMaxIngressClassControllerLength) {
+    errors.tooLong("spec.controller", kMaxIngressClassControllerLength);
+  }
+  validateDomainPrefixedPath(errors, "spec.controller", spec.controller);
+  if (spec.parameters) {
+    const IngressClassParametersReference& params = *spec.parameters;
+    const std::string p = "spec.parameters";
+    validateLocalObjectReference(errors, p, params.api_group, params.kind, params.name);
+    if (!params.scope) {
+      errors.required(p + ".scope");
+    } else if (*params.scope != "Cluster" && *params.scope != "Namespace") {
+      errors.checkEnum(p + ".scope", *params.scope, {"Cluster", "Namespace"});
+    } else if (*params.scope == "Namespace") {
+      if (!params.namespace_) {
+        errors.required(p + ".namespace", "`parameters.scope` is set to 'Namespace'");
+      } else {
+        errors.checkNames(p + ".namespace", *params.namespace_,
+                          isDns1123Label(*params.namespace_));
+      }
+    } else if (params.namespace_) {
+      errors.forbidden(p + ".namespace", "`parameters.scope` is set to 'Cluster'");
+    }
+  }
   return errors.take();
 }
 

@@ -38,6 +38,12 @@ struct Job;
 struct CronJob;
 std::vector<FieldError> validateObject(const Job& job, const Job* old);
 std::vector<FieldError> validateObject(const CronJob& cron_job, const CronJob* old);
+// networking.k8s.io/v1 (types_networking.h).
+struct Ingress;
+struct IngressClass;
+std::vector<FieldError> validateObject(const Ingress& ingress, const Ingress* old);
+std::vector<FieldError> validateObject(const IngressClass& ingress_class,
+                                       const IngressClass* old);
 
 // Name syntax checks: each returns the problems found (empty when valid), worded as
 // Kubernetes' IsDNS1123Subdomain, IsDNS1123Label, IsQualifiedName, IsValidLabelValue.

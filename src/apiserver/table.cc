@@ -655,6 +655,45 @@ json seedHpaCells(const json& hpa, Clock::WallTime now) {
                       str(hpa, "spec.scaleTargetRef.kind") + "/" + target, age(hpa, now)});
 }
 
+// kubectl's printIngress (server-side tables are wide: the address is not clipped).
+json ingressCells(const json& ing, Clock::WallTime now) {
+  const json& class_name = at(ing, "spec.ingressClassName");
+  const json& rules = list(ing, "spec.rules");
+  // formatHosts: at most three hosts, then "+ N more..."; "*" when no rule names one.
+  constexpr size_t kMaxHosts = 3;
+  std::vector<std::string> hosts;
+  bool more = false;
+  for (const json& rule : rules) {
+    if (hosts.size() == kMaxHosts) more = true;
+    if (!more && !str(rule, "host").empty()) hosts.push_back(str(rule, "host"));
+  }
+  std::string hosts_cell = hosts.empty() ? "*" : join(hosts, ",");
+  if (more) hosts_cell += " + " + std::to_string(rules.size() - kMaxHosts) + " more...";
+  std::set<std::string> addresses;  // sorted and unique, as sets.String
+  for (const json& lb : list(ing, "status.loadBalancer.ingress")) {
+    if (!str(lb, "ip").empty()) {
+      addresses.insert(str(lb, "ip"));
+    } else if (!str(lb, "hostname").empty()) {
+      addresses.insert(str(lb, "hostname"));
+    }
+  }
+  return json::array({name(ing), class_name.is_string() ? class_name.get<std::string>() : kNone,
+                      hosts_cell, join(std::vector<std::string>(addresses.begin(), addresses.end()), ","),
+                      list(ing, "spec.tls").empty() ? "80" : "80, 443", age(ing, now)});
+}
+
+// kubectl's printIngressClass.
+json ingressClassCells(const json& ic, Clock::WallTime now) {
+  std::string parameters = kNone;
+  const json& params = at(ic, "spec.parameters");
+  if (params.is_object()) {
+    parameters = str(params, "kind");
+    if (at(params, "apiGroup").is_string()) parameters += "." + str(params, "apiGroup");
+    parameters += "/" + str(params, "name");
+  }
+  return json::array({name(ic), str(ic, "spec.controller"), parameters, age(ic, now)});
+}
+
 json defaultCells(const json& object, Clock::WallTime now) {
   return json::array({name(object), age(object, now)});
 }
@@ -727,6 +766,11 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
          col("Replicas", "integer"), col("Age")},
         hpaCells}},
       {"leases", {{nameColumn(), col("Holder"), col("Age")}, leaseCells}},
+      {"ingresses",
+       {{nameColumn(), col("Class"), col("Hosts"), col("Address"), col("Ports"), col("Age")},
+        ingressCells}},
+      {"ingressclasses",
+       {{nameColumn(), col("Controller"), col("Parameters"), col("Age")}, ingressClassCells}},
       {"dnses", {{nameColumn(), col("Hostname"), col("Paths"), col("Age")}, dnsCells}},
       {"hpas",
        {{nameColumn(), col("Min"), col("Max"), col("Current"), col("cpu(%)"), col("memory(%)"),
