@@ -7,7 +7,11 @@
 # block and in pods only through the cluster DNS. A second Dns with two paths arrives
 # while nginx runs (a reload), a Dns naming a missing Service is Pending and answers 503,
 # and after deletion nothing answers for the host and the hosts block is gone; `down`
-# leaves no hosts line. Traffic goes only to this host's ClusterIPs and pods. Run as root:
+# leaves no hosts line. Then networking.k8s.io/v1 Ingresses through the same nginx: Exact
+# and Prefix paths (the path kept, a named port), the defaultBackend, the address in
+# `kubectl get ingress`, a missing Service as an Event, another class left alone, no DNS
+# name or hosts line for their hosts, and deletion removing their routes. Traffic goes
+# only to this host's ClusterIPs and pods. Run as root:
 #   flock /tmp/minik8s-e2e.lock bash e2e/ingress_test.sh
 source "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" != 0 ]; then
@@ -50,7 +54,9 @@ done
 expect_output "node ing-node is Ready" "ing-node +Ready" kubectl get nodes
 check "no minik8s block in /etc/hosts before any Dns" bash -c "! grep -q '# BEGIN minik8s' /etc/hosts"
 
-rule_for() { iptables-save -t nat | grep -q -- "-A KUBE-SERVICES -d $1/32 .*-j KUBE-SVC-"; }
+# grep reads all of iptables-save's output: with -q it would quit at the first match, and
+# under pipefail the SIGPIPE that iptables-save then gets fails the pipeline.
+rule_for() { iptables-save -t nat | grep -- "-A KUBE-SERVICES -d $1/32 .*-j KUBE-SVC-" >/dev/null; }
 hosts_line() { grep -A20 '^# BEGIN minik8s$' /etc/hosts | sed '/^# END minik8s$/q' | grep -q " $1\$"; }
 phase() { kubectl get dns "$1" -o jsonpath='{.status.phase}'; }
 # Five passes in a row, 0.2 s apart: a reload has finished only when every nginx worker
@@ -130,6 +136,105 @@ expect_output "GET /test with Host vahag.com from the pod" "HTTP/1.1 200" \
   kubectl exec client -- sh -c "{ printf 'GET /test HTTP/1.0\\r\\nHost: vahag.com\\r\\n\\r\\n'; sleep 2; } | nc -w 3 $NGINX_IP 80"
 expect_output "GET /greet with Host multi.minik8s.test from the pod" "Nice to meet you, Pod!" \
   kubectl exec client -- sh -c "{ printf 'GET /greet?name=Pod HTTP/1.0\\r\\nHost: multi.minik8s.test\\r\\n\\r\\n'; sleep 2; } | nc -w 3 $NGINX_IP 80"
+
+echo "== networking.k8s.io/v1 Ingress (kubectl apply -f), through the same nginx"
+expect_output "the IngressClass minik8s-nginx is there" "minik8s-nginx +minik8s.io/ingress-nginx +<none>" \
+  kubectl get ingressclass
+expect_output "it is the default class" "^true$" kubectl get ingressclass minik8s-nginx \
+  -o jsonpath='{.metadata.annotations.ingressclass\.kubernetes\.io/is-default-class}'
+# busybox httpd serves files named by the request path: a route that kept the path finds
+# /www/shop/a.txt, one that stripped it would find /www/a.txt ("stripped").
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: files, labels: {app: ing-files}}
+spec:
+  containers:
+  - name: httpd
+    image: busybox:1.36.1
+    command: [sh, -c, "mkdir -p /www/shop && echo exact-file > /www/exact && echo shop-a > /www/shop/a.txt && echo shop-index > /www/shop/index.html && echo stripped > /www/a.txt && exec httpd -f -p 8080 -h /www"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: files}
+spec:
+  selector: {app: ing-files}
+  ports:
+  - {name: http, port: 80, targetPort: 8080}
+YAML
+cat >"$WORK/shop-ingress.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  ingressClassName: minik8s-nginx
+  defaultBackend:
+    service: {name: simple-service, port: {number: 5000}}
+  rules:
+  - host: shop.minik8s.test
+    http:
+      paths:
+      - {path: /exact, pathType: Exact, backend: {service: {name: files, port: {number: 80}}}}
+      - {path: /shop, pathType: Prefix, backend: {service: {name: files, port: {name: http}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: broken}
+spec:
+  rules:
+  - host: broken.minik8s.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: no-such-service, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: elsewhere}
+spec:
+  ingressClassName: some-other-class
+  rules:
+  - host: elsewhere.minik8s.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: files, port: {number: 80}}}}
+YAML
+check "kubectl apply -f three Ingresses" kubectl apply -f "$WORK/shop-ingress.yaml"
+check "the files pod is Running" kubectl wait --for=condition=Ready pod/files --timeout=120s
+check "shop gets the add-on's ClusterIP as its address" wait_until 30 bash -c \
+  "[ \"\$(kubectl get ingress shop -o jsonpath='{.status.loadBalancer.ingress[0].ip}')\" = $NGINX_IP ]"
+expect_output "kubectl get ingress: CLASS minik8s-nginx, HOSTS, ADDRESS, PORTS" \
+  "shop +minik8s-nginx +shop\.minik8s\.test +$NGINX_IP +80 " kubectl get ingress
+check "a classless Ingress is ours (the default class) and gets the address too" wait_until 30 bash -c \
+  "[ \"\$(kubectl get ingress broken -o jsonpath='{.status.loadBalancer.ingress[0].ip}')\" = $NGINX_IP ]"
+expect_output "another class' Ingress is left alone (no address)" "elsewhere +some-other-class +elsewhere\.minik8s\.test +80 " \
+  kubectl get ing elsewhere
+expect_output "the missing Service is a Warning event on the Ingress" \
+  "Warning +BackendProblem .*path /: service default/no-such-service not found" kubectl describe ingress broken
+expect_output "kubectl describe ingress shows the rules and the default backend" "Default backend: +simple-service:5000" \
+  kubectl describe ingress shop
+check "the add-on's ClusterIP $NGINX_IP still has its rule" rule_for "$NGINX_IP"
+shop() { curl -sS -m 3 -H 'Host: shop.minik8s.test' "http://$NGINX_IP$1"; }
+code() { curl -sS -m 3 -o /dev/null -w '%{http_code}' -H "Host: $1" "http://$NGINX_IP$2"; }
+check "nginx reloaded: Exact /exact answers" wait_until 90 steadily bash -c \
+  "[ \"\$(curl -sS -m 3 -H 'Host: shop.minik8s.test' http://$NGINX_IP/exact)\" = exact-file ]"
+expect_output "Prefix /shop keeps the path: /shop/a.txt" "^shop-a$" shop /shop/a.txt
+expect_output "Prefix /shop/ (the directory's index)" "^shop-index$" shop /shop/
+expect_output "Exact /exact does not match /exact/more: the defaultBackend answers" "Nice to meet you" shop /exact/more
+expect_output "Prefix matches whole path elements: /shopping is the defaultBackend's" "Nice to meet you" shop /shopping
+expect_output "a host no rule names is the defaultBackend's" "Nice to meet you" \
+  curl -sS -m 3 -H 'Host: unknown.minik8s.test' "http://$NGINX_IP/anything"
+expect_output "the missing Service answers 503" "^503$" code broken.minik8s.test /
+expect_output "another class' host is not routed by us (the default server)" "Nice to meet you" \
+  curl -sS -m 3 -H 'Host: elsewhere.minik8s.test' "http://$NGINX_IP/"
+expect_output "vahag.com (the Dns) still answers" "." curl -fsS -m 5 http://vahag.com/test
+check "Ingress hosts are not in /etc/hosts" bash -c "! grep -Eq '(shop|broken|elsewhere)\.minik8s\.test' /etc/hosts"
+check "nor in the cluster DNS" bash -c \
+  "! kubectl exec client -- nslookup -type=A -timeout=2 -retry=1 shop.minik8s.test. 2>&1 | grep -q 'Address: $NGINX_IP'"
+check "delete the Ingresses" kubectl delete -f "$WORK/shop-ingress.yaml"
+check "shop's routes are gone once reloaded: /exact is nginx's 404" wait_until 90 steadily bash -c \
+  "[ \"\$(curl -sS -m 3 -o /dev/null -w '%{http_code}' -H 'Host: shop.minik8s.test' http://$NGINX_IP/exact)\" = 404 ]"
+expect_output "and so is any host without a rule" "^404$" code unknown.minik8s.test /anything
+expect_output "the Dns still answers after the Ingresses left" "." curl -fsS -m 5 http://vahag.com/test
 
 echo "== deletion"
 check "delete dns test-dns" kubectl delete dns test-dns

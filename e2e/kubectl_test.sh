@@ -309,3 +309,63 @@ expect_error_output "the namespace is gone" '^Error from server \(NotFound\): na
 # Asked through the API: kubectl 1.32 reports a get in a missing namespace as the namespace's 404.
 check "its contents are gone" test "$(curl -s -o /dev/null -w '%{http_code}' \
   "http://127.0.0.1:$PORT/api/v1/namespaces/e2e-ns/configmaps/inside")" = 404
+
+# networking.k8s.io/v1: Ingress and IngressClass (kubectl create ingress sends protobuf: apply -f).
+expect_output "api-resources lists ingresses" 'ingresses +ing +networking\.k8s\.io/v1 +true +Ingress' $K api-resources
+expect_output "api-resources lists ingressclasses" 'ingressclasses +networking\.k8s\.io/v1 +false +IngressClass' $K api-resources
+check "the ingress controller makes the IngressClass minik8s-nginx" wait_until 30 $K get ingressclass minik8s-nginx
+expect_output "get ingressclass" 'NAME +CONTROLLER +PARAMETERS +AGE' $K get ingressclass
+expect_output "get ingressclass row" 'minik8s-nginx +minik8s\.io/ingress-nginx +<none>' $K get ingressclass
+expect_error_output "the class' controller is immutable" 'spec\.controller: Invalid value: "example\.com/other": field is immutable' \
+  $K patch ingressclass minik8s-nginx --type=merge -p '{"spec":{"controller":"example.com/other"}}'
+expect_error_output "an IngressClass needs a controller" \
+  'The IngressClass ".*" is invalid: spec\.controller: Required value' $K apply -f - <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: no-controller}
+spec: {}
+YAML
+cat >"$WORK/ingress.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  ingressClassName: minik8s-nginx
+  defaultBackend: {service: {name: fallback, port: {number: 80}}}
+  rules:
+  - host: web.example.com
+    http:
+      paths:
+      - {path: /, pathType: Exact, backend: {service: {name: home, port: {number: 80}}}}
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {name: http}}}}
+YAML
+expect_output "apply -f an Ingress" 'ingress.networking.k8s.io/web created' $K apply -f "$WORK/ingress.yaml"
+expect_output "get ingress columns" 'NAME +CLASS +HOSTS +ADDRESS +PORTS +AGE' $K get ingress
+expect_output "get ing row" 'web +minik8s-nginx +web\.example\.com +80 ' $K get ing web
+expect_output "describe ingress" 'Default backend: +fallback:80' $K describe ingress web
+expect_output "describe ingress lists the rule's paths" '/api +api:http' $K describe ingress web
+expect_error_output "an Ingress path without pathType is refused (422)" \
+  'The Ingress ".*" is invalid: spec\.rules\[0\]\.http\.paths\[0\]\.pathType: Required value: pathType must be specified' \
+  $K apply -f - <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bad}
+spec:
+  rules:
+  - http:
+      paths:
+      - {path: /, backend: {service: {name: s, port: {number: 80}}}}
+YAML
+expect_error_output "a wildcard only as the whole leftmost label" \
+  'spec\.rules\[0\]\.host: Invalid value: "a\.\*\.example\.com": a wildcard DNS-1123 subdomain' $K apply -f - <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bad}
+spec:
+  rules:
+  - host: a.*.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}
+YAML
+check "delete the Ingress" $K delete -f "$WORK/ingress.yaml"

@@ -71,6 +71,57 @@ std::vector<IngressRoute> routesOfDns(const api::Dns& dns) {
   return routes;
 }
 
+std::string ingressOwner(const api::Ingress& ingress) {
+  return "Ingress " + ingress.metadata.namespace_ + "/" + ingress.metadata.name;
+}
+
+std::vector<IngressRoute> routesOfIngress(const api::Ingress& ingress) {
+  std::vector<IngressRoute> routes;
+  const std::string owner = ingressOwner(ingress);
+  auto route = [&](const std::string& host, const std::string& path, PathMatch match,
+                   const api::IngressBackend& backend) {
+    IngressRoute r;
+    r.owner = owner;
+    r.host = lower(host);
+    r.path = path.empty() ? "/" : path;
+    r.match = match;
+    r.service_namespace = ingress.metadata.namespace_;
+    if (backend.service) {
+      r.service_name = backend.service->name;
+      r.service_port = backend.service->port.number;
+      r.service_port_name = backend.service->port.name;
+    } else if (backend.resource) {
+      r.problem = "path " + r.path + ": resource backend " + backend.resource->kind + "/" +
+                  backend.resource->name + " is not supported (only Services)";
+    } else {
+      r.problem = "path " + r.path + ": no backend";
+    }
+    return r;
+  };
+  std::vector<std::string> hosts;
+  for (const auto& rule : ingress.spec.rules) {
+    if (std::find(hosts.begin(), hosts.end(), lower(rule.host)) == hosts.end()) {
+      hosts.push_back(lower(rule.host));
+    }
+    if (!rule.http) continue;
+    for (const auto& p : rule.http->paths) {
+      PathMatch match =
+          p.path_type.value_or("") == api::kPathTypeExact ? PathMatch::kExact : PathMatch::kPrefix;
+      routes.push_back(route(rule.host, p.path, match, p.backend));
+    }
+  }
+  if (ingress.spec.default_backend) {
+    routes.push_back(route("", "/", PathMatch::kPrefix, *ingress.spec.default_backend));
+    for (const auto& host : hosts) {
+      if (host.empty()) continue;  // the default server's "/" is the route just above
+      IngressRoute r = route(host, "/", PathMatch::kPrefix, *ingress.spec.default_backend);
+      r.fallback = true;
+      routes.push_back(std::move(r));
+    }
+  }
+  return routes;
+}
+
 RenderedIngress renderNginxConfig(
     const std::vector<IngressRoute>& routes_in,
     const std::vector<std::shared_ptr<const api::Service>>& services) {
@@ -79,20 +130,24 @@ RenderedIngress renderNginxConfig(
   for (const auto& svc : services) {
     if (svc) by_key[svc->metadata.namespace_ + "/" + svc->metadata.name] = svc.get();
   }
-  // Exact routes claim "= path" before Prefix routes do (Kubernetes: Exact wins); then by
-  // owner, keeping each owner's order.
+  // Exact routes claim "= path" before Prefix routes do (Kubernetes: Exact wins), fallbacks
+  // after every other route; then by owner, keeping each owner's order.
   std::vector<IngressRoute> routes = routes_in;
   std::stable_sort(routes.begin(), routes.end(), [](const IngressRoute& a, const IngressRoute& b) {
+    if (a.fallback != b.fallback) return b.fallback;
     if ((a.match == PathMatch::kExact) != (b.match == PathMatch::kExact))
       return a.match == PathMatch::kExact;
     return a.owner < b.owner;
   });
-  std::map<std::string, std::map<std::string, Location>> servers;     // host -> spec -> location
+  // host ("" for the default server) -> spec -> location
+  std::map<std::string, std::map<std::string, Location>> servers;
+  servers[""];  // the default server is always there
   std::map<std::string, std::map<std::string, std::string>> claimed;  // host -> path key -> owner
   for (const auto& r : routes) {
     out.problems[r.owner];  // every owner appears, problems or not
     const std::string host = lower(r.host);
-    if (!safeHost(host)) {
+    const bool wildcard = host.size() > 2 && host.compare(0, 2, "*.") == 0;
+    if (!host.empty() && !safeHost(wildcard ? host.substr(2) : host)) {
       out.problems[r.owner].push_back("host \"" + r.host + "\" is not a valid host name");
       continue;
     }
@@ -105,31 +160,43 @@ RenderedIngress renderNginxConfig(
     const std::string claim_key = (r.match == PathMatch::kExact ? "exact " : "prefix ") + path;
     auto [it, fresh] = claimed[host].emplace(claim_key, r.owner);
     if (!fresh) {
-      out.problems[r.owner].push_back("path " + path + " of host " + host +
+      if (r.fallback) continue;
+      out.problems[r.owner].push_back("path " + path + " of " +
+                                      (host.empty() ? "any host" : "host " + host) +
                                       " is already served for " + it->second);
       continue;
     }
+    // A fallback's problems are its defaultBackend's, reported by the default server's route.
+    auto report = [&](const std::string& problem) {
+      if (!r.fallback) out.problems[r.owner].push_back(problem);
+    };
     std::string target;
     const std::string svc_key = r.service_namespace + "/" + r.service_name;
-    auto svc_it = by_key.find(svc_key);
-    if (svc_it == by_key.end()) {
-      out.problems[r.owner].push_back("path " + path + ": service " + svc_key + " not found");
+    std::string port_text = r.service_port != 0 || r.service_port_name.empty()
+                                ? std::to_string(r.service_port)
+                                : r.service_port_name;
+    if (!r.problem.empty()) {
+      report(r.problem);
+    } else if (auto svc_it = by_key.find(svc_key); svc_it == by_key.end()) {
+      report("path " + path + ": service " + svc_key + " not found");
     } else {
       const api::Service& svc = *svc_it->second;
-      bool has_port =
-          std::any_of(svc.spec.ports.begin(), svc.spec.ports.end(),
-                      [&](const api::ServicePort& p) { return p.port == r.service_port; });
+      auto port = std::find_if(
+          svc.spec.ports.begin(), svc.spec.ports.end(), [&](const api::ServicePort& p) {
+            return r.service_port != 0 ? p.port == r.service_port : p.name == r.service_port_name;
+          });
       if (svc.spec.cluster_ip.empty() || svc.spec.cluster_ip == "None") {
-        out.problems[r.owner].push_back("path " + path + ": service " + svc_key +
-                                        " has no ClusterIP");
-      } else if (!has_port) {
-        out.problems[r.owner].push_back("path " + path + ": service " + svc_key + " has no port " +
-                                        std::to_string(r.service_port));
+        report("path " + path + ": service " + svc_key + " has no ClusterIP");
+      } else if (port == svc.spec.ports.end()) {
+        report("path " + path + ": service " + svc_key + " has no port " +
+               (r.service_port != 0 ? port_text : "named \"" + port_text + "\""));
       } else {
-        target = upstreamOf(svc.spec.cluster_ip, r.service_port);
+        target = upstreamOf(svc.spec.cluster_ip, port->port);
+        port_text = std::to_string(port->port);
       }
     }
-    const std::string comment = r.owner + " -> " + svc_key + ":" + std::to_string(r.service_port);
+    const std::string comment =
+        r.owner + " -> " + (r.problem.empty() ? svc_key + ":" + port_text : std::string("(none)"));
     auto& locations = servers[host];
     // With the prefix stripped, the proxied URI replaces the location's prefix with "/".
     auto add = [&](const std::string& spec, const std::string& suffix) {
@@ -159,15 +226,19 @@ RenderedIngress renderNginxConfig(
        "  proxy_set_header Host $host;\n"
        "  proxy_set_header X-Real-IP $remote_addr;\n"
        "  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-       "  proxy_set_header Connection \"\";\n"
-       "  server {\n"
-       "    listen 80 default_server;\n"
-       "    server_name _;\n"
-       "    location / {\n      return 404;\n    }\n"
-       "  }\n";
+       "  proxy_set_header Connection \"\";\n";
   for (const auto& [host, locations] : servers) {
-    out.hosts.push_back(host);
-    c << "  server {\n    listen 80;\n    server_name " << host << ";\n";
+    if (host.empty()) {
+      c << "  server {\n    listen 80 default_server;\n    server_name _;\n";
+    } else if (host.compare(0, 2, "*.") == 0) {
+      // One leftmost label, as Kubernetes' wildcard (nginx's "*.x" would match several).
+      std::string suffix;
+      for (char ch : host.substr(1)) suffix += ch == '.' ? std::string("\\.") : std::string(1, ch);
+      c << "  server {\n    listen 80;\n    server_name \"~^[^.]+" << suffix << "$\";\n";
+    } else {
+      out.hosts.push_back(host);
+      c << "  server {\n    listen 80;\n    server_name " << host << ";\n";
+    }
     for (const auto& [spec, loc] : locations) {
       c << "    # " << loc.comment << "\n    location " << spec << " {\n";
       if (loc.target.empty()) {
@@ -177,6 +248,7 @@ RenderedIngress renderNginxConfig(
       }
       c << "    }\n";
     }
+    if (!locations.count("/")) c << "    location / {\n      return 404;\n    }\n";
     c << "  }\n";
   }
   c << "}\n";

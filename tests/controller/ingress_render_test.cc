@@ -1,5 +1,6 @@
 // renderNginxConfig: the original's Dns semantics (prefix stripped), Ingress' (Prefix and
-// Exact, path unchanged), and every bad input as a 503 or a problem, never a throw.
+// Exact, path unchanged, hostless and wildcard rules, the defaultBackend), and every bad
+// input as a 503 or a problem, never a throw.
 #include "controller/ingress_render.h"
 
 #include <gtest/gtest.h>
@@ -7,7 +8,7 @@
 #include "controller/fixtures.h"
 
 namespace minik8s::controller {
-namespace {
+namespace ingress_render_test {
 
 using testing::decoded;
 
@@ -132,9 +133,9 @@ TEST(IngressRender, ASecondClaimOfAPathIsAProblemNotAnOverride) {
 
 TEST(IngressRender, HostsAndPathsNginxWouldMisreadAreRefused) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"vahag.com;evil", "/x"}, {"", "/x"},           {"a b", "/x"},      {"ok.com", "/x;y"},
+      {"vahag.com;evil", "/x"}, {"*.", "/x"},         {"a b", "/x"},      {"ok.com", "/x;y"},
       {"ok.com", "/x{"},        {"ok.com", "/$host"}, {"ok.com", "/a b"}, {"ok.com", "relative"},
-      {"ok.com", "/a//b"},
+      {"ok.com", "/a//b"},      {"a.*.com", "/x"},    {"*.a;b", "/x"},
   };
   for (const auto& [host, path] : cases) {
     IngressRoute r{"default/bad", host, path, PathMatch::kPrefix, true, "default", "s", 80};
@@ -161,5 +162,100 @@ TEST(IngressRender, EmptyUrlPathIsTheRootAndIPv6IsBracketed) {
       << out.config;
 }
 
-}  // namespace
+api::Ingress ingressOf(const std::string& spec) {
+  return decoded<api::Ingress>(nlohmann::json::parse(
+      R"({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+          "metadata": {"name": "ing", "namespace": "default"}, "spec": )" +
+      spec + "}"));
+}
+
+TEST(IngressRender, IngressRulesBecomeRoutesWithTheirPathTypes) {
+  auto routes =
+      routesOfIngress(ingressOf(R"({"rules": [{"host": "Shop.Example.com", "http": {"paths": [
+      {"path": "/a", "pathType": "Exact", "backend": {"service": {"name": "s", "port": {"number": 80}}}},
+      {"path": "/b", "pathType": "Prefix", "backend": {"service": {"name": "s", "port": {"name": "http"}}}},
+      {"pathType": "ImplementationSpecific", "backend": {"service": {"name": "s", "port": {"number": 81}}}},
+      {"path": "/r", "pathType": "Prefix", "backend": {"resource": {"kind": "Bucket", "name": "b"}}}]}}]})"));
+  ASSERT_EQ(routes.size(), 4u);
+  EXPECT_EQ(routes[0].owner, "Ingress default/ing");
+  EXPECT_EQ(routes[0].host, "shop.example.com");
+  EXPECT_EQ(routes[0].match, PathMatch::kExact);
+  EXPECT_FALSE(routes[0].strip_prefix);
+  EXPECT_EQ(routes[1].match, PathMatch::kPrefix);
+  EXPECT_EQ(routes[1].service_port, 0);
+  EXPECT_EQ(routes[1].service_port_name, "http");
+  EXPECT_EQ(routes[2].match, PathMatch::kPrefix);  // ImplementationSpecific: as Prefix
+  EXPECT_EQ(routes[2].path, "/");
+  EXPECT_EQ(routes[3].problem,
+            "path /r: resource backend Bucket/b is not supported (only Services)");
+
+  auto out = renderNginxConfig(routes, {service("s", "10.96.0.7", 80)});
+  EXPECT_EQ(out.problems.at("Ingress default/ing"),
+            (std::vector<std::string>{"path /b: service default/s has no port named \"http\"",
+                                      "path /: service default/s has no port 81",
+                                      "path /r: resource backend Bucket/b is not supported (only "
+                                      "Services)"}));
+  EXPECT_TRUE(contains(out.config, "location = /r {\n      return 503;")) << out.config;
+}
+
+TEST(IngressRender, HostlessRulesAndTheDefaultBackendServeTheDefaultServer) {
+  auto routes = routesOfIngress(ingressOf(R"({
+      "defaultBackend": {"service": {"name": "fallback", "port": {"number": 80}}},
+      "rules": [{"http": {"paths": [{"path": "/any", "pathType": "Prefix",
+                                     "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}},
+                {"host": "h.io", "http": {"paths": [{"path": "/h", "pathType": "Exact",
+                                     "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}]})"));
+  auto out = renderNginxConfig(
+      routes, {service("s", "10.96.0.7", 80), service("fallback", "10.96.0.9", 80)});
+  EXPECT_TRUE(out.problems.at("Ingress default/ing").empty());
+  const std::string& c = out.config;
+  size_t default_server = c.find("listen 80 default_server;");
+  size_t h_server = c.find("server_name h.io;");
+  ASSERT_NE(default_server, std::string::npos);
+  ASSERT_NE(h_server, std::string::npos);
+  // The default server: /any and the defaultBackend at "/"; no 404 left.
+  EXPECT_LT(c.find("location /any/ {\n      proxy_pass http://10.96.0.7:80;"), h_server) << c;
+  EXPECT_LT(c.find("location / {\n      proxy_pass http://10.96.0.9:80;"), h_server) << c;
+  // h.io: its Exact path, and the defaultBackend for the rest.
+  EXPECT_NE(c.find("location = /h {\n      proxy_pass http://10.96.0.7:80;", h_server),
+            std::string::npos);
+  EXPECT_NE(c.find("location / {\n      proxy_pass http://10.96.0.9:80;", h_server),
+            std::string::npos)
+      << c;
+  EXPECT_EQ(c.find("return 404;"), std::string::npos) << c;
+  EXPECT_EQ(out.hosts, std::vector<std::string>{"h.io"});
+}
+
+TEST(IngressRender, AFallbackYieldsToAnotherOwnersRootAndAServerWithoutRootAnswers404) {
+  IngressRoute root{"Ingress default/a", "h.io", "/", PathMatch::kPrefix, false,
+                    "default",           "a",    80};
+  IngressRoute fallback{"Ingress default/b", "h.io", "/", PathMatch::kPrefix, false,
+                        "default",           "b",    80};
+  fallback.fallback = true;
+  IngressRoute other{"Ingress default/b", "o.io", "/x", PathMatch::kPrefix, false,
+                     "default",           "b",    80};
+  auto out = renderNginxConfig({fallback, other, root},
+                               {service("a", "10.96.0.1", 80), service("b", "10.96.0.2", 80)});
+  EXPECT_TRUE(out.problems.at("Ingress default/b").empty());
+  size_t h = out.config.find("server_name h.io;");
+  size_t o = out.config.find("server_name o.io;");
+  EXPECT_NE(out.config.find("location / {\n      proxy_pass http://10.96.0.1:80;", h),
+            std::string::npos)
+      << out.config;
+  EXPECT_EQ(out.config.find("location / {\n      proxy_pass http://10.96.0.2:80;"),
+            std::string::npos)
+      << out.config;
+  EXPECT_NE(out.config.find("location / {\n      return 404;", o), std::string::npos) << out.config;
+}
+
+TEST(IngressRender, AWildcardHostMatchesOneLeftmostLabel) {
+  IngressRoute r{
+      "Ingress default/w", "*.Example.com", "/", PathMatch::kPrefix, false, "default", "s", 80};
+  auto out = renderNginxConfig({r}, {service("s", "10.96.0.7", 80)});
+  EXPECT_TRUE(out.problems.at("Ingress default/w").empty());
+  EXPECT_TRUE(contains(out.config, "server_name \"~^[^.]+\\.example\\.com$\";")) << out.config;
+  EXPECT_TRUE(out.hosts.empty());
+}
+
+}  // namespace ingress_render_test
 }  // namespace minik8s::controller
