@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
   -DMINIK8S_FUZZ=ON -DMINIK8S_TESTS=OFF -DMINIK8S_BENCH=OFF >/dev/null
-ninja -C build-fuzz -j2 codec_fuzz dns_fuzz
+ninja -C build-fuzz -j2 codec_fuzz dns_fuzz protobuf_body_fuzz
 corpus=$(mktemp -d /tmp/minik8s-fuzz.XXXXXX)
 trap 'rm -rf "$corpus"' EXIT
 cp e2e/seed-manifests/*.yaml "$corpus/"
@@ -39,3 +39,23 @@ PY
 ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/dns_fuzz -max_total_time="$dns_seconds" -max_len=4096 \
   -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1 "$dns_corpus" 2>&1 | tail -15
 echo "fuzz: dns_fuzz ran ${dns_seconds}s without a crash"
+
+# The protobuf request-body decoder (fuzz/protobuf_body_fuzz.cc) for PROTOBUF_FUZZ_SECONDS
+# (default 20), seeded with the body kubectl 1.32 posts for `kubectl autoscale`.
+pb_seconds=${PROTOBUF_FUZZ_SECONDS:-20}
+pb_corpus=$(mktemp -d /tmp/minik8s-pb-fuzz.XXXXXX)
+trap 'rm -rf "$corpus" "$dns_corpus" "$pb_corpus"' EXIT
+python3 - "$pb_corpus" <<'PY'
+import sys
+autoscale = bytes.fromhex(
+    "6b3873000a290a0e6175746f7363616c696e672f76311217486f72697a6f6e74616c506f"
+    "644175746f7363616c6572125b0a210a1173696d706c652d6465706c6f796d656e741200"
+    "1a0022002a0032003800420012300a280a0a4465706c6f796d656e74121173696d706c65"
+    "2d6465706c6f796d656e741a07617070732f76311001180420321a04180020001a002200"
+)
+open(f"{sys.argv[1]}/autoscale", "wb").write(autoscale)
+open(f"{sys.argv[1]}/truncated", "wb").write(autoscale[:60])
+PY
+ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/protobuf_body_fuzz -max_total_time="$pb_seconds" \
+  -max_len=4096 -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1 "$pb_corpus" 2>&1 | tail -15
+echo "fuzz: protobuf_body_fuzz ran ${pb_seconds}s without a crash"

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "api/chars.h"
+
 namespace minik8s::api {
 namespace {
 
@@ -91,14 +93,26 @@ Status forEachField(std::string_view message, const char* what, const FieldFn& f
 }
 
 int32_t asInt32(const Field& f) { return static_cast<int32_t>(static_cast<int64_t>(f.varint)); }
-std::string asString(const Field& f) { return std::string(f.bytes); }
+// A string field. Protobuf strings are UTF-8, and a JSON string can hold nothing else.
+Result<std::string> asString(const Field& f) {
+  if (!isValidUtf8(f.bytes)) {
+    return badRequest("invalid UTF-8 in protobuf string field " + std::to_string(f.number));
+  }
+  return std::string(f.bytes);
+}
+
+Status setString(json& target, const Field& f) {
+  ASSIGN_OR_RETURN(std::string value, asString(f));
+  target = std::move(value);
+  return Status::ok();
+}
 
 // A map<string,string> entry: key 1, value 2.
 Status mapEntry(const Field& f, json& map) {
   std::string key, value;
   RETURN_IF_ERROR(forEachField(f.bytes, "a map entry", [&](const Field& e) {
-    if (e.number == 1) key = asString(e);
-    if (e.number == 2) value = asString(e);
+    if (e.number == 1) { ASSIGN_OR_RETURN(key, asString(e)); }
+    if (e.number == 2) { ASSIGN_OR_RETURN(value, asString(e)); }
     return Status::ok();
   }));
   map[key] = value;
@@ -110,13 +124,13 @@ Result<json> objectMeta(std::string_view bytes) {
   json md = json::object();
   RETURN_IF_ERROR(forEachField(bytes, "metadata", [&](const Field& f) -> Status {
     switch (f.number) {
-      case 1: if (!f.bytes.empty()) md["name"] = asString(f); break;
-      case 2: if (!f.bytes.empty()) md["generateName"] = asString(f); break;
-      case 3: if (!f.bytes.empty()) md["namespace"] = asString(f); break;
-      case 6: if (!f.bytes.empty()) md["resourceVersion"] = asString(f); break;
+      case 1: if (!f.bytes.empty()) return setString(md["name"], f); break;
+      case 2: if (!f.bytes.empty()) return setString(md["generateName"], f); break;
+      case 3: if (!f.bytes.empty()) return setString(md["namespace"], f); break;
+      case 6: if (!f.bytes.empty()) return setString(md["resourceVersion"], f); break;
       case 11: return mapEntry(f, md["labels"]);
       case 12: return mapEntry(f, md["annotations"]);
-      case 14: md["finalizers"].push_back(asString(f)); break;
+      case 14: return setString(md["finalizers"].emplace_back(), f);
       default: break;
     }
     return Status::ok();
@@ -139,9 +153,9 @@ Result<json> hpaV1(std::string_view bytes) {
             json& ref = spec["scaleTargetRef"];
             ref = json::object();
             return forEachField(s.bytes, "spec.scaleTargetRef", [&](const Field& r) {
-              if (r.number == 1) ref["kind"] = asString(r);
-              if (r.number == 2) ref["name"] = asString(r);
-              if (r.number == 3 && !r.bytes.empty()) ref["apiVersion"] = asString(r);
+              if (r.number == 1) return setString(ref["kind"], r);
+              if (r.number == 2) return setString(ref["name"], r);
+              if (r.number == 3 && !r.bytes.empty()) return setString(ref["apiVersion"], r);
               return Status::ok();
             });
           }
@@ -169,8 +183,8 @@ Result<json> decodeProtobufBody(std::string_view body) {
   RETURN_IF_ERROR(forEachField(body.substr(kMagic.size()), "the envelope", [&](const Field& f) {
     if (f.number == 1) {
       return forEachField(f.bytes, "typeMeta", [&](const Field& t) {
-        if (t.number == 1) api_version = asString(t);
-        if (t.number == 2) kind = asString(t);
+        if (t.number == 1) { ASSIGN_OR_RETURN(api_version, asString(t)); }
+        if (t.number == 2) { ASSIGN_OR_RETURN(kind, asString(t)); }
         return Status::ok();
       });
     }

@@ -1,9 +1,12 @@
 #include "api/protobuf_body.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "api/chars.h"
 
 namespace minik8s::api {
 namespace protobuf_body_test {
@@ -51,6 +54,32 @@ TEST(ProtobufBody, TruncatedOrUnprefixedBodiesAreBadRequests) {
   }
   std::string bad_wire = std::string("k8s\0", 4) + "\x0f";  // field 1, wire type 7
   EXPECT_EQ(decodeProtobufBody(bad_wire).status().code(), Code::kBadRequest);
+}
+
+TEST(ProtobufBody, AStringThatIsNotUtf8IsABadRequest) {
+  // The same body with the name's first six bytes replaced by invalid UTF-8 (what the fuzzer
+  // found: the decoded JSON could not be written, and the server answered 500).
+  std::string body = kAutoscaleBody;
+  const size_t name_at = body.find("simple-deployment");
+  ASSERT_NE(name_at, std::string::npos);
+  body.replace(name_at, 6, "\xff\xfe\xc0\xaf\xed\xa0", 6);
+  auto decoded = decodeProtobufBody(body);
+  ASSERT_FALSE(decoded.isOk());
+  EXPECT_EQ(decoded.status().code(), Code::kBadRequest);
+  EXPECT_THAT(decoded.status().message(), testing::HasSubstr("invalid UTF-8"));
+}
+
+TEST(Utf8, AcceptsWellFormedAndRefusesOverlongSurrogatesAndTruncated) {
+  EXPECT_TRUE(isValidUtf8(""));
+  EXPECT_TRUE(isValidUtf8("plain ascii"));
+  EXPECT_TRUE(isValidUtf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"));
+  EXPECT_FALSE(isValidUtf8("\xff"));
+  EXPECT_FALSE(isValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(isValidUtf8("\xe0\x80\xaf"));      // overlong, 3 bytes
+  EXPECT_FALSE(isValidUtf8("\xed\xa0\x80"));      // a surrogate
+  EXPECT_FALSE(isValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(isValidUtf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(isValidUtf8("a\x80" "b"));         // a lone continuation byte
 }
 
 }  // namespace protobuf_body_test
