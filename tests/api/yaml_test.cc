@@ -165,6 +165,13 @@ TEST(Yaml, NestedSequencesRoundTrip) {
   EXPECT_EQ(toYaml(json::array({1, 2})), "- 1\n- 2\n");
 }
 
+TEST(Yaml, InvalidUtf8IsAnErrorNotAString) {
+  // libyaml checks its input's encoding, so nothing that JSON cannot hold gets through.
+  EXPECT_FALSE(parseYaml("name: \xff\xfe").isOk());
+  EXPECT_FALSE(parseYaml("name: \"\xc0\xaf\"").isOk());
+  EXPECT_FALSE(parseYaml("name: \xed\xa0\x80").isOk());
+}
+
 }  // namespace yaml_test
 }  // namespace minik8s::api
 
