@@ -20,7 +20,7 @@ RESULTS=${2:-$E2E_ROOT/bench/results.jsonl}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 [ "$(id -u)" = 0 ] || { echo "needs root"; exit 2; }
-command -v iperf3 >/dev/null || { echo "proxy_throughput_bench: apt-get install iperf3 (the image is built from it)"; exit 2; }
+command -v iperf3 >/dev/null || { echo "proxy_throughput_bench: iperf3 is missing: run scripts/setup.sh (the image is built from the installed package)"; exit 2; }
 
 CLUSTER=$WORK/cluster
 CGROOT=mk-tput-$$
