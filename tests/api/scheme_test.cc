@@ -50,7 +50,9 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "endpointslices.discovery.k8s.io",
                                        "leases.coordination.k8s.io",
                                        "jobs.batch",
-                                       "cronjobs.batch"};
+                                       "cronjobs.batch",
+                                       "ingresses.networking.k8s.io",
+                                       "ingressclasses.networking.k8s.io"};
   EXPECT_EQ(names, expected);
 }
 

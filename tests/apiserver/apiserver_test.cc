@@ -114,6 +114,10 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
                  {"minReplicas", 1},
                  {"maxReplicas", 3}};
   }
+  if (r.plural == "ingresses") {
+    o["spec"] = {{"defaultBackend", {{"service", {{"name", "s"}, {"port", {{"number", 80}}}}}}}};
+  }
+  if (r.plural == "ingressclasses") o["spec"] = {{"controller", "example.com/ingress"}};
   if (r.plural == "dnses") {
     o["spec"] = {{"hostname", "example.com"},
                  {"paths", json::array({{{"serviceName", "s"}, {"servicePort", 80}, {"urlPath", "/x"}}})}};
