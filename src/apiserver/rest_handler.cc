@@ -121,7 +121,25 @@ const json& metaOf(const json& object) {
   return it != object.end() && it->is_object() ? *it : kEmpty;
 }
 
-std::string nameOf(const json& object) { return metaOf(object).value("name", ""); }
+// object[key] when it is a string, else "". For reads of a request body before it is
+// decoded: a mistyped field is for the typed decode to report as a 400, not a throw (500).
+std::string stringOf(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string nameOf(const json& object) { return stringOf(metaOf(object), "name"); }
+
+// metadata[key] of a request body before its typed decode: "" when absent or null, a 400
+// in the typed decode's words when it is not a string.
+Result<std::string> metaString(const json& metadata, const char* key) {
+  auto it = metadata.find(key);
+  if (it == metadata.end() || it->is_null()) return std::string();
+  if (!it->is_string()) {
+    return badRequest(std::string("metadata.") + key + ": expected string, got " + it->type_name());
+  }
+  return it->get<std::string>();
+}
 
 // A namespace's spec.finalizers (the namespace controller's "kubernetes", others').
 json namespaceFinalizers(const json& ns) {
@@ -591,9 +609,10 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
                                  RequestContext& ctx) {
   json& md = object["metadata"];
   if (!md.is_object()) return badRequest("metadata must be an object");
-  std::string name = md.value("name", "");
-  if (name.empty() && !md.value("generateName", "").empty()) {
-    name = md.value("generateName", "") + randomSuffix(5);
+  ASSIGN_OR_RETURN(std::string name, metaString(md, "name"));
+  ASSIGN_OR_RETURN(std::string generate_name, metaString(md, "generateName"));
+  if (name.empty() && !generate_name.empty()) {
+    name = generate_name + randomSuffix(5);
     md["name"] = name;
   }
   if (name.empty()) {
@@ -601,7 +620,10 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
                       {{"metadata.name", "FieldValueRequired",
                         "Required value: name or generateName is required"}});
   }
-  std::string ns = resource.namespaced ? md.value("namespace", "") : "";
+  std::string ns;
+  if (resource.namespaced) {
+    ASSIGN_OR_RETURN(ns, metaString(md, "namespace"));
+  }
   RETURN_IF_ERROR(checkNamespaceWritable(resource, ns, name));
   for (const char* field : {"resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
                             "deletionGracePeriodSeconds", "generation", "managedFields"}) {
@@ -643,8 +665,8 @@ HandlerResult RestHandler::doCreate(const Target& t, HttpRequest& request) {
   auto body = decodeBody(r, request);
   if (!body.isOk()) return fail(body.status(), &r, "", t.ctx);
   json object = std::move(body).value();
-  std::string api_version = object.value("apiVersion", "");
-  std::string kind = object.value("kind", "");
+  std::string api_version = stringOf(object, "apiVersion");
+  std::string kind = stringOf(object, "kind");
   if (!api_version.empty() && api_version != r.apiVersion()) {
     return fail(badRequest("the API version in the data (" + api_version +
                            ") does not match the expected API version (" + r.apiVersion() + ")"),
@@ -659,8 +681,9 @@ HandlerResult RestHandler::doCreate(const Target& t, HttpRequest& request) {
     object["metadata"] = json::object();
   }
   if (r.namespaced) {
-    std::string body_ns = object["metadata"].value("namespace", "");
-    if (!body_ns.empty() && body_ns != t.info.namespace_) {
+    auto body_ns = metaString(object["metadata"], "namespace");
+    if (!body_ns.isOk()) return fail(body_ns.status(), &r, "", t.ctx);
+    if (!body_ns->empty() && *body_ns != t.info.namespace_) {
       return fail(badRequest("the namespace of the provided object does not match the namespace "
                              "sent on the request"),
                   &r, "", t.ctx);
@@ -669,8 +692,9 @@ HandlerResult RestHandler::doCreate(const Target& t, HttpRequest& request) {
   } else {
     object["metadata"].erase("namespace");
   }
+  std::string name = nameOf(object);  // for the error's details: `The Ingress "web" is invalid`
   auto created = create(r, std::move(object), t.ctx);
-  if (!created.isOk()) return fail(created.status(), &r, "", t.ctx);
+  if (!created.isOk()) return fail(created.status(), &r, name, t.ctx);
   return respondObject(201, r, std::move(created).value(), t.ctx);
 }
 
@@ -788,23 +812,25 @@ HandlerResult RestHandler::doUpdate(const Target& t, HttpRequest& request) {
   auto body = decodeBody(r, request);
   if (!body.isOk()) return fail(body.status(), &r, t.info.name, t.ctx);
   json object = std::move(body).value();
-  std::string body_name = nameOf(object);
-  if (body_name.empty()) {
+  auto body_name = metaString(metaOf(object), "name");
+  if (!body_name.isOk()) return fail(body_name.status(), &r, t.info.name, t.ctx);
+  if (body_name->empty()) {
     object["metadata"]["name"] = t.info.name;
-  } else if (body_name != t.info.name) {
-    return fail(badRequest("the name of the object (" + body_name +
+  } else if (*body_name != t.info.name) {
+    return fail(badRequest("the name of the object (" + *body_name +
                            ") does not match the name on the URL (" + t.info.name + ")"),
                 &r, t.info.name, t.ctx);
   }
   if (r.namespaced) {
-    std::string body_ns = metaOf(object).value("namespace", "");
-    if (!body_ns.empty() && body_ns != t.info.namespace_) {
+    auto body_ns = metaString(metaOf(object), "namespace");
+    if (!body_ns.isOk()) return fail(body_ns.status(), &r, t.info.name, t.ctx);
+    if (!body_ns->empty() && *body_ns != t.info.namespace_) {
       return fail(badRequest("the namespace of the provided object does not match the namespace "
                              "sent on the request"),
                   &r, t.info.name, t.ctx);
     }
   }
-  std::string kind = object.value("kind", "");
+  std::string kind = stringOf(object, "kind");
   if (!kind.empty() && kind != r.kind) {
     return fail(badRequest("the kind in the data (" + kind + ") does not match the expected kind (" +
                            r.kind + ")"),

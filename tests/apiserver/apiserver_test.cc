@@ -718,6 +718,12 @@ TEST_F(ApiServerTest, BadInputGetsClearErrorsAndChangesNothing) {
        "application/json", 422},
       {R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},"spec":{}})", "application/json", 422},
       {R"([1,2,3])", "application/json", 400},
+      // Mistyped fields read before the typed decode: 400s, not a thrown type error (500).
+      {R"({"apiVersion":5,"kind":"Pod","metadata":{"name":"x"}})", "application/json", 400},
+      {R"({"apiVersion":"v1","kind":["Pod"],"metadata":{"name":"x"}})", "application/json", 400},
+      {R"({"metadata":{"name":5},"spec":{"containers":[{"name":"c","image":"i"}]}})", "application/json", 400},
+      {R"({"metadata":{"name":"x","namespace":{}},"spec":{"containers":[{"name":"c","image":"i"}]}})",
+       "application/json", 400},
   };
   for (const auto& c : cases) {
     auto r = call("POST", "/api/v1/namespaces/default/pods", c.body, {{"Content-Type", c.content_type}});
@@ -726,6 +732,15 @@ TEST_F(ApiServerTest, BadInputGetsClearErrorsAndChangesNothing) {
     EXPECT_EQ(status["kind"], "Status") << r.body;
     EXPECT_FALSE(status.value("message", "").empty());
   }
+  // A PUT whose name or namespace is mistyped: 400, not a 500.
+  EXPECT_EQ(call("PUT", "/api/v1/namespaces/default/pods/x",
+                 R"({"metadata":{"name":7},"spec":{"containers":[{"name":"c","image":"i"}]}})")
+                .status,
+            400);
+  EXPECT_EQ(call("PUT", "/api/v1/namespaces/default/pods/x",
+                 R"({"metadata":{"namespace":7},"spec":{"containers":[{"name":"c","image":"i"}]}})")
+                .status,
+            400);
   // 4 MiB body: 413, and the server keeps serving.
   std::string huge(4 * 1024 * 1024, 'x');
   auto big = call("POST", "/api/v1/namespaces/default/pods", huge);
@@ -782,6 +797,7 @@ TEST_F(ApiServerTest, InvalidFieldsNameEachCause) {
   json status = json::parse(r.body);
   EXPECT_EQ(status["reason"], "Invalid");
   EXPECT_EQ(status["details"]["kind"], "Pod");
+  EXPECT_EQ(status["details"]["name"], "bad");  // kubectl: The Pod "bad" is invalid
   ASSERT_FALSE(status["details"]["causes"].empty());
   EXPECT_EQ(status["details"]["causes"][0]["field"], "spec.containers[0].ports[0].containerPort");
 }
