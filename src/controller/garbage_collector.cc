@@ -49,6 +49,7 @@ DependentDecision decideForDependent(const std::vector<api::OwnerReference>& own
                                      const std::vector<std::string>& own_finalizers,
                                      bool has_dependents) {
   DependentDecision d;
+  if (owners.empty()) return d;  // not a dependent (any more): kept
   bool any_present = false, any_waiting = false;
   for (size_t i = 0; i < owners.size(); ++i) {
     if (states[i] == OwnerState::kPresent) {
@@ -224,15 +225,31 @@ Status GarbageCollector::sync(const std::string& key) {
   return syncDependent(*tracked, *meta);
 }
 
-Status GarbageCollector::syncDependent(const Tracked& tracked, const api::ObjectMeta& meta) {
+Result<DependentDecision> GarbageCollector::decisionFor(const api::ObjectMeta& meta) {
   std::vector<OwnerState> states;
   for (const auto& ref : meta.owner_references) {
     ASSIGN_OR_RETURN(OwnerState state, ownerState(meta.namespace_, ref));
     states.push_back(state);
   }
-  DependentDecision decision = decideForDependent(meta.owner_references, states, meta.finalizers,
-                                                  !dependentsOf(meta.uid).empty());
+  return decideForDependent(meta.owner_references, states, meta.finalizers,
+                            !dependentsOf(meta.uid).empty());
+}
+
+Status GarbageCollector::syncDependent(const Tracked& tracked, const api::ObjectMeta& cached) {
+  ASSIGN_OR_RETURN(DependentDecision decision, decisionFor(cached));
+  if (decision.action == DependentDecision::kKeep) return Status::ok();
+  // The cache may lag the apiserver: the patch that orphaned this very object may still be
+  // on its way while its owner is already gone. So, as Kubernetes' collector does, decide
+  // again on the live object before acting, and act on that.
   const api::ResourceInfo& resource = *tracked.resource;
+  auto live = client_.get(resource, cached.namespace_, cached.name);
+  if (live.status().code() == Code::kNotFound) return Status::ok();
+  if (!live.isOk()) return live.status();
+  ASSIGN_OR_RETURN(api::ObjectMeta meta,
+                   api::decode<api::ObjectMeta>(live.value().value("metadata", json::object())));
+  if (meta.uid != cached.uid) return Status::ok();  // replaced: the new one gets its own sync
+  if (meta.owner_references.empty()) return Status::ok();  // orphaned meanwhile
+  ASSIGN_OR_RETURN(decision, decisionFor(meta));
   if (decision.action == DependentDecision::kKeep) return Status::ok();
   if (decision.action == DependentDecision::kDelete) {
     log::info("garbage collector: deleting {} {}/{} ({}): its owners are gone or going",

@@ -61,6 +61,7 @@ struct DependentDecision {
 // owners that are gone or waiting are dropped); with none, the object is deleted, in the
 // foreground when an owner waits for it and it has dependents of its own (so they go
 // first), else as its own finalizers ask (orphan, foregroundDeletion) or in the background.
+// An object with no owner references is no dependent: kept.
 DependentDecision decideForDependent(const std::vector<api::OwnerReference>& owners,
                                      const std::vector<OwnerState>& states,
                                      const std::vector<std::string>& own_finalizers,
@@ -125,7 +126,9 @@ class GarbageCollector {
   const Tracked* trackedFor(const api::ResourceInfo& resource) const;
   std::vector<Dependent> dependentsOf(const std::string& owner_uid) const;
   Result<OwnerState> ownerState(const std::string& ns, const api::OwnerReference& ref);
-  Status syncDependent(const Tracked& tracked, const api::ObjectMeta& meta);
+  Status syncDependent(const Tracked& tracked, const api::ObjectMeta& cached);
+  // What to do with a dependent, from the state of each of its owners.
+  Result<DependentDecision> decisionFor(const api::ObjectMeta& meta);
   Status orphanDependents(const Tracked& owner, const api::ObjectMeta& meta);
   Status deleteDependentsFirst(const Tracked& owner, const api::ObjectMeta& meta);
   Status removeFinalizer(const Tracked& owner, const api::ObjectMeta& meta,

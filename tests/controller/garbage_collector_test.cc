@@ -139,6 +139,22 @@ TEST_F(GarbageCollectorTest, ReplicaSetsOfAGoneDeploymentAreCollected) {
   EXPECT_EQ(writes()[0].summary(), "delete replicasets");
 }
 
+TEST_F(GarbageCollectorTest, ActsOnTheLiveObjectNotALaggingCache) {
+  // The orphaning patch removed the Deployment from the ReplicaSet's owners, then the
+  // Deployment went; the cache still shows the old owner reference (the e2e's orphan
+  // deletion lost its ReplicaSet this way once). The live object decides: it stays.
+  json live = replicaSetJson("web-abc", 1, "rs-uid");
+  addSet(live, /*in_cache=*/false);
+  json cached = *client_.object(setsResource(), "default", "web-abc");
+  cached["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"}, {"kind", "Deployment"},
+                                            {"name", "web"}, {"uid", "d-uid"}, {"controller", true}}};
+  sets_.add(decoded<api::ReplicaSet>(cached));
+  client_.clearActions();
+  ASSERT_TRUE(gc_.sync("replicasets.apps/default/web-abc").isOk());
+  EXPECT_TRUE(writes().empty());
+  EXPECT_TRUE(client_.object(setsResource(), "default", "web-abc"));
+}
+
 // A ReplicaSet "web" (uid rs-uid) being deleted with `finalizer`, as the apiserver leaves it.
 json deletingSet(const std::string& finalizer) {
   json rs = replicaSetJson("web", 1, "rs-uid");
@@ -221,6 +237,7 @@ TEST(DecideForDependent, FollowsKubernetesAttemptToDeleteItem) {
   using S = OwnerState;
   auto keep = decideForDependent({a, b}, {S::kPresent, S::kPresent}, {}, false);
   EXPECT_EQ(keep.action, DependentDecision::kKeep);
+  EXPECT_EQ(decideForDependent({}, {}, {}, false).action, DependentDecision::kKeep);
   auto drop = decideForDependent({a, b}, {S::kPresent, S::kWaitingForDependentsDeletion}, {}, false);
   EXPECT_EQ(drop.action, DependentDecision::kDropReferences);
   EXPECT_EQ(drop.drop_uids, std::vector<std::string>{"ub"});
