@@ -206,6 +206,8 @@ expect_output "kubectl get ingress: CLASS minik8s-nginx, HOSTS, ADDRESS, PORTS" 
   "shop +minik8s-nginx +shop\.minik8s\.test +$NGINX_IP +80 " kubectl get ingress
 check "a classless Ingress is ours (the default class) and gets the address too" wait_until 30 bash -c \
   "[ \"\$(kubectl get ingress broken -o jsonpath='{.status.loadBalancer.ingress[0].ip}')\" = $NGINX_IP ]"
+expect_output "DefaultIngressClass admission gave the classless Ingress our class" "^minik8s-nginx$" \
+  kubectl get ingress broken -o 'jsonpath={.spec.ingressClassName}'
 expect_output "another class' Ingress is left alone (no address)" "elsewhere +some-other-class +elsewhere\.minik8s\.test +80 " \
   kubectl get ing elsewhere
 expect_output "the missing Service is a Warning event on the Ingress" \

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "api/types_networking.h"
 
 namespace minik8s::apiserver {
 
@@ -138,7 +143,46 @@ void generateJobSelector(json& job) {
   }
 }
 
+// Kubernetes' DefaultIngressClass admission: an Ingress naming no class gets the default.
+Status setDefaultIngressClass(json& ingress, AdmissionDeps& deps) {
+  const json& spec = ingress["spec"];
+  if (spec.is_object() && spec.contains("ingressClassName")) return Status::ok();
+  const json& md = ingress["metadata"];
+  if (md.contains("annotations") && md["annotations"].is_object() &&
+      md["annotations"].contains(api::kIngressClassAnnotation)) {
+    return Status::ok();
+  }
+  const auto* classes = api::findResource("networking.k8s.io", "v1", "ingressclasses");
+  auto listed = deps.store.list(RestHandler::storageKey(*classes, "", ""));
+  if (!listed.isOk()) return listed.status();
+  std::vector<json> stored;
+  for (const auto& kv : listed->items) {
+    json object = json::parse(kv.value, nullptr, false);
+    if (object.is_object()) stored.push_back(std::move(object));
+  }
+  std::string name = defaultIngressClass(stored);
+  if (!name.empty()) ingress["spec"]["ingressClassName"] = name;
+  return Status::ok();
+}
+
 }  // namespace
+
+std::string defaultIngressClass(const std::vector<json>& classes) {
+  std::string best_name, best_created;
+  for (const auto& c : classes) {
+    const json& md = c.value("metadata", json::object());
+    const json& annotations = md.value("annotations", json::object());
+    auto flag = annotations.find(api::kIsDefaultIngressClassAnnotation);
+    if (flag == annotations.end() || *flag != "true") continue;
+    std::string name = md.value("name", "");
+    std::string created = md.value("creationTimestamp", "");  // RFC 3339 UTC: sorts as text
+    if (best_name.empty() || std::tie(created, name) > std::tie(best_created, best_name)) {
+      best_name = name;
+      best_created = created;
+    }
+  }
+  return best_name;
+}
 
 void addDefaultTolerations(json& pod, const AdmissionOptions& options) {
   json& spec = pod["spec"];
@@ -190,6 +234,9 @@ Status admitCreate(const api::ResourceInfo& resource, json& object, RequestConte
   if (resource.plural == "jobs" && resource.group == "batch") {
     generateJobSelector(object);
     return Status::ok();
+  }
+  if (resource.plural == "ingresses" && resource.group == "networking.k8s.io") {
+    return setDefaultIngressClass(object, deps);
   }
   if (resource.plural != "services") return Status::ok();
   json& spec = object["spec"];

@@ -1,10 +1,13 @@
 // Admission: the resource-specific rules the generic REST handler applies around a write.
 // Services get ClusterIPs and NodePorts; pods naming a node that does not exist are left
-// for the scheduler (the original project's behaviour); allocations are released when the
-// write fails or the object is deleted. Everything else passes through.
+// for the scheduler (the original project's behaviour); Ingresses without a class get the
+// default one; allocations are released when the write fails or the object is deleted.
+// Everything else passes through.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "api/scheme.h"
 #include "apiserver/admission_options.h"
@@ -33,7 +36,13 @@ void addDefaultTolerations(nlohmann::json& pod, const AdmissionOptions& options)
 //   that their endpoints can tell them apart.
 void adaptOriginalService(nlohmann::json& service, RequestContext& ctx);
 
-// Mutates a normalized object before validation on create.
+// DefaultIngressClass: the name of the default among `classes` (stored IngressClasses), the
+// one annotated ingressclass.kubernetes.io/is-default-class: "true"; the newest when several
+// are (by creationTimestamp, then name). "" when there is none.
+std::string defaultIngressClass(const std::vector<nlohmann::json>& classes);
+
+// Mutates a normalized object before validation on create. An Ingress that names no class
+// (neither spec.ingressClassName nor the legacy annotation) gets the default IngressClass.
 Status admitCreate(const api::ResourceInfo& resource, nlohmann::json& object,
                    RequestContext& ctx, AdmissionDeps& deps);
 // Mutates the desired object before validation on update (old is the stored one).

@@ -828,5 +828,40 @@ TEST_F(ApiServerTest, ServesVersionDiscoveryAndMetrics) {
   EXPECT_NE(metrics.body.find("etcd_request_duration_seconds"), std::string::npos);
 }
 
+TEST_F(ApiServerTest, AnIngressWithoutAClassGetsTheDefaultIngressClass) {
+  const std::string classes = "/apis/networking.k8s.io/v1/ingressclasses";
+  const std::string ingresses = "/apis/networking.k8s.io/v1/namespaces/default/ingresses";
+  auto ingress = [](const std::string& name) {
+    return json{{"metadata", {{"name", name}}},
+                {"spec", {{"defaultBackend", {{"service", {{"name", "s"}, {"port", {{"number", 80}}}}}}}}}};
+  };
+  auto class_of = [&](const json& body) {
+    auto r = call("POST", ingresses, body.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body, nullptr, false)["spec"].value("ingressClassName", "<none>");
+  };
+  EXPECT_EQ(class_of(ingress("before")), "<none>");  // no default class yet
+  ASSERT_EQ(call("POST", classes, R"({"metadata":{"name":"plain"},"spec":{"controller":"example.com/a"}})").status, 201);
+  ASSERT_EQ(call("POST", classes,
+                 R"({"metadata":{"name":"ours","annotations":{"ingressclass.kubernetes.io/is-default-class":"true"}},)"
+                 R"("spec":{"controller":"example.com/b"}})")
+                .status,
+            201);
+  EXPECT_EQ(class_of(ingress("classless")), "ours");
+  json named = ingress("named");
+  named["spec"]["ingressClassName"] = "plain";
+  EXPECT_EQ(class_of(named), "plain");
+  json legacy = ingress("legacy");
+  legacy["metadata"]["annotations"] = {{"kubernetes.io/ingress.class", "plain"}};
+  EXPECT_EQ(class_of(legacy), "<none>");  // the annotation names it; it is left alone
+  // Only creates: an update that drops the class keeps it dropped.
+  auto got = call("GET", ingresses + "/classless");
+  json classless = json::parse(got.body);
+  classless["spec"].erase("ingressClassName");
+  auto put = call("PUT", ingresses + "/classless", classless.dump());
+  EXPECT_EQ(put.status, 200) << put.body;
+  EXPECT_FALSE(json::parse(put.body)["spec"].contains("ingressClassName"));
+}
+
 }  // namespace apiserver_test
 }  // namespace minik8s::apiserver
