@@ -61,7 +61,6 @@ done
 API=http://127.0.0.1:$PORT
 expect_output "node hpa-node is Ready" "hpa-node +Ready" kubectl get nodes
 
-rule_for() { iptables-save -t nat | grep -q -- "-A KUBE-SERVICES -d $1/32 .*-j KUBE-SVC-"; }
 # live_pods SELECTOR: "name ip" of the selector's Running pods that are not terminating.
 live_pods() {
   kubectl get pods -l "$1" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.phase}{" "}{.status.podIP}{" "}{.metadata.deletionTimestamp}{"\n"}{end}' |

@@ -48,6 +48,11 @@ if [ "$(id -u)" = 0 ]; then
   trap net_guard_off EXIT  # scripts replace it with a cleanup that calls finish
 fi
 
+# rule_for IP: the ClusterIP has its KUBE-SERVICES rule (send to it only then). grep reads
+# all of iptables-save's output: with -q it would quit at the first match, and under
+# pipefail the SIGPIPE that iptables-save then gets would fail the check.
+rule_for() { iptables-save -t nat | grep -- "-A KUBE-SERVICES -d $1/32 .*-j KUBE-SVC-" >/dev/null; }
+
 pass() { PASSED=$((PASSED + 1)); echo "  ok   $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "  FAIL $*"; }
 

@@ -57,8 +57,6 @@ done
 expect_output "node svc-node is Ready" "svc-node +Ready" kubectl get nodes
 check "the proxy programmed KUBE-SERVICES" wait_until 10 bash -c "iptables-save -t nat | grep -q '^:KUBE-SERVICES'"
 
-# rule_for IP: the ClusterIP has its KUBE-SERVICES rule (send to it only then).
-rule_for() { iptables-save -t nat | grep -q -- "-A KUBE-SERVICES -d $1/32 .*-j KUBE-SVC-"; }
 cluster_ip() { kubectl get service "$1" -o jsonpath='{.spec.clusterIP}'; }
 node_port() { kubectl get service "$1" -o jsonpath="{.spec.ports[?(@.port==$2)].nodePort}"; }
 
