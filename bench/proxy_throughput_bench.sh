@@ -82,8 +82,7 @@ POD_IP=$(kubectl get pod iperf-server -o jsonpath='{.status.podIP}')
 CLUSTER_IP=$(kubectl get service iperf -o jsonpath='{.spec.clusterIP}')
 # Send to the ClusterIP only once its rule, and the DNAT to the server, exist.
 rule_ready() {
-  iptables-save -t nat | grep -q -- "-A KUBE-SERVICES -d $CLUSTER_IP/32 .*-j KUBE-SVC-" &&
-    iptables-save -t nat | grep -q -- "--to-destination $POD_IP:5201"
+  rule_for "$CLUSTER_IP" && iptables-save -t nat | grep -- "--to-destination $POD_IP:5201" >/dev/null
 }
 wait_until 30 rule_ready || { echo "no rule for $CLUSTER_IP -> $POD_IP"; exit 1; }
 listening() { kubectl exec iperf-client -- iperf3 -c "$POD_IP" -t 1 >/dev/null 2>&1; }

@@ -144,7 +144,9 @@ echo "== --cleanup"
 kill -TERM "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""
 expect_output "rules stay after the proxy stops" "KUBE-SERVICES" on_node iptables-save -t nat
 check "minik8s proxy --cleanup" on_node "$MINIK8S" proxy --cleanup
-if on_node iptables-save | grep -q KUBE-; then fail "KUBE-* chains remain after --cleanup"
+# grep without -q: an early exit would SIGPIPE iptables-save, and under pipefail a match
+# (the failure this looks for) would then read as no match.
+if on_node iptables-save | grep KUBE- >/dev/null; then fail "KUBE-* chains remain after --cleanup"
 else pass "no KUBE-* chain or rule remains"; fi
 check "--cleanup again (nothing to do)" on_node "$MINIK8S" proxy --cleanup
 
