@@ -248,7 +248,6 @@ Status GarbageCollector::syncDependent(const Tracked& tracked, const api::Object
   ASSIGN_OR_RETURN(api::ObjectMeta meta,
                    api::decode<api::ObjectMeta>(live.value().value("metadata", json::object())));
   if (meta.uid != cached.uid) return Status::ok();  // replaced: the new one gets its own sync
-  if (meta.owner_references.empty()) return Status::ok();  // orphaned meanwhile
   ASSIGN_OR_RETURN(decision, decisionFor(meta));
   if (decision.action == DependentDecision::kKeep) return Status::ok();
   if (decision.action == DependentDecision::kDelete) {
