@@ -41,7 +41,8 @@ ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/dns_fuzz -max_total_time="$dns_sec
 echo "fuzz: dns_fuzz ran ${dns_seconds}s without a crash"
 
 # The protobuf request-body decoder (fuzz/protobuf_body_fuzz.cc) for PROTOBUF_FUZZ_SECONDS
-# (default 20), seeded with the body kubectl 1.32 posts for `kubectl autoscale`.
+# (default 20), seeded with the bodies kubectl 1.32 posts for `kubectl autoscale` and
+# `kubectl create namespace`.
 pb_seconds=${PROTOBUF_FUZZ_SECONDS:-20}
 pb_corpus=$(mktemp -d /tmp/minik8s-pb-fuzz.XXXXXX)
 trap 'rm -rf "$corpus" "$dns_corpus" "$pb_corpus"' EXIT
@@ -55,6 +56,9 @@ autoscale = bytes.fromhex(
 )
 open(f"{sys.argv[1]}/autoscale", "wb").write(autoscale)
 open(f"{sys.argv[1]}/truncated", "wb").write(autoscale[:60])
+# kubectl create namespace x (wire-facts.md section 1)
+namespace = bytes.fromhex("6b3873000a0f0a0276311209" + b"Namespace".hex() + "12190a110a017812001a0022002a003200380042001200" "1a020a001a002200")
+open(f"{sys.argv[1]}/namespace", "wb").write(namespace)
 PY
 ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/protobuf_body_fuzz -max_total_time="$pb_seconds" \
   -max_len=4096 -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1 "$pb_corpus" 2>&1 | tail -15

@@ -1047,16 +1047,29 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
   return conflictFor(resource, name);
 }
 
+namespace {
+
+// A DELETE's body: DeleteOptions as JSON or protobuf (kubectl drain and helm send
+// protobuf), or none.
+Result<json> deleteOptionsOf(const HttpRequest& request) {
+  if (request.body.empty()) return json::object();
+  Result<json> parsed = request.header("Content-Type").find("protobuf") != std::string::npos
+                            ? api::decodeProtobufBody(request.body)
+                            : api::parseJson(request.body);
+  if (!parsed.isOk() || !parsed->is_object() || parsed->value("kind", "DeleteOptions") != "DeleteOptions") {
+    return badRequest("the DeleteOptions body could not be decoded" +
+                      (parsed.isOk() ? std::string() : ": " + parsed.status().message()));
+  }
+  return parsed;
+}
+
+}  // namespace
+
 HandlerResult RestHandler::doDelete(const Target& t, HttpRequest& request) {
   const auto& r = *t.resource;
-  json options = json::object();
-  if (!request.body.empty()) {
-    auto parsed = api::parseJson(request.body);
-    if (!parsed.isOk() || !parsed->is_object()) {
-      return fail(badRequest("the DeleteOptions body could not be decoded"), &r, t.info.name, t.ctx);
-    }
-    options = std::move(parsed).value();
-  }
+  auto decoded = deleteOptionsOf(request);
+  if (!decoded.isOk()) return fail(decoded.status(), &r, t.info.name, t.ctx);
+  json options = std::move(decoded).value();
   if (auto g = parseRevisionParam(request.queryValue("gracePeriodSeconds"))) {
     options["gracePeriodSeconds"] = *g;
   }
@@ -1076,14 +1089,9 @@ HandlerResult RestHandler::doDeleteCollection(const Target& t, HttpRequest& requ
   auto filter = makeFilter(r, t.info.namespace_, request.queryValue("labelSelector"),
                            request.queryValue("fieldSelector"));
   if (!filter.isOk()) return fail(filter.status(), &r, "", t.ctx);
-  json options = json::object();
-  if (!request.body.empty()) {
-    auto parsed = api::parseJson(request.body);
-    if (!parsed.isOk() || !parsed->is_object()) {
-      return fail(badRequest("the DeleteOptions body could not be decoded"), &r, "", t.ctx);
-    }
-    options = std::move(parsed).value();
-  }
+  auto decoded = deleteOptionsOf(request);
+  if (!decoded.isOk()) return fail(decoded.status(), &r, "", t.ctx);
+  json options = std::move(decoded).value();
   auto snapshot = consistentList(r, *filter);
   if (!snapshot.isOk()) return fail(snapshot.status(), &r, "", t.ctx);
   std::vector<CachedObjectPtr> deleted;
