@@ -121,9 +121,10 @@ index_log() {
 }
 expect_output "the pod of index 2 saw JOB_COMPLETION_INDEX=2 and hostname idx-2" "^index=2 host=idx-2$" index_log 2
 
-echo "== kubectl create job sends protobuf, which minik8s does not decode yet (a separate issue)"
-expect_error_output "kubectl create job is refused with the protobuf message" "protobuf" \
-  kubectl create job imperative --image=busybox:1.36.1
+echo "== kubectl create job (a protobuf body) runs to Complete"
+check "kubectl create job imperative" kubectl create job imperative --image=busybox:1.36.1 -- sh -c 'echo imperative'
+check "it completes" kubectl wait --for=condition=complete job/imperative --timeout=120s
+expect_output "its pod said so" "^imperative$" kubectl logs job/imperative
 
 echo "== deleting a Job takes its pods"
 check "kubectl delete job two" kubectl delete job two
