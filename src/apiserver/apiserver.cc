@@ -7,6 +7,7 @@
 #include "apiserver/health.h"
 #include "apiserver/metrics_api.h"
 #include "apiserver/node_proxy.h"
+#include "apiserver/protobuf_response.h"
 #include "apiserver/request_info.h"
 #include "apiserver/status_response.h"
 #include "common/log.h"
@@ -252,6 +253,9 @@ HandlerResult ApiServer::handle(HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   std::string verb, resource;
   HandlerResult result = route(request, &verb, &resource);
+  if (!result.start_stream && !result.upgrade) {
+    answerInProtobufIfPreferred(request.header("Accept"), result.response);
+  }
   if (!result.start_stream) {
     metrics_.recordRequest(verb, resource, result.response.status,
                            std::chrono::steady_clock::now() - start);
