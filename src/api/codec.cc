@@ -14,6 +14,7 @@
 #include "api/types_batch.h"
 #include "api/types_networking.h"
 #include "api/types_partial.h"
+#include "api/types_rbac.h"
 
 namespace minik8s::api {
 namespace {
@@ -985,6 +986,16 @@ void io(Io& io, Secret& v) {
   io.field("immutable", v.immutable);
 }
 
+template <typename Io>
+void io(Io& io, ServiceAccount& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.field("secrets", v.secrets);
+  io.field("imagePullSecrets", v.image_pull_secrets);
+  io.field("automountServiceAccountToken", v.automount_service_account_token);
+}
+
 // ---- apps/v1 ----
 
 template <typename Io>
@@ -1514,6 +1525,72 @@ void io(Io& io, IngressClass& v) {
   io.required("spec", v.spec);
 }
 
+// ---- rbac.authorization.k8s.io/v1 ----
+
+template <typename Io>
+void io(Io& io, PolicyRule& v) {
+  io.required("verbs", v.verbs);
+  io.field("apiGroups", v.api_groups);
+  io.field("resources", v.resources);
+  io.field("resourceNames", v.resource_names);
+  io.field("nonResourceURLs", v.non_resource_urls);
+}
+
+template <typename Io>
+void io(Io& io, AggregationRule& v) {
+  io.field("clusterRoleSelectors", v.cluster_role_selectors);
+}
+
+template <typename Io>
+void io(Io& io, Role& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.field("rules", v.rules);
+}
+
+template <typename Io>
+void io(Io& io, ClusterRole& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.field("rules", v.rules);
+  io.field("aggregationRule", v.aggregation_rule);
+}
+
+template <typename Io>
+void io(Io& io, RoleRef& v) {
+  io.required("apiGroup", v.api_group);
+  io.required("kind", v.kind);
+  io.required("name", v.name);
+}
+
+template <typename Io>
+void io(Io& io, Subject& v) {
+  io.required("kind", v.kind);
+  io.field("apiGroup", v.api_group);
+  io.required("name", v.name);
+  io.field("namespace", v.namespace_);
+}
+
+template <typename Io>
+void io(Io& io, RoleBinding& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.field("subjects", v.subjects);
+  io.required("roleRef", v.role_ref);
+}
+
+template <typename Io>
+void io(Io& io, ClusterRoleBinding& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.field("subjects", v.subjects);
+  io.required("roleRef", v.role_ref);
+}
+
 // ---- seed kinds ----
 
 template <typename Io>
@@ -1649,6 +1726,11 @@ MINIK8S_API_CODEC(IngressBackend)
 MINIK8S_API_CODEC(IngressStatus)
 MINIK8S_API_CODEC(Ingress)
 MINIK8S_API_CODEC(IngressClass)
+MINIK8S_API_CODEC(ServiceAccount)
+MINIK8S_API_CODEC(Role)
+MINIK8S_API_CODEC(ClusterRole)
+MINIK8S_API_CODEC(RoleBinding)
+MINIK8S_API_CODEC(ClusterRoleBinding)
 
 #undef MINIK8S_API_CODEC
 

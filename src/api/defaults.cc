@@ -7,6 +7,7 @@
 
 #include "api/types_batch.h"
 #include "api/types_networking.h"
+#include "api/types_rbac.h"
 
 namespace minik8s::api {
 namespace {
@@ -183,6 +184,30 @@ void setDefaults(Ingress&) {}
 void setDefaults(IngressClass& ingress_class) {
   auto& parameters = ingress_class.spec.parameters;
   if (parameters && !parameters->scope) parameters->scope = "Cluster";
+}
+
+void setDefaults(ServiceAccount&) {}
+
+// rbac.authorization.k8s.io/v1 (pkg/apis/rbac/v1/defaults.go).
+namespace {
+
+void setRbacDefaults(RoleRef& role_ref, std::vector<Subject>& subjects) {
+  if (role_ref.api_group.empty()) role_ref.api_group = kRbacGroup;
+  for (Subject& subject : subjects) {
+    if (subject.api_group.empty() &&
+        (subject.kind == kSubjectUser || subject.kind == kSubjectGroup)) {
+      subject.api_group = kRbacGroup;
+    }
+  }
+}
+
+}  // namespace
+
+void setDefaults(Role&) {}
+void setDefaults(ClusterRole&) {}
+void setDefaults(RoleBinding& binding) { setRbacDefaults(binding.role_ref, binding.subjects); }
+void setDefaults(ClusterRoleBinding& binding) {
+  setRbacDefaults(binding.role_ref, binding.subjects);
 }
 
 void setDefaults(Secret& secret) {

@@ -41,6 +41,17 @@ struct Ingress;
 struct IngressClass;
 void setDefaults(Ingress& ingress);
 void setDefaults(IngressClass& ingress_class);
+void setDefaults(ServiceAccount& service_account);
+// rbac.authorization.k8s.io/v1 (types_rbac.h): a binding's roleRef.apiGroup and its User
+// and Group subjects' apiGroup default to rbac.authorization.k8s.io.
+struct Role;
+struct ClusterRole;
+struct RoleBinding;
+struct ClusterRoleBinding;
+void setDefaults(Role& role);
+void setDefaults(ClusterRole& cluster_role);
+void setDefaults(RoleBinding& binding);
+void setDefaults(ClusterRoleBinding& binding);
 
 // "Guaranteed", "Burstable" or "BestEffort", from the containers' requests and limits.
 std::string computeQosClass(const PodSpec& spec);

@@ -11,6 +11,7 @@
 #include "api/defaults.h"
 #include "api/types_batch.h"
 #include "api/types_networking.h"
+#include "api/types_rbac.h"
 #include "api/validation.h"
 
 namespace minik8s::api {
@@ -53,6 +54,7 @@ std::vector<ResourceInfo> buildResources() {
       make("", "v1", "Event", "events", "event", true, {"ev"}, {}, {}),
       make("", "v1", "ConfigMap", "configmaps", "configmap", true, {"cm"}, {}, {}),
       make("", "v1", "Secret", "secrets", "secret", true, {}, {}, {}),
+      make("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true, {"sa"}, {}, {}),
       make("", "v1", "Dns", "dnses", "dns", true, {}, {}, {}),
       make("", "v1", "Hpa", "hpas", "hpa", true, {}, {}, {}),
       make("apps", "v1", "Deployment", "deployments", "deployment", true, {"deploy"}, {"all"},
@@ -72,6 +74,11 @@ std::vector<ResourceInfo> buildResources() {
            {"status"}),
       make("networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass", false, {},
            {}, {}),
+      make(kRbacGroup, "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding",
+           false, {}, {}, {}),
+      make(kRbacGroup, "v1", "ClusterRole", "clusterroles", "clusterrole", false, {}, {}, {}),
+      make(kRbacGroup, "v1", "RoleBinding", "rolebindings", "rolebinding", true, {}, {}, {}),
+      make(kRbacGroup, "v1", "Role", "roles", "role", true, {}, {}, {}),
   };
 }
 
@@ -145,6 +152,7 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"v1/Event", KindCodec<Event>::ops()},
       {"v1/ConfigMap", KindCodec<ConfigMap>::ops()},
       {"v1/Secret", KindCodec<Secret>::ops()},
+      {"v1/ServiceAccount", KindCodec<ServiceAccount>::ops()},
       {"v1/Dns", KindCodec<Dns>::ops()},
       {"v1/Hpa", KindCodec<Hpa>::ops()},
       {"apps/v1/Deployment", KindCodec<Deployment>::ops()},
@@ -158,6 +166,10 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"batch/v1/CronJob", KindCodec<CronJob>::ops()},
       {"networking.k8s.io/v1/Ingress", KindCodec<Ingress>::ops()},
       {"networking.k8s.io/v1/IngressClass", KindCodec<IngressClass>::ops()},
+      {"rbac.authorization.k8s.io/v1/Role", KindCodec<Role>::ops()},
+      {"rbac.authorization.k8s.io/v1/ClusterRole", KindCodec<ClusterRole>::ops()},
+      {"rbac.authorization.k8s.io/v1/RoleBinding", KindCodec<RoleBinding>::ops()},
+      {"rbac.authorization.k8s.io/v1/ClusterRoleBinding", KindCodec<ClusterRoleBinding>::ops()},
   };
   return kTable;
 }

@@ -573,4 +573,14 @@ struct Secret {
   std::optional<bool> immutable;
 };
 
+// A namespaced identity for processes in pods; every namespace gets one named "default".
+struct ServiceAccount {
+  std::string api_version;
+  std::string kind;
+  ObjectMeta metadata;
+  std::vector<ObjectReference> secrets;
+  std::vector<LocalObjectReference> image_pull_secrets;
+  std::optional<bool> automount_service_account_token;
+};
+
 }  // namespace minik8s::api

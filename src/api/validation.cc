@@ -15,6 +15,7 @@
 #include "api/types_discovery.h"
 #include "api/types_batch.h"
 #include "api/types_networking.h"
+#include "api/types_rbac.h"
 
 namespace minik8s::api {
 namespace {
@@ -141,7 +142,10 @@ std::string index(const std::string& path, size_t i) {
 
 // ---- metadata ----
 
-enum class NameRule { kSubdomain, kLabel };
+// kPathSegment: RBAC names (path.IsValidPathSegmentName).
+enum class NameRule { kSubdomain, kLabel, kPathSegment };
+
+std::vector<std::string> isValidPathSegmentName(std::string_view name);  // below
 
 void validateLabels(Errors& errors, const StringMap& labels, const std::string& path) {
   for (const auto& [k, v] : labels) {
@@ -156,9 +160,10 @@ void validateMeta(Errors& errors, const ObjectMeta& meta, const ObjectMeta* old,
     if (meta.generate_name.empty())
       errors.required("metadata.name", "name or generateName is required");
   } else {
-    errors.checkNames(
-        "metadata.name", meta.name,
-        rule == NameRule::kLabel ? isDns1123Label(meta.name) : isDns1123Subdomain(meta.name));
+    errors.checkNames("metadata.name", meta.name,
+                      rule == NameRule::kLabel         ? isDns1123Label(meta.name)
+                      : rule == NameRule::kPathSegment ? isValidPathSegmentName(meta.name)
+                                                       : isDns1123Subdomain(meta.name));
   }
   if (namespaced) {
     if (!meta.namespace_.empty()) {
@@ -1047,6 +1052,14 @@ std::vector<FieldError> validateObject(const Secret& secret, const Secret* old) 
   return errors.take();
 }
 
+std::vector<FieldError> validateObject(const ServiceAccount& service_account,
+                                       const ServiceAccount* old) {
+  Errors errors;
+  validateMeta(errors, service_account.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kSubdomain);
+  return errors.take();
+}
+
 std::vector<FieldError> validateObject(const Deployment& deployment, const Deployment* old) {
   Errors errors;
   const DeploymentSpec& spec = deployment.spec;
@@ -1910,6 +1923,147 @@ std::vector<FieldError> validateObject(const IngressClass& ingress_class,
       errors.forbidden(p + ".namespace", "`parameters.scope` is set to 'Cluster'");
     }
   }
+  return errors.take();
+}
+
+}  // namespace minik8s::api
+
+// ---------------------------------------------------------------------------------------
+// rbac.authorization.k8s.io/v1 (pkg/apis/rbac/validation)
+
+namespace minik8s::api {
+namespace {
+
+// Go's %#v of a []string, as field.Invalid prints a list value.
+std::string goStrings(const std::vector<std::string>& values) {
+  std::string out = "[]string{";
+  for (size_t i = 0; i < values.size(); ++i) out += (i > 0 ? ", " : "") + quote(values[i]);
+  return out + "}";
+}
+
+// Go's %#v of the internal rbac.RoleRef.
+std::string goRoleRef(const RoleRef& ref) {
+  return "rbac.RoleRef{APIGroup:" + quote(ref.api_group) + ", Kind:" + quote(ref.kind) +
+         ", Name:" + quote(ref.name) + "}";
+}
+
+void validatePolicyRule(Errors& errors, const PolicyRule& rule, bool namespaced,
+                        const std::string& path) {
+  if (rule.verbs.empty()) {
+    errors.required(path + ".verbs", "verbs must contain at least one value");
+  }
+  if (!rule.non_resource_urls.empty()) {
+    std::string urls = goStrings(rule.non_resource_urls);
+    if (namespaced) {
+      errors.invalidRaw(path + ".nonResourceURLs", urls,
+                        "namespaced rules cannot apply to non-resource URLs");
+    }
+    if (!rule.api_groups.empty() || !rule.resources.empty() || !rule.resource_names.empty()) {
+      errors.invalidRaw(path + ".nonResourceURLs", urls,
+                        "rules cannot apply to both regular resources and non-resource URLs");
+    }
+    return;
+  }
+  if (rule.api_groups.empty()) {
+    errors.required(path + ".apiGroups", "resource rules must supply at least one api group");
+  }
+  if (rule.resources.empty()) {
+    errors.required(path + ".resources", "resource rules must supply at least one resource");
+  }
+}
+
+void validateRules(Errors& errors, const std::vector<PolicyRule>& rules, bool namespaced) {
+  for (size_t i = 0; i < rules.size(); ++i) {
+    validatePolicyRule(errors, rules[i], namespaced, index("rules", i));
+  }
+}
+
+void validateSubject(Errors& errors, const Subject& subject, bool namespaced,
+                     const std::string& path) {
+  if (subject.name.empty()) errors.required(path + ".name");
+  if (subject.kind == kSubjectServiceAccount) {
+    if (!subject.name.empty()) {
+      errors.checkNames(path + ".name", subject.name, isDns1123Subdomain(subject.name));
+    }
+    if (!subject.api_group.empty()) errors.checkEnum(path + ".apiGroup", subject.api_group, {""});
+    if (!namespaced && subject.namespace_.empty()) errors.required(path + ".namespace");
+  } else if (subject.kind == kSubjectUser || subject.kind == kSubjectGroup) {
+    errors.checkEnum(path + ".apiGroup", subject.api_group, {kRbacGroup});
+  } else {
+    errors.checkEnum(path + ".kind", subject.kind,
+                     {kSubjectServiceAccount, kSubjectUser, kSubjectGroup});
+  }
+}
+
+// ValidateRoleBinding and ValidateClusterRoleBinding: a RoleBinding may reference a Role or
+// a ClusterRole, a ClusterRoleBinding only a ClusterRole; roleRef never changes.
+void validateBinding(Errors& errors, const RoleRef& role_ref, const std::vector<Subject>& subjects,
+                     const RoleRef* old_role_ref, bool namespaced) {
+  errors.checkEnum("roleRef.apiGroup", role_ref.api_group, {kRbacGroup});
+  if (namespaced) {
+    errors.checkEnum("roleRef.kind", role_ref.kind, {"Role", "ClusterRole"});
+  } else {
+    errors.checkEnum("roleRef.kind", role_ref.kind, {"ClusterRole"});
+  }
+  if (role_ref.name.empty()) {
+    errors.required("roleRef.name");
+  } else {
+    errors.checkNames("roleRef.name", role_ref.name, isValidPathSegmentName(role_ref.name));
+  }
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    validateSubject(errors, subjects[i], namespaced, index("subjects", i));
+  }
+  if (old_role_ref != nullptr &&
+      (role_ref.api_group != old_role_ref->api_group || role_ref.kind != old_role_ref->kind ||
+       role_ref.name != old_role_ref->name)) {
+    errors.invalidRaw("roleRef", goRoleRef(role_ref), "cannot change roleRef");
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> validateObject(const Role& role, const Role* old) {
+  Errors errors;
+  validateMeta(errors, role.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kPathSegment);
+  validateRules(errors, role.rules, true);
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const ClusterRole& cluster_role, const ClusterRole* old) {
+  Errors errors;
+  validateMeta(errors, cluster_role.metadata, old ? &old->metadata : nullptr, false,
+               NameRule::kPathSegment);
+  validateRules(errors, cluster_role.rules, false);
+  if (cluster_role.aggregation_rule) {
+    const auto& selectors = cluster_role.aggregation_rule->cluster_role_selectors;
+    if (selectors.empty()) {
+      errors.required("aggregationRule.clusterRoleSelectors",
+                      "at least one clusterRoleSelector required if aggregationRule is non-nil");
+    }
+    for (size_t i = 0; i < selectors.size(); ++i) {
+      validateSelectorSpec(errors, selectors[i], index("aggregationRule.clusterRoleSelectors", i));
+    }
+  }
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const RoleBinding& binding, const RoleBinding* old) {
+  Errors errors;
+  validateMeta(errors, binding.metadata, old ? &old->metadata : nullptr, true,
+               NameRule::kPathSegment);
+  validateBinding(errors, binding.role_ref, binding.subjects, old ? &old->role_ref : nullptr,
+                  true);
+  return errors.take();
+}
+
+std::vector<FieldError> validateObject(const ClusterRoleBinding& binding,
+                                       const ClusterRoleBinding* old) {
+  Errors errors;
+  validateMeta(errors, binding.metadata, old ? &old->metadata : nullptr, false,
+               NameRule::kPathSegment);
+  validateBinding(errors, binding.role_ref, binding.subjects, old ? &old->role_ref : nullptr,
+                  false);
   return errors.take();
 }
 

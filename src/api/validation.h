@@ -25,6 +25,8 @@ std::vector<FieldError> validateObject(const Node& node, const Node* old);
 std::vector<FieldError> validateObject(const Event& event, const Event* old);
 std::vector<FieldError> validateObject(const ConfigMap& config_map, const ConfigMap* old);
 std::vector<FieldError> validateObject(const Secret& secret, const Secret* old);
+std::vector<FieldError> validateObject(const ServiceAccount& service_account,
+                                       const ServiceAccount* old);
 std::vector<FieldError> validateObject(const Deployment& deployment, const Deployment* old);
 std::vector<FieldError> validateObject(const ReplicaSet& replica_set, const ReplicaSet* old);
 std::vector<FieldError> validateObject(const DaemonSet& daemon_set, const DaemonSet* old);
@@ -44,6 +46,16 @@ struct IngressClass;
 std::vector<FieldError> validateObject(const Ingress& ingress, const Ingress* old);
 std::vector<FieldError> validateObject(const IngressClass& ingress_class,
                                        const IngressClass* old);
+// rbac.authorization.k8s.io/v1 (types_rbac.h).
+struct Role;
+struct ClusterRole;
+struct RoleBinding;
+struct ClusterRoleBinding;
+std::vector<FieldError> validateObject(const Role& role, const Role* old);
+std::vector<FieldError> validateObject(const ClusterRole& cluster_role, const ClusterRole* old);
+std::vector<FieldError> validateObject(const RoleBinding& binding, const RoleBinding* old);
+std::vector<FieldError> validateObject(const ClusterRoleBinding& binding,
+                                       const ClusterRoleBinding* old);
 
 // Name syntax checks: each returns the problems found (empty when valid), worded as
 // Kubernetes' IsDNS1123Subdomain, IsDNS1123Label, IsQualifiedName, IsValidLabelValue.

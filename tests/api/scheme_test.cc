@@ -41,6 +41,7 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "events",
                                        "configmaps",
                                        "secrets",
+                                       "serviceaccounts",
                                        "dnses",
                                        "hpas",
                                        "deployments.apps",
@@ -52,7 +53,11 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "jobs.batch",
                                        "cronjobs.batch",
                                        "ingresses.networking.k8s.io",
-                                       "ingressclasses.networking.k8s.io"};
+                                       "ingressclasses.networking.k8s.io",
+                                       "clusterrolebindings.rbac.authorization.k8s.io",
+                                       "clusterroles.rbac.authorization.k8s.io",
+                                       "rolebindings.rbac.authorization.k8s.io",
+                                       "roles.rbac.authorization.k8s.io"};
   EXPECT_EQ(names, expected);
 }
 
@@ -109,6 +114,9 @@ TEST(Scheme, ResolvesNamesAsKubectlDoes) {
   EXPECT_EQ(plural("dns"), "dnses");
   EXPECT_EQ(plural("ns"), "namespaces");
   EXPECT_EQ(plural("ep"), "endpoints");
+  EXPECT_EQ(plural("sa"), "serviceaccounts");
+  EXPECT_EQ(plural("roles.rbac.authorization.k8s.io"), "roles.rbac.authorization.k8s.io");
+  EXPECT_EQ(plural("clusterrolebinding"), "clusterrolebindings.rbac.authorization.k8s.io");
   EXPECT_EQ(plural("leases.coordination.k8s.io"), "leases.coordination.k8s.io");
   EXPECT_EQ(plural("deployments.extensions"), "<none>");
   EXPECT_EQ(plural("widgets"), "<none>");

@@ -118,6 +118,13 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
     o["spec"] = {{"defaultBackend", {{"service", {{"name", "s"}, {"port", {{"number", 80}}}}}}}};
   }
   if (r.plural == "ingressclasses") o["spec"] = {{"controller", "example.com/ingress"}};
+  if (r.plural == "roles" || r.plural == "clusterroles") {
+    o["rules"] = json::array({{{"verbs", {"get"}}, {"apiGroups", {""}}, {"resources", {"pods"}}}});
+  }
+  if (r.plural == "rolebindings" || r.plural == "clusterrolebindings") {
+    o["roleRef"] = {{"kind", "ClusterRole"}, {"name", "view"}};
+    o["subjects"] = json::array({{{"kind", "User"}, {"name", "alice"}}});
+  }
   if (r.plural == "dnses") {
     o["spec"] = {{"hostname", "example.com"},
                  {"paths", json::array({{{"serviceName", "s"}, {"servicePort", 80}, {"urlPath", "/x"}}})}};
