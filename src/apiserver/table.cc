@@ -694,6 +694,36 @@ json ingressClassCells(const json& ic, Clock::WallTime now) {
   return json::array({name(ic), str(ic, "spec.controller"), parameters, age(ic, now)});
 }
 
+// kubectl's printServiceAccount.
+json serviceAccountCells(const json& sa, Clock::WallTime now) {
+  return json::array({name(sa), static_cast<int64_t>(list(sa, "secrets").size()), age(sa, now)});
+}
+
+// printRole and printClusterRole: the creation time in RFC 3339, UTC.
+json createdAtCells(const json& role, Clock::WallTime /*now*/) {
+  std::optional<Clock::WallTime> created = timeOf(role, "metadata.creationTimestamp");
+  return json::array({name(role), created ? formatRfc3339(*created) : std::string()});
+}
+
+// printRoleBinding and printClusterRoleBinding: ROLE is Kind/name; -o wide adds the
+// subjects by kind (rbac.SubjectsStrings), service accounts as namespace/name.
+json roleBindingCells(const json& binding, Clock::WallTime now) {
+  std::vector<std::string> users, groups, service_accounts;
+  for (const json& subject : list(binding, "subjects")) {
+    std::string kind = str(subject, "kind");
+    if (kind == "User") {
+      users.push_back(str(subject, "name"));
+    } else if (kind == "Group") {
+      groups.push_back(str(subject, "name"));
+    } else if (kind == "ServiceAccount") {
+      service_accounts.push_back(str(subject, "namespace") + "/" + str(subject, "name"));
+    }
+  }
+  return json::array({name(binding), str(binding, "roleRef.kind") + "/" + str(binding, "roleRef.name"),
+                      age(binding, now), join(users, ", "), join(groups, ", "),
+                      join(service_accounts, ", ")});
+}
+
 json defaultCells(const json& object, Clock::WallTime now) {
   return json::array({name(object), age(object, now)});
 }
@@ -771,6 +801,18 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
         ingressCells}},
       {"ingressclasses",
        {{nameColumn(), col("Controller"), col("Parameters"), col("Age")}, ingressClassCells}},
+      {"serviceaccounts",
+       {{nameColumn(), col("Secrets", "integer"), col("Age")}, serviceAccountCells}},
+      {"roles", {{nameColumn(), col("Created At", "date")}, createdAtCells}},
+      {"clusterroles", {{nameColumn(), col("Created At", "date")}, createdAtCells}},
+      {"rolebindings",
+       {{nameColumn(), col("Role"), col("Age"), col("Users", "string", 1),
+         col("Groups", "string", 1), col("ServiceAccounts", "string", 1)},
+        roleBindingCells}},
+      {"clusterrolebindings",
+       {{nameColumn(), col("Role"), col("Age"), col("Users", "string", 1),
+         col("Groups", "string", 1), col("ServiceAccounts", "string", 1)},
+        roleBindingCells}},
       {"dnses", {{nameColumn(), col("Hostname"), col("Paths"), col("Age")}, dnsCells}},
       {"hpas",
        {{nameColumn(), col("Min"), col("Max"), col("Current"), col("cpu(%)"), col("memory(%)"),
