@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/scheme.h"
+#include "apiserver/openapi.h"
 #include "apiserver/status_response.h"
 
 namespace minik8s::apiserver {
@@ -160,34 +161,6 @@ std::string gvPath(const std::string& group, const std::string& version) {
   return group.empty() ? "api/" + version : "apis/" + group + "/" + version;
 }
 
-json openApiDocument(const std::string& group, const std::string& version) {
-  json paths = json::object();
-  for (const auto& r : api::servedResources()) {
-    if (r.group != group || r.version != version) continue;
-    std::string path = "/" + gvPath(group, version) + "/" +
-                       (r.namespaced ? "namespaces/{namespace}/" : "") + r.plural + "/{name}";
-    json gvk = {{"group", group}, {"version", version}, {"kind", r.kind}};
-    json params = json::array({{{"name", "fieldValidation"}, {"in", "query"},
-                                {"schema", {{"type", "string"}}}},
-                               {{"name", "fieldManager"}, {"in", "query"},
-                                {"schema", {{"type", "string"}}}},
-                               {{"name", "dryRun"}, {"in", "query"},
-                                {"schema", {{"type", "string"}}}}});
-    json op = {{"x-kubernetes-group-version-kind", gvk},
-               {"x-kubernetes-action", "patch"},
-               {"parameters", params},
-               {"responses", {{"200", {{"description", "OK"}}}}}};
-    paths[path]["patch"] = op;
-    json put = op;
-    put["x-kubernetes-action"] = "put";
-    paths[path]["put"] = put;
-  }
-  return {{"openapi", "3.0.0"},
-          {"info", {{"title", "Kubernetes"}, {"version", "v1.32.0"}}},
-          {"paths", paths},
-          {"components", {{"schemas", json::object()}}}};
-}
-
 std::string contentHash(const std::string& text) {
   uint64_t h = 1469598103934665603ULL;  // FNV-1a
   for (unsigned char c : text) {
@@ -197,6 +170,28 @@ std::string contentHash(const std::string& text) {
   char buf[20];
   std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(h));
   return buf;
+}
+
+// The OpenAPI v3 document of each served group-version, by its path ("apis/apps/v1"), with
+// its hash; computed once (the scheme does not change at run time).
+struct OpenApiDocument {
+  std::string text;
+  std::string hash;
+};
+
+const std::map<std::string, OpenApiDocument>& openApiDocuments() {
+  static const std::map<std::string, OpenApiDocument> documents = [] {
+    std::map<std::string, OpenApiDocument> out;
+    for (const auto& g : groupsInOrder()) {
+      for (const auto& v : versionsOf(g)) {
+        std::string text = openApiDocument(g, v).dump();
+        std::string hash = contentHash(text);
+        out.emplace(gvPath(g, v), OpenApiDocument{std::move(text), std::move(hash)});
+      }
+    }
+    return out;
+  }();
+  return documents;
 }
 
 HttpResponse notFoundResponse() {
@@ -275,27 +270,20 @@ std::optional<HttpResponse> serveDiscovery(const HttpRequest& request, const Res
   if (path == "/openapi/v2") return notFoundResponse();
   if (path == "/openapi/v3" || path == "/openapi/v3/") {
     json paths = json::object();
-    for (const auto& g : groupsInOrder()) {
-      for (const auto& v : versionsOf(g)) {
-        std::string gv = gvPath(g, v);
-        paths[gv] = {{"serverRelativeURL",
-                      "/openapi/v3/" + gv + "?hash=" + contentHash(openApiDocument(g, v).dump())}};
-      }
+    for (const auto& [gv, document] : openApiDocuments()) {
+      paths[gv] = {{"serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + document.hash}};
     }
     return jsonResponse({{"paths", paths}});
   }
   if (path.rfind("/openapi/v3/", 0) == 0) {
-    std::string gv = path.substr(12);
-    for (const auto& g : groupsInOrder()) {
-      for (const auto& v : versionsOf(g)) {
-        if (gvPath(g, v) != gv) continue;
-        HttpResponse r = jsonResponse(openApiDocument(g, v));
-        r.headers.emplace_back("Cache-Control", request.hasQuery("hash") ? "public, immutable"
-                                                                          : "no-cache, private");
-        return r;
-      }
-    }
-    return notFoundResponse();
+    auto it = openApiDocuments().find(path.substr(12));
+    if (it == openApiDocuments().end()) return notFoundResponse();
+    HttpResponse r;
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.headers.emplace_back("Cache-Control", request.hasQuery("hash") ? "public, immutable"
+                                                                      : "no-cache, private");
+    r.body = it->second.text;
+    return r;
   }
   return std::nullopt;
 }
