@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The clients that speak protobuf, against `minik8s server`: kubectl's generators
-# (`kubectl create deployment|configmap|secret|namespace|service|job|cronjob|ingress`) post
+# (`kubectl create deployment|configmap|secret|namespace|service|job|cronjob|ingress|
+# serviceaccount|role|rolebinding|clusterrole|clusterrolebinding`) post
 # application/vnd.kubernetes.protobuf bodies, and what the server stores must be exactly
 # what the generator built (its --dry-run=client object); helm keeps its releases in
 # Secrets written and deleted through protobuf bodies.
@@ -75,6 +76,81 @@ check "create configmap in the new namespace" $K -n proto-ns create configmap in
 expect_error_output "a duplicate is the usual 409" 'configmaps "proto-cm" already exists' $K create configmap proto-cm --from-literal=a=b
 expect_error_output "an invalid object is the usual 422 naming the field" 'spec.replicas' \
   $K create deployment proto-bad --image=nginx --replicas=-1
+
+echo "== service accounts and RBAC (stored, not enforced)"
+check "create serviceaccount" created_as_generated serviceaccount build-bot serviceaccount build-bot
+check "create role" created_as_generated role pod-reader role pod-reader --verb=get,list,watch --resource=pods
+check "create rolebinding" created_as_generated rolebinding read-pods \
+  rolebinding read-pods --role=pod-reader --serviceaccount=default:build-bot
+check "create clusterrole" created_as_generated clusterrole node-reader clusterrole node-reader --verb=get --resource=nodes
+check "create clusterrolebinding" created_as_generated clusterrolebinding read-nodes \
+  clusterrolebinding read-nodes --clusterrole=node-reader --user=alice
+expect_output "kubectl get sa" '^build-bot[[:space:]]+0[[:space:]]+[0-9]+[sm]$' bash -c "$K get sa build-bot --no-headers"
+expect_output "kubectl get roles shows CREATED AT" '^pod-reader[[:space:]]+20[0-9-]+T[0-9:]+Z$' \
+  bash -c "$K get roles pod-reader --no-headers"
+expect_output "kubectl get rolebindings -o wide" \
+  '^read-pods[[:space:]]+Role/pod-reader[[:space:]]+[0-9]+[sm][[:space:]]+default/build-bot$' \
+  bash -c "$K get rolebindings read-pods -o wide --no-headers"
+expect_output "kubectl get clusterrolebindings -o wide" \
+  '^read-nodes[[:space:]]+ClusterRole/node-reader[[:space:]]+[0-9]+[sm][[:space:]]+alice' \
+  bash -c "$K get clusterrolebindings read-nodes -o wide --no-headers"
+expect_output "kubectl get clusterroles" '^node-reader[[:space:]]+20' bash -c "$K get clusterroles node-reader --no-headers"
+expect_output "kubectl describe role" 'pods[[:space:]]+\[\][[:space:]]+\[\][[:space:]]+\[get list watch\]' $K describe role pod-reader
+expect_output "kubectl describe rolebinding" 'ServiceAccount[[:space:]]+build-bot[[:space:]]+default' $K describe rolebinding read-pods
+expect_output "kubectl describe clusterrolebinding" 'User[[:space:]]+alice' $K describe clusterrolebinding read-nodes
+expect_output "kubectl describe serviceaccount" 'Name:[[:space:]]+build-bot' $K describe serviceaccount build-bot
+cat >"$WORK/rbac.yaml" <<'YAML'
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: deployer}
+automountServiceAccountToken: false
+imagePullSecrets: [{name: regcred}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deploy-editor}
+rules:
+- {apiGroups: [apps], resources: [deployments], verbs: [get, update, patch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deployer-edits}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deploy-editor}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: default}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: aggregate-view}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {rbac.example.com/aggregate-to-view: "true"}}]
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: devs-view}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: aggregate-view}
+subjects: [{kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}]
+YAML
+expect_output "apply -f of all five" 'clusterrolebinding.rbac.authorization.k8s.io/devs-view created' $K apply -f "$WORK/rbac.yaml"
+expect_output "apply -f again is unchanged" 'rolebinding.rbac.authorization.k8s.io/deployer-edits unchanged' $K apply -f "$WORK/rbac.yaml"
+expect_output "the service account kept its fields" '^false regcred$' \
+  $K get sa deployer -o jsonpath='{.automountServiceAccountToken} {.imagePullSecrets[0].name}'
+expect_output "the aggregation rule is stored" 'rbac.example.com/aggregate-to-view":"true"' \
+  $K get clusterrole aggregate-view -o jsonpath='{.aggregationRule.clusterRoleSelectors[0].matchLabels}'
+sed -i 's/kind: Role, name: deploy-editor}/kind: Role, name: other-role}/' "$WORK/rbac.yaml"
+expect_error_output "roleRef is immutable" 'cannot change roleRef' $K apply -f "$WORK/rbac.yaml"
+cat >"$WORK/badbinding.yaml" <<'YAML'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: bad-ref}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Pod, name: x}
+YAML
+expect_error_output "a roleRef.kind of Pod is a 422 naming roleRef.kind" \
+  'roleRef.kind: Unsupported value: "Pod": supported values: "Role", "ClusterRole"' $K create -f "$WORK/badbinding.yaml"
+for obj in rolebinding/read-pods role/pod-reader sa/build-bot clusterrolebinding/read-nodes clusterrole/node-reader; do
+  check "kubectl delete $obj" $K delete "$obj"
+done
+expect_error_output "a deleted role is gone" 'NotFound' $K get role pod-reader
 
 echo "== bad protobuf bodies are 400s, and the server keeps serving"
 printf 'k8s\0\n\017\n\002v1\022\011ConfigMap\022\003\n\001' >"$WORK/truncated.pb"
