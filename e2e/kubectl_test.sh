@@ -368,3 +368,14 @@ spec:
       - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}
 YAML
 check "delete the Ingress" $K delete -f "$WORK/ingress.yaml"
+
+# OpenAPI v3 schemas, generated from the protobuf messages: kubectl explain reads them.
+expect_output "explain pod.spec.containers lists real fields with their types" 'image	<string>' \
+  $K explain pod.spec.containers
+expect_output "explain shows a container's keyed lists" 'ports	<\[\]ContainerPort>' $K explain pod.spec.containers
+expect_output "explain deployment.spec.strategy" 'rollingUpdate	<RollingUpdateDeployment>' \
+  $K explain deployment.spec.strategy
+expect_output "explain shows IntOrString" 'maxSurge	<IntOrString>' $K explain deployment.spec.strategy.rollingUpdate
+expect_output "explain through an inlined member (IngressRule.http)" 'pathType	<string>' \
+  $K explain ingress.spec.rules.http.paths
+expect_output "explain --recursive walks nested schemas" 'creationTimestamp	<string>' $K explain pod --recursive
