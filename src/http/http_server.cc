@@ -25,6 +25,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/heap_trim.h"
 #include "common/log.h"
 #include "http/upgrade.h"
 
@@ -405,8 +406,15 @@ class BeastHttpServer final : public HttpServer {
   }
   void releaseInFlight() { in_flight_.fetch_sub(1); }
   void unregisterConnection(Connection* c) {
-    std::lock_guard lock(mu_);
-    connections_.erase(c);
+    bool trim = false;
+    {
+      std::lock_guard lock(mu_);
+      connections_.erase(c);
+      trim = heap_trim_.observe(connections_.size());
+    }
+    // After a burst of connections closed; posted, so that it runs once their buffers
+    // are freed.
+    if (trim) net::post(ioc_, [] { trimHeap(); });
   }
 
  private:
@@ -432,6 +440,7 @@ class BeastHttpServer final : public HttpServer {
   std::mutex mu_;
   bool stopping_ = false;                                                   // GUARDED_BY(mu_)
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
+  HeapTrimPolicy heap_trim_;                                                // GUARDED_BY(mu_)
 };
 
 // One accepted socket. Every member is touched only on the socket's strand, except where
@@ -1007,6 +1016,7 @@ void BeastHttpServer::onAccept(beast::error_code ec, tcp::socket socket) {
     if (!stopping_ && connections_.size() < options_.max_connections) {
       conn = std::make_shared<Connection>(this, std::move(socket));
       connections_.emplace(conn.get(), conn);
+      heap_trim_.observe(connections_.size());
     }
   }
   if (conn) {
