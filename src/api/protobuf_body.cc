@@ -322,7 +322,8 @@ Result<json> decodeEnvelope(std::string_view body) {
 
 // ---- JSON -> protobuf ----
 
-Status jsonToMessage(const json& in, Message* m);
+// `top`: the envelope's object, whose apiVersion and kind the envelope carries.
+Status jsonToMessage(const json& in, Message* m, bool top = false);
 
 Status typeError(const FieldDescriptor* f, const char* wanted) {
   return badRequest(std::string("field ") + where(f) + " must be " + wanted);
@@ -467,9 +468,10 @@ const FieldDescriptor* inlinedFieldTaking(const Descriptor* d, const std::string
   return nullptr;
 }
 
-Status jsonToMessage(const json& in, Message* m) {
+Status jsonToMessage(const json& in, Message* m, bool top) {
   const Descriptor* d = m->GetDescriptor();
-  bool is_object_root = d->FindFieldByName("metadata") != nullptr;
+  // A list's items carry their own apiVersion and kind in JSON, not in protobuf.
+  bool is_object_root = top || d->FindFieldByName("metadata") != nullptr;
   for (const auto& [key, value] : in.items()) {
     if (value.is_null()) continue;
     const FieldDescriptor* f = fieldByJsonName(d, key);
@@ -520,7 +522,7 @@ Result<std::string> encodeProtobufBody(const json& object) {
                   "minik8s has no protobuf message for " + api_version + " " + kind);
   }
   auto message = all.make(d);
-  RETURN_IF_ERROR(jsonToMessage(object, message.get()));
+  RETURN_IF_ERROR(jsonToMessage(object, message.get(), /*top=*/true));
   auto unknown = all.make(all.byName("k8s.io.apimachinery.pkg.runtime.Unknown"));
   const Reflection* r = unknown->GetReflection();
   const Descriptor* ud = unknown->GetDescriptor();

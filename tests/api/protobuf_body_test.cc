@@ -107,6 +107,22 @@ TEST(ProtobufBody, InlinedMembersSitBesideTheirOwnersFields) {
   EXPECT_EQ(*back, pod);
 }
 
+// The body kubectl drain and helm uninstall send (wire-facts.md section 6), and one with
+// options: a kind without metadata round-trips too.
+TEST(ProtobufBody, DeleteOptions) {
+  const std::string body("k8s\0\x0a\x13\x0a\x02v1\x12\x0d" "DeleteOptions\x12\x00\x1a\x00\x22\x00", 31);
+  auto decoded = decodeProtobufBody(body);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
+  EXPECT_EQ(*decoded, json::parse(R"({"apiVersion":"v1","kind":"DeleteOptions"})"));
+  json options = json::parse(R"({"apiVersion":"v1","kind":"DeleteOptions","gracePeriodSeconds":0,
+      "propagationPolicy":"Foreground","preconditions":{"uid":"u1"},"dryRun":["All"]})");
+  auto encoded = encodeProtobufBody(options);
+  ASSERT_TRUE(encoded.isOk()) << encoded.status().message();
+  auto back = decodeProtobufBody(*encoded);
+  ASSERT_TRUE(back.isOk()) << back.status().message();
+  EXPECT_EQ(*back, options);
+}
+
 TEST(ProtobufBody, FieldsOurMessagesDoNotKnowAreRefusedNotDropped) {
   // ConfigMap{metadata{name "c"}, field 99 = "x"}
   std::string raw("\x0a\x03\x0a\x01" "c" "\x9a\x06\x01x", 9);
