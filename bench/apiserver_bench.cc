@@ -7,8 +7,13 @@
 // numbers and appends them as one JSON line to the results file (the second argument).
 //
 //   apiserver_bench <path to minik8s> [results file] [--creates-only]
+//                   [--create-body=json|protobuf|both]
 //
 // --creates-only stops after (1), for quick before/after comparisons of the create path.
+// --create-body replaces (1) with creates of the seed pod (bench_pods.h) whose bodies are
+// JSON, protobuf (application/vnd.kubernetes.protobuf, encoded before the timing), or both
+// in alternating order within each round, each against the raw etcd puts of the same round
+// (the pod's JSON as the value), and stops there. Responses are JSON in every mode.
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -28,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "api/protobuf_body.h"
+#include "bench_pods.h"
 #include "run_info.h"
 #include "common/clock.h"
 #include "store/etcd_fixture.h"
@@ -121,9 +129,59 @@ double createPods(uint16_t port, int threads, int per_thread, const std::string&
   return threads * per_thread / secs;
 }
 
+// N threads (one per entry of `bodies`), each with one keep-alive connection, POST their
+// prepared bodies with `content_type`; creates per second.
+double postBodies(uint16_t port, const std::vector<std::vector<std::string>>& bodies,
+                  const std::string& content_type) {
+  auto start = SteadyClock::now();
+  std::vector<std::thread> ts;
+  std::atomic<int> errors{0}, sent{0};
+  for (const auto& mine : bodies) {
+    ts.emplace_back([&] {
+      HttpConnection c(port);
+      for (const auto& body : mine) {
+        HttpResult r;
+        ++sent;
+        if (!request(c, "POST", "/api/v1/namespaces/default/pods", body, &r,
+                     {{"Content-Type", content_type}, {"Accept", "application/json"}}) ||
+            r.status != 201) {
+          if (errors++ == 0) std::cerr << "create failed: " << r.status << " " << r.body << "\n";
+        }
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  if (errors) std::cerr << "create errors: " << errors << "\n";
+  g_errors += errors;
+  return sent / secs;
+}
+
+// The seed pod's create bodies for `threads` clients, `per_thread` each, named
+// <prefix><thread>-<i>, as JSON or protobuf.
+std::vector<std::vector<std::string>> seedBodies(int threads, int per_thread,
+                                                 const std::string& prefix, bool protobuf) {
+  std::vector<std::vector<std::string>> bodies(threads);
+  for (int t = 0; t < threads; ++t) {
+    for (int i = 0; i < per_thread; ++i) {
+      json pod = minik8s::bench::seedPod(prefix + std::to_string(t) + "-" + std::to_string(i));
+      if (!protobuf) {
+        bodies[t].push_back(pod.dump());
+        continue;
+      }
+      auto encoded = minik8s::api::encodeProtobufBody(pod);
+      if (!encoded.isOk()) {
+        std::cerr << "encodeProtobufBody: " << encoded.status().toString() << "\n";
+        std::exit(1);
+      }
+      bodies[t].push_back(std::move(encoded).value());
+    }
+  }
+  return bodies;
+}
+
 double etcdPuts(minik8s::store::Store& store, int threads, int per_thread,
-                const std::string& prefix) {
-  std::string value = podJson("raw");
+                const std::string& prefix, std::string value = podJson("raw")) {
   auto start = SteadyClock::now();
   std::vector<std::thread> ts;
   std::atomic<int> errors{0};
@@ -146,15 +204,24 @@ double etcdPuts(minik8s::store::Store& store, int threads, int per_thread,
 int main(int argc, char** argv) {
   std::vector<std::string> args;
   bool creates_only = false;
+  std::string create_body;  // "", "json", "protobuf" or "both"
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--creates-only") {
+    std::string arg = argv[i];
+    if (arg == "--creates-only") {
       creates_only = true;
+    } else if (arg.rfind("--create-body=", 0) == 0) {
+      create_body = arg.substr(14);
+      if (create_body != "json" && create_body != "protobuf" && create_body != "both") {
+        std::cerr << "--create-body must be json, protobuf or both\n";
+        return 2;
+      }
     } else {
       args.emplace_back(argv[i]);
     }
   }
   if (args.empty()) {
-    std::cerr << "usage: apiserver_bench <minik8s binary> [results file] [--creates-only]\n";
+    std::cerr << "usage: apiserver_bench <minik8s binary> [results file] [--creates-only] "
+                 "[--create-body=json|protobuf|both]\n";
     return 2;
   }
   const std::string& binary = args[0];
@@ -208,6 +275,70 @@ int main(int argc, char** argv) {
   results["apiserver_workers"] = 32;
   results["rss_idle_kb"] = rssKb(server);
   std::cout << "apiserver RSS idle: " << rssKb(server) / 1024.0 << " MB\n";
+
+  if (!create_body.empty()) {
+    // 1'. seed-pod creates with JSON and/or protobuf bodies vs raw puts of the pod's JSON.
+    // With both, each round runs the raw puts, then the two encodings in an order that
+    // alternates between rounds.
+    std::vector<std::string> kinds;
+    if (create_body != "protobuf") kinds.push_back("json");
+    if (create_body != "json") kinds.push_back("protobuf");
+    const std::string raw_value = minik8s::bench::seedPod("raw").dump();
+    results["create_body"] = create_body;
+    results["pod_body"] = "seed";
+    results["body_bytes_json"] = raw_value.size();
+    results["body_bytes_protobuf"] =
+        minik8s::api::encodeProtobufBody(minik8s::bench::seedPod("raw")).value().size();
+    std::vector<double> raws;
+    std::map<std::string, std::vector<double>> rates, ratios;
+    std::map<std::string, double> cpu_ms;
+    std::vector<double> pb_vs_json;
+    for (int round = 0; round < kRounds; ++round) {
+      const std::string tag = "r" + std::to_string(round) + "-";
+      double raw = etcdPuts(**store, kClients, kPerClientPerRound, tag, raw_value);
+      raws.push_back(raw);
+      std::cout << "round " << round + 1 << ": etcd puts " << raw << "/s";
+      std::vector<std::string> order = kinds;
+      if (round % 2 == 1) std::reverse(order.begin(), order.end());
+      std::map<std::string, double> rate;
+      for (const auto& kind : order) {
+        bool pb = kind == "protobuf";
+        auto bodies = seedBodies(kClients, kPerClientPerRound, (pb ? "cp" : "cj") + tag, pb);
+        double cpu_before = cpuMs(server);
+        rate[kind] = postBodies(p, bodies,
+                                pb ? "application/vnd.kubernetes.protobuf" : "application/json");
+        cpu_ms[kind] += cpuMs(server) - cpu_before;
+        rates[kind].push_back(rate[kind]);
+        ratios[kind].push_back(rate[kind] / raw);
+        std::cout << ", " << kind << " creates " << rate[kind] << "/s (ratio " << rate[kind] / raw
+                  << ")";
+      }
+      if (rate.size() == 2) {
+        pb_vs_json.push_back(rate["protobuf"] / rate["json"]);
+        std::cout << ", protobuf/json " << pb_vs_json.back();
+      }
+      std::cout << "\n";
+    }
+    results["rounds"] = kRounds;
+    results["etcd_puts_per_s"] = percentile(raws, 0.5);
+    const int per_kind = kRounds * kClients * kPerClientPerRound;
+    for (const auto& kind : kinds) {
+      results[kind + "_creates_per_s"] = percentile(rates[kind], 0.5);
+      results[kind + "_create_ratio"] = percentile(ratios[kind], 0.5);
+      results[kind + "_create_ratios"] = ratios[kind];
+      results[kind + "_apiserver_cpu_us_per_create"] = cpu_ms[kind] * 1000 / per_kind;
+      std::cout << kind << ": median ratio to raw puts " << percentile(ratios[kind], 0.5)
+                << ", apiserver CPU per create " << cpu_ms[kind] * 1000 / per_kind << " us\n";
+    }
+    if (!pb_vs_json.empty()) {
+      results["protobuf_vs_json_ratio"] = percentile(pb_vs_json, 0.5);
+      results["protobuf_vs_json_ratios"] = pb_vs_json;
+      std::cout << "protobuf/json creates per second, median of " << kRounds
+                << " rounds: " << percentile(pb_vs_json, 0.5) << "\n";
+    }
+    results["creates_only"] = true;
+    return finish();
+  }
 
   // 1. creates vs raw puts: kRounds rounds that alternate a burst of raw etcd puts (the
   // baseline) and a burst of API creates, so both see the same machine; the median ratio
