@@ -23,7 +23,7 @@ bool prefersProtobuf(std::string_view accept) {
 }
 
 void answerInProtobufIfPreferred(std::string_view accept, HttpResponse& response) {
-  if (!prefersProtobuf(accept)) return;
+  if (!prefersProtobuf(accept) || response.body.size() > kMaxProtobufAnswerJsonBytes) return;
   for (auto& [name, value] : response.headers) {
     if (name != "Content-Type") continue;
     if (value != "application/json") return;

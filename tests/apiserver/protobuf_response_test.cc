@@ -69,6 +69,12 @@ TEST(ProtobufResponse, WhatHasNoMessageStaysJson) {
   HttpResponse r = jsonResponse(objects[0]);
   answerInProtobufIfPreferred("application/json", r);
   EXPECT_EQ(contentType(r), "application/json");
+
+  json big = json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}})");
+  big["data"]["a"] = std::string(kMaxProtobufAnswerJsonBytes, 'x');
+  HttpResponse large = jsonResponse(big);
+  answerInProtobufIfPreferred(kTypedClient, large);
+  EXPECT_EQ(contentType(large), "application/json");
 }
 
 }  // namespace protobuf_response_test
