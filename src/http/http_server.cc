@@ -1,4 +1,4 @@
-// HttpServer on Boost.Beast: see http_server.h for the contract and docs/http_server.md for
+// HttpServer on Boost.Beast: see http_server.h for the contract and docs/http.md for
 // the threads and limits.
 //
 // Shape: one io_context run by `io_threads` threads; every connection owns a strand (its
