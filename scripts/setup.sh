@@ -15,7 +15,7 @@ packages=(
   etcd-server etcd-client python3 python3-kubernetes python3-yaml libyaml-dev curl jq iproute2 procps libclang-rt-14-dev
   containerd runc containernetworking-plugins docker-registry skopeo busybox-static nginx-light libssl-dev util-linux
   conntrack iptables
-  libldns-dev bind9-dnsutils dnsmasq-base dnsperf iperf3
+  libldns-dev bind9-dnsutils dnsmasq-base dnsperf iperf3 libnl-route-3-dev
 )
 
 apt_updated=""
