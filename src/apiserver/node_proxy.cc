@@ -101,12 +101,22 @@ struct FdHolder {
   int take() { return std::exchange(fd, -1); }
 };
 
-// Two sockets spliced on one strand: bytes go both ways unchanged; an EOF is passed on as
-// a half-close; an error, or both EOFs, close both.
+// A half-close of our sending direction, on either end of a splice.
+void shutdownSend(tcp::socket& s) {
+  boost::system::error_code ignored;
+  s.shutdown(tcp::socket::shutdown_send, ignored);
+}
+void shutdownSend(http::AsyncStream& s) {
+  s.shutdownSend();
+}
+
+// The client's connection (plain or TLS) and the kubelet's socket spliced on one strand:
+// bytes go both ways unchanged; an EOF is passed on as a half-close; an error, or both
+// EOFs, close both.
 class Splice : public std::enable_shared_from_this<Splice> {
  public:
   Splice(std::unique_ptr<http::UpgradedConnection> client, int kubelet_fd)
-      : client_(std::move(client)), kubelet_(client_->socket().get_executor()) {
+      : client_(std::move(client)), kubelet_(client_->stream().get_executor()) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     bool v6 = ::getsockname(kubelet_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
@@ -123,8 +133,8 @@ class Splice : public std::enable_shared_from_this<Splice> {
     }
     to_client_.pending = std::move(to_client);
     to_kubelet_.pending = std::move(to_kubelet);
-    forward(kubelet_, client_->socket(), to_client_);
-    forward(client_->socket(), kubelet_, to_kubelet_);
+    forward(kubelet_, client_->stream(), to_client_);
+    forward(client_->stream(), kubelet_, to_kubelet_);
   }
 
  private:
@@ -134,7 +144,8 @@ class Splice : public std::enable_shared_from_this<Splice> {
     bool done = false;
   };
 
-  void forward(tcp::socket& from, tcp::socket& to, Direction& d) {
+  template <class From, class To>
+  void forward(From& from, To& to, Direction& d) {
     if (!d.pending.empty()) {
       net::async_write(
           to, net::buffer(d.pending),
@@ -152,8 +163,7 @@ class Splice : public std::enable_shared_from_this<Splice> {
                                                     boost::system::error_code ec, size_t n) {
       if (ec == net::error::eof) {
         d.done = true;
-        boost::system::error_code ignored;
-        to.shutdown(tcp::socket::shutdown_send, ignored);
+        shutdownSend(to);
         if (self->to_client_.done && self->to_kubelet_.done) self->closeAll();
         return;
       }
@@ -178,8 +188,7 @@ class Splice : public std::enable_shared_from_this<Splice> {
     boost::system::error_code ignored;
     kubelet_.shutdown(tcp::socket::shutdown_both, ignored);
     kubelet_.close(ignored);
-    client_->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    client_->socket().close(ignored);
+    client_->stream().close();
   }
 
   std::unique_ptr<http::UpgradedConnection> client_;

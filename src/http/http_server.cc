@@ -12,8 +12,11 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/teardown.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -27,6 +30,7 @@
 
 #include "common/heap_trim.h"
 #include "common/log.h"
+#include "http/tls_context.h"
 #include "http/upgrade.h"
 
 namespace minik8s::http {
@@ -37,6 +41,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using TlsStream = net::ssl::stream<tcp::socket>;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr size_t kHeaderLimit = 64 * 1024;                // request line + headers
@@ -249,15 +254,26 @@ class WorkerPool {
   std::vector<std::jthread> threads_;
 };
 
-class Connection;
 class BeastHttpServer;
+
+// What the server and streams see of a connection, whatever its stream type.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  // Any thread.
+  virtual void start() = 0;
+  // Any thread: closes the socket and the stream, if any.
+  virtual void close() = 0;
+  // Strand: the stream has queued bytes.
+  virtual void flushStream() = 0;
+};
 
 // The writing end of one chunked response. Producers (any thread) append framed chunks to
 // `pending_`; the connection's strand takes them and writes them. Holds the connection only
 // weakly, so a stream kept by a watcher after the server is gone is harmless.
 class StreamImpl final : public ResponseStream {
  public:
-  StreamImpl(std::weak_ptr<Connection> conn, net::any_io_executor strand,
+  StreamImpl(std::weak_ptr<ConnectionBase> conn, net::any_io_executor strand,
              std::atomic<size_t>* open_streams, std::string head)
       : conn_(std::move(conn)),
         strand_(std::move(strand)),
@@ -357,7 +373,7 @@ class StreamImpl final : public ResponseStream {
   // REQUIRES: mu_ is held.
   void scheduleFlushLocked();
 
-  const std::weak_ptr<Connection> conn_;
+  const std::weak_ptr<ConnectionBase> conn_;
   const net::any_io_executor strand_;
   std::atomic<size_t>* const open_streams_;
 
@@ -391,6 +407,8 @@ class BeastHttpServer final : public HttpServer {
   // --- For connections ---
   const HttpServerOptions& options() const { return options_; }
   const Handler& handler() const { return handler_; }
+  // Set when options().tls is; valid while the server lives.
+  net::ssl::context* tlsContext() { return tls_context_.get(); }
   std::atomic<size_t>* openStreamsCounter() { return &open_streams_; }
   bool submit(std::function<void()> task) { return workers_.submit(std::move(task)); }
   bool isLongRunning(const HttpRequest& r) const {
@@ -405,7 +423,7 @@ class BeastHttpServer final : public HttpServer {
     return true;
   }
   void releaseInFlight() { in_flight_.fetch_sub(1); }
-  void unregisterConnection(Connection* c) {
+  void unregisterConnection(ConnectionBase* c) {
     bool trim = false;
     {
       std::lock_guard lock(mu_);
@@ -423,6 +441,7 @@ class BeastHttpServer final : public HttpServer {
 
   const HttpServerOptions options_;
   const Handler handler_;
+  std::shared_ptr<net::ssl::context> tls_context_;  // set by start() when options_.tls is
   net::io_context ioc_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   tcp::acceptor acceptor_;  // used on its strand only
@@ -438,39 +457,45 @@ class BeastHttpServer final : public HttpServer {
   bool stopped_ = false;  // GUARDED_BY(stop_mu_)
 
   std::mutex mu_;
-  bool stopping_ = false;                                                   // GUARDED_BY(mu_)
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
-  HeapTrimPolicy heap_trim_;                                                // GUARDED_BY(mu_)
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>>
+      connections_;           // GUARDED_BY(mu_)
+  HeapTrimPolicy heap_trim_;  // GUARDED_BY(mu_)
 };
 
-// One accepted socket. Every member is touched only on the socket's strand, except where
-// noted. Lives as long as an operation or a worker task holds it.
-class Connection : public std::enable_shared_from_this<Connection> {
+template <class Stream>
+class UpgradedConnectionImpl;
+
+// One accepted socket; Stream is tcp::socket (plain HTTP) or TlsStream. Every member is
+// touched only on the socket's strand, except where noted. Lives as long as an operation
+// or a worker task holds it.
+template <class Stream>
+class Connection final : public ConnectionBase,
+                         public std::enable_shared_from_this<Connection<Stream>> {
  public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
   Connection(BeastHttpServer* server, tcp::socket socket)
       : server_(server),
-        socket_(std::move(socket)),
+        socket_(makeStream(server, std::move(socket))),
         timer_(socket_.get_executor()),
         opts_(server->options()) {
     beast::error_code ec;
-    auto ep = socket_.remote_endpoint(ec);
+    auto ep = lowest().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
   net::any_io_executor strand() { return socket_.get_executor(); }
 
-  // Any thread.
-  void start() {
-    net::post(strand(), [self = shared_from_this()] { self->onStart(); });
+  void start() override {
+    net::post(strand(), [self = this->shared_from_this()] { self->onStart(); });
   }
 
-  // Any thread: closes the socket and the stream, if any.
-  void close() {
-    net::post(strand(), [self = shared_from_this()] { self->closeNow(); });
+  void close() override {
+    net::post(strand(), [self = this->shared_from_this()] { self->closeNow(); });
   }
 
-  // Strand: the stream has queued bytes.
-  void flushStream();
+  void flushStream() override;
 
  private:
   enum class State {
@@ -483,11 +508,39 @@ class Connection : public std::enable_shared_from_this<Connection> {
     kClosed
   };
 
+  static Stream makeStream(BeastHttpServer* server, tcp::socket socket) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *server->tlsContext());
+    } else {
+      (void)server;
+      return socket;
+    }
+  }
+
+  tcp::socket& lowest() { return beast::get_lowest_layer(socket_); }
+
   void onStart() {
     if (state_ == State::kClosed) return;
     deadline_ = SteadyClock::now() + std::chrono::seconds(opts_.header_timeout_seconds);
     timer_.expires_at(deadline_);
-    timer_.async_wait([self = shared_from_this()](beast::error_code) { self->onTimer(); });
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code) { self->onTimer(); });
+    if constexpr (kTls) {  // the handshake counts against the header timeout
+      socket_.async_handshake(
+          net::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->onHandshake(ec); });
+      return;
+    }
+    parseBuffered();
+  }
+
+  void onHandshake(beast::error_code ec) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      log::debug("http: {}: TLS handshake failed: {}", remote_, ec.message());
+      closeNow();
+      return;
+    }
+    if constexpr (kTls) client_certificate_ = verifiedClientCertificate(socket_.native_handle());
     parseBuffered();
   }
 
@@ -505,7 +558,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     timer_.expires_at(deadline_);
-    timer_.async_wait([self = shared_from_this()](beast::error_code) { self->onTimer(); });
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code) { self->onTimer(); });
   }
 
   void doRead() {
@@ -519,7 +572,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (read_chunk_.empty()) read_chunk_.resize(kReadChunk);
     socket_.async_read_some(
         net::buffer(read_chunk_),
-        [self = shared_from_this()](beast::error_code ec, size_t n) { self->onRead(ec, n); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->onRead(ec, n); });
   }
 
   void onRead(beast::error_code ec, size_t n) {
@@ -659,6 +712,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     req.body = std::move(msg.body());
     req.remote_address = remote_;
+    req.tls = kTls;
+    req.client_certificate = client_certificate_;
 
     state_ = State::kProcessing;
     setDeadline(SteadyClock::time_point::max());
@@ -671,7 +726,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     bool keep_alive = keep_alive_;
     bool queued = server_->submit(
-        [self = shared_from_this(), req = std::move(req), keep_alive, counted]() mutable {
+        [self = this->shared_from_this(), req = std::move(req), keep_alive, counted]() mutable {
           self->runHandler(std::move(req), keep_alive, counted);
         });
     if (!queued) {
@@ -698,24 +753,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (counted) server_->releaseInFlight();
 
     if (!result.start_stream && result.upgrade) {
-      net::post(strand(), [self = shared_from_this(), req = std::move(req),
+      net::post(strand(), [self = this->shared_from_this(), req = std::move(req),
                            upgrade = std::move(result.upgrade)]() mutable {
         self->beginUpgrade(std::move(req), std::move(upgrade));
       });
       return;
     }
     if (!result.start_stream) {
-      net::post(strand(), [self = shared_from_this(),
+      net::post(strand(), [self = this->shared_from_this(),
                            out = serializeResponse(result.response, keep_alive)]() mutable {
         self->writeResponse(std::move(out), false);
       });
       return;
     }
     server_->openStreamsCounter()->fetch_add(1);
-    auto stream =
-        std::make_shared<StreamImpl>(weak_from_this(), strand(), server_->openStreamsCounter(),
-                                     serializeHead(result.response, /*chunked=*/true, keep_alive));
-    net::post(strand(), [self = shared_from_this(), stream] { self->beginStream(stream); });
+    auto stream = std::make_shared<StreamImpl>(
+        this->weak_from_this(), strand(), server_->openStreamsCounter(),
+        serializeHead(result.response, /*chunked=*/true, keep_alive));
+    net::post(strand(), [self = this->shared_from_this(), stream] { self->beginStream(stream); });
     try {
       result.start_stream(stream);
     } catch (const std::exception& e) {
@@ -739,7 +794,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     write_in_progress_ = true;
     write_buf_ = std::move(data);
     net::async_write(socket_, net::buffer(write_buf_),
-                     [self = shared_from_this(), close_after](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this(), close_after](beast::error_code ec, size_t) {
                        self->write_in_progress_ = false;
                        if (self->state_ == State::kClosed) return;
                        if (ec) {
@@ -758,7 +813,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     write_in_progress_ = true;
     net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->write_in_progress_ = false;
                        if (self->state_ == State::kClosed) return;
                        if (ec) {
@@ -789,7 +844,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void linger() {
     state_ = State::kLingering;
     beast::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    lowest().shutdown(tcp::socket::shutdown_send, ec);
     buffer_.consume(buffer_.size());
     setDeadline(SteadyClock::now() + kLingerTimeout);
     if (peer_eof_) {
@@ -833,7 +888,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     upgrade_ = std::move(upgrade);
     if (read_pending_) {
       beast::error_code ignored;
-      socket_.cancel(ignored);  // onRead completes the hand-over
+      lowest().cancel(ignored);  // onRead completes the hand-over
       return;
     }
     finishUpgrade();
@@ -851,8 +906,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     state_ = State::kClosed;
     timer_.cancel();
     beast::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    lowest().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close(ec);
     parser_.reset();
     if (stream_) {
       stream_->end();
@@ -862,10 +917,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   BeastHttpServer* const server_;
-  tcp::socket socket_;
+  Stream socket_;
   net::steady_timer timer_;
   const HttpServerOptions& opts_;
   std::string remote_;
+  std::optional<ClientCertificate> client_certificate_;  // verified in the TLS handshake
 
   State state_ = State::kReading;
   beast::flat_buffer buffer_;     // received, not yet parsed
@@ -885,36 +941,95 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HttpRequest upgrade_request_;
   std::function<void(std::unique_ptr<UpgradedConnection>)> upgrade_;
 
-  friend class UpgradedConnectionImpl;
+  friend class UpgradedConnectionImpl<Stream>;
+};
+
+// AsyncStream over a connection's Stream. Lives inside the UpgradedConnectionImpl, which
+// keeps the stream alive.
+template <class Stream>
+class AsyncStreamImpl final : public AsyncStream {
+ public:
+  explicit AsyncStreamImpl(Stream& stream) : stream_(stream) {}
+
+  executor_type get_executor() override { return stream_.get_executor(); }
+
+  void shutdownSend() override {
+    beast::error_code ignored;
+    lowest().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  void close() override {
+    beast::error_code ignored;
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
+  }
+  bool isTls() const override { return std::is_same_v<Stream, TlsStream>; }
+
+  void asyncTeardown(beast::role_type role, DoneHandler handler) override {
+    // Beast posts the completion with blocking.never, which Boost 1.81's
+    // any_completion_executor does not support: complete through the strand instead.
+    auto done = net::bind_executor(
+        stream_.get_executor(),
+        [handler = std::move(handler)](beast::error_code ec) mutable { std::move(handler)(ec); });
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::async_teardown(role, stream_, std::move(done));
+    } else {
+      beast::websocket::async_teardown(role, stream_, std::move(done));
+    }
+  }
+  void teardown(beast::role_type role, beast::error_code& ec) override {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::teardown(role, stream_, ec);
+    } else {
+      beast::websocket::teardown(role, stream_, ec);
+    }
+  }
+
+ protected:
+  void asyncReadSome(net::mutable_buffer buffer, IoHandler handler) override {
+    stream_.async_read_some(buffer, std::move(handler));
+  }
+  void asyncWriteSome(const WriteBuffers& buffers, IoHandler handler) override {
+    stream_.async_write_some(buffers, std::move(handler));
+  }
+
+ private:
+  tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
+
+  Stream& stream_;
 };
 
 // What HandlerResult::upgrade receives. Keeps the Connection (and so its socket) alive and
 // registered, so that HttpServer::stop() still closes it; destroying it closes it.
+template <class Stream>
 class UpgradedConnectionImpl final : public UpgradedConnection {
  public:
-  UpgradedConnectionImpl(std::shared_ptr<Connection> conn, std::string buffered)
-      : conn_(std::move(conn)), buffered_(std::move(buffered)) {}
+  UpgradedConnectionImpl(std::shared_ptr<Connection<Stream>> conn, std::string buffered)
+      : conn_(std::move(conn)), stream_(conn_->socket_), buffered_(std::move(buffered)) {}
 
   ~UpgradedConnectionImpl() override {
     net::dispatch(conn_->strand(), [conn = conn_] { conn->closeUpgraded(); });
   }
 
-  tcp::socket& socket() override { return conn_->socket_; }
+  AsyncStream& stream() override { return stream_; }
+  tcp::socket& socket() override { return beast::get_lowest_layer(conn_->socket_); }
   std::string takeBuffered() override { return std::exchange(buffered_, std::string()); }
   const HttpRequest& request() const override { return conn_->upgrade_request_; }
 
  private:
-  std::shared_ptr<Connection> conn_;
+  std::shared_ptr<Connection<Stream>> conn_;
+  AsyncStreamImpl<Stream> stream_;
   std::string buffered_;
 };
 
-void Connection::finishUpgrade() {
+template <class Stream>
+void Connection<Stream>::finishUpgrade() {
   if (state_ != State::kUpgraded || read_pending_ || write_in_progress_ || !upgrade_) return;
   auto upgrade = std::move(upgrade_);
   upgrade_ = nullptr;
   std::string buffered(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   buffer_.consume(buffer_.size());
-  auto conn = std::make_unique<UpgradedConnectionImpl>(shared_from_this(), std::move(buffered));
+  auto conn = std::make_unique<UpgradedConnectionImpl<Stream>>(this->shared_from_this(),
+                                                               std::move(buffered));
   try {
     upgrade(std::move(conn));
   } catch (const std::exception& e) {
@@ -937,7 +1052,8 @@ void StreamImpl::scheduleFlushLocked() {
   net::post(strand_, [conn] { conn->flushStream(); });
 }
 
-void Connection::flushStream() {
+template <class Stream>
+void Connection<Stream>::flushStream() {
   if (state_ != State::kStreaming || write_in_progress_ || !stream_) return;
   if (!stream_->takePending(&write_buf_)) {
     if (stream_->finishing()) endStream();
@@ -945,7 +1061,7 @@ void Connection::flushStream() {
   }
   write_in_progress_ = true;
   net::async_write(socket_, net::buffer(write_buf_),
-                   [self = shared_from_this()](beast::error_code ec, size_t n) {
+                   [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                      self->write_in_progress_ = false;
                      if (self->state_ == State::kClosed) return;
                      if (ec) {
@@ -966,6 +1082,11 @@ Status BeastHttpServer::start() {
   std::lock_guard stop_lock(stop_mu_);
   if (started_) return Status(Code::kInternal, "HttpServer::start called twice");
   started_ = true;
+  if (options_.tls) {
+    auto context = makeServerTlsContext(*options_.tls);
+    if (!context.isOk()) return context.status();
+    tls_context_ = std::move(*context);
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(options_.bind_address, ec);
   if (ec) return badRequest("invalid bind address \"" + options_.bind_address + "\"");
@@ -988,7 +1109,8 @@ Status BeastHttpServer::start() {
   for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
-  log::info("http: listening on {}:{}", options_.bind_address, port_.load());
+  log::info("http: listening on {}:{}{}", options_.bind_address, port_.load(),
+            tls_context_ ? " (TLS)" : "");
   return Status::ok();
 }
 
@@ -1010,11 +1132,15 @@ void BeastHttpServer::onAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::shared_ptr<Connection> conn;
+  std::shared_ptr<ConnectionBase> conn;
   {
     std::lock_guard lock(mu_);
     if (!stopping_ && connections_.size() < options_.max_connections) {
-      conn = std::make_shared<Connection>(this, std::move(socket));
+      if (tls_context_) {
+        conn = std::make_shared<Connection<TlsStream>>(this, std::move(socket));
+      } else {
+        conn = std::make_shared<Connection<tcp::socket>>(this, std::move(socket));
+      }
       connections_.emplace(conn.get(), conn);
       heap_trim_.observe(connections_.size());
     }
@@ -1034,7 +1160,7 @@ void BeastHttpServer::stop() {
   stopped_ = true;
   if (!started_) return;
 
-  std::vector<std::shared_ptr<Connection>> live;
+  std::vector<std::shared_ptr<ConnectionBase>> live;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

@@ -65,10 +65,10 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
   ExecBridge(std::unique_ptr<http::UpgradedConnection> conn, ExecBridgeOptions options)
       : conn_(std::move(conn)),
         opts_(std::move(options)),
-        client_(conn_->socket()),
-        upstream_(conn_->socket().get_executor()),
-        resolver_(conn_->socket().get_executor()),
-        quiet_timer_(conn_->socket().get_executor()) {}
+        client_(conn_->stream()),
+        upstream_(conn_->stream().get_executor()),
+        resolver_(conn_->stream().get_executor()),
+        quiet_timer_(conn_->stream().get_executor()) {}
 
   void start() {
     auto url = parseHttpUrl(opts_.upstream_url);
@@ -175,10 +175,9 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
         http::statusResponse(500, "InternalError",
                              "error executing command in container: " + message),
         false);
-    net::async_write(conn_->socket(), net::buffer(error_response_),
+    net::async_write(conn_->stream(), net::buffer(error_response_),
                      [self = shared_from_this()](beast::error_code, size_t) {
-                       beast::error_code ignored;
-                       self->conn_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+                       self->conn_->stream().close();
                      });
   }
 
@@ -352,7 +351,7 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
 
   std::unique_ptr<http::UpgradedConnection> conn_;
   const ExecBridgeOptions opts_;
-  websocket::stream<tcp::socket&> client_;
+  websocket::stream<http::AsyncStream&> client_;
   websocket::stream<beast::tcp_stream> upstream_;
   tcp::resolver resolver_;
   net::steady_timer quiet_timer_;
