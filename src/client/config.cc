@@ -9,6 +9,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "api/defaults.h"
+
 namespace minik8s::client {
 
 namespace {
@@ -31,9 +33,63 @@ std::string scalarOr(const YAML::Node& node, const char* key, const std::string&
   return node[key].as<std::string>(fallback);
 }
 
-// Applies one kubeconfig file to `config`.
+// TLS and credential settings before the files are read: what the kubeconfig said (file
+// paths made relative to its directory, `*-data` fields decoded), then the flags.
+struct TlsSources {
+  std::string ca_file;
+  std::optional<std::string> ca_data;
+  bool insecure = false;
+  std::string server_name;
+  std::string cert_file;
+  std::optional<std::string> cert_data;
+  std::string key_file;
+  std::optional<std::string> key_data;
+  std::string token;
+  std::string token_file;
+};
+
+// A kubeconfig file path: relative ones are relative to the kubeconfig's directory.
+std::string kubeconfigPath(const std::string& kubeconfig, const std::string& file) {
+  if (file.empty() || file.front() == '/') return file;
+  std::filesystem::path dir = std::filesystem::path(kubeconfig).parent_path();
+  if (dir.empty()) return file;
+  return (dir / file).string();
+}
+
+// Decodes a `*-data` field (standard base64; line breaks ignored, as Go's decoder does).
+Status decodeDataField(const std::string& path, const YAML::Node& node, const char* key,
+                       const std::string& owner, std::optional<std::string>* out) {
+  std::string text = scalarOr(node, key, "");
+  if (text.empty()) return Status::ok();
+  std::string compact;
+  compact.reserve(text.size());
+  for (char c : text) {
+    if (c != '\n' && c != '\r') compact += c;
+  }
+  std::string bytes;
+  if (!api::base64Decode(compact, &bytes)) {
+    return badRequest("error loading config file \"" + path + "\": " + key + " of " + owner +
+                      ": illegal base64 data");
+  }
+  *out = std::move(bytes);
+  return Status::ok();
+}
+
+Status boolField(const std::string& path, const YAML::Node& node, const char* key,
+                 const std::string& owner, bool* out) {
+  if (!node || !node.IsMap() || !node[key]) return Status::ok();
+  try {
+    *out = node[key].as<bool>();
+  } catch (const YAML::Exception&) {
+    return badRequest("error loading config file \"" + path + "\": " + key + " of " + owner +
+                      ": not a boolean");
+  }
+  return Status::ok();
+}
+
+// Applies one kubeconfig file to `config` and `tls`.
 Status applyKubeconfig(const std::string& path, const std::string& text, const std::string& context,
-                       ClientConfig* config) {
+                       ClientConfig* config, TlsSources* tls) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -59,8 +115,91 @@ Status applyKubeconfig(const std::string& path, const std::string& text, const s
     }
     config->server = scalarOr(*cluster, "server", config->server);
     config->default_namespace = scalarOr(*ctx, "namespace", config->default_namespace);
+
+    std::string cluster_owner = "cluster \"" + cluster_name + "\"";
+    tls->ca_file = kubeconfigPath(path, scalarOr(*cluster, "certificate-authority", ""));
+    RETURN_IF_ERROR(decodeDataField(path, *cluster, "certificate-authority-data", cluster_owner,
+                                    &tls->ca_data));
+    RETURN_IF_ERROR(
+        boolField(path, *cluster, "insecure-skip-tls-verify", cluster_owner, &tls->insecure));
+    tls->server_name = scalarOr(*cluster, "tls-server-name", "");
+
+    // A context whose user is not listed has no credentials (client-go does the same).
+    std::string user_name = scalarOr(*ctx, "user", "");
+    auto user = findNamed(root["users"], user_name, "user");
+    if (!user || !user->IsMap()) return Status::ok();
+    std::string user_owner = "user \"" + user_name + "\"";
+    tls->cert_file = kubeconfigPath(path, scalarOr(*user, "client-certificate", ""));
+    RETURN_IF_ERROR(
+        decodeDataField(path, *user, "client-certificate-data", user_owner, &tls->cert_data));
+    tls->key_file = kubeconfigPath(path, scalarOr(*user, "client-key", ""));
+    RETURN_IF_ERROR(decodeDataField(path, *user, "client-key-data", user_owner, &tls->key_data));
+    tls->token = scalarOr(*user, "token", "");
+    tls->token_file = kubeconfigPath(path, scalarOr(*user, "tokenFile", ""));
   } catch (const YAML::Exception& e) {
     return badRequest("error loading config file \"" + path + "\": " + e.msg);
+  }
+  return Status::ok();
+}
+
+// The flags replace the kubeconfig's settings as kubectl's overrides do.
+void applyOverrides(const ConfigSources& sources, TlsSources* tls) {
+  if (!sources.certificate_authority.empty() || sources.insecure_skip_tls_verify) {
+    tls->ca_file = sources.certificate_authority;
+    tls->ca_data.reset();
+    tls->insecure = sources.insecure_skip_tls_verify;
+  }
+  if (!sources.tls_server_name.empty() || !sources.server.empty()) {
+    tls->server_name = sources.tls_server_name;
+  }
+  if (!sources.client_certificate.empty()) {
+    tls->cert_file = sources.client_certificate;
+    tls->cert_data.reset();
+  }
+  if (!sources.client_key.empty()) {
+    tls->key_file = sources.client_key;
+    tls->key_data.reset();
+  }
+  if (!sources.token.empty()) tls->token = sources.token;
+}
+
+// `data` when given, else the content of `file` (nothing when neither is set).
+Result<std::string> dataOrFile(const std::optional<std::string>& data, const std::string& file,
+                               const char* field, const FileReader& read_file) {
+  if (data) return *data;
+  if (file.empty()) return std::string();
+  auto read = read_file(file);
+  if (!read.isOk()) {
+    return badRequest(std::string("unable to read ") + field + " \"" + file +
+                      "\": " + read.status().message());
+  }
+  return std::move(read).value();
+}
+
+Status resolveTls(const TlsSources& in, const FileReader& read_file, ClientConfig* config) {
+  if (in.insecure && (in.ca_data || !in.ca_file.empty())) {
+    return badRequest("specifying a root certificates file with the insecure flag is not allowed");
+  }
+  TlsClientConfig& tls = config->tls;
+  ASSIGN_OR_RETURN(tls.ca_pem,
+                   dataOrFile(in.ca_data, in.ca_file, "certificate-authority", read_file));
+  ASSIGN_OR_RETURN(tls.client_cert_pem,
+                   dataOrFile(in.cert_data, in.cert_file, "client-certificate", read_file));
+  ASSIGN_OR_RETURN(tls.client_key_pem,
+                   dataOrFile(in.key_data, in.key_file, "client-key", read_file));
+  tls.insecure_skip_verify = in.insecure;
+  tls.server_name = in.server_name;
+  if (!in.token.empty()) {
+    config->bearer_token = in.token;
+  } else if (!in.token_file.empty()) {
+    ASSIGN_OR_RETURN(std::string token,
+                     dataOrFile(std::nullopt, in.token_file, "tokenFile", read_file));
+    size_t begin = token.find_first_not_of(" \t\r\n");
+    size_t end = token.find_last_not_of(" \t\r\n");
+    if (begin == std::string::npos) {
+      return badRequest("read empty token from file \"" + in.token_file + "\"");
+    }
+    config->bearer_token = token.substr(begin, end - begin + 1);
   }
   return Status::ok();
 }
@@ -69,6 +208,7 @@ Status applyKubeconfig(const std::string& path, const std::string& text, const s
 
 Result<ClientConfig> resolveConfig(const ConfigSources& sources, const FileReader& read_file) {
   ClientConfig config;
+  TlsSources tls;
   std::string path;
   std::string text;
   if (!sources.kubeconfig.empty()) {
@@ -107,11 +247,13 @@ Result<ClientConfig> resolveConfig(const ConfigSources& sources, const FileReade
     }
   }
   if (!path.empty()) {
-    RETURN_IF_ERROR(applyKubeconfig(path, text, sources.context, &config));
+    RETURN_IF_ERROR(applyKubeconfig(path, text, sources.context, &config, &tls));
   } else if (!sources.context.empty()) {
     return badRequest("context was not found for specified context: " + sources.context);
   }
   if (!sources.server.empty()) config.server = sources.server;
+  applyOverrides(sources, &tls);
+  RETURN_IF_ERROR(resolveTls(tls, read_file, &config));
   return config;
 }
 
@@ -136,13 +278,15 @@ Result<ClientConfig> loadConfig(ConfigSources sources) {
 
 Result<ServerAddress> parseServerUrl(const std::string& url) {
   std::string rest = url;
+  ServerAddress address;
   if (rest.rfind("https://", 0) == 0) {
-    return badRequest("server " + url + ": https is not supported; use http://");
+    address.tls = true;
+    rest = rest.substr(8);
+  } else if (rest.rfind("http://", 0) == 0) {
+    rest = rest.substr(7);
   }
-  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
   if (rest.find("://") != std::string::npos)
     return badRequest("server " + url + ": unsupported scheme");
-  ServerAddress address;
   size_t slash = rest.find('/');
   if (slash != std::string::npos) {
     address.path_prefix = rest.substr(slash);
@@ -152,7 +296,7 @@ Result<ServerAddress> parseServerUrl(const std::string& url) {
     }
   }
   size_t colon = rest.rfind(':');
-  std::string port_text = "80";
+  std::string port_text = address.tls ? "443" : "80";
   if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
     port_text = rest.substr(colon + 1);
     rest = rest.substr(0, colon);
