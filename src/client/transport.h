@@ -1,6 +1,8 @@
 // HttpTransport: the client's one seam to the network. RestClient speaks through it; tests
-// replace it with a fake. BeastTransport is the real one: HTTP/1.1 over plain TCP with
-// keep-alive connections reused from a small pool, and a deadline on every request.
+// replace it with a fake. BeastTransport is the real one: HTTP/1.1 over plain TCP or over
+// TLS (https: the server verified against the configured CA and host name, a client
+// certificate presented), keep-alive connections reused from a small pool, a bearer token
+// on every request when configured, and a deadline on every request.
 #pragma once
 
 #include <chrono>
@@ -61,10 +63,19 @@ class HttpTransport {
 // as opposed to an error the server reported.
 bool isConnectionError(const Status& status);
 
+// Owns its connections and one TLS context (built once); thread-safe.
 class BeastTransport : public HttpTransport {
  public:
-  // `timeout` bounds each request (connect + write + read of the response).
+  // `timeout` bounds each request (connect + write + read of the response). An https
+  // `address` is verified against the system's default CAs, without client credentials.
   BeastTransport(ServerAddress address, std::chrono::milliseconds timeout, std::string user_agent);
+
+  // The transport for a resolved config: its server, timeout, user agent, TLS settings and
+  // bearer token. A server without a scheme is https when a CA, a client certificate or
+  // insecure_skip_verify is configured (as client-go). kBadRequest when the URL, the CA,
+  // the certificate or the key does not parse, or the key does not match the certificate.
+  static Result<std::unique_ptr<BeastTransport>> create(const ClientConfig& config);
+
   ~BeastTransport() override;
 
   Result<HttpResponse> roundTrip(const HttpRequest& request) override;
@@ -74,8 +85,13 @@ class BeastTransport : public HttpTransport {
 
  private:
   struct Connection;
+  struct TlsContext;
+
+  BeastTransport(ServerAddress address, std::chrono::milliseconds timeout, std::string user_agent,
+                 Result<std::unique_ptr<TlsContext>> tls, std::string bearer_token);
 
   Result<std::unique_ptr<Connection>> connect() const;
+  Status handshake(Connection& c) const;
   std::unique_ptr<Connection> takeIdle();
   void putIdle(std::unique_ptr<Connection> connection);
   Status writeRequest(Connection& c, const HttpRequest& request) const;
@@ -85,6 +101,9 @@ class BeastTransport : public HttpTransport {
   const ServerAddress address_;
   const std::chrono::milliseconds timeout_;
   const std::string user_agent_;
+  const std::unique_ptr<TlsContext> tls_;  // set for https
+  const Status tls_error_;                 // why an https tls_ could not be built
+  const std::string bearer_token_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mu_)
 };

@@ -166,5 +166,31 @@ TEST(BeastTransport, AStreamErrorAnswerIsReturnedWhole) {
   EXPECT_EQ(r->body, "error");
 }
 
+TEST(BeastTransport, ABearerTokenFromTheConfigIsSentOverPlainHttp) {
+  Listener l;
+  std::string head;
+  std::thread server([&] {
+    int c = ::accept(l.fd(), nullptr, nullptr);
+    char buf[4096];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::read(c, buf, sizeof buf);
+      if (n <= 0) break;
+      head.append(buf, static_cast<size_t>(n));
+    }
+    std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)!::write(c, answer.data(), answer.size());
+    ::close(c);
+  });
+  ClientConfig config;
+  config.server = "http://127.0.0.1:" + std::to_string(l.port());
+  config.bearer_token = "t0ken";
+  auto t = BeastTransport::create(config);
+  ASSERT_TRUE(t.isOk()) << t.status().toString();
+  auto r = (*t)->roundTrip({});
+  server.join();
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_NE(head.find("Authorization: Bearer t0ken\r\n"), std::string::npos) << head;
+}
+
 }  // namespace transport_test
 }  // namespace minik8s::client
