@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace minik8s::apiserver {
 
 namespace {
@@ -15,17 +17,6 @@ using tcp = net::ip::tcp;
 
 constexpr size_t kMaxHead = 64 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -7,6 +7,7 @@
 #include "cli/json_fields.h"
 #include "cli/kinds.h"
 #include "client/transport.h"
+#include "common/strings.h"
 
 namespace minik8s::cli {
 
@@ -42,24 +43,13 @@ Result<OutputFormat> parseOutputFormat(std::string_view text, OutputFormat when_
 
 namespace {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Index of the column called `name`; -1 when absent.
 int columnIndex(const json& table, std::string_view name) {
   const json& columns = field(table, "columnDefinitions");
   if (!columns.is_array()) return -1;
   for (size_t i = 0; i < columns.size(); ++i) {
     const json& n = field(columns[i], "name");
-    if (n.is_string() && equalsIgnoreCase(n.get<std::string>(), name)) return static_cast<int>(i);
+    if (n.is_string() && iequals(n.get<std::string>(), name)) return static_cast<int>(i);
   }
   return -1;
 }
@@ -125,7 +115,7 @@ std::vector<std::vector<std::string>> tableCells(const json& table,
       const json& name = field(columns[i], "name");
       bool extra = false;
       for (const auto& e : options.extra_columns) {
-        extra = extra || (name.is_string() && equalsIgnoreCase(name.get<std::string>(), e));
+        extra = extra || (name.is_string() && iequals(name.get<std::string>(), e));
       }
       if (!options.wide && !extra && priority.is_number() && priority.get<int64_t>() > 0) continue;
       shown.push_back(i);

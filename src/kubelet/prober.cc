@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "api/defaults.h"
+#include "common/strings.h"
 
 namespace minik8s::kubelet {
 namespace {
@@ -31,15 +32,6 @@ ProbeOutcome failure(std::string message) {
 }
 ProbeOutcome unknown(std::string message) {
   return {ProbeResult::kUnknown, std::move(message)};
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 // "10.0.0.1:80", "[fd00::1]:80".
@@ -245,7 +237,7 @@ ProbeOutcome runExecProbe(cri::Runtime& runtime, const std::string& container_id
 ProbeOutcome runHttpGetProbe(const std::string& host, int32_t port, const std::string& path,
                              const std::string& scheme, const std::vector<api::HttpHeader>& headers,
                              std::chrono::milliseconds timeout) {
-  if (!scheme.empty() && !equalsIgnoreCase(scheme, "HTTP")) {
+  if (!scheme.empty() && !iequals(scheme, "HTTP")) {
     return unknown("httpGet probe scheme " + scheme + " is not supported");
   }
   if (host.empty()) return unknown("httpGet probe has no host (pod IP unknown)");

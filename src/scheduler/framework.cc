@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cctype>
 
+#include "common/strings.h"
 #include "scheduler/plugins/balanced_allocation.h"
 #include "scheduler/plugins/least_allocated.h"
 #include "scheduler/plugins/node_ports.h"
@@ -16,13 +17,6 @@
 namespace minik8s::scheduler {
 
 namespace {
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // The first name after `last` in cyclic order: the smallest name above `last`, else the
 // smallest of all. `names` in any order, not empty.
@@ -42,7 +36,7 @@ const std::string& nextInTurn(const std::vector<const std::string*>& names,
 Result<Policy> parsePolicy(std::string_view name) {
   for (Policy p : {Policy::kRoundRobin, Policy::kRandom, Policy::kLeastAllocated,
                    Policy::kBalancedAllocation}) {
-    if (equalsIgnoreCase(name, policyName(p))) return p;
+    if (iequals(name, policyName(p))) return p;
   }
   return badRequest("unknown scheduling policy \"" + std::string(name) +
                     "\" (want RoundRobin, Random, LeastAllocated or BalancedAllocation)");
@@ -117,7 +111,9 @@ bool fits(const api::Pod& pod, const NodeInfo& node, const Filters& filters,
   return true;
 }
 
-bool byName(const NodeInfo* a, const NodeInfo* b) { return a->name() < b->name(); }
+bool byName(const NodeInfo* a, const NodeInfo* b) {
+  return a->name() < b->name();
+}
 
 }  // namespace
 
@@ -137,10 +133,9 @@ ScheduleResult schedulePod(const api::Pod& pod, std::span<const NodeInfo* const>
 
   if (policy == Policy::kRoundRobin || (policy != Policy::kRandom && score == nullptr)) {
     // The first node after the last one chosen, by name, that fits.
-    auto after = std::upper_bound(nodes.begin(), nodes.end(), state.last_node,
-                                  [](const std::string& last, const NodeInfo* node) {
-                                    return last < node->name();
-                                  });
+    auto after = std::upper_bound(
+        nodes.begin(), nodes.end(), state.last_node,
+        [](const std::string& last, const NodeInfo* node) { return last < node->name(); });
     size_t start = static_cast<size_t>(after - nodes.begin());
     for (size_t i = 0; i < n && feasible.empty(); ++i) {
       const NodeInfo* node = nodes[(start + i) % n];
