@@ -106,6 +106,10 @@ Result<std::shared_ptr<ssl::context>> makeServerTlsContext(const TlsServerOption
   ctx->use_certificate_chain(boost::asio::buffer(options.cert_pem), ec);
   if (ec) return tlsError("loading the server certificate", ec);
   ctx->use_private_key(boost::asio::buffer(options.key_pem), ssl::context::pem, ec);
+  // Asio has taken the error off the queue: its code is the packed OpenSSL error.
+  if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    return tlsError("the private key does not match the server certificate", ec);
+  }
   if (ec) return tlsError("loading the private key", ec);
   if (SSL_CTX_check_private_key(native) != 1) {
     return invalid("tls: the private key does not match the server certificate: " +
