@@ -13,7 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   etcd-server etcd-client python3 python3-kubernetes python3-yaml libyaml-dev curl jq iproute2 procps libclang-rt-14-dev
-  containerd runc containernetworking-plugins docker-registry skopeo busybox-static nginx-light libssl-dev util-linux
+  containerd runc containernetworking-plugins docker-registry skopeo busybox-static nginx-light libssl-dev openssl util-linux
   conntrack iptables
   libldns-dev bind9-dnsutils dnsmasq-base dnsperf iperf3 libnl-route-3-dev
 )

@@ -3,18 +3,23 @@
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "api/defaults.h"
 #include "apiserver/apiserver.h"
 #include "client/rest_client.h"
+#include "cmd/minik8s/controller_manager_cmd.h"
 #include "cmd/minik8s/signals.h"
 #include "common/duration.h"
+#include "common/ipv4.h"
 #include "common/log.h"
-#include "cmd/minik8s/controller_manager_cmd.h"
 #include "controller/manager.h"
+#include "pki/pki.h"
 #include "scheduler/scheduler.h"
 #include "store/etcd_process.h"
 #include "store/etcd_store.h"
@@ -45,7 +50,113 @@ struct ServerFlags {
   bool run_scheduler = true;
   std::string scheduler_policy = "LeastAllocated";
   controller::ControllerManagerOptions controllers;
+  // HTTPS with the cluster CA, every request authenticated and authorized. Without it the
+  // API is plain HTTP with no authentication, which is refused off loopback.
+  bool tls = false;
+  std::string pki_dir;  // default: <data-dir>/pki
+  std::vector<std::string> tls_sans;
+  std::string token_auth_file;
 };
+
+bool isLoopback(const std::string& address) {
+  return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
+}
+
+// A kubeconfig whose one context reaches `server` as the holder of `client` (PEM data
+// inline, as k3s writes its k3s.yaml).
+std::string kubeconfigYaml(const std::string& server, const std::string& ca_pem,
+                           const pki::CertificateAndKey& client, const std::string& user) {
+  std::ostringstream out;
+  out << "apiVersion: v1\nkind: Config\nclusters:\n- name: minik8s\n  cluster:\n    server: "
+      << server << "\n    certificate-authority-data: " << api::base64Encode(ca_pem)
+      << "\nusers:\n- name: " << user
+      << "\n  user:\n    client-certificate-data: " << api::base64Encode(client.cert_pem)
+      << "\n    client-key-data: " << api::base64Encode(client.key_pem)
+      << "\ncontexts:\n- name: minik8s\n  context:\n"
+      << "    cluster: minik8s\n    user: " << user << "\ncurrent-context: minik8s\n";
+  return out.str();
+}
+
+struct ServerSecurity {
+  pki::ClusterPki pki;
+  std::string admin_kubeconfig;  // written into the PKI directory
+};
+
+// The cluster CA and the serving certificate (names and addresses: the loopback ones, the
+// bind address, the `kubernetes` Service's ClusterIP and --tls-san), the admin kubeconfig,
+// and the HTTPS and authentication options of the apiserver.
+Result<ServerSecurity> setUpSecurity(const ServerFlags& flags,
+                                     apiserver::ApiServerOptions& options) {
+  pki::ClusterPkiOptions pki_options;
+  auto service_range = parseIpv4Cidr(flags.service_cluster_ip_range);
+  if (!service_range.isOk())
+    return invalid("--service-cluster-ip-range: " + service_range.status().message());
+  pki_options.apiserver_ips.push_back(service_range->gateway());
+  if (flags.bind_address != "0.0.0.0" && !isLoopback(flags.bind_address)) {
+    pki_options.apiserver_ips.push_back(flags.bind_address);
+  }
+  for (const auto& san : flags.tls_sans) {
+    bool is_ip = parseIpv4Cidr(san + "/32").isOk() || san.find(':') != std::string::npos;
+    (is_ip ? pki_options.apiserver_ips : pki_options.apiserver_dns_names).push_back(san);
+  }
+  std::string dir = flags.pki_dir.empty() ? flags.data_dir + "/pki" : flags.pki_dir;
+  ServerSecurity security;
+  ASSIGN_OR_RETURN(security.pki, pki::ensureClusterPki(dir, pki_options));
+
+  options.http.tls = http::TlsServerOptions{};
+  options.http.tls->cert_pem = security.pki.apiserver.cert_pem;
+  options.http.tls->key_pem = security.pki.apiserver.key_pem;
+  options.http.tls->client_ca_pem = security.pki.ca.cert_pem;
+  options.security.enabled = true;
+  if (!flags.token_auth_file.empty()) {
+    std::ifstream in(flags.token_auth_file);
+    if (!in) return invalid("--token-auth-file: cannot read " + flags.token_auth_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto tokens = apiserver::parseTokenAuthFile(text.str());
+    if (!tokens.isOk()) return invalid("--token-auth-file: " + tokens.status().message());
+    options.security.static_tokens = std::move(*tokens);
+  }
+  std::string host = flags.bind_address == "0.0.0.0" ? "127.0.0.1" : flags.bind_address;
+  security.admin_kubeconfig = dir + "/admin.kubeconfig";
+  std::string yaml =
+      kubeconfigYaml("https://" + host + ":" + std::to_string(flags.port), security.pki.ca.cert_pem,
+                     security.pki.admin, pki::kAdminCommonName);
+  std::string tmp = security.admin_kubeconfig + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << yaml;
+    if (!out.flush()) return internalError("writing " + tmp);
+  }
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::error_code ec;
+  std::filesystem::rename(tmp, security.admin_kubeconfig, ec);
+  if (ec) return internalError("writing " + security.admin_kubeconfig + ": " + ec.message());
+  return security;
+}
+
+// How a component inside this process reaches the apiserver: over loopback, and with TLS
+// as the holder of its own client certificate (CN = `user`), issued here from the CA.
+Result<client::ClientConfig> inProcessClientConfig(const ServerFlags& flags, uint16_t port,
+                                                   const ServerSecurity* security,
+                                                   const std::string& user,
+                                                   const std::string& agent) {
+  client::ClientConfig config;
+  std::string host = flags.bind_address == "0.0.0.0" ? "127.0.0.1" : flags.bind_address;
+  config.server = (security ? "https://" : "http://") + host + ":" + std::to_string(port);
+  config.user_agent = agent;
+  if (security) {
+    pki::CertificateSpec spec;
+    spec.subject.common_name = user;
+    spec.client_auth = true;
+    ASSIGN_OR_RETURN(auto cert, pki::issueCertificate(security->pki.ca, spec));
+    config.tls.ca_pem = security->pki.ca.cert_pem;
+    config.tls.client_cert_pem = cert.cert_pem;
+    config.tls.client_key_pem = cert.key_pem;
+  }
+  return config;
+}
 
 int runServer(const ServerFlags& flags) {
   log::setLevel(flags.log_level);
@@ -62,6 +173,12 @@ int runServer(const ServerFlags& flags) {
     std::cerr << "error: cannot create --data-dir " << flags.data_dir << ": " << ec.message()
               << "\n";
     return 1;
+  }
+  if (!flags.tls && !isLoopback(flags.bind_address)) {
+    std::cerr << "error: plain HTTP without authentication is served only on loopback; use --tls "
+                 "to serve --bind-address "
+              << flags.bind_address << "\n";
+    return 2;
   }
   std::unique_ptr<store::EtcdProcess> etcd;
   std::vector<std::string> endpoints;
@@ -101,6 +218,17 @@ int runServer(const ServerFlags& flags) {
   options.event_ttl = std::chrono::duration_cast<std::chrono::seconds>(*event_ttl);
   options.watch_cache.history_capacity = flags.watch_cache_size;
   options.admission = flags.admission;
+  std::optional<ServerSecurity> security;
+  if (flags.tls) {
+    auto secured = setUpSecurity(flags, options);
+    if (!secured.isOk()) {
+      std::cerr << "error: setting up TLS: " << secured.status().toString() << "\n";
+      return 1;
+    }
+    security = std::move(*secured);
+    log::info("server: cluster CA and certificates in {}; admin kubeconfig {}", security->pki.dir,
+              security->admin_kubeconfig);
+  }
   apiserver::ApiServer server(options, **store);
   Status s = server.start();
   if (!s.isOk()) {
@@ -118,13 +246,20 @@ int runServer(const ServerFlags& flags) {
       std::cerr << "error: --scheduler-policy: " << policy.status().message() << "\n";
       return 1;
     }
-    client::ClientConfig config;
-    std::string host = flags.bind_address == "0.0.0.0" ? "127.0.0.1" : flags.bind_address;
-    config.server = "http://" + host + ":" + std::to_string(server.port());
-    config.user_agent = "minik8s-scheduler";
-    auto connected = client::RestClient::connect(config);
-    config.user_agent = "minik8s-controller-manager";
-    auto manager_connected = client::RestClient::connect(config);
+    const ServerSecurity* secured = security ? &*security : nullptr;
+    auto scheduler_config = inProcessClientConfig(flags, server.port(), secured,
+                                                  "system:kube-scheduler", "minik8s-scheduler");
+    auto manager_config =
+        inProcessClientConfig(flags, server.port(), secured, "system:kube-controller-manager",
+                              "minik8s-controller-manager");
+    if (!scheduler_config.isOk() || !manager_config.isOk()) {
+      std::cerr << "error: client certificates for the scheduler and controller manager: "
+                << (scheduler_config.isOk() ? manager_config : scheduler_config).status().toString()
+                << "\n";
+      return 1;
+    }
+    auto connected = client::RestClient::connect(*scheduler_config);
+    auto manager_connected = client::RestClient::connect(*manager_config);
     if (!manager_connected.isOk()) {
       std::cerr << "error: controller manager client: " << manager_connected.status().toString()
                 << "\n";
@@ -189,7 +324,7 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
   CLI::App* cmd = app.add_subcommand(name, description);
   cmd->add_option("--bind-address", flags->bind_address, "address to listen on")
       ->capture_default_str();
-  cmd->add_option("--port", flags->port, "HTTP port (plain HTTP until TLS arrives)")
+  cmd->add_option("--port", flags->port, "API port (HTTPS with --tls, else plain HTTP on loopback)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   cmd->add_option("--data-dir", flags->data_dir, "state directory (managed etcd data lives here)")
@@ -234,6 +369,16 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
         ->capture_default_str();
     addControllerManagerFlags(cmd, flags->controllers);
   }
+  cmd->add_flag("--tls", flags->tls,
+                "serve HTTPS with certificates of the cluster CA (created in --pki-dir) and "
+                "authenticate every request (x509 client certificates, bearer tokens); writes "
+                "admin.kubeconfig there");
+  cmd->add_option("--pki-dir", flags->pki_dir,
+                  "cluster CA and certificates (default: <data-dir>/pki)");
+  cmd->add_option("--tls-san", flags->tls_sans,
+                  "an extra name or address in the serving certificate (repeatable)");
+  cmd->add_option("--token-auth-file", flags->token_auth_file,
+                  "static bearer tokens, one per line: token,user,uid[,\"group1,group2\"]");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")
       ->capture_default_str();
   cmd->callback([flags] { std::exit(runServer(*flags)); });

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/protobuf_body.h"
 #include "api/scheme.h"
 #include "apiserver/discovery.h"
 #include "apiserver/health.h"
@@ -38,12 +39,34 @@ json versionInfo() {
           {"platform", "linux/amd64"}};
 }
 
+// The object's name in a create's body (JSON or protobuf); "" when it has none.
+std::string nameInBody(const HttpRequest& request) {
+  json object;
+  if (request.header("Content-Type").find("protobuf") != std::string::npos) {
+    auto decoded = api::decodeProtobufBody(request.body);
+    if (decoded.isOk()) object = std::move(*decoded);
+  } else {
+    object = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  }
+  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object())
+    return "";
+  const json& name = object["metadata"].value("name", json());
+  return name.is_string() ? name.get<std::string>() : "";
+}
+
+std::string lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 }  // namespace
 
 ApiServer::ApiServer(ApiServerOptions options, store::Store& store, Clock& clock)
     : options_(std::move(options)), clock_(clock), store_(store, metrics_) {}
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 Status ApiServer::start() {
   auto cidr = parseCidr(options_.service_cluster_ip_range);
@@ -57,14 +80,27 @@ Status ApiServer::start() {
   node_proxy_ = std::make_unique<NodeProxy>(*rest_);
   metrics_api_ = std::make_unique<MetricsApi>(*rest_);
   metrics_.setOpenWatchesSource([this] { return rest_->openWatches(); });
+  if (options_.security.enabled) {
+    auto bootstrap_secret = [this](const std::string& name) -> std::optional<json> {
+      WatchCache* secrets = rest_->cache("secrets");
+      auto object = secrets ? secrets->get("/registry/secrets/kube-system/" + name) : nullptr;
+      if (!object) return std::nullopt;
+      return json::parse(object->json, nullptr, /*allow_exceptions=*/false);
+    };
+    authenticator_ = std::make_unique<Authenticator>(options_.security.static_tokens,
+                                                     std::move(bootstrap_secret), clock_);
+  }
   RETURN_IF_ERROR(bootstrap());
   if (options_.compaction_interval.count() > 0) {
     compaction_thread_ = std::jthread([this](std::stop_token stop) { runCompaction(stop); });
   }
-  http_ = HttpServer::create(options_.http, [this](HttpRequest& request) { return handle(request); });
+  http_ =
+      HttpServer::create(options_.http, [this](HttpRequest& request) { return handle(request); });
   RETURN_IF_ERROR(http_->start());
   ready_ = true;
-  log::info("apiserver: serving on http://{}:{}", options_.http.bind_address, http_->port());
+  log::info("apiserver: serving on {}://{}:{}{}", options_.http.tls ? "https" : "http",
+            options_.http.bind_address, http_->port(),
+            authenticator_ ? "" : " without authentication");
   return Status::ok();
 }
 
@@ -76,7 +112,9 @@ void ApiServer::stop() {
   if (rest_) rest_->stop();
 }
 
-uint16_t ApiServer::port() const { return http_ ? http_->port() : 0; }
+uint16_t ApiServer::port() const {
+  return http_ ? http_->port() : 0;
+}
 
 Status ApiServer::bootstrap() {
   RequestContext ctx;
@@ -98,17 +136,23 @@ Status ApiServer::bootstrap() {
   }
   owners.insert("default/kubernetes");
   auto freed = allocator_->repair(owners);
-  if (freed.isOk() && *freed > 0) log::info("apiserver: freed {} leaked service allocations", *freed);
+  if (freed.isOk() && *freed > 0)
+    log::info("apiserver: freed {} leaked service allocations", *freed);
 
   const auto* services_res = api::findResource("", "v1", "services");
   json kubernetes = {
-      {"metadata", {{"name", "kubernetes"}, {"namespace", "default"},
-                    {"labels", {{"component", "apiserver"}, {"provider", "kubernetes"}}}}},
+      {"metadata",
+       {{"name", "kubernetes"},
+        {"namespace", "default"},
+        {"labels", {{"component", "apiserver"}, {"provider", "kubernetes"}}}}},
       {"spec",
        {{"type", "ClusterIP"},
         {"clusterIP", allocator_->apiserverServiceIp()},
-        {"ports", json::array({{{"name", "https"}, {"port", 443}, {"protocol", "TCP"},
-                                {"targetPort", options_.http.port ? options_.http.port : 6443}}})}}}};
+        {"ports",
+         json::array({{{"name", "https"},
+                       {"port", 443},
+                       {"protocol", "TCP"},
+                       {"targetPort", options_.http.port ? options_.http.port : 6443}}})}}}};
   if (!rest_->getFromStore(*services_res, "default", "kubernetes").isOk()) {
     auto svc = rest_->create(*services_res, kubernetes, ctx);
     if (!svc.isOk() && svc.status().code() != Code::kAlreadyExists) {
@@ -116,13 +160,16 @@ Status ApiServer::bootstrap() {
     }
   }
   const auto* endpoints_res = api::findResource("", "v1", "endpoints");
-  std::string address = options_.http.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.http.bind_address;
+  std::string address =
+      options_.http.bind_address == "0.0.0.0" ? "127.0.0.1" : options_.http.bind_address;
   json endpoints = {
       {"metadata", {{"name", "kubernetes"}, {"namespace", "default"}}},
-      {"subsets", json::array({{{"addresses", json::array({{{"ip", address}}})},
-                                {"ports", json::array({{{"name", "https"},
-                                                        {"port", options_.http.port ? options_.http.port : 6443},
-                                                        {"protocol", "TCP"}}})}}})}};
+      {"subsets",
+       json::array(
+           {{{"addresses", json::array({{{"ip", address}}})},
+             {"ports", json::array({{{"name", "https"},
+                                     {"port", options_.http.port ? options_.http.port : 6443},
+                                     {"protocol", "TCP"}}})}}})}};
   auto ep = rest_->ensure(*endpoints_res, endpoints, ctx);
   if (!ep.isOk()) return ep.status().withContext("writing the kubernetes endpoints");
   return Status::ok();
@@ -139,13 +186,15 @@ Status ApiServer::migrateNamespaceFinalizers() {
     if (!ns.is_object()) continue;
     const json& md = ns.value("metadata", json::object());
     const json& spec = ns.value("spec", json::object());
-    if (md.contains("deletionTimestamp") || (spec.contains("finalizers") && spec["finalizers"].is_array())) {
+    if (md.contains("deletionTimestamp") ||
+        (spec.contains("finalizers") && spec["finalizers"].is_array())) {
       continue;
     }
     if (!ns.contains("spec") || !ns["spec"].is_object()) ns["spec"] = json::object();
     ns["spec"]["finalizers"] = json::array({"kubernetes"});
     auto updated = store_.update(kv.key, ns.dump(), kv.mod_revision, 0);
-    if (!updated.isOk()) return updated.status().withContext("adding the namespace finalizer to " + kv.key);
+    if (!updated.isOk())
+      return updated.status().withContext("adding the namespace finalizer to " + kv.key);
     ++migrated;
   }
   if (migrated > 0) log::info("apiserver: gave {} namespace(s) the kubernetes finalizer", migrated);
@@ -164,7 +213,8 @@ void ApiServer::runCompaction(std::stop_token stop) {
     auto current = store_.currentRevision();
     if (previous > 0) {
       Status s = store_.compact(previous);
-      if (!s.isOk() && s.code() != Code::kGone) log::warn("apiserver: compaction: {}", s.toString());
+      if (!s.isOk() && s.code() != Code::kGone)
+        log::warn("apiserver: compaction: {}", s.toString());
     }
     if (current.isOk()) previous = *current;
     std::unique_lock lock(mu);
@@ -228,7 +278,8 @@ HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::str
     auto b = parseBool(watch_param);
     if (!b) {
       HandlerResult result;
-      result.response = statusResponse(badRequest("invalid watch parameter \"" + watch_param + "\""));
+      result.response =
+          statusResponse(badRequest("invalid watch parameter \"" + watch_param + "\""));
       return result;
     }
     watch = *b;
@@ -236,8 +287,8 @@ HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::str
   auto info = parseRequestInfo(request.method, request.path, watch);
   if (!info.isOk() || !info->is_resource_request) {
     HandlerResult result;
-    result.response = statusResponse(info.isOk() ? notFound("the server could not find the requested resource")
-                                                 : info.status());
+    result.response = statusResponse(
+        info.isOk() ? notFound("the server could not find the requested resource") : info.status());
     return result;
   }
   *verb = info->verb;
@@ -249,10 +300,77 @@ HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::str
   return rest_->handle(*info, request);
 }
 
+AuthorizationFacts ApiServer::authorizationFacts() const {
+  AuthorizationFacts facts;
+  WatchCache* pods = rest_->cache("pods");
+  if (pods == nullptr) return facts;
+  facts.pod_node = [pods](const std::string& ns,
+                          const std::string& name) -> std::optional<std::string> {
+    auto pod = pods->get("/registry/pods/" + ns + "/" + name);
+    if (!pod) return std::nullopt;
+    const json& spec = pod->attrs.value("spec", json::object());
+    const json& node = spec.value("nodeName", json());
+    return node.is_string() ? node.get<std::string>() : "";
+  };
+  facts.used_by_pod_on_node = [pods](const std::string& node, const std::string& ns,
+                                     const std::string& resource, const std::string& name) {
+    WatchFilter on_node;
+    on_node.namespace_ = ns;
+    on_node.matches = [&node](const json& attrs) {
+      const json& spec = attrs.value("spec", json::object());
+      return spec.value("nodeName", std::string()) == node;
+    };
+    for (const auto& pod : pods->list(on_node).objects) {
+      if (podUses(json::parse(pod->json, nullptr, /*allow_exceptions=*/false), resource, name))
+        return true;
+    }
+    return false;
+  };
+  return facts;
+}
+
+std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& request) {
+  if (!authenticator_) return std::nullopt;
+  Credentials credentials;
+  if (request.client_certificate) {
+    credentials.client_certificate = Credentials::Certificate{
+        request.client_certificate->common_name, request.client_certificate->organizations};
+  }
+  credentials.authorization = request.header("Authorization");
+  auto user = authenticator_->authenticate(credentials, request.path);
+  if (!user.isOk()) return statusResponse(user.status());
+
+  Attributes attributes;
+  attributes.user = std::move(*user);
+  bool watch = parseBool(request.queryValue("watch")).value_or(false);
+  auto info = parseRequestInfo(request.method, request.path, watch);
+  if (info.isOk() && info->is_resource_request) {
+    attributes.resource_request = true;
+    attributes.verb = info->verb;
+    attributes.group = info->group;
+    attributes.resource = info->resource;
+    attributes.subresource = info->subresource;
+    attributes.namespace_ = info->namespace_;
+    attributes.name = info->name;
+    if (needsNameOfCreate(attributes)) attributes.name = nameInBody(request);
+  } else {
+    attributes.verb = lowercase(request.method);
+    attributes.path = request.path;
+  }
+  Decision decision = authorize(attributes, authorizationFacts());
+  if (!decision.allowed) return statusResponse(forbidden(attributes, decision));
+  return std::nullopt;
+}
+
 HandlerResult ApiServer::handle(HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   std::string verb, resource;
-  HandlerResult result = route(request, &verb, &resource);
+  HandlerResult result;
+  if (auto refused = authenticateAndAuthorize(request)) {
+    result.response = std::move(*refused);
+  } else {
+    result = route(request, &verb, &resource);
+  }
   if (!result.start_stream && !result.upgrade) {
     answerInProtobufIfPreferred(request.header("Accept"), result.response);
   }
@@ -260,7 +378,8 @@ HandlerResult ApiServer::handle(HttpRequest& request) {
     metrics_.recordRequest(verb, resource, result.response.status,
                            std::chrono::steady_clock::now() - start);
   } else {
-    metrics_.recordRequest(verb, resource, result.response.status, std::chrono::duration<double>(0));
+    metrics_.recordRequest(verb, resource, result.response.status,
+                           std::chrono::duration<double>(0));
   }
   return result;
 }

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "apiserver/admission_options.h"
+#include "apiserver/authentication.h"
+#include "apiserver/authorization.h"
 #include "apiserver/health.h"
 #include "apiserver/http_server.h"
 #include "apiserver/metrics.h"
@@ -48,6 +50,14 @@ struct ApiServerOptions {
   // Events vanish this long after their last write (kube-apiserver's --event-ttl); 0: never.
   std::chrono::seconds event_ttl{3600};
   AdmissionOptions admission;
+  // When enabled, every request is authenticated (authentication.h) and authorized
+  // (authorization.h) before it is routed; 401 and 403 answers are Kubernetes' Status.
+  // Off for the library's callers that serve plain HTTP on loopback to themselves (tests,
+  // benchmarks); `minik8s server` turns it on with TLS.
+  struct Security {
+    bool enabled = false;
+    StaticTokens static_tokens;  // --token-auth-file
+  } security;
 };
 
 class ApiServer {
@@ -77,6 +87,9 @@ class ApiServer {
   // later is left alone): deleting them then empties them instead of leaving their content.
   Status migrateNamespaceFinalizers();
   Status bootstrap();
+  // The user behind `request`, or the 401/403 answer.
+  std::optional<HttpResponse> authenticateAndAuthorize(HttpRequest& request);
+  AuthorizationFacts authorizationFacts() const;
   void runCompaction(std::stop_token stop);
 
   ApiServerOptions options_;
@@ -85,8 +98,9 @@ class ApiServer {
   InstrumentedStore store_;
   std::unique_ptr<ServiceAllocator> allocator_;
   std::unique_ptr<RestHandler> rest_;
-  std::unique_ptr<NodeProxy> node_proxy_;    // pods/log, pods/exec (node_proxy.h)
-  std::unique_ptr<MetricsApi> metrics_api_;  // metrics.k8s.io (metrics_api.h)
+  std::unique_ptr<NodeProxy> node_proxy_;         // pods/log, pods/exec (node_proxy.h)
+  std::unique_ptr<MetricsApi> metrics_api_;       // metrics.k8s.io (metrics_api.h)
+  std::unique_ptr<Authenticator> authenticator_;  // set when options_.security.enabled
   std::unique_ptr<HttpServer> http_;
   std::atomic<bool> ready_{false};
 

@@ -1,5 +1,6 @@
 #include "apiserver/authorization.h"
 
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 namespace minik8s::apiserver {
@@ -114,6 +115,76 @@ Decision authorizeBootstrapper(const Attributes& a) {
 }
 
 }  // namespace
+
+bool podUses(const nlohmann::json& pod, const std::string& resource, const std::string& name) {
+  using nlohmann::json;
+  auto field = [](const json& object, const char* key) -> const json& {
+    static const json kNull;
+    if (!object.is_object()) return kNull;
+    auto it = object.find(key);
+    return it == object.end() ? kNull : *it;
+  };
+  auto names = [&](const json& ref, const char* key) {
+    const json& v = field(ref, key);
+    return v.is_string() && v.get_ref<const std::string&>() == name;
+  };
+  const json& spec = field(pod, "spec");
+  const bool secrets = resource == "secrets";
+  const bool config_maps = resource == "configmaps";
+  auto volumeUses = [&](const json& volume) {
+    if (secrets && names(field(volume, "secret"), "secretName")) return true;
+    if (config_maps && names(field(volume, "configMap"), "name")) return true;
+    if (resource == "persistentvolumeclaims" &&
+        names(field(volume, "persistentVolumeClaim"), "claimName")) {
+      return true;
+    }
+    const json& sources = field(field(volume, "projected"), "sources");
+    if (sources.is_array()) {
+      for (const auto& source : sources) {
+        if (secrets && names(field(source, "secret"), "name")) return true;
+        if (config_maps && names(field(source, "configMap"), "name")) return true;
+      }
+    }
+    return false;
+  };
+  auto containerUses = [&](const json& container) {
+    const char* key_ref = secrets ? "secretKeyRef" : "configMapKeyRef";
+    const char* env_from_ref = secrets ? "secretRef" : "configMapRef";
+    if (const json& env = field(container, "env"); env.is_array()) {
+      for (const auto& var : env) {
+        if (names(field(field(var, "valueFrom"), key_ref), "name")) return true;
+      }
+    }
+    if (const json& env_from = field(container, "envFrom"); env_from.is_array()) {
+      for (const auto& source : env_from) {
+        if (names(field(source, env_from_ref), "name")) return true;
+      }
+    }
+    return false;
+  };
+  if (const json& volumes = field(spec, "volumes"); volumes.is_array()) {
+    for (const auto& volume : volumes) {
+      if (volumeUses(volume)) return true;
+    }
+  }
+  if (secrets || config_maps) {
+    for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
+      if (const json& containers = field(spec, list); containers.is_array()) {
+        for (const auto& container : containers) {
+          if (containerUses(container)) return true;
+        }
+      }
+    }
+  }
+  if (secrets) {
+    if (const json& pull = field(spec, "imagePullSecrets"); pull.is_array()) {
+      for (const auto& ref : pull) {
+        if (names(ref, "name")) return true;
+      }
+    }
+  }
+  return false;
+}
 
 bool needsNameOfCreate(const Attributes& a) {
   if (a.verb != "create" || !a.name.empty() || !a.subresource.empty()) return false;

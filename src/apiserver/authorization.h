@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 
@@ -57,6 +58,11 @@ struct Decision {
 };
 
 Decision authorize(const Attributes& attributes, const AuthorizationFacts& facts);
+
+// Whether `pod` (its JSON) uses the Secret, ConfigMap or PersistentVolumeClaim `name`
+// (`resource` is their plural): volumes (projected sources included), env and envFrom of
+// every container, init container and ephemeral container, and image pull secrets.
+bool podUses(const nlohmann::json& pod, const std::string& resource, const std::string& name);
 
 // Whether authorize() needs Attributes::name taken from a create's body.
 bool needsNameOfCreate(const Attributes& attributes);

@@ -171,8 +171,7 @@ Result<WatchEvent> parseWatchEvent(std::string_view line) {
 }
 
 Result<std::unique_ptr<RestClient>> RestClient::connect(const ClientConfig& config) {
-  ASSIGN_OR_RETURN(ServerAddress address, parseServerUrl(config.server));
-  auto transport = std::make_shared<BeastTransport>(address, config.timeout, config.user_agent);
+  ASSIGN_OR_RETURN(std::shared_ptr<BeastTransport> transport, BeastTransport::create(config));
   return std::make_unique<RestClient>(std::move(transport), config.default_namespace);
 }
 

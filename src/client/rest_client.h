@@ -55,7 +55,8 @@ Result<WatchEvent> parseWatchEvent(std::string_view line);
 
 class RestClient : public Client {
  public:
-  // Connects lazily to `config.server` (http only).
+  // Connects lazily to `config.server` (http or https, with the config's TLS settings and
+  // bearer token).
   static Result<std::unique_ptr<RestClient>> connect(const ClientConfig& config);
   // For tests and custom transports.
   explicit RestClient(std::shared_ptr<HttpTransport> transport,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 
@@ -176,6 +177,42 @@ TEST(Forbidden, SaysItAsKubernetesDoes) {
             "group \"\" at the cluster scope");
   EXPECT_EQ(forbidden(path(kAnonymous, "get", "/api"), {}).message(),
             "forbidden: User \"system:anonymous\" cannot get path \"/api\"");
+}
+
+}  // namespace authorization_test
+}  // namespace minik8s::apiserver
+
+namespace minik8s::apiserver {
+namespace authorization_test {
+
+TEST(PodUses, FindsEveryWayAPodRefersToSecretsConfigMapsAndClaims) {
+  nlohmann::json pod = nlohmann::json::parse(R"({
+    "spec": {
+      "volumes": [
+        {"name": "a", "secret": {"secretName": "vol-secret"}},
+        {"name": "b", "configMap": {"name": "vol-config"}},
+        {"name": "c", "persistentVolumeClaim": {"claimName": "data"}},
+        {"name": "d", "projected": {"sources": [{"secret": {"name": "proj-secret"}},
+                                                {"configMap": {"name": "proj-config"}}]}}],
+      "initContainers": [{"name": "i", "envFrom": [{"secretRef": {"name": "init-env"}}]}],
+      "containers": [{"name": "c",
+                      "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "env-config", "key": "k"}}},
+                              {"name": "Y", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "k"}}}],
+                      "envFrom": [{"configMapRef": {"name": "from-config"}}]}],
+      "imagePullSecrets": [{"name": "registry"}]}})");
+  for (std::string s : {"vol-secret", "proj-secret", "init-env", "env-secret", "registry"}) {
+    EXPECT_TRUE(podUses(pod, "secrets", s)) << s;
+    EXPECT_FALSE(podUses(pod, "configmaps", s)) << s;
+  }
+  for (std::string c : {"vol-config", "proj-config", "env-config", "from-config"}) {
+    EXPECT_TRUE(podUses(pod, "configmaps", c)) << c;
+    EXPECT_FALSE(podUses(pod, "secrets", c)) << c;
+  }
+  EXPECT_TRUE(podUses(pod, "persistentvolumeclaims", "data"));
+  EXPECT_FALSE(podUses(pod, "secrets", "unrelated"));
+  EXPECT_FALSE(
+      podUses(nlohmann::json::parse(R"({"spec": {"volumes": "garbage"}})"), "secrets", "x"));
+  EXPECT_FALSE(podUses(nlohmann::json(), "secrets", "x"));
 }
 
 }  // namespace authorization_test
