@@ -51,7 +51,7 @@ expect_output "node ctl-node is Ready" "ctl-node +Ready" kubectl get nodes
 
 # start_manager NAME: a controller manager with short leader-election timings.
 start_manager() {
-  "$MINIK8S" controller-manager --server "http://127.0.0.1:$PORT" --leader-elect-lease-duration 4 \
+  "$MINIK8S" controller-manager --kubeconfig "$KUBECONFIG" --leader-elect-lease-duration 4 \
     --leader-elect-renew-deadline 3 --leader-elect-retry-period 1 \
     --node-monitor-period 1s --node-monitor-grace-period 4s >"$WORK/$1.log" 2>&1 &
   CM_PIDS+=($!)

@@ -58,7 +58,7 @@ for attempt in 1 2 3; do
   fi
   "$MINIK8S" down --data-dir "$CLUSTER" >/dev/null 2>&1 || true
 done
-API=http://127.0.0.1:$PORT
+api_credentials  # $API and api_curl: HTTPS with the kubeconfig's CA and admin certificate
 expect_output "node hpa-node is Ready" "hpa-node +Ready" kubectl get nodes
 
 # live_pods SELECTOR: "name ip" of the selector's Running pods that are not terminating.
@@ -68,7 +68,7 @@ live_pods() {
 }
 running_count() { live_pods "$1" | wc -l; }
 # replicas URL: the object's spec.replicas, from the API.
-replicas() { curl -fsS -m 2 "$API$1" | jq -r '.spec.replicas // "-"'; }
+replicas() { api_curl -fsS -m 2 "$API$1" | jq -r '.spec.replicas // "-"'; }
 # sample URL SELECTOR FILE: about twice a second, "seconds replicas running" while it runs
 # (replicas: the object's spec.replicas; running: Running pods of the selector not being
 # deleted), from the API.
@@ -76,7 +76,7 @@ sample() {
   local start=$EPOCHREALTIME r n
   while :; do
     r=$(replicas "$1" 2>/dev/null || echo -)
-    n=$(curl -fsS -m 2 -G --data-urlencode "labelSelector=$2" "$API/api/v1/namespaces/default/pods" |
+    n=$(api_curl -fsS -m 2 -G --data-urlencode "labelSelector=$2" "$API/api/v1/namespaces/default/pods" |
       jq '[.items[] | select(.status.phase == "Running" and .metadata.deletionTimestamp == null)] | length' 2>/dev/null || echo -)
     echo "$(awk -v a="$EPOCHREALTIME" -v b="$start" 'BEGIN { printf "%.1f", a - b }') $r $n" >>"$3"
     sleep 0.5
@@ -106,7 +106,7 @@ print_timeline() {
 }
 # steps FILE: "second replicas" at each change of spec.replicas.
 steps() { awk '$2 != last && $2 != "-" { print $1, $2; last = $2 }' "$1"; }
-hpa_json() { curl -fsS -m 2 "$API/api/v1/namespaces/default/hpas/test-hpa"; }
+hpa_json() { api_curl -fsS -m 2 "$API/api/v1/namespaces/default/hpas/test-hpa"; }
 rs_replicas_is() { [ "$(replicas /apis/apps/v1/namespaces/default/replicasets/test-hpa)" = "$1" ]; }
 seed_running_is() { [ "$(running_count app=hpa)" = "$1" ]; }
 
@@ -127,9 +127,9 @@ check "with no load the count rises to minReplicas (2 pods running)" wait_until 
 check "the second pod answers" wait_until 60 bash -c \
   "[ \$(kubectl get pods -l app=hpa -o jsonpath='{range .items[*]}{.status.podIP}{\"\\n\"}{end}' | while read -r ip; do curl -fsS -m 1 http://\$ip:5000/getparams >/dev/null && echo up; done | wc -l) = 2 ]"
 kubectl top pods -l app=hpa 2>&1 | sed 's/^/    /' || true
-check "idle, it stays at 2 for an interval" bash -c "sleep 16; [ \$(curl -fsS $API/apis/apps/v1/namespaces/default/replicasets/test-hpa | jq .spec.replicas) = 2 ]"
+check "idle, it stays at 2 for an interval" bash -c "sleep 16; [ \$(api_curl -fsS $API/apis/apps/v1/namespaces/default/replicasets/test-hpa | jq .spec.replicas) = 2 ]"
 expect_output "the Hpa's status has currentReplicas and the usage" '^2 [0-9]+ [0-9]+$' \
-  bash -c "curl -fsS $API/api/v1/namespaces/default/hpas/test-hpa | jq -r '\"\\(.status.currentReplicas) \\(.status.currentCPUPercent) \\(.status.currentMemPercent)\"'"
+  bash -c "api_curl -fsS $API/api/v1/namespaces/default/hpas/test-hpa | jq -r '\"\\(.status.currentReplicas) \\(.status.currentCPUPercent) \\(.status.currentMemPercent)\"'"
 
 LOAD_SECONDS=80
 LOAD_END=$(($(date +%s) + LOAD_SECONDS))
@@ -165,14 +165,14 @@ expect_output "POST /setload?cpu=0&memory=45M through the ClusterIP" "load start
 check "memory scales up to 3" wait_until 60 rs_replicas_is 3
 wait_until 30 sampled "$WORK/mem.timeline" 3 3 || true
 expect_output "the Hpa saw memory above its 40% and cpu below its 60%" '^ok$' \
-  bash -c "curl -fsS $API/api/v1/namespaces/default/hpas/test-hpa | jq -r 'if .status.currentMemPercent > 40 and .status.currentCPUPercent < 60 then \"ok\" else . end'"
+  bash -c "api_curl -fsS $API/api/v1/namespaces/default/hpas/test-hpa | jq -r 'if .status.currentMemPercent > 40 and .status.currentCPUPercent < 60 then \"ok\" else . end'"
 stop_bg
 print_timeline "$WORK/mem.timeline"
 
 echo "== deleting the Hpa returns to the original pod alone"
 check "delete hpa test-hpa" kubectl delete -f "$SEEDS/hpa.yaml" --wait=false
-check "the Hpa is gone" wait_until 60 bash -c "! curl -fsS $API/api/v1/namespaces/default/hpas/test-hpa"
-check "its ReplicaSet is gone" wait_until 30 bash -c "! curl -fsS $API/apis/apps/v1/namespaces/default/replicasets/test-hpa"
+check "the Hpa is gone" wait_until 60 bash -c "! api_curl -fsS $API/api/v1/namespaces/default/hpas/test-hpa"
+check "its ReplicaSet is gone" wait_until 30 bash -c "! api_curl -fsS $API/apis/apps/v1/namespaces/default/replicasets/test-hpa"
 check "only pod-hpa is left" wait_until 60 bash -c "[ \"\$(kubectl get pods -l app=hpa -o jsonpath='{.items[*].metadata.name}')\" = pod-hpa ]"
 check "pod-hpa has no owner" wait_until 30 bash -c "[ -z \"\$(kubectl get pod pod-hpa -o jsonpath='{.metadata.ownerReferences}')\" ]"
 check "delete the seed pod and service" kubectl delete -f "$SEEDS/service4hpa.yaml" -f "$SEEDS/podhpa.yaml" --wait=false
@@ -219,14 +219,14 @@ T0=$SECONDS
 expect_output "POST /setload?cpu=1 to the stress pod" "load started" \
   curl -fsS -m 3 -X POST "http://$STRESS_IP:5000/setload?cpu=1&duration=$V2_LOAD"
 check "it scales up within two sync periods (${SYNC_PERIOD}s each)" wait_until $((2 * SYNC_PERIOD)) \
-  bash -c "[ \$(curl -fsS $API/apis/apps/v1/namespaces/default/deployments/stress | jq .spec.replicas) -gt 1 ]"
+  bash -c "[ \$(api_curl -fsS $API/apis/apps/v1/namespaces/default/deployments/stress | jq .spec.replicas) -gt 1 ]"
 echo "  scaled up $((SECONDS - T0)) s after the load started (to $(replicas /apis/apps/v1/namespaces/default/deployments/stress))"
 expect_output "SuccessfulRescale event" "SuccessfulRescale.*New size: [2-4]; reason: cpu resource utilization" \
   kubectl get events --field-selector involvedObject.name=stress,involvedObject.kind=HorizontalPodAutoscaler
 check "the new pods run" wait_until 90 bash -c "[ \$(kubectl get pods -l app=stress --field-selector=status.phase=Running -o name | wc -l) -gt 1 ]"
 T1=$SECONDS
 check "after the load it scales down to 1" wait_until 90 \
-  bash -c "[ \$(curl -fsS $API/apis/apps/v1/namespaces/default/deployments/stress | jq .spec.replicas) = 1 ]"
+  bash -c "[ \$(api_curl -fsS $API/apis/apps/v1/namespaces/default/deployments/stress | jq .spec.replicas) = 1 ]"
 echo "  back to 1 replica $((SECONDS - T0)) s after the load started (it lasted ${V2_LOAD}s)"
 stop_bg
 print_timeline "$WORK/v2.timeline"

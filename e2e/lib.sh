@@ -130,6 +130,22 @@ finish() {
   [ "$FAILED" -eq 0 ]
 }
 
+# api_credentials: $API, the server of $KUBECONFIG's current context, and api_curl, curl
+# with that context's CA and client certificate (what `minik8s up` writes), for reading the
+# API as JSON. Exported, so that `bash -c` checks can use them.
+api_credentials() {
+  local view="kubectl config view --raw --minify -o jsonpath"
+  API=$($view='{.clusters[0].cluster.server}')
+  export API_CA=$WORK/api-ca.crt API_CERT=$WORK/api-client.crt API_KEY=$WORK/api-client.key
+  $view='{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$API_CA"
+  $view='{.users[0].user.client-certificate-data}' | base64 -d >"$API_CERT"
+  $view='{.users[0].user.client-key-data}' | base64 -d >"$API_KEY"
+  chmod 600 "$API_KEY"
+  export API
+}
+api_curl() { curl --cacert "$API_CA" --cert "$API_CERT" --key "$API_KEY" "$@"; }
+export -f api_curl
+
 # Polls "command" until it succeeds or the deadline (seconds) passes.
 wait_until() {
   local timeout=$1

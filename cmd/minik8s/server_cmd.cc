@@ -10,7 +10,6 @@
 #include <sstream>
 #include <thread>
 
-#include "api/defaults.h"
 #include "apiserver/apiserver.h"
 #include "client/rest_client.h"
 #include "cmd/minik8s/controller_manager_cmd.h"
@@ -19,6 +18,7 @@
 #include "common/ipv4.h"
 #include "common/log.h"
 #include "controller/manager.h"
+#include "node/local_cluster.h"
 #include "pki/pki.h"
 #include "scheduler/scheduler.h"
 #include "store/etcd_process.h"
@@ -60,21 +60,6 @@ struct ServerFlags {
 
 bool isLoopback(const std::string& address) {
   return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
-}
-
-// A kubeconfig whose one context reaches `server` as the holder of `client` (PEM data
-// inline, as k3s writes its k3s.yaml).
-std::string kubeconfigYaml(const std::string& server, const std::string& ca_pem,
-                           const pki::CertificateAndKey& client, const std::string& user) {
-  std::ostringstream out;
-  out << "apiVersion: v1\nkind: Config\nclusters:\n- name: minik8s\n  cluster:\n    server: "
-      << server << "\n    certificate-authority-data: " << api::base64Encode(ca_pem)
-      << "\nusers:\n- name: " << user
-      << "\n  user:\n    client-certificate-data: " << api::base64Encode(client.cert_pem)
-      << "\n    client-key-data: " << api::base64Encode(client.key_pem)
-      << "\ncontexts:\n- name: minik8s\n  context:\n"
-      << "    cluster: minik8s\n    user: " << user << "\ncurrent-context: minik8s\n";
-  return out.str();
 }
 
 struct ServerSecurity {
@@ -119,9 +104,10 @@ Result<ServerSecurity> setUpSecurity(const ServerFlags& flags,
   }
   std::string host = flags.bind_address == "0.0.0.0" ? "127.0.0.1" : flags.bind_address;
   security.admin_kubeconfig = dir + "/admin.kubeconfig";
-  std::string yaml =
-      kubeconfigYaml("https://" + host + ":" + std::to_string(flags.port), security.pki.ca.cert_pem,
-                     security.pki.admin, pki::kAdminCommonName);
+  ASSIGN_OR_RETURN(std::string yaml,
+                   node::mergeKubeconfig("", "https://" + host + ":" + std::to_string(flags.port),
+                                         {security.pki.ca.cert_pem, security.pki.admin.cert_pem,
+                                          security.pki.admin.key_pem}));
   std::string tmp = security.admin_kubeconfig + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

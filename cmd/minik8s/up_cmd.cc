@@ -30,6 +30,7 @@
 #include "node/containerd_process.h"
 #include "node/detached_process.h"
 #include "node/local_cluster.h"
+#include "pki/pki.h"
 #include "proxy/iptables.h"
 #include "proxy/proxier.h"
 
@@ -53,6 +54,7 @@ struct UpFlags {
   std::vector<std::string> agent_args;
   std::vector<std::string> server_args;
   bool port_given = false;
+  bool tls = true;
 };
 
 // An error of `up`/`down`: one line, then the tail of the log that explains it.
@@ -66,7 +68,6 @@ int failWithLogTail(const std::string& message, const std::string& log_path = ""
   }
   return 1;
 }
-
 
 std::string selfExe() {
   std::error_code ec;
@@ -110,27 +111,60 @@ std::string kubeconfigPath(const std::string& flag) {
 
 // Merges our context into the kubeconfig; a file that does not parse is kept as
 // <file>.before-minik8s and replaced.
-Status writeKubeconfig(const std::string& path, const std::string& server) {
+Status writeKubeconfig(const std::string& path, const std::string& server,
+                       const node::KubeconfigCredentials& credentials) {
   std::string existing = fs::exists(path) ? readFile(path) : "";
-  auto merged = node::mergeKubeconfig(existing, server);
+  auto merged = node::mergeKubeconfig(existing, server, credentials);
   if (!merged.isOk()) {
     std::error_code ec;
     fs::copy_file(path, path + ".before-minik8s", fs::copy_options::overwrite_existing, ec);
     std::cout << "minik8s: " << path << " could not be merged (" << merged.status().message()
               << "); it is saved as " << path << ".before-minik8s\n";
-    merged = node::mergeKubeconfig("", server);
+    merged = node::mergeKubeconfig("", server, credentials);
     if (!merged.isOk()) return merged.status();
   }
   return writeFileAtomically(path, *merged, 0600);
 }
 
-std::unique_ptr<client::RestClient> apiClient(int port, milliseconds timeout) {
+std::unique_ptr<client::RestClient> apiClient(int port, bool tls,
+                                              const node::KubeconfigCredentials& admin,
+                                              milliseconds timeout) {
   client::ClientConfig config;
-  config.server = node::localServerUrl(port);
+  config.server = node::localServerUrl(port, tls);
   config.timeout = timeout;
   config.user_agent = "minik8s-up";
+  config.tls.ca_pem = admin.ca_pem;
+  config.tls.client_cert_pem = admin.client_cert_pem;
+  config.tls.client_key_pem = admin.client_key_pem;
   auto c = client::RestClient::connect(config);
   return c.isOk() ? std::move(c).value() : nullptr;
+}
+
+// The admin's credentials from the server's PKI directory, once the server has made them.
+std::optional<node::KubeconfigCredentials> adminCredentials(const node::LocalClusterPaths& paths) {
+  const std::string dir = paths.pki_dir + "/";
+  for (const char* file : {pki::kCaCertFile, pki::kAdminCertFile, pki::kAdminKeyFile}) {
+    if (!fs::exists(dir + file)) return std::nullopt;
+  }
+  return node::KubeconfigCredentials{readFile(dir + pki::kCaCertFile),
+                                     readFile(dir + pki::kAdminCertFile),
+                                     readFile(dir + pki::kAdminKeyFile)};
+}
+
+// The agent's kubeconfig: a client certificate for system:node:<name> in system:nodes,
+// issued by the cluster CA (what TLS bootstrapping gives a node that joins from elsewhere).
+Status writeAgentKubeconfig(const node::LocalClusterPaths& paths,
+                            const node::LocalClusterState& state) {
+  const std::string dir = paths.pki_dir + "/";
+  pki::CertificateAndKey ca{readFile(dir + pki::kCaCertFile), readFile(dir + pki::kCaKeyFile)};
+  pki::CertificateSpec spec;
+  spec.subject = {"system:node:" + state.node_name, {"system:nodes"}};
+  spec.client_auth = true;
+  ASSIGN_OR_RETURN(auto cert, pki::issueCertificate(ca, spec));
+  ASSIGN_OR_RETURN(std::string kubeconfig,
+                   node::mergeKubeconfig("", node::localServerUrl(state.port, true),
+                                         {ca.cert_pem, cert.cert_pem, cert.key_pem}));
+  return writeFileAtomically(paths.agent_kubeconfig, kubeconfig, 0600);
 }
 
 // Starts one component unless it already runs; returns its PID.
@@ -198,6 +232,7 @@ int runUp(const UpFlags& flags) {
   state.bridge = flags.cni_bridge;
   state.agent_args = flags.agent_args;
   state.server_args = flags.server_args;
+  state.tls = flags.tls;
   // A running cluster keeps what it was started with.
   if (node::livePidFromFile(paths.server_pid, node::serverIdentity(paths)) &&
       fs::exists(paths.state_file)) {
@@ -220,21 +255,31 @@ int runUp(const UpFlags& flags) {
   // 1. The control plane.
   auto server_pid = ensureRunning("server", paths.server_pid, node::serverIdentity(paths),
                                   node::serverArgv(exe, paths, state), paths.server_log);
-  if (!server_pid.isOk()) return failWithLogTail("starting the server: " + server_pid.status().toString());
-  auto client = apiClient(state.port, milliseconds(2000));
-  if (!client) return failWithLogTail("bad server address " + node::localServerUrl(state.port));
+  if (!server_pid.isOk())
+    return failWithLogTail("starting the server: " + server_pid.status().toString());
+  // With TLS the client needs the CA and the admin's certificate, which the server makes
+  // at start-up.
+  node::KubeconfigCredentials admin;
+  std::unique_ptr<client::RestClient> client;
+  const std::string server_url = node::localServerUrl(state.port, state.tls);
   for (;;) {
-    auto ready = client->raw("GET", "/readyz");
-    if (ready.isOk()) break;
+    if (!client && state.tls) {
+      if (auto made = adminCredentials(paths)) admin = *made;
+    }
+    if (!client && (!state.tls || !admin.ca_pem.empty())) {
+      client = apiClient(state.port, state.tls, admin, milliseconds(2000));
+      if (!client) return failWithLogTail("bad server address or credentials for " + server_url);
+    }
+    if (client && client->raw("GET", "/readyz").isOk()) break;
     if (!node::processAlive(*server_pid)) {
       return failWithLogTail(
           "the server exited during start-up (is port " + std::to_string(state.port) + " in use?)",
           paths.server_log);
     }
     if (SteadyClock::now() >= deadline) {
-      return failWithLogTail("the apiserver did not answer /readyz at " + node::localServerUrl(state.port) +
-                      " within " + flags.timeout,
-                  paths.server_log);
+      return failWithLogTail(
+          "the apiserver did not answer /readyz at " + server_url + " within " + flags.timeout,
+          paths.server_log);
     }
     std::this_thread::sleep_for(milliseconds(50));
   }
@@ -248,9 +293,15 @@ int runUp(const UpFlags& flags) {
                                        : std::chrono::duration_cast<std::chrono::seconds>(
                                              std::chrono::system_clock::now().time_since_epoch())
                                              .count();
+  if (state.tls && (!agent_was_running || !fs::exists(paths.agent_kubeconfig))) {
+    if (Status s = writeAgentKubeconfig(paths, state); !s.isOk()) {
+      return failWithLogTail("the node's certificate: " + s.toString());
+    }
+  }
   auto agent_pid = ensureRunning("agent", paths.agent_pid, node::agentIdentity(paths),
                                  node::agentArgv(exe, paths, state), paths.agent_log);
-  if (!agent_pid.isOk()) return failWithLogTail("starting the agent: " + agent_pid.status().toString());
+  if (!agent_pid.isOk())
+    return failWithLogTail("starting the agent: " + agent_pid.status().toString());
 
   // 3. Images, once the node's containerd answers.
   auto rt = cri::CriRuntime::connect(paths.containerd.socket);
@@ -261,8 +312,8 @@ int runUp(const UpFlags& flags) {
     }
     if (SteadyClock::now() >= deadline) {
       return failWithLogTail("the node's containerd did not answer at " + paths.containerd.socket +
-                      " within " + flags.timeout,
-                  paths.agent_log);
+                                 " within " + flags.timeout,
+                             paths.agent_log);
     }
   }
   std::string images_dir = flags.images_dir.empty() ? paths.images_dir : flags.images_dir;
@@ -272,7 +323,7 @@ int runUp(const UpFlags& flags) {
 
   // 4. kubectl.
   const std::string kubeconfig = kubeconfigPath(flags.kubeconfig);
-  if (Status s = writeKubeconfig(kubeconfig, node::localServerUrl(state.port)); !s.isOk()) {
+  if (Status s = writeKubeconfig(kubeconfig, server_url, admin); !s.isOk()) {
     return failWithLogTail("writing the kubeconfig: " + s.toString());
   }
 
@@ -283,10 +334,12 @@ int runUp(const UpFlags& flags) {
     auto node = client->get(*nodes, "", state.node_name);
     if (node.isOk() && node::nodeIsReady(*node, &why, ready_not_before)) break;
     if (!node.isOk() && node.status().code() != Code::kNotFound) why = node.status().message();
-    if (!node::processAlive(*agent_pid)) return failWithLogTail("the agent exited", paths.agent_log);
+    if (!node::processAlive(*agent_pid))
+      return failWithLogTail("the agent exited", paths.agent_log);
     if (SteadyClock::now() >= deadline) {
-      return failWithLogTail("node " + state.node_name + " is not Ready after " + flags.timeout + ": " + why,
-                  paths.agent_log);
+      return failWithLogTail(
+          "node " + state.node_name + " is not Ready after " + flags.timeout + ": " + why,
+          paths.agent_log);
     }
     std::this_thread::sleep_for(milliseconds(50));
   }
@@ -300,7 +353,7 @@ int runUp(const UpFlags& flags) {
       "  kubectl run hello --image=busybox -- sleep 3600\n"
       "  kubectl get pods -o wide\n"
       "Logs: %s  Stop with: minik8s down%s\n",
-      node::localServerUrl(state.port).c_str(), kubeconfig.c_str(), paths.logs_dir.c_str(),
+      server_url.c_str(), kubeconfig.c_str(), paths.logs_dir.c_str(),
       paths.data_dir == node::kDefaultLocalDataDir ? ""
                                                    : (" --data-dir " + paths.data_dir).c_str());
   return 0;
@@ -422,6 +475,10 @@ void addUpDownCommands(CLI::App& app) {
   up->add_option("--images-dir", flags->images_dir,
                  "where the stock image archives are built (default: DATA_DIR/images)");
   up->add_option("--timeout", flags->timeout, "give up after this long (e.g. 60s, 2m)")
+      ->capture_default_str();
+  up->add_option("--tls", flags->tls,
+                 "serve the API over HTTPS with the cluster CA and authenticate every request "
+                 "(false: plain HTTP on loopback, no authentication)")
       ->capture_default_str();
   up->add_option("--cgroup-root", flags->cgroup_root, "the agent's pod cgroup root")
       ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "api/defaults.h"
 #include "api/yaml.h"
 
 namespace minik8s::node {
@@ -44,17 +45,16 @@ LocalClusterPaths localClusterPaths(const std::string& data_dir) {
   p.server_pid = p.run_dir + "/server.pid";
   p.agent_pid = p.run_dir + "/agent.pid";
   p.state_file = p.run_dir + "/cluster.json";
+  p.pki_dir = p.server_dir + "/pki";
+  p.agent_kubeconfig = p.node_dir + "/kubeconfig";
   p.containerd = containerdPaths(p.node_dir + "/containerd");
   return p;
 }
 
 nlohmann::json stateToJson(const LocalClusterState& s) {
-  return json{{"port", s.port},
-              {"nodeName", s.node_name},
-              {"cgroupRoot", s.cgroup_root},
-              {"bridge", s.bridge},
-              {"agentArgs", s.agent_args},
-              {"serverArgs", s.server_args}};
+  return json{{"port", s.port},     {"nodeName", s.node_name},   {"cgroupRoot", s.cgroup_root},
+              {"bridge", s.bridge}, {"agentArgs", s.agent_args}, {"serverArgs", s.server_args},
+              {"tls", s.tls}};
 }
 
 Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
@@ -67,6 +67,7 @@ Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
     s.bridge = j.value("bridge", s.bridge);
     s.agent_args = j.value("agentArgs", s.agent_args);
     s.server_args = j.value("serverArgs", s.server_args);
+    s.tls = j.value("tls", false);
   } catch (const json::exception& e) {
     return invalid(std::string("cluster state: ") + e.what());
   }
@@ -76,17 +77,22 @@ Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
 
 std::vector<std::string> serverArgv(const std::string& binary, const LocalClusterPaths& paths,
                                     const LocalClusterState& state) {
-  std::vector<std::string> argv = {binary,          "server",     "--port",
-                                   std::to_string(state.port), "--data-dir", paths.server_dir};
+  std::vector<std::string> argv = {
+      binary, "server", "--port", std::to_string(state.port), "--data-dir", paths.server_dir};
+  if (state.tls) argv.push_back("--tls");
   argv.insert(argv.end(), state.server_args.begin(), state.server_args.end());
   return argv;
 }
 
 std::vector<std::string> agentArgv(const std::string& binary, const LocalClusterPaths& paths,
                                    const LocalClusterState& state) {
-  std::vector<std::string> argv = {
-      binary,        "agent",         "--server",   localServerUrl(state.port),
-      "--node-name", state.node_name, "--data-dir", paths.node_dir};
+  std::vector<std::string> argv = {binary, "agent"};
+  if (state.tls) {
+    argv.insert(argv.end(), {"--kubeconfig", paths.agent_kubeconfig});
+  } else {
+    argv.insert(argv.end(), {"--server", localServerUrl(state.port)});
+  }
+  argv.insert(argv.end(), {"--node-name", state.node_name, "--data-dir", paths.node_dir});
   if (state.cgroup_root != LocalClusterState{}.cgroup_root) {
     argv.push_back("--cgroup-root");
     argv.push_back(state.cgroup_root);
@@ -119,11 +125,13 @@ std::vector<std::string> agentIdentity(const LocalClusterPaths& paths) {
   return {"--data-dir", paths.node_dir};
 }
 
-std::string localServerUrl(int port) {
-  return "http://127.0.0.1:" + std::to_string(port);
+std::string localServerUrl(int port, bool tls) {
+  return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port);
 }
 
-Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url) {
+Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url,
+                                    const KubeconfigCredentials& credentials,
+                                    const std::string& name) {
   json config = json::object();
   if (existing.find_first_not_of(" \t\r\n") != std::string::npos) {
     auto parsed = api::parseYaml(existing);
@@ -143,10 +151,20 @@ Result<std::string> mergeKubeconfig(const std::string& existing, const std::stri
   }
   if (!config.contains("apiVersion")) config["apiVersion"] = "v1";
   if (!config.contains("kind")) config["kind"] = "Config";
-  const std::string name = kLocalClusterName;
-  upsertNamed(config, "clusters", name, "cluster", json{{"server", server_url}});
+  json cluster = {{"server", server_url}};
+  if (!credentials.ca_pem.empty()) {
+    cluster["certificate-authority-data"] = api::base64Encode(credentials.ca_pem);
+  }
+  json user = json::object();
+  if (!credentials.client_cert_pem.empty()) {
+    user["client-certificate-data"] = api::base64Encode(credentials.client_cert_pem);
+  }
+  if (!credentials.client_key_pem.empty()) {
+    user["client-key-data"] = api::base64Encode(credentials.client_key_pem);
+  }
+  upsertNamed(config, "clusters", name, "cluster", cluster);
   upsertNamed(config, "contexts", name, "context", json{{"cluster", name}, {"user", name}});
-  upsertNamed(config, "users", name, "user", json::object());
+  upsertNamed(config, "users", name, "user", user);
   config["current-context"] = name;
   return api::toYaml(config);
 }

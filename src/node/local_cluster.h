@@ -21,18 +21,20 @@ inline constexpr const char* kLocalClusterName = "minik8s";  // cluster, context
 
 // Everything of one local cluster lives under its data dir D.
 struct LocalClusterPaths {
-  std::string data_dir;        // D
-  std::string server_dir;      // D/server: `minik8s server --data-dir` (etcd)
-  std::string node_dir;        // D/node: `minik8s agent --data-dir`
-  std::string images_dir;      // D/images: the stock image archives
-  std::string logs_dir;        // D/logs
-  std::string run_dir;         // D/run
-  std::string server_log;      // D/logs/server.log
-  std::string agent_log;       // D/logs/agent.log
-  std::string server_pid;      // D/run/server.pid
-  std::string agent_pid;       // D/run/agent.pid
-  std::string state_file;      // D/run/cluster.json (LocalClusterState)
-  ContainerdPaths containerd;  // D/node/containerd: the agent's managed containerd
+  std::string data_dir;          // D
+  std::string server_dir;        // D/server: `minik8s server --data-dir` (etcd)
+  std::string node_dir;          // D/node: `minik8s agent --data-dir`
+  std::string images_dir;        // D/images: the stock image archives
+  std::string logs_dir;          // D/logs
+  std::string run_dir;           // D/run
+  std::string server_log;        // D/logs/server.log
+  std::string agent_log;         // D/logs/agent.log
+  std::string server_pid;        // D/run/server.pid
+  std::string agent_pid;         // D/run/agent.pid
+  std::string state_file;        // D/run/cluster.json (LocalClusterState)
+  std::string pki_dir;           // D/server/pki: the cluster CA and certificates (server --tls)
+  std::string agent_kubeconfig;  // D/node/kubeconfig: the agent's node credentials
+  ContainerdPaths containerd;    // D/node/containerd: the agent's managed containerd
 };
 
 LocalClusterPaths localClusterPaths(const std::string& data_dir);
@@ -41,10 +43,14 @@ LocalClusterPaths localClusterPaths(const std::string& data_dir);
 struct LocalClusterState {
   int port = 6443;
   std::string node_name;
-  std::string cgroup_root = "minik8s";  // the agent's --cgroup-root
-  std::string bridge = "mk8s0";         // the CNI bridge the agent's conflist names
+  std::string cgroup_root = "minik8s";   // the agent's --cgroup-root
+  std::string bridge = "mk8s0";          // the CNI bridge the agent's conflist names
   std::vector<std::string> agent_args;   // extra agent flags
   std::vector<std::string> server_args;  // extra server flags
+  // HTTPS with the cluster CA and authentication (`server --tls`); the agent connects with
+  // a node certificate. A state file from before this field reads false: a running
+  // cluster keeps what it was started with.
+  bool tls = true;
 
   bool operator==(const LocalClusterState&) const = default;
 };
@@ -52,13 +58,14 @@ struct LocalClusterState {
 nlohmann::json stateToJson(const LocalClusterState& state);
 Result<LocalClusterState> stateFromJson(const nlohmann::json& j);
 
-// `<binary> server --port P --data-dir D/server`.
+// `<binary> server --port P --data-dir D/server [--tls]`.
 std::vector<std::string> serverArgv(const std::string& binary, const LocalClusterPaths& paths,
                                     const LocalClusterState& state);
 // The kube-dns Service's address: the cluster DNS's, for pods (Kubernetes' usual one).
 inline constexpr char kClusterDnsAddress[] = "10.96.0.10";
 
 // `<binary> agent --server http://127.0.0.1:P --node-name N --data-dir D/node
+// (with TLS `--kubeconfig D/node/kubeconfig` instead of --server)
 // [--cgroup-root R] [--cni-bridge B] --run-dns=true --cluster-dns=10.96.0.10 [extra...]`
 // (the first two only when not the defaults, the DNS flags unless extra names them).
 std::vector<std::string> agentArgv(const std::string& binary, const LocalClusterPaths& paths,
@@ -69,14 +76,25 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
 std::vector<std::string> serverIdentity(const LocalClusterPaths& paths);
 std::vector<std::string> agentIdentity(const LocalClusterPaths& paths);
 
-// "http://127.0.0.1:<port>".
-std::string localServerUrl(int port);
+// "http://127.0.0.1:<port>", or https.
+std::string localServerUrl(int port, bool tls = false);
 
+// What a kubeconfig user proves itself with, and the CA its cluster is trusted by (PEM;
+// empty fields are left out).
+struct KubeconfigCredentials {
+  std::string ca_pem;
+  std::string client_cert_pem;
+  std::string client_key_pem;
+};
 
-// Adds (or replaces) the cluster, context and user named "minik8s" pointing at
+// Adds (or replaces) the cluster, context and user named `name` pointing at
 // `server_url` in the kubeconfig text `existing` ("" for none) and makes it the current
-// context; every other entry is kept. kInvalid when `existing` is not a kubeconfig.
-Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url);
+// context; every other entry is kept. The credentials go in inline
+// (certificate-authority-data, client-certificate-data, client-key-data). kInvalid when
+// `existing` is not a kubeconfig.
+Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url,
+                                    const KubeconfigCredentials& credentials = {},
+                                    const std::string& name = kLocalClusterName);
 
 // Whether a Node object (JSON) has condition Ready=True, posted (lastHeartbeatTime) at or
 // after `not_before` (Unix seconds; 0: any time: a Node left Ready by a kubelet that has

@@ -31,14 +31,15 @@ TEST(LocalClusterArgv, ServerAndAgentCommandLines) {
   LocalClusterState s;
   s.port = 7000;
   s.node_name = "n1";
+  s.tls = false;
   EXPECT_EQ(serverArgv("/bin/minik8s", p, s),
             (std::vector<std::string>{"/bin/minik8s", "server", "--port", "7000", "--data-dir",
                                       "/d/server"}));
-  EXPECT_EQ(agentArgv("/bin/minik8s", p, s),
-            (std::vector<std::string>{"/bin/minik8s", "agent", "--server", "http://127.0.0.1:7000",
-                                      "--node-name", "n1", "--data-dir", "/d/node",
-                                      "--run-dns=true", "--cluster-dns=10.96.0.10",
-                                      "--manage-hosts=/etc/hosts"}));
+  EXPECT_EQ(
+      agentArgv("/bin/minik8s", p, s),
+      (std::vector<std::string>{"/bin/minik8s", "agent", "--server", "http://127.0.0.1:7000",
+                                "--node-name", "n1", "--data-dir", "/d/node", "--run-dns=true",
+                                "--cluster-dns=10.96.0.10", "--manage-hosts=/etc/hosts"}));
   s.cgroup_root = "minik8s-e2e";
   s.bridge = "mke2e0";
   s.agent_args = {"--kubelet-port", "0"};
@@ -53,6 +54,24 @@ TEST(LocalClusterArgv, ServerAndAgentCommandLines) {
   EXPECT_EQ(std::vector<std::string>(argv.begin() + 12, argv.end()), s.agent_args);
   EXPECT_EQ(serverIdentity(p), (std::vector<std::string>{"--data-dir", "/d/server"}));
   EXPECT_EQ(agentIdentity(p), (std::vector<std::string>{"--data-dir", "/d/node"}));
+}
+
+TEST(LocalClusterArgv, WithTlsTheAgentConnectsThroughItsNodeKubeconfig) {
+  auto p = localClusterPaths("/d");
+  EXPECT_EQ(p.pki_dir, "/d/server/pki");
+  EXPECT_EQ(p.agent_kubeconfig, "/d/node/kubeconfig");
+  LocalClusterState s;
+  s.port = 7000;
+  s.node_name = "n1";
+  EXPECT_TRUE(s.tls);
+  EXPECT_EQ(serverArgv("/bin/minik8s", p, s),
+            (std::vector<std::string>{"/bin/minik8s", "server", "--port", "7000", "--data-dir",
+                                      "/d/server", "--tls"}));
+  auto argv = agentArgv("/bin/minik8s", p, s);
+  EXPECT_EQ(std::vector<std::string>(argv.begin(), argv.begin() + 8),
+            (std::vector<std::string>{"/bin/minik8s", "agent", "--kubeconfig", "/d/node/kubeconfig",
+                                      "--node-name", "n1", "--data-dir", "/d/node"}));
+  EXPECT_EQ(localServerUrl(7000, true), "https://127.0.0.1:7000");
 }
 
 TEST(LocalClusterState, RoundTripsThroughJson) {
@@ -71,6 +90,22 @@ TEST(LocalClusterState, RoundTripsThroughJson) {
   auto defaults = stateFromJson(json::object());
   ASSERT_TRUE(defaults.isOk());
   EXPECT_EQ(defaults->cgroup_root, "minik8s");
+  // A cluster started before TLS keeps serving plain HTTP until `down`.
+  EXPECT_FALSE(defaults->tls);
+  s.tls = false;
+  EXPECT_EQ(*stateFromJson(stateToJson(s)), s);
+}
+
+TEST(MergeKubeconfig, CredentialsGoInInline) {
+  KubeconfigCredentials credentials{"CA PEM", "CERT PEM", "KEY PEM"};
+  auto text = mergeKubeconfig("", "https://127.0.0.1:6443", credentials, "node");
+  ASSERT_TRUE(text.isOk()) << text.status().toString();
+  json j = *api::parseYaml(*text);
+  EXPECT_EQ(j["current-context"], "node");
+  EXPECT_EQ(j["clusters"][0]["cluster"]["certificate-authority-data"], "Q0EgUEVN");
+  EXPECT_EQ(j["users"][0]["name"], "node");
+  EXPECT_EQ(j["users"][0]["user"]["client-certificate-data"], "Q0VSVCBQRU0=");
+  EXPECT_EQ(j["users"][0]["user"]["client-key-data"], "S0VZIFBFTQ==");
 }
 
 json mergedJson(const std::string& existing, const std::string& url) {
