@@ -155,7 +155,10 @@ Status ApiServer::bootstrap() {
                        {"targetPort", options_.http.port ? options_.http.port : 6443}}})}}}};
   if (!rest_->getFromStore(*services_res, "default", "kubernetes").isOk()) {
     auto svc = rest_->create(*services_res, kubernetes, ctx);
-    if (!svc.isOk() && svc.status().code() != Code::kAlreadyExists) {
+    // Another apiserver on the same etcd may create it first: its address is then taken
+    // (refused before the name is), and the Service exists.
+    if (!svc.isOk() && svc.status().code() != Code::kAlreadyExists &&
+        !rest_->getFromStore(*services_res, "default", "kubernetes").isOk()) {
       return svc.status().withContext("creating the kubernetes service");
     }
   }

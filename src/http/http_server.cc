@@ -1132,6 +1132,11 @@ void BeastHttpServer::onAccept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  // Responses go out whole (one buffer sequence per write), so Nagle only adds delay: after
+  // a TLS 1.3 handshake the session tickets went out first and the first response waited
+  // for the client's delayed ACK, about 40 ms per new connection (bench/README.md).
+  beast::error_code nodelay_ec;
+  socket.set_option(tcp::no_delay(true), nodelay_ec);
   std::shared_ptr<ConnectionBase> conn;
   {
     std::lock_guard lock(mu_);
