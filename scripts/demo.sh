@@ -160,7 +160,7 @@ curl -fsS -m 3 http://vahag.com/test | head -5
 cat <<TXT
 
 minik8s is running on this machine (state, logs and pid files in $STATE).
-kubectl talks to it through ~/.kube/config, context "minik8s" (http://127.0.0.1:$PORT):
+kubectl talks to it through ~/.kube/config, context "minik8s" (https://127.0.0.1:$PORT, the cluster CA and an admin client certificate):
   kubectl get nodes -o wide
   kubectl get pods -o wide
   kubectl describe pod greet-pod

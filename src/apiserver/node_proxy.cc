@@ -15,6 +15,7 @@
 #include "apiserver/kubelet_client.h"
 #include "apiserver/status_response.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "http/upgrade.h"
 
 namespace minik8s::apiserver {
@@ -30,20 +31,6 @@ using namespace std::chrono_literals;
 constexpr auto kDialTimeout = 5s;
 constexpr auto kHeadTimeout = 30s;
 constexpr auto kBodyTimeout = 60s;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-bool icontains(std::string_view haystack, std::string_view needle) {
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (iequals(haystack.substr(i, needle.size()), needle)) return true;
-  }
-  return false;
-}
 
 const json* findContainerStatus(const json& pod, const std::string& container) {
   if (!pod.is_object() || !pod.contains("status") || !pod["status"].is_object()) return nullptr;
@@ -461,7 +448,8 @@ HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& reques
   auto container = pickContainer(*pod, request.queryValue("container"));
   if (!container.isOk()) return statusResult(container.status());
   std::string node = (*pod)["spec"].value("nodeName", "");
-  if (node.empty()) return statusResult(badRequest("pod " + info.name + " does not have a host assigned"));
+  if (node.empty())
+    return statusResult(badRequest("pod " + info.name + " does not have a host assigned"));
   Status executable = checkExecutable(*pod, *container);
   if (!executable.isOk()) return statusResult(executable);
   // After the checks above, so that kubectl's SPDY retry of a refused WebSocket gets the
@@ -531,7 +519,8 @@ HandlerResult NodeProxy::handle(const RequestInfo& info, HttpRequest& request) {
   }
   if (info.subresource == "exec") {
     if (request.method != "GET" && request.method != "POST") {
-      return statusResult(Status(Code::kMethodNotAllowed, "only GET and POST are allowed on pods/exec"));
+      return statusResult(
+          Status(Code::kMethodNotAllowed, "only GET and POST are allowed on pods/exec"));
     }
     return impl_->exec(info, request);
   }

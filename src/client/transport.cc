@@ -18,6 +18,8 @@
 #include <cctype>
 #include <optional>
 
+#include "common/strings.h"
+
 namespace minik8s::client {
 
 namespace asio = boost::asio;
@@ -31,22 +33,11 @@ constexpr char kRefusedPrefix[] = "The connection to the server ";
 constexpr char kUnreachablePrefix[] = "Unable to connect to the server: ";
 constexpr size_t kMaxIdleConnections = 4;
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (equalsIgnoreCase(k, name)) return v;
+    if (iequals(k, name)) return v;
   }
   return "";
 }

@@ -30,6 +30,7 @@
 
 #include "common/heap_trim.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "http/tls_context.h"
 #include "http/upgrade.h"
 
@@ -49,17 +50,6 @@ constexpr size_t kReadChunk = 8 * 1024;                   // bytes asked for per
 constexpr size_t kMaxReadAhead = 1024 * 1024;             // buffered while busy; then reads pause
 constexpr auto kLingerTimeout = std::chrono::seconds(2);  // drain before closing
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
