@@ -139,3 +139,22 @@ check "the admin stores an expired one" bootstrap_secret ghijkl 0123456789abcdef
 expect_error_output "an expired token is 401" 'Unauthorized' $BARE --token=ghijkl.0123456789abcdef get pods
 check "the admin revokes the first (deletes its Secret)" $K -n kube-system delete secret bootstrap-token-abcdef
 expect_error_output "a revoked token is 401" 'Unauthorized' $BARE --token=abcdef.0123456789abcdef get pods
+
+echo "== minik8s token create|list|delete"
+TOKEN=$("$MINIK8S" token create --kubeconfig "$KUBECONFIG" --ttl 1h --description "e2e join" 2>"$WORK/token.err") || cat "$WORK/token.err"
+check "token create prints a token in Kubernetes' format" bash -c "[[ '$TOKEN' =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]]"
+expect_output "token list shows it, with its TTL, usages and description" \
+  "^${TOKEN//./\\.} +(59m|1h)[^ ]* +[0-9TZ:-]+ +authentication,signing +e2e join$" \
+  "$MINIK8S" token list --kubeconfig "$KUBECONFIG"
+expect_error_output "it authenticates as a bootstrapper" "User \"system:bootstrap:${TOKEN%%.*}\" cannot list" \
+  $BARE --token="$TOKEN" get pods
+N1CFG=$WORK/n1.kubeconfig
+kubectl --kubeconfig "$N1CFG" config set-cluster e2e --server="$URL" --certificate-authority="$PKI/ca.crt" --embed-certs >/dev/null
+kubectl --kubeconfig "$N1CFG" config set-credentials n1 --client-certificate="$WORK/n1.crt" --client-key="$WORK/n1.key" --embed-certs >/dev/null
+kubectl --kubeconfig "$N1CFG" config set-context e2e --cluster=e2e --user=n1 >/dev/null
+kubectl --kubeconfig "$N1CFG" config use-context e2e >/dev/null
+expect_error_output "a node's credentials cannot create tokens (403)" 'Forbidden.*system:node:n1' \
+  "$MINIK8S" token create --kubeconfig "$N1CFG"
+expect_output "token delete revokes it" "bootstrap token \"${TOKEN%%.*}\" deleted" \
+  "$MINIK8S" token delete "$TOKEN" --kubeconfig "$KUBECONFIG"
+expect_error_output "the deleted token is 401" 'Unauthorized' $BARE --token="$TOKEN" get pods

@@ -2,14 +2,15 @@
 #include <CLI/CLI.hpp>
 
 #include "cmd/minik8s/agent_cmd.h"
+#include "cmd/minik8s/controller_manager_cmd.h"
 #include "cmd/minik8s/ctl_cmd.h"
 #include "cmd/minik8s/dns_cmd.h"
 #include "cmd/minik8s/hollow_cmd.h"
 #include "cmd/minik8s/image_cmd.h"
 #include "cmd/minik8s/proxy_cmd.h"
-#include "cmd/minik8s/controller_manager_cmd.h"
 #include "cmd/minik8s/scheduler_cmd.h"
 #include "cmd/minik8s/server_cmd.h"
+#include "cmd/minik8s/token_cmd.h"
 #include "cmd/minik8s/up_cmd.h"
 
 int main(int argc, char** argv) {
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   minik8s::cmd::addHollowNodesCommand(app);
   minik8s::cmd::addProxyCommand(app);
   minik8s::cmd::addDnsCommand(app);
+  minik8s::cmd::addTokenCommands(app);
   if (int rc = 0; minik8s::cmd::addCtlCommands(app, argc, argv, &rc)) return rc;
   CLI11_PARSE(app, argc, argv);
   return 0;

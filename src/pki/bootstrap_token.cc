@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "api/defaults.h"
+#include "common/clock.h"
+
 namespace minik8s::pki {
 
 namespace {
@@ -55,6 +58,60 @@ std::optional<BootstrapToken> parseBootstrapToken(std::string_view text) {
     return std::nullopt;
   }
   return BootstrapToken{std::string(id), std::string(secret)};
+}
+
+nlohmann::json bootstrapTokenSecret(const BootstrapToken& token,
+                                    const BootstrapTokenSecretOptions& options,
+                                    std::chrono::system_clock::time_point now) {
+  nlohmann::json data = {{"token-id", token.id}, {"token-secret", token.secret}};
+  if (options.ttl.count() > 0) data["expiration"] = formatRfc3339(now + options.ttl);
+  if (!options.description.empty()) data["description"] = options.description;
+  if (options.authentication) data["usage-bootstrap-authentication"] = "true";
+  if (options.signing) data["usage-bootstrap-signing"] = "true";
+  if (!options.extra_groups.empty()) {
+    std::string groups;
+    for (const auto& g : options.extra_groups) groups += (groups.empty() ? "" : ",") + g;
+    data["auth-extra-groups"] = groups;
+  }
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata", {{"name", token.secretName()}, {"namespace", "kube-system"}}},
+          {"type", "bootstrap.kubernetes.io/token"},
+          {"stringData", data}};
+}
+
+std::optional<BootstrapTokenInfo> bootstrapTokenInfo(const nlohmann::json& secret) {
+  if (!secret.is_object() || secret.value("type", "") != "bootstrap.kubernetes.io/token") {
+    return std::nullopt;
+  }
+  auto data = secret.find("data");
+  if (data == secret.end() || !data->is_object()) return std::nullopt;
+  auto value = [&](const char* key) {
+    auto it = data->find(key);
+    std::string bytes;
+    if (it == data->end() || !it->is_string() ||
+        !api::base64Decode(it->get<std::string>(), &bytes)) {
+      return std::string();
+    }
+    return bytes;
+  };
+  auto token = parseBootstrapToken(value("token-id") + "." + value("token-secret"));
+  if (!token) return std::nullopt;
+  BootstrapTokenInfo info{*token, std::nullopt, {}, value("description"), {}};
+  if (std::string expiration = value("expiration"); !expiration.empty()) {
+    Clock::WallTime at;
+    if (!parseRfc3339(expiration, &at)) return std::nullopt;
+    info.expires = at;
+  }
+  if (value("usage-bootstrap-authentication") == "true") info.usages.push_back("authentication");
+  if (value("usage-bootstrap-signing") == "true") info.usages.push_back("signing");
+  std::string groups = value("auth-extra-groups");
+  for (size_t start = 0; start < groups.size();) {
+    size_t comma = std::min(groups.find(',', start), groups.size());
+    if (comma > start) info.extra_groups.push_back(groups.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return info;
 }
 
 }  // namespace minik8s::pki

@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 
+#include "api/defaults.h"
+
 namespace minik8s::pki {
 namespace bootstrap_token_test {
 
@@ -67,6 +69,57 @@ TEST(ParseBootstrapToken, AcceptsTheFormatAndNothingElse) {
                           "abc.ef.0123456789abcdef"}) {
     EXPECT_EQ(parseBootstrapToken(bad), std::nullopt) << '"' << bad << '"';
   }
+}
+
+// The Secret as the API server stores and returns it: stringData folded into base64 data.
+nlohmann::json stored(nlohmann::json secret) {
+  for (auto& [key, value] : secret["stringData"].items()) {
+    secret["data"][key] = api::base64Encode(value.get<std::string>());
+  }
+  secret.erase("stringData");
+  return secret;
+}
+
+TEST(BootstrapTokenSecret, IsKubeadmsFormatAndReadsBack) {
+  BootstrapToken token{"abcdef", "0123456789abcdef"};
+  auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));
+  BootstrapTokenSecretOptions options;
+  options.description = "join n2";
+  options.extra_groups = {"system:bootstrappers:workers"};
+  nlohmann::json secret = bootstrapTokenSecret(token, options, now);
+  EXPECT_EQ(secret["metadata"]["name"], "bootstrap-token-abcdef");
+  EXPECT_EQ(secret["metadata"]["namespace"], "kube-system");
+  EXPECT_EQ(secret["type"], "bootstrap.kubernetes.io/token");
+  EXPECT_EQ(secret["stringData"]["expiration"], "2026-01-02T00:00:00Z");
+  EXPECT_EQ(secret["stringData"]["usage-bootstrap-authentication"], "true");
+  EXPECT_EQ(secret["stringData"]["auth-extra-groups"], "system:bootstrappers:workers");
+
+  auto info = bootstrapTokenInfo(stored(secret));
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->token, token);
+  ASSERT_TRUE(info->expires.has_value());
+  EXPECT_EQ(*info->expires, now + std::chrono::hours(24));
+  EXPECT_EQ(info->usages, (std::vector<std::string>{"authentication", "signing"}));
+  EXPECT_EQ(info->description, "join n2");
+  EXPECT_EQ(info->extra_groups, (std::vector<std::string>{"system:bootstrappers:workers"}));
+}
+
+TEST(BootstrapTokenSecret, NoTtlNeverExpiresAndOtherSecretsAreNotTokens) {
+  BootstrapTokenSecretOptions forever;
+  forever.ttl = std::chrono::seconds(0);
+  forever.signing = false;
+  auto secret = stored(bootstrapTokenSecret({"abcdef", "0123456789abcdef"}, forever, {}));
+  auto info = bootstrapTokenInfo(secret);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_FALSE(info->expires.has_value());
+  EXPECT_EQ(info->usages, (std::vector<std::string>{"authentication"}));
+  auto opaque = secret;
+  opaque["type"] = "Opaque";
+  EXPECT_FALSE(bootstrapTokenInfo(opaque).has_value());
+  auto broken = secret;
+  broken["data"]["token-secret"] = api::base64Encode("short");
+  EXPECT_FALSE(bootstrapTokenInfo(broken).has_value());
+  EXPECT_FALSE(bootstrapTokenInfo(nlohmann::json::array()).has_value());
 }
 
 }  // namespace bootstrap_token_test
