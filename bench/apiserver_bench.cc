@@ -43,6 +43,7 @@
 
 using nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
+using minik8s::bench::cpuMs;
 using minik8s::testing::HttpConnection;
 using minik8s::testing::HttpResult;
 
@@ -62,21 +63,6 @@ long rssKb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
-}
-
-// CPU time (user + system) the process has used so far, in ms.
-double cpuMs(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which may hold spaces) start at state, field 3.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return 1000.0 * static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string podJson(const std::string& name) {
