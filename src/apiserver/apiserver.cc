@@ -54,6 +54,19 @@ std::string nameInBody(const HttpRequest& request) {
   return name.is_string() ? name.get<std::string>() : "";
 }
 
+// What a request addresses (request_info.h); kBadRequest for a `watch` parameter that is
+// not a boolean.
+Result<RequestInfo> parseTarget(const HttpRequest& request) {
+  bool watch = false;
+  std::string watch_param = request.queryValue("watch");
+  if (!watch_param.empty()) {
+    auto b = parseBool(watch_param);
+    if (!b) return badRequest("invalid watch parameter \"" + watch_param + "\"");
+    watch = *b;
+  }
+  return parseRequestInfo(request.method, request.path, watch);
+}
+
 std::string lowercase(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -260,7 +273,8 @@ std::optional<HttpResponse> ApiServer::serveNonResource(const HttpRequest& reque
   return serveDiscovery(request, metricsResources());
 }
 
-HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::string* resource) {
+HandlerResult ApiServer::route(HttpRequest& request, const Result<RequestInfo>& info,
+                               std::string* verb, std::string* resource) {
   if (auto r = serveNonResource(request)) {
     *verb = "get";
     *resource = "";
@@ -275,19 +289,6 @@ HandlerResult ApiServer::route(HttpRequest& request, std::string* verb, std::str
       return std::move(*r);
     }
   }
-  bool watch = false;
-  std::string watch_param = request.queryValue("watch");
-  if (!watch_param.empty()) {
-    auto b = parseBool(watch_param);
-    if (!b) {
-      HandlerResult result;
-      result.response =
-          statusResponse(badRequest("invalid watch parameter \"" + watch_param + "\""));
-      return result;
-    }
-    watch = *b;
-  }
-  auto info = parseRequestInfo(request.method, request.path, watch);
   if (!info.isOk() || !info->is_resource_request) {
     HandlerResult result;
     result.response = statusResponse(
@@ -332,7 +333,8 @@ AuthorizationFacts ApiServer::authorizationFacts() const {
   return facts;
 }
 
-std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& request) {
+std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& request,
+                                                                const Result<RequestInfo>& info) {
   if (!authenticator_) return std::nullopt;
   Credentials credentials;
   if (request.client_certificate) {
@@ -345,8 +347,6 @@ std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& req
 
   Attributes attributes;
   attributes.user = std::move(*user);
-  bool watch = parseBool(request.queryValue("watch")).value_or(false);
-  auto info = parseRequestInfo(request.method, request.path, watch);
   if (info.isOk() && info->is_resource_request) {
     attributes.resource_request = true;
     attributes.verb = info->verb;
@@ -368,11 +368,13 @@ std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& req
 HandlerResult ApiServer::handle(HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   std::string verb, resource;
+  // Parsed once, for authorization and for routing.
+  const Result<RequestInfo> info = parseTarget(request);
   HandlerResult result;
-  if (auto refused = authenticateAndAuthorize(request)) {
+  if (auto refused = authenticateAndAuthorize(request, info)) {
     result.response = std::move(*refused);
   } else {
-    result = route(request, &verb, &resource);
+    result = route(request, info, &verb, &resource);
   }
   if (!result.start_stream && !result.upgrade) {
     answerInProtobufIfPreferred(request.header("Accept"), result.response);

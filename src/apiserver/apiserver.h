@@ -20,6 +20,7 @@
 #include "apiserver/health.h"
 #include "apiserver/http_server.h"
 #include "apiserver/metrics.h"
+#include "apiserver/request_info.h"
 #include "apiserver/rest_handler.h"
 #include "apiserver/service_allocator.h"
 #include "apiserver/watch_cache.h"
@@ -78,7 +79,8 @@ class ApiServer {
   Metrics& metrics() { return metrics_; }
 
  private:
-  HandlerResult route(HttpRequest& request, std::string* verb, std::string* resource);
+  HandlerResult route(HttpRequest& request, const Result<RequestInfo>& info, std::string* verb,
+                      std::string* resource);
   std::optional<HttpResponse> serveNonResource(const HttpRequest& request);
   std::vector<HealthCheck> livenessChecks() const;
   std::vector<HealthCheck> readinessChecks();
@@ -88,7 +90,8 @@ class ApiServer {
   Status migrateNamespaceFinalizers();
   Status bootstrap();
   // The user behind `request`, or the 401/403 answer.
-  std::optional<HttpResponse> authenticateAndAuthorize(HttpRequest& request);
+  std::optional<HttpResponse> authenticateAndAuthorize(HttpRequest& request,
+                                                       const Result<RequestInfo>& info);
   AuthorizationFacts authorizationFacts() const;
   void runCompaction(std::stop_token stop);
 
