@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "api/defaults.h"
 #include "api/types_batch.h"
+#include "api/types_certificates.h"
 #include "api/types_networking.h"
 #include "api/types_partial.h"
 #include "api/types_rbac.h"
@@ -54,6 +56,18 @@ class Decoder {
   template <typename T>
   void required(const char* key, T& out) {
     field(key, out);
+  }
+  // A Go []byte field: base64 in JSON, raw bytes in the struct.
+  void bytes(const char* key, std::string& out) {
+    std::string text;
+    field(key, text);
+    if (!error_.isOk() || text.empty()) return;
+    if (!base64Decode(text, &out)) {
+      size_t mark = path_.size();
+      path_ += path_.empty() ? std::string(key) : "." + std::string(key);
+      fail("illegal base64 data");
+      path_.resize(mark);
+    }
   }
 
   template <typename T>
@@ -213,6 +227,9 @@ class Encoder {
   template <typename T>
   void required(const char* key, T& value) {
     (*out_)[key] = encodeValue(value);
+  }
+  void bytes(const char* key, std::string& value) {
+    if (!value.empty()) (*out_)[key] = base64Encode(value);
   }
 
   // The io() functions take non-const references so one list serves both directions;
@@ -1591,6 +1608,45 @@ void io(Io& io, ClusterRoleBinding& v) {
   io.required("roleRef", v.role_ref);
 }
 
+// ---- certificates.k8s.io/v1 ----
+
+template <typename Io>
+void io(Io& io, CertificateSigningRequestSpec& v) {
+  io.bytes("request", v.request);
+  io.field("signerName", v.signer_name);
+  io.field("expirationSeconds", v.expiration_seconds);
+  io.field("usages", v.usages);
+  io.field("username", v.username);
+  io.field("uid", v.uid);
+  io.field("groups", v.groups);
+  io.field("extra", v.extra);
+}
+
+template <typename Io>
+void io(Io& io, CertificateSigningRequestCondition& v) {
+  io.required("type", v.type);
+  io.required("status", v.status);
+  io.field("reason", v.reason);
+  io.field("message", v.message);
+  io.field("lastUpdateTime", v.last_update_time);
+  io.field("lastTransitionTime", v.last_transition_time);
+}
+
+template <typename Io>
+void io(Io& io, CertificateSigningRequestStatus& v) {
+  io.field("conditions", v.conditions);
+  io.bytes("certificate", v.certificate);
+}
+
+template <typename Io>
+void io(Io& io, CertificateSigningRequest& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+  io.required("status", v.status);
+}
+
 // ---- seed kinds ----
 
 template <typename Io>
@@ -1731,6 +1787,8 @@ MINIK8S_API_CODEC(Role)
 MINIK8S_API_CODEC(ClusterRole)
 MINIK8S_API_CODEC(RoleBinding)
 MINIK8S_API_CODEC(ClusterRoleBinding)
+MINIK8S_API_CODEC(CertificateSigningRequest)
+MINIK8S_API_CODEC(CertificateSigningRequestCondition)
 
 #undef MINIK8S_API_CODEC
 

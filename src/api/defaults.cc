@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/types_batch.h"
+#include "api/types_certificates.h"
 #include "api/types_networking.h"
 #include "api/types_rbac.h"
 
@@ -208,6 +209,12 @@ void setDefaults(ClusterRole&) {}
 void setDefaults(RoleBinding& binding) { setRbacDefaults(binding.role_ref, binding.subjects); }
 void setDefaults(ClusterRoleBinding& binding) {
   setRbacDefaults(binding.role_ref, binding.subjects);
+}
+
+void setDefaults(CertificateSigningRequest& csr) {
+  for (CertificateSigningRequestCondition& c : csr.status.conditions) {
+    if (c.status.empty()) c.status = "True";
+  }
 }
 
 void setDefaults(Secret& secret) {

@@ -52,6 +52,9 @@ void setDefaults(Role& role);
 void setDefaults(ClusterRole& cluster_role);
 void setDefaults(RoleBinding& binding);
 void setDefaults(ClusterRoleBinding& binding);
+// certificates.k8s.io/v1 (types_certificates.h): each condition's status defaults to True.
+struct CertificateSigningRequest;
+void setDefaults(CertificateSigningRequest& csr);
 
 // "Guaranteed", "Burstable" or "BestEffort", from the containers' requests and limits.
 std::string computeQosClass(const PodSpec& spec);

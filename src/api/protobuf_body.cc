@@ -94,7 +94,9 @@ const Messages& messages() {
 }
 
 // The messages whose JSON is not an object of their fields.
-enum class Special { kNone, kTime, kMicroTime, kDuration, kIntOrString, kQuantity, kRawExtension, kFieldsV1 };
+// kStringList: a message wrapping one `repeated string items = 1` whose JSON is the list
+// (certificates/v1 ExtraValue, a Go []string).
+enum class Special { kNone, kTime, kMicroTime, kDuration, kIntOrString, kQuantity, kRawExtension, kFieldsV1, kStringList };
 
 Special specialOf(const Descriptor* d) {
   const std::string& n = d->full_name();
@@ -105,6 +107,7 @@ Special specialOf(const Descriptor* d) {
   if (n == "k8s.io.apimachinery.pkg.util.intstr.IntOrString") return Special::kIntOrString;
   if (n == "k8s.io.apimachinery.pkg.api.resource.Quantity") return Special::kQuantity;
   if (n == "k8s.io.apimachinery.pkg.runtime.RawExtension") return Special::kRawExtension;
+  if (n == "k8s.io.api.certificates.v1.ExtraValue") return Special::kStringList;
   return Special::kNone;
 }
 
@@ -191,6 +194,14 @@ Result<json> specialToJson(const Message& m, Special kind) {
         return badRequest("an embedded object in " + d->name() + " is neither JSON nor protobuf");
       }
       return value;
+    }
+    case Special::kStringList: {
+      json list = json::array();
+      for (int i = 0; i < r->FieldSize(m, field(1)); ++i) {
+        ASSIGN_OR_RETURN(std::string s, utf8(r->GetRepeatedString(m, field(1), i), field(1)));
+        list.push_back(std::move(s));
+      }
+      return list;
     }
     case Special::kNone:
       break;
@@ -371,6 +382,13 @@ Status jsonToSpecial(const json& in, Message* m, Special kind, const FieldDescri
     case Special::kRawExtension:
     case Special::kFieldsV1:
       r->SetString(m, field(1), in.dump());
+      return Status::ok();
+    case Special::kStringList:
+      if (!in.is_array()) return typeError(f, "a list of strings");
+      for (const json& item : in) {
+        if (!item.is_string()) return typeError(f, "a list of strings");
+        r->AddString(m, field(1), item.get<std::string>());
+      }
       return Status::ok();
     case Special::kNone:
       break;

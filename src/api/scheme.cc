@@ -10,6 +10,7 @@
 #include "api/types_discovery.h"
 #include "api/defaults.h"
 #include "api/types_batch.h"
+#include "api/types_certificates.h"
 #include "api/types_networking.h"
 #include "api/types_rbac.h"
 #include "api/validation.h"
@@ -79,6 +80,8 @@ std::vector<ResourceInfo> buildResources() {
       make(kRbacGroup, "v1", "ClusterRole", "clusterroles", "clusterrole", false, {}, {}, {}),
       make(kRbacGroup, "v1", "RoleBinding", "rolebindings", "rolebinding", true, {}, {}, {}),
       make(kRbacGroup, "v1", "Role", "roles", "role", true, {}, {}, {}),
+      make(kCertificatesGroup, "v1", "CertificateSigningRequest", "certificatesigningrequests",
+           "certificatesigningrequest", false, {"csr"}, {}, {"status", "approval"}),
   };
 }
 
@@ -170,6 +173,8 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"rbac.authorization.k8s.io/v1/ClusterRole", KindCodec<ClusterRole>::ops()},
       {"rbac.authorization.k8s.io/v1/RoleBinding", KindCodec<RoleBinding>::ops()},
       {"rbac.authorization.k8s.io/v1/ClusterRoleBinding", KindCodec<ClusterRoleBinding>::ops()},
+      {"certificates.k8s.io/v1/CertificateSigningRequest",
+       KindCodec<CertificateSigningRequest>::ops()},
   };
   return kTable;
 }

@@ -14,6 +14,7 @@
 #include "api/defaults.h"
 #include "api/types_discovery.h"
 #include "api/types_batch.h"
+#include "api/types_certificates.h"
 #include "api/types_networking.h"
 #include "api/types_rbac.h"
 
@@ -2064,6 +2065,229 @@ std::vector<FieldError> validateObject(const ClusterRoleBinding& binding,
                NameRule::kPathSegment);
   validateBinding(errors, binding.role_ref, binding.subjects, old ? &old->role_ref : nullptr,
                   false);
+  return errors.take();
+}
+
+// ---- certificates.k8s.io/v1 (pkg/apis/certificates/validation) ----
+
+std::vector<PemBlock> decodePemBlocks(std::string_view text) {
+  std::vector<PemBlock> blocks;
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  constexpr std::string_view kDashes = "-----";
+  size_t pos = 0;
+  while (true) {
+    size_t begin = text.find(kBegin, pos);
+    if (begin == std::string_view::npos) break;
+    if (begin != 0 && text[begin - 1] != '\n') {
+      pos = begin + kBegin.size();
+      continue;
+    }
+    size_t type_start = begin + kBegin.size();
+    size_t type_end = text.find(kDashes, type_start);
+    size_t line_end = text.find('\n', type_start);
+    if (type_end == std::string_view::npos || line_end == std::string_view::npos ||
+        type_end > line_end) {
+      pos = type_start;
+      continue;
+    }
+    PemBlock block;
+    block.type = std::string(text.substr(type_start, type_end - type_start));
+    std::string end_line = "-----END " + block.type + "-----";
+    size_t end = text.find(end_line, line_end);
+    if (end == std::string_view::npos) break;
+    std::string_view body = text.substr(line_end + 1, end - line_end - 1);
+    std::string base64;
+    size_t at = 0;
+    while (at < body.size()) {
+      size_t nl = body.find('\n', at);
+      std::string_view line = body.substr(at, nl == std::string_view::npos ? body.size() - at
+                                                                           : nl - at);
+      at = nl == std::string_view::npos ? body.size() : nl + 1;
+      if (line.find(':') != std::string_view::npos) {
+        block.has_headers = true;
+        continue;
+      }
+      for (char c : line) {
+        if (c != ' ' && c != '\t' && c != '\r') base64 += c;
+      }
+    }
+    pos = end + end_line.size();
+    if (!base64Decode(base64, &block.bytes)) continue;  // Go skips a block it cannot decode
+    blocks.push_back(std::move(block));
+  }
+  return blocks;
+}
+
+namespace {
+
+// KeyUsage values of k8s.io/api/certificates/v1.
+const std::set<std::string, std::less<>>& knownKeyUsages() {
+  static const std::set<std::string, std::less<>> kUsages = {
+      "signing",          "digital signature", "content commitment", "key encipherment",
+      "key agreement",    "data encipherment", "cert sign",          "crl sign",
+      "encipher only",    "decipher only",     "any",                "server auth",
+      "client auth",      "code signing",      "email protection",   "s/mime",
+      "ipsec end system", "ipsec tunnel",      "ipsec user",         "timestamping",
+      "ocsp signing",     "microsoft sgc",     "netscape sgc"};
+  return kUsages;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t at = s.find(sep, start);
+    out.emplace_back(s.substr(start, at == std::string_view::npos ? s.size() - start
+                                                                   : at - start));
+    if (at == std::string_view::npos) break;
+    start = at + 1;
+  }
+  return out;
+}
+
+// ValidateSignerName: "example.com/signer-name".
+void validateSignerName(Errors& errors, const std::string& path, const std::string& signer) {
+  if (signer.empty()) return errors.required(path);
+  std::vector<std::string> segments = split(signer, '/');
+  if (segments.size() != 2) {
+    return errors.invalid(path, signer,
+                          "must be a fully qualified domain and path of the form "
+                          "'example.com/signer-name'");
+  }
+  const std::string& domain = segments[0];
+  if (domain.size() > kDns1123SubdomainMaxLength) {
+    errors.add(path, "FieldValueTooLong",
+               "Too long: may not be more than " + std::to_string(kDns1123SubdomainMaxLength) +
+                   " bytes");
+  }
+  std::vector<std::string> labels = split(domain, '.');
+  for (const std::string& label : labels) {
+    std::vector<std::string> problems = isDns1123Label(label);
+    if (problems.empty()) continue;
+    for (const std::string& p : problems) {
+      errors.invalid(path, domain, "validating label " + quote(label) + ": " + p);
+    }
+    break;
+  }
+  if (labels.size() < 2) {
+    errors.invalid(path, domain, "should be a domain with at least two segments separated by dots");
+  }
+  for (const std::string& component : split(segments[1], '.')) {
+    std::vector<std::string> problems = isDns1123Subdomain(component);
+    if (problems.empty()) continue;
+    for (const std::string& p : problems) {
+      errors.invalid(path, segments[1], "validating component " + quote(component) + ": " + p);
+    }
+    break;
+  }
+}
+
+size_t countConditions(const CertificateSigningRequest& csr, std::string_view type) {
+  return std::count_if(csr.status.conditions.begin(), csr.status.conditions.end(),
+                       [&](const CertificateSigningRequestCondition& c) { return c.type == type; });
+}
+
+}  // namespace
+
+std::vector<FieldError> validateObject(const CertificateSigningRequest& csr,
+                                       const CertificateSigningRequest* old) {
+  Errors errors;
+  validateMeta(errors, csr.metadata, old ? &old->metadata : nullptr, false,
+               NameRule::kPathSegment);
+  const CertificateSigningRequestSpec& spec = csr.spec;
+  // certificates.ParseCSR: the first PEM block must be a CERTIFICATE REQUEST.
+  std::vector<PemBlock> request = decodePemBlocks(spec.request);
+  if (request.empty() || request.front().type != "CERTIFICATE REQUEST") {
+    errors.invalid("spec.request", "<request data>", "PEM block type must be CERTIFICATE REQUEST");
+  } else if (request.front().bytes.empty() || uint8_t(request.front().bytes[0]) != 0x30) {
+    errors.invalid("spec.request", "<request data>",
+                   "asn1: structure error: tags don't match (16 vs {class:0 tag:0})");
+  }
+  validateSignerName(errors, "spec.signerName", spec.signer_name);
+  if (spec.expiration_seconds && *spec.expiration_seconds < 600) {
+    errors.invalid("spec.expirationSeconds", *spec.expiration_seconds,
+                   "may not specify a duration less than 600 seconds (10 minutes)");
+  }
+  if (spec.usages.empty()) errors.required("spec.usages", "usages must be provided");
+  std::set<std::string, std::less<>> seen_usages;
+  for (size_t i = 0; i < spec.usages.size(); ++i) {
+    const std::string& usage = spec.usages[i];
+    if (knownKeyUsages().count(usage) == 0) {
+      std::string list;
+      for (const std::string& u : knownKeyUsages()) list += (list.empty() ? "" : ", ") + quote(u);
+      errors.add(index("spec.usages", i), "FieldValueNotSupported",
+                 "Unsupported value: " + quote(usage) + ": supported values: " + list);
+    }
+    if (!seen_usages.insert(usage).second) errors.duplicate(index("spec.usages", i), usage);
+  }
+
+  // validateConditions
+  bool has_approved = false;
+  bool has_denied = false;
+  std::set<std::string, std::less<>> seen_types;
+  const auto& conditions = csr.status.conditions;
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    const CertificateSigningRequestCondition& c = conditions[i];
+    std::string path = index("status.conditions", i);
+    if (c.type.empty()) {
+      errors.required(path + ".type");
+    } else if (!seen_types.insert(c.type).second) {
+      errors.duplicate(path + ".type", c.type);
+    }
+    has_approved = has_approved || c.type == kCsrApproved;
+    has_denied = has_denied || c.type == kCsrDenied;
+    if (c.type == kCsrApproved || c.type == kCsrDenied || c.type == kCsrFailed) {
+      errors.checkEnum(path + ".status", c.status, {"True"});
+    } else {
+      errors.checkEnum(path + ".status", c.status, {"False", "True", "Unknown"});
+    }
+  }
+  if (has_approved && has_denied) {
+    errors.invalid("status.conditions", kCsrDenied,
+                   "Approved and Denied conditions are mutually exclusive");
+  }
+
+  // validateCertificate: PEM CERTIFICATE blocks only, no headers, DER inside.
+  if (!csr.status.certificate.empty()) {
+    std::vector<PemBlock> blocks = decodePemBlocks(csr.status.certificate);
+    if (blocks.empty()) {
+      errors.invalid("status.certificate", "<certificate data>",
+                     "must contain at least one CERTIFICATE PEM block");
+    }
+    for (const PemBlock& block : blocks) {
+      if (block.type != "CERTIFICATE") {
+        errors.invalid("status.certificate", "<certificate data>",
+                       "only CERTIFICATE PEM blocks are allowed, found " + quote(block.type));
+      } else if (block.has_headers) {
+        errors.invalid("status.certificate", "<certificate data>",
+                       "no PEM block headers are permitted");
+      } else if (block.bytes.empty() || uint8_t(block.bytes[0]) != 0x30) {
+        errors.invalid("status.certificate", "<certificate data>",
+                       "x509: malformed certificate");
+      }
+    }
+  }
+
+  if (old != nullptr) {
+    const CertificateSigningRequestSpec& was = old->spec;
+    if (spec.request != was.request || spec.signer_name != was.signer_name ||
+        spec.expiration_seconds != was.expiration_seconds || spec.usages != was.usages ||
+        spec.username != was.username || spec.uid != was.uid || spec.groups != was.groups ||
+        spec.extra != was.extra) {
+      errors.forbidden("spec", "field is immutable");
+    }
+    for (const char* type : {kCsrApproved, kCsrDenied, kCsrFailed}) {
+      if (countConditions(csr, type) < countConditions(*old, type)) {
+        errors.forbidden("status.conditions", std::string("updates may not remove a condition of type ") +
+                                                  quote(type));
+      }
+    }
+    if (!old->status.certificate.empty() &&
+        csr.status.certificate != old->status.certificate) {
+      errors.invalid("status.certificate", "<certificate data>",
+                     "updates may not modify existing certificate content");
+    }
+  }
   return errors.take();
 }
 

@@ -56,6 +56,21 @@ std::vector<FieldError> validateObject(const ClusterRole& cluster_role, const Cl
 std::vector<FieldError> validateObject(const RoleBinding& binding, const RoleBinding* old);
 std::vector<FieldError> validateObject(const ClusterRoleBinding& binding,
                                        const ClusterRoleBinding* old);
+// certificates.k8s.io/v1 (types_certificates.h). spec.request must hold a PEM block of
+// type CERTIFICATE REQUEST whose body is a DER SEQUENCE; its signature is not checked here
+// (the api library cannot depend on src/pki): the signer verifies it.
+struct CertificateSigningRequest;
+std::vector<FieldError> validateObject(const CertificateSigningRequest& csr,
+                                       const CertificateSigningRequest* old);
+
+// The PEM blocks of `text` in order, as Go's pem.Decode finds them (text around and between
+// blocks is skipped; a block whose body is not base64 ends the scan).
+struct PemBlock {
+  std::string type;   // "CERTIFICATE"
+  std::string bytes;  // the decoded body (DER)
+  bool has_headers = false;
+};
+std::vector<PemBlock> decodePemBlocks(std::string_view text);
 
 // Name syntax checks: each returns the problems found (empty when valid), worded as
 // Kubernetes' IsDNS1123Subdomain, IsDNS1123Label, IsQualifiedName, IsValidLabelValue.

@@ -233,6 +233,7 @@ class RandomObject {
     if (type.ends_with("runtime.RawExtension")) return json{{"apiVersion", "v1"}, {"kind", word()}};
     if (type.ends_with("meta.v1.FieldsV1")) return json{{"f:" + word(), json::object()}};
     if (type.ends_with("meta.v1.Duration")) return "1m30s";
+    if (type.ends_with("certificates.v1.ExtraValue")) return json{word(), word()};
     if (depth > 6) return json::object();
     return of(f->message_type(), depth);
   }

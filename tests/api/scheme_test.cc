@@ -57,7 +57,8 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "clusterrolebindings.rbac.authorization.k8s.io",
                                        "clusterroles.rbac.authorization.k8s.io",
                                        "rolebindings.rbac.authorization.k8s.io",
-                                       "roles.rbac.authorization.k8s.io"};
+                                       "roles.rbac.authorization.k8s.io",
+                                       "certificatesigningrequests.certificates.k8s.io"};
   EXPECT_EQ(names, expected);
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "api/defaults.h"
 #include "store/etcd_fixture.h"
 #include "testing/http_client.h"
 
@@ -124,6 +125,20 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
   if (r.plural == "rolebindings" || r.plural == "clusterrolebindings") {
     o["roleRef"] = {{"kind", "ClusterRole"}, {"name", "view"}};
     o["subjects"] = json::array({{{"kind", "User"}, {"name", "alice"}}});
+  }
+  if (r.plural == "certificatesigningrequests") {
+    // openssl req -new (EC P-256), CN=system:node:n1
+    const std::string request =
+        "-----BEGIN CERTIFICATE REQUEST-----\n"
+        "MIHqMIGSAgEAMDAxFTATBgNVBAoMDHN5c3RlbTpub2RlczEXMBUGA1UEAwwOc3lz\n"
+        "dGVtOm5vZGU6bjEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARqWIOWr3HhWkg6\n"
+        "feGicZ32/PHsSvl46HhmloxnU9OrAfGVKGBZ1old4tKRtw5O5PcnbGblB0JBvmUp\n"
+        "3aY/hWtCoAAwCgYIKoZIzj0EAwIDRwAwRAIgMINdoZFmmAebp7issINi84y03P68\n"
+        "LrgNiKDRMhRxnbICIC2zS08qu8Qs8+VuNRGU/jYUWfOHjQCchwfuy1RORhSM\n"
+        "-----END CERTIFICATE REQUEST-----\n";
+    o["spec"] = {{"request", api::base64Encode(request)},
+                 {"signerName", "kubernetes.io/kube-apiserver-client-kubelet"},
+                 {"usages", {"digital signature", "client auth"}}};
   }
   if (r.plural == "dnses") {
     o["spec"] = {{"hostname", "example.com"},
