@@ -274,7 +274,7 @@ std::optional<HttpResponse> ApiServer::serveNonResource(const HttpRequest& reque
 }
 
 HandlerResult ApiServer::route(HttpRequest& request, const Result<RequestInfo>& info,
-                               std::string* verb, std::string* resource) {
+                               std::string* verb, std::string* resource, const UserInfo* user) {
   if (auto r = serveNonResource(request)) {
     *verb = "get";
     *resource = "";
@@ -301,7 +301,7 @@ HandlerResult ApiServer::route(HttpRequest& request, const Result<RequestInfo>& 
       (info->subresource == "log" || info->subresource == "exec")) {
     return node_proxy_->handle(*info, request);
   }
-  return rest_->handle(*info, request);
+  return rest_->handle(*info, request, user);
 }
 
 AuthorizationFacts ApiServer::authorizationFacts() const {
@@ -334,7 +334,8 @@ AuthorizationFacts ApiServer::authorizationFacts() const {
 }
 
 std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& request,
-                                                                const Result<RequestInfo>& info) {
+                                                                const Result<RequestInfo>& info,
+                                                                std::optional<UserInfo>* user_out) {
   if (!authenticator_) return std::nullopt;
   Credentials credentials;
   if (request.client_certificate) {
@@ -362,6 +363,7 @@ std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& req
   }
   Decision decision = authorize(attributes, authorizationFacts());
   if (!decision.allowed) return statusResponse(forbidden(attributes, decision));
+  *user_out = std::move(attributes.user);
   return std::nullopt;
 }
 
@@ -371,10 +373,11 @@ HandlerResult ApiServer::handle(HttpRequest& request) {
   // Parsed once, for authorization and for routing.
   const Result<RequestInfo> info = parseTarget(request);
   HandlerResult result;
-  if (auto refused = authenticateAndAuthorize(request, info)) {
+  std::optional<UserInfo> user;
+  if (auto refused = authenticateAndAuthorize(request, info, &user)) {
     result.response = std::move(*refused);
   } else {
-    result = route(request, info, &verb, &resource);
+    result = route(request, info, &verb, &resource, user ? &*user : nullptr);
   }
   if (!result.start_stream && !result.upgrade) {
     answerInProtobufIfPreferred(request.header("Accept"), result.response);

@@ -79,8 +79,9 @@ class ApiServer {
   Metrics& metrics() { return metrics_; }
 
  private:
+  // `user`: the authenticated user (nullptr without authentication).
   HandlerResult route(HttpRequest& request, const Result<RequestInfo>& info, std::string* verb,
-                      std::string* resource);
+                      std::string* resource, const UserInfo* user);
   std::optional<HttpResponse> serveNonResource(const HttpRequest& request);
   std::vector<HealthCheck> livenessChecks() const;
   std::vector<HealthCheck> readinessChecks();
@@ -89,9 +90,11 @@ class ApiServer {
   // later is left alone): deleting them then empties them instead of leaving their content.
   Status migrateNamespaceFinalizers();
   Status bootstrap();
-  // The user behind `request`, or the 401/403 answer.
+  // The 401/403 answer, or nullopt with the user behind `request` in `user` (left empty
+  // without authentication).
   std::optional<HttpResponse> authenticateAndAuthorize(HttpRequest& request,
-                                                       const Result<RequestInfo>& info);
+                                                       const Result<RequestInfo>& info,
+                                                       std::optional<UserInfo>* user);
   AuthorizationFacts authorizationFacts() const;
   void runCompaction(std::stop_token stop);
 

@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "http/http_server.h"
+#include "apiserver/http_server.h"
 
 namespace minik8s::apiserver {
 

@@ -9,6 +9,7 @@
 #include "api/selector.h"
 #include "api/yaml.h"
 #include "apiserver/admission.h"
+#include "apiserver/csr_strategy.h"
 #include "apiserver/deletion.h"
 #include "apiserver/filters.h"
 #include "apiserver/patch.h"
@@ -419,9 +420,11 @@ Status RestHandler::checkNamespaceWritable(const api::ResourceInfo& resource,
 // ---------------------------------------------------------------------------------------
 // Dispatch
 
-HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request) {
+HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request,
+                                  const UserInfo* user) {
   Target t;
   t.info = info;
+  if (user != nullptr) t.ctx.user = *user;
   t.ctx.dry_run = request.queryValue("dryRun") == "All";
   t.ctx.strict_fields = request.queryValue("fieldValidation") == "Strict";
   if (info.resource == "bindings" && info.verb == "create" && info.group.empty()) {
@@ -631,6 +634,9 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
   }
   if (resource.hasSubresource("status") && resource.plural != "nodes") object.erase("status");
   if (resource.plural == "namespaces") addNamespaceFinalizer(object);
+  if (isCertificateSigningRequest(resource.group, resource.plural)) {
+    prepareCsrForCreate(object, ctx.user ? &*ctx.user : nullptr);
+  }
   RETURN_IF_ERROR(normalizeObject(resource, object, ctx));
   json& meta = object["metadata"];
   meta["uid"] = newUid();
@@ -734,6 +740,9 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
     } else {
       desired.erase("status");
     }
+  }
+  if (isCertificateSigningRequest(resource.group, resource.plural)) {
+    prepareCsrForUpdate(desired, current, subresource, clock_.now());
   }
   if (resource.plural == "namespaces" && subresource != "finalize") {
     // spec.finalizers changes only through namespaces/{name}/finalize.

@@ -13,11 +13,13 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/scheme.h"
 #include "apiserver/admission_options.h"
+#include "apiserver/authentication.h"
 #include "apiserver/http_server.h"
 #include "apiserver/request_info.h"
 #include "apiserver/service_allocator.h"
@@ -35,6 +37,8 @@ struct RequestContext {
   std::vector<std::string> warnings;  // sent as `Warning: 299 - "..."` headers
   bool strict_fields = false;         // fieldValidation=Strict
   bool dry_run = false;               // dryRun=All
+  // The authenticated user; nullopt when the server runs without authentication.
+  std::optional<UserInfo> user;
 };
 
 class RestHandler {
@@ -52,7 +56,9 @@ class RestHandler {
   // Whether every watch cache has a live etcd watch (the readyz "watch-cache" check).
   bool watchCachesLive() const;
 
-  HandlerResult handle(const RequestInfo& info, HttpRequest& request);
+  // `user`: who sent the request (nullptr without authentication); a CSR's requester.
+  HandlerResult handle(const RequestInfo& info, HttpRequest& request,
+                       const UserInfo* user = nullptr);
 
   // Direct operations for bootstrap (no HTTP).
   Result<nlohmann::json> create(const api::ResourceInfo& resource, nlohmann::json object,
