@@ -135,6 +135,10 @@ std::optional<json> specialSchema(const std::string& full_name) {
   if (n == "k8s.io.apimachinery.pkg.runtime.RawExtension") {
     return json{{"type", "object"}, {"description", "An embedded object, as JSON."}};
   }
+  if (n == "k8s.io.api.certificates.v1.ExtraValue") {
+    return json{{"type", "array"}, {"items", {{"type", "string"}}},
+                {"description", "A list of strings (a user's extra attribute)."}};
+  }
   return std::nullopt;
 }
 

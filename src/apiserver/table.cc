@@ -724,6 +724,28 @@ json roleBindingCells(const json& binding, Clock::WallTime now) {
                       join(service_accounts, ", ")});
 }
 
+// printCertificateSigningRequest and extractCSRStatus: CONDITION is Denied, Approved or
+// Pending, then ",Failed" and ",Issued" when they apply.
+json csrCells(const json& csr, Clock::WallTime now) {
+  bool approved = false, denied = false, failed = false;
+  for (const json& c : list(csr, "status.conditions")) {
+    std::string type = str(c, "type");
+    approved = approved || type == "Approved";
+    denied = denied || type == "Denied";
+    failed = failed || type == "Failed";
+  }
+  std::string condition = denied ? "Denied" : approved ? "Approved" : "Pending";
+  if (failed) condition += ",Failed";
+  if (!str(csr, "status.certificate").empty()) condition += ",Issued";
+  const json& expiration = at(csr, "spec.expirationSeconds");
+  std::string requested_duration =
+      expiration.is_number_integer()
+          ? humanDuration(std::chrono::seconds(expiration.get<int64_t>()))
+          : "<none>";
+  return json::array({name(csr), age(csr, now), orNone(str(csr, "spec.signerName")),
+                      str(csr, "spec.username"), requested_duration, condition});
+}
+
 json defaultCells(const json& object, Clock::WallTime now) {
   return json::array({name(object), age(object, now)});
 }
@@ -813,6 +835,10 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
        {{nameColumn(), col("Role"), col("Age"), col("Users", "string", 1),
          col("Groups", "string", 1), col("ServiceAccounts", "string", 1)},
         roleBindingCells}},
+      {"certificatesigningrequests",
+       {{nameColumn(), col("Age"), col("SignerName"), col("Requestor"), col("RequestedDuration"),
+         col("Condition")},
+        csrCells}},
       {"dnses", {{nameColumn(), col("Hostname"), col("Paths"), col("Age")}, dnsCells}},
       {"hpas",
        {{nameColumn(), col("Min"), col("Max"), col("Current"), col("cpu(%)"), col("memory(%)"),
