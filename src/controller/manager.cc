@@ -3,6 +3,8 @@
 #include "client/informer.h"
 #include "common/log.h"
 #include "controller/cronjob.h"
+#include "controller/csr_approving.h"
+#include "controller/csr_signing.h"
 #include "controller/daemonset.h"
 #include "controller/deployment.h"
 #include "controller/endpoints.h"
@@ -24,7 +26,8 @@ namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {
-      "cronjob", "daemonset", "deployment", "endpoint", "endpointslice",
+      "cronjob", "csrapproving", "csrsigning", "daemonset", "deployment", "endpoint",
+      "endpointslice",
       "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress", "job", "namespace", "nodeipam",
       "nodelifecycle", "podgc", "replicaset", "taint-eviction-controller", "ttl-after-finished"};
   return known;
@@ -78,6 +81,8 @@ struct ControllerManager::Running {
   std::unique_ptr<EndpointsController> endpoints;
   std::unique_ptr<EndpointSliceController> endpoint_slices;
   std::unique_ptr<NamespaceController> namespaces;
+  std::unique_ptr<CsrApprovingController> csr_approving;
+  std::unique_ptr<CsrSigningController> csr_signing;
 };
 
 ControllerManager::ControllerManager(client::Client& client, ControllerManagerOptions options,
@@ -189,6 +194,21 @@ void ControllerManager::startControllers() {
         client_, running->informers,
         NamespaceOptions{.deletion_grace_period = options_.namespace_deletion_grace_period}, clock_);
   }
+  if (enabled_.count("csrapproving")) {
+    running->csr_approving =
+        std::make_unique<CsrApprovingController>(client_, running->informers, clock_);
+  }
+  if (enabled_.count("csrsigning")) {
+    if (options_.csr_signing.ca.cert_pem.empty()) {
+      log::info("controller-manager: csrsigning: no signing CA configured, not started");
+    } else if (auto signing = CsrSigningController::create(client_, running->informers,
+                                                            options_.csr_signing, clock_);
+               signing.isOk()) {
+      running->csr_signing = std::move(signing).value();
+    } else {
+      log::warn("controller-manager: csrsigning: {}", signing.status().toString());
+    }
+  }
   running->informers.start();
   if (running->replicasets) {
     Status s = running->replicasets->run(options_.concurrent_replicaset_syncs);
@@ -259,6 +279,14 @@ void ControllerManager::startControllers() {
     Status s = running->namespaces->run(options_.concurrent_namespace_syncs);
     if (!s.isOk()) log::warn("controller-manager: namespace: {}", s.toString());
   }
+  if (running->csr_approving) {
+    Status s = running->csr_approving->run(1);
+    if (!s.isOk()) log::warn("controller-manager: csrapproving: {}", s.toString());
+  }
+  if (running->csr_signing) {
+    Status s = running->csr_signing->run(1);
+    if (!s.isOk()) log::warn("controller-manager: csrsigning: {}", s.toString());
+  }
   log::info("controller-manager: running {} controller(s)", enabled_.size());
   std::lock_guard lock(mu_);
   running_ = std::move(running);
@@ -271,6 +299,8 @@ void ControllerManager::stopControllers() {
     running = std::move(running_);
   }
   if (!running) return;
+  if (running->csr_signing) running->csr_signing->stop();
+  if (running->csr_approving) running->csr_approving->stop();
   if (running->namespaces) running->namespaces->stop();
   if (running->ingress) running->ingress->stop();
   if (running->seed_hpa) running->seed_hpa->stop();

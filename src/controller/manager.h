@@ -20,6 +20,7 @@
 #include "client/leader_election.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "controller/csr_signing.h"
 #include "controller/hpa.h"
 #include "controller/node_ipam.h"
 #include "controller/node_lifecycle.h"
@@ -55,6 +56,9 @@ struct ControllerManagerOptions {
   // -cpu-initialization-period, -initial-readiness-delay
   HpaControllerOptions horizontal_pod_autoscaler;
   int concurrent_horizontal_pod_autoscaler_syncs = 5;
+  // csrsigning's CA (--cluster-signing-cert-file and -key-file; `server --tls` hands it the
+  // cluster CA) and --cluster-signing-duration. Without a CA csrsigning does not run.
+  CsrSigningOptions csr_signing;
   // How long after an event a namespace being deleted is emptied (Kubernetes' 5 s).
   std::chrono::milliseconds namespace_deletion_grace_period{std::chrono::seconds(5)};
 };

@@ -8,13 +8,15 @@ namespace manager_test {
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(
       enabledControllers({"*"}).value(),
-      (std::set<std::string>{"cronjob", "daemonset", "deployment", "endpoint", "endpointslice",
+      (std::set<std::string>{"cronjob", "csrapproving", "csrsigning", "daemonset", "deployment",
+                             "endpoint", "endpointslice",
                              "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress",
                              "job", "namespace", "nodeipam", "nodelifecycle", "podgc", "replicaset",
                              "taint-eviction-controller", "ttl-after-finished"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
-            (std::set<std::string>{"cronjob", "daemonset", "deployment", "endpoint",
+            (std::set<std::string>{"cronjob", "csrapproving", "csrsigning", "daemonset",
+                                   "deployment", "endpoint",
                                    "endpointslice", "garbagecollector", "horizontalpodautoscaling",
                                    "hpa", "ingress", "job", "namespace", "nodeipam", "nodelifecycle", "podgc",
                                    "taint-eviction-controller", "ttl-after-finished"}));
