@@ -154,7 +154,7 @@ bool anonymousMayRequest(std::string_view path) {
       return true;
     }
   }
-  return path == "/version" || path == "/version/";
+  return path == "/version" || path == "/version/" || path == kClusterInfoPath;
 }
 
 Authenticator::Authenticator(StaticTokens static_tokens, SecretLookup bootstrap_secrets,

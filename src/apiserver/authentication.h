@@ -4,9 +4,9 @@
 // cluster CA (the HTTP server checked the chain; CN is the user, each O a group) or by a
 // bearer token: a static token from a --token-auth-file, or a bootstrap token
 // ("abcdef.0123456789abcdef") backed by a Secret `bootstrap-token-<id>` in kube-system.
-// A request with neither is anonymous, which only the health endpoints accept; a wrong
-// credential is never anonymous (401). The decisions are pure functions; the
-// Authenticator holds the static tokens and reads bootstrap Secrets through a callback.
+// A request with neither is anonymous, which only the health endpoints and cluster-info
+// accept; a wrong credential is never anonymous (401). The decisions are pure functions;
+// the Authenticator holds the static tokens and reads bootstrap Secrets through a callback.
 // Thread-safe after construction.
 #pragma once
 
@@ -66,8 +66,14 @@ Result<UserInfo> authenticateBootstrapToken(std::string_view token_id,
                                             std::string_view token_secret,
                                             const nlohmann::json& secret, Clock::WallTime now);
 
-// Paths an anonymous request may read: kube-apiserver 1.32's anonymous-auth conditions
-// for /livez, /readyz and /healthz (and their checks), and /version.
+// The ConfigMap kube-public/cluster-info (the cluster's CA and address, for nodes that
+// join: kubeadm's token discovery), which anonymous users may get.
+inline constexpr char kClusterInfoPath[] =
+    "/api/v1/namespaces/kube-public/configmaps/cluster-info";
+
+// Paths an anonymous request may reach: kube-apiserver 1.32's anonymous-auth conditions
+// for /livez, /readyz and /healthz (and their checks), /version, and kClusterInfoPath
+// (authorization then allows only a get of it).
 bool anonymousMayRequest(std::string_view path);
 
 class Authenticator {

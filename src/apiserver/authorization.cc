@@ -197,7 +197,15 @@ Decision authorize(const Attributes& a, const AuthorizationFacts& facts) {
   const UserInfo& user = a.user;
   if (user.inGroup(kMastersGroup)) return allow();
   if (user.anonymous()) {
-    return !a.resource_request && a.verb == "get" && anonymousMayRequest(a.path) ? allow() : deny();
+    if (a.resource_request) {
+      // kubeadm's Role in kube-public: system:anonymous may get configmaps/cluster-info.
+      return a.verb == "get" && is(a, "", "configmaps") && a.subresource.empty() &&
+                     a.namespace_ == "kube-public" && a.name == "cluster-info"
+                 ? allow()
+                 : deny();
+    }
+    if (a.path == kClusterInfoPath) return deny();  // only as the resource request above
+    return a.verb == "get" && anonymousMayRequest(a.path) ? allow() : deny();
   }
   if (user.inGroup(kNodesGroup)) return authorizeNode(a, facts);
   if (user.inGroup(kBootstrappersGroup)) return authorizeBootstrapper(a);

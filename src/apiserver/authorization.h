@@ -2,8 +2,9 @@
 // the request reaches a handler.
 //
 // - system:masters may do everything.
-// - Anonymous users (only ever on the health endpoints, see authentication.h) may read
-//   those and nothing else.
+// - Anonymous users (only ever on the health endpoints and cluster-info, see
+//   authentication.h) may read those and nothing else: a get of the ConfigMap
+//   kube-public/cluster-info, no list, watch or write of it.
 // - A node (user system:node:<name> in system:nodes) is held to what its kubelet, proxy and
 //   node-local DNS need, after Kubernetes' Node authorizer and NodeRestriction: it reads the
 //   cluster, but reads a Secret, ConfigMap or PersistentVolumeClaim only by name and only

@@ -112,6 +112,22 @@ TEST(Authenticator, NoCredentialIsAnonymousOnlyOnHealthAndVersion) {
   }
 }
 
+TEST(Authenticator, NoCredentialIsAnonymousOnClusterInfoOnly) {
+  Fixture f;
+  auto user = f.authenticator.authenticate({}, kClusterInfoPath);
+  ASSERT_TRUE(user.isOk());
+  EXPECT_TRUE(user->anonymous());
+  for (std::string path : {"/api/v1/namespaces/kube-public/configmaps",
+                           "/api/v1/namespaces/kube-public/configmaps/cluster-info2",
+                           "/api/v1/namespaces/kube-system/configmaps/cluster-info",
+                           "/api/v1/namespaces/kube-public/configmaps/cluster-info/x",
+                           "/api/v1/watch/namespaces/kube-public/configmaps/cluster-info"}) {
+    EXPECT_EQ(f.authenticator.authenticate({}, path).status().code(), Code::kUnauthorized) << path;
+  }
+  // A wrong credential there is still 401.
+  EXPECT_EQ(f.withToken("nope", kClusterInfoPath).status().code(), Code::kUnauthorized);
+}
+
 TEST(Authenticator, BootstrapTokenFromItsSecret) {
   Fixture f;
   f.secrets["bootstrap-token-abcdef"] = bootstrapSecret(

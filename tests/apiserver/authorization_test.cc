@@ -78,6 +78,21 @@ TEST(Authorize, AnonymousReadsOnlyHealth) {
   EXPECT_FALSE(allowed(request(kAnonymous, "get", "", "pods", "default", "x")));
 }
 
+TEST(Authorize, AnonymousGetsClusterInfoAndNothingElseOfIt) {
+  EXPECT_TRUE(allowed(request(kAnonymous, "get", "", "configmaps", "kube-public", "cluster-info")));
+  for (std::string verb : {"list", "watch", "update", "patch", "delete", "create"}) {
+    EXPECT_FALSE(
+        allowed(request(kAnonymous, verb, "", "configmaps", "kube-public", "cluster-info")))
+        << verb;
+  }
+  EXPECT_FALSE(allowed(request(kAnonymous, "get", "", "configmaps", "kube-public", "other")));
+  EXPECT_FALSE(allowed(request(kAnonymous, "get", "", "configmaps", "kube-system", "cluster-info")));
+  EXPECT_FALSE(allowed(request(kAnonymous, "get", "", "secrets", "kube-public", "cluster-info")));
+  EXPECT_FALSE(allowed(request(kAnonymous, "get", "", "configmaps", "", "")));
+  // Not as a non-resource path either.
+  EXPECT_FALSE(allowed(path(kAnonymous, "get", kClusterInfoPath)));
+}
+
 TEST(Authorize, NodeWritesOnlyItsOwnNodeAndLease) {
   EXPECT_TRUE(allowed(request(kNode1, "create", "", "nodes", "", "n1")));
   EXPECT_TRUE(allowed(request(kNode1, "patch", "", "nodes", "", "n1", "status")));

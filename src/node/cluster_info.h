@@ -1,0 +1,62 @@
+// Token discovery, as kubeadm does it: the server publishes the ConfigMap
+// kube-public/cluster-info (data.kubeconfig: a kubeconfig with the server's URL and the
+// cluster CA, no credentials), which anonymous users may get; a joining node fetches it over
+// TLS without verifying the server, checks the CA's public key against the pin it was given
+// (--discovery-token-ca-cert-hash), and from then on trusts only that CA.
+//
+// Not done: kubeadm also checks a JWS signature of the kubeconfig made with the token
+// (data.jws-kubeconfig-<id>, written by the bootstrap signer controller). Here the pin alone
+// authenticates the server.
+//
+// clusterInfoConfigMap and parseClusterInfo are pure; publishClusterInfo and
+// discoverClusterInfo do the I/O. Thread-safe (no state).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "client/client.h"
+#include "client/config.h"
+#include "common/status.h"
+
+namespace minik8s::node {
+
+inline constexpr char kClusterInfoNamespace[] = "kube-public";
+inline constexpr char kClusterInfoName[] = "cluster-info";
+
+struct ClusterInfo {
+  std::string server;  // the URL the control plane published
+  std::string ca_pem;  // the cluster CA
+};
+
+// The ConfigMap kube-public/cluster-info with data.kubeconfig for `info` (kubeadm's shape:
+// one cluster named "", no contexts, no users).
+nlohmann::json clusterInfoConfigMap(const ClusterInfo& info);
+
+// The server and CA of a cluster-info ConfigMap (JSON). kInvalid when data.kubeconfig is
+// missing or holds no cluster with a server and certificate-authority-data.
+Result<ClusterInfo> parseClusterInfo(const nlohmann::json& config_map);
+
+// Creates kube-public (when missing) and cluster-info, or updates cluster-info when it
+// differs. `client` needs the right to write them (the server's admin identity).
+Status publishClusterInfo(client::Client& client, const ClusterInfo& info);
+
+// publishClusterInfo through a client connected with `admin` (the server's own admin
+// certificate): what `minik8s server --tls` does at every start.
+Status publishClusterInfo(const client::ClientConfig& admin, const ClusterInfo& info);
+
+struct DiscoveryOptions {
+  std::string server;                // https://HOST:PORT, as the user gave it
+  std::vector<std::string> ca_pins;  // --discovery-token-ca-cert-hash
+  bool unsafe_skip_ca_verification = false;
+};
+
+// Fetches cluster-info from `options.server` without verifying the server, checks its CA
+// against the pins (skipped only with unsafe_skip_ca_verification; without pins and without
+// it, kInvalid before any request), then fetches it again verifying the server with that CA
+// (as kubeadm does), and returns the CA with options.server as the server: the address the
+// node was told to use, which reaches the server by definition.
+Result<ClusterInfo> discoverClusterInfo(const DiscoveryOptions& options);
+
+}  // namespace minik8s::node
