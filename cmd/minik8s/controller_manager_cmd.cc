@@ -1,8 +1,10 @@
 #include "cmd/minik8s/controller_manager_cmd.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "client/rest_client.h"
@@ -19,11 +21,32 @@ struct ControllerManagerFlags {
   std::string kubeconfig;
   std::string context;
   std::string log_level = "info";
+  std::string cluster_signing_cert_file;  // csrsigning's CA (PEM certificate)
+  std::string cluster_signing_key_file;   // and its key
   controller::ControllerManagerOptions options;
 };
 
-int runControllerManager(const ControllerManagerFlags& flags) {
+Result<std::string> readPemFile(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return badRequest(flag + ": cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int runControllerManager(ControllerManagerFlags flags) {
   log::setLevel(flags.log_level);
+  if (flags.cluster_signing_cert_file.empty() != flags.cluster_signing_key_file.empty()) {
+    return reportError("--cluster-signing-cert-file and --cluster-signing-key-file go together");
+  }
+  if (!flags.cluster_signing_cert_file.empty()) {
+    auto cert = readPemFile("--cluster-signing-cert-file", flags.cluster_signing_cert_file);
+    auto key = readPemFile("--cluster-signing-key-file", flags.cluster_signing_key_file);
+    if (!cert.isOk() || !key.isOk()) {
+      return reportError((cert.isOk() ? key : cert).status().message());
+    }
+    flags.options.csr_signing.ca = {*cert, *key};
+  }
   blockStopSignals();
   auto client = connectComponent(flags.server, flags.kubeconfig, flags.context,
                                  "minik8s-controller-manager");
@@ -163,6 +186,19 @@ void addControllerManagerFlags(CLI::App* cmd, controller::ControllerManagerOptio
                   "pods checked against NoExecute taints at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--cluster-signing-duration",
+         [&options](const std::string& text) {
+           auto parsed = parseDuration(text);
+           if (!parsed.isOk() || parsed->count() <= 0) {
+             throw CLI::ValidationError("--cluster-signing-duration",
+                                        "want a positive duration such as 8760h");
+           }
+           options.csr_signing.duration =
+               std::chrono::duration_cast<std::chrono::seconds>(*parsed);
+         },
+         "the longest lifetime of a certificate csrsigning issues")
+      ->default_str("8760h");
   cmd->add_option("--max-endpoints-per-slice", options.max_endpoints_per_slice,
                   "the most endpoints an EndpointSlice the controller writes holds")
       ->check(CLI::Range(1, 1000))
@@ -177,6 +213,10 @@ void addControllerManagerCommand(CLI::App& app) {
   cmd->add_option("--kubeconfig", flags->kubeconfig, "kubeconfig file");
   cmd->add_option("--context", flags->context, "kubeconfig context");
   addControllerManagerFlags(cmd, flags->options);
+  cmd->add_option("--cluster-signing-cert-file", flags->cluster_signing_cert_file,
+                  "PEM CA certificate csrsigning signs with (csrsigning runs only with one)");
+  cmd->add_option("--cluster-signing-key-file", flags->cluster_signing_key_file,
+                  "PEM private key of --cluster-signing-cert-file");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")
       ->capture_default_str();
   cmd->callback([flags] { std::exit(runControllerManager(*flags)); });
