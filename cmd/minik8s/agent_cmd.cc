@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -28,6 +30,8 @@
 #include "kubelet/kubelet.h"
 #include "kubelet_server/kubelet_server.h"
 #include "node/containerd_process.h"
+#include "node/node_config.h"
+#include "node/tls_bootstrap.h"
 #include "node/registry_config.h"
 #include "proxy/iptables.h"
 #include "proxy/proxier.h"
@@ -59,6 +63,20 @@ struct AgentFlags {
   bool run_dns = false;
   std::vector<std::string> dns_upstreams;  // empty: the nameservers of --resolv-conf
   std::string manage_hosts;  // a hosts file to keep the Dns hostnames in ("": none)
+  // Joining (kubeadm join's flags) and the original's node file (node/tls_bootstrap.h,
+  // node/node_config.h).
+  std::string token;
+  std::vector<std::string> ca_cert_hashes;
+  bool unsafe_skip_ca_verification = false;
+  bool bootstrap_only = false;
+  std::string node_config;
+  std::map<std::string, std::string> node_labels;  // from --node-config
+  const CLI::Option* node_name_option = nullptr;
+  const CLI::Option* node_ip_option = nullptr;
+  // The kubelet endpoint's HTTPS (kubelet's flags); no client CA: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_private_key_file;
+  std::string client_ca_file;
 };
 
 // The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
@@ -260,18 +278,69 @@ class NodeServices {
   std::unique_ptr<dns::HostsBlockWriter> hosts_;
 };
 
-int runAgent(const AgentFlags& flags) {
-  log::setLevel(flags.log_level);
+// --node-config and --token: the flags the agent then runs with (the node's name, address
+// and labels from the file; the kubeconfig the TLS bootstrap wrote, used as --kubeconfig).
+Result<AgentFlags> joinFlags(const AgentFlags& given, const std::string& data_dir) {
+  AgentFlags flags = given;
+  if (!flags.node_config.empty()) {
+    std::ifstream in(flags.node_config);
+    if (!in) return invalid("--node-config: cannot read " + flags.node_config);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto config = node::parseNodeConfig(text.str());
+    if (!config.isOk()) return config.status().withContext(flags.node_config);
+    auto given_value = [](const CLI::Option* option, const std::string& value) {
+      return option && option->count() > 0 ? std::optional<std::string>(value) : std::nullopt;
+    };
+    ASSIGN_OR_RETURN(auto identity, node::resolveNodeIdentity(
+                                        *config, given_value(flags.node_name_option, flags.node_name),
+                                        given_value(flags.node_ip_option, flags.node_ip)));
+    flags.node_name = identity.name;
+    if (!identity.ip.empty()) flags.node_ip = identity.ip;
+    flags.node_labels = config->labels;
+  }
+  if (flags.token.empty()) {
+    if (flags.bootstrap_only) return invalid("--bootstrap-only needs --token");
+    return flags;
+  }
+  if (!flags.kubeconfig.empty()) {
+    return invalid("--token writes <data-dir>/kubeconfig: do not pass --kubeconfig too");
+  }
+  node::JoinOptions join;
+  join.discovery.server = flags.server;
+  join.discovery.ca_pins = flags.ca_cert_hashes;
+  join.discovery.unsafe_skip_ca_verification = flags.unsafe_skip_ca_verification;
+  join.token = flags.token;
+  join.data_dir = data_dir;
+  join.bootstrap.node_name = flags.node_name.empty() ? hostName() : flags.node_name;
+  ASSIGN_OR_RETURN(flags.kubeconfig, node::joinCluster(join));
+  flags.node_name = join.bootstrap.node_name;
+  flags.server.clear();  // the kubeconfig's: the same URL
+  return flags;
+}
+
+int runAgent(const AgentFlags& given) {
+  log::setLevel(given.log_level);
   blockStopSignals();
   std::error_code ec;
-  std::filesystem::create_directories(flags.data_dir, ec);
-  if (ec) return reportError("creating " + flags.data_dir + ": " + ec.message());
-  std::string data_dir = std::filesystem::absolute(flags.data_dir).string();
+  std::filesystem::create_directories(given.data_dir, ec);
+  if (ec) return reportError("creating " + given.data_dir + ": " + ec.message());
+  std::string data_dir = std::filesystem::absolute(given.data_dir).string();
+  auto joined = joinFlags(given, data_dir);
+  if (!joined.isOk()) return reportError(joined.status().message());
+  if (given.bootstrap_only) {
+    std::cout << joined->kubeconfig << "\n";
+    return 0;
+  }
+  const AgentFlags& flags = *joined;
 
   auto client = connectComponent(flags.server, flags.kubeconfig, flags.context, "minik8s-kubelet");
   if (!client.isOk()) return reportError(client.status().message());
 
   std::string node_name = flags.node_name.empty() ? hostName() : flags.node_name;
+  if (Status s = node::applyNodeLabels(**client, node_name, flags.node_labels); !s.isOk()) {
+    return reportError("--node-config labels: " + s.toString());
+  }
   std::string pod_cidr = flags.pod_cidr;
   if (pod_cidr.empty()) {
     auto assigned = awaitPodCidr(**client, node_name, std::chrono::seconds(60));
@@ -321,6 +390,31 @@ int runAgent(const AgentFlags& flags) {
     return reportError("--housekeeping-interval: want a positive duration such as 10s");
   }
   server_options.stats_interval = *housekeeping;
+  if (!flags.client_ca_file.empty()) {
+    auto read = [](const std::string& path) -> std::optional<std::string> {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return std::nullopt;
+      std::stringstream text;
+      text << in.rdbuf();
+      return text.str();
+    };
+    auto ca = read(flags.client_ca_file);
+    if (!ca) return reportError("--client-ca-file: cannot read " + flags.client_ca_file);
+    server_options.client_ca_pem = *ca;
+    if (!flags.tls_cert_file.empty()) {
+      auto cert = read(flags.tls_cert_file);
+      auto key = read(flags.tls_private_key_file);
+      if (!cert || !key) return reportError("--tls-cert-file/--tls-private-key-file: cannot read");
+      server_options.tls_cert_pem = *cert;
+      server_options.tls_key_pem = *key;
+    } else {  // as the kubelet: a self-signed certificate for the node, kept in the data dir
+      auto self = kubelet::ensureSelfSignedServingCertificate(data_dir + "/pki", node_name,
+                                                              {flags.node_ip});
+      if (!self.isOk()) return reportError("kubelet serving certificate: " + self.status().toString());
+      server_options.tls_cert_pem = self->cert_pem;
+      server_options.tls_key_pem = self->key_pem;
+    }
+  }
   kubelet::KubeletServer server(*runtime, server_options);
   if (Status s = server.start(); !s.isOk()) {
     return reportError("kubelet endpoint on " + flags.node_ip + ":" + std::to_string(flags.kubelet_port) +
@@ -417,6 +511,33 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
   cmd->add_option("--manage-hosts", flags->manage_hosts,
                   "keep each Dns hostname, with the nginx add-on's ClusterIP, in a block "
                   "(# BEGIN minik8s ... # END minik8s) of this hosts file, e.g. /etc/hosts");
+  cmd->add_option("--tls-cert-file", flags->tls_cert_file,
+                  "kubelet endpoint serving certificate (default with --client-ca-file: "
+                  "self-signed, in --data-dir/pki)");
+  cmd->add_option("--tls-private-key-file", flags->tls_private_key_file,
+                  "the key of --tls-cert-file");
+  cmd->add_option("--client-ca-file", flags->client_ca_file,
+                  "serve the kubelet endpoint over HTTPS to clients certified by this CA "
+                  "(only the API server is authorized)");
+  // Joining a cluster (kubeadm join's flags; docs/node.md).
+  cmd->add_option("--token", flags->token,
+                  "join with this bootstrap token: token discovery of the CA at --server, then "
+                  "a client certificate through a CertificateSigningRequest, kept in "
+                  "<data-dir>/kubeconfig");
+  cmd->add_option("--discovery-token-ca-cert-hash", flags->ca_cert_hashes,
+                  "the cluster CA's public key pin, sha256:<hex> (repeatable; `minik8s token "
+                  "create --print-join-command` prints it)");
+  cmd->add_flag("--discovery-token-unsafe-skip-ca-verification",
+                flags->unsafe_skip_ca_verification,
+                "join without checking the CA against a pin (whoever answers at --server is "
+                "trusted)");
+  cmd->add_flag("--bootstrap-only", flags->bootstrap_only,
+                "with --token: write <data-dir>/kubeconfig, print its path and exit");
+  cmd->add_option("--node-config", flags->node_config,
+                  "a Node manifest (the original's node.yaml): metadata.name, metadata.labels "
+                  "and spec.ip (the InternalIP) for this node");
+  flags->node_name_option = cmd->get_option("--node-name");
+  flags->node_ip_option = cmd->get_option("--node-ip");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")->capture_default_str();
   cmd->callback([flags] { std::exit(runAgent(*flags)); });
 }

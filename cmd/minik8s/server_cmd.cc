@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "apiserver/apiserver.h"
+#include "apiserver/kubelet_client.h"
 #include "client/rest_client.h"
 #include "cmd/minik8s/controller_manager_cmd.h"
 #include "cmd/minik8s/signals.h"
@@ -18,6 +19,7 @@
 #include "common/ipv4.h"
 #include "common/log.h"
 #include "controller/manager.h"
+#include "node/cluster_info.h"
 #include "node/local_cluster.h"
 #include "pki/pki.h"
 #include "scheduler/scheduler.h"
@@ -56,6 +58,12 @@ struct ServerFlags {
   std::string pki_dir;  // default: <data-dir>/pki
   std::vector<std::string> tls_sans;
   std::string token_auth_file;
+  // How the apiserver reaches kubelets (kube-apiserver's flags). With --tls the certificate
+  // and key default to the PKI's apiserver-kubelet-client pair; the kubelets' serving
+  // certificates are verified only with a CA.
+  std::string kubelet_client_certificate;
+  std::string kubelet_client_key;
+  std::string kubelet_certificate_authority;
 };
 
 bool isLoopback(const std::string& address) {
@@ -215,11 +223,47 @@ int runServer(const ServerFlags& flags) {
     log::info("server: cluster CA and certificates in {}; admin kubeconfig {}", security->pki.dir,
               security->admin_kubeconfig);
   }
+  {  // the kubelet client (pods/log, pods/exec, metrics)
+    auto read = [](const std::string& path) -> std::string {
+      std::ifstream in(path, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      return text.str();
+    };
+    std::optional<apiserver::KubeletClientConfig> kubelet_client;
+    if (!flags.kubelet_client_certificate.empty() || !flags.kubelet_client_key.empty()) {
+      kubelet_client = apiserver::KubeletClientConfig{read(flags.kubelet_client_certificate),
+                                                      read(flags.kubelet_client_key), ""};
+    } else if (security) {
+      kubelet_client = apiserver::KubeletClientConfig{security->pki.kubelet_client.cert_pem,
+                                                      security->pki.kubelet_client.key_pem, ""};
+    }
+    if (kubelet_client && !flags.kubelet_certificate_authority.empty()) {
+      kubelet_client->ca_pem = read(flags.kubelet_certificate_authority);
+    }
+    if (Status st = apiserver::setKubeletClientConfig(kubelet_client); !st.isOk()) {
+      std::cerr << "error: kubelet client: " << st.toString() << "\n";
+      return 1;
+    }
+  }
   apiserver::ApiServer server(options, **store);
   Status s = server.start();
   if (!s.isOk()) {
     std::cerr << "error: starting the apiserver: " << s.toString() << "\n";
     return 1;
+  }
+  if (security) {  // token discovery for nodes that join (node/cluster_info.h)
+    std::string host = flags.bind_address == "0.0.0.0" ? "127.0.0.1" : flags.bind_address;
+    std::string advertised = flags.bind_address == "0.0.0.0" && !flags.tls_sans.empty()
+                                 ? flags.tls_sans.front() : host;
+    client::ClientConfig admin;
+    admin.server = "https://" + host + ":" + std::to_string(server.port());
+    admin.tls = {security->pki.ca.cert_pem, security->pki.admin.cert_pem, security->pki.admin.key_pem};
+    node::ClusterInfo info{"https://" + advertised + ":" + std::to_string(server.port()),
+                           security->pki.ca.cert_pem};
+    if (Status published = node::publishClusterInfo(admin, info); !published.isOk()) {
+      log::warn("server: publishing kube-public/cluster-info: {}", published.toString());
+    }
   }
   // Components talk to the apiserver through the API, even inside one process.
   std::unique_ptr<client::RestClient> scheduler_client;
@@ -253,7 +297,9 @@ int runServer(const ServerFlags& flags) {
     }
     manager_client = std::move(manager_connected).value();
     if (flags.run_controller_manager) {
-      manager = std::make_unique<controller::ControllerManager>(*manager_client, flags.controllers);
+      controller::ControllerManagerOptions manager_options = flags.controllers;
+      if (security) manager_options.csr_signing.ca = security->pki.ca;  // csrsigning's CA
+      manager = std::make_unique<controller::ControllerManager>(*manager_client, manager_options);
       if (Status started = manager->start(); !started.isOk()) {
         std::cerr << "error: " << started.message() << "\n";
         return 2;
@@ -363,6 +409,13 @@ void addServerCommand(CLI::App& app, const std::string& name, const std::string&
                   "cluster CA and certificates (default: <data-dir>/pki)");
   cmd->add_option("--tls-san", flags->tls_sans,
                   "an extra name or address in the serving certificate (repeatable)");
+  cmd->add_option("--kubelet-client-certificate", flags->kubelet_client_certificate,
+                  "client certificate to kubelets (default with --tls: "
+                  "<pki-dir>/apiserver-kubelet-client.crt)");
+  cmd->add_option("--kubelet-client-key", flags->kubelet_client_key,
+                  "the key of --kubelet-client-certificate");
+  cmd->add_option("--kubelet-certificate-authority", flags->kubelet_certificate_authority,
+                  "verify kubelets' serving certificates against this CA (default: not verified)");
   cmd->add_option("--token-auth-file", flags->token_auth_file,
                   "static bearer tokens, one per line: token,user,uid[,\"group1,group2\"]");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error")

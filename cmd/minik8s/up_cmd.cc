@@ -167,6 +167,29 @@ Status writeAgentKubeconfig(const node::LocalClusterPaths& paths,
   return writeFileAtomically(paths.agent_kubeconfig, kubeconfig, 0600);
 }
 
+// The kubelet endpoint's serving certificate from the cluster CA, for the node's name,
+// 127.0.0.1 and its --node-ip (the address the API server dials).
+Status writeKubeletServingCertificate(const node::LocalClusterPaths& paths,
+                                      const node::LocalClusterState& state) {
+  const std::string dir = paths.pki_dir + "/";
+  pki::CertificateAndKey ca{readFile(dir + pki::kCaCertFile), readFile(dir + pki::kCaKeyFile)};
+  pki::CertificateSpec spec;
+  spec.subject = {"system:node:" + state.node_name, {"system:nodes"}};
+  spec.dns_names = {state.node_name};
+  spec.ip_addresses = {"127.0.0.1"};
+  for (size_t i = 0; i < state.agent_args.size(); ++i) {
+    const std::string& a = state.agent_args[i];
+    std::string ip;
+    if (a == "--node-ip" && i + 1 < state.agent_args.size()) ip = state.agent_args[i + 1];
+    if (a.rfind("--node-ip=", 0) == 0) ip = a.substr(10);
+    if (!ip.empty() && ip != "127.0.0.1") spec.ip_addresses.push_back(ip);
+  }
+  spec.server_auth = true;
+  ASSIGN_OR_RETURN(auto cert, pki::issueCertificate(ca, spec));
+  RETURN_IF_ERROR(writeFileAtomically(paths.kubelet_key, cert.key_pem, 0600));
+  return writeFileAtomically(paths.kubelet_cert, cert.cert_pem, 0644);
+}
+
 // Starts one component unless it already runs; returns its PID.
 Result<pid_t> ensureRunning(const std::string& what, const std::string& pid_file,
                             const std::vector<std::string>& identity,
@@ -293,9 +316,13 @@ int runUp(const UpFlags& flags) {
                                        : std::chrono::duration_cast<std::chrono::seconds>(
                                              std::chrono::system_clock::now().time_since_epoch())
                                              .count();
-  if (state.tls && (!agent_was_running || !fs::exists(paths.agent_kubeconfig))) {
+  if (state.tls && (!agent_was_running || !fs::exists(paths.agent_kubeconfig) ||
+                    !fs::exists(paths.kubelet_cert))) {
     if (Status s = writeAgentKubeconfig(paths, state); !s.isOk()) {
       return failWithLogTail("the node's certificate: " + s.toString());
+    }
+    if (Status s = writeKubeletServingCertificate(paths, state); !s.isOk()) {
+      return failWithLogTail("the kubelet's serving certificate: " + s.toString());
     }
   }
   auto agent_pid = ensureRunning("agent", paths.agent_pid, node::agentIdentity(paths),

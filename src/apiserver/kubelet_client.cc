@@ -1,9 +1,15 @@
 #include "apiserver/kubelet_client.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <cctype>
+#include <mutex>
+#include <thread>
 
 #include "common/strings.h"
 
@@ -25,7 +31,53 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
+// The built client context of setKubeletClientConfig. Read-only once built.
+struct KubeletTls {
+  net::ssl::context ctx{net::ssl::context::tls_client};
+  bool verify = false;
+};
+
+std::mutex g_tls_mu;
+std::shared_ptr<const KubeletTls> g_tls;  // GUARDED_BY(g_tls_mu)
+
+std::shared_ptr<const KubeletTls> currentTls() {
+  std::lock_guard lock(g_tls_mu);
+  return g_tls;
+}
+
 }  // namespace
+
+Status setKubeletClientConfig(const std::optional<KubeletClientConfig>& config) {
+  if (!config) {
+    std::lock_guard lock(g_tls_mu);
+    g_tls.reset();
+    return Status::ok();
+  }
+  auto tls = std::make_shared<KubeletTls>();
+  SSL_CTX* native = tls->ctx.native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  static constexpr unsigned char kAlpn[] = "\x08http/1.1";
+  SSL_CTX_set_alpn_protos(native, kAlpn, sizeof kAlpn - 1);
+  beast::error_code ec;
+  tls->verify = !config->ca_pem.empty();
+  if (tls->verify) {
+    tls->ctx.add_certificate_authority(net::buffer(config->ca_pem), ec);
+    if (ec) return badRequest("invalid kubelet-certificate-authority: " + ec.message());
+  }
+  tls->ctx.set_verify_mode(tls->verify ? net::ssl::verify_peer : net::ssl::verify_none);
+  if (config->client_cert_pem.empty() || config->client_key_pem.empty()) {
+    return badRequest("the kubelet client needs both a certificate and a key");
+  }
+  tls->ctx.use_certificate_chain(net::buffer(config->client_cert_pem), ec);
+  if (ec) return badRequest("invalid kubelet-client-certificate: " + ec.message());
+  tls->ctx.use_private_key(net::buffer(config->client_key_pem), net::ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(native) != 1) {
+    return badRequest("kubelet-client-key does not match kubelet-client-certificate");
+  }
+  std::lock_guard lock(g_tls_mu);
+  g_tls = std::move(tls);
+  return Status::ok();
+}
 
 std::string KubeletResponseHead::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
@@ -37,6 +89,8 @@ std::string KubeletResponseHead::header(std::string_view name) const {
 struct KubeletConnection::Impl {
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
+  std::shared_ptr<const KubeletTls> tls_config;          // kept alive for `tls`
+  std::unique_ptr<net::ssl::stream<beast::tcp_stream&>> tls;  // HTTPS; null: plain HTTP
   std::string buf;  // received, not consumed
   std::atomic<bool> cancelled{false};
   bool released = false;
@@ -52,14 +106,21 @@ struct KubeletConnection::Impl {
     } else {
       stream.expires_never();
     }
-    stream.async_read_some(net::buffer(tmp), [&](beast::error_code ec, size_t n) {
+    auto done = [&](beast::error_code ec, size_t n) {
       result = ec;
       got = n;
-    });
+    };
+    if (tls) {
+      tls->async_read_some(net::buffer(tmp), done);
+    } else {
+      stream.async_read_some(net::buffer(tmp), done);
+    }
     ioc.restart();
     ioc.run();
     buf.append(tmp, got);
     if (cancelled && !result) result = net::error::operation_aborted;
+    // A TLS peer that closes without close_notify ends the body as a TCP EOF does.
+    if (result == net::ssl::error::stream_truncated) result = net::error::eof;
     return result;
   }
 
@@ -164,7 +225,7 @@ KubeletConnection::KubeletConnection(std::unique_ptr<Impl> impl, std::string add
     : impl_(std::move(impl)), address_(std::move(address)) {}
 
 KubeletConnection::~KubeletConnection() {
-  if (!impl_->released) {
+  if (impl_ && !impl_->released) {
     beast::error_code ignored;
     impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     impl_->stream.close();
@@ -191,14 +252,51 @@ Result<std::unique_ptr<KubeletConnection>> KubeletConnection::connect(const std:
   }
   if (result) return unavailable("dialing the kubelet at " + address + ": " + result.message());
   impl->stream.socket().set_option(tcp::no_delay(true), ec);
+  impl->tls_config = currentTls();
+  if (impl->tls_config) {
+    auto& tls = impl->tls;
+    tls = std::make_unique<net::ssl::stream<beast::tcp_stream&>>(
+        impl->stream, const_cast<net::ssl::context&>(impl->tls_config->ctx));
+    SSL* ssl = tls->native_handle();
+    beast::error_code parse_error;
+    net::ip::make_address(host, parse_error);
+    if (parse_error) SSL_set_tlsext_host_name(ssl, host.c_str());
+    if (impl->tls_config->verify) {
+      if (parse_error) {
+        SSL_set1_host(ssl, host.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+      }
+    }
+    result = net::error::would_block;
+    impl->stream.expires_after(timeout);
+    tls->async_handshake(net::ssl::stream_base::client, [&](beast::error_code e) { result = e; });
+    impl->ioc.restart();
+    impl->ioc.run();
+    if (result == beast::error::timeout) {
+      return deadlineExceeded("TLS handshake with the kubelet at " + address + ": i/o timeout");
+    }
+    if (result) {
+      long verified = SSL_get_verify_result(ssl);
+      std::string why = verified != X509_V_OK
+                            ? std::string("tls: failed to verify certificate: ") +
+                                  X509_verify_cert_error_string(verified)
+                            : result.message();
+      return unavailable("TLS handshake with the kubelet at " + address + ": " + why);
+    }
+  }
   return std::unique_ptr<KubeletConnection>(new KubeletConnection(std::move(impl), address));
 }
 
 Status KubeletConnection::send(std::string_view data, Milliseconds timeout) {
   beast::error_code result = net::error::would_block;
   impl_->stream.expires_after(timeout);
-  net::async_write(impl_->stream, net::buffer(data.data(), data.size()),
-                   [&](beast::error_code e, size_t) { result = e; });
+  auto done = [&](beast::error_code e, size_t) { result = e; };
+  if (impl_->tls) {
+    net::async_write(*impl_->tls, net::buffer(data.data(), data.size()), done);
+  } else {
+    net::async_write(impl_->stream, net::buffer(data.data(), data.size()), done);
+  }
   impl_->ioc.restart();
   impl_->ioc.run();
   if (result) return unavailable("writing to the kubelet at " + address_ + ": " + result.message());
@@ -272,13 +370,116 @@ void KubeletConnection::cancel() {
   });
 }
 
-int KubeletConnection::releaseSocket() {
-  impl_->released = true;
-  return impl_->stream.release_socket().release();
-}
-
 std::string KubeletConnection::takeBuffered() {
   return std::exchange(impl_->buf, std::string());
+}
+
+namespace {
+
+// A taken-over kubelet connection (TLS or plain) as an http::AsyncStream for a splice with a
+// client connection of the HTTP server. The connection lives on its private io_context, run
+// by a thread of this object; every operation is started there and completes on `client`
+// (the splice's strand), so the splice itself stays single-threaded.
+class KubeletStream : public http::AsyncStream {
+ public:
+  KubeletStream(std::unique_ptr<KubeletConnection::Impl> impl, executor_type client)
+      : impl_(std::move(impl)), client_(std::move(client)), work_(impl_->ioc.get_executor()) {
+    impl_->stream.expires_never();
+    impl_->ioc.restart();
+    thread_ = std::thread([impl = impl_.get()] { impl->ioc.run(); });
+  }
+
+  ~KubeletStream() override {
+    close();
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();  // never happens in a splice: completions run on the client's strand
+      (void)impl_.release();
+      return;
+    }
+    thread_.join();
+  }
+
+  executor_type get_executor() override { return client_; }
+
+  void shutdownSend() override {
+    net::post(impl_->ioc, [impl = impl_.get()] {
+      beast::error_code ignored;
+      impl->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  void close() override {
+    closed_ = true;
+    net::post(impl_->ioc, [this] {
+      beast::error_code ignored;
+      impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      impl_->stream.socket().close(ignored);
+      work_.reset();
+    });
+  }
+
+  bool isTls() const override { return impl_->tls != nullptr; }
+
+  void asyncTeardown(boost::beast::role_type, DoneHandler handler) override {
+    close();
+    net::post(client_, [h = std::move(handler)]() mutable { std::move(h)(beast::error_code()); });
+  }
+  void teardown(boost::beast::role_type, beast::error_code& ec) override {
+    close();
+    ec = {};
+  }
+
+ protected:
+  void asyncReadSome(net::mutable_buffer buffer, IoHandler handler) override {
+    if (closed_) return abort(std::move(handler));
+    net::post(impl_->ioc, [this, buffer, h = std::move(handler)]() mutable {
+      auto done = [client = client_, h = std::move(h)](beast::error_code ec, size_t n) mutable {
+        if (ec == net::ssl::error::stream_truncated) ec = net::error::eof;
+        net::post(client, [h = std::move(h), ec, n]() mutable { std::move(h)(ec, n); });
+      };
+      if (impl_->tls) {
+        impl_->tls->async_read_some(buffer, std::move(done));
+      } else {
+        impl_->stream.async_read_some(buffer, std::move(done));
+      }
+    });
+  }
+
+  void asyncWriteSome(const WriteBuffers& buffers, IoHandler handler) override {
+    if (closed_) return abort(std::move(handler));
+    net::post(impl_->ioc, [this, buffers, h = std::move(handler)]() mutable {
+      auto done = [client = client_, h = std::move(h)](beast::error_code ec, size_t n) mutable {
+        net::post(client, [h = std::move(h), ec, n]() mutable { std::move(h)(ec, n); });
+      };
+      if (impl_->tls) {
+        impl_->tls->async_write_some(buffers, std::move(done));
+      } else {
+        impl_->stream.async_write_some(buffers, std::move(done));
+      }
+    });
+  }
+
+ private:
+  // After close() the I/O thread may be gone: operations fail at once, on the client side.
+  void abort(IoHandler handler) {
+    net::post(client_, [h = std::move(handler)]() mutable {
+      std::move(h)(net::error::operation_aborted, 0);
+    });
+  }
+
+  std::unique_ptr<KubeletConnection::Impl> impl_;
+  executor_type client_;
+  std::atomic<bool> closed_{false};
+  net::executor_work_guard<net::io_context::executor_type> work_;  // only on the I/O thread
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<http::AsyncStream> KubeletConnection::takeStream(
+    http::AsyncStream::executor_type executor) {
+  impl_->released = true;
+  return std::make_unique<KubeletStream>(std::move(impl_), std::move(executor));
 }
 
 Result<KubeletGetResult> kubeletGet(const std::string& host, uint16_t port,

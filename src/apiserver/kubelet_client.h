@@ -1,22 +1,40 @@
-// KubeletConnection: the apiserver's HTTP/1.1 client to a node's kubelet endpoint (plain
-// HTTP on InternalIP:kubeletEndpoint.Port), for pods/log, pods/exec and metrics. One
-// connection per request, blocking with a deadline on every step (a private io_context,
-// like client::BeastTransport). The response head is kept byte for byte, so an upgrade
-// answer can be passed on unchanged. Not thread-safe, except cancel().
+// KubeletConnection: the apiserver's HTTP/1.1 client to a node's kubelet endpoint
+// (InternalIP:kubeletEndpoint.Port), for pods/log, pods/exec and metrics: HTTPS with the
+// apiserver's kubelet client certificate once setKubeletClientConfig was given one (as
+// kube-apiserver's --kubelet-client-certificate/--kubelet-client-key; the kubelet's serving
+// certificate is verified only with a CA, --kubelet-certificate-authority), plain HTTP
+// otherwise. One connection per request, blocking with a deadline on every step (a private
+// io_context, like client::BeastTransport). The response head is kept byte for byte, so an
+// upgrade answer can be passed on unchanged. Not thread-safe, except cancel().
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "http/async_stream.h"
 
 namespace minik8s::apiserver {
+
+// How the apiserver reaches kubelets. PEM text.
+struct KubeletClientConfig {
+  std::string client_cert_pem;  // --kubelet-client-certificate
+  std::string client_key_pem;   // --kubelet-client-key
+  std::string ca_pem;           // --kubelet-certificate-authority; empty: not verified
+};
+
+// The process-wide kubelet client configuration (one apiserver per process), used by every
+// KubeletConnection made afterwards: set: HTTPS with the client certificate; nullopt: plain
+// HTTP (the default). kBadRequest when a certificate, key or CA does not load or the key
+// does not match. Thread-safe.
+Status setKubeletClientConfig(const std::optional<KubeletClientConfig>& config);
 
 struct KubeletResponseHead {
   int status = 0;
@@ -46,15 +64,18 @@ class KubeletConnection {
   // Any thread: makes a blocking call return soon (kUnavailable "cancelled").
   void cancel();
 
-  // After an upgrade answer: the socket (the caller owns the descriptor now) and the bytes
-  // read past the head.
-  int releaseSocket();
+  // After an upgrade answer: the bytes read past the head, then the connection as a stream
+  // whose operations complete on `executor` (a splice with a client connection: its
+  // strand). The stream runs its own I/O thread; it ends when the stream is closed and
+  // destroyed. This connection is unusable afterwards.
   std::string takeBuffered();
+  std::unique_ptr<http::AsyncStream> takeStream(http::AsyncStream::executor_type executor);
 
   const std::string& address() const { return address_; }
 
+  struct Impl;  // internal (kubelet_client.cc)
+
  private:
-  struct Impl;
   explicit KubeletConnection(std::unique_ptr<Impl> impl, std::string address);
   std::unique_ptr<Impl> impl_;
   std::string address_;  // "host:port"

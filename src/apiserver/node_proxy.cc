@@ -1,8 +1,5 @@
 #include "apiserver/node_proxy.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -78,50 +75,24 @@ HandlerResult relay(const KubeletResponseHead& head, std::string body) {
   return reply(std::move(r));
 }
 
-// Closes a descriptor that was never handed over.
-struct FdHolder {
-  int fd = -1;
-  explicit FdHolder(int f) : fd(f) {}
-  ~FdHolder() {
-    if (fd >= 0) ::close(fd);
-  }
-  int take() { return std::exchange(fd, -1); }
-};
-
 // A half-close of our sending direction, on either end of a splice.
-void shutdownSend(tcp::socket& s) {
-  boost::system::error_code ignored;
-  s.shutdown(tcp::socket::shutdown_send, ignored);
-}
 void shutdownSend(http::AsyncStream& s) {
   s.shutdownSend();
 }
 
-// The client's connection (plain or TLS) and the kubelet's socket spliced on one strand:
-// bytes go both ways unchanged; an EOF is passed on as a half-close; an error, or both
-// EOFs, close both.
+// The client's connection (plain or TLS) and the kubelet's (plain or TLS, see
+// KubeletConnection::takeStream) spliced on the client's strand: bytes go both ways
+// unchanged; an EOF is passed on as a half-close; an error, or both EOFs, close both.
 class Splice : public std::enable_shared_from_this<Splice> {
  public:
-  Splice(std::unique_ptr<http::UpgradedConnection> client, int kubelet_fd)
-      : client_(std::move(client)), kubelet_(client_->stream().get_executor()) {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    bool v6 = ::getsockname(kubelet_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
-              addr.ss_family == AF_INET6;
-    boost::system::error_code ec;
-    kubelet_.assign(v6 ? tcp::v6() : tcp::v4(), kubelet_fd, ec);
-    if (ec) ::close(kubelet_fd);
-  }
+  Splice(std::unique_ptr<http::UpgradedConnection> client, KubeletConnection& kubelet)
+      : client_(std::move(client)), kubelet_(kubelet.takeStream(client_->stream().get_executor())) {}
 
   void start(std::string to_client, std::string to_kubelet) {
-    if (!kubelet_.is_open()) {
-      closeAll();
-      return;
-    }
     to_client_.pending = std::move(to_client);
     to_kubelet_.pending = std::move(to_kubelet);
-    forward(kubelet_, client_->stream(), to_client_);
-    forward(client_->stream(), kubelet_, to_kubelet_);
+    forward(*kubelet_, client_->stream(), to_client_);
+    forward(client_->stream(), *kubelet_, to_kubelet_);
   }
 
  private:
@@ -172,14 +143,12 @@ class Splice : public std::enable_shared_from_this<Splice> {
   void closeAll() {
     if (closed_) return;
     closed_ = true;
-    boost::system::error_code ignored;
-    kubelet_.shutdown(tcp::socket::shutdown_both, ignored);
-    kubelet_.close(ignored);
+    kubelet_->close();
     client_->stream().close();
   }
 
   std::unique_ptr<http::UpgradedConnection> client_;
-  tcp::socket kubelet_;
+  std::unique_ptr<http::AsyncStream> kubelet_;
   Direction to_client_;
   Direction to_kubelet_;
   bool closed_ = false;
@@ -481,13 +450,12 @@ HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& reques
     if (!body.isOk()) return statusResult(body.status());
     return relay(*head, std::move(*body));
   }
-  auto fd = std::make_shared<FdHolder>((*conn)->releaseSocket());
-  std::string extra = (*conn)->takeBuffered();
-  std::string to_client = head->raw + extra;
+  std::shared_ptr<KubeletConnection> kubelet(std::move(*conn));
+  std::string to_client = head->raw + kubelet->takeBuffered();
   HandlerResult result;
-  result.upgrade = [fd, to_client](std::unique_ptr<http::UpgradedConnection> client) {
+  result.upgrade = [kubelet, to_client](std::unique_ptr<http::UpgradedConnection> client) {
     std::string to_kubelet = client->takeBuffered();
-    auto splice = std::make_shared<Splice>(std::move(client), fd->take());
+    auto splice = std::make_shared<Splice>(std::move(client), *kubelet);
     splice->start(to_client, std::move(to_kubelet));
   };
   return result;

@@ -22,6 +22,7 @@
 #include "kubelet_server/cri_log.h"
 #include "kubelet_server/exec_bridge.h"
 #include "kubelet_server/stats_summary.h"
+#include "pki/certificates.h"
 
 namespace minik8s::kubelet {
 
@@ -193,6 +194,72 @@ struct KubeletServer::Impl {
   void runSampler(std::stop_token stop);
 };
 
+bool kubeletCallerAllowed(const std::string& common_name,
+                          const std::vector<std::string>& organizations) {
+  return common_name == kApiserverKubeletClientName ||
+         std::find(organizations.begin(), organizations.end(), "system:masters") !=
+             organizations.end();
+}
+
+Result<ServingCertificate> ensureSelfSignedServingCertificate(const std::string& dir,
+                                                              const std::string& node_name,
+                                                              const std::vector<std::string>& ips) {
+  const std::string cert_path = dir + "/kubelet.crt";
+  const std::string key_path = dir + "/kubelet.key";
+  auto cert = readWholeFile(cert_path);
+  auto key = readWholeFile(key_path);
+  if (cert && key && pki::keyMatchesCertificate(*key, *cert).isOk()) {
+    auto info = pki::parseCertificate(*cert);
+    bool names_all = info.isOk() &&
+                     std::find(info->dns_names.begin(), info->dns_names.end(), node_name) !=
+                         info->dns_names.end();
+    for (const auto& ip : ips) {
+      if (!names_all) break;
+      names_all = std::find(info->ip_addresses.begin(), info->ip_addresses.end(), ip) !=
+                  info->ip_addresses.end();
+    }
+    if (names_all &&
+        info->not_after > std::chrono::system_clock::now() + std::chrono::hours(24 * 30)) {
+      return ServingCertificate{*cert, *key};
+    }
+  }
+  const auto now = std::chrono::system_clock::now();
+  const std::string ca_name =
+      node_name + "-ca@" +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  ASSIGN_OR_RETURN(auto ca, pki::createCa(ca_name, std::chrono::hours(24 * 365)));
+  pki::CertificateSpec spec;
+  spec.subject.common_name = node_name + "@" + ca_name.substr(ca_name.find('@') + 1);
+  spec.dns_names = {node_name};
+  spec.ip_addresses = ips;
+  spec.server_auth = true;
+  spec.validity = std::chrono::hours(24 * 365);
+  ASSIGN_OR_RETURN(auto leaf, pki::issueCertificate(ca, spec));
+  ServingCertificate out{leaf.cert_pem + ca.cert_pem, leaf.key_pem};
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return internalError("creating " + dir + ": " + ec.message());
+  auto write = [](const std::string& path, const std::string& data, fs::perms mode) -> Status {
+    const std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) return internalError("writing " + tmp);
+      out << data;
+      if (!out.flush()) return internalError("writing " + tmp);
+    }
+    std::error_code e;
+    fs::permissions(tmp, mode, e);
+    fs::rename(tmp, path, e);
+    if (e) return internalError("renaming " + tmp + ": " + e.message());
+    return Status::ok();
+  };
+  RETURN_IF_ERROR(write(key_path, out.key_pem, fs::perms::owner_read | fs::perms::owner_write));
+  RETURN_IF_ERROR(write(cert_path, out.cert_pem,
+                        fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read));
+  return out;
+}
+
 KubeletServer::KubeletServer(cri::Runtime& runtime, KubeletServerOptions options)
     : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
 
@@ -211,6 +278,17 @@ Status KubeletServer::start() {
   o.worker_threads = impl_->options.worker_threads;
   o.max_in_flight = 64;
   o.max_connections = 1000;
+  if (!impl_->options.client_ca_pem.empty()) {
+    if (impl_->options.tls_cert_pem.empty() || impl_->options.tls_key_pem.empty()) {
+      return invalid("kubelet server: a client CA needs a serving certificate and key");
+    }
+    http::TlsServerOptions tls;
+    tls.cert_pem = impl_->options.tls_cert_pem;
+    tls.key_pem = impl_->options.tls_key_pem;
+    tls.client_ca_pem = impl_->options.client_ca_pem;
+    tls.require_client_certificate = true;
+    o.tls = std::move(tls);
+  }
   o.is_long_running = [](const HttpRequest& r) {
     return http::isTrueValue(r.queryValue("follow")) || r.path.rfind("/exec/", 0) == 0;
   };
@@ -219,8 +297,8 @@ Status KubeletServer::start() {
   Status s = impl_->server->start();
   if (!s.isOk()) return s.withContext("kubelet server");
   impl_->sampler = std::jthread([impl](std::stop_token st) { impl->runSampler(st); });
-  log::info("kubelet: serving logs, exec and stats on {}:{}", o.bind_address,
-            impl_->server->port());
+  log::info("kubelet: serving logs, exec and stats on {}://{}:{}", o.tls ? "https" : "http",
+            o.bind_address, impl_->server->port());
   return Status::ok();
 }
 
@@ -251,6 +329,19 @@ std::string KubeletServer::statsSummary() {
 
 HandlerResult KubeletServer::Impl::handle(HttpRequest& req) {
   auto parts = http::splitPath(req.path);
+  if (!options.client_ca_pem.empty()) {
+    // The handshake already refused callers without a certificate from the client CA.
+    if (!req.client_certificate) return fail(Status(Code::kUnauthorized, "Unauthorized"));
+    const auto& who = *req.client_certificate;
+    if (!kubeletCallerAllowed(who.common_name, who.organizations)) {
+      // The kubelet's wording (server.go): nodes/<subresource> is what it would authorize.
+      std::string subresource = "proxy";
+      if (!parts.empty() && parts[0] == "stats") subresource = "stats";
+      return fail(Status(Code::kForbidden, "Forbidden (user=" + who.common_name +
+                            ", verb=" + (req.method == "GET" ? "get" : "create") +
+                            ", resource=nodes, subresource=" + subresource + ")"));
+    }
+  }
   if (parts.size() == 1 && parts[0] == "healthz") return text("ok");
   if (parts.size() == 2 && parts[0] == "stats" && parts[1] == "summary") {
     if (req.method != "GET") return fail(Status(Code::kMethodNotAllowed, "method not allowed"));

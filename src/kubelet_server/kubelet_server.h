@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "cri/runtime.h"
@@ -33,7 +34,34 @@ struct KubeletServerOptions {
   std::chrono::milliseconds container_poll_interval{1000};
   int worker_threads = 4;
   int io_threads = 1;
+  // HTTPS (the kubelet's --tls-cert-file, --tls-private-key-file, --client-ca-file; PEM).
+  // With client_ca_pem every caller must present a certificate from that CA (no certificate:
+  // the handshake fails), and only the API server is authorized: CN
+  // kube-apiserver-kubelet-client or group system:masters; anyone else gets 403. Without
+  // client_ca_pem: plain HTTP, anyone (`up --tls=false`).
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string client_ca_pem;
 };
+
+// The identity the kubelet authorizes (kubeadm's name for the API server's kubelet client).
+inline constexpr char kApiserverKubeletClientName[] = "kube-apiserver-kubelet-client";
+
+// Whether a caller with this client certificate subject may use the kubelet endpoint.
+bool kubeletCallerAllowed(const std::string& common_name,
+                          const std::vector<std::string>& organizations);
+
+// The kubelet's own serving certificate when it was given none (as the kubelet's
+// --cert-dir default): `dir`/kubelet.crt and kubelet.key, a certificate for `node_name`
+// (DNS) and `ips` signed by a self-signed CA "<node_name>-ca@<unix time>" (the chain is in
+// kubelet.crt), made once and reused while it names them and is valid for 30 more days.
+struct ServingCertificate {
+  std::string cert_pem;  // leaf then CA
+  std::string key_pem;
+};
+Result<ServingCertificate> ensureSelfSignedServingCertificate(const std::string& dir,
+                                                              const std::string& node_name,
+                                                              const std::vector<std::string>& ips);
 
 class KubeletServer {
  public:

@@ -47,6 +47,8 @@ LocalClusterPaths localClusterPaths(const std::string& data_dir) {
   p.state_file = p.run_dir + "/cluster.json";
   p.pki_dir = p.server_dir + "/pki";
   p.agent_kubeconfig = p.node_dir + "/kubeconfig";
+  p.kubelet_cert = p.node_dir + "/kubelet.crt";
+  p.kubelet_key = p.node_dir + "/kubelet.key";
   p.containerd = containerdPaths(p.node_dir + "/containerd");
   return p;
 }
@@ -113,6 +115,10 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
   if (!given("--cluster-dns")) argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
   // Dns hostnames resolve on the node through /etc/hosts (`down` removes the block).
   if (!given("--manage-hosts")) argv.push_back("--manage-hosts=/etc/hosts");
+  if (state.tls) {
+    argv.insert(argv.end(), {"--tls-cert-file", paths.kubelet_cert, "--tls-private-key-file",
+                             paths.kubelet_key, "--client-ca-file", paths.pki_dir + "/ca.crt"});
+  }
   argv.insert(argv.end(), state.agent_args.begin(), state.agent_args.end());
   return argv;
 }

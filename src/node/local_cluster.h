@@ -34,6 +34,8 @@ struct LocalClusterPaths {
   std::string state_file;        // D/run/cluster.json (LocalClusterState)
   std::string pki_dir;           // D/server/pki: the cluster CA and certificates (server --tls)
   std::string agent_kubeconfig;  // D/node/kubeconfig: the agent's node credentials
+  std::string kubelet_cert;      // D/node/kubelet.crt: the kubelet endpoint's serving certificate
+  std::string kubelet_key;       // D/node/kubelet.key (both from the cluster CA, with TLS)
   ContainerdPaths containerd;    // D/node/containerd: the agent's managed containerd
 };
 
@@ -65,7 +67,9 @@ std::vector<std::string> serverArgv(const std::string& binary, const LocalCluste
 inline constexpr char kClusterDnsAddress[] = "10.96.0.10";
 
 // `<binary> agent --server http://127.0.0.1:P --node-name N --data-dir D/node
-// (with TLS `--kubeconfig D/node/kubeconfig` instead of --server)
+// (with TLS `--kubeconfig D/node/kubeconfig` instead of --server, and the kubelet endpoint
+// on HTTPS for the API server only: `--tls-cert-file D/node/kubelet.crt
+// --tls-private-key-file D/node/kubelet.key --client-ca-file D/server/pki/ca.crt`)
 // [--cgroup-root R] [--cni-bridge B] --run-dns=true --cluster-dns=10.96.0.10 [extra...]`
 // (the first two only when not the defaults, the DNS flags unless extra names them).
 std::vector<std::string> agentArgv(const std::string& binary, const LocalClusterPaths& paths,

@@ -182,6 +182,14 @@ CertificateSpec adminCertificateSpec() {
   return spec;
 }
 
+CertificateSpec kubeletClientCertificateSpec() {
+  CertificateSpec spec;
+  spec.subject = Subject{kKubeletClientCommonName, {kMastersGroup}};
+  spec.client_auth = true;
+  spec.validity = kLeafValidity;
+  return spec;
+}
+
 std::optional<std::string> certificateRenewalReason(
     const CertificateAndKey& ca, const std::optional<CertificateAndKey>& existing,
     const CertificateSpec& wanted, std::chrono::system_clock::time_point now) {
@@ -221,6 +229,9 @@ Result<ClusterPki> ensureClusterPki(const std::string& dir, const ClusterPkiOpti
                               apiserverCertificateSpec(options), "apiserver"));
   ASSIGN_OR_RETURN(pki.admin, ensureLeaf(pki.ca, pki.adminCertPath(), pki.adminKeyPath(),
                                          adminCertificateSpec(), "admin"));
+  ASSIGN_OR_RETURN(pki.kubelet_client,
+                   ensureLeaf(pki.ca, pki.kubeletClientCertPath(), pki.kubeletClientKeyPath(),
+                              kubeletClientCertificateSpec(), "apiserver-kubelet-client"));
   return pki;
 }
 

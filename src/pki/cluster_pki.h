@@ -6,6 +6,8 @@
 //   ca.crt ca.key               the cluster CA (10 years)
 //   apiserver.crt apiserver.key  serving certificate of the API server (1 year)
 //   admin.crt admin.key          CN=minik8s-admin, O=system:masters client certificate
+//   apiserver-kubelet-client.crt/.key  the API server's client certificate to kubelets
+//                                (kubeadm's: CN=kube-apiserver-kubelet-client, O=system:masters)
 // Keys are mode 0600, certificates 0644; each file is written to a temporary name and
 // renamed. Not thread-safe against a concurrent call on the same directory (one process
 // owns it).
@@ -27,6 +29,9 @@ inline constexpr char kApiserverCertFile[] = "apiserver.crt";
 inline constexpr char kApiserverKeyFile[] = "apiserver.key";
 inline constexpr char kAdminCertFile[] = "admin.crt";
 inline constexpr char kAdminKeyFile[] = "admin.key";
+inline constexpr char kKubeletClientCertFile[] = "apiserver-kubelet-client.crt";
+inline constexpr char kKubeletClientKeyFile[] = "apiserver-kubelet-client.key";
+inline constexpr char kKubeletClientCommonName[] = "kube-apiserver-kubelet-client";
 
 inline constexpr char kCaCommonName[] = "minik8s-ca";
 inline constexpr char kApiserverCommonName[] = "kube-apiserver";
@@ -48,6 +53,7 @@ struct ClusterPki {
   CertificateAndKey ca;
   CertificateAndKey apiserver;
   CertificateAndKey admin;
+  CertificateAndKey kubelet_client;
 
   std::string caPath() const { return dir + "/" + kCaCertFile; }
   std::string caKeyPath() const { return dir + "/" + kCaKeyFile; }
@@ -55,6 +61,8 @@ struct ClusterPki {
   std::string apiserverKeyPath() const { return dir + "/" + kApiserverKeyFile; }
   std::string adminCertPath() const { return dir + "/" + kAdminCertFile; }
   std::string adminKeyPath() const { return dir + "/" + kAdminKeyFile; }
+  std::string kubeletClientCertPath() const { return dir + "/" + kKubeletClientCertFile; }
+  std::string kubeletClientKeyPath() const { return dir + "/" + kKubeletClientKeyFile; }
 };
 
 // The API server's certificate: CN=kube-apiserver, serverAuth, SANs kubernetes,
@@ -64,6 +72,10 @@ CertificateSpec apiserverCertificateSpec(const ClusterPkiOptions& options);
 
 // The administrator's client certificate: CN=minik8s-admin, O=system:masters, clientAuth.
 CertificateSpec adminCertificateSpec();
+
+// The API server's client certificate to kubelets: CN=kube-apiserver-kubelet-client,
+// O=system:masters, clientAuth.
+CertificateSpec kubeletClientCertificateSpec();
 
 // Why `existing` must be reissued from `ca` to satisfy `wanted` at `now` (it is absent, its
 // key does not match, the CA did not sign it, it expires within kRenewBefore, its subject

@@ -2,6 +2,7 @@
 // kubeconfig merge and Node readiness.
 #include "node/local_cluster.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "api/yaml.h"
@@ -71,6 +72,14 @@ TEST(LocalClusterArgv, WithTlsTheAgentConnectsThroughItsNodeKubeconfig) {
   EXPECT_EQ(std::vector<std::string>(argv.begin(), argv.begin() + 8),
             (std::vector<std::string>{"/bin/minik8s", "agent", "--kubeconfig", "/d/node/kubeconfig",
                                       "--node-name", "n1", "--data-dir", "/d/node"}));
+  // The kubelet endpoint serves HTTPS to the API server only.
+  std::vector<std::string> tls_flags = {"--tls-cert-file", "/d/node/kubelet.crt",
+                                        "--tls-private-key-file", "/d/node/kubelet.key",
+                                        "--client-ca-file", "/d/server/pki/ca.crt"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), tls_flags.begin(), tls_flags.end()), argv.end());
+  s.tls = false;
+  argv = agentArgv("/bin/minik8s", p, s);
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "--client-ca-file"), argv.end());
   EXPECT_EQ(localServerUrl(7000, true), "https://127.0.0.1:7000");
 }
 
