@@ -10,7 +10,9 @@
 #include "cmd/minik8s/cmd_util.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "client/config.h"
 #include "pki/bootstrap_token.h"
+#include "pki/ca_hash.h"
 
 namespace minik8s::cmd {
 
@@ -24,6 +26,7 @@ struct TokenFlags {
   std::string description;
   std::vector<std::string> groups;
   std::string token;  // delete: the token or its id
+  bool print_join_command = false;
 };
 
 const api::ResourceInfo& secrets() {
@@ -32,6 +35,23 @@ const api::ResourceInfo& secrets() {
 
 Result<std::unique_ptr<client::RestClient>> connect(const TokenFlags& flags) {
   return connectComponent(flags.server, flags.kubeconfig, flags.context, "minik8s-token");
+}
+
+// kubeadm's `token create --print-join-command`: the agent command that joins this
+// cluster, for the server and CA of the kubeconfig used here.
+Result<std::string> joinCommand(const TokenFlags& flags, const std::string& token) {
+  client::ConfigSources sources;
+  sources.server = flags.server;
+  sources.kubeconfig = flags.kubeconfig;
+  sources.context = flags.context;
+  ASSIGN_OR_RETURN(client::ClientConfig config, client::loadConfig(sources));
+  if (config.tls.ca_pem.empty()) {
+    return invalid("--print-join-command needs the cluster CA in the kubeconfig "
+                   "(certificate-authority-data)");
+  }
+  ASSIGN_OR_RETURN(std::string hash, pki::caCertHash(config.tls.ca_pem));
+  return "minik8s agent --server " + config.server + " --token " + token +
+         " --discovery-token-ca-cert-hash " + hash;
 }
 
 int createToken(const TokenFlags& flags) {
@@ -49,10 +69,16 @@ int createToken(const TokenFlags& flags) {
   auto client = connect(flags);
   if (!client.isOk()) return reportError(client.status().toString());
   pki::BootstrapToken token = pki::generateBootstrapToken();
+  std::string join;
+  if (flags.print_join_command) {  // before the token exists: no token without its command
+    auto command = joinCommand(flags, token.str());
+    if (!command.isOk()) return reportError(command.status().message());
+    join = *command;
+  }
   auto created = (*client)->create(secrets(), "kube-system",
                                    pki::bootstrapTokenSecret(token, options, Clock::real().now()));
   if (!created.isOk()) return reportError("storing the token: " + created.status().toString());
-  std::cout << token.str() << "\n";
+  std::cout << (join.empty() ? token.str() : join) << "\n";
   return 0;
 }
 
@@ -110,6 +136,9 @@ void addTokenCommands(CLI::App& app) {
   create_cmd->add_option("--description", flags->description, "a note shown by `token list`");
   create_cmd->add_option("--groups", flags->groups,
                          "extra groups, each system:bootstrappers:<something>");
+  create_cmd->add_flag("--print-join-command", flags->print_join_command,
+                       "print the whole `minik8s agent --server ... --token ... "
+                       "--discovery-token-ca-cert-hash ...` command, not only the token");
   create_cmd->callback([flags] { std::exit(createToken(*flags)); });
   CLI::App* list_cmd = token->add_subcommand("list", "list the tokens");
   addConnectionFlags(list_cmd, flags.get());
