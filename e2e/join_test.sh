@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Joining a cluster (kubeadm's token discovery and the kubelet's TLS bootstrap) against a
+# real `minik8s server --tls`: `token create --print-join-command` prints the agent command
+# with the CA pin; anonymous users may get kube-public/cluster-info and nothing else; an agent
+# with a wrong pin is refused; with the right one it gets a certificate through a
+# CertificateSigningRequest (approved and signed by the controller manager) and its
+# kubeconfig authenticates as system:node:<name>. The agent runs with --bootstrap-only: no
+# containerd is needed.
+source "$(dirname "$0")/lib.sh"
+trap finish EXIT
+
+PKI=$WORK/data/pki
+for _ in 1 2 3; do
+  PORT=$(free_port)
+  "$MINIK8S" server --tls --port "$PORT" --data-dir "$WORK/data" --log-level warn >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  if wait_until 30 curl -fsS -m 1 --cacert "$PKI/ca.crt" "https://127.0.0.1:$PORT/readyz"; then break; fi
+  stop_server
+  grep -q "already in use" "$WORK/server.log" || { echo "server did not start:"; cat "$WORK/server.log"; exit 1; }
+done
+[ -n "$SERVER_PID" ] || { echo "server did not start"; exit 1; }
+URL=https://127.0.0.1:$PORT
+export KUBECONFIG=$PKI/admin.kubeconfig
+K="kubectl --request-timeout=20s"
+CI=$URL/api/v1/namespaces/kube-public/configmaps/cluster-info
+echo "join e2e against $URL"
+
+echo "== the join command"
+JOIN=$("$MINIK8S" token create --print-join-command --kubeconfig "$KUBECONFIG" --ttl 1h 2>"$WORK/token.err") || cat "$WORK/token.err"
+echo "  $JOIN"
+check "it is an agent command with server, token and CA hash" bash -c \
+  "[[ '$JOIN' =~ ^minik8s\ agent\ --server\ $URL\ --token\ [a-z0-9]{6}\.[a-z0-9]{16}\ --discovery-token-ca-cert-hash\ sha256:[0-9a-f]{64}$ ]]"
+PIN=sha256:$(openssl x509 -pubkey -noout -in "$PKI/ca.crt" | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)
+check "its hash is kubeadm's (openssl x509 -pubkey | openssl pkey -pubin -outform der | sha256sum)" \
+  bash -c "[[ '$JOIN' == *'$PIN' ]]"
+TOKEN=$(sed -E 's/.*--token ([^ ]+).*/\1/' <<<"$JOIN")
+
+echo "== cluster-info: anonymous users may get it and nothing else"
+expect_output "anonymous GET of cluster-info (server not verified) has the server and the CA" \
+  'certificate-authority-data' curl -fsS -k "$CI"
+expect_output "its CA is the cluster's" '^ok$' bash -c \
+  "curl -fsS -k '$CI' | python3 -c 'import sys,json,yaml,base64; k=yaml.safe_load(json.load(sys.stdin)[\"data\"][\"kubeconfig\"]); print(\"ok\" if base64.b64decode(k[\"clusters\"][0][\"cluster\"][\"certificate-authority-data\"]).decode()==open(\"$PKI/ca.crt\").read() else \"differs\")'"
+expect_output "anonymous list of kube-public configmaps is 401" '^401$' \
+  curl -sS -k -o /dev/null -w '%{http_code}' "$URL/api/v1/namespaces/kube-public/configmaps"
+expect_output "anonymous watch of cluster-info is 401" '^401$' \
+  curl -sS -k -o /dev/null -w '%{http_code}' "$URL/api/v1/watch/namespaces/kube-public/configmaps/cluster-info"
+expect_output "anonymous DELETE of cluster-info is 403" '^403$' \
+  curl -sS -k -o /dev/null -w '%{http_code}' -X DELETE "$CI"
+expect_output "anonymous GET of another ConfigMap is 401" '^401$' \
+  curl -sS -k -o /dev/null -w '%{http_code}' "$URL/api/v1/namespaces/kube-system/configmaps/cluster-info"
+
+echo "== discovery refuses a wrong CA hash"
+WRONG=sha256:$(printf '0%.0s' $(seq 64))
+expect_error_output "an agent with a wrong hash is refused, naming the actual hash" "$PIN" \
+  "$MINIK8S" agent --server "$URL" --token "$TOKEN" --discovery-token-ca-cert-hash "$WRONG" \
+  --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
+check "and wrote no kubeconfig" test ! -e "$WORK/node/kubeconfig"
+expect_error_output "an agent without a hash is refused unless told it is unsafe" \
+  'discovery-token-unsafe-skip-ca-verification' \
+  "$MINIK8S" agent --server "$URL" --token "$TOKEN" --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
+expect_error_output "a wrong token gets no certificate (401)" 'Unauthorized' \
+  "$MINIK8S" agent --server "$URL" --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash "$PIN" \
+  --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
+
+echo "== TLS bootstrap with the join command"
+# shellcheck disable=SC2086
+check "the printed command (with --bootstrap-only) gets node credentials" \
+  timeout 120 "$MINIK8S" ${JOIN#minik8s } --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
+NODECFG=$WORK/node/kubeconfig
+expect_output "the kubeconfig is private (0600)" '^600$' stat -c %a "$NODECFG"
+expect_output "a CertificateSigningRequest node-csr-* was approved and issued" '^node-csr-.*Approved,Issued' \
+  $K get csr --no-headers
+kubectl --kubeconfig "$NODECFG" config view --raw -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d >"$WORK/node.crt"
+expect_output "its certificate is CN=system:node:join-e2e, O=system:nodes" \
+  'O ?= ?system:nodes, CN ?= ?system:node:join-e2e' openssl x509 -in "$WORK/node.crt" -noout -subject
+check "signed by the cluster CA" openssl verify -CAfile "$PKI/ca.crt" "$WORK/node.crt"
+expect_output "the kubeconfig reads the API as the node" '^default' \
+  kubectl --request-timeout=20s --kubeconfig "$NODECFG" get namespaces --no-headers
+expect_error_output "and is held by the Node authorizer as system:node:join-e2e" \
+  'User "system:node:join-e2e" cannot create resource "namespaces"' \
+  kubectl --request-timeout=20s --kubeconfig "$NODECFG" create namespace by-a-node
+expect_output "a restart reuses the credentials without the network (even with a dead token)" \
+  'using the node credentials' "$MINIK8S" agent --server "https://127.0.0.1:1" --token abcdef.0123456789abcdef \
+  --discovery-token-ca-cert-hash "$PIN" --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
+
+echo "== --node-config"
+cat >"$WORK/node.yaml" <<YAML
+apiVersion: v1
+kind: Node
+metadata:
+  name: from-file
+  labels: {zone: a}
+spec:
+  ip: 127.0.0.1
+YAML
+check "the agent joins under the file's name" timeout 120 "$MINIK8S" agent --server "$URL" --token "$TOKEN" \
+  --discovery-token-ca-cert-hash "$PIN" --node-config "$WORK/node.yaml" --data-dir "$WORK/node2" --bootstrap-only
+kubectl --kubeconfig "$WORK/node2/kubeconfig" config view --raw -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d >"$WORK/node2.crt"
+expect_output "its certificate is system:node:from-file" 'CN ?= ?system:node:from-file' \
+  openssl x509 -in "$WORK/node2.crt" -noout -subject
+expect_error_output "a --node-name that contradicts the file is an error" 'conflicts' \
+  "$MINIK8S" agent --server "$URL" --token "$TOKEN" --discovery-token-ca-cert-hash "$PIN" \
+  --node-config "$WORK/node.yaml" --node-name other --data-dir "$WORK/node3" --bootstrap-only
