@@ -82,6 +82,12 @@ json specPart(json object) {
   return object;
 }
 
+// The subresources that write an object's status only: status, and a CSR's approval (its
+// Approved/Denied conditions live in status).
+bool writesOnlyStatus(std::string_view subresource) {
+  return subresource == "status" || subresource == "approval";
+}
+
 }  // namespace
 
 std::string Action::summary() const {
@@ -299,7 +305,7 @@ Result<json> FakeClient::update(const api::ResourceInfo& resource, std::string_v
       {"update", resource.plural, std::string(ns), name, std::string(subresource), object}));
   if (name.empty()) return badRequest("update: the object has no metadata.name");
   return storeUpdateLocked(resource, objectKeyIn(resource, ns, name), object,
-                           subresource == "status");
+                           writesOnlyStatus(subresource));
 }
 
 Result<json> FakeClient::patch(const api::ResourceInfo& resource, std::string_view ns,
@@ -334,8 +340,8 @@ Result<json> FakeClient::patch(const api::ResourceInfo& resource, std::string_vi
       !patch["metadata"].contains("resourceVersion")) {
     patched["metadata"]["resourceVersion"] = it->second["metadata"]["resourceVersion"];
   }
-  bool status_only = options.subresource == "status";
-  return storeUpdateLocked(resource, key, std::move(patched), status_only);
+  return storeUpdateLocked(resource, key, std::move(patched),
+                           writesOnlyStatus(options.subresource));
 }
 
 Result<json> FakeClient::deleteLocked(const api::ResourceInfo& resource, const std::string& key,

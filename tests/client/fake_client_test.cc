@@ -68,6 +68,21 @@ TEST(FakeClient, UpdateIsCompareAndSwapAndKeepsStatusApart) {
   EXPECT_EQ(written["metadata"]["generation"], 2);
 }
 
+TEST(FakeClient, ApprovalSubresourceWritesOnlyStatus) {
+  const api::ResourceInfo& csrs =
+      *api::findResource("certificates.k8s.io", "v1", "certificatesigningrequests");
+  FakeClient client;
+  json csr = {{"metadata", {{"name", "node-csr-1"}}},
+              {"spec", {{"signerName", "kubernetes.io/kube-apiserver-client-kubelet"}}}};
+  json stored = client.create(csrs, "", csr).value();
+  json approval = stored;
+  approval["status"]["conditions"] = {{{"type", "Approved"}, {"status", "True"}}};
+  approval["spec"]["signerName"] = "ignored";
+  json written = client.update(csrs, "", approval, "approval").value();
+  EXPECT_EQ(written["status"]["conditions"][0]["type"], "Approved");
+  EXPECT_EQ(written["spec"]["signerName"], "kubernetes.io/kube-apiserver-client-kubelet");
+}
+
 TEST(FakeClient, PatchesDeletesFinalizersAndFailures) {
   FakeClient client;
   client.create(pods(), "default", pod("a")).value();
