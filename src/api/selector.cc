@@ -518,6 +518,8 @@ std::vector<std::string> FieldSelector::supportedFields(std::string_view plural)
     add({"status.phase"});
   } else if (plural == "replicasets") {
     add({"status.replicas"});
+  } else if (plural == "certificatesigningrequests") {
+    add({"spec.signerName"});  // kube-apiserver's CSR field label (signers list their requests)
   }
   return fields;
 }
