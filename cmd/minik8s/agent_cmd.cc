@@ -77,6 +77,7 @@ struct AgentFlags {
   std::string tls_cert_file;
   std::string tls_private_key_file;
   std::string client_ca_file;
+  std::string cluster_ca_pem;  // set by a join: the kubelet endpoint's client CA by default
 };
 
 // The node's registry config (k3s's registries.yaml format); a missing file is an empty one.
@@ -314,6 +315,8 @@ Result<AgentFlags> joinFlags(const AgentFlags& given, const std::string& data_di
   join.data_dir = data_dir;
   join.bootstrap.node_name = flags.node_name.empty() ? hostName() : flags.node_name;
   ASSIGN_OR_RETURN(flags.kubeconfig, node::joinCluster(join));
+  ASSIGN_OR_RETURN(auto credentials, node::readNodeKubeconfig(flags.kubeconfig));
+  if (credentials) flags.cluster_ca_pem = credentials->ca_pem;
   flags.node_name = join.bootstrap.node_name;
   flags.server.clear();  // the kubeconfig's: the same URL
   return flags;
@@ -390,17 +393,23 @@ int runAgent(const AgentFlags& given) {
     return reportError("--housekeeping-interval: want a positive duration such as 10s");
   }
   server_options.stats_interval = *housekeeping;
+  // HTTPS for the API server only: with --client-ca-file, or on a joined node with the
+  // cluster's CA (the API server always reaches a kubelet over TLS when it serves TLS).
+  auto read = [](const std::string& path) -> std::optional<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  std::string client_ca_pem = flags.cluster_ca_pem;
   if (!flags.client_ca_file.empty()) {
-    auto read = [](const std::string& path) -> std::optional<std::string> {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) return std::nullopt;
-      std::stringstream text;
-      text << in.rdbuf();
-      return text.str();
-    };
     auto ca = read(flags.client_ca_file);
     if (!ca) return reportError("--client-ca-file: cannot read " + flags.client_ca_file);
-    server_options.client_ca_pem = *ca;
+    client_ca_pem = *ca;
+  }
+  if (!client_ca_pem.empty()) {
+    server_options.client_ca_pem = client_ca_pem;
     if (!flags.tls_cert_file.empty()) {
       auto cert = read(flags.tls_cert_file);
       auto key = read(flags.tls_private_key_file);
@@ -518,7 +527,8 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
                   "the key of --tls-cert-file");
   cmd->add_option("--client-ca-file", flags->client_ca_file,
                   "serve the kubelet endpoint over HTTPS to clients certified by this CA "
-                  "(only the API server is authorized)");
+                  "(only the API server is authorized; default on a node joined with --token: "
+                  "the cluster CA)");
   // Joining a cluster (kubeadm join's flags; docs/node.md).
   cmd->add_option("--token", flags->token,
                   "join with this bootstrap token: token discovery of the CA at --server, then "
