@@ -10,34 +10,14 @@
 #include "api/scheme.h"
 #include "api/types_certificates.h"
 #include "api/validation.h"
+#include "testing/csr_fixtures.h"
 
 namespace minik8s::api {
 namespace csr_test {
 
 using nlohmann::json;
-
-// openssl req -new (EC P-256), subject O=system:nodes, CN=system:node:n1.
-constexpr char kCsrPem[] =
-    "-----BEGIN CERTIFICATE REQUEST-----\n"
-    "MIHqMIGSAgEAMDAxFTATBgNVBAoMDHN5c3RlbTpub2RlczEXMBUGA1UEAwwOc3lz\n"
-    "dGVtOm5vZGU6bjEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARqWIOWr3HhWkg6\n"
-    "feGicZ32/PHsSvl46HhmloxnU9OrAfGVKGBZ1old4tKRtw5O5PcnbGblB0JBvmUp\n"
-    "3aY/hWtCoAAwCgYIKoZIzj0EAwIDRwAwRAIgMINdoZFmmAebp7issINi84y03P68\n"
-    "LrgNiKDRMhRxnbICIC2zS08qu8Qs8+VuNRGU/jYUWfOHjQCchwfuy1RORhSM\n"
-    "-----END CERTIFICATE REQUEST-----\n";
-
-// openssl req -x509 with the same key.
-constexpr char kCertPem[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBbDCCAROgAwIBAgIUL1velefn7qzNiSMcVN9u5YrNOUUwCgYIKoZIzj0EAwIw\n"
-    "DDEKMAgGA1UEAwwBeDAeFw0yNjEyMDcxMzM4MzZaFw0yNjEyMDgxMzM4MzZaMAwx\n"
-    "CjAIBgNVBAMMAXgwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARqWIOWr3HhWkg6\n"
-    "feGicZ32/PHsSvl46HhmloxnU9OrAfGVKGBZ1old4tKRtw5O5PcnbGblB0JBvmUp\n"
-    "3aY/hWtCo1MwUTAdBgNVHQ4EFgQUMRzQryXUIb6jinoicA9gjv+i+jYwHwYDVR0j\n"
-    "BBgwFoAUMRzQryXUIb6jinoicA9gjv+i+jYwDwYDVR0TAQH/BAUwAwEB/zAKBggq\n"
-    "hkjOPQQDAgNHADBEAiB82+rYGAAyE8N9PVbf/DboF9XKHMyQw9d2teVW6lfZZQIg\n"
-    "b8Bs0M/pvZSawcdPnTWGYKtCEreL0dk5B5mJrjvP+3M=\n"
-    "-----END CERTIFICATE-----\n";
+using testing::kNodeCsrPem;
+using testing::kNodeKeyCertPem;
 
 const ResourceInfo& csrs() {
   return *findResource("certificates.k8s.io", "v1", "certificatesigningrequests");
@@ -48,7 +28,7 @@ json csr() {
             {"kind", "CertificateSigningRequest"},
             {"metadata", {{"name", "node-csr-1"}}},
             {"spec",
-             {{"request", base64Encode(kCsrPem)},
+             {{"request", base64Encode(kNodeCsrPem)},
               {"signerName", "kubernetes.io/kube-apiserver-client-kubelet"},
               {"usages", {"digital signature", "client auth"}}}}};
   return j;
@@ -81,7 +61,7 @@ TEST(CsrScheme, ServedClusterScopedWithKubectlsNames) {
 
 TEST(CsrCodec, ByteFieldsAreBase64InJsonAndRawInTheStruct) {
   json in = csr();
-  in["status"] = {{"certificate", base64Encode(kCertPem)},
+  in["status"] = {{"certificate", base64Encode(kNodeKeyCertPem)},
                   {"conditions", {{{"type", "Approved"}, {"status", "True"},
                                    {"reason", "AutoApproved"}}}}};
   in["spec"]["expirationSeconds"] = 3600;
@@ -92,8 +72,8 @@ TEST(CsrCodec, ByteFieldsAreBase64InJsonAndRawInTheStruct) {
   Result<CertificateSigningRequest> got = decode<CertificateSigningRequest>(in, &unknown);
   ASSERT_TRUE(got.isOk()) << got.status().toString();
   EXPECT_TRUE(unknown.empty());
-  EXPECT_EQ(got->spec.request, kCsrPem);
-  EXPECT_EQ(got->status.certificate, kCertPem);
+  EXPECT_EQ(got->spec.request, kNodeCsrPem);
+  EXPECT_EQ(got->status.certificate, kNodeKeyCertPem);
   EXPECT_EQ(got->spec.expiration_seconds, 3600);
   EXPECT_EQ(got->spec.extra.at("scopes").size(), 2u);
   EXPECT_EQ(got->status.conditions.at(0).reason, "AutoApproved");
@@ -121,7 +101,7 @@ TEST(CsrValidation, AValidRequestHasNoErrors) { EXPECT_EQ(errorsOf(csr()), ""); 
 
 TEST(CsrValidation, RequestMustBeAPemCertificateRequest) {
   json in = csr();
-  in["spec"]["request"] = base64Encode(kCertPem);
+  in["spec"]["request"] = base64Encode(kNodeKeyCertPem);
   EXPECT_EQ(errorsOf(in),
             "spec.request FieldValueInvalid: Invalid value: \"<request data>\": PEM block type "
             "must be CERTIFICATE REQUEST\n");
@@ -195,7 +175,7 @@ TEST(CsrValidation, ConditionRules) {
 
 TEST(CsrValidation, CertificateOnlyPemCertificateBlocks) {
   json in = csr();
-  in["status"]["certificate"] = base64Encode(kCsrPem);
+  in["status"]["certificate"] = base64Encode(kNodeCsrPem);
   EXPECT_EQ(errorsOf(in),
             "status.certificate FieldValueInvalid: Invalid value: \"<certificate data>\": only "
             "CERTIFICATE PEM blocks are allowed, found \"CERTIFICATE REQUEST\"\n");
@@ -203,13 +183,13 @@ TEST(CsrValidation, CertificateOnlyPemCertificateBlocks) {
   EXPECT_EQ(errorsOf(in),
             "status.certificate FieldValueInvalid: Invalid value: \"<certificate data>\": must "
             "contain at least one CERTIFICATE PEM block\n");
-  in["status"]["certificate"] = base64Encode(std::string("issued:\n") + kCertPem + kCertPem);
+  in["status"]["certificate"] = base64Encode(std::string("issued:\n") + kNodeKeyCertPem + kNodeKeyCertPem);
   EXPECT_EQ(errorsOf(in), "");
 }
 
 TEST(CsrValidation, UpdatesKeepSpecConditionsAndCertificate) {
   json old = csr();
-  old["status"] = {{"certificate", base64Encode(kCertPem)},
+  old["status"] = {{"certificate", base64Encode(kNodeKeyCertPem)},
                    {"conditions", {{{"type", "Approved"}, {"status", "True"}}}}};
   ASSERT_TRUE(normalize(csrs(), old, nullptr).isOk());
   json in = old;
@@ -221,14 +201,14 @@ TEST(CsrValidation, UpdatesKeepSpecConditionsAndCertificate) {
             "status.conditions FieldValueForbidden: Forbidden: updates may not remove a "
             "condition of type \"Approved\"\n");
   in = old;
-  in["status"]["certificate"] = base64Encode(std::string(kCertPem) + kCertPem);
+  in["status"]["certificate"] = base64Encode(std::string(kNodeKeyCertPem) + kNodeKeyCertPem);
   EXPECT_EQ(errorsOf(in, &old),
             "status.certificate FieldValueInvalid: Invalid value: \"<certificate data>\": "
             "updates may not modify existing certificate content\n");
 }
 
 TEST(CsrPem, BlocksAreFoundInOrderWithTheirBytes) {
-  std::vector<PemBlock> blocks = decodePemBlocks(std::string("text\n") + kCsrPem + kCertPem);
+  std::vector<PemBlock> blocks = decodePemBlocks(std::string("text\n") + kNodeCsrPem + kNodeKeyCertPem);
   ASSERT_EQ(blocks.size(), 2u);
   EXPECT_EQ(blocks[0].type, "CERTIFICATE REQUEST");
   EXPECT_EQ(blocks[1].type, "CERTIFICATE");

@@ -10,6 +10,7 @@
 
 #include "api/defaults.h"
 #include "store/etcd_fixture.h"
+#include "testing/csr_fixtures.h"
 #include "testing/http_client.h"
 
 namespace minik8s::apiserver {
@@ -127,16 +128,7 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
     o["subjects"] = json::array({{{"kind", "User"}, {"name", "alice"}}});
   }
   if (r.plural == "certificatesigningrequests") {
-    // openssl req -new (EC P-256), CN=system:node:n1
-    const std::string request =
-        "-----BEGIN CERTIFICATE REQUEST-----\n"
-        "MIHqMIGSAgEAMDAxFTATBgNVBAoMDHN5c3RlbTpub2RlczEXMBUGA1UEAwwOc3lz\n"
-        "dGVtOm5vZGU6bjEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARqWIOWr3HhWkg6\n"
-        "feGicZ32/PHsSvl46HhmloxnU9OrAfGVKGBZ1old4tKRtw5O5PcnbGblB0JBvmUp\n"
-        "3aY/hWtCoAAwCgYIKoZIzj0EAwIDRwAwRAIgMINdoZFmmAebp7issINi84y03P68\n"
-        "LrgNiKDRMhRxnbICIC2zS08qu8Qs8+VuNRGU/jYUWfOHjQCchwfuy1RORhSM\n"
-        "-----END CERTIFICATE REQUEST-----\n";
-    o["spec"] = {{"request", api::base64Encode(request)},
+    o["spec"] = {{"request", api::base64Encode(testing::kNodeCsrPem)},
                  {"signerName", "kubernetes.io/kube-apiserver-client-kubelet"},
                  {"usages", {"digital signature", "client auth"}}};
   }

@@ -9,37 +9,17 @@
 #include "api/defaults.h"
 #include "apiserver/apiserver.h"
 #include "store/etcd_fixture.h"
+#include "testing/csr_fixtures.h"
 #include "testing/http_client.h"
 
 namespace minik8s::apiserver {
 namespace csr_apiserver_test {
 
 using nlohmann::json;
+using testing::kNodeCsrPem;
+using testing::kNodeKeyCertPem;
 using testing::httpCall;
 using testing::HttpResult;
-
-// openssl req -new (EC P-256), subject O=system:nodes, CN=system:node:n1.
-constexpr char kCsrPem[] =
-    "-----BEGIN CERTIFICATE REQUEST-----\n"
-    "MIHqMIGSAgEAMDAxFTATBgNVBAoMDHN5c3RlbTpub2RlczEXMBUGA1UEAwwOc3lz\n"
-    "dGVtOm5vZGU6bjEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARqWIOWr3HhWkg6\n"
-    "feGicZ32/PHsSvl46HhmloxnU9OrAfGVKGBZ1old4tKRtw5O5PcnbGblB0JBvmUp\n"
-    "3aY/hWtCoAAwCgYIKoZIzj0EAwIDRwAwRAIgMINdoZFmmAebp7issINi84y03P68\n"
-    "LrgNiKDRMhRxnbICIC2zS08qu8Qs8+VuNRGU/jYUWfOHjQCchwfuy1RORhSM\n"
-    "-----END CERTIFICATE REQUEST-----\n";
-
-// openssl req -x509 with the same key.
-constexpr char kCertPem[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBbDCCAROgAwIBAgIUL1velefn7qzNiSMcVN9u5YrNOUUwCgYIKoZIzj0EAwIw\n"
-    "DDEKMAgGA1UEAwwBeDAeFw0yNjEyMDcxMzM4MzZaFw0yNjEyMDgxMzM4MzZaMAwx\n"
-    "CjAIBgNVBAMMAXgwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARqWIOWr3HhWkg6\n"
-    "feGicZ32/PHsSvl46HhmloxnU9OrAfGVKGBZ1old4tKRtw5O5PcnbGblB0JBvmUp\n"
-    "3aY/hWtCo1MwUTAdBgNVHQ4EFgQUMRzQryXUIb6jinoicA9gjv+i+jYwHwYDVR0j\n"
-    "BBgwFoAUMRzQryXUIb6jinoicA9gjv+i+jYwDwYDVR0TAQH/BAUwAwEB/zAKBggq\n"
-    "hkjOPQQDAgNHADBEAiB82+rYGAAyE8N9PVbf/DboF9XKHMyQw9d2teVW6lfZZQIg\n"
-    "b8Bs0M/pvZSawcdPnTWGYKtCEreL0dk5B5mJrjvP+3M=\n"
-    "-----END CERTIFICATE-----\n";
 
 constexpr char kCollection[] = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
@@ -48,7 +28,7 @@ json csr(const std::string& name) {
           {"kind", "CertificateSigningRequest"},
           {"metadata", {{"name", name}}},
           {"spec",
-           {{"request", api::base64Encode(kCsrPem)},
+           {{"request", api::base64Encode(kNodeCsrPem)},
             {"signerName", "kubernetes.io/kube-apiserver-client-kubelet"},
             {"usages", {"digital signature", "client auth"}},
             {"username", "someone-else"},
@@ -119,7 +99,7 @@ TEST_F(CsrApiTest, CreateTakesTheRequesterFromTheAuthenticatedUser) {
   EXPECT_FALSE(created["spec"].contains("uid"));
   EXPECT_FALSE(created.contains("status") && created["status"].contains("conditions"))
       << "a request cannot be created approved: " << created.dump();
-  EXPECT_EQ(created["spec"]["request"], api::base64Encode(kCsrPem));
+  EXPECT_EQ(created["spec"]["request"], api::base64Encode(kNodeCsrPem));
   // The bootstrap user may read it back, as kubelets do while they wait.
   json got = callJson("GET", std::string(kCollection) + "/boot-1", nullptr, "bootstrap-token", 200);
   EXPECT_EQ(got["spec"]["username"], "system:bootstrap:abcdef");
@@ -165,7 +145,7 @@ TEST_F(CsrApiTest, ApprovalWritesOnlyApprovedOrDeniedWithTimestamps) {
   body["status"] = {{"conditions",
                      {{{"type", "Approved"}, {"status", "True"}, {"reason", "KubectlApprove"}},
                       {{"type", "Failed"}, {"status", "True"}}}},
-                    {"certificate", api::base64Encode(kCertPem)}};
+                    {"certificate", api::base64Encode(kNodeKeyCertPem)}};
   body["spec"]["username"] = "mallory";
   // A node may not approve.
   HttpResult refused = call("PUT", approval, body, "node-token");
@@ -208,17 +188,17 @@ TEST_F(CsrApiTest, StatusWritesCertificateOnceAndKeepsTheApproval) {
 
   const std::string status = std::string(kCollection) + "/s/status";
   json body = approved;
-  body["status"]["certificate"] = api::base64Encode(kCertPem);
+  body["status"]["certificate"] = api::base64Encode(kNodeKeyCertPem);
   body["status"]["conditions"] = {{{"type", "Approved"}, {"status", "True"}, {"reason", "Forged"}},
                                   {{"type", "Issued"}, {"status", "True"}}};
   json signed_ = callJson("PUT", status, body, "admin-token", 200);
-  EXPECT_EQ(signed_["status"]["certificate"], api::base64Encode(kCertPem));
+  EXPECT_EQ(signed_["status"]["certificate"], api::base64Encode(kNodeKeyCertPem));
   EXPECT_EQ(typesOf(signed_), (std::vector<std::string>{"Approved", "Issued"}));
   EXPECT_EQ(signed_["status"]["conditions"][0], approval) << "the approval is not /status's";
 
   // Once issued, the certificate does not change.
   json again = signed_;
-  again["status"]["certificate"] = api::base64Encode(std::string(kCertPem) + kCertPem);
+  again["status"]["certificate"] = api::base64Encode(std::string(kNodeKeyCertPem) + kNodeKeyCertPem);
   HttpResult r = call("PUT", status, again, "admin-token");
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_NE(r.body.find("updates may not modify existing certificate content"), std::string::npos)
@@ -226,7 +206,7 @@ TEST_F(CsrApiTest, StatusWritesCertificateOnceAndKeepsTheApproval) {
   // A certificate that is not PEM CERTIFICATE blocks is refused.
   callJson("POST", kCollection, csr("t"), "bootstrap-token", 201);
   json bad = callJson("GET", std::string(kCollection) + "/t", nullptr, "admin-token", 200);
-  bad["status"]["certificate"] = api::base64Encode(kCsrPem);
+  bad["status"]["certificate"] = api::base64Encode(kNodeCsrPem);
   r = call("PUT", std::string(kCollection) + "/t/status", bad, "admin-token");
   EXPECT_EQ(r.status, 422) << r.body;
 }
