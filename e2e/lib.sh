@@ -111,6 +111,27 @@ start_server() {
   echo "server did not start:"; cat "$WORK/server.log"; exit 1
 }
 
+# start_tls_server [flag...]: `minik8s server --tls` on a free port, its PKI in
+# $WORK/data/pki; sets PORT, SERVER_PID, PKI and URL (the admin kubeconfig is
+# $PKI/admin.kubeconfig). Tries another port when the one found is taken meanwhile.
+start_tls_server() {
+  PKI=$WORK/data/pki
+  local _
+  for _ in 1 2 3; do
+    PORT=$(free_port)
+    "$MINIK8S" server --tls --port "$PORT" --data-dir "$WORK/data" --log-level warn "$@" >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    # /readyz is one of the paths anonymous requests may read.
+    if wait_until 30 curl -fsS -m 1 --cacert "$PKI/ca.crt" "https://127.0.0.1:$PORT/readyz"; then
+      URL=https://127.0.0.1:$PORT
+      return 0
+    fi
+    stop_server
+    grep -q "already in use" "$WORK/server.log" || break
+  done
+  echo "server did not start:"; cat "$WORK/server.log"; exit 1
+}
+
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID"

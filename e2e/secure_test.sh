@@ -14,17 +14,7 @@ cat >"$WORK/tokens.csv" <<'CSV'
 # token,user,uid,"groups"
 static-admin-token,token-admin,1001,"system:masters"
 CSV
-for _ in 1 2 3; do
-  PORT=$(free_port)
-  "$MINIK8S" server --tls --port "$PORT" --data-dir "$WORK/data" --token-auth-file "$WORK/tokens.csv" \
-    --log-level warn >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  # /readyz is one of the paths anonymous requests may read.
-  if wait_until 30 curl -fsS -m 1 --cacert "$PKI/ca.crt" "https://127.0.0.1:$PORT/readyz"; then break; fi
-  stop_server
-  grep -q "already in use" "$WORK/server.log" || { echo "server did not start:"; cat "$WORK/server.log"; exit 1; }
-done
-[ -n "$SERVER_PID" ] || { echo "server did not start"; exit 1; }
+start_tls_server --token-auth-file "$WORK/tokens.csv"
 echo "secure e2e against https://127.0.0.1:$PORT"
 URL=https://127.0.0.1:$PORT
 export KUBECONFIG=$PKI/admin.kubeconfig
