@@ -22,6 +22,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "common/ipv4.h"
+#include "controller/node_ipam.h"
 #include "cri/cri_runtime.h"
 #include "dns/cluster_records.h"
 #include "dns/forward.h"
@@ -29,6 +30,7 @@
 #include "dns/server.h"
 #include "kubelet/kubelet.h"
 #include "kubelet_server/kubelet_server.h"
+#include "network/overlay.h"
 #include "node/containerd_process.h"
 #include "node/node_config.h"
 #include "node/tls_bootstrap.h"
@@ -51,6 +53,9 @@ struct AgentFlags {
   int kubelet_port = 10250;
   std::string cgroup_root = "minik8s";
   std::string cni_bridge = "mk8s0";
+  // The cross-node pod network (src/network): "none" (one node; the CNI bridge masquerades),
+  // "vxlan" or "host-gw" (flannel's backends; our own masquerade rule, the bridge's is off).
+  std::string network_backend = "none";
   std::string registry_config = "/etc/minik8s/registries.yaml";
   std::string log_level = "info";
   std::string node_status_update_frequency = "10s";
@@ -322,6 +327,29 @@ Result<AgentFlags> joinFlags(const AgentFlags& given, const std::string& data_di
   return flags;
 }
 
+// --network-backend and the cluster CIDR its masquerade rule keeps pod traffic inside.
+struct NetworkSetup {
+  std::optional<network::Backend> backend;  // nullopt: "none"
+  std::string cluster_cidr;
+};
+
+Result<NetworkSetup> networkSetup(const AgentFlags& flags) {
+  NetworkSetup setup;
+  if (flags.network_backend == "none") return setup;
+  auto backend = network::parseBackend(flags.network_backend);
+  if (!backend.isOk()) {
+    return invalid("--network-backend: " + flags.network_backend + ": want none, vxlan or host-gw");
+  }
+  setup.backend = *backend;
+  // The pod range: --proxy-cluster-cidr, else the controller manager's default.
+  setup.cluster_cidr = flags.proxy.cluster_cidr.empty() ? controller::NodeIpamOptions{}.cluster_cidr
+                                                        : flags.proxy.cluster_cidr;
+  if (auto cidr = parseIpv4Cidr(setup.cluster_cidr); !cidr.isOk()) {
+    return invalid("--proxy-cluster-cidr: " + cidr.status().message());
+  }
+  return setup;
+}
+
 int runAgent(const AgentFlags& given) {
   log::setLevel(given.log_level);
   blockStopSignals();
@@ -336,6 +364,8 @@ int runAgent(const AgentFlags& given) {
     return 0;
   }
   const AgentFlags& flags = *joined;
+  auto network = networkSetup(flags);
+  if (!network.isOk()) return reportError(network.status().message());
 
   auto client = connectComponent(flags.server, flags.kubeconfig, flags.context, "minik8s-kubelet");
   if (!client.isOk()) return reportError(client.status().message());
@@ -364,6 +394,9 @@ int runAgent(const AgentFlags& given) {
     node::CniOptions cni;
     cni.pod_cidr = pod_cidr;
     cni.bridge = flags.cni_bridge;
+    // Across nodes pods keep their source address; only traffic leaving the cluster CIDR is
+    // masqueraded, by the pod network's own rule.
+    cni.ip_masq = !network->backend.has_value();
     options.cni = cni;
     // containerd reads <base>/certs.d/<host>/hosts.toml at every pull.
     if (Status s = node::writeRegistryHosts(
@@ -478,6 +511,11 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
                   "the node's pod CIDR (default: the one the control plane assigns from its "
                   "--cluster-cidr)");
   cmd->add_option("--node-ip", flags->node_ip, "the node's InternalIP")->capture_default_str();
+  cmd->add_option("--network-backend", flags->network_backend,
+                  "the pod network between nodes: none (one node), vxlan or host-gw (flannel's "
+                  "backends; pods keep their address across nodes, traffic leaving "
+                  "--proxy-cluster-cidr is masqueraded)")
+      ->capture_default_str();
   cmd->add_option("--kubelet-port", flags->kubelet_port, "kubelet HTTP port (0: any free)")
       ->capture_default_str();
   cmd->add_option("--cgroup-root", flags->cgroup_root, "pods live in /<root>/pod<uid>")
