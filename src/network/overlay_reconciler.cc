@@ -23,6 +23,7 @@ Result<ReconcileResult> OverlayReconciler::reconcile(const NodeNetwork& self,
   } else {
     RETURN_IF_ERROR(dataplane_->deleteLink(device));
   }
+  vtep_mac_ = result.vtep_mac;
   ASSIGN_OR_RETURN(OverlayEntries actual, dataplane_->listEntries(device));
   OverlayChanges changes = diffOverlay(plan.entries, actual);
 
@@ -41,6 +42,7 @@ Result<ReconcileResult> OverlayReconciler::reconcile(const NodeNetwork& self,
 }
 
 Status OverlayReconciler::teardown() {
+  vtep_mac_.reset();
   const std::string device(kVxlanDevice);
   ASSIGN_OR_RETURN(OverlayEntries actual, dataplane_->listEntries(device));
   Status first;

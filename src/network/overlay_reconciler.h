@@ -4,6 +4,7 @@
 // changes, or periodically; a failed step is retried by the next call.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,15 @@ class OverlayReconciler {
   // Deletes our routes and the VXLAN device (its neighbours and FDB go with it).
   Status teardown();
 
+  // The VTEP MAC as of the last reconcile that got past the device step, also when a later
+  // step failed (so the node can publish it while a peer's entries are retried): the
+  // device's MAC (vxlan), "" (host-gw: no device), nullopt before. Cleared by teardown().
+  const std::optional<std::string>& vtepMac() const { return vtep_mac_; }
+
  private:
   Dataplane* dataplane_;
   Backend backend_;
+  std::optional<std::string> vtep_mac_;
 };
 
 }  // namespace minik8s::network
