@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a bounded time
 # (FUZZ_SECONDS, default 60) from a seed corpus of the project's manifests.
+# `fuzz.sh build` only builds them (scripts/test.sh does that early, in the background).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
   -DMINIK8S_FUZZ=ON -DMINIK8S_TESTS=OFF -DMINIK8S_BENCH=OFF >/dev/null
 ninja -C build-fuzz -j2 codec_fuzz dns_fuzz protobuf_body_fuzz
+[ "${1:-}" = build ] && exit 0
 corpus=$(mktemp -d /tmp/minik8s-fuzz.XXXXXX)
 trap 'rm -rf "$corpus"' EXIT
 cp e2e/seed-manifests/*.yaml "$corpus/"
