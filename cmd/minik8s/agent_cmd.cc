@@ -30,7 +30,10 @@
 #include "dns/server.h"
 #include "kubelet/kubelet.h"
 #include "kubelet_server/kubelet_server.h"
+#include "network/netlink_dataplane.h"
 #include "network/overlay.h"
+#include "network/pod_masquerade.h"
+#include "network/pod_network_controller.h"
 #include "node/containerd_process.h"
 #include "node/node_config.h"
 #include "node/tls_bootstrap.h"
@@ -350,6 +353,60 @@ Result<NetworkSetup> networkSetup(const AgentFlags& flags) {
   return setup;
 }
 
+// The cross-node pod network (--network-backend, src/network): the Node informer and the
+// overlay reconciler on one worker, in this process's network namespace (the node's), and
+// the masquerade rule for pod traffic leaving the cluster CIDR. On stop the routes, the
+// VXLAN device and the rule stay (pods keep talking across an agent restart, as with
+// flannel); `minik8s down` removes them (network::teardownPodNetwork).
+class NodePodNetwork {
+ public:
+  static Result<std::unique_ptr<NodePodNetwork>> start(client::Client& client,
+                                                       const NetworkSetup& setup,
+                                                       const std::string& node_name,
+                                                       const std::string& node_ip,
+                                                       const std::string& pod_cidr) {
+    ASSIGN_OR_RETURN(Ipv4Cidr cluster, parseIpv4Cidr(setup.cluster_cidr));
+    ASSIGN_OR_RETURN(Ipv4Cidr pods, parseIpv4Cidr(pod_cidr));
+    if (!cluster.contains(pods)) {
+      return invalid("podCIDR " + pod_cidr + " is outside the cluster CIDR " + setup.cluster_cidr +
+                     " (--proxy-cluster-cidr)");
+    }
+    ASSIGN_OR_RETURN(auto dataplane, network::NetlinkDataplane::open());
+    auto net = std::unique_ptr<NodePodNetwork>(
+        new NodePodNetwork(client, std::move(dataplane), *setup.backend));
+    network::PodNetworkOptions options;
+    options.node_name = node_name;
+    options.node_ip = node_ip;
+    options.pod_cidr = pod_cidr;
+    options.ensure_masquerade = [iptables = &net->iptables_,
+                                 rules = network::PodMasquerade{pod_cidr, setup.cluster_cidr}] {
+      return network::ensurePodMasquerade(*iptables, rules);
+    };
+    net->controller_ = network::PodNetworkController::create(client, net->informers_,
+                                                             net->reconciler_, options);
+    net->informers_.start();
+    RETURN_IF_ERROR(net->controller_->run());
+    log::info("agent: pod network {} for {} (cluster {}, masquerading traffic leaving it)",
+              network::backendName(*setup.backend), pod_cidr, setup.cluster_cidr);
+    return net;
+  }
+  ~NodePodNetwork() {
+    informers_.stop();  // no handler calls into the controller after this
+    controller_.reset();
+  }
+
+ private:
+  NodePodNetwork(client::Client& client, std::unique_ptr<network::NetlinkDataplane> dataplane,
+                 network::Backend backend)
+      : informers_(client), dataplane_(std::move(dataplane)), reconciler_(dataplane_.get(), backend) {}
+
+  client::SharedInformerFactory informers_;
+  std::unique_ptr<network::NetlinkDataplane> dataplane_;
+  network::OverlayReconciler reconciler_;
+  proxy::ExecIptables iptables_;
+  std::unique_ptr<network::PodNetworkController> controller_;
+};
+
 int runAgent(const AgentFlags& given) {
   log::setLevel(given.log_level);
   blockStopSignals();
@@ -481,6 +538,12 @@ int runAgent(const AgentFlags& given) {
   options.registries = node::configuredRegistries(*registries);
   kubelet::Kubelet kubelet(**client, *runtime, options);
   if (Status s = kubelet.start(); !s.isOk()) return reportError("kubelet: " + s.toString());
+  std::unique_ptr<NodePodNetwork> pod_network;
+  if (network->backend) {
+    auto started = NodePodNetwork::start(**client, *network, node_name, flags.node_ip, pod_cidr);
+    if (!started.isOk()) return reportError("pod network: " + started.status().toString());
+    pod_network = std::move(*started);
+  }
   std::unique_ptr<NodeServices> node_services;
   if (flags.run_proxy || flags.run_dns || !flags.manage_hosts.empty()) {
     auto started = NodeServices::start(flags, node_name, pod_cidr);
@@ -491,6 +554,7 @@ int runAgent(const AgentFlags& given) {
   int sig = waitForStopSignal();
   log::info("agent: signal {} received, stopping (pods keep running, service rules stay)", sig);
   node_services.reset();
+  pod_network.reset();  // routes, device and masquerade rule stay
   kubelet.stop();
   server.stop();
   if (containerd) containerd->stop();
