@@ -230,7 +230,7 @@ int runServer(const ServerFlags& flags) {
       text << in.rdbuf();
       return text.str();
     };
-    std::optional<apiserver::KubeletClientConfig> kubelet_client;
+    std::optional<apiserver::KubeletClientConfig>& kubelet_client = options.kubelet_client;
     if (!flags.kubelet_client_certificate.empty() || !flags.kubelet_client_key.empty()) {
       kubelet_client = apiserver::KubeletClientConfig{read(flags.kubelet_client_certificate),
                                                       read(flags.kubelet_client_key), ""};
@@ -240,10 +240,6 @@ int runServer(const ServerFlags& flags) {
     }
     if (kubelet_client && !flags.kubelet_certificate_authority.empty()) {
       kubelet_client->ca_pem = read(flags.kubelet_certificate_authority);
-    }
-    if (Status st = apiserver::setKubeletClientConfig(kubelet_client); !st.isOk()) {
-      std::cerr << "error: kubelet client: " << st.toString() << "\n";
-      return 1;
     }
   }
   apiserver::ApiServer server(options, **store);

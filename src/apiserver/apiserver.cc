@@ -86,12 +86,14 @@ Status ApiServer::start() {
   if (!cidr.isOk()) return invalid("--service-cluster-ip-range: " + cidr.status().message());
   auto ports = parsePortRange(options_.service_node_port_range);
   if (!ports.isOk()) return invalid("--service-node-port-range: " + ports.status().message());
+  auto kubelet = KubeletClient::create(options_.kubelet_client);
+  if (!kubelet.isOk()) return invalid("kubelet client: " + kubelet.status().message());
   allocator_ = std::make_unique<ServiceAllocator>(store_, *cidr, *ports);
   rest_ = std::make_unique<RestHandler>(store_, clock_, *allocator_, options_.watch_cache,
                                         options_.event_ttl, options_.admission);
   RETURN_IF_ERROR(rest_->start());
-  node_proxy_ = std::make_unique<NodeProxy>(*rest_);
-  metrics_api_ = std::make_unique<MetricsApi>(*rest_);
+  node_proxy_ = std::make_unique<NodeProxy>(*rest_, *kubelet);
+  metrics_api_ = std::make_unique<MetricsApi>(*rest_, std::move(kubelet).value());
   metrics_.setOpenWatchesSource([this] { return rest_->openWatches(); });
   if (options_.security.enabled) {
     auto bootstrap_secret = [this](const std::string& name) -> std::optional<json> {

@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "apiserver/authorization.h"
 #include "apiserver/health.h"
 #include "apiserver/http_server.h"
+#include "apiserver/kubelet_client.h"
 #include "apiserver/metrics.h"
 #include "apiserver/request_info.h"
 #include "apiserver/rest_handler.h"
@@ -51,6 +53,9 @@ struct ApiServerOptions {
   // Events vanish this long after their last write (kube-apiserver's --event-ttl); 0: never.
   std::chrono::seconds event_ttl{3600};
   AdmissionOptions admission;
+  // How pods/log, pods/exec and metrics.k8s.io reach kubelets (KubeletClient): HTTPS with
+  // this client certificate (kube-apiserver's --kubelet-client-*); nullopt: plain HTTP.
+  std::optional<KubeletClientConfig> kubelet_client;
   // When enabled, every request is authenticated (authentication.h) and authorized
   // (authorization.h) before it is routed; 401 and 403 answers are Kubernetes' Status.
   // Off for the library's callers that serve plain HTTP on loopback to themselves (tests,

@@ -8,7 +8,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <cctype>
-#include <mutex>
 #include <thread>
 
 #include "common/strings.h"
@@ -31,29 +30,18 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-// The built client context of setKubeletClientConfig. Read-only once built.
-struct KubeletTls {
+}  // namespace
+
+// The built client context of a KubeletClient. Read-only once built.
+struct KubeletClient::Tls {
   net::ssl::context ctx{net::ssl::context::tls_client};
   bool verify = false;
 };
 
-std::mutex g_tls_mu;
-std::shared_ptr<const KubeletTls> g_tls;  // GUARDED_BY(g_tls_mu)
-
-std::shared_ptr<const KubeletTls> currentTls() {
-  std::lock_guard lock(g_tls_mu);
-  return g_tls;
-}
-
-}  // namespace
-
-Status setKubeletClientConfig(const std::optional<KubeletClientConfig>& config) {
-  if (!config) {
-    std::lock_guard lock(g_tls_mu);
-    g_tls.reset();
-    return Status::ok();
-  }
-  auto tls = std::make_shared<KubeletTls>();
+Result<KubeletClient> KubeletClient::create(const std::optional<KubeletClientConfig>& config) {
+  KubeletClient client;
+  if (!config) return client;
+  auto tls = std::make_shared<Tls>();
   SSL_CTX* native = tls->ctx.native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   static constexpr unsigned char kAlpn[] = "\x08http/1.1";
@@ -74,9 +62,8 @@ Status setKubeletClientConfig(const std::optional<KubeletClientConfig>& config) 
   if (ec || SSL_CTX_check_private_key(native) != 1) {
     return badRequest("kubelet-client-key does not match kubelet-client-certificate");
   }
-  std::lock_guard lock(g_tls_mu);
-  g_tls = std::move(tls);
-  return Status::ok();
+  client.tls_ = std::move(tls);
+  return client;
 }
 
 std::string KubeletResponseHead::header(std::string_view name) const {
@@ -89,9 +76,9 @@ std::string KubeletResponseHead::header(std::string_view name) const {
 struct KubeletConnection::Impl {
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
-  std::shared_ptr<const KubeletTls> tls_config;          // kept alive for `tls`
+  std::shared_ptr<const KubeletClient::Tls> tls_config;       // kept alive for `tls`
   std::unique_ptr<net::ssl::stream<beast::tcp_stream&>> tls;  // HTTPS; null: plain HTTP
-  std::string buf;  // received, not consumed
+  std::string buf;                                            // received, not consumed
   std::atomic<bool> cancelled{false};
   bool released = false;
 
@@ -232,10 +219,9 @@ KubeletConnection::~KubeletConnection() {
   }
 }
 
-Result<std::unique_ptr<KubeletConnection>> KubeletConnection::connect(const std::string& host,
-                                                                      uint16_t port,
-                                                                      Milliseconds timeout) {
-  auto impl = std::make_unique<Impl>();
+Result<std::unique_ptr<KubeletConnection>> KubeletClient::connect(
+    const std::string& host, uint16_t port, std::chrono::milliseconds timeout) const {
+  auto impl = std::make_unique<KubeletConnection::Impl>();
   std::string address = host + ":" + std::to_string(port);
   if (host.find(':') != std::string::npos) address = "[" + host + "]:" + std::to_string(port);
   tcp::resolver resolver(impl->ioc);
@@ -252,7 +238,7 @@ Result<std::unique_ptr<KubeletConnection>> KubeletConnection::connect(const std:
   }
   if (result) return unavailable("dialing the kubelet at " + address + ": " + result.message());
   impl->stream.socket().set_option(tcp::no_delay(true), ec);
-  impl->tls_config = currentTls();
+  impl->tls_config = tls_;
   if (impl->tls_config) {
     auto& tls = impl->tls;
     tls = std::make_unique<net::ssl::stream<beast::tcp_stream&>>(
@@ -482,9 +468,10 @@ std::unique_ptr<http::AsyncStream> KubeletConnection::takeStream(
   return std::make_unique<KubeletStream>(std::move(impl_), std::move(executor));
 }
 
-Result<KubeletGetResult> kubeletGet(const std::string& host, uint16_t port,
-                                    const std::string& target, std::chrono::milliseconds timeout) {
-  ASSIGN_OR_RETURN(auto conn, KubeletConnection::connect(host, port, timeout));
+Result<KubeletGetResult> KubeletClient::get(const std::string& host, uint16_t port,
+                                            const std::string& target,
+                                            std::chrono::milliseconds timeout) const {
+  ASSIGN_OR_RETURN(auto conn, connect(host, port, timeout));
   std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + conn->address() +
                         "\r\nUser-Agent: minik8s-apiserver\r\nAccept: application/json\r\n"
                         "Connection: close\r\n\r\n";

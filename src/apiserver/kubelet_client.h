@@ -1,11 +1,11 @@
-// KubeletConnection: the apiserver's HTTP/1.1 client to a node's kubelet endpoint
-// (InternalIP:kubeletEndpoint.Port), for pods/log, pods/exec and metrics: HTTPS with the
-// apiserver's kubelet client certificate once setKubeletClientConfig was given one (as
+// The apiserver's HTTP/1.1 client to a node's kubelet endpoint (InternalIP:kubeletEndpoint.
+// Port), for pods/log, pods/exec and metrics. KubeletClient is how it dials: HTTPS with the
+// apiserver's kubelet client certificate when built from a KubeletClientConfig (as
 // kube-apiserver's --kubelet-client-certificate/--kubelet-client-key; the kubelet's serving
 // certificate is verified only with a CA, --kubelet-certificate-authority), plain HTTP
-// otherwise. One connection per request, blocking with a deadline on every step (a private
-// io_context, like client::BeastTransport). The response head is kept byte for byte, so an
-// upgrade answer can be passed on unchanged. Not thread-safe, except cancel().
+// otherwise. KubeletConnection is one connection per request, blocking with a deadline on
+// every step (a private io_context, like client::BeastTransport). The response head is kept
+// byte for byte, so an upgrade answer can be passed on unchanged.
 #pragma once
 
 #include <chrono>
@@ -23,18 +23,48 @@
 
 namespace minik8s::apiserver {
 
-// How the apiserver reaches kubelets. PEM text.
+// How the apiserver reaches kubelets over HTTPS. PEM text.
 struct KubeletClientConfig {
   std::string client_cert_pem;  // --kubelet-client-certificate
   std::string client_key_pem;   // --kubelet-client-key
   std::string ca_pem;           // --kubelet-certificate-authority; empty: not verified
 };
 
-// The process-wide kubelet client configuration (one apiserver per process), used by every
-// KubeletConnection made afterwards: set: HTTPS with the client certificate; nullopt: plain
-// HTTP (the default). kBadRequest when a certificate, key or CA does not load or the key
-// does not match. Thread-safe.
-Status setKubeletClientConfig(const std::optional<KubeletClientConfig>& config);
+class KubeletConnection;
+
+// A kubelet's whole answer to KubeletClient::get.
+struct KubeletGetResult {
+  int status = 0;
+  std::string body;
+};
+
+// KubeletClient: how one API server dials kubelets. Built once from the server's options
+// (ApiServerOptions::kubelet_client) and handed by value to the pieces that dial (NodeProxy,
+// MetricsApi); copies share one immutable TLS context. Default-constructed: plain HTTP.
+// Thread-safe.
+class KubeletClient {
+ public:
+  KubeletClient() = default;
+
+  // nullopt: plain HTTP; a config: HTTPS with its client certificate. kBadRequest when a
+  // certificate, key or CA does not load or the key does not match.
+  static Result<KubeletClient> create(const std::optional<KubeletClientConfig>& config);
+
+  bool tls() const { return tls_ != nullptr; }
+
+  // kUnavailable (refused, unreachable, TLS handshake failed) or kDeadlineExceeded, naming
+  // host:port.
+  Result<std::unique_ptr<KubeletConnection>> connect(const std::string& host, uint16_t port,
+                                                     std::chrono::milliseconds timeout) const;
+  // GET `target` and the whole answer (status, body); non-2xx answers are not errors.
+  Result<KubeletGetResult> get(const std::string& host, uint16_t port, const std::string& target,
+                               std::chrono::milliseconds timeout) const;
+
+  struct Tls;  // internal (kubelet_client.cc)
+
+ private:
+  std::shared_ptr<const Tls> tls_;  // null: plain HTTP
+};
 
 struct KubeletResponseHead {
   int status = 0;
@@ -44,13 +74,11 @@ struct KubeletResponseHead {
   std::string header(std::string_view name) const;  // case-insensitive; "" when absent
 };
 
+// One connection to a kubelet (KubeletClient::connect). Not thread-safe, except cancel().
 class KubeletConnection {
  public:
   using Milliseconds = std::chrono::milliseconds;
 
-  // kUnavailable (refused, unreachable) or kDeadlineExceeded, naming host:port.
-  static Result<std::unique_ptr<KubeletConnection>> connect(const std::string& host, uint16_t port,
-                                                            Milliseconds timeout);
   ~KubeletConnection();
 
   Status send(std::string_view data, Milliseconds timeout);
@@ -76,17 +104,10 @@ class KubeletConnection {
   struct Impl;  // internal (kubelet_client.cc)
 
  private:
+  friend class KubeletClient;
   explicit KubeletConnection(std::unique_ptr<Impl> impl, std::string address);
   std::unique_ptr<Impl> impl_;
   std::string address_;  // "host:port"
 };
-
-// GET `target` and the whole answer (status, body); non-2xx answers are not errors.
-struct KubeletGetResult {
-  int status = 0;
-  std::string body;
-};
-Result<KubeletGetResult> kubeletGet(const std::string& host, uint16_t port,
-                                    const std::string& target, std::chrono::milliseconds timeout);
 
 }  // namespace minik8s::apiserver

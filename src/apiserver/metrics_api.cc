@@ -153,8 +153,9 @@ std::vector<SummaryPodMetrics> podMetricsFromSummary(const json& summary,
   return out;
 }
 
-MetricsApi::MetricsApi(RestHandler& rest, std::chrono::milliseconds kubelet_timeout)
-    : rest_(rest), kubelet_timeout_(kubelet_timeout) {}
+MetricsApi::MetricsApi(RestHandler& rest, KubeletClient kubelet,
+                       std::chrono::milliseconds kubelet_timeout)
+    : rest_(rest), kubelet_(std::move(kubelet)), kubelet_timeout_(kubelet_timeout) {}
 
 std::vector<MetricsApi::NodeSummary> MetricsApi::summaries(const std::vector<std::string>& names,
                                                            bool all) {
@@ -174,7 +175,7 @@ std::vector<MetricsApi::NodeSummary> MetricsApi::summaries(const std::vector<std
       std::string name = node["metadata"].value("name", "");
       auto address = kubeletAddressOf(node);
       if (!address.isOk()) return std::nullopt;
-      auto got = kubeletGet(address->host, address->port, "/stats/summary", kubelet_timeout_);
+      auto got = kubelet_.get(address->host, address->port, "/stats/summary", kubelet_timeout_);
       if (!got.isOk() || got->status != 200) {
         log::warn("apiserver: metrics: no summary from node {}: {}", name,
                   got.isOk() ? "HTTP " + std::to_string(got->status) : got.status().toString());

@@ -15,6 +15,7 @@
 
 #include "api/scheme.h"
 #include "apiserver/http_server.h"
+#include "apiserver/kubelet_client.h"
 #include "apiserver/rest_handler.h"
 
 namespace minik8s::apiserver {
@@ -48,8 +49,9 @@ std::vector<SummaryPodMetrics> podMetricsFromSummary(const nlohmann::json& summa
 
 class MetricsApi {
  public:
-  explicit MetricsApi(RestHandler& rest,
-                      std::chrono::milliseconds kubelet_timeout = std::chrono::seconds(3));
+  // `kubelet`: how to dial kubelets (the server's ApiServerOptions::kubelet_client).
+  MetricsApi(RestHandler& rest, KubeletClient kubelet,
+             std::chrono::milliseconds kubelet_timeout = std::chrono::seconds(3));
 
   // Resource paths under /apis/metrics.k8s.io/v1beta1/: nodes[/{name}], pods,
   // namespaces/{ns}/pods[/{name}]. nullopt for any other path.
@@ -68,6 +70,7 @@ class MetricsApi {
                      const std::string& name);
 
   RestHandler& rest_;
+  const KubeletClient kubelet_;
   const std::chrono::milliseconds kubelet_timeout_;
 };
 

@@ -278,9 +278,10 @@ std::string kubeletQuery(const std::string& raw_target) {
 }
 
 struct NodeProxy::Impl {
-  explicit Impl(RestHandler& r) : rest(r) {}
+  Impl(RestHandler& r, KubeletClient k) : rest(r), kubelet(std::move(k)) {}
 
   RestHandler& rest;
+  const KubeletClient kubelet;
   std::mutex mu;
   bool stopped = false;  // GUARDED_BY(mu)
   struct Follower {
@@ -334,7 +335,7 @@ struct NodeProxy::Impl {
 
   Result<std::unique_ptr<KubeletConnection>> dial(const std::string& node,
                                                   const KubeletAddress& a) {
-    auto conn = KubeletConnection::connect(a.host, a.port, kDialTimeout);
+    auto conn = kubelet.connect(a.host, a.port, kDialTimeout);
     if (!conn.isOk()) {
       return unavailable("error dialing the kubelet of node \"" + node +
                          "\": " + conn.status().message());
@@ -461,7 +462,8 @@ HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& reques
   return result;
 }
 
-NodeProxy::NodeProxy(RestHandler& rest) : impl_(std::make_unique<Impl>(rest)) {}
+NodeProxy::NodeProxy(RestHandler& rest, KubeletClient kubelet)
+    : impl_(std::make_unique<Impl>(rest, std::move(kubelet))) {}
 
 NodeProxy::~NodeProxy() {
   stop();

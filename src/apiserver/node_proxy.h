@@ -15,6 +15,7 @@
 #include <string>
 
 #include "apiserver/http_server.h"
+#include "apiserver/kubelet_client.h"
 #include "apiserver/request_info.h"
 #include "apiserver/rest_handler.h"
 
@@ -46,7 +47,8 @@ std::string kubeletQuery(const std::string& raw_target);
 
 class NodeProxy {
  public:
-  explicit NodeProxy(RestHandler& rest);
+  // `kubelet`: how to dial kubelets (the server's ApiServerOptions::kubelet_client).
+  NodeProxy(RestHandler& rest, KubeletClient kubelet);
   ~NodeProxy();  // stop()
 
   // pods/log (GET) and pods/exec (GET or POST with a WebSocket upgrade).

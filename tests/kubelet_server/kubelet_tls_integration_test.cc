@@ -1,7 +1,7 @@
 // The kubelet endpoint over HTTPS, both sides: KubeletServer (FakeRuntime, port 0) with a
 // serving certificate and a client CA admits only the API server's identity; the
-// apiserver's kubelet client (setKubeletClientConfig) reaches it with its client
-// certificate, for a plain GET, for pods/log through a real ApiServer, and for the
+// apiserver's kubelet client (KubeletClient; ApiServerOptions::kubelet_client) reaches it with
+// its client certificate, for a plain GET, for pods/log through a real ApiServer, and for the
 // pods/exec splice (to a fake TLS kubelet that echoes bytes after its 101). Certificates
 // come from a real CA (src/pki, OpenSSL); nothing but loopback.
 #include <gtest/gtest.h>
@@ -122,7 +122,6 @@ class KubeletTlsTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    ASSERT_TRUE(apiserver::setKubeletClientConfig(std::nullopt).isOk());
     if (server_) server_->stop();
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -143,11 +142,14 @@ class KubeletTlsTest : public ::testing::Test {
     ASSERT_TRUE(server_->start().isOk());
   }
 
-  void useApiserverClient(const std::string& verify_ca = "") {
-    ASSERT_TRUE(apiserver::setKubeletClientConfig(apiserver::KubeletClientConfig{
-                                                      apiserver_client_.cert_pem,
-                                                      apiserver_client_.key_pem, verify_ca})
-                    .isOk());
+  // The API server's kubelet client configuration; `verify_ca` empty: not verified.
+  apiserver::KubeletClientConfig apiserverClientConfig(const std::string& verify_ca = "") {
+    return {apiserver_client_.cert_pem, apiserver_client_.key_pem, verify_ca};
+  }
+  apiserver::KubeletClient apiserverClient(const std::string& verify_ca = "") {
+    auto client = apiserver::KubeletClient::create(apiserverClientConfig(verify_ca));
+    EXPECT_TRUE(client.isOk()) << client.status().toString();
+    return client.isOk() ? *client : apiserver::KubeletClient();
   }
 
   // A running container "app" of pod default/web whose log file holds `line`.
@@ -228,30 +230,33 @@ TEST_F(KubeletTlsTest, ACaWithoutAServingCertificateIsRefused) {
 TEST_F(KubeletTlsTest, TheApiServersClientUsesItsCertificate) {
   startKubelet();
   // Plain HTTP (no client config) cannot talk to an HTTPS kubelet.
-  auto plain = apiserver::kubeletGet("127.0.0.1", server_->port(), "/healthz", 3s);
+  auto plain = apiserver::KubeletClient().get("127.0.0.1", server_->port(), "/healthz", 3s);
   EXPECT_FALSE(plain.isOk() && plain->status == 200);
 
-  useApiserverClient();  // the kubelet's certificate is not verified
-  auto got = apiserver::kubeletGet("127.0.0.1", server_->port(), "/healthz", 3s);
+  auto client = apiserverClient();  // the kubelet's certificate is not verified
+  EXPECT_TRUE(client.tls());
+  auto got = client.get("127.0.0.1", server_->port(), "/healthz", 3s);
   ASSERT_TRUE(got.isOk()) << got.status().toString();
   EXPECT_EQ(got->status, 200);
   EXPECT_EQ(got->body, "ok");
 
-  useApiserverClient(ca_.cert_pem);  // --kubelet-certificate-authority: verified
-  got = apiserver::kubeletGet("127.0.0.1", server_->port(), "/healthz", 3s);
+  // --kubelet-certificate-authority: verified
+  got = apiserverClient(ca_.cert_pem).get("127.0.0.1", server_->port(), "/healthz", 3s);
   ASSERT_TRUE(got.isOk()) << got.status().toString();
   EXPECT_EQ(got->status, 200);
 
-  useApiserverClient(foreign_ca_.cert_pem);  // a CA that did not sign it: refused
-  got = apiserver::kubeletGet("127.0.0.1", server_->port(), "/healthz", 3s);
+  // A CA that did not sign it: refused.
+  got = apiserverClient(foreign_ca_.cert_pem).get("127.0.0.1", server_->port(), "/healthz", 3s);
   ASSERT_FALSE(got.isOk());
   EXPECT_NE(got.status().message().find("failed to verify certificate"), std::string::npos)
       << got.status().toString();
 
   // A certificate without its key is refused when configured.
-  EXPECT_FALSE(apiserver::setKubeletClientConfig(
-                   apiserver::KubeletClientConfig{apiserver_client_.cert_pem, node_.key_pem, ""})
-                   .isOk());
+  auto mismatched = apiserver::KubeletClient::create(
+      apiserver::KubeletClientConfig{apiserver_client_.cert_pem, node_.key_pem, ""});
+  ASSERT_FALSE(mismatched.isOk());
+  EXPECT_EQ(mismatched.status().message(),
+            "kubelet-client-key does not match kubelet-client-certificate");
 }
 
 TEST_F(KubeletTlsTest, SelfSignedServingCertificateIsMadeOnceAndServes) {
@@ -287,11 +292,18 @@ TEST_F(KubeletTlsTest, SelfSignedServingCertificateIsMadeOnceAndServes) {
 
 class ApiServerToKubeletTlsTest : public KubeletTlsTest {
  protected:
-  void startApiServer() {
+  // An API server on store_ whose ApiServerOptions::kubelet_client is `kubelet_client`
+  // (nullopt: plain HTTP to kubelets), not started.
+  std::unique_ptr<apiserver::ApiServer> newApiServer(
+      std::optional<apiserver::KubeletClientConfig> kubelet_client) {
     apiserver::ApiServerOptions o;
     o.http.port = 0;
     o.compaction_interval = 0s;
-    api_ = std::make_unique<apiserver::ApiServer>(o, store_);
+    o.kubelet_client = std::move(kubelet_client);
+    return std::make_unique<apiserver::ApiServer>(o, store_);
+  }
+  void startApiServer(std::optional<apiserver::KubeletClientConfig> kubelet_client) {
+    api_ = newApiServer(std::move(kubelet_client));
     ASSERT_TRUE(api_->start().isOk());
   }
   void TearDown() override {
@@ -394,21 +406,36 @@ class ApiServerToKubeletTlsTest : public KubeletTlsTest {
 TEST_F(ApiServerToKubeletTlsTest, PodLogsComeOverTls) {
   startKubelet();
   runContainerLogging("hello over tls");
-  startApiServer();
+  startApiServer(std::nullopt);
   createNodeAndPod(server_->port());
+  // A second API server in the same process, with the kubelet client certificate: the
+  // configuration is each server's own.
+  auto with_certificate = newApiServer(apiserverClientConfig());
+  ASSERT_TRUE(with_certificate->start().isOk());
   // Without the kubelet client certificate the kubelet refuses the apiserver.
   auto r = call("GET", "/api/v1/namespaces/default/pods/web/log");
   EXPECT_NE(r.status, 200) << r.body;
-  useApiserverClient();
-  r = call("GET", "/api/v1/namespaces/default/pods/web/log");
+  r = testing::httpCall(with_certificate->port(), "GET", "/api/v1/namespaces/default/pods/web/log",
+                        "", {});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, "hello over tls\n");
+  // The first still has none.
+  EXPECT_NE(call("GET", "/api/v1/namespaces/default/pods/web/log").status, 200);
+  with_certificate->stop();
+}
+
+TEST_F(ApiServerToKubeletTlsTest, ABadKubeletClientConfigurationFailsStart) {
+  auto api = newApiServer(apiserver::KubeletClientConfig{apiserver_client_.cert_pem,
+                                                         node_.key_pem, ""});
+  Status started = api->start();
+  EXPECT_EQ(started.code(), Code::kInvalid) << started.toString();
+  EXPECT_EQ(started.message(),
+            "kubelet client: kubelet-client-key does not match kubelet-client-certificate");
 }
 
 TEST_F(ApiServerToKubeletTlsTest, ExecIsSplicedOverTls) {
-  useApiserverClient();
   startEchoKubelet();
-  startApiServer();
+  startApiServer(apiserverClientConfig());
   createNodeAndPod(fake_->port());
   testing::HttpConnection conn(api_->port());
   ASSERT_TRUE(conn.ok());
