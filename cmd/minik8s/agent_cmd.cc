@@ -398,7 +398,9 @@ class NodePodNetwork {
  private:
   NodePodNetwork(client::Client& client, std::unique_ptr<network::NetlinkDataplane> dataplane,
                  network::Backend backend)
-      : informers_(client), dataplane_(std::move(dataplane)), reconciler_(dataplane_.get(), backend) {}
+      : informers_(client),
+        dataplane_(std::move(dataplane)),
+        reconciler_(dataplane_.get(), backend) {}
 
   client::SharedInformerFactory informers_;
   std::unique_ptr<network::NetlinkDataplane> dataplane_;

@@ -121,7 +121,7 @@ struct OverlayChanges {
 OverlayChanges diffOverlay(const OverlayEntries& desired, const OverlayEntries& actual);
 
 // A stable, locally administered unicast MAC derived from the node name, so that a node
-// publishes the same VTEP MAC after a restart or a re-created device: "0e:xx:xx:xx:xx:xx".
+// publishes the same VTEP MAC after a restart or a re-created device.
 std::string vtepMacFor(std::string_view node_name);
 
 }  // namespace minik8s::network

@@ -99,7 +99,8 @@ std::string renderPodMasqueradeCleanup(const proxy::IptablesState& existing) {
 
 Status ensurePodMasquerade(proxy::Iptables& iptables, const PodMasquerade& masquerade) {
   ASSIGN_OR_RETURN(std::string nat, iptables.save("nat"));
-  ASSIGN_OR_RETURN(std::string text, renderPodMasquerade(masquerade, proxy::parseIptablesSave(nat)));
+  ASSIGN_OR_RETURN(std::string text,
+                   renderPodMasquerade(masquerade, proxy::parseIptablesSave(nat)));
   if (text.empty()) return Status::ok();
   return iptables.restore(text).withContext("writing the pod masquerade rules");
 }

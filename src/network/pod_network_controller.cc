@@ -147,7 +147,8 @@ Status teardownPodNetwork(proxy::Iptables& iptables) {
   auto dataplane = NetlinkDataplane::open();
   if (dataplane.isOk()) {
     OverlayReconciler reconciler(dataplane->get(), Backend::kVxlan);
-    keepFirstError(first, reconciler.teardown().withContext("removing the pod network's routes and device"));
+    keepFirstError(first, reconciler.teardown().withContext(
+                              "removing the pod network's routes and device"));
   } else {
     keepFirstError(first, dataplane.status());
   }
