@@ -207,6 +207,14 @@ Decision authorize(const Attributes& a, const AuthorizationFacts& facts) {
     if (a.path == kClusterInfoPath) return deny();  // only as the resource request above
     return a.verb == "get" && anonymousMayRequest(a.path) ? allow() : deny();
   }
+  // Kubernetes' system:basic-user: every authenticated user may ask who it is and what it
+  // may do (`kubectl auth whoami`, `kubectl auth can-i`).
+  if (a.resource_request && a.verb == "create" && a.subresource.empty() &&
+      (is(a, "authorization.k8s.io", "selfsubjectaccessreviews") ||
+       is(a, "authorization.k8s.io", "selfsubjectrulesreviews") ||
+       is(a, "authentication.k8s.io", "selfsubjectreviews"))) {
+    return allow();
+  }
   if (user.inGroup(kNodesGroup)) return authorizeNode(a, facts);
   if (user.inGroup(kBootstrappersGroup)) return authorizeBootstrapper(a);
   return allow();

@@ -13,6 +13,8 @@
 //   of its own node-local DNS (the EndpointSlice kube-system/kube-dns-<node>, and the
 //   kube-system/kube-dns Service when it is missing).
 // - Bootstrap users (system:bootstrappers) may create and read CertificateSigningRequests.
+// - Every authenticated user may create SelfSubjectAccessReviews, SelfSubjectRulesReviews and
+//   SelfSubjectReviews (Kubernetes' system:basic-user role).
 // - Other authenticated users may do everything until RBAC is enforced (ServiceAccounts,
 //   Roles and bindings are stored, not yet evaluated).
 //

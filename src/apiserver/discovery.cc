@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/scheme.h"
+#include "apiserver/access_review.h"
 #include "apiserver/openapi.h"
 #include "apiserver/status_response.h"
 
@@ -23,9 +24,11 @@ HttpResponse jsonResponse(const json& body, std::string content_type = "applicat
 
 using Resources = std::vector<api::ResourceInfo>;
 
-// The scheme's resources, then `extra`.
+// The scheme's resources, the review kinds (access_review.h), then `extra`.
 Resources withExtra(const Resources& extra) {
   Resources all = api::servedResources();
+  const Resources& reviews = reviewResources();
+  all.insert(all.end(), reviews.begin(), reviews.end());
   all.insert(all.end(), extra.begin(), extra.end());
   return all;
 }

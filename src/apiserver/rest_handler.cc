@@ -8,6 +8,7 @@
 #include "api/protobuf_body.h"
 #include "api/selector.h"
 #include "api/yaml.h"
+#include "apiserver/access_review.h"
 #include "apiserver/admission.h"
 #include "apiserver/csr_strategy.h"
 #include "apiserver/deletion.h"
@@ -430,6 +431,12 @@ HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request,
   if (info.resource == "bindings" && info.verb == "create" && info.group.empty()) {
     t.resource = api::findResource("", "v1", "pods");
     return doBinding(t, request);
+  }
+  // SelfSubjectAccessReview, SelfSubjectReview: answered, never stored.
+  if (auto review = serveReview(info, request, user, podAuthorizationFacts(cache("pods")))) {
+    HandlerResult result;
+    result.response = std::move(*review);
+    return result;
   }
   t.resource = api::findResource(info.group, info.version, info.resource);
   if (!t.resource) {

@@ -194,6 +194,27 @@ TEST(Forbidden, SaysItAsKubernetesDoes) {
             "forbidden: User \"system:anonymous\" cannot get path \"/api\"");
 }
 
+TEST(Authorize, EveryAuthenticatedUserMayAskWhoItIsAndWhatItMayDo) {
+  for (const UserInfo& user : {kNode1, kBootstrap}) {
+    EXPECT_TRUE(authorize(request(user, "create", "authorization.k8s.io",
+                                  "selfsubjectaccessreviews", "", ""),
+                          {})
+                    .allowed);
+    EXPECT_TRUE(authorize(request(user, "create", "authentication.k8s.io", "selfsubjectreviews",
+                                  "", ""),
+                          {})
+                    .allowed);
+  }
+  EXPECT_FALSE(authorize(request(kBootstrap, "list", "authentication.k8s.io",
+                                 "selfsubjectreviews", "", ""),
+                         {})
+                   .allowed);
+  EXPECT_FALSE(authorize(request(kAnonymous, "create", "authentication.k8s.io",
+                                 "selfsubjectreviews", "", ""),
+                         {})
+                   .allowed);
+}
+
 }  // namespace authorization_test
 }  // namespace minik8s::apiserver
 
