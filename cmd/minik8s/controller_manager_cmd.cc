@@ -1,16 +1,15 @@
 #include "cmd/minik8s/controller_manager_cmd.h"
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "client/rest_client.h"
 #include "cmd/minik8s/cmd_util.h"
 #include "cmd/minik8s/signals.h"
 #include "common/duration.h"
+#include "common/files.h"
 #include "common/log.h"
 
 namespace minik8s::cmd {
@@ -27,11 +26,9 @@ struct ControllerManagerFlags {
 };
 
 Result<std::string> readPemFile(const std::string& flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return badRequest(flag + ": cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = readFile(path);
+  if (!text.isOk()) return badRequest(flag + ": " + text.status().message());
+  return text;
 }
 
 int runControllerManager(ControllerManagerFlags flags) {

@@ -2,10 +2,8 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +11,7 @@
 #include "client/rest_client.h"
 #include "cmd/minik8s/cmd_util.h"
 #include "cmd/minik8s/signals.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "dns/cluster_records.h"
 #include "dns/forward.h"
@@ -49,10 +48,12 @@ int runDns(const DnsFlags& flags) {
   options.threads = flags.threads;
   std::vector<std::string> upstreams = flags.upstreams;
   if (upstreams.empty()) {
-    std::ifstream in(flags.resolv_conf);
-    std::stringstream text;
-    text << in.rdbuf();
-    upstreams = dns::resolvConfNameservers(text.str());
+    auto text = readFile(flags.resolv_conf);
+    if (text.isOk()) {
+      upstreams = dns::resolvConfNameservers(*text);
+    } else {
+      log::warn("dns: --resolv-conf: {}", text.status().message());
+    }
   }
   for (const auto& text : upstreams) {
     auto up = dns::parseUpstream(text);

@@ -7,7 +7,6 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "apiserver/apiserver.h"
@@ -16,6 +15,7 @@
 #include "cmd/minik8s/controller_manager_cmd.h"
 #include "cmd/minik8s/signals.h"
 #include "common/duration.h"
+#include "common/files.h"
 #include "common/ipv4.h"
 #include "common/log.h"
 #include "controller/manager.h"
@@ -102,11 +102,9 @@ Result<ServerSecurity> setUpSecurity(const ServerFlags& flags,
   options.http.tls->client_ca_pem = security.pki.ca.cert_pem;
   options.security.enabled = true;
   if (!flags.token_auth_file.empty()) {
-    std::ifstream in(flags.token_auth_file);
-    if (!in) return invalid("--token-auth-file: cannot read " + flags.token_auth_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto tokens = apiserver::parseTokenAuthFile(text.str());
+    auto text = readFile(flags.token_auth_file);
+    if (!text.isOk()) return invalid("--token-auth-file: " + text.status().message());
+    auto tokens = apiserver::parseTokenAuthFile(*text);
     if (!tokens.isOk()) return invalid("--token-auth-file: " + tokens.status().message());
     options.security.static_tokens = std::move(*tokens);
   }
@@ -224,22 +222,31 @@ int runServer(const ServerFlags& flags) {
               security->admin_kubeconfig);
   }
   {  // the kubelet client (pods/log, pods/exec, metrics)
-    auto read = [](const std::string& path) -> std::string {
-      std::ifstream in(path, std::ios::binary);
-      std::stringstream text;
-      text << in.rdbuf();
-      return text.str();
+    Status unread;
+    auto read = [&unread](const char* flag, const std::string& path) -> std::string {
+      if (path.empty()) return "";  // the kubelet client then names what is missing
+      auto text = readFile(path);
+      if (!text.isOk() && unread.isOk()) {
+        unread = invalid(std::string(flag) + ": " + text.status().message());
+      }
+      return text.isOk() ? std::move(text).value() : "";
     };
     std::optional<apiserver::KubeletClientConfig>& kubelet_client = options.kubelet_client;
     if (!flags.kubelet_client_certificate.empty() || !flags.kubelet_client_key.empty()) {
-      kubelet_client = apiserver::KubeletClientConfig{read(flags.kubelet_client_certificate),
-                                                      read(flags.kubelet_client_key), ""};
+      kubelet_client = apiserver::KubeletClientConfig{
+          read("--kubelet-client-certificate", flags.kubelet_client_certificate),
+          read("--kubelet-client-key", flags.kubelet_client_key), ""};
     } else if (security) {
       kubelet_client = apiserver::KubeletClientConfig{security->pki.kubelet_client.cert_pem,
                                                       security->pki.kubelet_client.key_pem, ""};
     }
     if (kubelet_client && !flags.kubelet_certificate_authority.empty()) {
-      kubelet_client->ca_pem = read(flags.kubelet_certificate_authority);
+      kubelet_client->ca_pem =
+          read("--kubelet-certificate-authority", flags.kubelet_certificate_authority);
+    }
+    if (!unread.isOk()) {
+      std::cerr << "error: kubelet client: " << unread.toString() << "\n";
+      return 1;
     }
   }
   apiserver::ApiServer server(options, **store);

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "api/yaml.h"
+#include "common/files.h"
 
 namespace minik8s::cli {
 
@@ -38,12 +38,10 @@ Result<std::vector<Manifest>> parseManifestText(std::string_view text, const std
 
 namespace {
 
-Result<std::string> readFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return badRequest("error: cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+Result<std::string> readManifestFile(const std::filesystem::path& path) {
+  auto text = readFile(path.string());
+  if (!text.isOk()) return badRequest("error: " + text.status().message());
+  return text;
 }
 
 }  // namespace
@@ -74,7 +72,7 @@ Result<std::vector<Manifest>> readManifests(const std::string& path, std::istrea
   }
   std::vector<Manifest> out;
   for (const auto& file : files) {
-    ASSIGN_OR_RETURN(std::string text, readFile(file));
+    ASSIGN_OR_RETURN(std::string text, readManifestFile(file));
     ASSIGN_OR_RETURN(auto manifests, parseManifestText(text, file.string()));
     for (auto& m : manifests) out.push_back(std::move(m));
   }

@@ -4,12 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <system_error>
 
 #include "api/defaults.h"
+#include "common/files.h"
 
 namespace minik8s::client {
 
@@ -265,13 +264,11 @@ Result<ClientConfig> loadConfig(ConfigSources sources) {
     if (const char* home = std::getenv("HOME")) sources.home = home;
   }
   FileReader reader = [](const std::string& file) -> Result<std::string> {
-    std::error_code ec;
-    if (!std::filesystem::exists(file, ec)) return notFound(file + ": no such file or directory");
-    std::ifstream in(file);
-    if (!in) return badRequest("cannot read " + file);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    auto text = readFile(file);
+    if (!text.isOk() && text.status().code() != Code::kNotFound) {
+      return badRequest(text.status().message());
+    }
+    return text;
   };
   return resolveConfig(sources, reader);
 }

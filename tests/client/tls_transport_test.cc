@@ -17,10 +17,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "client/transport.h"
+#include "testing/file_text.h"
 
 extern char** environ;
 
@@ -126,13 +126,6 @@ print(server.server_address[1], flush=True)
 server.serve_forever()
 )";
 
-std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // A temporary directory with a CA, a server certificate for 127.0.0.1 and localhost, one
 // for other.example only, a client certificate (CN test-client) and an unrelated second CA.
 class Pki {
@@ -152,7 +145,7 @@ class Pki {
 
   bool ok() const { return ok_; }
   std::string path(const std::string& file) const { return (dir_ / file).string(); }
-  std::string pem(const std::string& file) const { return readFile(dir_ / file); }
+  std::string pem(const std::string& file) const { return testing::fileText(dir_ / file); }
 
  private:
   bool run(const std::string& command) const {

@@ -1,4 +1,5 @@
 #include "common/supervised_process.h"
+#include "testing/file_text.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -7,9 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <thread>
 
 namespace minik8s {
@@ -26,13 +25,6 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
     std::this_thread::sleep_for(10ms);
   }
   return true;
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // True once `pid` is neither running nor a zombie (it was reaped).
@@ -93,7 +85,10 @@ TEST_F(SupervisedProcessTest, StopSendsSigkillAfterTheGraceWhenSigtermIsIgnored)
   SupervisedProcess proc(opts);
   proc.start();
   ASSERT_TRUE(
-      eventually([&] { return readFile(opts.log_path).find("trapped") != std::string::npos; }));
+      eventually([&] {
+        auto log = readFile(opts.log_path);  // not there until the child writes
+        return log.isOk() && log->find("trapped") != std::string::npos;
+      }));
   pid_t pid = proc.pid();
   ASSERT_GT(pid, 0);
   auto before = SteadyClock::now();
@@ -136,7 +131,7 @@ TEST_F(SupervisedProcessTest, LogFileReceivesStdoutAndStderr) {
   SupervisedProcess proc(opts);
   proc.start();
   ASSERT_TRUE(eventually([&] { return proc.exited(); }));
-  std::string log = readFile(opts.log_path);
+  std::string log = testing::fileText(opts.log_path);
   EXPECT_NE(log.find("to-stdout"), std::string::npos) << log;
   EXPECT_NE(log.find("to-stderr"), std::string::npos) << log;
   EXPECT_NE(log.find("read=\n"), std::string::npos) << log;  // stdin is /dev/null
