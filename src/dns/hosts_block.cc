@@ -6,9 +6,9 @@
 #include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "api/scheme.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "dns/informer_events.h"
 #include "dns/records.h"
@@ -87,13 +87,13 @@ std::string withHostsBlock(std::string_view hosts, const std::vector<HostsEntry>
 }
 
 Status writeHostsBlock(const std::string& path, const std::vector<HostsEntry>& entries) {
-  std::string current;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in && entries.empty()) return Status::ok();
-    std::ostringstream text;
-    text << in.rdbuf();
-    current = text.str();
+  std::string current;  // a missing file is written afresh
+  if (auto text = readFile(path); text.isOk()) {
+    current = std::move(text).value();
+  } else if (text.status().code() != Code::kNotFound) {
+    return text.status();
+  } else if (entries.empty()) {
+    return Status::ok();
   }
   std::string next = withHostsBlock(current, entries);
   if (next == current) return Status::ok();

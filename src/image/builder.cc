@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "image/command.h"
 #include "image/debian.h"
@@ -23,13 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* kPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-std::string readSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A private temporary directory, removed on destruction.
 class TempDir {
@@ -67,7 +61,8 @@ Result<Rootfs> pauseRootfs(const std::string& work_dir) {
   }
   RETURN_IF_ERROR(runChecked({"gcc", "-Os", "-static", "-s", "-o", bin, src}).status());
   Rootfs rootfs;
-  rootfs.addFileContent("/pause", readSmallFile(bin), 0755);
+  ASSIGN_OR_RETURN(std::string pause, readFile(bin));
+  rootfs.addFileContent("/pause", std::move(pause), 0755);
   return rootfs;
 }
 
@@ -200,7 +195,10 @@ Result<BuiltArchive> writeArchiveCached(const std::vector<const Layer*>& layers,
   std::string stamp = img.manifest_digest + "\n";
   for (const auto& n : names) stamp += n + "\n";
   const std::string stamp_path = out_path + ".digest";
-  if (fs::exists(out_path) && readSmallFile(stamp_path) == stamp) return out;
+  if (fs::exists(out_path)) {
+    auto recorded = readFile(stamp_path);
+    if (recorded.isOk() && *recorded == stamp) return out;
+  }
   RETURN_IF_ERROR(writeOciArchive(layers, img, out_path));
   std::ofstream(stamp_path, std::ios::trunc) << stamp;
   out.written = true;

@@ -8,7 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
+
+#include "common/files.h"
 
 namespace minik8s::image {
 
@@ -40,17 +41,6 @@ bool fitsUstar(const std::string& s, size_t width) {
     if (c >= 0x80) return false;
   }
   return true;
-}
-
-std::string readFile(const std::string& path, Status* status) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *status = internalError("reading " + path + ": " + std::strerror(errno));
-    return "";
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string hexOf(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
@@ -213,9 +203,7 @@ Result<Layer> buildLayer(const Rootfs& rootfs) {
         if (e.host_source.empty()) {
           w.addFile(path, e.content, e.mode);
         } else {
-          Status st;
-          std::string data = readFile(e.host_source, &st);
-          RETURN_IF_ERROR(st);
+          ASSIGN_OR_RETURN(std::string data, readFile(e.host_source));
           w.addFile(path, data, e.mode);
         }
         break;

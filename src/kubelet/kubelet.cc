@@ -3,12 +3,11 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "api/codec.h"
 #include "api/defaults.h"
 #include "api/scheme.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "kubelet/resources.h"
 #include "kubelet/pod_cgroups.h"
@@ -547,14 +546,12 @@ void Kubelet::terminatePod(const api::Pod& pod, const PodRuntime& runtime) {
 cri::DnsConfig Kubelet::sandboxDns(const api::Pod& pod) {
   ResolvConf host;
   if (!options_.resolv_conf.empty()) {
-    std::ifstream in(options_.resolv_conf);
-    if (in) {
-      std::stringstream text;
-      text << in.rdbuf();
-      host = parseResolvConf(text.str());
+    auto text = readFile(options_.resolv_conf);
+    if (text.isOk()) {
+      host = parseResolvConf(*text);
     } else {
       recordEvent(pod, "Warning", "DNSConfigForming",
-                  "cannot read the host's resolv.conf " + options_.resolv_conf);
+                  "cannot read the host's resolv.conf: " + text.status().message());
     }
   }
   PodDns dns = podDns(pod, options_.dns, host);

@@ -11,10 +11,10 @@
 #include <list>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "http/http_server.h"
@@ -61,14 +61,6 @@ HandlerResult text(std::string body) {
   r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
   r.body = std::move(body);
   return reply(std::move(r));
-}
-
-std::optional<std::string> readWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The log file of the attempt before `current_log` ("<dir>/<n>.log"): the highest-numbered
@@ -206,9 +198,9 @@ Result<ServingCertificate> ensureSelfSignedServingCertificate(const std::string&
                                                               const std::vector<std::string>& ips) {
   const std::string cert_path = dir + "/kubelet.crt";
   const std::string key_path = dir + "/kubelet.key";
-  auto cert = readWholeFile(cert_path);
-  auto key = readWholeFile(key_path);
-  if (cert && key && pki::keyMatchesCertificate(*key, *cert).isOk()) {
+  auto cert = readFile(cert_path);
+  auto key = readFile(key_path);
+  if (cert.isOk() && key.isOk() && pki::keyMatchesCertificate(*key, *cert).isOk()) {
     auto info = pki::parseCertificate(*cert);
     bool names_all = info.isOk() &&
                      std::find(info->dns_names.begin(), info->dns_names.end(), node_name) !=
@@ -458,10 +450,10 @@ HandlerResult KubeletServer::Impl::handleLogs(HttpRequest& req, const std::strin
   }
 
   if (!options->follow || !running) {
-    std::string file = readWholeFile(path).value_or("");
+    auto file = readFile(path);  // no file yet: an empty log
     HttpResponse r;
     r.headers.emplace_back("Content-Type", "text/plain");
-    r.body = renderLog(file, *options, nowNs());
+    r.body = renderLog(file.isOk() ? *file : std::string(), *options, nowNs());
     return reply(std::move(r));
   }
 

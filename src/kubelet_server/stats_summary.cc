@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <sstream>
 
+#include "common/files.h"
 #include "kubelet_server/cri_log.h"
 
 namespace minik8s::kubelet {
@@ -14,12 +14,10 @@ using nlohmann::json;
 
 namespace {
 
-std::string readFile(const char* path) {
-  std::ifstream in(path);
-  if (!in) return "";
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// The file's content; "" when it cannot be read (the stats are then left out).
+std::string readProcFile(const char* path) {
+  auto text = readFile(path);
+  return text.isOk() ? std::move(text).value() : "";
 }
 
 json cpuJson(int64_t time_ns, std::optional<uint64_t> usage, std::optional<uint64_t> rate) {
@@ -170,13 +168,14 @@ void parseProcMeminfo(std::string_view meminfo, NodeSample* node) {
 NodeSample readNodeSample(int64_t now_ns) {
   NodeSample n;
   n.time_ns = now_ns;
-  n.cpu_usage_core_nano_seconds = parseProcStatCpu(readFile("/proc/stat"), ::sysconf(_SC_CLK_TCK));
-  parseProcMeminfo(readFile("/proc/meminfo"), &n);
+  n.cpu_usage_core_nano_seconds =
+      parseProcStatCpu(readProcFile("/proc/stat"), ::sysconf(_SC_CLK_TCK));
+  parseProcMeminfo(readProcFile("/proc/meminfo"), &n);
   return n;
 }
 
 int64_t readBootTimeNs() {
-  std::istringstream in(readFile("/proc/stat"));
+  std::istringstream in(readProcFile("/proc/stat"));
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("btime ", 0) == 0) {

@@ -9,9 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/files.h"
 #include "common/log.h"
 
 namespace minik8s::pki {
@@ -53,17 +52,12 @@ Status errnoStatus(const std::string& what) {
 
 // The file's contents, nullopt when it does not exist.
 Result<std::optional<std::string>> readFileIfExists(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    if (ec) return internalError("stat " + path + ": " + ec.message());
+  auto content = readFile(path);
+  if (!content.isOk() && content.status().code() == Code::kNotFound) {
     return std::optional<std::string>();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return errnoStatus("open " + path);
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return errnoStatus("read " + path);
-  return std::optional<std::string>(content.str());
+  if (!content.isOk()) return content.status();
+  return std::optional<std::string>(std::move(content).value());
 }
 
 // Writes `content` to `path` with `mode` through a temporary file and a rename, so a reader

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "dns/dns_test_util.h"
 #include "dns/records.h"
+#include "testing/file_text.h"
 
 namespace minik8s::dns {
 namespace hosts_block_test {
@@ -64,15 +64,11 @@ TEST(WriteHostsBlock, RewritesTheFileInPlaceOnlyWhenItChanges) {
   { std::ofstream(path) << "127.0.0.1 localhost\n"; }
   auto inode = std::filesystem::status(path).permissions();
   ASSERT_TRUE(writeHostsBlock(path, {{"10.96.0.80", "vahag.com"}}).isOk());
-  std::stringstream text;
-  text << std::ifstream(path).rdbuf();
-  EXPECT_EQ(text.str(),
+  EXPECT_EQ(testing::fileText(path),
             "127.0.0.1 localhost\n# BEGIN minik8s\n10.96.0.80 vahag.com\n# END minik8s\n");
   EXPECT_EQ(std::filesystem::status(path).permissions(), inode);
   ASSERT_TRUE(removeHostsBlock(path).isOk());
-  std::stringstream again;
-  again << std::ifstream(path).rdbuf();
-  EXPECT_EQ(again.str(), "127.0.0.1 localhost\n");
+  EXPECT_EQ(testing::fileText(path), "127.0.0.1 localhost\n");
   EXPECT_TRUE(removeHostsBlock(dir + "/missing").isOk());
   std::filesystem::remove_all(dir);
 }

@@ -1,13 +1,12 @@
 #include "image/oci_archive.h"
+#include "testing/file_text.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace minik8s::image {
 namespace oci_archive_test {
@@ -139,12 +138,9 @@ TEST(WriteOciArchive, LayoutHasIndexBlobsAndContainerdNames) {
   auto img = describeImage({&*layer}, c, names);
   ASSERT_TRUE(writeOciArchive({&*layer}, img, dir + "/a.tar").isOk());
   ASSERT_TRUE(writeOciArchive({&*layer}, img, dir + "/b.tar").isOk());
-  std::ifstream ina(dir + "/a.tar", std::ios::binary), inb(dir + "/b.tar", std::ios::binary);
-  std::stringstream sa, sb;
-  sa << ina.rdbuf();
-  sb << inb.rdbuf();
-  EXPECT_EQ(sa.str(), sb.str()) << "archives are not byte-identical";
-  auto members = readTar(sa.str());
+  const std::string a = testing::fileText(dir + "/a.tar");
+  EXPECT_EQ(a, testing::fileText(dir + "/b.tar")) << "archives are not byte-identical";
+  auto members = readTar(a);
   ASSERT_TRUE(members.isOk());
   auto m = byPath(*members);
   ASSERT_TRUE(m.count("oci-layout"));

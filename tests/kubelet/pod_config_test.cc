@@ -2,13 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "api/codec.h"
 #include "api/yaml.h"
+#include "testing/file_text.h"
 
 namespace minik8s::kubelet {
 namespace pod_config_test {
@@ -500,17 +499,10 @@ TEST(ContainerResources, ConvertsRequestsAndLimitsToCgroupSettings) {
 
 // ---- podCgroupLimits ----
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 api::Pod seedPod() {
   std::string here = __FILE__;
   std::string root = here.substr(0, here.rfind("/tests/kubelet/"));
-  std::string text = readFile(root + "/e2e/seed-manifests/pod.yaml");
+  std::string text = minik8s::testing::fileText(root + "/e2e/seed-manifests/pod.yaml");
   EXPECT_FALSE(text.empty()) << "e2e/seed-manifests/pod.yaml not found from " << here;
   auto json = api::parseYaml(text);
   EXPECT_TRUE(json.isOk()) << json.status().toString();

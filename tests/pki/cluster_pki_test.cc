@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "pki/pki.h"  // the umbrella header stands on its own
+#include "testing/file_text.h"
 
 namespace minik8s::pki {
 namespace cluster_pki_test {
@@ -37,13 +37,6 @@ unsigned modeOf(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
   return st.st_mode & 0777;
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 void writeFile(const std::string& path, const std::string& content) {
@@ -126,8 +119,8 @@ TEST(EnsureClusterPki, CreatesTheCaAndCertificatesWithTightModes) {
     EXPECT_EQ(modeOf(cert), 0644u) << cert;
   }
   EXPECT_EQ(pki->caPath(), tmp.pki() + "/ca.crt");
-  EXPECT_EQ(readFile(pki->caPath()), pki->ca.cert_pem);
-  EXPECT_EQ(readFile(pki->apiserverKeyPath()), pki->apiserver.key_pem);
+  EXPECT_EQ(testing::fileText(pki->caPath()), pki->ca.cert_pem);
+  EXPECT_EQ(testing::fileText(pki->apiserverKeyPath()), pki->apiserver.key_pem);
 
   auto ca = parseCertificate(pki->ca.cert_pem);
   ASSERT_TRUE(ca.isOk());
@@ -193,9 +186,9 @@ TEST(EnsureClusterPki, ANewSanReissuesOnlyTheApiserverCertificate) {
   EXPECT_EQ(second->ca.cert_pem, first->ca.cert_pem);
   EXPECT_EQ(second->admin.cert_pem, first->admin.cert_pem);
   EXPECT_NE(second->apiserver.cert_pem, first->apiserver.cert_pem);
-  EXPECT_EQ(readFile(second->apiserverCertPath()), second->apiserver.cert_pem);
-  EXPECT_TRUE(keyMatchesCertificate(readFile(second->apiserverKeyPath()),
-                                    readFile(second->apiserverCertPath()))
+  EXPECT_EQ(testing::fileText(second->apiserverCertPath()), second->apiserver.cert_pem);
+  EXPECT_TRUE(keyMatchesCertificate(testing::fileText(second->apiserverKeyPath()),
+                                    testing::fileText(second->apiserverCertPath()))
                   .isOk());
   auto info = parseCertificate(second->apiserver.cert_pem);
   ASSERT_TRUE(info.isOk());
@@ -234,7 +227,7 @@ TEST(EnsureClusterPki, NeverReplacesACaWhoseKeyIsMissingOrWrong) {
   std::filesystem::remove(first->caKeyPath());
   auto no_key = ensureClusterPki(tmp.pki(), {});
   EXPECT_EQ(no_key.status().code(), Code::kInvalid) << no_key.status().toString();
-  EXPECT_EQ(readFile(first->caPath()), first->ca.cert_pem);  // untouched
+  EXPECT_EQ(testing::fileText(first->caPath()), first->ca.cert_pem);  // untouched
 }
 
 TEST(EnsureClusterPki, ANewCaReissuesTheCertificatesItSigns) {
