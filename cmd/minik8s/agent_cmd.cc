@@ -353,6 +353,19 @@ Result<NetworkSetup> networkSetup(const AgentFlags& flags) {
   return setup;
 }
 
+// With a pod network, this node's podCIDR must lie in the cluster CIDR: the masquerade rule
+// keeps traffic to the cluster CIDR unmasqueraded.
+Status checkPodCidr(const NetworkSetup& setup, const std::string& pod_cidr) {
+  if (!setup.backend) return Status::ok();
+  ASSIGN_OR_RETURN(Ipv4Cidr cluster, parseIpv4Cidr(setup.cluster_cidr));
+  ASSIGN_OR_RETURN(Ipv4Cidr pods, parseIpv4Cidr(pod_cidr));
+  if (!cluster.contains(pods)) {
+    return invalid("--network-backend: podCIDR " + pod_cidr + " is outside the cluster CIDR " +
+                   setup.cluster_cidr + " (--proxy-cluster-cidr)");
+  }
+  return Status::ok();
+}
+
 // The cross-node pod network (--network-backend, src/network): the Node informer and the
 // overlay reconciler on one worker, in this process's network namespace (the node's), and
 // the masquerade rule for pod traffic leaving the cluster CIDR. On stop the routes, the
@@ -365,12 +378,7 @@ class NodePodNetwork {
                                                        const std::string& node_name,
                                                        const std::string& node_ip,
                                                        const std::string& pod_cidr) {
-    ASSIGN_OR_RETURN(Ipv4Cidr cluster, parseIpv4Cidr(setup.cluster_cidr));
-    ASSIGN_OR_RETURN(Ipv4Cidr pods, parseIpv4Cidr(pod_cidr));
-    if (!cluster.contains(pods)) {
-      return invalid("podCIDR " + pod_cidr + " is outside the cluster CIDR " + setup.cluster_cidr +
-                     " (--proxy-cluster-cidr)");
-    }
+    RETURN_IF_ERROR(checkPodCidr(setup, pod_cidr));
     ASSIGN_OR_RETURN(auto dataplane, network::NetlinkDataplane::open());
     auto net = std::unique_ptr<NodePodNetwork>(
         new NodePodNetwork(client, std::move(dataplane), *setup.backend));
@@ -440,6 +448,7 @@ int runAgent(const AgentFlags& given) {
     pod_cidr = *assigned;
     log::info("agent: node {} has podCIDR {}", node_name, pod_cidr);
   }
+  if (Status s = checkPodCidr(*network, pod_cidr); !s.isOk()) return reportError(s.message());
 
   auto registries = loadRegistryConfig(flags.registry_config);
   if (!registries.isOk()) return reportError("--registry-config: " + registries.status().message());
