@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "common/files.h"
+
 namespace minik8s::bench {
 
 // The 1-minute load average (/proc/loadavg), -1 when unreadable.
@@ -38,8 +40,9 @@ inline std::string sourceCommit() {
 
 // CPU time (user + system) process `pid` has used so far, in ms (/proc/<pid>/stat).
 inline double cpuMs(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto read = readFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!read.isOk()) return 0;  // the process is gone
+  const std::string& text = *read;
   // Fields after the command name (which may hold spaces) start at state, field 3.
   std::istringstream rest(text.substr(text.rfind(')') + 2));
   std::string field;

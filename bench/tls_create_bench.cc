@@ -42,6 +42,7 @@
 
 #include "client/transport.h"
 #include "common/clock.h"
+#include "common/files.h"
 #include "run_info.h"
 #include "store/etcd_fixture.h"
 
@@ -69,9 +70,10 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// The PEM file's content; "" while the server has not written it.
+std::string readPem(const std::string& path) {
+  auto text = minik8s::readFile(path);
+  return text.isOk() ? std::move(text).value() : "";
 }
 
 std::string podJson(const std::string& name) {
@@ -181,7 +183,7 @@ bool waitReady(Server& server, const std::string& pki_dir) {
     bool have_ca = true;
     if (server.kind == "tls") {
       probe.tls = {};
-      probe.tls.ca_pem = readFile(pki_dir + "/ca.crt");
+      probe.tls.ca_pem = readPem(pki_dir + "/ca.crt");
       have_ca = !probe.tls.ca_pem.empty();
     }
     if (have_ca) {
@@ -319,9 +321,9 @@ int main(int argc, char** argv) {
     // allocated").
     if (!waitReady(*s, pki_dir)) return 1;
   }
-  tls.config.tls.ca_pem = readFile(pki_dir + "/ca.crt");
-  tls.config.tls.client_cert_pem = readFile(pki_dir + "/admin.crt");
-  tls.config.tls.client_key_pem = readFile(pki_dir + "/admin.key");
+  tls.config.tls.ca_pem = readPem(pki_dir + "/ca.crt");
+  tls.config.tls.client_cert_pem = readPem(pki_dir + "/admin.crt");
+  tls.config.tls.client_key_pem = readPem(pki_dir + "/admin.key");
   for (Server* s : {&plain, &tls}) {
     for (int t = 0; t < kClients; ++t) {
       auto transport = makeTransport(s->config);

@@ -2,11 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "api/yaml.h"
+#include "testing/file_text.h"
 
 namespace minik8s::api {
 namespace scheme_test {
@@ -14,11 +13,7 @@ namespace scheme_test {
 using nlohmann::json;
 
 json readManifest(const std::string& file) {
-  std::ifstream in(std::string(MINIK8S_API_TESTDATA) + "/" + file);
-  EXPECT_TRUE(in.good()) << file;
-  std::stringstream buf;
-  buf << in.rdbuf();
-  Result<json> doc = parseYaml(buf.str());
+  Result<json> doc = parseYaml(testing::fileText(std::string(MINIK8S_API_TESTDATA) + "/" + file));
   EXPECT_TRUE(doc.isOk()) << doc.status().toString();
   return doc.isOk() ? *doc : json();
 }

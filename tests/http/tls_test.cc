@@ -12,11 +12,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "http/http_server.h"
 #include "http/upgrade.h"
+#include "testing/file_text.h"
 #include "testing/http_client.h"
 
 namespace minik8s::http {
@@ -27,13 +27,6 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs a shell command; its stdout, and its exit status in *status.
 std::string run(const std::string& command, int* status = nullptr) {
@@ -292,9 +285,9 @@ class TlsTest : public ::testing::Test {
 
   TlsServerOptions tlsOptions(bool client_ca = true, bool require = false) {
     TlsServerOptions t;
-    t.cert_pem = readFile(pki().path("server.crt"));
-    t.key_pem = readFile(pki().path("server.key"));
-    if (client_ca) t.client_ca_pem = readFile(pki().path("ca.crt"));
+    t.cert_pem = testing::fileText(pki().path("server.crt"));
+    t.key_pem = testing::fileText(pki().path("server.key"));
+    if (client_ca) t.client_ca_pem = testing::fileText(pki().path("ca.crt"));
     t.require_client_certificate = require;
     return t;
   }
@@ -506,8 +499,8 @@ TEST_F(TlsTest, Http2OfferedStillGetsHttp11) {
 
 TEST_F(TlsTest, RsaKeyInTraditionalPemWorks) {
   TlsServerOptions t;
-  t.cert_pem = readFile(pki().path("rsa.crt"));
-  t.key_pem = readFile(pki().path("rsa.key"));
+  t.cert_pem = testing::fileText(pki().path("rsa.crt"));
+  t.key_pem = testing::fileText(pki().path("rsa.key"));
   startServer(t);
   EXPECT_EQ(run("curl -sS --max-time 5 --cacert " + pki().path("rsa.crt") + " " + url("/plain") +
                 " 2>/dev/null"),
@@ -518,7 +511,7 @@ TEST_F(TlsTest, StartFailsWhenTheKeyDoesNotMatchOrDoesNotLoad) {
   HttpServerOptions o;
   o.port = 0;
   o.tls = tlsOptions();
-  o.tls->key_pem = readFile(pki().path("client.key"));
+  o.tls->key_pem = testing::fileText(pki().path("client.key"));
   auto s = HttpServer::create(o, handle);
   Status st = s->start();
   EXPECT_EQ(st.code(), Code::kInvalid) << st.toString();
