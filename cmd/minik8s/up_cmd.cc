@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "api/scheme.h"
 #include "client/rest_client.h"
 #include "cmd/minik8s/cmd_util.h"
+#include "common/clock.h"
 #include "common/duration.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
@@ -30,6 +32,9 @@
 #include "node/containerd_process.h"
 #include "node/detached_process.h"
 #include "node/local_cluster.h"
+#include "node/node_namespace.h"
+#include "pki/bootstrap_token.h"
+#include "pki/ca_hash.h"
 #include "pki/pki.h"
 #include "proxy/iptables.h"
 #include "proxy/proxier.h"
@@ -53,7 +58,11 @@ struct UpFlags {
   std::string cni_bridge = "mk8s0";
   std::vector<std::string> agent_args;
   std::vector<std::string> server_args;
+  int nodes = 1;
+  std::string node_bridge = node::LocalClusterState{}.underlay_bridge;
+  std::string node_subnet = node::LocalClusterState{}.underlay_subnet;
   bool port_given = false;
+  bool nodes_given = false;
   bool tls = true;
 };
 
@@ -126,11 +135,11 @@ Status writeKubeconfig(const std::string& path, const std::string& server,
   return writeFileAtomically(path, *merged, 0600);
 }
 
-std::unique_ptr<client::RestClient> apiClient(int port, bool tls,
+std::unique_ptr<client::RestClient> apiClient(const node::LocalClusterState& state,
                                               const node::KubeconfigCredentials& admin,
                                               milliseconds timeout) {
   client::ClientConfig config;
-  config.server = node::localServerUrl(port, tls);
+  config.server = node::clusterServerUrl(state);
   config.timeout = timeout;
   config.user_agent = "minik8s-up";
   config.tls.ca_pem = admin.ca_pem;
@@ -162,7 +171,7 @@ Status writeAgentKubeconfig(const node::LocalClusterPaths& paths,
   spec.client_auth = true;
   ASSIGN_OR_RETURN(auto cert, pki::issueCertificate(ca, spec));
   ASSIGN_OR_RETURN(std::string kubeconfig,
-                   node::mergeKubeconfig("", node::localServerUrl(state.port, true),
+                   node::mergeKubeconfig("", node::clusterServerUrl(state),
                                          {ca.cert_pem, cert.cert_pem, cert.key_pem}));
   return writeFileAtomically(paths.agent_kubeconfig, kubeconfig, 0600);
 }
@@ -170,17 +179,18 @@ Status writeAgentKubeconfig(const node::LocalClusterPaths& paths,
 // The kubelet endpoint's serving certificate from the cluster CA, for the node's name,
 // 127.0.0.1 and its --node-ip (the address the API server dials).
 Status writeKubeletServingCertificate(const node::LocalClusterPaths& paths,
-                                      const node::LocalClusterState& state) {
+                                      const node::LocalClusterState& state,
+                                      const std::vector<std::string>& agent_argv) {
   const std::string dir = paths.pki_dir + "/";
   pki::CertificateAndKey ca{readFile(dir + pki::kCaCertFile), readFile(dir + pki::kCaKeyFile)};
   pki::CertificateSpec spec;
   spec.subject = {"system:node:" + state.node_name, {"system:nodes"}};
   spec.dns_names = {state.node_name};
   spec.ip_addresses = {"127.0.0.1"};
-  for (size_t i = 0; i < state.agent_args.size(); ++i) {
-    const std::string& a = state.agent_args[i];
+  for (size_t i = 0; i < agent_argv.size(); ++i) {
+    const std::string& a = agent_argv[i];
     std::string ip;
-    if (a == "--node-ip" && i + 1 < state.agent_args.size()) ip = state.agent_args[i + 1];
+    if (a == "--node-ip" && i + 1 < agent_argv.size()) ip = agent_argv[i + 1];
     if (a.rfind("--node-ip=", 0) == 0) ip = a.substr(10);
     if (!ip.empty() && ip != "127.0.0.1") spec.ip_addresses.push_back(ip);
   }
@@ -210,7 +220,8 @@ Result<pid_t> ensureRunning(const std::string& what, const std::string& pid_file
 
 // Loads the stock images the node's containerd does not have yet, building their archives
 // first when missing (a rebuild of unchanged archives only compares digests).
-Status loadStockImages(const std::string& socket, const std::string& images_dir) {
+Status loadStockImages(const std::string& socket, const std::string& images_dir,
+                       const std::string& node_name, std::mutex& build_mu) {
   auto rt = cri::CriRuntime::connect(socket);
   ASSIGN_OR_RETURN(auto images, rt->listImages());
   std::set<std::string> have;
@@ -226,10 +237,45 @@ Status loadStockImages(const std::string& socket, const std::string& images_dir)
   }
   if (missing.empty()) return Status::ok();
   auto t0 = SteadyClock::now();
-  ASSIGN_OR_RETURN(auto built, image::buildStockImages(images_dir, missing));
+  std::vector<image::BuiltArchive> built;
+  {
+    std::lock_guard lock(build_mu);
+    ASSIGN_OR_RETURN(built, image::buildStockImages(images_dir, missing));
+  }
   for (const auto& a : built) RETURN_IF_ERROR(image::importArchive(socket, a.path));
-  std::printf("minik8s: loaded %zu stock images into the node's containerd in %.1fs\n",
-              built.size(), secondsSince(t0));
+  std::printf("minik8s: loaded %zu stock images into the containerd of node %s in %.1fs\n",
+              built.size(), node_name.c_str(), secondsSince(t0));
+  return Status::ok();
+}
+
+// A bootstrap token for the extra nodes to join with, as `token create` stores it (an hour;
+// an agent that restarts later reuses the kubeconfig it got), and the CA pin of the join
+// command.
+Result<std::pair<std::string, std::string>> joinCredentials(client::RestClient& client,
+                                                            const std::string& ca_pem) {
+  pki::BootstrapToken token = pki::generateBootstrapToken();
+  pki::BootstrapTokenSecretOptions options;
+  options.ttl = std::chrono::hours(1);
+  options.description = "minik8s up --nodes: the extra nodes join with it";
+  ASSIGN_OR_RETURN(std::string hash, pki::caCertHash(ca_pem));
+  const api::ResourceInfo* secrets = api::resolveResource("secrets");
+  ASSIGN_OR_RETURN(auto created,
+                   client.create(*secrets, "kube-system",
+                                 pki::bootstrapTokenSecret(token, options, Clock::real().now())));
+  (void)created;
+  return std::make_pair(token.str(), hash);
+}
+
+// The underlay of a multi-node cluster: the bridge and every extra node's namespace.
+Status ensureUnderlay(const node::MultiNodeLayout& layout) {
+  if (layout.bridge.empty()) return Status::ok();
+  RETURN_IF_ERROR(node::ensureUnderlayBridge(layout.bridge, layout.gateway_cidr));
+  for (const auto& n : layout.nodes) {
+    if (n.netns.empty()) continue;
+    RETURN_IF_ERROR(node::ensureNodeNamespace(
+        {n.netns, layout.bridge, n.host_veth, n.address_cidr, layout.gateway})
+                        .withContext("node " + n.name));
+  }
   return Status::ok();
 }
 
@@ -256,6 +302,9 @@ int runUp(const UpFlags& flags) {
   state.agent_args = flags.agent_args;
   state.server_args = flags.server_args;
   state.tls = flags.tls;
+  state.nodes = flags.nodes;
+  state.underlay_bridge = flags.node_bridge;
+  state.underlay_subnet = flags.node_subnet;
   // A running cluster keeps what it was started with.
   if (node::livePidFromFile(paths.server_pid, node::serverIdentity(paths)) &&
       fs::exists(paths.state_file)) {
@@ -265,15 +314,26 @@ int runUp(const UpFlags& flags) {
         std::cout << "minik8s: the running cluster uses port " << running->port
                   << "; `minik8s down` first to change it\n";
       }
+      if (flags.nodes_given && running->nodes != flags.nodes) {
+        std::cout << "minik8s: the running cluster has " << running->nodes
+                  << " node(s); `minik8s down` first to change it\n";
+      }
       state = *running;
     }
   }
+  auto layout = node::multiNodeLayout(paths, state);
+  if (!layout.isOk()) return failWithLogTail(layout.status().message());
   if (Status s =
           writeFileAtomically(paths.state_file, node::stateToJson(state).dump(2) + "\n", 0644);
       !s.isOk()) {
     return failWithLogTail(s.toString());
   }
   const std::string exe = selfExe();
+
+  // 0. The underlay (multi-node): the server binds the bridge's address.
+  if (Status s = ensureUnderlay(*layout); !s.isOk()) {
+    return failWithLogTail("the nodes' network: " + s.toString());
+  }
 
   // 1. The control plane.
   auto server_pid = ensureRunning("server", paths.server_pid, node::serverIdentity(paths),
@@ -284,13 +344,13 @@ int runUp(const UpFlags& flags) {
   // at start-up.
   node::KubeconfigCredentials admin;
   std::unique_ptr<client::RestClient> client;
-  const std::string server_url = node::localServerUrl(state.port, state.tls);
+  const std::string server_url = node::clusterServerUrl(state);
   for (;;) {
     if (!client && state.tls) {
       if (auto made = adminCredentials(paths)) admin = *made;
     }
     if (!client && (!state.tls || !admin.ca_pem.empty())) {
-      client = apiClient(state.port, state.tls, admin, milliseconds(2000));
+      client = apiClient(state, admin, milliseconds(2000));
       if (!client) return failWithLogTail("bad server address or credentials for " + server_url);
     }
     if (client && client->raw("GET", "/readyz").isOk()) break;
@@ -307,45 +367,89 @@ int runUp(const UpFlags& flags) {
     std::this_thread::sleep_for(milliseconds(50));
   }
 
-  // 2. The node. A Node left Ready by an agent that has since stopped still reads Ready:
-  // when we start the agent, only a status it posts from now on counts.
-  const bool agent_was_running =
-      node::livePidFromFile(paths.agent_pid, node::agentIdentity(paths)).has_value();
-  const int64_t ready_not_before = agent_was_running
-                                       ? 0
-                                       : std::chrono::duration_cast<std::chrono::seconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count();
-  if (state.tls && (!agent_was_running || !fs::exists(paths.agent_kubeconfig) ||
-                    !fs::exists(paths.kubelet_cert))) {
-    if (Status s = writeAgentKubeconfig(paths, state); !s.isOk()) {
-      return failWithLogTail("the node's certificate: " + s.toString());
+  // 2. The nodes' agents. A Node left Ready by an agent that has since stopped still reads
+  // Ready: when we start an agent, only a status it posts from now on counts. Node 1 gets
+  // its certificates from `up` (it shares the server's machine); the others join with a
+  // bootstrap token as a remote machine does.
+  struct Started {
+    const node::LocalNode* node;
+    pid_t pid;
+    int64_t ready_not_before;
+  };
+  std::vector<Started> started;
+  std::optional<std::pair<std::string, std::string>> join;  // token, CA hash
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  for (const auto& n : layout->nodes) {
+    const auto identity = node::agentIdentity(n);
+    const bool was_running = node::livePidFromFile(n.agent_pid, identity).has_value();
+    std::vector<std::string> argv;
+    if (n.index == 1) {
+      argv = node::agentArgv(exe, paths, state);
+      if (state.tls && (!was_running || !fs::exists(paths.agent_kubeconfig) ||
+                        !fs::exists(paths.kubelet_cert))) {
+        if (Status s = writeAgentKubeconfig(paths, state); !s.isOk()) {
+          return failWithLogTail("the node's certificate: " + s.toString());
+        }
+        if (Status s = writeKubeletServingCertificate(paths, state, argv); !s.isOk()) {
+          return failWithLogTail("the kubelet's serving certificate: " + s.toString());
+        }
+      }
+    } else if (!was_running) {
+      if (!join) {
+        auto made = joinCredentials(*client, admin.ca_pem);
+        if (!made.isOk()) return failWithLogTail("a join token: " + made.status().toString());
+        join = *made;
+      }
+      argv = node::joinAgentArgv(exe, n, state, join->first, join->second);
     }
-    if (Status s = writeKubeletServingCertificate(paths, state); !s.isOk()) {
-      return failWithLogTail("the kubelet's serving certificate: " + s.toString());
+    const std::string what = n.index == 1 ? "agent" : "agent of node " + n.name;
+    auto pid = ensureRunning(what, n.agent_pid, identity, argv, n.agent_log);
+    if (!pid.isOk()) {
+      return failWithLogTail("starting the " + what + ": " + pid.status().toString());
     }
+    started.push_back({&n, *pid, was_running ? 0 : now_s});
   }
-  auto agent_pid = ensureRunning("agent", paths.agent_pid, node::agentIdentity(paths),
-                                 node::agentArgv(exe, paths, state), paths.agent_log);
-  if (!agent_pid.isOk())
-    return failWithLogTail("starting the agent: " + agent_pid.status().toString());
 
-  // 3. Images, once the node's containerd answers.
-  auto rt = cri::CriRuntime::connect(paths.containerd.socket);
-  for (;;) {
-    if (rt->waitReady(milliseconds(100)).isOk()) break;
-    if (!node::processAlive(*agent_pid)) {
-      return failWithLogTail("the agent exited during start-up", paths.agent_log);
-    }
-    if (SteadyClock::now() >= deadline) {
-      return failWithLogTail("the node's containerd did not answer at " + paths.containerd.socket +
-                                 " within " + flags.timeout,
-                             paths.agent_log);
+  // 3. Images, once each node's containerd answers; the nodes in parallel (an import is
+  // mostly waiting on the disk).
+  std::string images_dir = flags.images_dir.empty() ? paths.images_dir : flags.images_dir;
+  struct Failure {
+    std::string message;
+    std::string log;
+  };
+  std::vector<std::optional<Failure>> failures(started.size());
+  std::mutex build_mu;  // one build of the archives at a time; the imports overlap
+  {
+    std::vector<std::jthread> loaders;
+    for (size_t i = 0; i < started.size(); ++i) {
+      loaders.emplace_back([&, i] {
+        const node::LocalNode& n = *started[i].node;
+        auto rt = cri::CriRuntime::connect(n.containerd.socket);
+        for (;;) {
+          if (rt->waitReady(milliseconds(100)).isOk()) break;
+          if (!node::processAlive(started[i].pid)) {
+            failures[i] = {"the agent of node " + n.name + " exited during start-up", n.agent_log};
+            return;
+          }
+          if (SteadyClock::now() >= deadline) {
+            failures[i] = {"the containerd of node " + n.name + " did not answer at " +
+                               n.containerd.socket + " within " + flags.timeout,
+                           n.agent_log};
+            return;
+          }
+        }
+        if (Status s = loadStockImages(n.containerd.socket, images_dir, n.name, build_mu);
+            !s.isOk()) {
+          failures[i] = {"loading the stock images into node " + n.name + ": " + s.toString(),
+                         n.containerd.log_file};
+        }
+      });
     }
   }
-  std::string images_dir = flags.images_dir.empty() ? paths.images_dir : flags.images_dir;
-  if (Status s = loadStockImages(paths.containerd.socket, images_dir); !s.isOk()) {
-    return failWithLogTail("loading the stock images: " + s.toString(), paths.containerd.log_file);
+  for (const auto& f : failures) {
+    if (f) return failWithLogTail(f->message, f->log);
   }
 
   // 4. kubectl.
@@ -354,26 +458,38 @@ int runUp(const UpFlags& flags) {
     return failWithLogTail("writing the kubeconfig: " + s.toString());
   }
 
-  // 5. The Node object, Ready.
+  // 5. The Node objects, Ready.
   const api::ResourceInfo* nodes = api::resolveResource("nodes");
-  std::string why = "not registered yet";
-  for (;;) {
-    auto node = client->get(*nodes, "", state.node_name);
-    if (node.isOk() && node::nodeIsReady(*node, &why, ready_not_before)) break;
-    if (!node.isOk() && node.status().code() != Code::kNotFound) why = node.status().message();
-    if (!node::processAlive(*agent_pid))
-      return failWithLogTail("the agent exited", paths.agent_log);
-    if (SteadyClock::now() >= deadline) {
-      return failWithLogTail(
-          "node " + state.node_name + " is not Ready after " + flags.timeout + ": " + why,
-          paths.agent_log);
+  for (const auto& st : started) {
+    const node::LocalNode& n = *st.node;
+    std::string why = "not registered yet";
+    for (;;) {
+      auto obj = client->get(*nodes, "", n.name);
+      if (obj.isOk() && node::nodeIsReady(*obj, &why, st.ready_not_before)) break;
+      if (!obj.isOk() && obj.status().code() != Code::kNotFound) why = obj.status().message();
+      if (!node::processAlive(st.pid)) {
+        return failWithLogTail("the agent of node " + n.name + " exited", n.agent_log);
+      }
+      if (SteadyClock::now() >= deadline) {
+        return failWithLogTail(
+            "node " + n.name + " is not Ready after " + flags.timeout + ": " + why, n.agent_log);
+      }
+      std::this_thread::sleep_for(milliseconds(50));
     }
-    std::this_thread::sleep_for(milliseconds(50));
   }
 
-  std::printf(
-      "minik8s is up in %.1fs: node %s is Ready (server pid %d, agent pid %d, data in %s)\n",
-      secondsSince(t0), state.node_name.c_str(), *server_pid, *agent_pid, paths.data_dir.c_str());
+  if (state.nodes == 1) {
+    std::printf(
+        "minik8s is up in %.1fs: node %s is Ready (server pid %d, agent pid %d, data in %s)\n",
+        secondsSince(t0), state.node_name.c_str(), *server_pid, started[0].pid,
+        paths.data_dir.c_str());
+  } else {
+    std::string names;
+    for (const auto& n : layout->nodes) names += (names.empty() ? "" : ", ") + n.name;
+    std::printf("minik8s is up in %.1fs: %d nodes are Ready (%s; server pid %d, data in %s)\n",
+                secondsSince(t0), state.nodes, names.c_str(), *server_pid,
+                paths.data_dir.c_str());
+  }
   std::printf(
       "kubectl uses context \"minik8s\" (%s) from %s:\n"
       "  kubectl get nodes\n"
@@ -403,6 +519,56 @@ bool stopComponent(const std::string& what, const std::string& pid_file,
   return true;
 }
 
+// A node's pods, shims, mounts, cgroups and CNI bridge: every sandbox is removed through a
+// containerd of the node's own (the agent's if it still runs, else a short-lived one in
+// the node's namespace), then what they left on the host is undone. Returns whether there
+// was anything.
+bool cleanupNodeRuntime(const node::LocalNode& n) {
+  const node::ContainerdPaths& cd = n.containerd;
+  if (!fs::exists(cd.config_file)) return false;
+  bool did_something = false;
+  const std::string netns_path = n.netns.empty() ? "" : node::netnsPath(n.netns);
+  const bool netns_there = n.netns.empty() || node::netnsExists(n.netns);
+  bool running = node::runningContainerd(cd).has_value();
+  bool shims = !node::findShimPids(cd.socket).empty();
+  if (running || shims) {
+    did_something = true;
+    node::ContainerdProcessOptions options;
+    options.base_dir = cd.base_dir;
+    options.restart_on_exit = false;
+    options.netns_path = netns_path;
+    auto proc = netns_there ? node::ContainerdProcess::start(options)
+                            : Result<std::unique_ptr<node::ContainerdProcess>>(
+                                  unavailable("its network namespace is gone"));
+    if (proc.isOk()) {
+      auto rt = cri::CriRuntime::connect(cd.socket);
+      auto removed = node::removeAllPodSandboxes(*rt);
+      if (removed.isOk()) {
+        std::printf("minik8s: removed %d pod sandbox(es) of node %s\n", *removed, n.name.c_str());
+      } else {
+        std::cerr << "minik8s: removing pod sandboxes of node " << n.name << ": "
+                  << removed.status().toString() << "\n";
+      }
+      (*proc)->stop();
+    } else {
+      std::cerr << "minik8s: cannot start the containerd of node " << n.name
+                << " to remove its pods: " << proc.status().toString() << "\n";
+      node::stopRunningContainerd(cd, milliseconds(10000));
+    }
+  }
+  node::NodeCleanupOptions co;
+  co.cgroup_parent = "/" + n.cgroup_root;
+  co.bridge = netns_there ? n.cni_bridge : "";  // else it went with its namespace
+  co.netns_path = netns_path;
+  co.remove_base_dir = false;  // keep the images for the next `up`
+  co.unused_hostport_chains = n.netns.empty();  // a namespace's rules go with it
+  node::NodeCleanupReport report = node::cleanupContainerdNode(cd, co);
+  did_something |= report.shims_killed > 0 || report.unmounted > 0 || report.bridge_deleted ||
+                   report.iptables_rules_removed > 0;
+  for (const auto& p : report.problems) std::cerr << "minik8s: could not undo: " << p << "\n";
+  return did_something;
+}
+
 int runDown(const std::string& data_dir) {
   auto t0 = SteadyClock::now();
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -414,16 +580,26 @@ int runDown(const std::string& data_dir) {
     auto j = nlohmann::json::parse(readFile(paths.state_file), nullptr, false);
     if (auto s = node::stateFromJson(j); s.isOk()) state = *s;
   }
+  auto layout = node::multiNodeLayout(paths, state);
+  if (!layout.isOk()) {  // a state file edited by hand: at least node 1
+    node::LocalClusterState one = state;
+    one.nodes = 1;
+    layout = node::multiNodeLayout(paths, one);
+  }
   bool did_something = false;
-  // The agent first (on SIGTERM it stops its containerd; pods keep running), then the
-  // server (and its etcd). Nothing is deleted from etcd.
-  did_something |=
-      stopComponent("agent", paths.agent_pid, node::agentIdentity(paths), milliseconds(30000));
+  // The agents first, the extra nodes' then node 1's (on SIGTERM an agent stops its
+  // containerd; pods keep running), then the server (and its etcd). Nothing is deleted
+  // from etcd.
+  for (auto n = layout->nodes.rbegin(); n != layout->nodes.rend(); ++n) {
+    did_something |= stopComponent(n->index == 1 ? "agent" : "agent of node " + n->name,
+                                   n->agent_pid, node::agentIdentity(*n), milliseconds(30000));
+  }
   did_something |=
       stopComponent("server", paths.server_pid, node::serverIdentity(paths), milliseconds(20000));
 
   // The agent's service proxy left its rules in place (so that traffic survives a
-  // restart); down removes them, with their UDP conntrack entries.
+  // restart); down removes them, with their UDP conntrack entries. (The extra nodes'
+  // rules live in their namespaces and go with them.)
   proxy::ExecIptables iptables;
   if (Status s = proxy::cleanupIptables(iptables); !s.isOk()) {
     std::cerr << "minik8s: removing the service rules: " << s.toString() << "\n";
@@ -434,46 +610,40 @@ int runDown(const std::string& data_dir) {
     std::cerr << "minik8s: removing the hosts block: " << s.toString() << "\n";
   }
 
-  // The pods: remove every sandbox through a containerd of the node's own (the agent's if
-  // it is still running, else a short-lived one), then what they left on the host.
-  const node::ContainerdPaths& cd = paths.containerd;
-  if (fs::exists(cd.config_file)) {
-    bool running = node::runningContainerd(cd).has_value();
-    bool shims = !node::findShimPids(cd.socket).empty();
-    if (running || shims) {
-      did_something = true;
-      node::ContainerdProcessOptions options;
-      options.base_dir = cd.base_dir;
-      options.restart_on_exit = false;
-      auto proc = node::ContainerdProcess::start(options);
-      if (proc.isOk()) {
-        auto rt = cri::CriRuntime::connect(cd.socket);
-        auto removed = node::removeAllPodSandboxes(*rt);
-        if (removed.isOk()) {
-          std::printf("minik8s: removed %d pod sandbox(es)\n", *removed);
-        } else {
-          std::cerr << "minik8s: removing pod sandboxes: " << removed.status().toString() << "\n";
-        }
-        (*proc)->stop();
-      } else {
-        std::cerr << "minik8s: cannot start the node's containerd to remove its pods: "
-                  << proc.status().toString() << "\n";
-        node::stopRunningContainerd(cd, milliseconds(10000));
-      }
-    }
-    node::NodeCleanupOptions co;
-    co.cgroup_parent = "/" + state.cgroup_root;
-    co.bridge = state.bridge;
-    co.remove_base_dir = false;  // keep the images for the next `up`
-    co.unused_hostport_chains = true;
-    node::NodeCleanupReport report = node::cleanupContainerdNode(cd, co);
-    did_something |= report.shims_killed > 0 || report.unmounted > 0 || report.bridge_deleted ||
-                     report.iptables_rules_removed > 0;
-    for (const auto& p : report.problems) std::cerr << "minik8s: could not undo: " << p << "\n";
-  }
+  // The pods of every node. Every node keeps its containerd's images for the next `up`
+  // (an import takes tens of seconds); an extra node's other state goes (it joins afresh).
+  for (const auto& n : layout->nodes) did_something |= cleanupNodeRuntime(n);
   // Anything else mounted under the data dir (pod volumes).
   for (const auto& m : node::mountsUnder(paths.data_dir)) {
     if (::umount2(m.c_str(), MNT_DETACH) == 0) did_something = true;
+  }
+  // The underlay: the nodes' namespaces (their links, routes and rules go with them), the
+  // veths, the bridge, the nodes' state but their images.
+  for (const auto& n : layout->nodes) {
+    if (n.netns.empty()) continue;
+    if (node::netnsExists(n.netns) || fs::exists("/sys/class/net/" + n.host_veth)) {
+      did_something = true;
+    }
+    if (Status s = node::deleteNodeNamespace(n.netns, n.host_veth); !s.isOk()) {
+      std::cerr << "minik8s: removing the namespace of node " << n.name << ": " << s.toString()
+                << "\n";
+    }
+    std::error_code ec;
+    std::vector<fs::path> state_files;
+    for (const auto& entry : fs::directory_iterator(n.data_dir, ec)) {
+      if (entry.path() != n.containerd.base_dir) state_files.push_back(entry.path());
+    }
+    for (const auto& path : state_files) {
+      fs::remove_all(path, ec);
+      if (ec) std::cerr << "minik8s: removing " << path << ": " << ec.message() << "\n";
+    }
+  }
+  if (!layout->bridge.empty()) {
+    if (fs::exists("/sys/class/net/" + layout->bridge)) did_something = true;
+    if (Status s = node::deleteHostLink(layout->bridge); !s.isOk()) {
+      std::cerr << "minik8s: removing the bridge " << layout->bridge << ": " << s.toString()
+                << "\n";
+    }
   }
   if (!did_something) {
     std::printf("minik8s: nothing is running under %s\n", paths.data_dir.c_str());
@@ -515,8 +685,21 @@ void addUpDownCommands(CLI::App& app) {
   up->add_option("--server-arg", flags->server_args,
                  "an extra flag for the server, e.g. --server-arg=--controllers=-deployment "
                  "(repeatable)");
-  up->callback([flags, port] {
+  auto* nodes = up->add_option("--nodes", flags->nodes,
+                                "how many nodes: node 1 on this host, each other in a network "
+                                "namespace of its own on the bridge --node-bridge, joined with "
+                                "a bootstrap token (like kind)")
+                   ->check(CLI::Range(1, 250))
+                   ->capture_default_str();
+  up->add_option("--node-bridge", flags->node_bridge, "the nodes' bridge (with --nodes > 1)")
+      ->capture_default_str();
+  up->add_option("--node-subnet", flags->node_subnet,
+                 "the nodes' addresses (with --nodes > 1): the bridge has the first, node k "
+                 "the k-th; the API server listens on the bridge's")
+      ->capture_default_str();
+  up->callback([flags, port, nodes] {
     flags->port_given = port->count() > 0;
+    flags->nodes_given = nodes->count() > 0;
     std::exit(runUp(*flags));
   });
 

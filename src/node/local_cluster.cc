@@ -7,12 +7,33 @@
 
 #include "api/defaults.h"
 #include "api/yaml.h"
+#include "common/ipv4.h"
 
 namespace minik8s::node {
 
 namespace {
 
 using nlohmann::json;
+
+// Whether `args` names `flag` ("--f" or "--f=...").
+bool flagGiven(const std::vector<std::string>& args, const std::string& flag) {
+  for (const auto& a : args) {
+    if (a == flag || a.rfind(flag + "=", 0) == 0) return true;
+  }
+  return false;
+}
+
+// A stable short name from `text` (FNV-1a, 32 bits, hex).
+std::string shortHash(const std::string& text) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", h);
+  return buf;
+}
 
 // Replaces the entry named `name` of the list `key` (creating both when missing).
 void upsertNamed(json& config, const std::string& key, const std::string& name,
@@ -54,9 +75,16 @@ LocalClusterPaths localClusterPaths(const std::string& data_dir) {
 }
 
 nlohmann::json stateToJson(const LocalClusterState& s) {
-  return json{{"port", s.port},     {"nodeName", s.node_name},   {"cgroupRoot", s.cgroup_root},
-              {"bridge", s.bridge}, {"agentArgs", s.agent_args}, {"serverArgs", s.server_args},
-              {"tls", s.tls}};
+  return json{{"port", s.port},
+              {"nodeName", s.node_name},
+              {"cgroupRoot", s.cgroup_root},
+              {"bridge", s.bridge},
+              {"agentArgs", s.agent_args},
+              {"serverArgs", s.server_args},
+              {"tls", s.tls},
+              {"nodes", s.nodes},
+              {"underlayBridge", s.underlay_bridge},
+              {"underlaySubnet", s.underlay_subnet}};
 }
 
 Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
@@ -70,10 +98,14 @@ Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
     s.agent_args = j.value("agentArgs", s.agent_args);
     s.server_args = j.value("serverArgs", s.server_args);
     s.tls = j.value("tls", false);
+    s.nodes = j.value("nodes", 1);
+    s.underlay_bridge = j.value("underlayBridge", s.underlay_bridge);
+    s.underlay_subnet = j.value("underlaySubnet", s.underlay_subnet);
   } catch (const json::exception& e) {
     return invalid(std::string("cluster state: ") + e.what());
   }
   if (s.port <= 0 || s.port > 65535) return invalid("cluster state: bad port");
+  if (s.nodes < 1) return invalid("cluster state: bad node count");
   return s;
 }
 
@@ -82,6 +114,7 @@ std::vector<std::string> serverArgv(const std::string& binary, const LocalCluste
   std::vector<std::string> argv = {
       binary, "server", "--port", std::to_string(state.port), "--data-dir", paths.server_dir};
   if (state.tls) argv.push_back("--tls");
+  if (state.nodes > 1) argv.insert(argv.end(), {"--bind-address", apiHost(state)});
   argv.insert(argv.end(), state.server_args.begin(), state.server_args.end());
   return argv;
 }
@@ -92,9 +125,12 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
   if (state.tls) {
     argv.insert(argv.end(), {"--kubeconfig", paths.agent_kubeconfig});
   } else {
-    argv.insert(argv.end(), {"--server", localServerUrl(state.port)});
+    argv.insert(argv.end(), {"--server", clusterServerUrl(state)});
   }
   argv.insert(argv.end(), {"--node-name", state.node_name, "--data-dir", paths.node_dir});
+  if (state.nodes > 1 && !flagGiven(state.agent_args, "--node-ip")) {
+    argv.insert(argv.end(), {"--node-ip", apiHost(state)});
+  }
   if (state.cgroup_root != LocalClusterState{}.cgroup_root) {
     argv.push_back("--cgroup-root");
     argv.push_back(state.cgroup_root);
@@ -105,12 +141,7 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
   }
   // The cluster DNS, on the node, behind kube-system/kube-dns at Kubernetes' usual
   // address; unless the extra flags say otherwise.
-  auto given = [&](const std::string& flag) {
-    for (const auto& a : state.agent_args) {
-      if (a == flag || a.rfind(flag + "=", 0) == 0) return true;
-    }
-    return false;
-  };
+  auto given = [&](const std::string& flag) { return flagGiven(state.agent_args, flag); };
   if (!given("--run-dns")) argv.push_back("--run-dns=true");
   if (!given("--cluster-dns")) argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
   // Dns hostnames resolve on the node through /etc/hosts (`down` removes the block).
@@ -133,6 +164,101 @@ std::vector<std::string> agentIdentity(const LocalClusterPaths& paths) {
 
 std::string localServerUrl(int port, bool tls) {
   return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port);
+}
+
+std::string apiHost(const LocalClusterState& state) {
+  if (state.nodes <= 1) return "127.0.0.1";
+  auto subnet = minik8s::parseIpv4Cidr(state.underlay_subnet);
+  return subnet.isOk() ? subnet->gateway() : "127.0.0.1";
+}
+
+std::string clusterServerUrl(const LocalClusterState& state) {
+  return (state.tls ? "https://" : "http://") + apiHost(state) + ":" + std::to_string(state.port);
+}
+
+Result<MultiNodeLayout> multiNodeLayout(const LocalClusterPaths& paths,
+                                        const LocalClusterState& state) {
+  if (state.nodes < 1) {
+    return invalid("--nodes: want at least 1, not " + std::to_string(state.nodes));
+  }
+  MultiNodeLayout layout;
+  LocalNode first;
+  first.name = state.node_name;
+  first.cgroup_root = state.cgroup_root;
+  first.cni_bridge = state.bridge;
+  first.data_dir = paths.node_dir;
+  first.agent_log = paths.agent_log;
+  first.agent_pid = paths.agent_pid;
+  first.containerd = paths.containerd;
+  if (state.nodes == 1) {
+    layout.nodes.push_back(first);
+    return layout;
+  }
+  if (!state.tls) return invalid("--nodes: more than one node needs --tls");
+  if (state.underlay_bridge.empty() || state.underlay_bridge.size() > 15) {
+    return invalid("--node-bridge: want 1 to 15 characters, not \"" + state.underlay_bridge + "\"");
+  }
+  auto subnet = minik8s::parseIpv4Cidr(state.underlay_subnet, 8, 29);
+  if (!subnet.isOk()) return invalid("--node-subnet: " + subnet.status().message());
+  // .1 is the bridge's, the last the broadcast address.
+  if (static_cast<uint64_t>(state.nodes) > subnet->size() - 2) {
+    return invalid("--nodes: " + std::to_string(state.nodes) + " nodes do not fit in " +
+                   subnet->toString());
+  }
+  const std::string prefix = "/" + std::to_string(subnet->prefix);
+  layout.bridge = state.underlay_bridge;
+  layout.gateway = subnet->gateway();
+  layout.gateway_cidr = layout.gateway + prefix;
+  first.node_ip = layout.gateway;
+  first.address_cidr = layout.gateway_cidr;
+  layout.nodes.push_back(first);
+  std::string bridge_base = state.bridge;
+  while (!bridge_base.empty() && std::isdigit(static_cast<unsigned char>(bridge_base.back()))) {
+    bridge_base.pop_back();
+  }
+  for (int k = 2; k <= state.nodes; ++k) {
+    LocalNode n;
+    const std::string kth = std::to_string(k);
+    n.index = k;
+    n.name = state.node_name + "-" + kth;
+    n.netns = "minik8s-" + n.name;
+    n.host_veth = "mk8s" + shortHash(paths.data_dir + "/" + n.netns);
+    n.node_ip = formatIpv4(subnet->network + static_cast<uint32_t>(k));
+    n.address_cidr = n.node_ip + prefix;
+    n.cgroup_root = state.cgroup_root + "-" + kth;
+    n.cni_bridge = bridge_base.substr(0, 15 - kth.size()) + kth;
+    n.data_dir = paths.data_dir + "/nodes/" + n.name;
+    n.agent_log = paths.logs_dir + "/agent-" + n.name + ".log";
+    n.agent_pid = paths.run_dir + "/agent-" + n.name + ".pid";
+    n.containerd = containerdPaths(n.data_dir + "/containerd");
+    layout.nodes.push_back(n);
+  }
+  return layout;
+}
+
+std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNode& node,
+                                       const LocalClusterState& state, const std::string& token,
+                                       const std::string& ca_cert_hash,
+                                       const std::string& nsenter) {
+  std::vector<std::string> argv;
+  if (!node.netns.empty()) argv = {nsenter, "--net=/run/netns/" + node.netns, "--"};
+  argv.insert(argv.end(), {binary, "agent", "--server", clusterServerUrl(state), "--token", token,
+                           "--discovery-token-ca-cert-hash", ca_cert_hash, "--node-name",
+                           node.name});
+  const auto& extra = state.agent_args;
+  if (!flagGiven(extra, "--node-ip")) argv.insert(argv.end(), {"--node-ip", node.node_ip});
+  argv.insert(argv.end(), {"--data-dir", node.data_dir, "--cgroup-root", node.cgroup_root,
+                           "--cni-bridge", node.cni_bridge});
+  if (!flagGiven(extra, "--run-dns")) argv.push_back("--run-dns=true");
+  if (!flagGiven(extra, "--cluster-dns")) {
+    argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+std::vector<std::string> agentIdentity(const LocalNode& node) {
+  return {"--data-dir", node.data_dir};
 }
 
 Result<std::string> mergeKubeconfig(const std::string& existing, const std::string& server_url,

@@ -53,6 +53,11 @@ struct LocalClusterState {
   // a node certificate. A state file from before this field reads false: a running
   // cluster keeps what it was started with.
   bool tls = true;
+  // `up --nodes N`: node 1 above, nodes 2..N each in a network namespace on the underlay
+  // bridge (see MultiNodeLayout). 1: today's single node, none of the below is made.
+  int nodes = 1;
+  std::string underlay_bridge = "minik8s-br0";
+  std::string underlay_subnet = "172.31.240.0/24";
 
   bool operator==(const LocalClusterState&) const = default;
 };
@@ -82,6 +87,60 @@ std::vector<std::string> agentIdentity(const LocalClusterPaths& paths);
 
 // "http://127.0.0.1:<port>", or https.
 std::string localServerUrl(int port, bool tls = false);
+
+// ---- `up --nodes N` ----
+//
+// Node 1 runs in the host's network namespace as with one node, but its node IP is the
+// underlay bridge's address (the subnet's first, .1): the other nodes reach its kubelet
+// and, over VXLAN, its pods there (127.0.0.1 would be their own loopback). The API server
+// binds that address too (https://172.31.240.1:6443, in its certificate): the only one the
+// host and every node share. Node k (2..N) lives in network namespace minik8s-<name> with
+// address .k on its eth0, a veth to the bridge, its own containerd, agent, cgroup root and
+// CNI bridge under D/nodes/<name>, and joins with a bootstrap token as a remote machine
+// would. With one node nothing of this exists and the server stays on 127.0.0.1.
+
+// One node of a local cluster: what its agent is started with and what `down` removes.
+struct LocalNode {
+  int index = 1;            // 1..N
+  std::string name;         // node 1: state.node_name; node k: <node_name>-<k>
+  std::string netns;        // "" for node 1 (the host's); else "minik8s-<name>"
+  std::string host_veth;    // the bridge port of its veth ("" for node 1)
+  std::string node_ip;      // "" for node 1 of a single-node cluster (127.0.0.1)
+  std::string address_cidr;  // node_ip with the subnet's prefix
+  std::string cgroup_root;  // node k: <cgroup_root>-<k>
+  std::string cni_bridge;   // node k: a name of its own (it lives in its namespace)
+  std::string data_dir;     // the agent's --data-dir: D/node, D/nodes/<name>
+  std::string agent_log;    // D/logs/agent.log, D/logs/agent-<name>.log
+  std::string agent_pid;    // D/run/agent.pid, D/run/agent-<name>.pid
+  ContainerdPaths containerd;
+};
+
+// The underlay and every node, or kInvalid (a bad subnet, more nodes than it has
+// addresses, a node count below 1, a bridge name longer than 15 characters).
+struct MultiNodeLayout {
+  std::string bridge;        // "" with one node
+  std::string gateway;       // the bridge's address: .1
+  std::string gateway_cidr;  // "172.31.240.1/24"
+  std::vector<LocalNode> nodes;
+};
+Result<MultiNodeLayout> multiNodeLayout(const LocalClusterPaths& paths,
+                                        const LocalClusterState& state);
+
+// The host part of the API server's URL: 127.0.0.1, or the bridge's address with nodes.
+std::string apiHost(const LocalClusterState& state);
+// "https://<apiHost>:<port>" (http without TLS).
+std::string clusterServerUrl(const LocalClusterState& state);
+
+// The agent command line of node k ≥ 2: `[nsenter --net=/run/netns/<netns> --] <binary>
+// agent --server <url> --token T --discovery-token-ca-cert-hash H --node-name N --node-ip
+// IP --data-dir DIR --cgroup-root R --cni-bridge B --run-dns=true --cluster-dns=10.96.0.10
+// [extra...]` (the join command of `token create --print-join-command` plus the node's
+// own flags; no /etc/hosts block: that is node 1's).
+std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNode& node,
+                                       const LocalClusterState& state, const std::string& token,
+                                       const std::string& ca_cert_hash,
+                                       const std::string& nsenter = "/usr/bin/nsenter");
+std::vector<std::string> agentIdentity(const LocalNode& node);
 
 // What a kubeconfig user proves itself with, and the CA its cluster is trusted by (PEM;
 // empty fields are left out).
