@@ -14,6 +14,7 @@
 #include "api/defaults.h"
 #include "api/types_batch.h"
 #include "api/types_certificates.h"
+#include "api/types_policy.h"
 #include "api/types_networking.h"
 #include "api/types_partial.h"
 #include "api/types_rbac.h"
@@ -1647,6 +1648,46 @@ void io(Io& io, CertificateSigningRequest& v) {
   io.required("status", v.status);
 }
 
+// ---- policy/v1 ----
+
+template <typename Io>
+void io(Io& io, PodDisruptionBudgetSpec& v) {
+  io.field("minAvailable", v.min_available);
+  io.field("selector", v.selector);
+  io.field("maxUnavailable", v.max_unavailable);
+  io.field("unhealthyPodEvictionPolicy", v.unhealthy_pod_eviction_policy);
+}
+
+template <typename Io>
+void io(Io& io, PodDisruptionBudgetCondition& v) {
+  io.required("type", v.type);
+  io.required("status", v.status);
+  io.field("observedGeneration", v.observed_generation);
+  io.required("lastTransitionTime", v.last_transition_time);
+  io.required("reason", v.reason);
+  io.required("message", v.message);
+}
+
+template <typename Io>
+void io(Io& io, PodDisruptionBudgetStatus& v) {
+  io.field("observedGeneration", v.observed_generation);
+  io.field("disruptedPods", v.disrupted_pods);
+  io.required("disruptionsAllowed", v.disruptions_allowed);
+  io.required("currentHealthy", v.current_healthy);
+  io.required("desiredHealthy", v.desired_healthy);
+  io.required("expectedPods", v.expected_pods);
+  io.field("conditions", v.conditions);
+}
+
+template <typename Io>
+void io(Io& io, PodDisruptionBudget& v) {
+  io.field("apiVersion", v.api_version);
+  io.field("kind", v.kind);
+  io.required("metadata", v.metadata);
+  io.required("spec", v.spec);
+  io.required("status", v.status);
+}
+
 // ---- seed kinds ----
 
 template <typename Io>
@@ -1789,6 +1830,8 @@ MINIK8S_API_CODEC(RoleBinding)
 MINIK8S_API_CODEC(ClusterRoleBinding)
 MINIK8S_API_CODEC(CertificateSigningRequest)
 MINIK8S_API_CODEC(CertificateSigningRequestCondition)
+MINIK8S_API_CODEC(PodDisruptionBudget)
+MINIK8S_API_CODEC(PodDisruptionBudgetStatus)
 
 #undef MINIK8S_API_CODEC
 

@@ -1,4 +1,5 @@
 #include "api/defaults.h"
+
 #include "api/types_discovery.h"
 
 #include <array>
@@ -8,6 +9,7 @@
 #include "api/types_batch.h"
 #include "api/types_certificates.h"
 #include "api/types_networking.h"
+#include "api/types_policy.h"
 #include "api/types_rbac.h"
 
 namespace minik8s::api {
@@ -176,6 +178,8 @@ void setDefaults(Node&) {}
 void setDefaults(Event&) {}
 void setDefaults(ConfigMap&) {}
 void setDefaults(Lease&) {}
+
+void setDefaults(PodDisruptionBudget&) {}
 void setDefaults(Dns&) {}
 void setDefaults(Hpa&) {}
 

@@ -55,6 +55,9 @@ void setDefaults(ClusterRoleBinding& binding);
 // certificates.k8s.io/v1 (types_certificates.h): each condition's status defaults to True.
 struct CertificateSigningRequest;
 void setDefaults(CertificateSigningRequest& csr);
+// policy/v1 (types_policy.h): none (Kubernetes' v1 has none).
+struct PodDisruptionBudget;
+void setDefaults(PodDisruptionBudget& pdb);
 
 // "Guaranteed", "Burstable" or "BestEffort", from the containers' requests and limits.
 std::string computeQosClass(const PodSpec& spec);

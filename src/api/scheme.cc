@@ -11,6 +11,7 @@
 #include "api/defaults.h"
 #include "api/types_batch.h"
 #include "api/types_certificates.h"
+#include "api/types_policy.h"
 #include "api/types_networking.h"
 #include "api/types_rbac.h"
 #include "api/validation.h"
@@ -82,6 +83,8 @@ std::vector<ResourceInfo> buildResources() {
       make(kRbacGroup, "v1", "Role", "roles", "role", true, {}, {}, {}),
       make(kCertificatesGroup, "v1", "CertificateSigningRequest", "certificatesigningrequests",
            "certificatesigningrequest", false, {"csr"}, {}, {"status", "approval"}),
+      make(kPolicyGroup, "v1", "PodDisruptionBudget", "poddisruptionbudgets",
+           "poddisruptionbudget", true, {"pdb"}, {}, {"status"}),
   };
 }
 
@@ -175,6 +178,7 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"rbac.authorization.k8s.io/v1/ClusterRoleBinding", KindCodec<ClusterRoleBinding>::ops()},
       {"certificates.k8s.io/v1/CertificateSigningRequest",
        KindCodec<CertificateSigningRequest>::ops()},
+      {"policy/v1/PodDisruptionBudget", KindCodec<PodDisruptionBudget>::ops()},
   };
   return kTable;
 }

@@ -16,6 +16,7 @@
 #include "api/types_batch.h"
 #include "api/types_certificates.h"
 #include "api/types_networking.h"
+#include "api/types_policy.h"
 #include "api/types_rbac.h"
 
 namespace minik8s::api {
@@ -2287,6 +2288,58 @@ std::vector<FieldError> validateObject(const CertificateSigningRequest& csr,
       errors.invalid("status.certificate", "<certificate data>",
                      "updates may not modify existing certificate content");
     }
+  }
+  return errors.take();
+}
+
+}  // namespace minik8s::api
+
+// ---- policy/v1 ----
+
+namespace minik8s::api {
+
+namespace {
+
+// Kubernetes' ValidatePositiveIntOrPercent and IsNotMoreThan100Percent.
+void validatePdbIntOrPercent(Errors& errors, const std::optional<IntOrString>& v,
+                             const std::string& path) {
+  validateIntOrPercent(errors, v, path);
+  if (v && v->is_string) {
+    auto percent = scaledValueFromIntOrPercent(*v, 100, false);
+    if (percent.isOk() && *percent > 100) {
+      errors.invalid(path, v->str_value, "must not be greater than 100%");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> validateObject(const PodDisruptionBudget& pdb,
+                                       const PodDisruptionBudget* old) {
+  Errors errors;
+  validateMeta(errors, pdb.metadata, old ? &old->metadata : nullptr, true, NameRule::kSubdomain);
+  const PodDisruptionBudgetSpec& spec = pdb.spec;
+  if (spec.min_available && spec.max_unavailable) {
+    errors.invalidRaw("spec", toJson(pdb).value("spec", nlohmann::json()).dump(),
+                      "minAvailable and maxUnavailable cannot be both set");
+  }
+  validatePdbIntOrPercent(errors, spec.min_available, "spec.minAvailable");
+  validatePdbIntOrPercent(errors, spec.max_unavailable, "spec.maxUnavailable");
+  if (spec.selector) validateSelectorSpec(errors, *spec.selector, "spec.selector");
+  if (spec.unhealthy_pod_eviction_policy) {
+    errors.checkEnum("spec.unhealthyPodEvictionPolicy", *spec.unhealthy_pod_eviction_policy,
+                     {kIfHealthyBudget, kAlwaysAllow});
+  }
+  const PodDisruptionBudgetStatus& status = pdb.status;
+  errors.checkNonNegative("status.disruptionsAllowed", status.disruptions_allowed);
+  errors.checkNonNegative("status.currentHealthy", status.current_healthy);
+  errors.checkNonNegative("status.desiredHealthy", status.desired_healthy);
+  errors.checkNonNegative("status.expectedPods", status.expected_pods);
+  for (size_t i = 0; i < status.conditions.size(); ++i) {
+    const PodDisruptionBudgetCondition& c = status.conditions[i];
+    const std::string p = "status.conditions[" + std::to_string(i) + "]";
+    if (c.type.empty()) errors.required(p + ".type");
+    errors.checkEnum(p + ".status", c.status, {"True", "False", "Unknown"});
   }
   return errors.take();
 }

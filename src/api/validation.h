@@ -62,6 +62,13 @@ std::vector<FieldError> validateObject(const ClusterRoleBinding& binding,
 struct CertificateSigningRequest;
 std::vector<FieldError> validateObject(const CertificateSigningRequest& csr,
                                        const CertificateSigningRequest* old);
+// policy/v1 (types_policy.h), as pkg/apis/policy/validation: minAvailable and
+// maxUnavailable not both, each a non-negative int or a percent up to 100%, the selector's
+// labels and expressions, unhealthyPodEvictionPolicy IfHealthyBudget or AlwaysAllow,
+// non-negative status counts.
+struct PodDisruptionBudget;
+std::vector<FieldError> validateObject(const PodDisruptionBudget& pdb,
+                                       const PodDisruptionBudget* old);
 
 // The PEM blocks of `text` in order, as Go's pem.Decode finds them (text around and between
 // blocks is skipped; a block whose body is not base64 ends the scan).

@@ -746,6 +746,19 @@ json csrCells(const json& csr, Clock::WallTime now) {
                       str(csr, "spec.username"), requested_duration, condition});
 }
 
+// printPodDisruptionBudget: an unset bound is N/A.
+json pdbCells(const json& pdb, Clock::WallTime now) {
+  auto bound = [&](const char* path) {
+    const json& v = at(pdb, path);
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+    return std::string("N/A");
+  };
+  const json& allowed = at(pdb, "status.disruptionsAllowed");
+  return json::array({name(pdb), bound("spec.minAvailable"), bound("spec.maxUnavailable"),
+                      allowed.is_number_integer() ? allowed.get<int64_t>() : 0, age(pdb, now)});
+}
+
 json defaultCells(const json& object, Clock::WallTime now) {
   return json::array({name(object), age(object, now)});
 }
@@ -839,6 +852,10 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
        {{nameColumn(), col("Age"), col("SignerName"), col("Requestor"), col("RequestedDuration"),
          col("Condition")},
         csrCells}},
+      {"poddisruptionbudgets",
+       {{nameColumn(), col("Min Available"), col("Max Unavailable"),
+         col("Allowed Disruptions", "integer"), col("Age")},
+        pdbCells}},
       {"dnses", {{nameColumn(), col("Hostname"), col("Paths"), col("Age")}, dnsCells}},
       {"hpas",
        {{nameColumn(), col("Min"), col("Max"), col("Current"), col("cpu(%)"), col("memory(%)"),
