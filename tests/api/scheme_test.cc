@@ -53,7 +53,8 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "clusterroles.rbac.authorization.k8s.io",
                                        "rolebindings.rbac.authorization.k8s.io",
                                        "roles.rbac.authorization.k8s.io",
-                                       "certificatesigningrequests.certificates.k8s.io"};
+                                       "certificatesigningrequests.certificates.k8s.io",
+                                       "poddisruptionbudgets.policy"};
   EXPECT_EQ(names, expected);
 }
 
