@@ -7,7 +7,7 @@
 # their namespaces; up again is idempotent; the seed Deployment's 3 replicas run one per
 # node (RoundRobin); kubectl logs and exec reach the pod on node 3 (the API server dials
 # that kubelet over the bridge); down leaves no namespace, bridge, veth, cgroup, mount,
-# pid file or process. (Cross-node pod traffic needs the VXLAN network: not checked here.)
+# pid file or process; pods reach pods on other nodes by pod IP (VXLAN).
 # Needs root, containerd, runc and the CNI plugins. Traffic stays on the bridge this test
 # makes; lib.sh's guard drops private destinations leaving through the default route.
 source "$(dirname "$0")/lib.sh"
@@ -113,6 +113,23 @@ check "node 3's CNI bridge lives in its namespace" ip -n "minik8s-$NODE-3" link 
 expect_output "kubectl logs of the pod on node 3 (over the bridge to its kubelet)" "listening on :5000" \
   $K logs "$POD3"
 expect_output "kubectl exec into the pod on node 3" "^$POD3\$" $K exec "$POD3" -- hostname
+# --- the pod network across nodes (the agents' VXLAN controller)
+POD1=$($K get pods -l app=echo_server --field-selector=spec.nodeName=$NODE -o jsonpath='{.items[0].metadata.name}')
+POD2=$($K get pods -l app=echo_server --field-selector=spec.nodeName=$NODE-2 -o jsonpath='{.items[0].metadata.name}')
+IP2=$($K get pod "$POD2" -o jsonpath='{.status.podIP}')
+fetch() {  # fetch POD URL: an HTTP GET from inside the pod (its image has python3)
+  $K exec "$1" -- python3 -c "import urllib.request; print(urllib.request.urlopen('$2', timeout=3).read().decode())"
+}
+for target in "$IP2" "$IP3"; do
+  answers_from() { fetch "$POD1" "http://$target:5000/" | grep -q "IP Address: $target"; }
+  check "the pod on node 1 reaches the pod at $target on another node by pod IP" wait_until 60 answers_from
+done
+answers_2_to_3() { fetch "$POD2" "http://$IP3:5000/" | grep -q "IP Address: $IP3"; }
+check "the pod on node 2 reaches the pod on node 3 by pod IP" wait_until 30 answers_2_to_3
+host_reaches() { curl -fsS -m 3 "http://$IP3:5000/" | grep -q "IP Address: $IP3"; }
+check "the host (node 1) reaches the pod on node 3 over VXLAN" wait_until 30 host_reaches
+check "node 1 has its VXLAN device minik8s.1" ip link show minik8s.1
+
 SHIMS=$(for k in "" -2 -3; do
   S=$D/node/containerd/containerd.sock; [ -n "$k" ] && S=$D/nodes/$NODE$k/containerd/containerd.sock
   pgrep -f -- "containerd-shim.*-address $S" || true
@@ -129,6 +146,8 @@ check "the underlay bridge is gone" bash -c "! ip link show $UNDERLAY 2>/dev/nul
 for v in $VETHS; do check "veth $v is gone" bash -c "! ip link show $v 2>/dev/null"; done
 check "no address of the underlay is left" bash -c "! ip -4 addr | grep -q 'inet $SUB\.'"
 check "no route to the pod network is left" bash -c "! ip route | grep -q '$NET\.'"
+check "no VXLAN device of ours is left" bash -c "! ip link show minik8s.1 2>/dev/null"
+check "no masquerade chain of the pod network is left" bash -c "! iptables -w 5 -t nat -S | grep -q MINIK8S-POD-MASQ"
 check "no cgroup of ours is left" bash -c "! ls -d /sys/fs/cgroup/$CGROOT* /sys/fs/cgroup/*/$CGROOT* 2>/dev/null | grep -q ."
 check "nothing is mounted under the data dir" bash -c "! mount | grep -q -- '$D'"
 check "pid files are removed" bash -c "! ls $D/run/*.pid 2>/dev/null | grep -q ."

@@ -28,6 +28,7 @@
 #include "dns/hosts_block.h"
 #include "image/builder.h"
 #include "image/loader.h"
+#include "network/pod_network_controller.h"
 #include "node/containerd_cleanup.h"
 #include "node/containerd_process.h"
 #include "node/detached_process.h"
@@ -603,6 +604,13 @@ int runDown(const std::string& data_dir) {
   proxy::ExecIptables iptables;
   if (Status s = proxy::cleanupIptables(iptables); !s.isOk()) {
     std::cerr << "minik8s: removing the service rules: " << s.toString() << "\n";
+  }
+  // Node 1's pod network (agent --network-backend vxlan|host-gw): its VXLAN device
+  // minik8s.1, routes (proto 181) and MINIK8S-POD-MASQ chain stay when the agent stops, so
+  // that pods keep talking across a restart; down removes them from the host's namespace.
+  // (The extra nodes' go with their namespaces.) Ok when there is none.
+  if (Status s = network::teardownPodNetwork(iptables); !s.isOk()) {
+    std::cerr << "minik8s: removing the pod network: " << s.toString() << "\n";
   }
 
   // The agent's block of Dns hostnames in /etc/hosts.

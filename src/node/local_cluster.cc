@@ -23,6 +23,24 @@ bool flagGiven(const std::vector<std::string>& args, const std::string& flag) {
   return false;
 }
 
+// With more than one node, the pod network across nodes (the agent's VXLAN controller)
+// and the cluster CIDR it masquerades traffic leaving; unless the extra flags name them.
+void addPodNetworkFlags(std::vector<std::string>& argv, const LocalClusterState& state) {
+  if (state.nodes <= 1) return;
+  if (!flagGiven(state.agent_args, "--network-backend")) {
+    argv.insert(argv.end(), {"--network-backend", "vxlan"});
+  }
+  if (flagGiven(state.agent_args, "--proxy-cluster-cidr")) return;
+  const auto& server = state.server_args;
+  for (size_t i = 0; i < server.size(); ++i) {
+    if (server[i] == "--cluster-cidr" && i + 1 < server.size()) {
+      argv.insert(argv.end(), {"--proxy-cluster-cidr", server[i + 1]});
+    } else if (server[i].rfind("--cluster-cidr=", 0) == 0) {
+      argv.insert(argv.end(), {"--proxy-cluster-cidr", server[i].substr(15)});
+    }
+  }
+}
+
 // A stable short name from `text` (FNV-1a, 32 bits, hex).
 std::string shortHash(const std::string& text) {
   uint32_t h = 2166136261u;
@@ -146,6 +164,7 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
   if (!given("--cluster-dns")) argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
   // Dns hostnames resolve on the node through /etc/hosts (`down` removes the block).
   if (!given("--manage-hosts")) argv.push_back("--manage-hosts=/etc/hosts");
+  addPodNetworkFlags(argv, state);
   if (state.tls) {
     argv.insert(argv.end(), {"--tls-cert-file", paths.kubelet_cert, "--tls-private-key-file",
                              paths.kubelet_key, "--client-ca-file", paths.pki_dir + "/ca.crt"});
@@ -253,6 +272,7 @@ std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNod
   if (!flagGiven(extra, "--cluster-dns")) {
     argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
   }
+  addPodNetworkFlags(argv, state);
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }

@@ -2,6 +2,7 @@
 // bind address, node 1's node IP and the join command line of the extra nodes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "node/local_cluster.h"
@@ -40,6 +41,7 @@ TEST(MultiNodeLayout, OneNodeIsTodaysNode) {
   EXPECT_EQ(std::find(server.begin(), server.end(), "--bind-address"), server.end());
   auto agent = agentArgv("/m", p, s);
   EXPECT_EQ(std::find(agent.begin(), agent.end(), "--node-ip"), agent.end());
+  EXPECT_EQ(std::find(agent.begin(), agent.end(), "--network-backend"), agent.end());
 }
 
 TEST(MultiNodeLayout, ExtraNodesGetNamespacesAddressesAndDirectories) {
@@ -161,7 +163,16 @@ TEST(MultiNodeLayout, ExtraNodesJoinWithATokenInsideTheirNamespace) {
                 "--discovery-token-ca-cert-hash", "sha256:00", "--node-name", "box-2",
                 "--node-ip", "172.31.240.2", "--data-dir", "/d/nodes/box-2", "--cgroup-root",
                 "minik8s-2", "--cni-bridge", "mk8s2", "--run-dns=true",
-                "--cluster-dns=10.96.0.10", "--kubelet-port=0"}));
+                "--cluster-dns=10.96.0.10", "--network-backend", "vxlan", "--kubelet-port=0"}));
+  // The server's --cluster-cidr is the pod network's cluster CIDR, on every node.
+  s.server_args = {"--cluster-cidr=10.253.0.0/16"};
+  const std::vector<std::string> cidr = {"--proxy-cluster-cidr", "10.253.0.0/16"};
+  auto argv = joinAgentArgv("/m", layout->nodes[2], s, "t", "h");
+  EXPECT_NE(std::search(argv.begin(), argv.end(), cidr.begin(), cidr.end()), argv.end());
+  argv = agentArgv("/m", p, s);
+  EXPECT_NE(std::search(argv.begin(), argv.end(), cidr.begin(), cidr.end()), argv.end());
+  const std::vector<std::string> vxlan = {"--network-backend", "vxlan"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), vxlan.begin(), vxlan.end()), argv.end());
   EXPECT_EQ(agentIdentity(layout->nodes[1]),
             (std::vector<std::string>{"--data-dir", "/d/nodes/box-2"}));
 }
