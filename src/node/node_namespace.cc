@@ -160,7 +160,8 @@ Status inNetns(int fd, F f) {
 
 bool isNsfs(const std::string& path) {
   struct statfs fs {};
-  return ::statfs(path.c_str(), &fs) == 0 && fs.f_type == static_cast<decltype(fs.f_type)>(NSFS_MAGIC);
+  return ::statfs(path.c_str(), &fs) == 0 &&
+         fs.f_type == static_cast<decltype(fs.f_type)>(NSFS_MAGIC);
 }
 
 // `ip netns add`: a new network namespace, kept by a bind mount of a thread's ns/net file
@@ -210,8 +211,8 @@ Status ensureUnderlayBridge(const std::string& name, const std::string& address_
     if (err < 0 && err != -NLE_EXIST) return nlStatus(err, "creating bridge " + name);
     ASSIGN_OR_RETURN(link, getLink(sock.get(), name));
     if (link == nullptr) return internalError("bridge " + name + " vanished");
-  } else if (std::string type = rtnl_link_get_type(link.get()) ? rtnl_link_get_type(link.get()) : "";
-             type != "bridge") {
+  } else if (const char* type = rtnl_link_get_type(link.get());
+             type == nullptr || std::string(type) != "bridge") {
     return conflict("link " + name + " exists and is not a bridge");
   }
   RETURN_IF_ERROR(ensureAddress(sock.get(), rtnl_link_get_ifindex(link.get()), address_cidr, true));
