@@ -4,6 +4,7 @@
 
 #include "api/protobuf_body.h"
 #include "api/scheme.h"
+#include "apiserver/access_review.h"
 #include "apiserver/discovery.h"
 #include "apiserver/health.h"
 #include "apiserver/metrics_api.h"
@@ -307,32 +308,7 @@ HandlerResult ApiServer::route(HttpRequest& request, const Result<RequestInfo>& 
 }
 
 AuthorizationFacts ApiServer::authorizationFacts() const {
-  AuthorizationFacts facts;
-  WatchCache* pods = rest_->cache("pods");
-  if (pods == nullptr) return facts;
-  facts.pod_node = [pods](const std::string& ns,
-                          const std::string& name) -> std::optional<std::string> {
-    auto pod = pods->get("/registry/pods/" + ns + "/" + name);
-    if (!pod) return std::nullopt;
-    const json& spec = pod->attrs.value("spec", json::object());
-    const json& node = spec.value("nodeName", json());
-    return node.is_string() ? node.get<std::string>() : "";
-  };
-  facts.used_by_pod_on_node = [pods](const std::string& node, const std::string& ns,
-                                     const std::string& resource, const std::string& name) {
-    WatchFilter on_node;
-    on_node.namespace_ = ns;
-    on_node.matches = [&node](const json& attrs) {
-      const json& spec = attrs.value("spec", json::object());
-      return spec.value("nodeName", std::string()) == node;
-    };
-    for (const auto& pod : pods->list(on_node).objects) {
-      if (podUses(json::parse(pod->json, nullptr, /*allow_exceptions=*/false), resource, name))
-        return true;
-    }
-    return false;
-  };
-  return facts;
+  return podAuthorizationFacts(rest_->cache("pods"));
 }
 
 std::optional<HttpResponse> ApiServer::authenticateAndAuthorize(HttpRequest& request,
