@@ -14,6 +14,7 @@
 #   [BACKEND=host-gw] flock /tmp/minik8s-e2e.lock bash bench/cross_node_bench.sh [MINIK8S] [RESULTS]
 MINIK8S_ARG=${1:-}
 source "$(dirname "$0")/../e2e/lib.sh"
+source "$(dirname "$0")/iperf_lib.sh"
 [ -n "$MINIK8S_ARG" ] && MINIK8S=$MINIK8S_ARG
 RESULTS=${2:-$E2E_ROOT/bench/results.jsonl}
 ROUNDS=${ROUNDS:-5}
@@ -38,7 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-load() { cut -d' ' -f1 /proc/loadavg; }
 load_before=$(load)
 echo "== iperf3 image from the Debian package"
 "$MINIK8S" image build --name iperf3:bench --package iperf3 --entrypoint iperf3 --cmd -s \
@@ -62,32 +62,14 @@ SAME_IP=$(kubectl get pod same -o jsonpath='{.status.podIP}')
 CROSS_IP=$(kubectl get pod cross -o jsonpath='{.status.podIP}')
 for ip in "$SAME_IP" "$CROSS_IP"; do
   case $ip in "$NET".*) ;; *) echo "pod IP '$ip' is not in the cluster CIDR $NET.0/24"; exit 1 ;; esac
-  listening() { kubectl exec client -- iperf3 -c "$ip" -t 1 >/dev/null 2>&1; }
-  wait_until 30 listening || { echo "iperf3 -s does not answer on $ip"; exit 1; }
+  iperf_wait_listening client "$ip" || exit 1
 done
 echo "   client on $NODE-2; same-node server $SAME_IP, cross-node server $CROSS_IP on $NODE-3"
 
-errors=0
-gbps() {  # received Gbit/s of one iperf3 run from the client pod ("0" when it failed)
-  kubectl exec client -- iperf3 -c "$1" -p 5201 -t "$DURATION" -O 1 -J 2>/dev/null |
-    jq -r '.end.sum_received.bits_per_second // 0 | . / 1e9' 2>/dev/null || echo 0
-}
-same_runs=(); cross_runs=()
-for r in $(seq 1 "$ROUNDS"); do
-  order=(same cross); [ $((r % 2)) = 0 ] && order=(cross same)
-  for who in "${order[@]}"; do
-    target=$SAME_IP; [ "$who" = cross ] && target=$CROSS_IP
-    v=$(gbps "$target")
-    [ "$v" = 0 ] && errors=$((errors + 1))
-    if [ "$who" = same ]; then same_runs+=("$v"); else cross_runs+=("$v"); fi
-  done
-  printf '  round %d: same node %.2f Gbit/s, across nodes %.2f Gbit/s\n' "$r" "${same_runs[-1]}" "${cross_runs[-1]}"
-done
+iperf_rounds client "same node" "$SAME_IP" "across nodes" "$CROSS_IP"
 load_after=$(load)
-commit=$(git -C "$E2E_ROOT" rev-parse --short=12 HEAD)
-git -C "$E2E_ROOT" diff --quiet HEAD -- src cmd 2>/dev/null || commit="$commit+dirty"
-python3 - "$RESULTS" "$commit" "$BACKEND" "$ROUNDS" "$DURATION" "$load_before" "$load_after" \
-  "$errors" "${same_runs[*]}" "${cross_runs[*]}" <<'PY'
+python3 - "$RESULTS" "$(bench_commit)" "$BACKEND" "$ROUNDS" "$DURATION" "$load_before" \
+  "$load_after" "$iperf_errors" "${a_runs[*]}" "${b_runs[*]}" <<'PY'
 import datetime, json, statistics, sys
 results, commit, backend, rounds, duration, lb, la, errors, same, cross = sys.argv[1:11]
 same = [float(x) for x in same.split()]; cross = [float(x) for x in cross.split()]
@@ -96,7 +78,7 @@ rec = {"bench": "cross_node_throughput", "backend": backend,
        "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
        "commit": commit, "build_type": "RelWithDebInfo", "rounds": int(rounds),
        "duration_s": int(duration), "same_node_gbps": same, "cross_node_gbps": cross,
-       "ratios": ratios, "median_ratio": statistics.median(ratios),
+       "ratios": ratios, "median_ratio": round(statistics.median(ratios), 3),
        "goal_ratio": 0.8, "load_before": float(lb), "load_after": float(la),
        "quiet": float(lb) < 1.0, "errors": int(errors)}
 print(f"{backend}: cross-node / same-node median {rec['median_ratio']} (goal >= 0.8 for vxlan)")
@@ -104,4 +86,4 @@ print(json.dumps(rec, sort_keys=True))
 with open(results, "a") as f:
     f.write(json.dumps(rec, sort_keys=True) + "\n")
 PY
-[ "$errors" = 0 ]
+[ "$iperf_errors" = 0 ]

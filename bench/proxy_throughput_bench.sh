@@ -15,6 +15,7 @@
 #   flock /tmp/minik8s-e2e.lock bash bench/proxy_throughput_bench.sh [MINIK8S] [RESULTS]
 MINIK8S_ARG=${1:-}
 source "$(dirname "$0")/../e2e/lib.sh"
+source "$(dirname "$0")/iperf_lib.sh"
 [ -n "$MINIK8S_ARG" ] && MINIK8S=$MINIK8S_ARG
 RESULTS=${2:-$E2E_ROOT/bench/results.jsonl}
 ROUNDS=${ROUNDS:-5}
@@ -33,7 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-load() { cut -d' ' -f1 /proc/loadavg; }
 load_before=$(load)
 echo "== iperf3 image from the Debian package"
 "$MINIK8S" image build --name iperf3:bench --package iperf3 --entrypoint iperf3 --cmd -s \
@@ -85,32 +85,13 @@ rule_ready() {
   rule_for "$CLUSTER_IP" && iptables-save -t nat | grep -- "--to-destination $POD_IP:5201" >/dev/null
 }
 wait_until 30 rule_ready || { echo "no rule for $CLUSTER_IP -> $POD_IP"; exit 1; }
-listening() { kubectl exec iperf-client -- iperf3 -c "$POD_IP" -t 1 >/dev/null 2>&1; }
-wait_until 30 listening || { echo "iperf3 -s does not answer on $POD_IP"; exit 1; }
+iperf_wait_listening iperf-client "$POD_IP" || exit 1
 echo "   server pod $POD_IP, ClusterIP $CLUSTER_IP"
 
-errors=0
-# gbps TARGET: received Gbit/s of one iperf3 run from the client pod ("0" when it failed).
-gbps() {
-  kubectl exec iperf-client -- iperf3 -c "$1" -p 5201 -t "$DURATION" -O 1 -J 2>/dev/null |
-    jq -r '.end.sum_received.bits_per_second // 0 | . / 1e9' 2>/dev/null || echo 0
-}
-pod_runs=(); cluster_runs=()
-for r in $(seq 1 "$ROUNDS"); do
-  order=(pod cluster); [ $((r % 2)) = 0 ] && order=(cluster pod)
-  for who in "${order[@]}"; do
-    target=$POD_IP; [ "$who" = cluster ] && target=$CLUSTER_IP
-    v=$(gbps "$target")
-    [ "$v" = 0 ] && errors=$((errors + 1))
-    if [ "$who" = pod ]; then pod_runs+=("$v"); else cluster_runs+=("$v"); fi
-  done
-  printf '  round %d: pod IP %.2f Gbit/s, ClusterIP %.2f Gbit/s\n' "$r" "${pod_runs[-1]}" "${cluster_runs[-1]}"
-done
+iperf_rounds iperf-client "pod IP" "$POD_IP" ClusterIP "$CLUSTER_IP"
 load_after=$(load)
-commit=$(git -C "$E2E_ROOT" rev-parse --short=12 HEAD)
-git -C "$E2E_ROOT" diff --quiet HEAD -- src cmd 2>/dev/null || commit="$commit+dirty"
-python3 - "$RESULTS" "$commit" "$ROUNDS" "$DURATION" "$load_before" "$load_after" "$errors" \
-  "${pod_runs[*]}" "${cluster_runs[*]}" <<'PY'
+python3 - "$RESULTS" "$(bench_commit)" "$ROUNDS" "$DURATION" "$load_before" "$load_after" \
+  "$iperf_errors" "${a_runs[*]}" "${b_runs[*]}" <<'PY'
 import datetime, json, statistics, sys
 results, commit, rounds, duration, lb, la, errors, pods, clusters = sys.argv[1:10]
 pods = [float(x) for x in pods.split()]; clusters = [float(x) for x in clusters.split()]
@@ -126,4 +107,4 @@ print(json.dumps(rec, sort_keys=True))
 with open(results, "a") as f:
     f.write(json.dumps(rec, sort_keys=True) + "\n")
 PY
-[ "$errors" = 0 ]
+[ "$iperf_errors" = 0 ]
