@@ -27,6 +27,7 @@
 #include "dns/cluster_records.h"
 #include "dns/forward.h"
 #include "dns/hosts_block.h"
+#include "dns/node_dns_publication.h"
 #include "dns/server.h"
 #include "kubelet/kubelet.h"
 #include "kubelet_server/kubelet_server.h"
@@ -138,63 +139,6 @@ std::string readText(const std::string& path) {
   return text.str();
 }
 
-// The node-local cluster DNS is reached through the Service kube-system/kube-dns at the
-// first --cluster-dns address. Creates that Service when missing (an existing one is left
-// alone) and publishes this node's DNS address as its EndpointSlice "kube-dns-<node>".
-Status publishNodeDns(client::Client& client, const std::string& node_name,
-                      const std::string& cluster_ip, const std::string& address) {
-  const auto& services = *api::findResource("", "v1", "services");
-  const auto& slices = *api::findResource("discovery.k8s.io", "v1", "endpointslices");
-  const nlohmann::json ports = nlohmann::json::array(
-      {{{"name", "dns"}, {"port", 53}, {"protocol", "UDP"}},
-       {{"name", "dns-tcp"}, {"port", 53}, {"protocol", "TCP"}}});
-  nlohmann::json service = {
-      {"apiVersion", "v1"},
-      {"kind", "Service"},
-      {"metadata",
-       {{"name", "kube-dns"},
-        {"namespace", "kube-system"},
-        {"labels", {{"k8s-app", "kube-dns"}, {"kubernetes.io/name", "CoreDNS"}}}}},
-      {"spec", {{"clusterIP", cluster_ip}, {"ports", ports}}}};
-  // Only when missing: a create of an existing Service would be refused for its address
-  // before its name.
-  auto current = client.get(services, "kube-system", "kube-dns");
-  if (!current.isOk() && current.status().code() != Code::kNotFound) return current.status();
-  if (!current.isOk()) {
-    auto created = client.create(services, "kube-system", service);
-    if (!created.isOk() && created.status().code() != Code::kAlreadyExists) {
-      return created.status().withContext("creating the Service kube-system/kube-dns");
-    }
-  }
-  nlohmann::json slice_ports = nlohmann::json::array();
-  for (const auto& p : ports) slice_ports.push_back(p);
-  const std::string name = "kube-dns-" + node_name;
-  nlohmann::json slice = {
-      {"apiVersion", "discovery.k8s.io/v1"},
-      {"kind", "EndpointSlice"},
-      {"metadata",
-       {{"name", name},
-        {"namespace", "kube-system"},
-        {"labels",
-         {{"kubernetes.io/service-name", "kube-dns"},
-          {"endpointslice.kubernetes.io/managed-by", "minik8s-agent"}}}}},
-      {"addressType", "IPv4"},
-      {"endpoints",
-       nlohmann::json::array({{{"addresses", {address}},
-                               {"conditions", {{"ready", true}, {"serving", true}, {"terminating", false}}},
-                               {"nodeName", node_name}}})},
-      {"ports", slice_ports}};
-  auto existing = client.get(slices, "kube-system", name);
-  if (existing.isOk()) {
-    slice["metadata"]["resourceVersion"] = (*existing)["metadata"].value("resourceVersion", "");
-    auto updated = client.update(slices, "kube-system", slice);
-    return updated.isOk() ? Status::ok() : updated.status().withContext("updating " + name);
-  }
-  if (existing.status().code() != Code::kNotFound) return existing.status();
-  auto made = client.create(slices, "kube-system", slice);
-  return made.isOk() ? Status::ok() : made.status().withContext("creating " + name);
-}
-
 // What the agent runs beside its kubelet for Services, on one client and one set of
 // shared informers (as a separate kube-proxy and a node-local DNS cache would have):
 // - the service proxy (iptables);
@@ -257,7 +201,8 @@ class NodeServices {
       node->informers_.waitForCacheSync(std::chrono::seconds(5));
       node->records_->rebuildNow();
       RETURN_IF_ERROR(node->dns_->start());
-      RETURN_IF_ERROR(publishNodeDns(*node->client_, node_name, flags.cluster_dns.front(), dns_address));
+      RETURN_IF_ERROR(dns::publishNodeDns(
+          *node->client_, {node_name, flags.cluster_dns.front(), dns_address}));
       log::info("agent: cluster DNS for {} on {}:53 (Service kube-system/kube-dns at {})",
                 flags.cluster_domain, dns_address, flags.cluster_dns.front());
     }

@@ -443,8 +443,11 @@ int runUp(const UpFlags& flags) {
         }
         if (Status s = loadStockImages(n.containerd.socket, images_dir, n.name, build_mu);
             !s.isOk()) {
-          failures[i] = {"loading the stock images into node " + n.name + ": " + s.toString(),
-                         n.containerd.log_file};
+          // The agent stops its containerd when it exits: its log says why.
+          bool agent_exited = !node::processAlive(started[i].pid);
+          failures[i] = {"loading the stock images into node " + n.name + ": " + s.toString() +
+                             (agent_exited ? " (the agent of node " + n.name + " has exited)" : ""),
+                         agent_exited ? n.agent_log : n.containerd.log_file};
         }
       });
     }
