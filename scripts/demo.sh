@@ -7,7 +7,19 @@
 # deployment.yaml (3 pods), deletes one and shows its replacement Running, exposes it with
 # service4depl.yaml (ClusterIP, NodePort, by name from a pod), and fetches
 # http://vahag.com/test through the original's dns.yaml and the nginx add-on. Run as root.
+# `--nodes N` makes the cluster N nodes on this machine (`minik8s up --nodes N`: node 1 is
+# this machine, the others network namespaces on a bridge, joined over the VXLAN pod
+# network), and the Deployment's pods are then spread one per node.
 set -euo pipefail
+NODES=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --nodes) NODES=${2:?--nodes needs a number}; shift 2 ;;
+    --nodes=*) NODES=${1#--nodes=}; shift ;;
+    *) echo "usage: bash scripts/demo.sh [--nodes N]" >&2; exit 2 ;;
+  esac
+done
+[[ $NODES =~ ^[1-9][0-9]*$ ]] || { echo "demo: --nodes wants a positive number, not $NODES" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 # Builds only what the demo runs (the test command builds the rest). MINIK8S_DEMO_NO_SETUP is
 # set by tests that bring their own build.
@@ -29,8 +41,10 @@ if [ -f "$STATE/server.pid" ] && kill -0 "$(cat "$STATE/server.pid")" 2>/dev/nul
   rm -f "$STATE/server.pid"
 fi
 
-echo "== minik8s up"
-minik8s up --data-dir "$STATE" --port "$PORT" --node-name "$NODE"
+UP=(minik8s up --data-dir "$STATE" --port "$PORT" --node-name "$NODE")
+[ "$NODES" = 1 ] || UP+=(--nodes "$NODES")
+echo "== ${UP[*]}"
+"${UP[@]}"
 echo
 
 echo "== kubectl apply -f e2e/seed-manifests/pod.yaml (nodeName set to this node, $NODE)"
@@ -99,6 +113,11 @@ wait_running() {  # wait_running N [except-pod]: N live pods Running, none of th
 wait_running 3
 kubectl get deployment simple-deployment
 kubectl get pods -l app=echo_server -o wide
+if [ "$NODES" -gt 1 ]; then
+  echo "   (the scheduler's RoundRobin policy spreads them over the nodes:"
+  kubectl get nodes -o 'jsonpath={range .items[*]}{"    "}{.metadata.name}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{" podCIDR "}{.spec.podCIDR}{"\n"}{end}'
+  echo "   )"
+fi
 echo
 victim=$(live_pods | head -1 | cut -d' ' -f1)
 echo "== kubectl delete pod $victim   (the ReplicaSet replaces it)"
@@ -117,7 +136,7 @@ all_three_answer() {
   [ "$(iptables-save -t nat | grep -c -- '-A KUBE-SEP-.*echo-service.* -j DNAT')" = 3 ] || return 1
   local ip
   for ip in $(kubectl get pods -l app=echo_server -o jsonpath='{.items[*].status.podIP}'); do
-    curl -fsS -m 2 "http://$ip:5000/" >/dev/null || return 1
+    curl -fsS -m 2 "http://$ip:5000/" >/dev/null 2>&1 || return 1
   done
 }
 deadline=$((SECONDS + 120))
@@ -128,10 +147,22 @@ until all_three_answer; do
   fi
   sleep 0.5
 done
-echo "== 6 requests to the ClusterIP http://$CLUSTER_IP/ (random balancing over the 3 pods)"
-for i in 1 2 3 4 5 6; do curl -fsS -m 3 "http://$CLUSTER_IP/" | sed -n 's/^IP Address: /  answered by /p'; done
+# pod IP -> node, to say where each answer came from.
+declare -A NODE_OF
+while read -r ip node; do NODE_OF[$ip]=$node; done < <(kubectl get pods -l app=echo_server \
+  -o jsonpath='{range .items[*]}{.status.podIP}{" "}{.spec.nodeName}{"\n"}{end}')
+echo "== 6 requests to the ClusterIP http://$CLUSTER_IP/ from this machine (node $NODE; random balancing over the 3 pods)"
+for i in 1 2 3 4 5 6; do
+  ip=$(curl -fsS -m 3 "http://$CLUSTER_IP/" | sed -n 's/^IP Address: //p')
+  echo "  answered by $ip (a pod on node ${NODE_OF[$ip]:-?})"
+done
 echo "== curl http://127.0.0.1:$NODE_PORT/ (the NodePort; the original's 80 is outside 30000-32767)"
 curl -fsS -m 3 "http://127.0.0.1:$NODE_PORT/"
+if [ "$NODES" -gt 1 ]; then
+  NODE2_IP=$(kubectl get node "$NODE-2" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+  echo "== curl http://$NODE2_IP:$NODE_PORT/ (the NodePort on node $NODE-2's address)"
+  curl -fsS -m 3 "http://$NODE2_IP:$NODE_PORT/"
+fi
 client=$(live_pods | head -1 | cut -d' ' -f1)
 echo "== from the pod $client, by name (cluster DNS at 10.96.0.10): http://echo-service/"
 kubectl exec "$client" -- cat /etc/resolv.conf | sed 's/^/  /'
@@ -160,7 +191,7 @@ curl -fsS -m 3 http://vahag.com/test | head -5
 cat <<TXT
 
 minik8s is running on this machine (state, logs and pid files in $STATE).
-kubectl talks to it through ~/.kube/config, context "minik8s" (https://127.0.0.1:$PORT, the cluster CA and an admin client certificate):
+kubectl talks to it through ~/.kube/config, context "minik8s" ($(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'), the cluster CA and an admin client certificate):
   kubectl get nodes -o wide
   kubectl get pods -o wide
   kubectl describe pod greet-pod
