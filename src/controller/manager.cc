@@ -7,6 +7,7 @@
 #include "controller/csr_signing.h"
 #include "controller/daemonset.h"
 #include "controller/deployment.h"
+#include "controller/disruption.h"
 #include "controller/endpoints.h"
 #include "controller/endpointslice.h"
 #include "controller/garbage_collector.h"
@@ -26,7 +27,7 @@ namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {
-      "cronjob", "csrapproving", "csrsigning", "daemonset", "deployment", "endpoint",
+      "cronjob", "csrapproving", "csrsigning", "daemonset", "deployment", "disruption", "endpoint",
       "endpointslice",
       "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress", "job", "namespace", "nodeipam",
       "nodelifecycle", "podgc", "replicaset", "taint-eviction-controller", "ttl-after-finished"};
@@ -66,6 +67,7 @@ struct ControllerManager::Running {
   client::SharedInformerFactory informers;
   std::unique_ptr<ReplicaSetController> replicasets;
   std::unique_ptr<DeploymentController> deployments;
+  std::unique_ptr<DisruptionController> disruption;
   std::unique_ptr<GarbageCollector> garbage_collector;
   std::unique_ptr<JobController> jobs;
   std::unique_ptr<CronJobController> cron_jobs;
@@ -133,6 +135,9 @@ void ControllerManager::startControllers() {
   }
   if (enabled_.count("deployment")) {
     running->deployments = std::make_unique<DeploymentController>(client_, running->informers, clock_);
+  }
+  if (enabled_.count("disruption")) {
+    running->disruption = std::make_unique<DisruptionController>(client_, running->informers, clock_);
   }
   if (enabled_.count("garbagecollector")) {
     running->garbage_collector = std::make_unique<GarbageCollector>(client_, running->informers, clock_);
@@ -217,6 +222,10 @@ void ControllerManager::startControllers() {
   if (running->deployments) {
     Status s = running->deployments->run(options_.concurrent_deployment_syncs);
     if (!s.isOk()) log::warn("controller-manager: deployment: {}", s.toString());
+  }
+  if (running->disruption) {
+    Status s = running->disruption->run(1);
+    if (!s.isOk()) log::warn("controller-manager: disruption: {}", s.toString());
   }
   if (running->garbage_collector) {
     Status s = running->garbage_collector->run(options_.concurrent_gc_syncs);
@@ -316,6 +325,7 @@ void ControllerManager::stopControllers() {
   if (running->endpoint_slices) running->endpoint_slices->stop();
   if (running->endpoints) running->endpoints->stop();
   if (running->garbage_collector) running->garbage_collector->stop();
+  if (running->disruption) running->disruption->stop();
   if (running->deployments) running->deployments->stop();
   if (running->replicasets) running->replicasets->stop();
   running->informers.stop();

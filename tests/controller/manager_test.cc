@@ -9,14 +9,14 @@ TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(
       enabledControllers({"*"}).value(),
       (std::set<std::string>{"cronjob", "csrapproving", "csrsigning", "daemonset", "deployment",
-                             "endpoint", "endpointslice",
+                             "disruption", "endpoint", "endpointslice",
                              "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress",
                              "job", "namespace", "nodeipam", "nodelifecycle", "podgc", "replicaset",
                              "taint-eviction-controller", "ttl-after-finished"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
             (std::set<std::string>{"cronjob", "csrapproving", "csrsigning", "daemonset",
-                                   "deployment", "endpoint",
+                                   "deployment", "disruption", "endpoint",
                                    "endpointslice", "garbagecollector", "horizontalpodautoscaling",
                                    "hpa", "ingress", "job", "namespace", "nodeipam", "nodelifecycle", "podgc",
                                    "taint-eviction-controller", "ttl-after-finished"}));
