@@ -33,6 +33,7 @@
 #include "node/containerd_process.h"
 #include "node/detached_process.h"
 #include "node/local_cluster.h"
+#include "node/node_config.h"
 #include "node/node_namespace.h"
 #include "pki/bootstrap_token.h"
 #include "pki/ca_hash.h"
@@ -62,6 +63,7 @@ struct UpFlags {
   int nodes = 1;
   std::string node_bridge = node::LocalClusterState{}.underlay_bridge;
   std::string node_subnet = node::LocalClusterState{}.underlay_subnet;
+  std::vector<std::string> node_configs;  // --node-config: more nodes from manifests
   bool port_given = false;
   bool nodes_given = false;
   bool tls = true;
@@ -295,6 +297,14 @@ int runUp(const UpFlags& flags) {
     if (ec) return failWithLogTail("cannot create " + dir + ": " + ec.message());
   }
 
+  std::vector<node::NodeConfigFile> manifests;
+  for (const auto& file : flags.node_configs) {
+    if (!fs::is_regular_file(file)) return failWithLogTail("--node-config: cannot read " + file);
+    auto config = node::parseNodeConfig(readFile(file));
+    if (!config.isOk()) return failWithLogTail(file + ": " + config.status().message());
+    manifests.push_back(*config);
+  }
+
   node::LocalClusterState state;
   state.port = flags.port;
   state.node_name = flags.node_name.empty() ? hostName() : flags.node_name;
@@ -306,7 +316,7 @@ int runUp(const UpFlags& flags) {
   state.nodes = flags.nodes;
   state.underlay_bridge = flags.node_bridge;
   state.underlay_subnet = flags.node_subnet;
-  // A running cluster keeps what it was started with.
+  // A running cluster keeps what it was started with, and takes the nodes of --node-config.
   if (node::livePidFromFile(paths.server_pid, node::serverIdentity(paths)) &&
       fs::exists(paths.state_file)) {
     auto j = nlohmann::json::parse(readFile(paths.state_file), nullptr, false);
@@ -319,8 +329,18 @@ int runUp(const UpFlags& flags) {
         std::cout << "minik8s: the running cluster has " << running->nodes
                   << " node(s); `minik8s down` first to change it\n";
       }
+      if (running->nodeCount() == 1 && !manifests.empty()) {
+        return failWithLogTail(
+            "the running cluster has one node and its API server listens on 127.0.0.1 only; "
+            "`minik8s down` first, then start it with --nodes 2 or more, or with --node-config");
+      }
       state = *running;
     }
+  }
+  if (auto added = node::addNodeConfigs(paths, state, manifests); added.isOk()) {
+    state = *added;
+  } else {
+    return failWithLogTail(added.status().message());
   }
   auto layout = node::multiNodeLayout(paths, state);
   if (!layout.isOk()) return failWithLogTail(layout.status().message());
@@ -398,6 +418,13 @@ int runUp(const UpFlags& flags) {
         }
       }
     } else if (!was_running) {
+      if (n.manifest) {  // the agent registers the node from its manifest (--node-config)
+        if (Status s =
+                writeFileAtomically(n.node_config_file, node::renderNodeConfig(*n.manifest), 0644);
+            !s.isOk()) {
+          return failWithLogTail("the manifest of node " + n.name + ": " + s.toString());
+        }
+      }
       if (!join) {
         auto made = joinCredentials(*client, admin.ca_pem);
         if (!made.isOk()) return failWithLogTail("a join token: " + made.status().toString());
@@ -482,7 +509,7 @@ int runUp(const UpFlags& flags) {
     }
   }
 
-  if (state.nodes == 1) {
+  if (layout->nodes.size() == 1) {
     std::printf(
         "minik8s is up in %.1fs: node %s is Ready (server pid %d, agent pid %d, data in %s)\n",
         secondsSince(t0), state.node_name.c_str(), *server_pid, started[0].pid,
@@ -490,8 +517,8 @@ int runUp(const UpFlags& flags) {
   } else {
     std::string names;
     for (const auto& n : layout->nodes) names += (names.empty() ? "" : ", ") + n.name;
-    std::printf("minik8s is up in %.1fs: %d nodes are Ready (%s; server pid %d, data in %s)\n",
-                secondsSince(t0), state.nodes, names.c_str(), *server_pid,
+    std::printf("minik8s is up in %.1fs: %zu nodes are Ready (%s; server pid %d, data in %s)\n",
+                secondsSince(t0), layout->nodes.size(), names.c_str(), *server_pid,
                 paths.data_dir.c_str());
   }
   std::printf(
@@ -697,17 +724,21 @@ void addUpDownCommands(CLI::App& app) {
                  "an extra flag for the server, e.g. --server-arg=--controllers=-deployment "
                  "(repeatable)");
   auto* nodes = up->add_option("--nodes", flags->nodes,
-                                "how many nodes: node 1 on this host, each other in a network "
-                                "namespace of its own on the bridge --node-bridge, joined with "
-                                "a bootstrap token (like kind)")
-                   ->check(CLI::Range(1, 250))
-                   ->capture_default_str();
+                               "how many nodes: node 1 on this host, each other in a network "
+                               "namespace of its own on the bridge --node-bridge, joined with "
+                               "a bootstrap token (like kind)")
+                    ->check(CLI::Range(1, 250))
+                    ->capture_default_str();
   up->add_option("--node-bridge", flags->node_bridge, "the nodes' bridge (with --nodes > 1)")
       ->capture_default_str();
   up->add_option("--node-subnet", flags->node_subnet,
                  "the nodes' addresses (with --nodes > 1): the bridge has the first, node k "
                  "the k-th; the API server listens on the bridge's")
       ->capture_default_str();
+  up->add_option("--node-config", flags->node_configs,
+                 "a node from a manifest in the original's node.yaml format (metadata.name, "
+                 "labels, spec.ip: a free address of --node-subnet), in a namespace of its own "
+                 "like nodes 2..N; also on a running cluster, which then gains it (repeatable)");
   up->callback([flags, port, nodes] {
     flags->port_given = port->count() > 0;
     flags->nodes_given = nodes->count() > 0;

@@ -1,11 +1,13 @@
 #include "node/local_cluster.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
 #include "api/defaults.h"
+#include "api/validation.h"
 #include "api/yaml.h"
 #include "common/ipv4.h"
 
@@ -26,7 +28,7 @@ bool flagGiven(const std::vector<std::string>& args, const std::string& flag) {
 // With more than one node, the pod network across nodes (the agent's VXLAN controller)
 // and the cluster CIDR it masquerades traffic leaving; unless the extra flags name them.
 void addPodNetworkFlags(std::vector<std::string>& argv, const LocalClusterState& state) {
-  if (state.nodes <= 1) return;
+  if (state.nodeCount() <= 1) return;
   if (!flagGiven(state.agent_args, "--network-backend")) {
     argv.insert(argv.end(), {"--network-backend", "vxlan"});
   }
@@ -93,6 +95,8 @@ LocalClusterPaths localClusterPaths(const std::string& data_dir) {
 }
 
 nlohmann::json stateToJson(const LocalClusterState& s) {
+  json configs = json::array();
+  for (const auto& c : s.node_configs) configs.push_back(nodeConfigToJson(c));
   return json{{"port", s.port},
               {"nodeName", s.node_name},
               {"cgroupRoot", s.cgroup_root},
@@ -102,7 +106,8 @@ nlohmann::json stateToJson(const LocalClusterState& s) {
               {"tls", s.tls},
               {"nodes", s.nodes},
               {"underlayBridge", s.underlay_bridge},
-              {"underlaySubnet", s.underlay_subnet}};
+              {"underlaySubnet", s.underlay_subnet},
+              {"nodeConfigs", configs}};
 }
 
 Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
@@ -119,6 +124,10 @@ Result<LocalClusterState> stateFromJson(const nlohmann::json& j) {
     s.nodes = j.value("nodes", 1);
     s.underlay_bridge = j.value("underlayBridge", s.underlay_bridge);
     s.underlay_subnet = j.value("underlaySubnet", s.underlay_subnet);
+    for (const auto& c : j.value("nodeConfigs", json::array())) {
+      ASSIGN_OR_RETURN(auto config, nodeConfigFromJson(c));
+      s.node_configs.push_back(std::move(config));
+    }
   } catch (const json::exception& e) {
     return invalid(std::string("cluster state: ") + e.what());
   }
@@ -132,7 +141,7 @@ std::vector<std::string> serverArgv(const std::string& binary, const LocalCluste
   std::vector<std::string> argv = {
       binary, "server", "--port", std::to_string(state.port), "--data-dir", paths.server_dir};
   if (state.tls) argv.push_back("--tls");
-  if (state.nodes > 1) argv.insert(argv.end(), {"--bind-address", apiHost(state)});
+  if (state.nodeCount() > 1) argv.insert(argv.end(), {"--bind-address", apiHost(state)});
   argv.insert(argv.end(), state.server_args.begin(), state.server_args.end());
   return argv;
 }
@@ -146,7 +155,7 @@ std::vector<std::string> agentArgv(const std::string& binary, const LocalCluster
     argv.insert(argv.end(), {"--server", clusterServerUrl(state)});
   }
   argv.insert(argv.end(), {"--node-name", state.node_name, "--data-dir", paths.node_dir});
-  if (state.nodes > 1 && !flagGiven(state.agent_args, "--node-ip")) {
+  if (state.nodeCount() > 1 && !flagGiven(state.agent_args, "--node-ip")) {
     argv.insert(argv.end(), {"--node-ip", apiHost(state)});
   }
   if (state.cgroup_root != LocalClusterState{}.cgroup_root) {
@@ -186,7 +195,7 @@ std::string localServerUrl(int port, bool tls) {
 }
 
 std::string apiHost(const LocalClusterState& state) {
-  if (state.nodes <= 1) return "127.0.0.1";
+  if (state.nodeCount() <= 1) return "127.0.0.1";
   auto subnet = minik8s::parseIpv4Cidr(state.underlay_subnet);
   return subnet.isOk() ? subnet->gateway() : "127.0.0.1";
 }
@@ -209,7 +218,7 @@ Result<MultiNodeLayout> multiNodeLayout(const LocalClusterPaths& paths,
   first.agent_log = paths.agent_log;
   first.agent_pid = paths.agent_pid;
   first.containerd = paths.containerd;
-  if (state.nodes == 1) {
+  if (state.nodeCount() == 1) {
     layout.nodes.push_back(first);
     return layout;
   }
@@ -235,14 +244,14 @@ Result<MultiNodeLayout> multiNodeLayout(const LocalClusterPaths& paths,
   while (!bridge_base.empty() && std::isdigit(static_cast<unsigned char>(bridge_base.back()))) {
     bridge_base.pop_back();
   }
-  for (int k = 2; k <= state.nodes; ++k) {
+  auto add = [&](int k, const std::string& name, const std::string& node_ip) {
     LocalNode n;
     const std::string kth = std::to_string(k);
     n.index = k;
-    n.name = state.node_name + "-" + kth;
+    n.name = name;
     n.netns = "minik8s-" + n.name;
     n.host_veth = "mk8s" + shortHash(paths.data_dir + "/" + n.netns);
-    n.node_ip = formatIpv4(subnet->network + static_cast<uint32_t>(k));
+    n.node_ip = node_ip;
     n.address_cidr = n.node_ip + prefix;
     n.cgroup_root = state.cgroup_root + "-" + kth;
     n.cni_bridge = bridge_base.substr(0, 15 - kth.size()) + kth;
@@ -251,8 +260,77 @@ Result<MultiNodeLayout> multiNodeLayout(const LocalClusterPaths& paths,
     n.agent_pid = paths.run_dir + "/agent-" + n.name + ".pid";
     n.containerd = containerdPaths(n.data_dir + "/containerd");
     layout.nodes.push_back(n);
+    return &layout.nodes.back();
+  };
+  for (int k = 2; k <= state.nodes; ++k) {
+    add(k, state.node_name + "-" + std::to_string(k),
+        formatIpv4(subnet->network + static_cast<uint32_t>(k)));
+  }
+  for (size_t i = 0; i < state.node_configs.size(); ++i) {
+    const NodeConfigFile& config = state.node_configs[i];
+    const std::string what = "node config \"" + config.name + "\": ";
+    if (auto errors = api::isDns1123Subdomain(config.name); !errors.empty()) {
+      return invalid(what + "metadata.name: " + errors.front());
+    }
+    for (const auto& n : layout.nodes) {
+      if (n.name == config.name) return invalid(what + "a node of that name is already there");
+    }
+    if (config.ip.empty()) return invalid(what + "spec.ip is required");
+    auto ip = minik8s::parseIpv4Cidr(config.ip + "/32");
+    if (!ip.isOk()) return invalid(what + "spec.ip " + config.ip + " is not an IPv4 address");
+    if (!subnet->contains(*ip)) {
+      return invalid(what + "spec.ip " + config.ip + " is not in --node-subnet " +
+                     subnet->toString());
+    }
+    const uint32_t host = ip->network - subnet->network;
+    if (host == 0 || host == subnet->size() - 1) {
+      return invalid(what + "spec.ip " + config.ip + " is the " +
+                     (host == 0 ? "network" : "broadcast") + " address of " + subnet->toString());
+    }
+    for (const auto& n : layout.nodes) {
+      if (n.node_ip == config.ip) {
+        return invalid(what + "spec.ip " + config.ip + " is taken by " +
+                       (n.index == 1 ? "the bridge and node " : "node ") + n.name);
+      }
+    }
+    LocalNode* n = add(state.nodes + 1 + static_cast<int>(i), config.name, config.ip);
+    n->manifest = config;
+    n->node_config_file = n->data_dir + "/node.yaml";
   }
   return layout;
+}
+
+Result<LocalClusterState> addNodeConfigs(const LocalClusterPaths& paths, LocalClusterState state,
+                                         const std::vector<NodeConfigFile>& configs) {
+  for (NodeConfigFile config : configs) {
+    auto same = std::find_if(state.node_configs.begin(), state.node_configs.end(),
+                             [&](const auto& c) { return c.name == config.name; });
+    if (same != state.node_configs.end()) {
+      if (same->labels == config.labels && (config.ip.empty() || config.ip == same->ip)) continue;
+      return invalid("node config \"" + config.name + "\": the cluster has that node with " +
+                     "spec.ip " + same->ip + " and other labels or address; `minik8s down` " +
+                     "first to change it");
+    }
+    if (config.ip.empty()) {  // the first address no node has
+      ASSIGN_OR_RETURN(auto layout, multiNodeLayout(paths, state));
+      auto subnet = minik8s::parseIpv4Cidr(state.underlay_subnet);
+      if (!subnet.isOk()) return invalid("--node-subnet: " + subnet.status().message());
+      for (uint32_t h = 2; h + 1 < subnet->size() && config.ip.empty(); ++h) {
+        std::string candidate = formatIpv4(subnet->network + h);
+        if (std::none_of(layout.nodes.begin(), layout.nodes.end(),
+                         [&](const auto& n) { return n.node_ip == candidate; })) {
+          config.ip = candidate;
+        }
+      }
+      if (config.ip.empty()) {
+        return invalid("node config \"" + config.name + "\": no free address is left in " +
+                       subnet->toString());
+      }
+    }
+    state.node_configs.push_back(std::move(config));
+    RETURN_IF_ERROR(multiNodeLayout(paths, state).status());
+  }
+  return state;
 }
 
 std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNode& node,
@@ -271,6 +349,9 @@ std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNod
   if (!flagGiven(extra, "--run-dns")) argv.push_back("--run-dns=true");
   if (!flagGiven(extra, "--cluster-dns")) {
     argv.push_back(std::string("--cluster-dns=") + kClusterDnsAddress);
+  }
+  if (!node.node_config_file.empty()) {
+    argv.insert(argv.end(), {"--node-config", node.node_config_file});
   }
   addPodNetworkFlags(argv, state);
   argv.insert(argv.end(), extra.begin(), extra.end());

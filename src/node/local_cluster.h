@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "node/containerd_config.h"
+#include "node/node_config.h"
 
 namespace minik8s::node {
 
@@ -58,6 +59,13 @@ struct LocalClusterState {
   int nodes = 1;
   std::string underlay_bridge = "minik8s-br0";
   std::string underlay_subnet = "172.31.240.0/24";
+  // `up --node-config node.yaml` (repeatable, also on a running cluster): more nodes, each
+  // named, labelled and addressed (spec.ip) by its manifest, after nodes 1..N.
+  std::vector<NodeConfigFile> node_configs;
+
+  // Every node: the --nodes ones and the manifests'. More than one makes a multi-node
+  // cluster (the underlay, the server on the bridge's address).
+  int nodeCount() const { return nodes + static_cast<int>(node_configs.size()); }
 
   bool operator==(const LocalClusterState&) const = default;
 };
@@ -113,10 +121,20 @@ struct LocalNode {
   std::string agent_log;    // D/logs/agent.log, D/logs/agent-<name>.log
   std::string agent_pid;    // D/run/agent.pid, D/run/agent-<name>.pid
   ContainerdPaths containerd;
+  // A node from a manifest (`up --node-config`): the manifest, which `up` writes to
+  // node_config_file (D/nodes/<name>/node.yaml) for the agent's --node-config.
+  std::optional<NodeConfigFile> manifest;
+  std::string node_config_file;
 };
 
 // The underlay and every node, or kInvalid (a bad subnet, more nodes than it has
-// addresses, a node count below 1, a bridge name longer than 15 characters).
+// addresses, a node count below 1, a bridge name longer than 15 characters, a manifest
+// node whose name is not a DNS subdomain or is taken, or whose spec.ip is outside the
+// subnet, its network, broadcast or bridge address, or another node's).
+//
+// The manifest nodes follow nodes 1..N: the i-th is node N+i (its cgroup root and CNI
+// bridge are numbered so) but is named by its manifest (namespace minik8s-<name>, D/nodes/
+// <name>) and has its spec.ip.
 struct MultiNodeLayout {
   std::string bridge;        // "" with one node
   std::string gateway;       // the bridge's address: .1
@@ -125,6 +143,13 @@ struct MultiNodeLayout {
 };
 Result<MultiNodeLayout> multiNodeLayout(const LocalClusterPaths& paths,
                                         const LocalClusterState& state);
+
+// `state` with the manifests of `up --node-config` added: one already there (same name)
+// is kept if it is the same (a manifest without spec.ip matches any address), else
+// kInvalid (`down` first to change it); a manifest without spec.ip gets the subnet's first
+// free address. kInvalid as multiNodeLayout for the result.
+Result<LocalClusterState> addNodeConfigs(const LocalClusterPaths& paths, LocalClusterState state,
+                                         const std::vector<NodeConfigFile>& configs);
 
 // The host part of the API server's URL: 127.0.0.1, or the bridge's address with nodes.
 std::string apiHost(const LocalClusterState& state);
@@ -135,7 +160,8 @@ std::string clusterServerUrl(const LocalClusterState& state);
 // agent --server <url> --token T --discovery-token-ca-cert-hash H --node-name N --node-ip
 // IP --data-dir DIR --cgroup-root R --cni-bridge B --run-dns=true --cluster-dns=10.96.0.10
 // [extra...]` (the join command of `token create --print-join-command` plus the node's
-// own flags; no /etc/hosts block: that is node 1's).
+// own flags; no /etc/hosts block: that is node 1's). A manifest node's also has
+// `--node-config <node_config_file>` (its labels; its name and address agree).
 std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNode& node,
                                        const LocalClusterState& state, const std::string& token,
                                        const std::string& ca_cert_hash,

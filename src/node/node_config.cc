@@ -58,6 +58,31 @@ Result<NodeConfigFile> parseNodeConfig(const std::string& yaml) {
   return config;
 }
 
+std::string renderNodeConfig(const NodeConfigFile& config) {
+  json doc = {{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", config.name}}}};
+  if (!config.labels.empty()) doc["metadata"]["labels"] = config.labels;
+  if (!config.ip.empty()) doc["spec"] = {{"ip", config.ip}};
+  return api::toYaml(doc);
+}
+
+nlohmann::json nodeConfigToJson(const NodeConfigFile& config) {
+  return json{{"name", config.name}, {"labels", config.labels}, {"ip", config.ip}};
+}
+
+Result<NodeConfigFile> nodeConfigFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return invalid("node config: not a JSON object");
+  NodeConfigFile config;
+  try {
+    config.name = j.value("name", "");
+    config.labels = j.value("labels", config.labels);
+    config.ip = j.value("ip", "");
+  } catch (const json::exception& e) {
+    return invalid(std::string("node config: ") + e.what());
+  }
+  if (config.name.empty()) return invalid("node config: no name");
+  return config;
+}
+
 Result<NodeIdentity> resolveNodeIdentity(const NodeConfigFile& config,
                                          const std::optional<std::string>& flag_name,
                                          const std::optional<std::string>& flag_ip) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,15 @@ struct NodeConfigFile {
 // apiVersion other than v1, a missing metadata.name, a label value that is not a string or
 // a spec.ip that is not an IPv4 address.
 Result<NodeConfigFile> parseNodeConfig(const std::string& yaml);
+
+// The manifest of `config` in the same format (what `minik8s up --node-config` hands the
+// node's agent); parseNodeConfig reads it back equal.
+std::string renderNodeConfig(const NodeConfigFile& config);
+
+// JSON {"name", "labels", "ip"} for `minik8s up`'s state file, and back (kInvalid when it
+// is not such an object).
+nlohmann::json nodeConfigToJson(const NodeConfigFile& config);
+Result<NodeConfigFile> nodeConfigFromJson(const nlohmann::json& j);
 
 struct NodeIdentity {
   std::string name;

@@ -10,6 +10,8 @@
 namespace minik8s::node {
 namespace multi_node_layout_test {
 
+using nlohmann::json;
+
 LocalClusterState threeNodes() {
   LocalClusterState s;
   s.node_name = "box";
@@ -189,6 +191,136 @@ TEST(MultiNodeLayout, StateKeepsTheNodeCountAndUnderlay) {
   j.erase("nodes");
   EXPECT_EQ(stateFromJson(j)->nodes, 1);
   j["nodes"] = 0;
+  EXPECT_FALSE(stateFromJson(j).isOk());
+}
+
+// `up --node-config node.yaml`: a node named, labelled and addressed by its manifest.
+NodeConfigFile worker(const std::string& name, const std::string& ip) {
+  return {name, {{"zone", "b"}}, ip};
+}
+
+TEST(MultiNodeLayout, ManifestNodesFollowTheNumberedOnesUnderTheirOwnNames) {
+  auto p = localClusterPaths("/d");
+  LocalClusterState s = threeNodes();
+  s.node_configs = {worker("worker4", "172.31.240.40")};
+  EXPECT_EQ(s.nodeCount(), 4);
+  auto layout = multiNodeLayout(p, s);
+  ASSERT_TRUE(layout.isOk()) << layout.status().toString();
+  ASSERT_EQ(layout->nodes.size(), 4u);
+  const LocalNode& n = layout->nodes[3];
+  EXPECT_EQ(n.index, 4);
+  EXPECT_EQ(n.name, "worker4");
+  EXPECT_EQ(n.netns, "minik8s-worker4");
+  EXPECT_EQ(n.node_ip, "172.31.240.40");
+  EXPECT_EQ(n.address_cidr, "172.31.240.40/24");
+  EXPECT_EQ(n.cgroup_root, "minik8s-4");
+  EXPECT_EQ(n.cni_bridge, "mk8s4");
+  EXPECT_EQ(n.data_dir, "/d/nodes/worker4");
+  EXPECT_EQ(n.agent_pid, "/d/run/agent-worker4.pid");
+  EXPECT_EQ(n.agent_log, "/d/logs/agent-worker4.log");
+  EXPECT_EQ(n.node_config_file, "/d/nodes/worker4/node.yaml");
+  ASSERT_TRUE(n.manifest.has_value());
+  EXPECT_EQ(*n.manifest, s.node_configs[0]);
+  EXPECT_FALSE(layout->nodes[2].manifest.has_value());
+  EXPECT_EQ(layout->nodes[2].node_config_file, "");
+  std::set<std::string> veths;
+  for (size_t i = 1; i < layout->nodes.size(); ++i) veths.insert(layout->nodes[i].host_veth);
+  EXPECT_EQ(veths.size(), 3u);
+  // It joins like nodes 2..N, and its agent reads the manifest.
+  auto argv = joinAgentArgv("/m", n, s, "t", "h");
+  const std::vector<std::string> config = {"--node-config", "/d/nodes/worker4/node.yaml"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), config.begin(), config.end()), argv.end());
+  const std::vector<std::string> ip = {"--node-ip", "172.31.240.40"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), ip.begin(), ip.end()), argv.end());
+  EXPECT_EQ(argv[1], "--net=/run/netns/minik8s-worker4");
+  auto second = joinAgentArgv("/m", layout->nodes[1], s, "t", "h");
+  EXPECT_EQ(std::find(second.begin(), second.end(), "--node-config"), second.end());
+}
+
+TEST(MultiNodeLayout, OneNodeAndAManifestIsAMultiNodeCluster) {
+  auto p = localClusterPaths("/d");
+  LocalClusterState s;
+  s.node_name = "box";
+  s.node_configs = {worker("w", "172.31.240.9")};
+  auto layout = multiNodeLayout(p, s);
+  ASSERT_TRUE(layout.isOk()) << layout.status().toString();
+  ASSERT_EQ(layout->nodes.size(), 2u);
+  EXPECT_EQ(layout->bridge, "minik8s-br0");
+  EXPECT_EQ(layout->nodes[1].index, 2);
+  EXPECT_EQ(apiHost(s), "172.31.240.1");
+  auto server = serverArgv("/m", p, s);
+  EXPECT_NE(std::find(server.begin(), server.end(), "--bind-address"), server.end());
+}
+
+TEST(MultiNodeLayout, RefusesAManifestAddressOutsideTheSubnetOrTaken) {
+  auto p = localClusterPaths("/d");
+  auto refused = [&](NodeConfigFile config) {
+    LocalClusterState s = threeNodes();
+    s.node_configs = {worker("w1", "172.31.240.50"), config};
+    auto layout = multiNodeLayout(p, s);
+    return layout.isOk() ? std::string("accepted") : layout.status().message();
+  };
+  EXPECT_EQ(refused(worker("w2", "172.31.240.51")), "accepted");
+  EXPECT_NE(refused(worker("w2", "10.0.0.5")).find("not in --node-subnet 172.31.240.0/24"),
+            std::string::npos);
+  EXPECT_NE(refused(worker("w2", "172.31.240.0")).find("network address"), std::string::npos);
+  EXPECT_NE(refused(worker("w2", "172.31.240.255")).find("broadcast"), std::string::npos);
+  EXPECT_NE(refused(worker("w2", "172.31.240.1")).find("taken by the bridge and node box"),
+            std::string::npos);
+  EXPECT_NE(refused(worker("w2", "172.31.240.3")).find("taken by node box-3"), std::string::npos);
+  EXPECT_NE(refused(worker("w2", "172.31.240.50")).find("taken by node w1"), std::string::npos);
+  EXPECT_NE(refused(worker("w2", "")).find("spec.ip is required"), std::string::npos);
+  // Names: no other node's, and a DNS subdomain (it names a namespace and directories).
+  EXPECT_NE(refused(worker("box-2", "172.31.240.51")).find("already there"), std::string::npos);
+  EXPECT_NE(refused(worker("w1", "172.31.240.51")).find("already there"), std::string::npos);
+  EXPECT_NE(refused(worker("../etc", "172.31.240.51")).find("metadata.name"), std::string::npos);
+  EXPECT_NE(refused(worker("Upper", "172.31.240.51")).find("metadata.name"), std::string::npos);
+}
+
+TEST(AddNodeConfigs, AddsOnceKeepsTheSameAndRefusesAChange) {
+  auto p = localClusterPaths("/d");
+  auto added = addNodeConfigs(p, threeNodes(), {worker("w", "172.31.240.40")});
+  ASSERT_TRUE(added.isOk()) << added.status().toString();
+  ASSERT_EQ(added->node_configs.size(), 1u);
+  // up again with the same manifest: nothing changes.
+  auto again = addNodeConfigs(p, *added, {worker("w", "172.31.240.40")});
+  ASSERT_TRUE(again.isOk()) << again.status().toString();
+  EXPECT_EQ(*again, *added);
+  EXPECT_EQ(*addNodeConfigs(p, *added, {}), *added);
+  // Another address or other labels for the same name: down first.
+  auto moved = addNodeConfigs(p, *added, {worker("w", "172.31.240.41")});
+  EXPECT_NE(moved.status().message().find("minik8s down"), std::string::npos);
+  NodeConfigFile relabelled = worker("w", "172.31.240.40");
+  relabelled.labels["zone"] = "c";
+  EXPECT_FALSE(addNodeConfigs(p, *added, {relabelled}).isOk());
+  // A bad one is refused and nothing is added.
+  EXPECT_FALSE(addNodeConfigs(p, *added, {worker("x", "172.31.240.2")}).isOk());
+}
+
+TEST(AddNodeConfigs, AManifestWithoutAnAddressGetsTheFirstFreeOne) {
+  auto p = localClusterPaths("/d");
+  auto added = addNodeConfigs(p, threeNodes(), {worker("a", "172.31.240.4"), worker("b", "")});
+  ASSERT_TRUE(added.isOk()) << added.status().toString();
+  EXPECT_EQ(added->node_configs[1].ip, "172.31.240.5");
+  // And matches itself without one afterwards.
+  EXPECT_EQ(*addNodeConfigs(p, *added, {worker("b", "")}), *added);
+  LocalClusterState full = threeNodes();
+  full.underlay_subnet = "172.31.240.0/29";  // .1-.6 usable: bridge, nodes 2..3, .4-.6 free
+  auto filled = addNodeConfigs(p, full, {worker("a", ""), worker("b", ""), worker("c", "")});
+  ASSERT_TRUE(filled.isOk()) << filled.status().toString();
+  EXPECT_EQ(filled->node_configs[2].ip, "172.31.240.6");
+  auto none_left = addNodeConfigs(p, *filled, {worker("d", "")});
+  EXPECT_NE(none_left.status().message().find("no free address"), std::string::npos);
+}
+
+TEST(MultiNodeLayout, StateKeepsTheManifestNodes) {
+  LocalClusterState s = threeNodes();
+  s.node_configs = {worker("w", "172.31.240.40"), {"v", {}, "172.31.240.41"}};
+  auto back = stateFromJson(stateToJson(s));
+  ASSERT_TRUE(back.isOk()) << back.status().toString();
+  EXPECT_EQ(*back, s);
+  auto j = stateToJson(s);
+  j["nodeConfigs"] = json::array({json{{"labels", json::object()}}});
   EXPECT_FALSE(stateFromJson(j).isOk());
 }
 

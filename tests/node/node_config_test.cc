@@ -33,6 +33,24 @@ status: {}
             (std::map<std::string, std::string>{{"zone", "a"}, {"gpu", "true"}, {"rack", "3"}}));
 }
 
+TEST(RenderNodeConfig, ReadsBackEqual) {
+  for (const NodeConfigFile& config :
+       {NodeConfigFile{"node4", {{"zone", "b"}, {"role", "worker"}}, "10.1.2.3"},
+        NodeConfigFile{"bare", {}, ""}}) {
+    std::string text = renderNodeConfig(config);
+    auto back = parseNodeConfig(text);
+    ASSERT_TRUE(back.isOk()) << back.status().toString() << "\n" << text;
+    EXPECT_EQ(*back, config);
+    EXPECT_NE(text.find("kind: Node"), std::string::npos) << text;
+    auto stored = nodeConfigFromJson(nodeConfigToJson(config));
+    ASSERT_TRUE(stored.isOk());
+    EXPECT_EQ(*stored, config);
+  }
+  EXPECT_FALSE(nodeConfigFromJson(json::array()).isOk());
+  EXPECT_FALSE(nodeConfigFromJson(json{{"ip", "10.1.2.3"}}).isOk());
+  EXPECT_FALSE(nodeConfigFromJson(json{{"name", "n"}, {"labels", "x"}}).isOk());
+}
+
 TEST(ParseNodeConfig, OnlyTheNameIsRequired) {
   auto config = parseNodeConfig("metadata: {name: n2}\n");
   ASSERT_TRUE(config.isOk()) << config.status().toString();
