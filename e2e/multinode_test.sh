@@ -6,8 +6,15 @@
 # 3 Ready nodes with distinct podCIDRs and the underlay addresses; the agents run inside
 # their namespaces; up again is idempotent; the seed Deployment's 3 replicas run one per
 # node (RoundRobin); kubectl logs and exec reach the pod on node 3 (the API server dials
-# that kubelet over the bridge); down leaves no namespace, bridge, veth, cgroup, mount,
-# pid file or process; pods reach pods on other nodes by pod IP (VXLAN).
+# that kubelet over the bridge); pods reach pods on other nodes by pod IP (VXLAN); the seed
+# Service: every node's proxy has its rules, its ClusterIP reaches the 3 pods (one per node)
+# from pods on nodes 1 and 2 and from node 3's namespace, its NodePort answers on each
+# node's underlay address; the cluster DNS (each agent's, behind kube-dns) resolves its
+# name and short name from pods on nodes 1 and 2, which reach it by name; security on the
+# bridge address: anonymous is 401, node 2's certificate may not delete or patch the pod
+# on node 3 nor read a Secret no pod of its uses (403), a wrong, an expired or a revoked
+# (deleted) bootstrap token cannot join, a valid one can; down leaves no namespace,
+# bridge, veth, cgroup, mount, pid file or process, and names nothing it could not undo.
 # Needs root, containerd, runc and the CNI plugins. Traffic stays on the bridge this test
 # makes; lib.sh's guard drops private destinations leaving through the default route.
 source "$(dirname "$0")/lib.sh"
@@ -42,7 +49,6 @@ echo "multinode e2e: data $D, port $PORT, nodes $NODE, $NODE-2, $NODE-3 on $UNDE
 gone() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null || true); [ -z "$s" ] || [[ $s == Z* ]]; }
 no_process() { ! pgrep -f -- "$1" >/dev/null; }  # pgrep never matches itself
 all_gone() { local p; for p in "$@"; do gone "$p" || { echo "pid $p: $(ps -o pid=,stat=,cmd= -p "$p")"; return 1; }; done; }
-netns_before=$(ip netns list | sort)
 
 # --- up
 if "${UP[@]}" >"$WORK/up.out" 2>&1; then
@@ -130,6 +136,146 @@ host_reaches() { curl -fsS -m 3 "http://$IP3:5000/" | grep -q "IP Address: $IP3"
 check "the host (node 1) reaches the pod on node 3 over VXLAN" wait_until 30 host_reaches
 check "node 1 has its VXLAN device minik8s.1" ip link show minik8s.1
 
+T_SERVICES=$SECONDS
+# --- a Service across nodes: ClusterIP, cluster DNS, NodePort (each node's proxy and DNS)
+expect_output "apply the seed Service (its nodePort 80 is out of range and replaced)" "echo-service" \
+  $K apply -f "$SEEDS/service4depl.yaml"
+SVC_IP=$($K get service echo-service -o jsonpath='{.spec.clusterIP}')
+NP=$($K get service echo-service -o jsonpath='{.spec.ports[0].nodePort}')
+IP1=$($K get pod "$POD1" -o jsonpath='{.status.podIP}')
+ALL_IPS=$(printf '%s\n' "$IP1" "$IP2" "$IP3" | sort | paste -sd, -)
+echo "       echo-service: ClusterIP $SVC_IP, port 80, NodePort $NP; backends $ALL_IPS"
+# rules_in NS: the ClusterIP's rule and the NodePort's rule exist in namespace NS ("" = host)
+# with the three pods behind them (send to a Service only then).
+rules_in() {
+  local rules
+  if [ -z "$1" ]; then rules=$(iptables-save -t nat); else rules=$(ip netns exec "$1" iptables-save -t nat); fi
+  grep -q -- "-A KUBE-SERVICES -d $SVC_IP/32 .*-j KUBE-SVC-" <<<"$rules" &&
+    grep -q -- "-A KUBE-NODEPORTS .*--dport $NP .*-j KUBE-" <<<"$rules" &&
+    [ "$(grep -- '-A KUBE-SEP-.*echo-service' <<<"$rules" | grep -o -- '--to-destination [0-9.]*' | awk '{print $2}' | sort -u | paste -sd, -)" = "$ALL_IPS" ]
+}
+for k in 1 2 3; do
+  NS=""; [ "$k" = 1 ] || NS=minik8s-$NODE-$k
+  check "node $k's proxy has the ClusterIP and NodePort rules with the 3 pods" wait_until 30 rules_in "$NS"
+done
+listens_1() { curl -fsS -m 3 "http://$IP1:5000/" | grep -q "IP Address: $IP1"; }
+check "the pod on node 1 listens too (the pods on nodes 2 and 3 answered above)" wait_until 60 listens_1
+# The proxy balances at random (its default): ask until the 3 pods have answered, at most
+# 40 times (all 3 answer within 40 with probability 1 - 3(2/3)^40 > 0.99999).
+# answers POD URL: from inside the pod, the pod IPs that answered, sorted.
+answers() {
+  $K exec "$1" -- python3 -c "
+import urllib.request
+seen = set()
+for _ in range(40):
+    seen.add(urllib.request.urlopen('$2', timeout=3).read().decode().split('IP Address: ')[1].strip())
+    if len(seen) == 3: break
+print(','.join(sorted(seen)))"
+}
+expect_output "from the pod on node 1, the ClusterIP reaches all 3 pods, one per node" "^$ALL_IPS\$" \
+  answers "$POD1" "http://$SVC_IP/"
+expect_output "from the pod on node 2 too" "^$ALL_IPS\$" answers "$POD2" "http://$SVC_IP/"
+host_answers() {  # host_answers NS ADDRESS: the same from namespace NS ("" = the host)
+  local i ip seen="" run=()
+  [ -z "$1" ] || run=(ip netns exec "$1")
+  for i in $(seq 40); do
+    ip=$("${run[@]}" curl -fsS -m 3 "http://$2/" | sed -n 's/^IP Address: //p') && [ -n "$ip" ] || return 1
+    seen=$(printf '%s\n' ${seen//,/ } "$ip" | sort -u | paste -sd, -)
+    [ "$(tr , '\n' <<<"$seen" | wc -l)" -lt 3 ] || break
+  done
+  echo "$seen"
+}
+for k in 1 2 3; do
+  expect_output "the NodePort answers on node $k's address $SUB.$k:$NP from the host, from all 3 pods" \
+    "^$ALL_IPS\$" host_answers "" "$SUB.$k:$NP"
+done
+expect_output "node 3 (in its namespace) reaches the ClusterIP through its own proxy" "^$ALL_IPS\$" \
+  host_answers "minik8s-$NODE-3" "$SVC_IP"
+
+# Names through the cluster DNS, from the myip pods on nodes 1 and 2 (python3, the image's
+# glibc resolver): their resolv.conf names kube-dns (10.96.0.10), whose endpoints are the
+# DNS servers of the 3 agents.
+resolve() {  # resolve POD NAME: the A record of NAME through the pod's resolv.conf
+  $K exec "$1" -- python3 -c "import socket; print(socket.gethostbyname('$2'))"
+}
+dns_diagnosis() {  # dns_diagnosis POD: a query from POD to each DNS server of kube-dns
+  local server
+  for server in 10.96.0.10 $($K -n kube-system get endpointslices -o jsonpath='{.items[*].endpoints[*].addresses[0]}'); do
+    echo "       query to $server: $($K exec "$1" -- python3 -c "
+import socket, struct
+q = struct.pack('>HHHHHH', 7, 0x100, 1, 0, 0, 0) + b''.join(bytes([len(l)]) + l.encode() for l in 'echo-service.default.svc.cluster.local'.split('.')) + b'\\0' + struct.pack('>HH', 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2); s.sendto(q, ('$server', 53))
+try: print('answer, rcode', s.recv(512)[3] & 15)
+except OSError as e: print('no answer:', e)" 2>&1)"
+  done
+}
+for k in 1 2; do
+  P=$POD1; [ "$k" = 1 ] || P=$POD2
+  check "the resolv.conf of the pod on node $k names 10.96.0.10 and the cluster's search path" bash -c \
+    "$K exec $P -- cat /etc/resolv.conf >$WORK/resolv.$k && grep -qx 'nameserver 10.96.0.10' $WORK/resolv.$k &&
+     grep -q '^search default.svc.cluster.local svc.cluster.local cluster.local' $WORK/resolv.$k"
+  failed_before=$FAILED
+  expect_output "from node $k, echo-service.default.svc.cluster.local resolves to the ClusterIP" "^$SVC_IP\$" \
+    resolve "$P" echo-service.default.svc.cluster.local
+  [ "$FAILED" = "$failed_before" ] || dns_diagnosis "$P"
+  expect_output "from node $k, the short name too (the search path)" "^$SVC_IP\$" resolve "$P" echo-service
+  expect_output "from node $k, http://echo-service/ reaches all 3 pods" "^$ALL_IPS\$" \
+    answers "$P" "http://echo-service/"
+done
+
+# --- security on the bridge address
+API_URL=https://$SUB.1:$PORT
+expect_output "an anonymous request to the API server is 401" '^401$' \
+  curl -sS -k -o /dev/null -w '%{http_code}' "$API_URL/api/v1/pods"
+N2="kubectl --request-timeout=20s --kubeconfig $D/nodes/$NODE-2/kubeconfig"
+expect_output "node 2's certificate reads its own pod" "^$POD2\$" $N2 get pod "$POD2" -o 'jsonpath={.metadata.name}'
+expect_error_output "node 2's certificate cannot delete the pod on node 3 (403)" \
+  "Forbidden.*system:node:$NODE-2.* cannot delete resource \"pods\"" $N2 delete pod "$POD3" --wait=false
+expect_error_output "nor patch it (403)" "Forbidden.*cannot patch resource \"pods\"" \
+  $N2 patch pod "$POD3" --type=merge -p '{"metadata":{"labels":{"taken":"yes"}}}'
+expect_output "the pod on node 3 is untouched" "^$POD3 \$" \
+  $K get pod "$POD3" -o 'jsonpath={.metadata.name} {.metadata.labels.taken}{.metadata.deletionTimestamp}'
+check "a Secret no pod uses" $K create secret generic mn-unreferenced --from-literal=k=v
+expect_error_output "node 2's certificate cannot read it (403)" "Forbidden.*cannot get resource \"secrets\"" \
+  $N2 get secret mn-unreferenced
+# joining: the command `token create --print-join-command` prints, with a bad token.
+PIN=sha256:$(openssl x509 -pubkey -noout -in "$D/server/pki/ca.crt" | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)
+join() {  # join TOKEN: a TLS bootstrap with the token only (no containerd), into a fresh dir
+  rm -rf "$WORK/joiner"
+  timeout 60 "$MINIK8S" agent --server "$API_URL" --token "$1" --discovery-token-ca-cert-hash "$PIN" \
+    --node-name mn-joiner --data-dir "$WORK/joiner" --bootstrap-only
+}
+expect_error_output "a wrong token cannot join" "Unauthorized|401" join abcdef.0123456789abcdef
+tail -1 "$WORK/out" | sed "s/^/       /"
+check "and got no credentials" test ! -e "$WORK/joiner/kubeconfig"
+EXPIRED=mnexp$((RANDOM % 10)).0123456789abcdef
+check "an expired token (its Secret's expiration is an hour ago)" $K apply -f - <<YAML
+apiVersion: v1
+kind: Secret
+metadata: {name: bootstrap-token-${EXPIRED%%.*}, namespace: kube-system}
+type: bootstrap.kubernetes.io/token
+stringData:
+  token-id: ${EXPIRED%%.*}
+  token-secret: ${EXPIRED#*.}
+  expiration: $(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)
+  usage-bootstrap-authentication: "true"
+  usage-bootstrap-signing: "true"
+  auth-extra-groups: system:bootstrappers:kubeadm:default-node-token
+YAML
+expect_error_output "an expired token cannot join" "Unauthorized|401|expired" join "$EXPIRED"
+tail -1 "$WORK/out" | sed "s/^/       /"
+check "(refused for its expiry: its Secret is there)" $K -n kube-system get secret "bootstrap-token-${EXPIRED%%.*}"
+check "and got no credentials" test ! -e "$WORK/joiner/kubeconfig"
+REVOKED=$("$MINIK8S" token create --ttl 1h --description "multinode e2e: revoked")
+check "a token, revoked (token delete)" "$MINIK8S" token delete "$REVOKED"
+expect_error_output "a revoked token cannot join" "Unauthorized|401" join "$REVOKED"
+tail -1 "$WORK/out" | sed "s/^/       /"
+check "and got no credentials" test ! -e "$WORK/joiner/kubeconfig"
+VALID=$("$MINIK8S" token create --ttl 1h --description "multinode e2e: valid")
+check "while a valid token joins with the same command" join "$VALID"
+check "and gets credentials" test -s "$WORK/joiner/kubeconfig"
+echo "       (the Service, DNS, NodePort and security checks took $((SECONDS - T_SERVICES)) s)"
+
 SHIMS=$(for k in "" -2 -3; do
   S=$D/node/containerd/containerd.sock; [ -n "$k" ] && S=$D/nodes/$NODE$k/containerd/containerd.sock
   pgrep -f -- "containerd-shim.*-address $S" || true
@@ -138,10 +284,13 @@ check "each node runs shims ($SHIMS)" test "$(wc -w <<<"$SHIMS")" -ge 3
 ALL_PIDS="$(cat "$D"/run/*.pid "$D"/node/containerd/containerd.pid "$D"/nodes/*/containerd/containerd.pid | tr '\n' ' ') $SHIMS"
 
 # --- down: nothing left
-expect_output "down stops everything" "minik8s is down" "${DOWN[@]}"
+expect_output "down stops everything" "minik8s is down" bash -c "set -o pipefail; ${DOWN[*]} 2>&1 | tee $WORK/down.out"
+check "and names nothing it could not undo" bash -c "! grep -E 'could not|minik8s: removing' $WORK/down.out"
 check "no process we started is left (server, agents, containerds, shims)" all_gone $ALL_PIDS
 check "no process of the data dir is left" no_process "$D/"
-check "no network namespace is left" test "$(ip netns list | sort)" = "$netns_before"
+# (ours only: tests of others, e.g. the pod network's integration tests, add and remove
+# namespaces of their own meanwhile)
+check "no network namespace of ours is left" bash -c "! ip netns list | grep -q '^minik8s-$NODE-'"
 check "the underlay bridge is gone" bash -c "! ip link show $UNDERLAY 2>/dev/null"
 for v in $VETHS; do check "veth $v is gone" bash -c "! ip link show $v 2>/dev/null"; done
 check "no address of the underlay is left" bash -c "! ip -4 addr | grep -q 'inet $SUB\.'"
