@@ -311,11 +311,22 @@ Status checkPodCidr(const NetworkSetup& setup, const std::string& pod_cidr) {
   return Status::ok();
 }
 
+// The pods' MTU with a cross-node backend (the CNI bridge's "mtu"): network::podMtu of the
+// device holding the node IP, in this process's network namespace (the node's); VXLAN:
+// underlay − 50, the MTU the reconciler gives minik8s.1. 0 (the kernel's default) without.
+Result<int> podMtu(const NetworkSetup& setup, const std::string& node_ip) {
+  if (!setup.backend) return 0;
+  ASSIGN_OR_RETURN(auto dataplane, network::NetlinkDataplane::open());
+  auto mtu = network::findPodMtu(*dataplane, *setup.backend, node_ip);
+  if (!mtu.isOk()) return mtu.status().withContext("--network-backend: the pods' MTU");
+  return mtu;
+}
+
 // The cross-node pod network (--network-backend, src/network): the Node informer and the
-// overlay reconciler on one worker, in this process's network namespace (the node's), and
-// the masquerade rule for pod traffic leaving the cluster CIDR. On stop the routes, the
-// VXLAN device and the rule stay (pods keep talking across an agent restart, as with
-// flannel); `minik8s down` removes them (network::teardownPodNetwork).
+// overlay reconciler on one worker, in this process's network namespace (the node's), the
+// masquerade rule for pod traffic leaving the cluster CIDR and the FORWARD accepts for it.
+// On stop the routes, the VXLAN device and the rules stay (pods keep talking across an agent
+// restart, as with flannel); `minik8s down` removes them (network::teardownPodNetwork).
 class NodePodNetwork {
  public:
   static Result<std::unique_ptr<NodePodNetwork>> start(client::Client& client,
@@ -331,16 +342,21 @@ class NodePodNetwork {
     options.node_name = node_name;
     options.node_ip = node_ip;
     options.pod_cidr = pod_cidr;
-    options.ensure_masquerade = [iptables = &net->iptables_,
-                                 rules = network::PodMasquerade{pod_cidr, setup.cluster_cidr}] {
-      return network::ensurePodMasquerade(*iptables, rules);
+    // Masquerade for traffic leaving the cluster CIDR, and FORWARD accepts for the cluster
+    // CIDR (a host whose FORWARD policy is DROP, e.g. with Docker, would drop pod traffic).
+    options.ensure_iptables = [iptables = &net->iptables_,
+                               rules = network::PodMasquerade{pod_cidr, setup.cluster_cidr}] {
+      Status first = network::ensurePodMasquerade(*iptables, rules);
+      Status forward = network::ensurePodForward(*iptables, rules.cluster_cidr);
+      return first.isOk() ? forward : first;
     };
     net->controller_ = network::PodNetworkController::create(client, net->informers_,
                                                              net->reconciler_, options);
     net->informers_.start();
     RETURN_IF_ERROR(net->controller_->run());
-    log::info("agent: pod network {} for {} (cluster {}, masquerading traffic leaving it)",
-              network::backendName(*setup.backend), pod_cidr, setup.cluster_cidr);
+    log::info(
+        "agent: pod network {} for {} (cluster {}, forwarded, masquerading traffic leaving it)",
+        network::backendName(*setup.backend), pod_cidr, setup.cluster_cidr);
     return net;
   }
   ~NodePodNetwork() {
@@ -410,6 +426,11 @@ int runAgent(const AgentFlags& given) {
     // Across nodes pods keep their source address; only traffic leaving the cluster CIDR is
     // masqueraded, by the pod network's own rule.
     cni.ip_masq = !network->backend.has_value();
+    // Room for the encapsulation: the pods' packets fit the VXLAN device unfragmented.
+    auto mtu = podMtu(*network, flags.node_ip);
+    if (!mtu.isOk()) return reportError(mtu.status().message());
+    cni.mtu = *mtu;
+    if (cni.mtu != 0) log::info("agent: pod MTU {} ({})", cni.mtu, flags.network_backend);
     options.cni = cni;
     // containerd reads <base>/certs.d/<host>/hosts.toml at every pull.
     if (Status s = node::writeRegistryHosts(

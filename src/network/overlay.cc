@@ -22,6 +22,15 @@ Result<Backend> parseBackend(std::string_view text) {
   return invalid("network backend \"" + std::string(text) + "\": want vxlan or host-gw");
 }
 
+Result<int> podMtu(Backend backend, int underlay_mtu) {
+  const int mtu = backend == Backend::kVxlan ? underlay_mtu - kVxlanOverhead : underlay_mtu;
+  if (mtu < kMinIpv4Mtu) {
+    return invalid("underlay MTU " + std::to_string(underlay_mtu) + " is too small for " +
+                   std::string(backendName(backend)));
+  }
+  return mtu;
+}
+
 namespace {
 
 Result<uint32_t> parseAddress(const std::string& text) {
@@ -58,9 +67,7 @@ Result<OverlayPlan> planOverlay(const NodeNetwork& self, const std::vector<NodeN
   if (underlay.prefix < 0 || underlay.prefix > 32) {
     return invalid("underlay prefix length " + std::to_string(underlay.prefix));
   }
-  if (backend == Backend::kVxlan && underlay.mtu <= kVxlanOverhead + 68) {
-    return invalid("underlay MTU " + std::to_string(underlay.mtu) + " is too small for VXLAN");
-  }
+  ASSIGN_OR_RETURN(const int mtu, podMtu(backend, underlay.mtu));
 
   OverlayPlan plan;
   plan.backend = backend;
@@ -69,7 +76,7 @@ Result<OverlayPlan> planOverlay(const NodeNetwork& self, const std::vector<NodeN
     VxlanDevice dev;
     dev.local = self.node_ip;
     dev.underlay = underlay.device;
-    dev.mtu = underlay.mtu - kVxlanOverhead;
+    dev.mtu = mtu;
     dev.address = formatIpv4(self_cidr->network) + "/32";
     dev.mac = vtepMacFor(self.name);
     plan.device = dev;

@@ -24,6 +24,8 @@ inline constexpr std::string_view kVxlanDevice = "minik8s.1";  // ≤ 15 bytes (
 inline constexpr uint32_t kVxlanVni = 1;
 inline constexpr uint16_t kVxlanPort = 8472;  // the Linux default, flannel's too
 inline constexpr int kVxlanOverhead = 50;     // outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8
+// The smallest IPv4 MTU (RFC 791): below it a device cannot carry an IPv4 packet.
+inline constexpr int kMinIpv4Mtu = 68;
 // rtm_protocol of every route we install: we list and delete only routes carrying it.
 inline constexpr int kRouteProtocol = 0xb5;  // 181, unassigned in /etc/iproute2/rt_protos
 
@@ -36,13 +38,20 @@ struct Underlay {
   bool operator==(const Underlay&) const = default;
 };
 
+// The MTU of the pods' interfaces (CNI bridge and veths) and of the VXLAN device, from the
+// MTU of the underlay device (the one holding the node IP), as flannel computes its subnet
+// MTU: vxlan → underlay − kVxlanOverhead (the encapsulation must fit in one underlay
+// frame), host-gw → the underlay's (packets are routed unchanged). kInvalid when the result
+// would be below kMinIpv4Mtu. (No backend, "none": the pods keep the kernel's default.)
+Result<int> podMtu(Backend backend, int underlay_mtu);
+
 struct VxlanDevice {
   std::string name{kVxlanDevice};
   uint32_t vni = kVxlanVni;
   uint16_t port = kVxlanPort;
   std::string local;     // the node IP
   std::string underlay;  // the device carrying `local`
-  int mtu = 0;           // underlay MTU - kVxlanOverhead
+  int mtu = 0;           // podMtu(kVxlan, underlay MTU)
   std::string address;   // first address of the podCIDR as /32: "10.244.1.0/32"
   std::string mac;       // wanted MAC for a new device (vtepMacFor); kept if it exists
   bool learning = false;

@@ -51,4 +51,11 @@ Status OverlayReconciler::teardown() {
   return first;
 }
 
+Result<int> findPodMtu(Dataplane& dataplane, Backend backend, const std::string& node_ip) {
+  ASSIGN_OR_RETURN(Underlay underlay, dataplane.findUnderlay(node_ip));
+  auto mtu = podMtu(backend, underlay.mtu);
+  if (!mtu.isOk()) return mtu.status().withContext("device " + underlay.device);
+  return mtu;
+}
+
 }  // namespace minik8s::network

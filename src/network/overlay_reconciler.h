@@ -44,4 +44,9 @@ class OverlayReconciler {
   std::optional<std::string> vtep_mac_;
 };
 
+// The pods' MTU on this node (for the CNI bridge and veths): podMtu(backend, MTU of the
+// device holding node_ip), the same number reconcile() gives the VXLAN device. kNotFound
+// when no device holds node_ip.
+Result<int> findPodMtu(Dataplane& dataplane, Backend backend, const std::string& node_ip);
+
 }  // namespace minik8s::network

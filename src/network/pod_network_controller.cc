@@ -97,7 +97,7 @@ void PodNetworkController::nodesChanged() {
 
 Status PodNetworkController::sync() {
   Status first;
-  if (options_.ensure_masquerade) keepFirstError(first, options_.ensure_masquerade());
+  if (options_.ensure_iptables) keepFirstError(first, options_.ensure_iptables());
   auto own = nodes_.get(options_.node_name);
   if (!own) {
     keepFirstError(first, unavailable("node " + options_.node_name + " is not registered yet"));
@@ -153,6 +153,7 @@ Status teardownPodNetwork(proxy::Iptables& iptables) {
     keepFirstError(first, dataplane.status());
   }
   keepFirstError(first, removePodMasquerade(iptables));
+  keepFirstError(first, removePodForward(iptables));
   return first;
 }
 

@@ -2,7 +2,7 @@
 // Node informer queues one key on every Node change, and a resync re-queues it
 // periodically; one worker (the only user of the reconciler, whose netlink socket belongs to
 // the node's network namespace) then
-//   1. ensures the masquerade rules (optional hook, pod_masquerade.h),
+//   1. ensures the masquerade and forward rules (optional hook, pod_masquerade.h),
 //   2. reconciles the overlay for this node and every Node in the cache
 //      (OverlayReconciler: peers added, changed and removed),
 //   3. publishes the VTEP MAC on its own Node as kVtepMacAnnotation with a merge patch, only
@@ -39,8 +39,9 @@ struct PodNetworkOptions {
   std::string node_ip;
   std::string pod_cidr;
   std::chrono::milliseconds resync_period{std::chrono::seconds(30)};
-  // Called first in every sync, e.g. ensurePodMasquerade; a failure is retried like the rest.
-  std::function<Status()> ensure_masquerade;
+  // Called first in every sync: ensurePodMasquerade and ensurePodForward; a failure is
+  // retried like the rest.
+  std::function<Status()> ensure_iptables;
 };
 
 // The merge patch that makes `node`'s kVtepMacAnnotation read `mac` ("": absent), or
@@ -95,8 +96,9 @@ class PodNetworkController {
 };
 
 // What `minik8s down` calls in a node's network namespace (the calling thread's): deletes
-// the VXLAN device and our routes (NetlinkDataplane) and the masquerade rules. Each step
-// is attempted; the first failure is returned. Ok when there is nothing to remove.
+// the VXLAN device and our routes (NetlinkDataplane), the masquerade and the forward
+// chains with their jumps. Each step is attempted; the first failure is returned. Ok when
+// there is nothing to remove.
 Status teardownPodNetwork(proxy::Iptables& iptables);
 
 }  // namespace minik8s::network

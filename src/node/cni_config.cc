@@ -20,6 +20,9 @@ Result<std::string> renderCniConflist(const CniOptions& options) {
   }
   if (options.ipam_data_dir.empty()) return invalid("CNI: ipam_data_dir is required");
   if (options.network_name.empty()) return invalid("CNI: network_name is required");
+  if (options.mtu != 0 && (options.mtu < 68 || options.mtu > 65535)) {
+    return invalid("CNI: MTU " + std::to_string(options.mtu) + " is outside 68..65535");
+  }
 
   nlohmann::ordered_json range = {{"subnet", cidr.toString()}, {"gateway", cidr.gateway()}};
   nlohmann::ordered_json ipam = {
@@ -29,9 +32,11 @@ Result<std::string> renderCniConflist(const CniOptions& options) {
       {"dataDir", options.ipam_data_dir},
   };
   nlohmann::ordered_json bridge = {
-      {"type", "bridge"},        {"bridge", options.bridge},   {"isGateway", true},
-      {"ipMasq", options.ip_masq}, {"hairpinMode", options.hairpin}, {"ipam", ipam},
+      {"type", "bridge"},          {"bridge", options.bridge},       {"isGateway", true},
+      {"ipMasq", options.ip_masq}, {"hairpinMode", options.hairpin},
   };
+  if (options.mtu != 0) bridge["mtu"] = options.mtu;
+  bridge["ipam"] = ipam;
   nlohmann::ordered_json plugins = nlohmann::ordered_json::array({bridge});
   if (options.port_map) {
     plugins.push_back({{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}});

@@ -23,10 +23,13 @@ struct CniOptions {
   bool ip_masq = true;            // false for multi-node host-gw/VXLAN (keep pod source IPs)
   bool hairpin = true;
   bool port_map = true;           // the portmap plugin, for hostPort
+  // The MTU of the bridge and the pods' veths (the bridge plugin's "mtu"); 0: unset, the
+  // kernel's default. With a cross-node backend: network::podMtu (VXLAN: underlay − 50).
+  int mtu = 0;
 };
 
 // The conflist (bridge + host-local, portmap, loopback) as JSON text, or kInvalid for a bad
-// CIDR, bridge name or empty data dir.
+// CIDR, bridge name, MTU (not 0 and outside 68..65535) or empty data dir.
 Result<std::string> renderCniConflist(const CniOptions& options);
 
 // The file name containerd reads: "10-<network_name>.conflist".

@@ -116,4 +116,25 @@ TEST(OverlayReconciler, TeardownRemovesRoutesAndDevice) {
   EXPECT_TRUE(dp.fdb.empty());
 }
 
+TEST(FindPodMtu, IsTheUnderlaysMinusTheEncapsulationAndMatchesTheVxlanDevice) {
+  FakeDataplane dp;
+  dp.underlay.mtu = 9000;
+  auto vxlan = findPodMtu(dp, Backend::kVxlan, "192.168.251.1");
+  ASSERT_TRUE(vxlan.isOk()) << vxlan.status().toString();
+  EXPECT_EQ(*vxlan, 8950);
+  OverlayReconciler reconciler(&dp, Backend::kVxlan);
+  ASSERT_TRUE(reconciler.reconcile(kSelf, {kPeer2}).isOk());
+  EXPECT_EQ(dp.device->mtu, *vxlan);  // one number for the pods and the device
+  EXPECT_EQ(*findPodMtu(dp, Backend::kHostGw, "192.168.251.1"), 9000);
+}
+
+TEST(FindPodMtu, NoDeviceWithTheNodeIpOrATinyMtuIsAnError) {
+  FakeDataplane dp;
+  EXPECT_EQ(findPodMtu(dp, Backend::kVxlan, "10.0.0.9").status().code(), Code::kNotFound);
+  dp.underlay.mtu = 100;
+  auto tiny = findPodMtu(dp, Backend::kVxlan, "192.168.251.1");
+  EXPECT_EQ(tiny.status().code(), Code::kInvalid);
+  EXPECT_NE(tiny.status().message().find("eth0"), std::string::npos) << tiny.status().toString();
+}
+
 }  // namespace minik8s::network

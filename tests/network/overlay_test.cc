@@ -60,6 +60,45 @@ TEST(PlanOverlay, MtuIsUnderlayMinusFifty) {
   EXPECT_EQ(plan->device->mtu, 8951);
 }
 
+TEST(PlanOverlay, AnUnderlayTooSmallForVxlanIsInvalid) {
+  auto plan = planOverlay(self(), {}, Backend::kVxlan, {"ens3", 117, 24});
+  EXPECT_EQ(plan.status().code(), Code::kInvalid);
+  EXPECT_TRUE(planOverlay(self(), {}, Backend::kHostGw, {"ens3", 117, 24}).isOk());
+}
+
+TEST(PodMtu, VxlanLeavesRoomForTheEncapsulationHostGwKeepsTheUnderlays) {
+  struct Case {
+    Backend backend;
+    int underlay;
+    int want;  // 0: kInvalid
+  };
+  for (const Case& c : std::vector<Case>{{Backend::kVxlan, 1500, 1450},
+                                         {Backend::kVxlan, 9001, 8951},
+                                         {Backend::kVxlan, 1280, 1230},
+                                         {Backend::kVxlan, 118, 68},
+                                         {Backend::kVxlan, 117, 0},
+                                         {Backend::kVxlan, 0, 0},
+                                         {Backend::kHostGw, 1500, 1500},
+                                         {Backend::kHostGw, 9000, 9000},
+                                         {Backend::kHostGw, 68, 68},
+                                         {Backend::kHostGw, 67, 0}}) {
+    auto mtu = podMtu(c.backend, c.underlay);
+    SCOPED_TRACE(std::string(backendName(c.backend)) + " " + std::to_string(c.underlay));
+    if (c.want == 0) {
+      EXPECT_EQ(mtu.status().code(), Code::kInvalid);
+    } else {
+      ASSERT_TRUE(mtu.isOk()) << mtu.status().toString();
+      EXPECT_EQ(*mtu, c.want);
+    }
+  }
+}
+
+TEST(PodMtu, IsTheVxlanDevicesMtu) {
+  auto plan = planOverlay(self(), {}, Backend::kVxlan, {"ens3", 1400, 24});
+  ASSERT_TRUE(plan.isOk());
+  EXPECT_EQ(plan->device->mtu, *podMtu(Backend::kVxlan, 1400));
+}
+
 TEST(PlanOverlay, HostGwRoutesViaNodeIpOnTheSameSubnet) {
   NodeNetwork far{"node-far", "192.168.9.4", "10.244.4.0/24", "0e:00:00:00:00:04"};
   NodeNetwork no_mac{"node-5", "192.168.251.5", "10.244.5.0/24", ""};

@@ -176,7 +176,7 @@ TEST_F(PodNetworkControllerTest, AFailedRouteStillPublishesTheMacAndIsRetried) {
 TEST_F(PodNetworkControllerTest, WaitsForItsOwnNodeAndRunsTheMasqueradeHook) {
   options_.node_name = "node-9";
   int masquerades = 0;
-  options_.ensure_masquerade = [&] {
+  options_.ensure_iptables = [&] {
     ++masquerades;
     return Status::ok();
   };
@@ -188,7 +188,7 @@ TEST_F(PodNetworkControllerTest, WaitsForItsOwnNodeAndRunsTheMasqueradeHook) {
 }
 
 TEST_F(PodNetworkControllerTest, AFailingMasqueradeIsAnErrorButTheOverlayStillConverges) {
-  options_.ensure_masquerade = [] { return unavailable("iptables-restore: exit 4"); };
+  options_.ensure_iptables = [] { return unavailable("iptables-restore: exit 4"); };
   addNode(nodeJson("node-2", "192.168.251.2", "10.244.2.0/24", "0e:00:00:00:00:02"));
   PodNetworkController controller(client_, cache_, reconciler_, options_, clock_);
   EXPECT_EQ(controller.sync().code(), Code::kUnavailable);

@@ -3,9 +3,11 @@
 // PodNetworkController (Node informer, one worker) over NetlinkDataplane and the real
 // iptables, all against one FakeClient holding both Nodes (the apiserver). The nodes publish
 // their VTEP MACs, learn each other's, and the pods reach each other over VXLAN with their own
-// addresses; a pod's traffic to an address outside the cluster CIDR leaves masqueraded. A
-// Node that is deleted loses its route; stopping leaves everything in place; teardown (what
-// `minik8s down` calls) removes it. Traffic stays inside the test's namespaces.
+// addresses (although both nodes' FORWARD policy is DROP, as with Docker: the agents' forward
+// chain accepts the cluster CIDR); the VXLAN device's MTU is the underlay's − 50, what the
+// agent gives the pods; a pod's traffic to an address outside the cluster CIDR leaves
+// masqueraded. A Node that is deleted loses its route; stopping leaves everything in place;
+// teardown (what `minik8s down` calls) removes it. Traffic stays inside the test's namespaces.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "client/fake_client.h"
 #include "network/netlink_dataplane.h"
 #include "network/netns_fixture.h"
+#include "network/overlay_reconciler.h"
 #include "network/pod_masquerade.h"
 #include "network/pod_network_controller.h"
 #include "proxy/iptables.h"
@@ -57,8 +60,10 @@ class NodeAgent {
     PodNetworkOptions options;
     options.node_name = name;
     options.resync_period = std::chrono::seconds(1);
-    options.ensure_masquerade = [this, rules = PodMasquerade{pod_cidr, kClusterCidr}] {
-      return ensurePodMasquerade(iptables_, rules);
+    options.ensure_iptables = [this, rules = PodMasquerade{pod_cidr, kClusterCidr}] {
+      Status first = ensurePodMasquerade(iptables_, rules);
+      Status forward = ensurePodForward(iptables_, kClusterCidr);
+      return first.isOk() ? forward : first;
     };
     controller_ = PodNetworkController::create(client, informers_, *reconciler_, options);
     informers_.start();
@@ -160,6 +165,10 @@ TEST(PodNetworkNetns, TwoAgentsConnectTheirPodsAndMasqueradeTrafficLeavingTheClu
   const std::string& pa = fixture.podA();
   const std::string& pb = fixture.podB();
   EXPECT_FALSE(podRoundTrip(pa, "10.244.1.5", pb, "10.244.2.5")) << "reachable before any route";
+  // Both nodes drop forwarded traffic by default, as a host with Docker does: the pods meet
+  // only through the agents' MINIK8S-POD-FORWARD accepts.
+  ASSERT_EQ(run("ip netns exec " + a + " iptables -w 5 -P FORWARD DROP"), 0);
+  ASSERT_EQ(run("ip netns exec " + fixture.b() + " iptables -w 5 -P FORWARD DROP"), 0);
 
   client::FakeClient client;
   client.add(nodes(), nodeJson("node-a", "192.168.251.1", "10.244.1.0/24"));
@@ -177,6 +186,24 @@ TEST(PodNetworkNetns, TwoAgentsConnectTheirPodsAndMasqueradeTrafficLeavingTheClu
       << output("ip -n " + a + " route show") << output("ip -n " + a + " neigh show");
   EXPECT_TRUE(podRoundTrip(pb, "10.244.2.5", pa, "10.244.1.5"));
   show("node A routes", "ip -n " + a + " route show");
+
+  // The VXLAN device has room for the encapsulation (veth underlay 1500 − 50), the MTU the
+  // agent gives the pods' CNI bridge (findPodMtu, the same number).
+  auto pod_mtu = inNetns(a, [] {
+    auto dataplane = NetlinkDataplane::open();
+    if (!dataplane.isOk()) return Result<int>(dataplane.status());
+    return findPodMtu(**dataplane, Backend::kVxlan, "192.168.251.1");
+  });
+  ASSERT_TRUE(pod_mtu.isOk()) << pod_mtu.status().toString();
+  EXPECT_EQ(*pod_mtu, 1450);
+  EXPECT_TRUE(contains(output("ip -n " + a + " link show minik8s.1"), "mtu 1450"))
+      << output("ip -n " + a + " link show minik8s.1");
+  auto filter = agent_a->iptables().save("filter");
+  ASSERT_TRUE(filter.isOk()) << filter.status().toString();
+  EXPECT_TRUE(contains(*filter, ":FORWARD DROP")) << *filter;
+  EXPECT_TRUE(contains(*filter, "-A FORWARD -j MINIK8S-POD-FORWARD")) << *filter;
+  EXPECT_TRUE(contains(*filter, "-A MINIK8S-POD-FORWARD -s 10.244.0.0/16 -j ACCEPT")) << *filter;
+  EXPECT_TRUE(contains(*filter, "-A MINIK8S-POD-FORWARD -d 10.244.0.0/16 -j ACCEPT")) << *filter;
 
   // Published once each, although every node event and resync runs a sync.
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
@@ -207,6 +234,7 @@ TEST(PodNetworkNetns, TwoAgentsConnectTheirPodsAndMasqueradeTrafficLeavingTheClu
   EXPECT_EQ(run("ip -n " + a + " link show minik8s.1"), 0);
   proxy::ExecIptables iptables_a({"ip", "netns", "exec", a});
   EXPECT_TRUE(contains(*iptables_a.save("nat"), "MINIK8S-POD-MASQ"));
+  EXPECT_TRUE(contains(*iptables_a.save("filter"), "MINIK8S-POD-FORWARD"));
 
   // What `minik8s down` calls, in the node's namespace: everything goes, twice is fine.
   Status down = inNetns(a, [&] { return teardownPodNetwork(iptables_a); });
@@ -214,6 +242,8 @@ TEST(PodNetworkNetns, TwoAgentsConnectTheirPodsAndMasqueradeTrafficLeavingTheClu
   EXPECT_NE(run("ip -n " + a + " link show minik8s.1"), 0);
   EXPECT_EQ(output("ip -n " + a + " route show proto 181"), "");
   EXPECT_FALSE(contains(*iptables_a.save("nat"), "MINIK8S-POD-MASQ"));
+  EXPECT_FALSE(contains(*iptables_a.save("filter"), "MINIK8S-POD-FORWARD"));
+  EXPECT_TRUE(contains(*iptables_a.save("filter"), ":FORWARD DROP"));  // the policy stays
   Status again = inNetns(a, [&] { return teardownPodNetwork(iptables_a); });
   EXPECT_TRUE(again.isOk()) << again.toString();
 }

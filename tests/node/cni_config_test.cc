@@ -60,6 +60,7 @@ TEST(RenderCniConflist, BridgeHostLocalPortmapLoopback) {
   EXPECT_EQ(br["ipam"]["ranges"][0][0]["gateway"], "10.244.2.1");
   EXPECT_EQ(br["ipam"]["routes"][0]["dst"], "0.0.0.0/0");
   EXPECT_EQ(br["ipam"]["dataDir"], "/b/cni-ipam");
+  EXPECT_FALSE(br.contains("mtu"));  // unset: the kernel's default
   EXPECT_EQ(j["plugins"][1]["type"], "portmap");
   EXPECT_EQ(j["plugins"][1]["capabilities"]["portMappings"], true);
   EXPECT_EQ(j["plugins"][2]["type"], "loopback");
@@ -78,6 +79,23 @@ TEST(RenderCniConflist, MultiNodeKeepsPodSourceIpsAndCanDropPortmap) {
   EXPECT_EQ(j["plugins"][1]["type"], "loopback");
 }
 
+TEST(RenderCniConflist, AnMtuGoesToTheBridgePlugin) {
+  CniOptions o;
+  o.pod_cidr = "10.244.3.0/24";
+  o.ipam_data_dir = "/d";
+  o.ip_masq = false;
+  o.mtu = 1450;
+  auto text = renderCniConflist(o);
+  ASSERT_TRUE(text.isOk()) << text.status().toString();
+  auto j = nlohmann::json::parse(*text);
+  EXPECT_EQ(j["plugins"][0]["type"], "bridge");
+  EXPECT_EQ(j["plugins"][0]["mtu"], 1450);
+  EXPECT_TRUE(j["plugins"][0]["mtu"].is_number_integer());
+  EXPECT_EQ(j["plugins"][0]["ipam"]["type"], "host-local");
+  for (size_t i = 1; i < j["plugins"].size(); ++i) EXPECT_FALSE(j["plugins"][i].contains("mtu"));
+  EXPECT_NE(text->find("\"mtu\": 1450"), std::string::npos) << *text;
+}
+
 TEST(RenderCniConflist, RejectsBadInput) {
   CniOptions base;
   base.pod_cidr = "10.244.0.0/24";
@@ -89,9 +107,18 @@ TEST(RenderCniConflist, RejectsBadInput) {
   long_bridge.bridge = "a-very-long-bridge-name";
   auto no_dir = base;
   no_dir.ipam_data_dir = "";
-  for (const auto& o : {bad_cidr, long_bridge, no_dir}) {
+  auto tiny_mtu = base;
+  tiny_mtu.mtu = 67;
+  auto negative_mtu = base;
+  negative_mtu.mtu = -1;
+  auto huge_mtu = base;
+  huge_mtu.mtu = 65536;
+  for (const auto& o : {bad_cidr, long_bridge, no_dir, tiny_mtu, negative_mtu, huge_mtu}) {
     EXPECT_EQ(renderCniConflist(o).status().code(), Code::kInvalid);
   }
+  auto smallest = base;
+  smallest.mtu = 68;
+  EXPECT_TRUE(renderCniConflist(smallest).isOk());
 }
 
 }  // namespace cni_config_test
