@@ -49,7 +49,7 @@ std::vector<ResourceInfo> buildResources() {
       make("", "v1", "Namespace", "namespaces", "namespace", false, {"ns"}, {},
            {"status", "finalize"}),
       make("", "v1", "Pod", "pods", "pod", true, {"po"}, {"all"},
-           {"status", "binding", "log", "exec"}),
+           {"status", "binding", "eviction", "log", "exec"}),
       make("", "v1", "Service", "services", "service", true, {"svc"}, {"all"}, {"status"}),
       make("", "v1", "Endpoints", "endpoints", "endpoints", true, {"ep"}, {}, {}),
       make("", "v1", "Node", "nodes", "node", false, {"no"}, {}, {"status"}),

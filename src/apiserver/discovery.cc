@@ -58,13 +58,14 @@ json subresourceKind(const api::ResourceInfo& r, const std::string& sub) {
   if (sub == "scale") return {{"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"}};
   if (sub == "exec") return {{"group", ""}, {"version", "v1"}, {"kind", "PodExecOptions"}};
   if (sub == "binding") return {{"group", ""}, {"version", "v1"}, {"kind", "Binding"}};
+  if (sub == "eviction") return {{"group", "policy"}, {"version", "v1"}, {"kind", "Eviction"}};
   return {{"group", r.group}, {"version", r.version}, {"kind", r.kind}};
 }
 
 json subresourceVerbs(const std::string& sub) {
   if (sub == "log") return {"get"};
   if (sub == "exec") return {"create", "get"};
-  if (sub == "binding") return {"create"};
+  if (sub == "binding" || sub == "eviction") return {"create"};
   if (sub == "finalize") return {"update"};
   return {"get", "patch", "update"};
 }

@@ -12,6 +12,7 @@
 #include "apiserver/admission.h"
 #include "apiserver/csr_strategy.h"
 #include "apiserver/deletion.h"
+#include "apiserver/eviction.h"
 #include "apiserver/filters.h"
 #include "apiserver/patch.h"
 #include "apiserver/status_response.h"
@@ -463,6 +464,13 @@ HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request,
       return doBinding(t, request);
     }
     if (info.subresource == "scale") return doScale(t, request);
+    if (info.subresource == "eviction") {
+      if (info.verb != "create") {
+        return fail(Status(Code::kMethodNotAllowed, "only POST is allowed on pods/eviction"), &r,
+                    info.name, t.ctx);
+      }
+      return doEviction(t, request);
+    }
     if (info.subresource == "finalize" && info.verb != "update") {
       return fail(Status(Code::kMethodNotAllowed, "only PUT is allowed on namespaces/finalize"), &r,
                   info.name, t.ctx);
@@ -1179,6 +1187,40 @@ HandlerResult RestHandler::doBinding(const Target& t, HttpRequest& request) {
       t.ctx, "binding");
   if (!updated.isOk()) return fail(updated.status(), &pods, pod_name, t.ctx);
   return respond(201, statusJson(Status::ok()), t.ctx);
+}
+
+// pods/eviction: the logic is in eviction.cc; this gives it the store.
+HandlerResult RestHandler::doEviction(const Target& t, HttpRequest& request) {
+  const auto& pods = *t.resource;
+  const api::ResourceInfo& pdbs = *api::findResource("policy", "v1", "poddisruptionbudgets");
+  auto body = decodeBody(pods, request);
+  if (!body.isOk()) return fail(body.status(), &pods, t.info.name, t.ctx);
+  auto options = evictionDeleteOptions(*body, t.info.namespace_, t.info.name);
+  if (!options.isOk()) return fail(options.status(), &pods, t.info.name, t.ctx);
+  EvictionStore store{
+      .get_pod = [&](const std::string& ns, const std::string& name) {
+        return getFromStore(pods, ns, name);
+      },
+      .list_pdbs = [&](const std::string& ns) -> Result<std::vector<json>> {
+        ASSIGN_OR_RETURN(auto listed, consistentList(pdbs, WatchFilter{.namespace_ = ns}));
+        std::vector<json> out;
+        for (const auto& object : listed.objects) {
+          out.push_back(json::parse(object->json));
+        }
+        return out;
+      },
+      .update_pdb_status =
+          [&](const std::string& ns, const std::string& name,
+              const std::function<Result<json>(const json&)>& mutate) {
+            return guaranteedUpdate(pdbs, ns, name, mutate, t.ctx, "status");
+          },
+      .delete_pod = [&](const std::string& ns, const std::string& name, const json& opts) {
+        return deleteObject(pods, ns, name, opts, t.ctx);
+      },
+  };
+  Status evicted = evictPod(store, t.info.namespace_, t.info.name, *options, clock_.now());
+  if (!evicted.isOk()) return fail(evicted, &pods, t.info.name, t.ctx);
+  return respond(201, evictionSuccess().dump(), t.ctx);
 }
 
 namespace {

@@ -90,6 +90,7 @@ class RestHandler {
   HandlerResult doDeleteCollection(const Target& t, HttpRequest& request);
   HandlerResult doBinding(const Target& t, HttpRequest& request);
   HandlerResult doScale(const Target& t, HttpRequest& request);
+  HandlerResult doEviction(const Target& t, HttpRequest& request);
 
   Result<WatchCache::Snapshot> consistentList(const api::ResourceInfo& resource,
                                               const WatchFilter& filter);
