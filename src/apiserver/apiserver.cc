@@ -65,7 +65,8 @@ Result<RequestInfo> parseTarget(const HttpRequest& request) {
     if (!b) return badRequest("invalid watch parameter \"" + watch_param + "\"");
     watch = *b;
   }
-  return parseRequestInfo(request.method, request.path, watch);
+  return parseRequestInfo(request.method, request.path, watch,
+                          request.queryValue("fieldSelector"));
 }
 
 std::string lowercase(std::string s) {

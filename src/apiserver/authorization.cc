@@ -66,9 +66,12 @@ Decision authorizeNode(const Attributes& a, const AuthorizationFacts& facts) {
   if (!a.resource_request) return a.verb == "get" ? allow() : deny();
 
   if (isPodScopedObject(a)) {
-    if (a.verb != "get") {
+    // A list or watch names its object through a metadata.name field selector
+    // (RequestInfo); without one it would read them all.
+    if (!isRead(a.verb) || a.name.empty()) {
       return deny("node \"" + node + "\" can only get individual " + a.resource);
     }
+    if (a.namespace_.empty()) return deny("can only read namespaced object of this type");
     bool used = facts.used_by_pod_on_node &&
                 facts.used_by_pod_on_node(node, a.namespace_, a.resource, a.name);
     if (!used) {

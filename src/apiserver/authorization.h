@@ -7,8 +7,9 @@
 //   kube-public/cluster-info, no list, watch or write of it.
 // - A node (user system:node:<name> in system:nodes) is held to what its kubelet, proxy and
 //   node-local DNS need, after Kubernetes' Node authorizer and NodeRestriction: it reads the
-//   cluster, but reads a Secret, ConfigMap or PersistentVolumeClaim only by name and only
-//   when a pod bound to it uses it; it writes only its own Node and Lease, the status and
+//   cluster, but reads a Secret, ConfigMap or PersistentVolumeClaim only by name (a get, or
+//   a list or watch in its namespace with a metadata.name field selector, whose name
+//   RequestInfo carries) and only when a pod bound to it uses it; it writes only its own Node and Lease, the status and
 //   deletion of pods bound to it, events, CertificateSigningRequests, and the DNS entries
 //   of its own node-local DNS (the EndpointSlice kube-system/kube-dns-<node>, and the
 //   kube-system/kube-dns Service when it is missing).

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "api/selector.h"
 #include "http/http_server.h"
 
 namespace minik8s::apiserver {
@@ -20,6 +21,23 @@ std::string verbFor(std::string_view method, bool has_name, bool watch) {
   return "";
 }
 
+// Kubernetes' path.IsValidPathSegmentName.
+bool isValidPathSegmentName(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find_first_of("/%") == std::string_view::npos;
+}
+
+// The x of a `metadata.name=x` term of a list's or watch's field selector (Kubernetes'
+// FieldSelector.RequiresExactMatch("metadata.name")); "" when there is none.
+std::string nameOfFieldSelector(std::string_view field_selector) {
+  if (field_selector.empty()) return "";
+  auto selector = api::FieldSelector::parse(field_selector);
+  if (!selector.isOk()) return "";
+  auto name = selector->requiredValue("metadata.name");
+  if (!name || !isValidPathSegmentName(*name)) return "";
+  return *name;
+}
+
 }  // namespace
 
 std::optional<bool> parseBool(std::string_view s) {
@@ -31,7 +49,7 @@ std::optional<bool> parseBool(std::string_view s) {
 }
 
 Result<RequestInfo> parseRequestInfo(std::string_view method, std::string_view path,
-                                     bool watch_requested) {
+                                     bool watch_requested, std::string_view field_selector) {
   RequestInfo info;
   auto parts = http::splitPath(path);
   size_t i = 0;
@@ -65,6 +83,7 @@ Result<RequestInfo> parseRequestInfo(std::string_view method, std::string_view p
   bool watch = watch_requested && info.name.empty();
   info.verb = verbFor(method, !info.name.empty(), watch);
   if (info.verb.empty()) return Status(Code::kMethodNotAllowed, "method not allowed");
+  if (info.verb == "list" || info.verb == "watch") info.name = nameOfFieldSelector(field_selector);
   return info;
 }
 

@@ -137,6 +137,25 @@ TEST(Authorize, NodeReadsSecretsAndConfigMapsOnlyThroughItsPods) {
   EXPECT_TRUE(allowed(path(kNode1, "get", "/apis")));
 }
 
+TEST(Authorize, NodeListsAndWatchesOneSecretOrConfigMapByNameThroughItsPods) {
+  // RequestInfo names a list or watch with a metadata.name field selector.
+  EXPECT_TRUE(allowed(request(kNode1, "watch", "", "secrets", "default", "db-password")));
+  EXPECT_TRUE(allowed(request(kNode1, "list", "", "secrets", "default", "db-password")));
+  EXPECT_TRUE(allowed(request(kNode1, "watch", "", "configmaps", "default", "app-config")));
+  EXPECT_TRUE(allowed(request(kNode1, "list", "", "configmaps", "default", "app-config")));
+  EXPECT_FALSE(allowed(request(kNode1, "watch", "", "secrets", "default", "other")));
+  EXPECT_FALSE(allowed(request(kNode1, "watch", "", "secrets", "kube-system", "db-password")));
+  // Across namespaces even a named list is refused (it could read any namespace's object).
+  EXPECT_FALSE(allowed(request(kNode1, "list", "", "secrets", "", "db-password")));
+  EXPECT_FALSE(allowed(request(kNode1, "watch", "", "configmaps", "", "app-config")));
+  EXPECT_FALSE(allowed(request(kNode1, "list", "", "persistentvolumeclaims", "default", "")));
+  // Still no writes.
+  EXPECT_FALSE(allowed(request(kNode1, "update", "", "secrets", "default", "db-password")));
+  EXPECT_FALSE(allowed(request(kNode1, "delete", "", "configmaps", "default", "app-config")));
+  Decision unnamed = authorize(request(kNode1, "list", "", "secrets", "", ""), Facts{}.get());
+  EXPECT_EQ(unnamed.reason, "node \"n1\" can only get individual secrets");
+}
+
 TEST(Authorize, NodeWritesEventsCsrsAndItsOwnDnsEntries) {
   EXPECT_TRUE(allowed(request(kNode1, "create", "", "events", "default", "")));
   EXPECT_TRUE(allowed(request(kNode1, "patch", "events.k8s.io", "events", "default", "e1")));

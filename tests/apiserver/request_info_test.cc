@@ -66,6 +66,40 @@ TEST(RequestInfo, RejectsOverlongPaths) {
             Code::kNotFound);
 }
 
+TEST(RequestInfo, TakesTheNameOfAListOrWatchFromAMetadataNameFieldSelector) {
+  auto r = parseRequestInfo("GET", "/api/v1/namespaces/a/secrets", true, "metadata.name=db");
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r->verb, "watch");
+  EXPECT_EQ(r->namespace_, "a");
+  EXPECT_EQ(r->name, "db");
+  r = parseRequestInfo("GET", "/api/v1/namespaces/a/configmaps", false, "metadata.name==cfg");
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r->verb, "list");
+  EXPECT_EQ(r->name, "cfg");
+  // Any `=` term narrows the request to that name (Kubernetes' RequiresExactMatch).
+  r = parseRequestInfo("GET", "/api/v1/namespaces/a/secrets", false,
+                       "metadata.namespace=a,metadata.name=db");
+  ASSERT_TRUE(r.isOk());
+  EXPECT_EQ(r->name, "db");
+}
+
+TEST(RequestInfo, LeavesTheNameEmptyForOtherFieldSelectors) {
+  for (const char* selector : {"", "metadata.name!=db", "metadata.namespace=a", "metadata.name=",
+                               "metadata.name=..", "metadata.name=a/b", "no-operator"}) {
+    auto r = parseRequestInfo("GET", "/api/v1/namespaces/a/secrets", false, selector);
+    ASSERT_TRUE(r.isOk()) << selector;
+    EXPECT_EQ(r->verb, "list") << selector;
+    EXPECT_EQ(r->name, "") << selector;
+  }
+  // Only lists and watches: a deletecollection keeps its empty name, a get its own.
+  EXPECT_EQ(parseRequestInfo("DELETE", "/api/v1/namespaces/a/secrets", false, "metadata.name=db")
+                ->name,
+            "");
+  EXPECT_EQ(parseRequestInfo("GET", "/api/v1/namespaces/a/secrets/x", false, "metadata.name=db")
+                ->name,
+            "x");
+}
+
 TEST(ParseBool, AcceptsGoSpellings) {
   EXPECT_EQ(parseBool("True"), true);
   EXPECT_EQ(parseBool("1"), true);
