@@ -77,8 +77,9 @@ Status Kubelet::start() {
     delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
 
-  config_objects_ = std::make_unique<ConfigObjectManager>(client_);
-  if (options_.watch_config_objects) config_objects_->start();
+  config_objects_ =
+      std::make_unique<ConfigObjectManager>(client_, options_.watch_config_objects);
+  config_objects_->setChangeHandler([this](const std::string& uid) { queue_.add(uid); });
   client::InformerOptions informer_options;
   informer_options.field_selector = "spec.nodeName=" + options_.node.node_name;
   pods_ = std::make_unique<client::Informer<api::Pod>>(client_, podsResource(), informer_options);
@@ -181,6 +182,12 @@ std::shared_ptr<const PodRuntime> Kubelet::refreshRuntime(
 
 nanoseconds Kubelet::syncPod(const std::string& uid) {
   PodPtr pod = podByUid(uid);
+  // One watch per ConfigMap and Secret the pod refers to, while it is bound here.
+  if (pod) {
+    config_objects_->registerPod(*pod);
+  } else {
+    config_objects_->unregisterPod(uid);
+  }
   if (!pleg_.healthy()) {
     log::warn("kubelet: pod {} waits for the runtime to be listed", uid);
     return std::chrono::seconds(1);

@@ -7,7 +7,9 @@
 // from the Pleg's cache: a relist every second fills it and turns runtime changes (a
 // container exited) into syncs, and a sync that acted reads its pod again; a sync with
 // nothing to do asks CRI nothing. The ConfigMaps and Secrets that pods use come from the
-// ConfigObjectManager's informers. Every pod is also resynced periodically. After a
+// ConfigObjectManager: one single-object watch per object a pod bound here refers to (never
+// a cluster-wide list, which the Node authorizer refuses); a change of one re-syncs the
+// pods that use it. Every pod is also resynced periodically. After a
 // restart the kubelet rebuilds everything from CRI labels; it keeps no private state that
 // could disagree with the runtime (only restart back-off, which starts over).
 //
@@ -65,8 +67,8 @@ struct KubeletOptions {
   // Off for hollow nodes: volumes are not created on the host (no hostPath directories,
   // emptyDir, configMap or secret files); containers are given the paths they would have.
   bool manage_volumes = true;
-  // Off for hollow nodes (two watches and two threads per node): ConfigMaps and Secrets are
-  // then read with a GET on each use, as before the informers.
+  // Off for hollow nodes (a watch and a thread per referenced object): ConfigMaps and
+  // Secrets are then read with a GET on each use.
   bool watch_config_objects = true;
   int probe_threads = 2;  // ProbeManager's pool (>= 1: 0 would run no probes at all)
   ClusterDns dns;                            // --cluster-dns, --cluster-domain

@@ -111,12 +111,18 @@ Status NodeStatusManager::registerNode() {
     last_node_ = node;
   }
   RETURN_IF_ERROR(updateNodeStatus());
-  // Leases live in kube-node-lease; create it when the server has not.
-  json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kLeaseNamespace}}}};
-  auto created_ns = client_.create(resource("", "v1", "namespaces"), "", ns);
-  if (!created_ns.isOk() && created_ns.status().code() != Code::kAlreadyExists) {
-    log::warn("kubelet: creating namespace {}: {}", kLeaseNamespace,
-              created_ns.status().toString());
+  // Leases live in kube-node-lease, which the apiserver creates at start. Only when it is
+  // missing try to create it (a node's credentials may read namespaces, not create them).
+  const auto& namespaces = resource("", "v1", "namespaces");
+  auto lease_ns = client_.get(namespaces, "", kLeaseNamespace);
+  if (!lease_ns.isOk() && lease_ns.status().code() == Code::kNotFound) {
+    json ns = {
+        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kLeaseNamespace}}}};
+    auto created_ns = client_.create(namespaces, "", ns);
+    if (!created_ns.isOk() && created_ns.status().code() != Code::kAlreadyExists) {
+      log::warn("kubelet: namespace {} is missing and creating it failed: {}", kLeaseNamespace,
+                created_ns.status().toString());
+    }
   }
   return renewLease();
 }

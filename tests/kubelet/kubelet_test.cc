@@ -114,7 +114,7 @@ TEST_F(KubeletSyncTest, ASyncWithNothingToDoAsksTheRuntimeNothing) {
   EXPECT_EQ(total, 0) << counts;
 }
 
-// The ConfigMap behind a volume comes from the kubelet's informer: a sync no longer GETs it.
+// The ConfigMap behind a volume comes from the kubelet's watch of it: a sync no longer GETs it.
 TEST_F(KubeletSyncTest, ASyncReadsConfigMapsFromTheInformerNotWithAGet) {
   startKubelet([](KubeletOptions& options) { options.manage_volumes = true; });
   client_.add(*api::findResource("", "v1", "configmaps"),
@@ -134,6 +134,17 @@ TEST_F(KubeletSyncTest, ASyncReadsConfigMapsFromTheInformerNotWithAGet) {
   ASSERT_TRUE(client_.create(pods(), "default", pod).isOk());
   ASSERT_TRUE(eventually([&] { return phase("web") == "Running"; }));
   std::this_thread::sleep_for(200ms);  // the sync after the status write
+  // Only the pod's own namespace is watched (one object, by name): never the cluster.
+  int config_reads = 0;
+  for (const auto& a : client_.actions()) {
+    if ((a.verb == "list" || a.verb == "watch") &&
+        (a.resource == "configmaps" || a.resource == "secrets")) {
+      ++config_reads;
+      EXPECT_EQ(a.ns, "default") << a.summary();
+      EXPECT_EQ(a.resource, "configmaps") << "the pod uses no Secret";
+    }
+  }
+  EXPECT_GE(config_reads, 1);
 
   client_.clearActions();
   syncByPodChanges("web", 3);

@@ -109,5 +109,24 @@ TEST_F(NodeStatusManagerTest, TheHeartbeatThreadRunsEveryPeriod) {
   manager_.stop();
 }
 
+TEST_F(NodeStatusManagerTest, LeavesAnExistingLeaseNamespaceAlone) {
+  client_.add(*api::findResource("", "v1", "namespaces"),
+              {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kube-node-lease"}}}});
+  // A node may not create namespaces: the existing one must not even be tried.
+  client_.failNext("create", "namespaces", Status(Code::kForbidden, "nodes cannot"));
+  ASSERT_TRUE(manager_.registerNode().isOk());
+  for (const auto& a : client_.writes()) EXPECT_NE(a.summary(), "create namespaces");
+  EXPECT_TRUE(client_.object(leases(), "kube-node-lease", "node-1").has_value());
+}
+
+TEST_F(NodeStatusManagerTest, CreatesTheLeaseNamespaceOnlyWhenItIsMissing) {
+  ASSERT_TRUE(manager_.registerNode().isOk());
+  int creates = 0;
+  for (const auto& a : client_.writes()) creates += a.summary() == "create namespaces";
+  EXPECT_EQ(creates, 1);
+  EXPECT_TRUE(client_.object(*api::findResource("", "v1", "namespaces"), "", "kube-node-lease")
+                  .has_value());
+}
+
 }  // namespace node_status_manager_test
 }  // namespace minik8s::kubelet
