@@ -4,8 +4,9 @@
 # with the CA pin; anonymous users may get kube-public/cluster-info and nothing else; an agent
 # with a wrong pin is refused; with the right one it gets a certificate through a
 # CertificateSigningRequest (approved and signed by the controller manager) and its
-# kubeconfig authenticates as system:node:<name>. The agent runs with --bootstrap-only: no
-# containerd is needed.
+# kubeconfig authenticates as system:node:<name>, which reads a Secret or ConfigMap only by
+# name (get, or list/watch with a metadata.name field selector) when a pod bound to the node
+# uses it. The agent runs with --bootstrap-only: no containerd is needed.
 source "$(dirname "$0")/lib.sh"
 trap finish EXIT
 
@@ -71,6 +72,43 @@ expect_output "the kubeconfig reads the API as the node" '^default' \
 expect_error_output "and is held by the Node authorizer as system:node:join-e2e" \
   'User "system:node:join-e2e" cannot create resource "namespaces"' \
   kubectl --request-timeout=20s --kubeconfig "$NODECFG" create namespace by-a-node
+echo "== a node reads the Secrets and ConfigMaps of its pods by name (get, list, watch), no others"
+$K create configmap join-used --from-literal=k=v >/dev/null
+$K create configmap join-other --from-literal=k=v >/dev/null
+$K create secret generic join-secret --from-literal=k=v >/dev/null
+$K apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Node
+metadata: {name: join-e2e}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: join-user}
+spec:
+  nodeName: join-e2e
+  volumes: [{name: cfg, configMap: {name: join-used}}]
+  containers:
+  - name: c
+    image: busybox
+    env: [{name: K, valueFrom: {secretKeyRef: {name: join-secret, key: k}}}]
+YAML
+NK="kubectl --request-timeout=20s --kubeconfig $NODECFG -n default"
+expect_output "a list with fieldSelector metadata.name=<a ConfigMap its pod uses> is allowed" \
+  '^join-used ' $NK get configmaps --field-selector metadata.name=join-used --no-headers
+expect_output "so is one of the Secret its pod uses" \
+  '^join-secret ' $NK get secrets --field-selector metadata.name=join-secret --no-headers
+kubectl --kubeconfig "$NODECFG" config view --raw -o jsonpath='{.users[0].user.client-key-data}' | base64 -d >"$WORK/node.key"
+expect_output "and a watch of it (metadata.name field selector)" '^200$' \
+  curl -sS --cacert "$PKI/ca.crt" --cert "$WORK/node.crt" --key "$WORK/node.key" -o /dev/null -w '%{http_code}' \
+  "$URL/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Djoin-used"
+expect_error_output "a list of every ConfigMap is refused" 'can only get individual configmaps' \
+  $NK get configmaps
+expect_error_output "a named list of a ConfigMap no pod of the node uses is refused" 'no relationship found' \
+  $NK get configmaps --field-selector metadata.name=join-other
+expect_error_output "a named list across namespaces is refused" 'can only read namespaced object' \
+  kubectl --request-timeout=20s --kubeconfig "$NODECFG" get secrets -A --field-selector metadata.name=join-secret
+$K delete pod join-user --wait=false >/dev/null
+$K delete node join-e2e --wait=false >/dev/null
 expect_output "a restart reuses the credentials without the network (even with a dead token)" \
   'using the node credentials' "$MINIK8S" agent --server "https://127.0.0.1:1" --token abcdef.0123456789abcdef \
   --discovery-token-ca-cert-hash "$PIN" --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
