@@ -114,8 +114,9 @@ TEST_F(NodeConfigObjectsTest, ANodeWatchesTheObjectsOfItsPodsByNameAndSeesUpdate
   client::ListOptions named;
   named.field_selector = "metadata.name=settings";
   // The authorizer reads pods from the watch cache, which follows the create closely.
-  EXPECT_TRUE(testing::eventually([&] { return node_->list(res("configmaps"), "default", named).isOk(); }))
-      << node_->list(res("configmaps"), "default", named).status().toString();
+  EXPECT_TRUE(testing::eventually([&] {
+    return node_->list(res("configmaps"), "default", named).isOk();
+  })) << node_->list(res("configmaps"), "default", named).status().toString();
   EXPECT_EQ(node_->list(res("configmaps"), "", client::ListOptions{}).status().code(),
             Code::kForbidden);
   EXPECT_EQ(node_->list(res("secrets"), "default", client::ListOptions{}).status().code(),

@@ -110,8 +110,9 @@ TEST_F(NodeStatusManagerTest, TheHeartbeatThreadRunsEveryPeriod) {
 }
 
 TEST_F(NodeStatusManagerTest, LeavesAnExistingLeaseNamespaceAlone) {
-  client_.add(*api::findResource("", "v1", "namespaces"),
-              {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kube-node-lease"}}}});
+  client_.add(
+      *api::findResource("", "v1", "namespaces"),
+      {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kube-node-lease"}}}});
   // A node may not create namespaces: the existing one must not even be tried.
   client_.failNext("create", "namespaces", Status(Code::kForbidden, "nodes cannot"));
   ASSERT_TRUE(manager_.registerNode().isOk());
