@@ -135,6 +135,12 @@ check "the pod on node 2 reaches the pod on node 3 by pod IP" wait_until 30 answ
 host_reaches() { curl -fsS -m 3 "http://$IP3:5000/" | grep -q "IP Address: $IP3"; }
 check "the host (node 1) reaches the pod on node 3 over VXLAN" wait_until 30 host_reaches
 check "node 1 has its VXLAN device minik8s.1" ip link show minik8s.1
+VXLAN_MTU=$(cat /sys/class/net/minik8s.1/mtu)
+expect_output "node 3's CNI bridge has the VXLAN device's MTU ($VXLAN_MTU), room for the encapsulation" \
+  "mtu $VXLAN_MTU " ip -n "minik8s-$NODE-3" link show "${BRIDGE%%[0-9]*}3"
+expect_output "so has the pod on node 3's eth0" "^$VXLAN_MTU\$" $K exec "$POD3" -- cat /sys/class/net/eth0/mtu
+check "node 1 forwards the cluster CIDR whatever FORWARD's policy (MINIK8S-POD-FORWARD)" \
+  bash -c "iptables -w 5 -S FORWARD | grep -q -- '-j MINIK8S-POD-FORWARD'"
 
 T_SERVICES=$SECONDS
 # --- a Service across nodes: ClusterIP, cluster DNS, NodePort (each node's proxy and DNS)
@@ -297,6 +303,7 @@ check "no address of the underlay is left" bash -c "! ip -4 addr | grep -q 'inet
 check "no route to the pod network is left" bash -c "! ip route | grep -q '$NET\.'"
 check "no VXLAN device of ours is left" bash -c "! ip link show minik8s.1 2>/dev/null"
 check "no masquerade chain of the pod network is left" bash -c "! iptables -w 5 -t nat -S | grep -q MINIK8S-POD-MASQ"
+check "no forward chain of the pod network is left" bash -c "! iptables -w 5 -S | grep -q MINIK8S-POD-FORWARD"
 check "no cgroup of ours is left" bash -c "! ls -d /sys/fs/cgroup/$CGROOT* /sys/fs/cgroup/*/$CGROOT* 2>/dev/null | grep -q ."
 check "nothing is mounted under the data dir" bash -c "! mount | grep -q -- '$D'"
 check "pid files are removed" bash -c "! ls $D/run/*.pid 2>/dev/null | grep -q ."
