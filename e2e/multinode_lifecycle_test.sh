@@ -7,7 +7,8 @@
 # run on the other nodes. The times from the kill to Unknown and to the replacement are
 # printed. Short timings come from flags: the kubelets post status every second, the
 # controller looks every 500 ms and allows 5 s of silence, pods tolerate unreachable 1 s.
-# Then down leaves nothing (no namespace, bridge, veth, cgroup, mount or process).
+# Then down leaves nothing (no namespace, bridge, veth, cgroup, mount or process). Only the
+# image the test runs is loaded into the nodes (--stock-images myip): each import costs.
 # Needs root, containerd, runc and the CNI plugins. Its subnets (10.236/10.237) differ from
 # multinode_test.sh's; lib.sh's guard drops private destinations leaving by the default route.
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +34,7 @@ UP=("$MINIK8S" up --nodes 3 --data-dir "$D" --port "$PORT" --node-name "$NODE"
     --server-arg=--node-monitor-period=500ms --server-arg=--node-monitor-grace-period=5s
     --server-arg=--default-unreachable-toleration-seconds=1
     --server-arg=--default-not-ready-toleration-seconds=1
-    --timeout 240s)
+    --stock-images myip --timeout 240s)
 DOWN=("$MINIK8S" down --data-dir "$D")
 K="kubectl --request-timeout=20s"
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -55,6 +56,7 @@ struct UpFlags {
   std::string node_name;
   std::string kubeconfig;
   std::string images_dir;
+  std::vector<std::string> stock_images;  // --stock-images: file stems; empty: all
   std::string timeout = "60s";
   std::string cgroup_root = "minik8s";
   std::string cni_bridge = "mk8s0";
@@ -224,13 +226,16 @@ Result<pid_t> ensureRunning(const std::string& what, const std::string& pid_file
 // Loads the stock images the node's containerd does not have yet, building their archives
 // first when missing (a rebuild of unchanged archives only compares digests).
 Status loadStockImages(const std::string& socket, const std::string& images_dir,
-                       const std::string& node_name, std::mutex& build_mu) {
+                       const std::vector<std::string>& only, const std::string& node_name,
+                       std::mutex& build_mu) {
   auto rt = cri::CriRuntime::connect(socket);
   ASSIGN_OR_RETURN(auto images, rt->listImages());
   std::set<std::string> have;
   for (const auto& img : images) have.insert(img.repo_tags.begin(), img.repo_tags.end());
   std::vector<std::string> missing;  // file stems
   for (const auto& s : image::stockImages()) {
+    const std::string stem = fs::path(s.file).stem().string();
+    if (!only.empty() && std::find(only.begin(), only.end(), stem) == only.end()) continue;
     for (const auto& n : s.names) {
       if (!have.count(n)) {
         missing.push_back(fs::path(s.file).stem().string());
@@ -443,6 +448,8 @@ int runUp(const UpFlags& flags) {
   // 3. Images, once each node's containerd answers; the nodes in parallel (an import is
   // mostly waiting on the disk).
   std::string images_dir = flags.images_dir.empty() ? paths.images_dir : flags.images_dir;
+  std::vector<std::string> stock_images = flags.stock_images;
+  if (!stock_images.empty()) stock_images.push_back("pause");  // every pod's sandbox
   struct Failure {
     std::string message;
     std::string log;
@@ -468,7 +475,8 @@ int runUp(const UpFlags& flags) {
             return;
           }
         }
-        if (Status s = loadStockImages(n.containerd.socket, images_dir, n.name, build_mu);
+        if (Status s = loadStockImages(n.containerd.socket, images_dir, stock_images, n.name,
+                                           build_mu);
             !s.isOk()) {
           // The agent stops its containerd when it exits: its log says why.
           bool agent_exited = !node::processAlive(started[i].pid);
@@ -709,6 +717,14 @@ void addUpDownCommands(CLI::App& app) {
                  "~/.kube/config)");
   up->add_option("--images-dir", flags->images_dir,
                  "where the stock image archives are built (default: DATA_DIR/images)");
+  std::vector<std::string> stock_stems;
+  for (const auto& s : image::stockImages()) {
+    stock_stems.push_back(fs::path(s.file).stem().string());
+  }
+  up->add_option("--stock-images", flags->stock_images,
+                 "load only these stock images into the nodes (pause always; default: all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(stock_stems));
   up->add_option("--timeout", flags->timeout, "give up after this long (e.g. 60s, 2m)")
       ->capture_default_str();
   up->add_option("--tls", flags->tls,
