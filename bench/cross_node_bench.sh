@@ -33,16 +33,10 @@ UP=("$MINIK8S" up --nodes 3 --data-dir "$D" --port "$(free_port)" --node-name "$
     --agent-arg=--kubelet-port=0 "--agent-arg=--network-backend=$BACKEND"
     "--server-arg=--cluster-cidr=$NET.0/24" --server-arg=--node-cidr-mask-size=26
     --timeout 240s)
-cleanup() {
-  "$MINIK8S" down --data-dir "$D" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
-  finish
-}
-trap cleanup EXIT
+down_on_exit "$D"
 
 load_before=$(load)
-echo "== iperf3 image from the Debian package"
-"$MINIK8S" image build --name iperf3:bench --package iperf3 --entrypoint iperf3 --cmd -s \
-  --port 5201 --out "$WORK/iperf3.tar" >"$WORK/image.log" 2>&1 || { cat "$WORK/image.log"; exit 1; }
+iperf_image
 
 echo "== minik8s up --nodes 3 ($BACKEND)"
 "${UP[@]}" >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log"; exit 1; }

@@ -4,6 +4,22 @@
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 
+# iperf_image: builds the iperf3 image from Debian's package into $WORK/iperf3.tar (the
+# `minik8s image` builder, offline); exits with the builder's log on failure.
+iperf_image() {
+  echo "== iperf3 image from the Debian package"
+  "$MINIK8S" image build --name iperf3:bench --package iperf3 --entrypoint iperf3 --cmd -s \
+    --port 5201 --out "$WORK/iperf3.tar" >"$WORK/image.log" 2>&1 || { cat "$WORK/image.log"; exit 1; }
+  tail -1 "$WORK/image.log"
+}
+
+# down_on_exit DATA_DIR: on exit, `minik8s down` the cluster (its log shown if it fails),
+# then lib.sh's finish.
+down_on_exit() {
+  DOWN_DATA_DIR=$1
+  trap '"$MINIK8S" down --data-dir "$DOWN_DATA_DIR" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"; finish' EXIT
+}
+
 # bench_commit: HEAD's short hash, "+dirty" when src/ or cmd/ differ from it.
 bench_commit() {
   local commit

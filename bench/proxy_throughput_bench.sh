@@ -28,17 +28,10 @@ CGROOT=mk-tput-$$
 BRIDGE=mktput$$
 BRIDGE=${BRIDGE:0:15}
 POD_CIDR=10.247.$((RANDOM % 200 + 20)).0/24
-cleanup() {
-  "$MINIK8S" down --data-dir "$CLUSTER" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
-  finish
-}
-trap cleanup EXIT
+down_on_exit "$CLUSTER"
 
 load_before=$(load)
-echo "== iperf3 image from the Debian package"
-"$MINIK8S" image build --name iperf3:bench --package iperf3 --entrypoint iperf3 --cmd -s \
-  --port 5201 --out "$WORK/iperf3.tar" >"$WORK/image.log" 2>&1 || { cat "$WORK/image.log"; exit 1; }
-tail -1 "$WORK/image.log"
+iperf_image
 
 echo "== minik8s up"
 for attempt in 1 2 3; do
