@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/json_input.h"
+#include "apiserver/managed_fields.h"
 
 namespace minik8s::apiserver {
 
@@ -629,15 +630,20 @@ Result<json> applyPatch(std::string_view content_type, json target, std::string_
 }
 
 Result<json> applyServerSideApply(json live, const json& applied,
-                                  const api::ResourceInfo& resource) {
+                                  const api::ResourceInfo& resource,
+                                  const FieldManagerOptions& options) {
   if (!applied.is_object()) return badRequest("apply configuration must be an object");
-  if (live.is_null()) return applyStrategicMergePatch(json::object(), applied, resource.kind);
-  if (!live.is_object()) return internalError("live object is not a JSON object");
-  ASSIGN_OR_RETURN(json result, applyStrategicMergePatch(live, applied, resource.kind));
+  FieldManagerOptions opts = options;
+  opts.kind = resource.kind;
+  opts.status_subresource = resource.hasSubresource("status");
+  if (opts.api_version.empty()) opts.api_version = resource.apiVersion();
   try {
+    if (live.is_null()) return serverSideApply(nullptr, applied, opts);
+    if (!live.is_object()) return internalError("live object is not a JSON object");
+    ASSIGN_OR_RETURN(json result, serverSideApply(&live, applied, opts));
     static const char* const kServerOwned[] = {
-        "uid",           "resourceVersion",   "creationTimestamp",          "generation",
-        "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds",
+        "uid",        "resourceVersion",   "creationTimestamp",
+        "generation", "deletionTimestamp", "deletionGracePeriodSeconds",
     };
     const json* live_meta =
         live.contains("metadata") && live["metadata"].is_object() ? &live["metadata"] : nullptr;
@@ -652,15 +658,17 @@ Result<json> applyServerSideApply(json live, const json& applied,
         meta.erase(key);
       }
     }
-    if (live.contains("status")) {
-      result["status"] = live["status"];
-    } else {
-      result.erase("status");
+    if (opts.subresource != "status") {
+      if (live.contains("status")) {
+        result["status"] = live["status"];
+      } else {
+        result.erase("status");
+      }
     }
+    return result;
   } catch (const json::exception& e) {
     return badRequest(std::string("apply: ") + e.what());
   }
-  return result;
 }
 
 }  // namespace minik8s::apiserver

@@ -1,5 +1,5 @@
 // PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902), Kubernetes strategic
-// merge patch for the built-in kinds, and a minimal server-side apply (create-or-merge).
+// merge patch for the built-in kinds, and server-side apply with field ownership.
 // Pure functions over objects in their Kubernetes JSON shape; thread-safe; never throw.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "api/scheme.h"
+#include "apiserver/managed_fields.h"
 #include "common/status.h"
 
 namespace minik8s::apiserver {
@@ -42,12 +43,17 @@ Result<nlohmann::json> applyStrategicMergePatch(nlohmann::json target, const nlo
 Result<nlohmann::json> applyPatch(std::string_view content_type, nlohmann::json target,
                                   std::string_view body, const api::ResourceInfo& resource);
 
-// Minimal server-side apply: create-or-merge. With a null `live` the result is `applied`
-// (directives removed). Otherwise `applied` is a strategic merge patch over `live`, and
-// the server-owned metadata (uid, resourceVersion, creationTimestamp, generation,
-// deletionTimestamp, deletionGracePeriodSeconds, managedFields) and `status` are kept from
-// `live`. No field-ownership tracking: fields dropped from the applied configuration stay.
+// Server-side apply (managed_fields.h's serverSideApply) of the configuration `applied` for
+// `options.manager`: with a null `live` the result is the configuration; otherwise it is
+// merged over `live` (list-maps by their keys), fields the manager no longer applies and
+// nobody else owns are removed, and changing a field another manager owns is a kConflict
+// naming each field unless `options.force`. metadata.managedFields carry the ownership; the
+// server-owned metadata (uid, resourceVersion, creationTimestamp, generation,
+// deletionTimestamp, deletionGracePeriodSeconds) and `status` (unless applying to the status
+// subresource) are kept from `live`. Without a manager nothing is owned: a plain merge.
+// kind, status_subresource and (when empty) api_version of `options` come from `resource`.
 Result<nlohmann::json> applyServerSideApply(nlohmann::json live, const nlohmann::json& applied,
-                                            const api::ResourceInfo& resource);
+                                            const api::ResourceInfo& resource,
+                                            const FieldManagerOptions& options = {});
 
 }  // namespace minik8s::apiserver
