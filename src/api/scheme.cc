@@ -7,6 +7,7 @@
 
 #include "api/autoscaling_conversion.h"
 #include "api/codec.h"
+#include "api/custom_resource.h"
 #include "api/types_discovery.h"
 #include "api/defaults.h"
 #include "api/types_batch.h"
@@ -148,6 +149,18 @@ struct HpaV1Codec {
   }
 };
 
+// apiextensions.k8s.io/v1 CustomResourceDefinition: kept as JSON (custom_resource.h).
+struct CrdCodec {
+  static Status normalize(const ResourceInfo& /*resource*/, json& object,
+                          std::vector<std::string>* /*unknown_fields*/) {
+    return normalizeCustomResourceDefinition(object);
+  }
+  static std::vector<FieldError> validate(const json& object, const json* old) {
+    return validateCustomResourceDefinition(object, old);
+  }
+  static constexpr KindOps ops() { return {&normalize, &validate}; }
+};
+
 const std::map<std::string, KindOps, std::less<>>& kindTable() {
   static const std::map<std::string, KindOps, std::less<>> kTable = {
       {"v1/Namespace", KindCodec<Namespace>::ops()},
@@ -179,6 +192,7 @@ const std::map<std::string, KindOps, std::less<>>& kindTable() {
       {"certificates.k8s.io/v1/CertificateSigningRequest",
        KindCodec<CertificateSigningRequest>::ops()},
       {"policy/v1/PodDisruptionBudget", KindCodec<PodDisruptionBudget>::ops()},
+      {"apiextensions.k8s.io/v1/CustomResourceDefinition", CrdCodec::ops()},
   };
   return kTable;
 }
@@ -205,6 +219,10 @@ Status checkTypeMeta(const ResourceInfo& resource, const json& object) {
 }
 
 }  // namespace
+
+std::string ResourceInfo::storagePrefix() const {
+  return isCustom() ? "/registry/" + group + "/" + plural + "/" : "/registry/" + plural + "/";
+}
 
 bool ResourceInfo::hasSubresource(std::string_view s) const {
   return std::find(subresources.begin(), subresources.end(), s) != subresources.end();
@@ -305,6 +323,7 @@ const ResourceInfo* resolveResource(std::string_view name) {
 
 Status normalize(const ResourceInfo& resource, nlohmann::json& object,
                  std::vector<std::string>* unknown_fields) {
+  if (resource.isCustom()) return normalizeCustomResource(resource, object, unknown_fields);
   const KindOps* ops = findOps(resource);
   if (ops == nullptr) return internalError("no codec for kind " + resource.kind);
   if (!object.is_object()) {
@@ -320,6 +339,7 @@ Status normalize(const ResourceInfo& resource, nlohmann::json& object,
 
 std::vector<FieldError> validate(const ResourceInfo& resource, const nlohmann::json& object,
                                  const nlohmann::json* old) {
+  if (resource.isCustom()) return validateCustomResource(resource, object, old);
   const KindOps* ops = findOps(resource);
   if (ops == nullptr)
     return {{"kind", "FieldValueNotSupported", "no codec for kind " + resource.kind}};

@@ -7,6 +7,7 @@
 // the canonical stored form.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "common/status.h"
 
 namespace minik8s::api {
+
+struct CustomResourceVersion;  // api/custom_resource.h
 
 struct ResourceInfo {
   std::string group;     // "" for core, "apps", "autoscaling", "coordination.k8s.io"
@@ -31,7 +34,15 @@ struct ResourceInfo {
   // them (autoscaling/v1 HorizontalPodAutoscaler: "v2"); empty for the stored version.
   std::string storage_version;
 
+  // Set for a resource served from a CustomResourceDefinition (api/custom_resource.h): its
+  // schema, printer columns and subresource paths. Never in allResources().
+  std::shared_ptr<const CustomResourceVersion> custom;
+
   bool isView() const { return !storage_version.empty(); }
+  bool isCustom() const { return custom != nullptr; }
+  // Where its objects live in etcd: "/registry/pods/", and as kube-apiserver keeps custom
+  // resources, "/registry/<group>/<plural>/".
+  std::string storagePrefix() const;
 
   // "v1" or "apps/v1"
   std::string apiVersion() const { return group.empty() ? version : group + "/" + version; }
