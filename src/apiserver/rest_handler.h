@@ -37,6 +37,11 @@ struct RequestContext {
   std::vector<std::string> warnings;  // sent as `Warning: 299 - "..."` headers
   bool strict_fields = false;         // fieldValidation=Strict
   bool dry_run = false;               // dryRun=All
+  // metadata.managedFields: who writes (fieldManager, else the User-Agent's program; empty:
+  // nothing is recorded) and whether the write is a server-side apply, whose entries the
+  // apply computed (otherwise the write records an Update entry).
+  std::string field_manager;
+  bool apply = false;
   // The authenticated user; nullopt when the server runs without authentication.
   std::optional<UserInfo> user;
 };
