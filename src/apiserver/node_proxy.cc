@@ -86,7 +86,8 @@ void shutdownSend(http::AsyncStream& s) {
 class Splice : public std::enable_shared_from_this<Splice> {
  public:
   Splice(std::unique_ptr<http::UpgradedConnection> client, KubeletConnection& kubelet)
-      : client_(std::move(client)), kubelet_(kubelet.takeStream(client_->stream().get_executor())) {}
+      : client_(std::move(client)),
+        kubelet_(kubelet.takeStream(client_->stream().get_executor())) {}
 
   void start(std::string to_client, std::string to_kubelet) {
     to_client_.pending = std::move(to_client);
@@ -344,7 +345,8 @@ struct NodeProxy::Impl {
   }
 
   HandlerResult log(const RequestInfo& info, HttpRequest& request);
-  HandlerResult exec(const RequestInfo& info, HttpRequest& request);
+  // exec, attach, portforward: the upgrade passed to the kubelet, then a splice.
+  HandlerResult stream(const RequestInfo& info, HttpRequest& request);
   bool spawn(std::function<void(std::stop_token)> fn);
 };
 
@@ -411,32 +413,46 @@ HandlerResult NodeProxy::Impl::log(const RequestInfo& info, HttpRequest& request
   return result;
 }
 
-HandlerResult NodeProxy::Impl::exec(const RequestInfo& info, HttpRequest& request) {
+HandlerResult NodeProxy::Impl::stream(const RequestInfo& info, HttpRequest& request) {
   StatusDetails details{info.name, "", "pods"};
+  const std::string& sub = info.subresource;
   auto pod = readPod(info);
   if (!pod.isOk()) return statusResult(pod.status(), details);
-  auto container = pickContainer(*pod, request.queryValue("container"));
-  if (!container.isOk()) return statusResult(container.status());
+  std::string container;
+  if (sub != "portforward") {
+    auto picked = pickContainer(*pod, request.queryValue("container"));
+    if (!picked.isOk()) return statusResult(picked.status());
+    container = *picked;
+  }
   std::string node = (*pod)["spec"].value("nodeName", "");
   if (node.empty())
     return statusResult(badRequest("pod " + info.name + " does not have a host assigned"));
-  Status executable = checkExecutable(*pod, *container);
-  if (!executable.isOk()) return statusResult(executable);
+  if (sub != "portforward") {
+    Status executable = checkExecutable(*pod, container);
+    if (!executable.isOk()) return statusResult(executable);
+  }
   // After the checks above, so that kubectl's SPDY retry of a refused WebSocket gets the
   // same answer.
-  if (!iequals(request.header("Upgrade"), "websocket") ||
-      !icontains(request.header("Connection"), "upgrade")) {
-    return statusResult(badRequest(
-        "pods/exec needs a WebSocket upgrade (Sec-WebSocket-Protocol v5.channel.k8s.io or "
-        "v4.channel.k8s.io); minik8s does not speak SPDY"));
+  const bool websocket = iequals(request.header("Upgrade"), "websocket");
+  const bool spdy = icontains(request.header("Upgrade"), "SPDY/3.1");
+  if ((!websocket && !spdy) || !icontains(request.header("Connection"), "upgrade")) {
+    return statusResult(badRequest("pods/" + sub +
+                                   " needs an upgrade: WebSocket (Sec-WebSocket-Protocol "
+                                   "v5.channel.k8s.io or v4.channel.k8s.io) or SPDY/3.1"));
   }
   auto address = kubeletOf(node);
   if (!address.isOk()) return statusResult(address.status());
   auto conn = dial(node, *address);
   if (!conn.isOk()) return statusResult(conn.status());
 
-  std::string req = request.method + " " + kubeletTarget("exec", info, *container, request) +
-                    " HTTP/1.1\r\nHost: " + (*conn)->address() + "\r\n";
+  std::string target;
+  if (sub == "portforward") {
+    target = "/portForward/" + urlEncode(info.namespace_) + "/" + urlEncode(info.name);
+  } else {
+    target = kubeletTarget(sub == "attach" ? "attach" : "exec", info, container, request);
+  }
+  std::string req =
+      request.method + " " + target + " HTTP/1.1\r\nHost: " + (*conn)->address() + "\r\n";
   for (const auto& [name, value] : request.headers) {
     if (iequals(name, "Host") || iequals(name, "Content-Length")) continue;
     req += name + ": " + value + "\r\n";
@@ -487,12 +503,13 @@ HandlerResult NodeProxy::handle(const RequestInfo& info, HttpRequest& request) {
     }
     return impl_->log(info, request);
   }
-  if (info.subresource == "exec") {
+  if (info.subresource == "exec" || info.subresource == "attach" ||
+      info.subresource == "portforward") {
     if (request.method != "GET" && request.method != "POST") {
-      return statusResult(
-          Status(Code::kMethodNotAllowed, "only GET and POST are allowed on pods/exec"));
+      return statusResult(Status(Code::kMethodNotAllowed,
+                                 "only GET and POST are allowed on pods/" + info.subresource));
     }
-    return impl_->exec(info, request);
+    return impl_->stream(info, request);
   }
   return statusResult(notFound("the server could not find the requested resource"));
 }

@@ -1,4 +1,4 @@
-// NodeProxy: pods/log and pods/exec, served by the kubelet of the pod's node
+// NodeProxy: pods/log, pods/exec, pods/attach and pods/portforward, served by the kubelet of the pod's node
 // (docs/apiserver.md "Node proxy"). It reads the pod (404 `pods "x" not found`), picks and
 // checks the container as Kubernetes does (400s), finds the kubelet from the Node
 // (status.addresses InternalIP, status.daemonEndpoints.kubeletEndpoint.Port) and then:
@@ -6,7 +6,9 @@
 //   on (text/plain; chunked while following, from a thread per follower);
 // - exec: the WebSocket upgrade goes to /exec/{ns}/{pod}/{container}?...; once the kubelet
 //   answers 101 the two connections are spliced byte for byte (the subprotocol the
-//   kubelet picked from the client's offer goes back unchanged).
+//   kubelet picked from the client's offer goes back unchanged). A SPDY/3.1 upgrade (kubectl's
+//   fallback) goes the same way, and so do attach (/attach/{ns}/{pod}/{container}) and
+//   portforward (/portForward/{ns}/{pod}, no container checks: kubectl checks the phase).
 // Thread-safe; stop() ends the followers.
 #pragma once
 
@@ -51,7 +53,8 @@ class NodeProxy {
   NodeProxy(RestHandler& rest, KubeletClient kubelet);
   ~NodeProxy();  // stop()
 
-  // pods/log (GET) and pods/exec (GET or POST with a WebSocket upgrade).
+  // pods/log (GET); pods/exec, attach, portforward (GET or POST with a WebSocket or SPDY
+  // upgrade).
   HandlerResult handle(const RequestInfo& info, HttpRequest& request);
   void stop();
 

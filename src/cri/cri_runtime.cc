@@ -490,6 +490,32 @@ Result<std::string> CriRuntime::exec(const ExecRequest& request) {
   return resp.url();
 }
 
+Result<std::string> CriRuntime::attach(const AttachRequest& request) {
+  pb::AttachRequest req;
+  req.set_container_id(request.container_id);
+  req.set_stdin(request.stdin);
+  req.set_tty(request.tty);
+  req.set_stdout(request.stdout);
+  req.set_stderr(request.stderr);
+  pb::AttachResponse resp;
+  RETURN_IF_ERROR(impl_->call(impl_->runtime.get(), &pb::RuntimeService::Stub::Attach, "Attach",
+                              req, &resp, impl_->options.call_timeout));
+  if (resp.url().empty()) return internalError("CRI Attach: the runtime returned no URL");
+  return resp.url();
+}
+
+Result<std::string> CriRuntime::portForward(const std::string& pod_sandbox_id,
+                                            const std::vector<int32_t>& ports) {
+  pb::PortForwardRequest req;
+  req.set_pod_sandbox_id(pod_sandbox_id);
+  for (int32_t p : ports) req.add_port(p);
+  pb::PortForwardResponse resp;
+  RETURN_IF_ERROR(impl_->call(impl_->runtime.get(), &pb::RuntimeService::Stub::PortForward,
+                              "PortForward", req, &resp, impl_->options.call_timeout));
+  if (resp.url().empty()) return internalError("CRI PortForward: the runtime returned no URL");
+  return resp.url();
+}
+
 Result<ContainerStats> CriRuntime::containerStats(const std::string& container_id) {
   pb::ContainerStatsRequest req;
   req.set_container_id(container_id);

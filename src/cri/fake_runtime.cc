@@ -396,6 +396,41 @@ Result<std::string> FakeRuntime::exec(const ExecRequest& request) {
   return exec_url_;
 }
 
+namespace {
+// The exec URL with its "/exec/" replaced by `kind` ("/attach/", "/portforward/").
+std::string streamingUrl(const std::string& exec_url, const std::string& kind) {
+  std::string url = exec_url;
+  size_t at = url.find("/exec/");
+  if (at != std::string::npos) url.replace(at, 6, kind);
+  return url;
+}
+}  // namespace
+
+Result<std::string> FakeRuntime::attach(const AttachRequest& request) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(enter("attach"));
+  auto it = containers_.find(request.container_id);
+  if (it == containers_.end()) {
+    return notFound("container " + request.container_id + " not found");
+  }
+  if (it->second.status.state != ContainerState::kRunning) {
+    return invalid("container " + request.container_id + " is not running");
+  }
+  if (exec_url_.empty()) return unavailable("FakeRuntime has no streaming server");
+  return streamingUrl(exec_url_, "/attach/");
+}
+
+Result<std::string> FakeRuntime::portForward(const std::string& pod_sandbox_id,
+                                             const std::vector<int32_t>&) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(enter("portForward"));
+  if (!sandboxes_.count(pod_sandbox_id)) {
+    return notFound("sandbox " + pod_sandbox_id + " not found");
+  }
+  if (exec_url_.empty()) return unavailable("FakeRuntime has no streaming server");
+  return streamingUrl(exec_url_, "/portforward/");
+}
+
 void FakeRuntime::setExecUrl(std::string url) {
   std::lock_guard lock(mu_);
   exec_url_ = std::move(url);

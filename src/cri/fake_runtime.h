@@ -78,6 +78,10 @@ class FakeRuntime : public Runtime {
                               const std::vector<std::string>& cmd,
                               std::chrono::seconds timeout) override;
   Result<std::string> exec(const ExecRequest& request) override;
+  // Both answer the exec URL (setExecUrl) with /attach/ or /portforward/ in place of /exec/.
+  Result<std::string> attach(const AttachRequest& request) override;
+  Result<std::string> portForward(const std::string& pod_sandbox_id,
+                                  const std::vector<int32_t>& ports) override;
   Result<ContainerStats> containerStats(const std::string& container_id) override;
   Result<std::vector<ContainerStats>> listContainerStats(
       const ContainerStatsFilter& filter) override;

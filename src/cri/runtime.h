@@ -53,6 +53,12 @@ class Runtime {
   // server ("http://127.0.0.1:PORT/exec/TOKEN"), which speaks the kubelet streaming
   // protocols (WebSocket channel.k8s.io v4, SPDY). The URL expires after a minute unused.
   virtual Result<std::string> exec(const ExecRequest& request) = 0;
+  // The same for attaching to the container's main process, and for forwarding TCP
+  // ports into the sandbox's network namespace (the runtime dials them; SPDY
+  // portforward.k8s.io, the ports named per stream).
+  virtual Result<std::string> attach(const AttachRequest& request) = 0;
+  virtual Result<std::string> portForward(const std::string& pod_sandbox_id,
+                                          const std::vector<int32_t>& ports) = 0;
 
   virtual Result<ContainerStats> containerStats(const std::string& container_id) = 0;
   virtual Result<std::vector<ContainerStats>> listContainerStats(

@@ -186,6 +186,15 @@ struct ExecRequest {
   bool stderr = true;
 };
 
+// A streaming attach to the container's own stdio (Runtime::attach).
+struct AttachRequest {
+  std::string container_id;
+  bool stdin = false;
+  bool tty = false;
+  bool stdout = true;
+  bool stderr = true;
+};
+
 struct ExecResult {
   std::string stdout_data;
   std::string stderr_data;

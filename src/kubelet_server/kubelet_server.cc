@@ -22,6 +22,7 @@
 #include "kubelet_server/cri_log.h"
 #include "kubelet_server/exec_bridge.h"
 #include "kubelet_server/stats_summary.h"
+#include "kubelet_server/stream_proxy.h"
 #include "pki/certificates.h"
 
 namespace minik8s::kubelet {
@@ -38,6 +39,8 @@ constexpr char kPodNamespaceLabel[] = "io.kubernetes.pod.namespace";
 constexpr char kPodUidLabel[] = "io.kubernetes.pod.uid";
 constexpr char kContainerNameLabel[] = "io.kubernetes.container.name";
 constexpr size_t kReadBlock = 64 * 1024;
+// Dialing the runtime's streaming server (local) and reading its answer to an upgrade.
+constexpr std::chrono::milliseconds kRuntimeDialTimeout{10000};
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -177,7 +180,12 @@ struct KubeletServer::Impl {
               const std::shared_ptr<FollowSignal>& signal, const std::string& path,
               const std::string& container_id, const LogOptions& options);
 
-  // ---- exec ----
+  // ---- exec, attach, port-forward ----
+  // The runtime's answer to the client's SPDY upgrade, relayed (stream_proxy.h).
+  HandlerResult spdyProxy(HttpRequest& req, const std::string& url);
+  HandlerResult handleAttach(HttpRequest& req, const std::string& ns, const std::string& pod,
+                             const std::string& container);
+  HandlerResult handlePortForward(HttpRequest& req, const std::string& ns, const std::string& pod);
   HandlerResult handleExec(HttpRequest& req, const std::string& ns, const std::string& pod,
                            const std::string& container);
 
@@ -202,9 +210,8 @@ Result<ServingCertificate> ensureSelfSignedServingCertificate(const std::string&
   auto key = readFile(key_path);
   if (cert.isOk() && key.isOk() && pki::keyMatchesCertificate(*key, *cert).isOk()) {
     auto info = pki::parseCertificate(*cert);
-    bool names_all = info.isOk() &&
-                     std::find(info->dns_names.begin(), info->dns_names.end(), node_name) !=
-                         info->dns_names.end();
+    bool names_all = info.isOk() && std::find(info->dns_names.begin(), info->dns_names.end(),
+                                              node_name) != info->dns_names.end();
     for (const auto& ip : ips) {
       if (!names_all) break;
       names_all = std::find(info->ip_addresses.begin(), info->ip_addresses.end(), ip) !=
@@ -218,7 +225,8 @@ Result<ServingCertificate> ensureSelfSignedServingCertificate(const std::string&
   const auto now = std::chrono::system_clock::now();
   const std::string ca_name =
       node_name + "-ca@" +
-      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   ASSIGN_OR_RETURN(auto ca, pki::createCa(ca_name, std::chrono::hours(24 * 365)));
   pki::CertificateSpec spec;
   spec.subject.common_name = node_name + "@" + ca_name.substr(ca_name.find('@') + 1);
@@ -282,7 +290,8 @@ Status KubeletServer::start() {
     o.tls = std::move(tls);
   }
   o.is_long_running = [](const HttpRequest& r) {
-    return http::isTrueValue(r.queryValue("follow")) || r.path.rfind("/exec/", 0) == 0;
+    return http::isTrueValue(r.queryValue("follow")) || r.path.rfind("/exec/", 0) == 0 ||
+           r.path.rfind("/attach/", 0) == 0 || r.path.rfind("/portForward/", 0) == 0;
   };
   Impl* impl = impl_.get();
   impl_->server = http::HttpServer::create(o, [impl](HttpRequest& r) { return impl->handle(r); });
@@ -329,9 +338,10 @@ HandlerResult KubeletServer::Impl::handle(HttpRequest& req) {
       // The kubelet's wording (server.go): nodes/<subresource> is what it would authorize.
       std::string subresource = "proxy";
       if (!parts.empty() && parts[0] == "stats") subresource = "stats";
-      return fail(Status(Code::kForbidden, "Forbidden (user=" + who.common_name +
-                            ", verb=" + (req.method == "GET" ? "get" : "create") +
-                            ", resource=nodes, subresource=" + subresource + ")"));
+      return fail(
+          Status(Code::kForbidden, "Forbidden (user=" + who.common_name +
+                                       ", verb=" + (req.method == "GET" ? "get" : "create") +
+                                       ", resource=nodes, subresource=" + subresource + ")"));
     }
   }
   if (parts.size() == 1 && parts[0] == "healthz") return text("ok");
@@ -361,6 +371,18 @@ HandlerResult KubeletServer::Impl::handle(HttpRequest& req) {
       return fail(Status(Code::kMethodNotAllowed, "method not allowed"));
     }
     return handleExec(req, std::string(parts[1]), std::string(parts[2]), std::string(parts[3]));
+  }
+  if (parts.size() == 4 && parts[0] == "attach") {
+    if (req.method != "GET" && req.method != "POST") {
+      return fail(Status(Code::kMethodNotAllowed, "method not allowed"));
+    }
+    return handleAttach(req, std::string(parts[1]), std::string(parts[2]), std::string(parts[3]));
+  }
+  if (parts.size() == 3 && parts[0] == "portForward") {
+    if (req.method != "GET" && req.method != "POST") {
+      return fail(Status(Code::kMethodNotAllowed, "method not allowed"));
+    }
+    return handlePortForward(req, std::string(parts[1]), std::string(parts[2]));
   }
   return fail(notFound("the server could not find the requested resource"));
 }
@@ -563,23 +585,27 @@ void KubeletServer::Impl::follow(std::stop_token stop,
 HandlerResult KubeletServer::Impl::handleExec(HttpRequest& req, const std::string& ns,
                                               const std::string& pod,
                                               const std::string& container) {
-  if (!iequals(req.header("Upgrade"), "websocket") ||
-      !icontains(req.header("Connection"), "upgrade")) {
-    return fail(badRequest(
-        "exec needs a WebSocket upgrade (v5.channel.k8s.io or v4.channel.k8s.io); minik8s "
-        "does not speak SPDY"));
-  }
-  std::string offered;
-  for (const auto& [name, value] : req.headers) {
-    if (!iequals(name, "Sec-WebSocket-Protocol")) continue;
-    if (!offered.empty()) offered += ",";
-    offered += value;
-  }
-  std::string protocol = negotiateExecProtocol(offered);
-  if (protocol.empty()) {
-    return fail(badRequest("none of the WebSocket subprotocols offered (" + offered +
-                           ") is supported: minik8s speaks " + kExecProtocolV5 + " and " +
-                           kExecProtocolV4));
+  const bool spdy = isSpdyUpgrade(req);
+  std::string protocol;
+  if (!spdy) {
+    if (!iequals(req.header("Upgrade"), "websocket") ||
+        !icontains(req.header("Connection"), "upgrade")) {
+      return fail(
+          badRequest("exec needs a WebSocket (v5.channel.k8s.io or v4.channel.k8s.io) or SPDY/3.1 "
+                     "upgrade"));
+    }
+    std::string offered;
+    for (const auto& [name, value] : req.headers) {
+      if (!iequals(name, "Sec-WebSocket-Protocol")) continue;
+      if (!offered.empty()) offered += ",";
+      offered += value;
+    }
+    protocol = negotiateExecProtocol(offered);
+    if (protocol.empty()) {
+      return fail(badRequest("none of the WebSocket subprotocols offered (" + offered +
+                             ") is supported: minik8s speaks " + kExecProtocolV5 + " and " +
+                             kExecProtocolV4));
+    }
   }
   cri::ExecRequest exec;
   for (auto [it, end] = req.query.equal_range("command"); it != end; ++it) {
@@ -599,6 +625,14 @@ HandlerResult KubeletServer::Impl::handleExec(HttpRequest& req, const std::strin
   if (!exec.stdin && !exec.stdout && !exec.stderr) {
     return fail(badRequest("you must specify at least 1 of stdin, stdout, stderr"));
   }
+  if (protocol == kExecProtocolV5 && exec.stdin) {
+    // The runtime's WebSocket is v4, which cannot pass on v5's stdin close (`FF 00`), and a
+    // command reading stdin to its end would never finish. Refused before the switch, so
+    // that kubectl retries over SPDY, where the close is a half-closed stream.
+    return fail(
+        badRequest("exec with stdin over v5.channel.k8s.io is not supported by this kubelet: use "
+                   "SPDY/3.1 or v4.channel.k8s.io"));
+  }
   auto found = findContainer(ns, pod, container);
   if (!found.isOk()) return fail(found.status());
   if (found->current.state != cri::ContainerState::kRunning) {
@@ -612,6 +646,7 @@ HandlerResult KubeletServer::Impl::handleExec(HttpRequest& req, const std::strin
     return fail(Status(s.code() == Code::kNotFound ? Code::kNotFound : Code::kInternal,
                        "error executing command in container: " + s.message()));
   }
+  if (spdy) return spdyProxy(req, *url);
   HandlerResult result;
   ExecBridgeOptions bridge;
   bridge.upstream_url = *url;
@@ -621,6 +656,87 @@ HandlerResult KubeletServer::Impl::handleExec(HttpRequest& req, const std::strin
     startExecBridge(std::move(conn), bridge);
   };
   return result;
+}
+
+HandlerResult KubeletServer::Impl::spdyProxy(HttpRequest& req, const std::string& url) {
+  auto up = dialRuntimeUpgrade(url, spdyUpgradeHeaders(req), kRuntimeDialTimeout);
+  if (!up.isOk()) {
+    return fail(Status(Code::kInternal, "error upgrading the runtime's streaming connection: " +
+                                            up.status().message()));
+  }
+  if (up->status != 101) {
+    std::string body = readRefusalBody(*up, kRuntimeDialTimeout);
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    log::warn("kubelet: the runtime's streaming server refused an upgrade: HTTP {}: {}", up->status,
+              body);
+    return fail(
+        Status(Code::kInternal, "the runtime's streaming server refused the upgrade: HTTP " +
+                                    std::to_string(up->status) + ": " + body));
+  }
+  auto shared = std::make_shared<RuntimeUpgrade>(std::move(*up));
+  HandlerResult result;
+  result.upgrade = [shared](std::unique_ptr<http::UpgradedConnection> conn) {
+    startRawSplice(std::move(conn), std::move(*shared));
+  };
+  return result;
+}
+
+HandlerResult KubeletServer::Impl::handleAttach(HttpRequest& req, const std::string& ns,
+                                                const std::string& pod,
+                                                const std::string& container) {
+  if (!isSpdyUpgrade(req)) {
+    // kubectl offers WebSocket v5 first and retries with SPDY on any refusal.
+    return fail(badRequest("attach needs a SPDY/3.1 upgrade"));
+  }
+  cri::AttachRequest attach;
+  for (auto [name, field] : {std::pair{"stdin", &attach.stdin}, std::pair{"stdout", &attach.stdout},
+                             std::pair{"stderr", &attach.stderr}, std::pair{"tty", &attach.tty}}) {
+    *field = http::isTrueValue(req.queryValue(name));
+  }
+  if (attach.tty) attach.stderr = false;
+  if (!attach.stdin && !attach.stdout && !attach.stderr) {
+    return fail(badRequest("you must specify at least 1 of stdin, stdout, stderr"));
+  }
+  auto found = findContainer(ns, pod, container);
+  if (!found.isOk()) return fail(found.status());
+  if (found->current.state != cri::ContainerState::kRunning) {
+    return fail(
+        badRequest("container \"" + container + "\" in pod \"" + pod + "\" is not running"));
+  }
+  attach.container_id = found->current.id;
+  auto url = runtime.attach(attach);
+  if (!url.isOk()) {
+    Status s = url.status();
+    return fail(Status(s.code() == Code::kNotFound ? Code::kNotFound : Code::kInternal,
+                       "error attaching to container: " + s.message()));
+  }
+  return spdyProxy(req, *url);
+}
+
+HandlerResult KubeletServer::Impl::handlePortForward(HttpRequest& req, const std::string& ns,
+                                                     const std::string& pod) {
+  if (!isSpdyUpgrade(req)) {
+    // kubectl 1.32 tries WebSocket (SPDY tunneled in it) first and falls back to SPDY.
+    return fail(badRequest("port forwarding needs a SPDY/3.1 upgrade (portforward.k8s.io)"));
+  }
+  cri::PodSandboxFilter sf;
+  sf.label_selector = {{kPodNamespaceLabel, ns}, {kPodNameLabel, pod}};
+  sf.state = cri::SandboxState::kReady;
+  auto sandboxes = runtime.listPodSandbox(sf);
+  if (!sandboxes.isOk()) return fail(sandboxes.status());
+  if (sandboxes->empty()) {
+    return fail(notFound("pod \"" + pod + "\" has no running sandbox on this node"));
+  }
+  std::sort(sandboxes->begin(), sandboxes->end(),
+            [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
+  std::vector<int32_t> ports;  // SPDY names them per stream
+  auto url = runtime.portForward(sandboxes->front().id, ports);
+  if (!url.isOk()) {
+    Status s = url.status();
+    return fail(Status(s.code() == Code::kNotFound ? Code::kNotFound : Code::kInternal,
+                       "error forwarding ports: " + s.message()));
+  }
+  return spdyProxy(req, *url);
 }
 
 // ---------------------------------------------------------------------------------------

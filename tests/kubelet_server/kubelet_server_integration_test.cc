@@ -354,13 +354,19 @@ TEST_F(KubeletServerIntegration, ExecV5ReportsOutputAndExitCode) {
   EXPECT_EQ(o.out, "exec\n");
   EXPECT_EQ(json::parse(o.status, nullptr, false)["status"], "Success") << o.status;
 
-  // stdin, ended by the v5 close message.
+  // stdin over v4 (the command ends by itself: v4 cannot end stdin alone).
   o = testing::runExec(port(),
-                       "/exec/default/exec/c?command=cat&stdin=true&stdout=true&stderr=true",
-                       "v5.channel.k8s.io", "hello stdin\n", true);
+                       "/exec/default/exec/c?command=head&command=-c&command=12&stdin=true"
+                       "&stdout=true&stderr=true",
+                       "v4.channel.k8s.io", "hello stdin\n");
   ASSERT_EQ(o.http_status, 101) << o.error_body;
   EXPECT_EQ(o.out, "hello stdin\n");
   EXPECT_FALSE(o.timed_out);
+  // v5 with stdin: refused, so that kubectl uses SPDY (spliced to containerd).
+  o = testing::runExec(port(),
+                       "/exec/default/exec/c?command=cat&stdin=true&stdout=true&stderr=true",
+                       "v5.channel.k8s.io", "hello stdin\n", true);
+  EXPECT_EQ(o.http_status, 400) << o.error_body;
 
   // Refusals before the switch.
   auto r = testing::httpCall(port(), "GET", "/exec/default/exec/c?command=ls&stdout=true", "", {});
