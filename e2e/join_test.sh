@@ -6,7 +6,9 @@
 # CertificateSigningRequest (approved and signed by the controller manager) and its
 # kubeconfig authenticates as system:node:<name>, which reads a Secret or ConfigMap only by
 # name (get, or list/watch with a metadata.name field selector) when a pod bound to the node
-# uses it. The agent runs with --bootstrap-only: no containerd is needed.
+# uses it. cluster-info carries the bootstrapsigner's JWS made with the token, which the
+# agent checks (a wrong token secret is refused at discovery); --token-file keeps the token
+# out of the command line. The agent runs with --bootstrap-only: no containerd is needed.
 source "$(dirname "$0")/lib.sh"
 trap finish EXIT
 
@@ -42,7 +44,45 @@ expect_output "anonymous DELETE of cluster-info is 403" '^403$' \
 expect_output "anonymous GET of another ConfigMap is 401" '^401$' \
   curl -sS -k -o /dev/null -w '%{http_code}' "$URL/api/v1/namespaces/kube-system/configmaps/cluster-info"
 
-echo "== discovery refuses a wrong CA hash"
+echo "== cluster-info is signed with the token (the bootstrapsigner's jws-kubeconfig-<id>)"
+TOKEN_ID=${TOKEN%%.*}
+TOKEN_SECRET=${TOKEN#*.}
+# The detached JWS as kubeadm computes it: HS256 over base64url(header).base64url(kubeconfig).
+JWS_CHECK="import sys,json,hmac,hashlib,base64
+def b64(b): return base64.urlsafe_b64encode(b).rstrip(b'=').decode()
+d=json.load(sys.stdin)['data']; sig=d.get('jws-kubeconfig-$TOKEN_ID','')
+h=b64(json.dumps({'alg':'HS256','kid':'$TOKEN_ID'},separators=(',',':')).encode())
+mac=hmac.new(b'$TOKEN_SECRET',(h+'.'+b64(d['kubeconfig'].encode())).encode(),hashlib.sha256).digest()
+print('valid' if sig==h+'..'+b64(mac) else 'invalid: '+sig)"
+check "the signature appears for the new token" wait_until 20 bash -c \
+  "curl -fsS -k '$CI' | grep -q 'jws-kubeconfig-$TOKEN_ID'"
+expect_output "and is the HS256 detached JWS of the kubeconfig keyed with the token secret" '^valid$' \
+  bash -c "curl -fsS -k '$CI' | python3 -c \"$JWS_CHECK\""
+GONE=$("$MINIK8S" token create --kubeconfig "$KUBECONFIG" --ttl 1h 2>/dev/null)
+check "another token is signed too" wait_until 20 bash -c "curl -fsS -k '$CI' | grep -q 'jws-kubeconfig-${GONE%%.*}'"
+"$MINIK8S" token delete "${GONE%%.*}" --kubeconfig "$KUBECONFIG" >/dev/null 2>&1
+check "and its signature goes when it is deleted" wait_until 20 bash -c \
+  "! curl -fsS -k '$CI' | grep -q 'jws-kubeconfig-${GONE%%.*}'"
+
+echo "== discovery refuses a wrong token and a wrong CA hash"
+expect_error_output "a wrong secret for the token id is refused at discovery (JWS does not verify)" \
+  "jws-kubeconfig-$TOKEN_ID does not verify with the token" \
+  "$MINIK8S" agent --server "$URL" --token "$TOKEN_ID.0000000000000000" --discovery-token-ca-cert-hash "$PIN" \
+  --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
+check "and wrote no kubeconfig" test ! -e "$WORK/node/kubeconfig"
+(umask 077; echo "abcdef.0123456789abcdef" >"$WORK/unknown-token")
+"$MINIK8S" agent --server "$URL" --token-file "$WORK/unknown-token" --discovery-token-ca-cert-hash "$PIN" \
+  --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only >"$WORK/unknown.out" 2>&1 &
+UNKNOWN_PID=$!
+check "with --token-file the token is not in the agent's command line (/proc/PID/cmdline)" wait_until 5 bash -c \
+  "tr '\\0' ' ' </proc/$UNKNOWN_PID/cmdline | grep -q -- '--token-file $WORK/unknown-token' && ! grep -q 0123456789abcdef /proc/$UNKNOWN_PID/cmdline"
+wait $UNKNOWN_PID || true  # it fails, as it should
+expect_output "a token id the cluster does not know is refused at discovery" \
+  'no JWS signed by token id "abcdef"' cat "$WORK/unknown.out"
+chmod 644 "$WORK/unknown-token"
+expect_error_output "a --token-file others can read is refused" 'chmod 600' \
+  "$MINIK8S" agent --server "$URL" --token-file "$WORK/unknown-token" --discovery-token-ca-cert-hash "$PIN" \
+  --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
 WRONG=sha256:$(printf '0%.0s' $(seq 64))
 expect_error_output "an agent with a wrong hash is refused, naming the actual hash" "$PIN" \
   "$MINIK8S" agent --server "$URL" --token "$TOKEN" --discovery-token-ca-cert-hash "$WRONG" \
@@ -51,9 +91,6 @@ check "and wrote no kubeconfig" test ! -e "$WORK/node/kubeconfig"
 expect_error_output "an agent without a hash is refused unless told it is unsafe" \
   'discovery-token-unsafe-skip-ca-verification' \
   "$MINIK8S" agent --server "$URL" --token "$TOKEN" --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
-expect_error_output "a wrong token gets no certificate (401)" 'Unauthorized' \
-  "$MINIK8S" agent --server "$URL" --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash "$PIN" \
-  --node-name join-e2e --data-dir "$WORK/node" --bootstrap-only
 
 echo "== TLS bootstrap with the join command"
 # shellcheck disable=SC2086
@@ -123,7 +160,8 @@ metadata:
 spec:
   ip: 127.0.0.1
 YAML
-check "the agent joins under the file's name" timeout 120 "$MINIK8S" agent --server "$URL" --token "$TOKEN" \
+(umask 077; echo "$TOKEN" >"$WORK/token")
+check "the agent joins under the file's name (token from --token-file)" timeout 120 "$MINIK8S" agent --server "$URL" --token-file "$WORK/token" \
   --discovery-token-ca-cert-hash "$PIN" --node-config "$WORK/node.yaml" --data-dir "$WORK/node2" --bootstrap-only
 kubectl --kubeconfig "$WORK/node2/kubeconfig" config view --raw -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d >"$WORK/node2.crt"
 expect_output "its certificate is system:node:from-file" 'CN ?= ?system:node:from-file' \

@@ -75,6 +75,7 @@ struct AgentFlags {
   // Joining (kubeadm join's flags) and the original's node file (node/tls_bootstrap.h,
   // node/node_config.h).
   std::string token;
+  std::string token_file;  // --token-file: the token, kept out of the command line
   std::vector<std::string> ca_cert_hashes;
   bool unsafe_skip_ca_verification = false;
   bool bootstrap_only = false;
@@ -253,8 +254,12 @@ Result<AgentFlags> joinFlags(const AgentFlags& given, const std::string& data_di
     if (!identity.ip.empty()) flags.node_ip = identity.ip;
     flags.node_labels = config->labels;
   }
+  if (!flags.token_file.empty()) {
+    if (!flags.token.empty()) return invalid("pass --token or --token-file, not both");
+    ASSIGN_OR_RETURN(flags.token, node::readBootstrapTokenFile(flags.token_file));
+  }
   if (flags.token.empty()) {
-    if (flags.bootstrap_only) return invalid("--bootstrap-only needs --token");
+    if (flags.bootstrap_only) return invalid("--bootstrap-only needs --token or --token-file");
     return flags;
   }
   if (!flags.kubeconfig.empty()) {
@@ -613,6 +618,9 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
                   "join with this bootstrap token: token discovery of the CA at --server, then "
                   "a client certificate through a CertificateSigningRequest, kept in "
                   "<data-dir>/kubeconfig");
+  cmd->add_option("--token-file", flags->token_file,
+                  "as --token, the token read from this file (mode 0600 or stricter; keeps the "
+                  "token out of the command line, which every user of the machine can read)");
   cmd->add_option("--discovery-token-ca-cert-hash", flags->ca_cert_hashes,
                   "the cluster CA's public key pin, sha256:<hex> (repeatable; `minik8s token "
                   "create --print-join-command` prints it)");
@@ -621,7 +629,7 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
                 "join without checking the CA against a pin (whoever answers at --server is "
                 "trusted)");
   cmd->add_flag("--bootstrap-only", flags->bootstrap_only,
-                "with --token: write <data-dir>/kubeconfig, print its path and exit");
+                "with --token or --token-file: write <data-dir>/kubeconfig, print its path and exit");
   cmd->add_option("--node-config", flags->node_config,
                   "a Node manifest (the original's node.yaml): metadata.name, metadata.labels "
                   "and spec.ip (the InternalIP) for this node");

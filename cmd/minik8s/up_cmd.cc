@@ -403,7 +403,7 @@ int runUp(const UpFlags& flags) {
     int64_t ready_not_before;
   };
   std::vector<Started> started;
-  std::optional<std::pair<std::string, std::string>> join;  // token, CA hash
+  std::optional<std::pair<std::string, std::string>> join;  // token file, CA hash
   const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
@@ -433,7 +433,12 @@ int runUp(const UpFlags& flags) {
       if (!join) {
         auto made = joinCredentials(*client, admin.ca_pem);
         if (!made.isOk()) return failWithLogTail("a join token: " + made.status().toString());
-        join = *made;
+        // The agents read the token from a 0600 file: a command line is public (/proc).
+        const std::string token_file = paths.run_dir + "/join-token";
+        if (Status s = writeFileAtomically(token_file, made->first + "\n", 0600); !s.isOk()) {
+          return failWithLogTail("the join token file: " + s.toString());
+        }
+        join = std::make_pair(token_file, made->second);
       }
       argv = node::joinAgentArgv(exe, n, state, join->first, join->second);
     }

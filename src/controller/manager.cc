@@ -2,6 +2,7 @@
 
 #include "client/informer.h"
 #include "common/log.h"
+#include "controller/bootstrap_signer.h"
 #include "controller/cronjob.h"
 #include "controller/csr_approving.h"
 #include "controller/csr_signing.h"
@@ -27,7 +28,7 @@ namespace minik8s::controller {
 
 const std::vector<std::string>& knownControllers() {
   static const std::vector<std::string> known = {
-      "cronjob", "csrapproving", "csrsigning", "daemonset", "deployment", "disruption", "endpoint",
+      "bootstrapsigner", "cronjob", "csrapproving", "csrsigning", "daemonset", "deployment", "disruption", "endpoint",
       "endpointslice",
       "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress", "job", "namespace", "nodeipam",
       "nodelifecycle", "podgc", "replicaset", "taint-eviction-controller", "ttl-after-finished"};
@@ -85,6 +86,7 @@ struct ControllerManager::Running {
   std::unique_ptr<NamespaceController> namespaces;
   std::unique_ptr<CsrApprovingController> csr_approving;
   std::unique_ptr<CsrSigningController> csr_signing;
+  std::unique_ptr<BootstrapSignerController> bootstrap_signer;
 };
 
 ControllerManager::ControllerManager(client::Client& client, ControllerManagerOptions options,
@@ -214,6 +216,10 @@ void ControllerManager::startControllers() {
       log::warn("controller-manager: csrsigning: {}", signing.status().toString());
     }
   }
+  if (enabled_.count("bootstrapsigner")) {
+    running->bootstrap_signer =
+        std::make_unique<BootstrapSignerController>(client_, running->informers, clock_);
+  }
   running->informers.start();
   if (running->replicasets) {
     Status s = running->replicasets->run(options_.concurrent_replicaset_syncs);
@@ -296,6 +302,10 @@ void ControllerManager::startControllers() {
     Status s = running->csr_signing->run(1);
     if (!s.isOk()) log::warn("controller-manager: csrsigning: {}", s.toString());
   }
+  if (running->bootstrap_signer) {
+    Status s = running->bootstrap_signer->run();
+    if (!s.isOk()) log::warn("controller-manager: bootstrapsigner: {}", s.toString());
+  }
   log::info("controller-manager: running {} controller(s)", enabled_.size());
   std::lock_guard lock(mu_);
   running_ = std::move(running);
@@ -308,6 +318,7 @@ void ControllerManager::stopControllers() {
     running = std::move(running_);
   }
   if (!running) return;
+  if (running->bootstrap_signer) running->bootstrap_signer->stop();
   if (running->csr_signing) running->csr_signing->stop();
   if (running->csr_approving) running->csr_approving->stop();
   if (running->namespaces) running->namespaces->stop();

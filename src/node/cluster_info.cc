@@ -6,6 +6,9 @@
 #include "client/config.h"
 #include "client/rest_client.h"
 #include "pki/ca_hash.h"
+#include "pki/jws.h"
+
+#include <thread>
 
 namespace minik8s::node {
 
@@ -78,6 +81,28 @@ Result<ClusterInfo> parseClusterInfo(const json& config_map) {
   return invalid("cluster-info's kubeconfig has no cluster with a server and certificate-authority-data");
 }
 
+Status checkClusterInfoSignature(const json& config_map, const pki::BootstrapToken& token) {
+  const json data = config_map.value("data", json::object());
+  if (!data.is_object() || !data.contains("kubeconfig") || !data["kubeconfig"].is_string()) {
+    return invalid("cluster-info has no data.kubeconfig");
+  }
+  const std::string key = pki::jwsKubeconfigKey(token.id);
+  if (!data.contains(key) || !data[key].is_string()) {
+    return Status(Code::kNotFound, "cluster-info has no " + key);
+  }
+  Status verified = pki::verifyDetachedJws(data[key].get<std::string>(),
+                                           data["kubeconfig"].get<std::string>(), token.id,
+                                           token.secret);
+  if (!verified.isOk()) {
+    return Status(Code::kUnauthorized,
+                  "cluster-info's " + key + " does not verify with the token (" +
+                      verified.message() +
+                      "): the token's secret is wrong, or this API server does not know the "
+                      "token; not trusting it");
+  }
+  return Status::ok();
+}
+
 Status publishClusterInfo(client::Client& client, const ClusterInfo& info) {
   const auto& namespaces = *api::findResource("", "v1", "namespaces");
   json ns = {{"apiVersion", "v1"},
@@ -90,7 +115,15 @@ Status publishClusterInfo(client::Client& client, const ClusterInfo& info) {
   json wanted = clusterInfoConfigMap(info);
   auto existing = client.get(configMaps(), kClusterInfoNamespace, kClusterInfoName);
   if (existing.isOk()) {
-    if (existing->value("data", json::object()) == wanted["data"]) return Status::ok();
+    json data = existing->value("data", json::object());
+    if (!data.is_object()) data = json::object();
+    if (data.value("kubeconfig", json()) == wanted["data"]["kubeconfig"]) return Status::ok();
+    // The signatures were over the old kubeconfig: drop them, the bootstrapsigner re-signs.
+    for (auto it = data.begin(); it != data.end();) {
+      it = it.key().rfind(pki::kJwsKubeconfigPrefix, 0) == 0 ? data.erase(it) : std::next(it);
+    }
+    data["kubeconfig"] = wanted["data"]["kubeconfig"];
+    wanted["data"] = data;
     wanted["metadata"]["resourceVersion"] =
         (*existing)["metadata"].value("resourceVersion", "");
     auto updated = client.update(configMaps(), kClusterInfoNamespace, wanted);
@@ -120,7 +153,23 @@ Result<ClusterInfo> discoverClusterInfo(const DiscoveryOptions& options) {
   config.user_agent = "minik8s-agent-join";
   config.timeout = std::chrono::seconds(10);
   config.tls.insecure_skip_verify = true;  // the pin below authenticates what we got
-  ASSIGN_OR_RETURN(json insecure, fetchClusterInfo(config));
+  if (!options.token) return invalid("token discovery needs the bootstrap token");
+  const pki::BootstrapToken& token = *options.token;
+  const auto give_up = std::chrono::steady_clock::now() + options.signature_wait;
+  json insecure;
+  for (;;) {
+    ASSIGN_OR_RETURN(insecure, fetchClusterInfo(config));
+    Status signature = checkClusterInfoSignature(insecure, token);
+    if (signature.isOk()) break;
+    if (signature.code() != Code::kNotFound) return signature;
+    if (std::chrono::steady_clock::now() >= give_up) {
+      return Status(Code::kUnauthorized,
+                    "there is no JWS signed by token id \"" + token.id +
+                        "\" in cluster-info: the token is invalid for this cluster or has "
+                        "expired (`minik8s token create` on the control plane makes a new one)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
   ASSIGN_OR_RETURN(ClusterInfo info, parseClusterInfo(insecure));
   if (!options.unsafe_skip_ca_verification) {
     RETURN_IF_ERROR(pki::checkCaCertHash(info.ca_pem, options.ca_pins));
@@ -130,6 +179,7 @@ Result<ClusterInfo> discoverClusterInfo(const DiscoveryOptions& options) {
   config.tls.ca_pem = info.ca_pem;
   ASSIGN_OR_RETURN(json secure, fetchClusterInfo(config));
   ASSIGN_OR_RETURN(ClusterInfo verified, parseClusterInfo(secure));
+  RETURN_IF_ERROR(checkClusterInfoSignature(secure, token));
   if (verified.ca_pem != info.ca_pem) {
     return Status(Code::kUnauthorized, "cluster-info changed between the two reads");
   }

@@ -334,12 +334,13 @@ Result<LocalClusterState> addNodeConfigs(const LocalClusterPaths& paths, LocalCl
 }
 
 std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNode& node,
-                                       const LocalClusterState& state, const std::string& token,
+                                       const LocalClusterState& state,
+                                       const std::string& token_file,
                                        const std::string& ca_cert_hash,
                                        const std::string& nsenter) {
   std::vector<std::string> argv;
   if (!node.netns.empty()) argv = {nsenter, "--net=/run/netns/" + node.netns, "--"};
-  argv.insert(argv.end(), {binary, "agent", "--server", clusterServerUrl(state), "--token", token,
+  argv.insert(argv.end(), {binary, "agent", "--server", clusterServerUrl(state), "--token-file", token_file,
                            "--discovery-token-ca-cert-hash", ca_cert_hash, "--node-name",
                            node.name});
   const auto& extra = state.agent_args;

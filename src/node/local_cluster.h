@@ -157,13 +157,15 @@ std::string apiHost(const LocalClusterState& state);
 std::string clusterServerUrl(const LocalClusterState& state);
 
 // The agent command line of node k ≥ 2: `[nsenter --net=/run/netns/<netns> --] <binary>
-// agent --server <url> --token T --discovery-token-ca-cert-hash H --node-name N --node-ip
+// agent --server <url> --token-file F --discovery-token-ca-cert-hash H --node-name N --node-ip
 // IP --data-dir DIR --cgroup-root R --cni-bridge B --run-dns=true --cluster-dns=10.96.0.10
-// [extra...]` (the join command of `token create --print-join-command` plus the node's
+// [extra...]` (the join command of `token create --print-join-command`, with the token in
+// the 0600 file F rather than on the command line, which any user can read, plus the node's
 // own flags; no /etc/hosts block: that is node 1's). A manifest node's also has
 // `--node-config <node_config_file>` (its labels; its name and address agree).
 std::vector<std::string> joinAgentArgv(const std::string& binary, const LocalNode& node,
-                                       const LocalClusterState& state, const std::string& token,
+                                       const LocalClusterState& state,
+                                       const std::string& token_file,
                                        const std::string& ca_cert_hash,
                                        const std::string& nsenter = "/usr/bin/nsenter");
 std::vector<std::string> agentIdentity(const LocalNode& node);

@@ -255,6 +255,45 @@ Status writeNodeKubeconfig(const std::string& path, const NodeCredentials& crede
   return Status::ok();
 }
 
+Result<std::string> readBootstrapTokenFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::string why = std::strerror(errno);
+    return Status(errno == ENOENT ? Code::kNotFound : Code::kInvalid,
+                  "--token-file " + path + ": " + why);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return invalid("--token-file " + path + ": not a regular file");
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return invalid("--token-file " + path + " has mode " + mode +
+                   ": a bootstrap token file must not be accessible to group or others (chmod 600)");
+  }
+  std::string text;
+  char buf[256];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > 4096) break;
+  }
+  ::close(fd);
+  const auto first = text.find_first_not_of(" \t\r\n");
+  const auto last = text.find_last_not_of(" \t\r\n");
+  std::string token = first == std::string::npos ? "" : text.substr(first, last - first + 1);
+  if (!pki::parseBootstrapToken(token)) {
+    return invalid("--token-file " + path +
+                   " does not hold a bootstrap token of the form [a-z0-9]{6}.[a-z0-9]{16}");
+  }
+  return token;
+}
+
 Result<std::string> joinCluster(const JoinOptions& options, std::stop_token stop) {
   const std::string path = options.data_dir + "/" + kNodeKubeconfigFile;
   const std::string& node_name = options.bootstrap.node_name;
@@ -273,8 +312,15 @@ Result<std::string> joinCluster(const JoinOptions& options, std::stop_token stop
     }
     log::info("agent: not using {}: {}; bootstrapping new credentials", path, *problem);
   }
-  ASSIGN_OR_RETURN(ClusterInfo cluster, discoverClusterInfo(options.discovery));
-  log::info("agent: cluster CA from {} matches the pinned hash; requesting a certificate",
+  DiscoveryOptions discovery = options.discovery;
+  if (!discovery.token) {
+    auto token = pki::parseBootstrapToken(options.token);
+    if (!token) return invalid("the bootstrap token is not of the form [a-z0-9]{6}.[a-z0-9]{16}");
+    discovery.token = *token;
+  }
+  ASSIGN_OR_RETURN(ClusterInfo cluster, discoverClusterInfo(discovery));
+  log::info("agent: cluster-info from {} is signed with the token and its CA matches the "
+            "pinned hash; requesting a certificate",
             options.discovery.server);
   client::ClientConfig config;
   config.server = cluster.server;

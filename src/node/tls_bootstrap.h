@@ -92,6 +92,13 @@ Result<std::optional<NodeCredentials>> readNodeKubeconfig(const std::string& pat
 // Writes `credentials` as a kubeconfig (mode 0600, through a temporary file and a rename).
 Status writeNodeKubeconfig(const std::string& path, const NodeCredentials& credentials);
 
+// The bootstrap token in the file at `path` (`agent --token-file`: the token stays out of
+// the process's command line, which every user can read in /proc). Surrounding whitespace
+// is ignored. kInvalid when the file is readable or writable by group or others (it must be
+// 0600 or stricter), or does not hold exactly one token of the form [a-z0-9]{6}.[a-z0-9]{16};
+// kNotFound when it does not exist.
+Result<std::string> readBootstrapTokenFile(const std::string& path);
+
 struct JoinOptions {
   DiscoveryOptions discovery;
   std::string token;     // the bootstrap token

@@ -8,14 +8,14 @@ namespace manager_test {
 TEST(EnabledControllers, StarNameAndMinusNameAsKubeControllerManager) {
   EXPECT_EQ(
       enabledControllers({"*"}).value(),
-      (std::set<std::string>{"cronjob", "csrapproving", "csrsigning", "daemonset", "deployment",
+      (std::set<std::string>{"bootstrapsigner", "cronjob", "csrapproving", "csrsigning", "daemonset", "deployment",
                              "disruption", "endpoint", "endpointslice",
                              "garbagecollector", "horizontalpodautoscaling", "hpa", "ingress",
                              "job", "namespace", "nodeipam", "nodelifecycle", "podgc", "replicaset",
                              "taint-eviction-controller", "ttl-after-finished"}));
   EXPECT_EQ(enabledControllers({"replicaset"}).value(), std::set<std::string>{"replicaset"});
   EXPECT_EQ(enabledControllers({"*", "-replicaset"}).value(),
-            (std::set<std::string>{"cronjob", "csrapproving", "csrsigning", "daemonset",
+            (std::set<std::string>{"bootstrapsigner", "cronjob", "csrapproving", "csrsigning", "daemonset",
                                    "deployment", "disruption", "endpoint",
                                    "endpointslice", "garbagecollector", "horizontalpodautoscaling",
                                    "hpa", "ingress", "job", "namespace", "nodeipam", "nodelifecycle", "podgc",

@@ -6,6 +6,7 @@
 #include "api/scheme.h"
 #include "api/yaml.h"
 #include "client/fake_client.h"
+#include "pki/jws.h"
 
 namespace minik8s::node {
 namespace cluster_info_test {
@@ -59,6 +60,45 @@ TEST(PublishClusterInfo, CreatesThenUpdatesOnlyWhenChanged) {
   auto updated = parseClusterInfo(*client.object(config_maps, "kube-public", "cluster-info"));
   EXPECT_EQ(updated->server, "https://b:6443");
   EXPECT_EQ(updated->ca_pem, "CA2");
+}
+
+TEST(CheckClusterInfoSignature, AcceptsOnlyTheTokensSignatureOfTheKubeconfig) {
+  json cm = clusterInfoConfigMap({"https://a:6443", "CA1"});
+  const std::string kubeconfig = cm["data"]["kubeconfig"];
+  const pki::BootstrapToken token{"abcdef", "0123456789abcdef"};
+  EXPECT_EQ(checkClusterInfoSignature(cm, token).code(), Code::kNotFound);  // not signed yet
+  cm["data"]["jws-kubeconfig-abcdef"] = pki::computeDetachedJws(kubeconfig, "abcdef", token.secret);
+  EXPECT_TRUE(checkClusterInfoSignature(cm, token).isOk());
+  // A wrong secret for the same id: refused, saying so.
+  Status wrong = checkClusterInfoSignature(cm, {"abcdef", "fedcba9876543210"});
+  EXPECT_EQ(wrong.code(), Code::kUnauthorized);
+  EXPECT_NE(wrong.message().find("does not verify with the token"), std::string::npos);
+  // Another token id has no signature.
+  EXPECT_EQ(checkClusterInfoSignature(cm, {"zzzzzz", token.secret}).code(), Code::kNotFound);
+  // A tampered kubeconfig (another CA) with the old signature: refused.
+  json tampered = cm;
+  tampered["data"]["kubeconfig"] = clusterInfoConfigMap({"https://a:6443", "EVIL"})["data"]["kubeconfig"];
+  EXPECT_EQ(checkClusterInfoSignature(tampered, token).code(), Code::kUnauthorized);
+  EXPECT_EQ(checkClusterInfoSignature(json::object(), token).code(), Code::kInvalid);
+}
+
+TEST(PublishClusterInfo, KeepsSignaturesOfAnUnchangedKubeconfigAndDropsStaleOnes) {
+  const auto& config_maps = *api::findResource("", "v1", "configmaps");
+  client::FakeClient client;
+  ASSERT_TRUE(publishClusterInfo(client, {"https://a:6443", "CA1"}).isOk());
+  json stored = *client.object(config_maps, "kube-public", "cluster-info");
+  stored["data"]["jws-kubeconfig-abcdef"] = "sig";
+  stored["data"]["other"] = "kept";
+  ASSERT_TRUE(client.update(config_maps, "kube-public", stored).isOk());
+  ASSERT_TRUE(publishClusterInfo(client, {"https://a:6443", "CA1"}).isOk());
+  EXPECT_EQ((*client.object(config_maps, "kube-public", "cluster-info"))["data"]["jws-kubeconfig-abcdef"],
+            "sig");
+  ASSERT_TRUE(publishClusterInfo(client, {"https://a:6443", "CA2"}).isOk());
+  json data = (*client.object(config_maps, "kube-public", "cluster-info"))["data"];
+  EXPECT_FALSE(data.contains("jws-kubeconfig-abcdef"));
+  EXPECT_EQ(data["other"], "kept");
+  EXPECT_EQ(parseClusterInfo(*client.object(config_maps, "kube-public", "cluster-info"))->ca_pem,
+            "CA2");
 }
 
 TEST(DiscoverClusterInfo, RefusesToRunWithoutAPinUnlessToldItIsUnsafe) {

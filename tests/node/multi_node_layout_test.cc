@@ -158,10 +158,10 @@ TEST(MultiNodeLayout, ExtraNodesJoinWithATokenInsideTheirNamespace) {
   s.agent_args = {"--kubelet-port=0"};
   auto layout = multiNodeLayout(p, s);
   ASSERT_TRUE(layout.isOk());
-  EXPECT_EQ(joinAgentArgv("/m", layout->nodes[1], s, "abcdef.0123456789abcdef", "sha256:00"),
+  EXPECT_EQ(joinAgentArgv("/m", layout->nodes[1], s, "/d/run/join-token", "sha256:00"),
             (std::vector<std::string>{
                 "/usr/bin/nsenter", "--net=/run/netns/minik8s-box-2", "--", "/m", "agent",
-                "--server", "https://172.31.240.1:6443", "--token", "abcdef.0123456789abcdef",
+                "--server", "https://172.31.240.1:6443", "--token-file", "/d/run/join-token",
                 "--discovery-token-ca-cert-hash", "sha256:00", "--node-name", "box-2",
                 "--node-ip", "172.31.240.2", "--data-dir", "/d/nodes/box-2", "--cgroup-root",
                 "minik8s-2", "--cni-bridge", "mk8s2", "--run-dns=true",

@@ -283,5 +283,23 @@ TEST(JoinCluster, ReusesGoodCredentialsWithoutTheNetwork) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ReadBootstrapTokenFile, ReadsAPrivateFileAndRefusesAnythingElse) {
+  char tmpl[] = "/tmp/tls_bootstrap_test.XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  const std::string path = dir + "/token";
+  std::ofstream(path) << "  abcdef.0123456789abcdef\n";
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  EXPECT_EQ(readBootstrapTokenFile(path).value(), "abcdef.0123456789abcdef");
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  auto loose = readBootstrapTokenFile(path);
+  EXPECT_EQ(loose.status().code(), Code::kInvalid);
+  EXPECT_NE(loose.status().message().find("chmod 600"), std::string::npos);
+  std::ofstream(path) << "not-a-token";
+  ASSERT_EQ(::chmod(path.c_str(), 0400), 0);
+  EXPECT_EQ(readBootstrapTokenFile(path).status().code(), Code::kInvalid);
+  EXPECT_EQ(readBootstrapTokenFile(dir + "/absent").status().code(), Code::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace tls_bootstrap_test
 }  // namespace minik8s::node
