@@ -37,6 +37,7 @@
 #include "network/pod_network_controller.h"
 #include "node/containerd_process.h"
 #include "node/node_config.h"
+#include "node/cert_rotation.h"
 #include "node/tls_bootstrap.h"
 #include "node/registry_config.h"
 #include "proxy/iptables.h"
@@ -79,6 +80,7 @@ struct AgentFlags {
   std::vector<std::string> ca_cert_hashes;
   bool unsafe_skip_ca_verification = false;
   bool bootstrap_only = false;
+  bool rotate_certificates = true;  // a joined node renews its client certificate
   std::string node_config;
   std::map<std::string, std::string> node_labels;  // from --node-config
   const CLI::Option* node_name_option = nullptr;
@@ -533,8 +535,27 @@ int runAgent(const AgentFlags& given) {
     node_services = std::move(*started);
   }
 
+  // A joined node renews its client certificate before it expires (node/cert_rotation.h).
+  std::unique_ptr<node::CertificateRotator> rotator;
+  if (flags.rotate_certificates && (!given.token.empty() || !given.token_file.empty())) {
+    node::CertificateRotatorOptions rotation;
+    rotation.kubeconfig = flags.kubeconfig;
+    rotation.bootstrap.node_name = node_name;
+    rotation.on_rotated = [path = flags.kubeconfig](const node::NodeCredentials&) {
+      // The running clients keep the certificate they were built with (client::RestClient
+      // has no way to swap it yet); the renewed one serves the next start without a token.
+      log::info("agent: the renewed client certificate is in {}", path);
+    };
+    rotator = std::make_unique<node::CertificateRotator>(std::move(rotation));
+    if (Status s = rotator->start(); !s.isOk()) {
+      log::warn("agent: client certificate rotation not started: {}", s.toString());
+      rotator.reset();
+    }
+  }
+
   int sig = waitForStopSignal();
   log::info("agent: signal {} received, stopping (pods keep running, service rules stay)", sig);
+  rotator.reset();
   node_services.reset();
   pod_network.reset();  // routes, device and masquerade rule stay
   kubelet.stop();
@@ -628,6 +649,10 @@ void addAgentCommand(CLI::App& app, const std::string& name, const std::string& 
                 flags->unsafe_skip_ca_verification,
                 "join without checking the CA against a pin (whoever answers at --server is "
                 "trusted)");
+  cmd->add_flag("--rotate-certificates", flags->rotate_certificates,
+                "on a node joined with --token/--token-file, renew the client certificate "
+                "through a CertificateSigningRequest at 70-90% of its lifetime (kubelet's flag)")
+      ->capture_default_str();
   cmd->add_flag("--bootstrap-only", flags->bootstrap_only,
                 "with --token or --token-file: write <data-dir>/kubeconfig, print its path and exit");
   cmd->add_option("--node-config", flags->node_config,
