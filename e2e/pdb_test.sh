@@ -84,6 +84,12 @@ evict() {  # evict POD: POST an Eviction, prints the HTTP code and the body
   cat "$WORK/evict.out"; echo
 }
 expect_output "an eviction of a pod that does not exist: 404" '^404$' evict nope
+expect_output "kubectl drain --dry-run=server: both pods evicted as a server dry run, n1 'drained'" \
+  'evicting pod default/d1 \(server dry run\).*node/n1 drained \(server dry run\)' \
+  bash -c "$K drain n1 --ignore-daemonsets --force --dry-run=server 2>&1 | sort | tr '\n' ' '"
+expect_output "  both pods are still there" '^2$' bash -c "$K get pods -l app=drain --no-headers | wc -l"
+expect_output "  the budget still allows one, and n1 is not cordoned" '^1$' \
+  bash -c "echo \$($K get pdb drain -o 'jsonpath={.status.disruptionsAllowed}') \$($K get node n1 -o 'jsonpath={.spec.unschedulable}')"
 
 start=$(date +%s)
 expect_error_output "kubectl drain evicts one pod, then the budget refuses the other (429, retry) until --timeout" \

@@ -9,6 +9,9 @@ using nlohmann::json;
 namespace {
 
 constexpr char kEvictionRefused[] = "Cannot evict pod as it would violate the pod's disruption budget.";
+constexpr char kBeingProcessed[] = " is still being processed by the server.";
+// Kubernetes' suggestion for a budget still being processed (createTooManyRequestsError).
+constexpr int kBeingProcessedRetrySeconds = 10;
 // Kubernetes' MaxDisruptedPodSize: evictions the disruption controller has not caught up with.
 constexpr size_t kMaxDisruptedPods = 2000;
 
@@ -71,7 +74,7 @@ void setDisruptionAllowed(json& status, Clock::WallTime now) {
 }  // namespace
 
 Result<json> evictionDeleteOptions(const json& eviction, const std::string& ns,
-                                   const std::string& name) {
+                                   const std::string& name, bool query_dry_run) {
   std::string api_version = eviction.value("apiVersion", "");
   if (!api_version.empty() && api_version != "policy/v1" && api_version != "policy/v1beta1") {
     return badRequest("an eviction must be a policy/v1 Eviction, not " + api_version);
@@ -90,7 +93,28 @@ Result<json> evictionDeleteOptions(const json& eviction, const std::string& ns,
   json options = fieldOr(eviction, "deleteOptions");
   options.erase("kind");
   options.erase("apiVersion");
+  const json body_dry_run = options.value("dryRun", json::array());
+  if (!body_dry_run.is_array() ||
+      !(body_dry_run.empty() || body_dry_run == json::array({"All"}))) {
+    return badRequest("deleteOptions.dryRun: Unsupported value: " + body_dry_run.dump() +
+                      ": supported values: \"All\"");
+  }
+  // Both can only say "All" by now, so the query and the body always agree.
+  if (query_dry_run) options["dryRun"] = json::array({"All"});
   return options;
+}
+
+bool isDryRun(const json& delete_options) {
+  auto it = delete_options.find("dryRun");
+  return it != delete_options.end() && it->is_array() && !it->empty();
+}
+
+bool isBudgetBeingProcessed(const Status& refusal) {
+  if (refusal.code() != Code::kTooManyRequests) return false;
+  for (const auto& cause : refusal.causes()) {
+    if (cause.reason == "DisruptionBudget" && cause.message.ends_with(kBeingProcessed)) return true;
+  }
+  return false;
 }
 
 Result<json> spendDisruption(json pdb, const std::string& pod_name, Clock::WallTime now) {
@@ -98,8 +122,7 @@ Result<json> spendDisruption(json pdb, const std::string& pod_name, Clock::WallT
   json& status = pdb["status"];
   if (!status.is_object()) status = json::object();
   if (intOf(status, "observedGeneration") < intOf(fieldOr(pdb, "metadata"), "generation")) {
-    return budgetRefused("The disruption budget " + pdb_name +
-                         " is still being processed by the server.");
+    return budgetRefused("The disruption budget " + pdb_name + kBeingProcessed);
   }
   const int64_t allowed = intOf(status, "disruptionsAllowed");
   if (allowed < 0) {
@@ -129,27 +152,37 @@ Result<json> spendDisruption(json pdb, const std::string& pod_name, Clock::WallT
   return pdb;
 }
 
-Status evictPod(const EvictionStore& store, const std::string& ns, const std::string& name,
-                const json& delete_options, Clock::WallTime now) {
-  ASSIGN_OR_RETURN(json pod, store.get_pod(ns, name));
-  auto deletePod = [&]() -> Status { return store.delete_pod(ns, name, delete_options).status(); };
-  if (evictionIgnoresBudget(pod)) return deletePod();
+EvictionOutcome evictPod(const EvictionStore& store, const std::string& ns,
+                         const std::string& name, const json& delete_options,
+                         Clock::WallTime now) {
+  auto refused = [](Status status) {
+    return EvictionOutcome{.status = status,
+                           .retry_after_seconds =
+                               isBudgetBeingProcessed(status) ? kBeingProcessedRetrySeconds : 0};
+  };
+  auto pod = store.get_pod(ns, name);
+  if (!pod.isOk()) return refused(pod.status());
+  auto deletePod = [&]() {
+    return EvictionOutcome{.status = store.delete_pod(ns, name, delete_options).status()};
+  };
+  if (evictionIgnoresBudget(*pod)) return deletePod();
 
-  ASSIGN_OR_RETURN(std::vector<json> pdbs, store.list_pdbs(ns));
+  auto pdbs = store.list_pdbs(ns);
+  if (!pdbs.isOk()) return refused(pdbs.status());
   std::vector<const json*> covering;
-  for (const auto& pdb : pdbs) {
+  for (const auto& pdb : *pdbs) {
     auto selector = api::LabelSelector::fromJson(fieldOr(pdb, "spec").value("selector", json()));
-    if (selector.isOk() && selector->matchesObject(pod)) covering.push_back(&pdb);
+    if (selector.isOk() && selector->matchesObject(*pod)) covering.push_back(&pdb);
   }
   if (covering.empty()) return deletePod();
   if (covering.size() > 1) {
-    return Status(Code::kInternal,
-                  "This pod has more than one PodDisruptionBudget, which the eviction "
-                  "subresource does not support.");
+    return refused(Status(Code::kInternal,
+                          "This pod has more than one PodDisruptionBudget, which the eviction "
+                          "subresource does not support."));
   }
   const json& pdb = *covering[0];
   const std::string pdb_name = fieldOr(pdb, "metadata").value("name", "");
-  if (!evictedPodIsReady(pod)) {
+  if (!evictedPodIsReady(*pod)) {
     const json& spec = fieldOr(pdb, "spec");
     const json& status = fieldOr(pdb, "status");
     if (spec.value("unhealthyPodEvictionPolicy", "") == "AlwaysAllow") return deletePod();
@@ -157,9 +190,14 @@ Status evictPod(const EvictionStore& store, const std::string& ns, const std::st
     const int64_t desired = intOf(status, "desiredHealthy");
     if (desired > 0 && intOf(status, "currentHealthy") >= desired) return deletePod();
   }
-  auto spent = store.update_pdb_status(
-      ns, pdb_name, [&](const json& current) { return spendDisruption(current, name, now); });
-  if (!spent.isOk()) return spent.status();
+  // A dry run checks the budget it listed and spends nothing (Kubernetes stops its
+  // checkAndDecrement before the status write).
+  auto spent = isDryRun(delete_options)
+                   ? spendDisruption(pdb, name, now)
+                   : store.update_pdb_status(ns, pdb_name, [&](const json& current) {
+                       return spendDisruption(current, name, now);
+                     });
+  if (!spent.isOk()) return refused(spent.status());
   return deletePod();
 }
 

@@ -14,6 +14,7 @@
 #include "apiserver/deletion.h"
 #include "apiserver/eviction.h"
 #include "apiserver/filters.h"
+#include "apiserver/managed_fields.h"
 #include "apiserver/patch.h"
 #include "apiserver/status_response.h"
 #include "apiserver/table.h"
@@ -172,13 +173,22 @@ int64_t revisionOf(const json& object) {
   }
 }
 
-// The object without server-owned bookkeeping, for "did anything change" comparisons.
+// The object without server-owned bookkeeping, for "did anything change" comparisons
+// (managedFields count: an apply that only takes ownership is a write).
 json comparable(json object) {
-  if (object.contains("metadata")) {
-    object["metadata"].erase("resourceVersion");
-    object["metadata"].erase("managedFields");
-  }
+  if (object.contains("metadata")) object["metadata"].erase("resourceVersion");
   return object;
+}
+
+// Who writes, for metadata.managedFields (managed_fields.h).
+FieldManagerOptions managerOptions(const api::ResourceInfo& resource, const RequestContext& ctx,
+                                   const std::string& subresource, const Clock& clock) {
+  return {.manager = ctx.field_manager,
+          .api_version = resource.apiVersion(),
+          .kind = resource.kind,
+          .subresource = subresource,
+          .status_subresource = resource.hasSubresource("status"),
+          .time = formatRfc3339(clock.now())};
 }
 
 std::string listJson(const api::ResourceInfo& resource, const std::vector<CachedObjectPtr>& items,
@@ -429,6 +439,8 @@ HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request,
   if (user != nullptr) t.ctx.user = *user;
   t.ctx.dry_run = request.queryValue("dryRun") == "All";
   t.ctx.strict_fields = request.queryValue("fieldValidation") == "Strict";
+  t.ctx.field_manager =
+      managerName(request.queryValue("fieldManager"), request.header("User-Agent"));
   if (info.resource == "bindings" && info.verb == "create" && info.group.empty()) {
     t.resource = api::findResource("", "v1", "pods");
     return doBinding(t, request);
@@ -644,7 +656,7 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
   }
   RETURN_IF_ERROR(checkNamespaceWritable(resource, ns, name));
   for (const char* field : {"resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
-                            "deletionGracePeriodSeconds", "generation", "managedFields"}) {
+                            "deletionGracePeriodSeconds", "generation"}) {
     md.erase(field);
   }
   if (resource.hasSubresource("status") && resource.plural != "nodes") object.erase("status");
@@ -653,6 +665,7 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
     prepareCsrForCreate(object, ctx.user ? &*ctx.user : nullptr);
   }
   RETURN_IF_ERROR(normalizeObject(resource, object, ctx));
+  if (!ctx.apply) recordUpdate(nullptr, object, managerOptions(resource, ctx, "", clock_));
   json& meta = object["metadata"];
   meta["uid"] = newUid();
   meta["creationTimestamp"] = formatRfc3339(clock_.now());
@@ -748,7 +761,6 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
     }
   }
   md.erase("resourceVersion");
-  md.erase("managedFields");
   if (resource.hasSubresource("status") && subresource.empty()) {
     if (current.contains("status")) {
       desired["status"] = current["status"];
@@ -770,6 +782,9 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
     }
   }
   RETURN_IF_ERROR(normalizeObject(resource, desired, ctx));
+  if (!ctx.apply) {
+    recordUpdate(&current, desired, managerOptions(resource, ctx, subresource, clock_));
+  }
   // generation counts spec changes.
   if (current.contains("spec") || desired.contains("spec")) {
     int64_t generation = cur_md.value("generation", int64_t{1});
@@ -901,7 +916,18 @@ HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
   std::string content_type = request.header("Content-Type");
   bool is_apply = content_type.rfind("application/apply-patch", 0) == 0;
   const std::string& sub = t.info.subresource;
+
+  FieldManagerOptions apply_options = managerOptions(r, t.ctx, sub, clock_);
   if (is_apply) {
+    if (request.queryValue("fieldManager").empty()) {
+      return fail(invalid("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required "
+                          "value: is required for apply patch",
+                          {{"fieldManager", "FieldValueRequired",
+                            "Required value: is required for apply patch"}}),
+                  nullptr, "", t.ctx);
+    }
+    t.ctx.apply = true;
+    apply_options.force = request.queryValue("force") == "true";
     auto applied = api::parseYaml(request.body);
     if (!applied.isOk()) return fail(applied.status(), &r, t.info.name, t.ctx);
     if (!applied->is_object()) {
@@ -910,7 +936,9 @@ HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
     }
     auto existing = getFromStore(r, t.info.namespace_, t.info.name);
     if (!existing.isOk() && existing.status().code() == Code::kNotFound && sub.empty()) {
-      json object = *applied;
+      auto applied_object = applyServerSideApply(json(), *applied, r, apply_options);
+      if (!applied_object.isOk()) return fail(applied_object.status(), &r, t.info.name, t.ctx);
+      json object = std::move(applied_object).value();
       if (!object.contains("metadata") || !object["metadata"].is_object()) {
         object["metadata"] = json::object();
       }
@@ -928,7 +956,7 @@ HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
         json patched;
         if (is_apply) {
           ASSIGN_OR_RETURN(json applied, api::parseYaml(request.body));
-          ASSIGN_OR_RETURN(patched, applyServerSideApply(current, applied, r));
+          ASSIGN_OR_RETURN(patched, applyServerSideApply(current, applied, r, apply_options));
         } else {
           ASSIGN_OR_RETURN(patched, applyPatch(content_type, current, request.body, r));
         }
@@ -941,6 +969,9 @@ HandlerResult RestHandler::doPatch(const Target& t, HttpRequest& request) {
             desired["status"] = patched["status"];
           } else {
             desired.erase("status");
+          }
+          if (is_apply && metaOf(patched).contains("managedFields")) {
+            desired["metadata"]["managedFields"] = metaOf(patched)["managedFields"];
           }
           return desired;
         }
@@ -1195,8 +1226,10 @@ HandlerResult RestHandler::doEviction(const Target& t, HttpRequest& request) {
   const api::ResourceInfo& pdbs = *api::findResource("policy", "v1", "poddisruptionbudgets");
   auto body = decodeBody(pods, request);
   if (!body.isOk()) return fail(body.status(), &pods, t.info.name, t.ctx);
-  auto options = evictionDeleteOptions(*body, t.info.namespace_, t.info.name);
+  auto options = evictionDeleteOptions(*body, t.info.namespace_, t.info.name, t.ctx.dry_run);
   if (!options.isOk()) return fail(options.status(), &pods, t.info.name, t.ctx);
+  RequestContext ctx = t.ctx;  // deleteOptions.dryRun also makes the delete a dry run
+  ctx.dry_run = isDryRun(*options);
   EvictionStore store{
       .get_pod = [&](const std::string& ns, const std::string& name) {
         return getFromStore(pods, ns, name);
@@ -1212,14 +1245,17 @@ HandlerResult RestHandler::doEviction(const Target& t, HttpRequest& request) {
       .update_pdb_status =
           [&](const std::string& ns, const std::string& name,
               const std::function<Result<json>(const json&)>& mutate) {
-            return guaranteedUpdate(pdbs, ns, name, mutate, t.ctx, "status");
+            return guaranteedUpdate(pdbs, ns, name, mutate, ctx, "status");
           },
       .delete_pod = [&](const std::string& ns, const std::string& name, const json& opts) {
-        return deleteObject(pods, ns, name, opts, t.ctx);
+        return deleteObject(pods, ns, name, opts, ctx);
       },
   };
-  Status evicted = evictPod(store, t.info.namespace_, t.info.name, *options, clock_.now());
-  if (!evicted.isOk()) return fail(evicted, &pods, t.info.name, t.ctx);
+  EvictionOutcome evicted = evictPod(store, t.info.namespace_, t.info.name, *options, clock_.now());
+  if (evicted.status.code() == Code::kTooManyRequests) {
+    return statusResult(evicted.status, {.retry_after_seconds = evicted.retry_after_seconds});
+  }
+  if (!evicted.status.isOk()) return fail(evicted.status, &pods, t.info.name, t.ctx);
   return respond(201, evictionSuccess().dump(), t.ctx);
 }
 

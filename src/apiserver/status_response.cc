@@ -25,6 +25,7 @@ std::string statusJson(const Status& status, const StatusDetails& details) {
     }
     d["causes"] = std::move(causes);
   }
+  if (details.retry_after_seconds > 0) d["retryAfterSeconds"] = details.retry_after_seconds;
   if (!d.empty()) out["details"] = std::move(d);
   out["code"] = httpStatusOf(status.code());
   return out.dump();
@@ -34,6 +35,9 @@ HttpResponse statusResponse(const Status& status, const StatusDetails& details) 
   HttpResponse r;
   r.status = httpStatusOf(status.code());
   r.headers.emplace_back("Content-Type", "application/json");
+  if (!status.isOk() && details.retry_after_seconds > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(details.retry_after_seconds));
+  }
   r.body = statusJson(status, details);
   return r;
 }

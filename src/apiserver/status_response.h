@@ -14,6 +14,9 @@ struct StatusDetails {
   std::string name;   // object name, when the error is about one object
   std::string group;  // "apps"
   std::string kind;   // "pods" for NotFound/AlreadyExists/Conflict, "Pod" for Invalid
+  // details.retryAfterSeconds and the Retry-After header, when > 0 (a 429 that suggests
+  // when to come back).
+  int retry_after_seconds = 0;
 };
 
 // {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":...,

@@ -70,7 +70,11 @@ class EvictionTest : public ::testing::Test {
     };
   }
   Status evict(const std::string& name, const json& options = json::object()) {
-    return evictPod(store_, "default", name, options, Clock::real().now());
+    return evictPod(store_, "default", name, options, Clock::real().now()).status;
+  }
+  int retryAfterOf(const std::string& name) {
+    return evictPod(store_, "default", name, json::object(), Clock::real().now())
+        .retry_after_seconds;
   }
 
   std::map<std::string, json> pods_, pdbs_;
@@ -115,6 +119,7 @@ TEST_F(EvictionTest, AnExhaustedBudgetRefusesWith429AndADisruptionBudgetCause) {
   EXPECT_EQ(s.causes()[0].reason, "DisruptionBudget");
   EXPECT_EQ(s.causes()[0].message, "The disruption budget web needs 2 healthy pods and has 2 currently");
   EXPECT_TRUE(deleted_.empty());
+  EXPECT_EQ(retryAfterOf("p1"), 0);  // Kubernetes suggests no delay for an empty budget
 }
 
 TEST_F(EvictionTest, TwoEvictionsCannotBothSpendABudgetOfOne) {
@@ -137,6 +142,24 @@ TEST_F(EvictionTest, ABudgetNotYetObservedIsRefused) {
   Status s = evict("p1");
   EXPECT_EQ(s.code(), Code::kTooManyRequests);
   EXPECT_EQ(s.causes().at(0).message, "The disruption budget web is still being processed by the server.");
+  EXPECT_TRUE(isBudgetBeingProcessed(s));
+  EXPECT_EQ(retryAfterOf("p1"), 10);  // come back once the controller has caught up
+}
+
+TEST_F(EvictionTest, ADryRunChecksTheBudgetAndWritesNothing) {
+  pods_["p1"] = pod("p1");
+  pdbs_["web"] = pdb("web", 1);
+  const json dry = {{"dryRun", {"All"}}};
+  EXPECT_TRUE(evict("p1", dry).isOk());
+  EXPECT_EQ(pdb_writes_, 0);                        // the budget is not spent
+  EXPECT_EQ(pdbs_["web"]["status"]["disruptionsAllowed"], 1);
+  EXPECT_EQ(deleted_, std::vector<std::string>{"p1"});  // the store's delete gets the dry run
+  EXPECT_EQ(last_options_, dry);
+  pods_["p1"] = pod("p1");  // the fake store's delete removed it
+  pdbs_["web"] = pdb("web", 0);
+  deleted_.clear();
+  EXPECT_EQ(evict("p1", dry).code(), Code::kTooManyRequests);  // still refused when empty
+  EXPECT_TRUE(deleted_.empty());
 }
 
 TEST_F(EvictionTest, TwoBudgetsForOnePodAreAnInternalError) {
@@ -185,8 +208,27 @@ TEST(EvictionDeleteOptions, TheBodyMustNameThePodOfTheUrl) {
             "name in URL does not match name in Eviction object");
   body["apiVersion"] = "v1";
   EXPECT_EQ(evictionDeleteOptions(body, "default", "p1").status().code(), Code::kBadRequest);
+  EXPECT_FALSE(isDryRun(*options));
   EXPECT_EQ(evictionSuccess().dump(),
             R"({"apiVersion":"v1","code":201,"kind":"Status","metadata":{},"status":"Success"})");
+}
+
+TEST(EvictionDeleteOptions, ADryRunComesFromTheQueryOrTheBodyAndTheyMustAgree) {
+  json body = {{"kind", "Eviction"},
+               {"apiVersion", "policy/v1"},
+               {"metadata", {{"name", "p1"}}}};
+  auto from_query = evictionDeleteOptions(body, "default", "p1", /*query_dry_run=*/true);
+  ASSERT_TRUE(from_query.isOk());
+  EXPECT_TRUE(isDryRun(*from_query));
+  body["deleteOptions"] = {{"dryRun", {"All"}}};
+  auto from_body = evictionDeleteOptions(body, "default", "p1");
+  ASSERT_TRUE(from_body.isOk());
+  EXPECT_TRUE(isDryRun(*from_body));
+  EXPECT_TRUE(evictionDeleteOptions(body, "default", "p1", true).isOk());  // both say All
+  body["deleteOptions"]["dryRun"] = {"Some"};
+  EXPECT_EQ(evictionDeleteOptions(body, "default", "p1").status().code(), Code::kBadRequest);
+  body["deleteOptions"]["dryRun"] = "All";  // not a list
+  EXPECT_EQ(evictionDeleteOptions(body, "default", "p1").status().code(), Code::kBadRequest);
 }
 
 }  // namespace eviction_test
