@@ -302,7 +302,8 @@ HandlerResult ApiServer::route(HttpRequest& request, const Result<RequestInfo>& 
   *verb = info->verb;
   *resource = info->subresource.empty() ? info->resource : info->resource + "/" + info->subresource;
   if (node_proxy_ && info->resource == "pods" && info->group.empty() &&
-      (info->subresource == "log" || info->subresource == "exec")) {
+      (info->subresource == "log" || info->subresource == "exec" ||
+       info->subresource == "attach" || info->subresource == "portforward")) {
     return node_proxy_->handle(*info, request);
   }
   return rest_->handle(*info, request, user);
