@@ -90,10 +90,14 @@ expect_error_output "create again is AlreadyExists" '^Error from server \(Alread
 # object.
 expect_output "get pod NAME prints YAML" '^kind: Pod$' $CTL get pod greet-pod
 expect_output "get pod NAME YAML has the containers" 'image: welcome-app' $CTL get pod greet-pod
+# stored_unmanaged URL: the object as stored, without metadata.managedFields (kubectl leaves them out too).
+stored_unmanaged() { curl -fsS "$API$1" | jq 'del(.metadata.managedFields)'; }
 same_json "get pod NAME -o json is the stored object" $MK get pod greet-pod -o json -- \
-  curl -fsS "$API/api/v1/namespaces/default/pods/greet-pod"
+  stored_unmanaged /api/v1/namespaces/default/pods/greet-pod
 same_json "get hpa NAME finds the seed Hpa" $MK get hpa test-hpa -o json -- \
-  curl -fsS "$API/api/v1/namespaces/default/hpas/test-hpa"
+  stored_unmanaged /api/v1/namespaces/default/hpas/test-hpa
+expect_output "the stored pod has managedFields (the server records who wrote it)" '"manager"' \
+  curl -fsS "$API/api/v1/namespaces/default/pods/greet-pod"
 expect_output "get dns NAME" 'hostname: vahag.com' $CTL get dns test-dns
 
 # get KIND: tables like kubectl's (`minik8s ctl`).

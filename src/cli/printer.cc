@@ -198,9 +198,29 @@ json fallbackTable(const json& list, Clock::WallTime now) {
   return table;
 }
 
+namespace {
+
+// metadata.managedFields is the server's bookkeeping; kubectl leaves it out unless asked.
+json withoutManagedFields(json object) {
+  auto strip = [](json& o) {
+    if (!o.is_object()) return;
+    auto md = o.find("metadata");
+    if (md != o.end() && md->is_object()) md->erase("managedFields");
+  };
+  strip(object);
+  if (auto items = object.find("items"); object.is_object() && items != object.end() &&
+                                         items->is_array()) {
+    for (auto& item : *items) strip(item);
+  }
+  return object;
+}
+
+}  // namespace
+
 std::string formatObject(const json& object, OutputFormat format) {
-  if (format == OutputFormat::kJson) return object.dump(4) + "\n";
-  return api::toYaml(object);
+  json shown = withoutManagedFields(object);
+  if (format == OutputFormat::kJson) return shown.dump(4) + "\n";
+  return api::toYaml(shown);
 }
 
 json listObject(const std::vector<json>& items) {

@@ -66,6 +66,8 @@ std::string printTable(const nlohmann::json& table, const TablePrintOptions& opt
 nlohmann::json fallbackTable(const nlohmann::json& list, Clock::WallTime now);
 
 // The object in full: YAML (kubectl's layout) or JSON indented by 4, ending in "\n".
+// Without metadata.managedFields (its own and its items'), as kubectl prints by default
+// (--show-managed-fields=false).
 std::string formatObject(const nlohmann::json& object, OutputFormat format);
 
 // kubectl's `-o yaml|json` of several objects: {"apiVersion":"v1","kind":"List","items":[..]}.

@@ -86,6 +86,16 @@ TEST(FormatObject, YamlByDefaultAndJsonIndentedByFour) {
   EXPECT_EQ(formatObject(json{{"a", 1}}, OutputFormat::kJson), "{\n    \"a\": 1\n}\n");
 }
 
+TEST(FormatObject, LeavesManagedFieldsOutAsKubectlDoes) {
+  json managed = json::array({{{"manager", "kubectl"}, {"operation", "Update"}}});
+  json pod = {{"kind", "Pod"}, {"metadata", {{"name", "a"}, {"managedFields", managed}}}};
+  EXPECT_EQ(formatObject(pod, OutputFormat::kJson),
+            "{\n    \"kind\": \"Pod\",\n    \"metadata\": {\n        \"name\": \"a\"\n    }\n}\n");
+  EXPECT_EQ(formatObject(listObject({pod}), OutputFormat::kYaml).find("managedFields"),
+            std::string::npos);
+  EXPECT_EQ(formatObject(json::array({1}), OutputFormat::kJson), "[\n    1\n]\n");
+}
+
 TEST(ParseOutputFormat, KnowsKubectlsFormats) {
   EXPECT_EQ(*parseOutputFormat(""), OutputFormat::kTable);
   EXPECT_EQ(*parseOutputFormat("wide"), OutputFormat::kWide);
