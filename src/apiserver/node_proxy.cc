@@ -13,6 +13,7 @@
 #include "apiserver/status_response.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "http/splice.h"
 #include "http/upgrade.h"
 
 namespace minik8s::apiserver {
@@ -74,86 +75,6 @@ HandlerResult relay(const KubeletResponseHead& head, std::string body) {
   r.body = std::move(body);
   return reply(std::move(r));
 }
-
-// A half-close of our sending direction, on either end of a splice.
-void shutdownSend(http::AsyncStream& s) {
-  s.shutdownSend();
-}
-
-// The client's connection (plain or TLS) and the kubelet's (plain or TLS, see
-// KubeletConnection::takeStream) spliced on the client's strand: bytes go both ways
-// unchanged; an EOF is passed on as a half-close; an error, or both EOFs, close both.
-class Splice : public std::enable_shared_from_this<Splice> {
- public:
-  Splice(std::unique_ptr<http::UpgradedConnection> client, KubeletConnection& kubelet)
-      : client_(std::move(client)),
-        kubelet_(kubelet.takeStream(client_->stream().get_executor())) {}
-
-  void start(std::string to_client, std::string to_kubelet) {
-    to_client_.pending = std::move(to_client);
-    to_kubelet_.pending = std::move(to_kubelet);
-    forward(*kubelet_, client_->stream(), to_client_);
-    forward(client_->stream(), *kubelet_, to_kubelet_);
-  }
-
- private:
-  struct Direction {
-    std::array<char, 16 * 1024> buffer;
-    std::string pending;  // written before the first read
-    bool done = false;
-  };
-
-  template <class From, class To>
-  void forward(From& from, To& to, Direction& d) {
-    if (!d.pending.empty()) {
-      net::async_write(
-          to, net::buffer(d.pending),
-          [self = shared_from_this(), &from, &to, &d](boost::system::error_code ec, size_t) {
-            d.pending.clear();
-            if (ec) {
-              self->closeAll();
-              return;
-            }
-            self->forward(from, to, d);
-          });
-      return;
-    }
-    from.async_read_some(net::buffer(d.buffer), [self = shared_from_this(), &from, &to, &d](
-                                                    boost::system::error_code ec, size_t n) {
-      if (ec == net::error::eof) {
-        d.done = true;
-        shutdownSend(to);
-        if (self->to_client_.done && self->to_kubelet_.done) self->closeAll();
-        return;
-      }
-      if (ec) {
-        self->closeAll();
-        return;
-      }
-      net::async_write(to, net::buffer(d.buffer.data(), n),
-                       [self, &from, &to, &d](boost::system::error_code ec, size_t) {
-                         if (ec) {
-                           self->closeAll();
-                           return;
-                         }
-                         self->forward(from, to, d);
-                       });
-    });
-  }
-
-  void closeAll() {
-    if (closed_) return;
-    closed_ = true;
-    kubelet_->close();
-    client_->stream().close();
-  }
-
-  std::unique_ptr<http::UpgradedConnection> client_;
-  std::unique_ptr<http::AsyncStream> kubelet_;
-  Direction to_client_;
-  Direction to_kubelet_;
-  bool closed_ = false;
-};
 
 }  // namespace
 
@@ -472,8 +393,10 @@ HandlerResult NodeProxy::Impl::stream(const RequestInfo& info, HttpRequest& requ
   HandlerResult result;
   result.upgrade = [kubelet, to_client](std::unique_ptr<http::UpgradedConnection> client) {
     std::string to_kubelet = client->takeBuffered();
-    auto splice = std::make_shared<Splice>(std::move(client), *kubelet);
-    splice->start(to_client, std::move(to_kubelet));
+    auto upstream = kubelet->takeStream(client->stream().get_executor());
+    std::make_shared<http::Splice<std::unique_ptr<http::AsyncStream>>>(std::move(client),
+                                                                       std::move(upstream))
+        ->start(to_client, std::move(to_kubelet));
   };
   return result;
 }

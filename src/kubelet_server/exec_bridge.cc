@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/log.h"
+#include "kubelet_server/streaming_url.h"
 
 namespace minik8s::kubelet {
 
@@ -29,37 +30,6 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-struct Url {
-  std::string host;
-  std::string port;
-  std::string target;
-};
-
-// "http://host:port/path?query" (the runtime's streaming URL).
-std::optional<Url> parseHttpUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  Url out;
-  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-  if (!authority.empty() && authority.front() == '[') {  // [::1]:port
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);
-    if (!authority.empty() && authority.front() == ':') out.port = std::string(authority.substr(1));
-  } else {
-    size_t colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) out.port = std::string(authority.substr(colon + 1));
-  }
-  if (out.port.empty()) out.port = "80";
-  if (out.host.empty()) return std::nullopt;
-  return out;
-}
-
 class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
  public:
   ExecBridge(std::unique_ptr<http::UpgradedConnection> conn, ExecBridgeOptions options)
@@ -71,7 +41,7 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
         quiet_timer_(conn_->stream().get_executor()) {}
 
   void start() {
-    auto url = parseHttpUrl(opts_.upstream_url);
+    auto url = parseStreamingUrl(opts_.upstream_url);
     if (!url) {
       failBeforeSwitch("the runtime returned a malformed streaming URL \"" + opts_.upstream_url +
                        "\"");
@@ -355,7 +325,7 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
   websocket::stream<beast::tcp_stream> upstream_;
   tcp::resolver resolver_;
   net::steady_timer quiet_timer_;
-  Url url_;
+  StreamingUrl url_;
   websocket::response_type upstream_response_;
   std::string accept_buffer_;
   std::string error_response_;

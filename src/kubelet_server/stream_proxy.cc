@@ -14,6 +14,8 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "http/splice.h"
+#include "kubelet_server/streaming_url.h"
 
 namespace minik8s::kubelet {
 
@@ -22,36 +24,6 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-struct HostPort {
-  std::string host;
-  std::string port;
-  std::string target;
-};
-
-std::optional<HostPort> parseUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  HostPort out;
-  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);
-    if (!authority.empty() && authority.front() == ':') out.port = std::string(authority.substr(1));
-  } else {
-    size_t colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) out.port = std::string(authority.substr(colon + 1));
-  }
-  if (out.port.empty()) out.port = "80";
-  if (out.host.empty()) return std::nullopt;
-  return out;
-}
 
 int remainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -71,7 +43,7 @@ bool waitFor(int fd, short events, Clock::time_point deadline) {
 }
 
 // A non-blocking connected socket, or an error message.
-Result<int> connectTo(const HostPort& hp, Clock::time_point deadline) {
+Result<int> connectTo(const StreamingUrl& hp, Clock::time_point deadline) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
@@ -153,85 +125,6 @@ std::string headerOf(std::string_view head, std::string_view name) {
   return "";
 }
 
-// Client connection and runtime socket spliced on the client's strand.
-class RawSplice : public std::enable_shared_from_this<RawSplice> {
- public:
-  RawSplice(std::unique_ptr<http::UpgradedConnection> client, tcp::socket upstream)
-      : client_(std::move(client)), upstream_(std::move(upstream)) {}
-
-  void start(std::string to_client, std::string to_upstream) {
-    to_client_.pending = std::move(to_client);
-    to_upstream_.pending = std::move(to_upstream);
-    forward(upstream_, client_->stream(), to_client_);
-    forward(client_->stream(), upstream_, to_upstream_);
-  }
-
- private:
-  struct Direction {
-    std::array<char, 16 * 1024> buffer;
-    std::string pending;  // written before the first read
-    bool done = false;
-  };
-
-  static void shutdownSend(tcp::socket& s) {
-    boost::system::error_code ignored;
-    s.shutdown(tcp::socket::shutdown_send, ignored);
-  }
-  static void shutdownSend(http::AsyncStream& s) { s.shutdownSend(); }
-
-  template <class From, class To>
-  void forward(From& from, To& to, Direction& d) {
-    if (!d.pending.empty()) {
-      net::async_write(
-          to, net::buffer(d.pending),
-          [self = shared_from_this(), &from, &to, &d](boost::system::error_code ec, size_t) {
-            d.pending.clear();
-            if (ec) {
-              self->closeAll();
-              return;
-            }
-            self->forward(from, to, d);
-          });
-      return;
-    }
-    from.async_read_some(net::buffer(d.buffer), [self = shared_from_this(), &from, &to, &d](
-                                                    boost::system::error_code ec, size_t n) {
-      if (ec == net::error::eof) {
-        d.done = true;
-        shutdownSend(to);
-        if (self->to_client_.done && self->to_upstream_.done) self->closeAll();
-        return;
-      }
-      if (ec) {
-        self->closeAll();
-        return;
-      }
-      net::async_write(to, net::buffer(d.buffer.data(), n),
-                       [self, &from, &to, &d](boost::system::error_code ec, size_t) {
-                         if (ec) {
-                           self->closeAll();
-                           return;
-                         }
-                         self->forward(from, to, d);
-                       });
-    });
-  }
-
-  void closeAll() {
-    if (closed_) return;
-    closed_ = true;
-    boost::system::error_code ignored;
-    upstream_.close(ignored);
-    client_->stream().close();
-  }
-
-  std::unique_ptr<http::UpgradedConnection> client_;
-  tcp::socket upstream_;
-  Direction to_client_;
-  Direction to_upstream_;
-  bool closed_ = false;
-};
-
 }  // namespace
 
 RuntimeUpgrade::RuntimeUpgrade(RuntimeUpgrade&& o) noexcept
@@ -275,7 +168,7 @@ std::vector<std::pair<std::string, std::string>> spdyUpgradeHeaders(
 Result<RuntimeUpgrade> dialRuntimeUpgrade(
     std::string_view url, const std::vector<std::pair<std::string, std::string>>& headers,
     std::chrono::milliseconds timeout) {
-  auto hp = parseUrl(url);
+  auto hp = parseStreamingUrl(url);
   if (!hp) {
     return internalError("the runtime returned a malformed streaming URL \"" + std::string(url) +
                          "\"");
@@ -345,7 +238,7 @@ void startRawSplice(std::unique_ptr<http::UpgradedConnection> client, RuntimeUpg
   upstream.fd = -1;  // the socket owns it now
   std::string to_client = upstream.head + upstream.buffered;
   std::string to_upstream = client->takeBuffered();
-  std::make_shared<RawSplice>(std::move(client), std::move(socket))
+  std::make_shared<http::Splice<tcp::socket>>(std::move(client), std::move(socket))
       ->start(std::move(to_client), std::move(to_upstream));
 }
 
