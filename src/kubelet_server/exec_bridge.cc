@@ -22,7 +22,6 @@ using tcp = net::ip::tcp;
 
 constexpr unsigned char kChannelStdin = 0;
 constexpr unsigned char kChannelResize = 4;
-constexpr unsigned char kChannelClose = 255;  // v5: "FF <channel>" closes that channel
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -37,8 +36,7 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
         opts_(std::move(options)),
         client_(conn_->stream()),
         upstream_(conn_->stream().get_executor()),
-        resolver_(conn_->stream().get_executor()),
-        quiet_timer_(conn_->stream().get_executor()) {}
+        resolver_(conn_->stream().get_executor()) {}
 
   void start() {
     auto url = parseStreamingUrl(opts_.upstream_url);
@@ -173,31 +171,12 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
     if (!payload.empty()) {
       auto channel = static_cast<unsigned char>(payload[0]);
       if (channel == kChannelStdin) {
-        if (opts_.stdin && !stdin_closed_ && payload.size() > 1) sendUpstream(std::move(payload));
+        if (opts_.stdin && payload.size() > 1) sendUpstream(std::move(payload));
       } else if (channel == kChannelResize) {
         sendUpstream(std::move(payload));
-      } else if (channel == kChannelClose && payload.size() >= 2 &&
-                 static_cast<unsigned char>(payload[1]) == kChannelStdin) {
-        onStdinClosed();
       }
     }
     readClient();
-  }
-
-  void onStdinClosed() {
-    if (stdin_closed_) return;
-    stdin_closed_ = true;
-    if (!opts_.stdin || upstream_done_) return;
-    armQuietTimer();
-  }
-
-  void armQuietTimer() {
-    quiet_timer_.expires_after(opts_.stdin_close_quiet);
-    quiet_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec) return;  // re-armed or cancelled
-      log::debug("kubelet: exec: stdin closed and output quiet; ending the runtime stream");
-      self->closeUpstream();
-    });
   }
 
   void sendUpstream(std::string payload) {
@@ -229,7 +208,6 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
 
   void closeUpstream() {
     if (upstream_done_ || upstream_closing_ || upstream_close_pending_) return;
-    quiet_timer_.cancel();
     upstream_close_pending_ = true;
     writeUpstream();
   }
@@ -261,7 +239,6 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
         log::debug("kubelet: exec: runtime stream ended: {}", ec.message());
       }
       upstream_done_ = true;
-      quiet_timer_.cancel();
       beast::error_code ignored;
       beast::get_lowest_layer(upstream_).socket().close(ignored);
       closeClient();
@@ -270,7 +247,6 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
     std::string payload = beast::buffers_to_string(upstream_buffer_.data());
     upstream_buffer_.consume(upstream_buffer_.size());
     if (!payload.empty()) {
-      if (stdin_closed_ && !upstream_closing_) armQuietTimer();
       sendClient(std::move(payload));
     }
     readUpstream();
@@ -324,7 +300,6 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
   websocket::stream<http::AsyncStream&> client_;
   websocket::stream<beast::tcp_stream> upstream_;
   tcp::resolver resolver_;
-  net::steady_timer quiet_timer_;
   StreamingUrl url_;
   websocket::response_type upstream_response_;
   std::string accept_buffer_;
@@ -341,7 +316,6 @@ class ExecBridge : public std::enable_shared_from_this<ExecBridge> {
   bool upstream_closing_ = false;
   bool client_close_pending_ = false;
   bool upstream_close_pending_ = false;
-  bool stdin_closed_ = false;
 };
 
 }  // namespace

@@ -5,7 +5,9 @@
 // Both protocols frame the same way (binary messages, first byte = channel: 0 stdin,
 // 1 stdout, 2 stderr, 3 error/Status, 4 resize), so frames pass unchanged; the runtime
 // writes the channel 3 Status with the exit code itself. v5 adds a close message
-// (`FF <channel>`) that v4 cannot express: see startExecBridge.
+// (`FF <channel>`) that v4 cannot express, so the kubelet refuses v5 exec with stdin before
+// the switch (kubectl then takes SPDY, stream_proxy.h): here stdin frames pass only on v4,
+// and close messages are dropped.
 #pragma once
 
 #include <chrono>
@@ -29,11 +31,6 @@ struct ExecBridgeOptions {
   std::string protocol;      // negotiated with the client (kExecProtocolV5 or V4)
   bool stdin = false;        // the exec has stdin: frames on channel 0 go through
   std::chrono::milliseconds handshake_timeout{10000};  // each WebSocket handshake and close
-  // v5 stdin close (`FF 00`) cannot be passed to a v4 runtime, whose only way to end stdin
-  // is to end the whole stream. After it, the bridge keeps relaying output until the
-  // runtime has been quiet this long, then closes the runtime side (the command sees EOF
-  // on stdin; output it writes after that, and its exit code, are lost).
-  std::chrono::milliseconds stdin_close_quiet{1000};
 };
 
 // Takes over `client`, whose request is a WebSocket upgrade not yet answered: dials the
