@@ -24,6 +24,7 @@
 #include "cmd/minik8s/cmd_util.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
 #include "dns/hosts_block.h"
@@ -96,19 +97,11 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
-Status writeFileAtomically(const std::string& path, const std::string& content, mode_t mode) {
+// writeFileAtomically (common/files.h), creating the file's directory first.
+Status writeFileInDir(const std::string& path, const std::string& content, mode_t mode) {
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) return internalError("writing " + tmp + ": " + std::strerror(errno));
-  }
-  ::chmod(tmp.c_str(), mode);
-  fs::rename(tmp, path, ec);
-  if (ec) return internalError("renaming " + tmp + ": " + ec.message());
-  return Status::ok();
+  return writeFileAtomically(path, content, mode);
 }
 
 // The kubeconfig `up` writes: --kubeconfig, else the first file of $KUBECONFIG, else
@@ -137,7 +130,7 @@ Status writeKubeconfig(const std::string& path, const std::string& server,
     merged = node::mergeKubeconfig("", server, credentials);
     if (!merged.isOk()) return merged.status();
   }
-  return writeFileAtomically(path, *merged, 0600);
+  return writeFileInDir(path, *merged, 0600);
 }
 
 std::unique_ptr<client::RestClient> apiClient(const node::LocalClusterState& state,
@@ -178,7 +171,7 @@ Status writeAgentKubeconfig(const node::LocalClusterPaths& paths,
   ASSIGN_OR_RETURN(std::string kubeconfig,
                    node::mergeKubeconfig("", node::clusterServerUrl(state),
                                          {ca.cert_pem, cert.cert_pem, cert.key_pem}));
-  return writeFileAtomically(paths.agent_kubeconfig, kubeconfig, 0600);
+  return writeFileInDir(paths.agent_kubeconfig, kubeconfig, 0600);
 }
 
 // The kubelet endpoint's serving certificate from the cluster CA, for the node's name,
@@ -201,8 +194,8 @@ Status writeKubeletServingCertificate(const node::LocalClusterPaths& paths,
   }
   spec.server_auth = true;
   ASSIGN_OR_RETURN(auto cert, pki::issueCertificate(ca, spec));
-  RETURN_IF_ERROR(writeFileAtomically(paths.kubelet_key, cert.key_pem, 0600));
-  return writeFileAtomically(paths.kubelet_cert, cert.cert_pem, 0644);
+  RETURN_IF_ERROR(writeFileInDir(paths.kubelet_key, cert.key_pem, 0600));
+  return writeFileInDir(paths.kubelet_cert, cert.cert_pem, 0644);
 }
 
 // Starts one component unless it already runs; returns its PID.
@@ -350,7 +343,7 @@ int runUp(const UpFlags& flags) {
   auto layout = node::multiNodeLayout(paths, state);
   if (!layout.isOk()) return failWithLogTail(layout.status().message());
   if (Status s =
-          writeFileAtomically(paths.state_file, node::stateToJson(state).dump(2) + "\n", 0644);
+          writeFileInDir(paths.state_file, node::stateToJson(state).dump(2) + "\n", 0644);
       !s.isOk()) {
     return failWithLogTail(s.toString());
   }
@@ -425,7 +418,7 @@ int runUp(const UpFlags& flags) {
     } else if (!was_running) {
       if (n.manifest) {  // the agent registers the node from its manifest (--node-config)
         if (Status s =
-                writeFileAtomically(n.node_config_file, node::renderNodeConfig(*n.manifest), 0644);
+                writeFileInDir(n.node_config_file, node::renderNodeConfig(*n.manifest), 0644);
             !s.isOk()) {
           return failWithLogTail("the manifest of node " + n.name + ": " + s.toString());
         }
@@ -435,7 +428,7 @@ int runUp(const UpFlags& flags) {
         if (!made.isOk()) return failWithLogTail("a join token: " + made.status().toString());
         // The agents read the token from a 0600 file: a command line is public (/proc).
         const std::string token_file = paths.run_dir + "/join-token";
-        if (Status s = writeFileAtomically(token_file, made->first + "\n", 0600); !s.isOk()) {
+        if (Status s = writeFileInDir(token_file, made->first + "\n", 0600); !s.isOk()) {
           return failWithLogTail("the join token file: " + s.toString());
         }
         join = std::make_pair(token_file, made->second);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "cri/cri_runtime.h"
 
@@ -15,24 +16,6 @@ namespace minik8s::node {
 
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
-
-namespace {
-
-Status writeFileAtomically(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return internalError("writing " + tmp + ": " + std::strerror(errno));
-    out << content;
-    if (!out.flush()) return internalError("writing " + tmp + ": " + std::strerror(errno));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return internalError("renaming " + tmp + ": " + ec.message());
-  return Status::ok();
-}
-
-}  // namespace
 
 std::string fileTail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
@@ -57,13 +40,13 @@ Status writeContainerdFiles(const ContainerdProcessOptions& options) {
     if (ec) return internalError("containerd: creating " + dir + ": " + ec.message());
   }
   RETURN_IF_ERROR(
-      writeFileAtomically(paths.config_file, renderContainerdConfig(paths, options.config)));
+      writeFileAtomically(paths.config_file, renderContainerdConfig(paths, options.config), 0644));
   if (options.cni) {
     CniOptions cni = *options.cni;
     if (cni.ipam_data_dir.empty()) cni.ipam_data_dir = paths.cni_ipam_dir;
     ASSIGN_OR_RETURN(std::string conflist, renderCniConflist(cni));
     RETURN_IF_ERROR(
-        writeFileAtomically(paths.cni_conf_dir + "/" + cniConflistFileName(cni), conflist));
+        writeFileAtomically(paths.cni_conf_dir + "/" + cniConflistFileName(cni), conflist, 0644));
   }
   return Status::ok();
 }

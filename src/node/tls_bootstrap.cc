@@ -13,6 +13,7 @@
 #include "api/defaults.h"
 #include "client/config.h"
 #include "client/rest_client.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "node/local_cluster.h"
 #include "pki/ca_hash.h"
@@ -234,25 +235,7 @@ Status writeNodeKubeconfig(const std::string& path, const NodeCredentials& crede
   ASSIGN_OR_RETURN(std::string yaml,
                    mergeKubeconfig("", credentials.server,
                                    {credentials.ca_pem, credentials.cert_pem, credentials.key_pem}));
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return internalError("creating " + tmp + ": " + std::strerror(errno));
-  (void)::fchmod(fd, 0600);  // an older temporary file keeps its mode otherwise
-  size_t written = 0;
-  while (written < yaml.size()) {
-    ssize_t n = ::write(fd, yaml.data() + written, yaml.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return internalError("writing " + tmp + ": " + std::strerror(errno));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return internalError("writing " + tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return internalError("renaming " + tmp + ": " + std::strerror(errno));
-  }
-  return Status::ok();
+  return writeFileAtomically(path, yaml, 0600);
 }
 
 Result<std::string> readBootstrapTokenFile(const std::string& path) {

@@ -60,32 +60,6 @@ Result<std::optional<std::string>> readFileIfExists(const std::string& path) {
   return std::optional<std::string>(std::move(content).value());
 }
 
-// Writes `content` to `path` with `mode` through a temporary file and a rename, so a reader
-// never sees half a file.
-Status writeFileAtomically(const std::string& path, const std::string& content, mode_t mode) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return errnoStatus("create " + tmp);
-  Status st;
-  if (::fchmod(fd, mode) != 0) st = errnoStatus("chmod " + tmp);
-  for (size_t done = 0; st.isOk() && done < content.size();) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      st = errnoStatus("write " + tmp);
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (st.isOk() && ::fsync(fd) != 0) st = errnoStatus("fsync " + tmp);
-  if (::close(fd) != 0 && st.isOk()) st = errnoStatus("close " + tmp);
-  if (st.isOk() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = errnoStatus("rename " + tmp + " to " + path);
-  }
-  if (!st.isOk()) ::unlink(tmp.c_str());
-  return st;
-}
-
 Status writePair(const std::string& cert_path, const std::string& key_path,
                  const CertificateAndKey& pair) {
   // The key first: a crash in between leaves a certificate that does not match its key,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,34 @@ TEST_F(ReadFileTest, ADirectoryIsAnErrorNamingThePath) {
   ASSERT_FALSE(got.isOk());
   EXPECT_EQ(got.status().code(), Code::kInternal);
   EXPECT_EQ(got.status().message(), "read " + dir_ + ": Is a directory");
+}
+
+mode_t modeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+TEST_F(ReadFileTest, WriteFileAtomicallyGivesTheModeWhateverTheUmask) {
+  const std::string path = dir_ + "/secret";
+  write("secret.tmp", "an older temporary file, readable by all");
+  ::chmod((path + ".tmp").c_str(), 0666);
+  mode_t old = ::umask(0);  // a umask that would leave a new file open to everyone
+  Status st = writeFileAtomically(path, "token\n", 0600);
+  ::umask(old);
+  ASSERT_TRUE(st.isOk()) << st.toString();
+  EXPECT_EQ(modeOf(path), 0600u);
+  EXPECT_EQ(*readFile(path), "token\n");
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  ASSERT_TRUE(writeFileAtomically(path, "replaced", 0644).isOk());  // replaces, new mode
+  EXPECT_EQ(*readFile(path), "replaced");
+  EXPECT_EQ(modeOf(path), 0644u);
+}
+
+TEST_F(ReadFileTest, WriteFileAtomicallyNamesTheFailureAndLeavesNothing) {
+  Status st = writeFileAtomically(dir_ + "/missing/x", "data", 0600);
+  ASSERT_FALSE(st.isOk());
+  EXPECT_EQ(st.message(), "create " + dir_ + "/missing/x.tmp: No such file or directory");
 }
 
 }  // namespace files_test
