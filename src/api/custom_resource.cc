@@ -404,6 +404,10 @@ std::vector<ResourceInfo> customResourcesOf(const json& crd) {
   const json& versions = at(spec, "versions");
   if (!versions.is_array()) return out;
   std::string crd_name = str(at(crd, "metadata"), "name");
+  std::string storage_version;
+  for (const json& v : versions) {
+    if (boolean(v, "storage")) storage_version = str(v, "name");
+  }
   for (const json& v : versions) {
     if (!boolean(v, "served") || str(v, "name").empty()) continue;
     ResourceInfo r;
@@ -418,6 +422,7 @@ std::vector<ResourceInfo> customResourcesOf(const json& crd) {
     r.verbs = {"delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"};
     auto custom = std::make_shared<CustomResourceVersion>();
     custom->crd_name = crd_name;
+    custom->storage_version = storage_version;
     custom->schema = at(at(v, "schema"), "openAPIV3Schema");
     const json& subresources = at(v, "subresources");
     if (at(subresources, "status").is_object()) {
@@ -494,7 +499,8 @@ Status normalizeCustomResource(const ResourceInfo& resource, json& object,
     applySchemaDefaults(resource.custom->schema, s.body);
   }
   object = std::move(s.body);
-  object["apiVersion"] = resource.apiVersion();
+  const std::string& stored = resource.custom ? resource.custom->storage_version : "";
+  object["apiVersion"] = stored.empty() ? resource.apiVersion() : resource.group + "/" + stored;
   object["kind"] = resource.kind;
   object["metadata"] = metadata.is_object() ? std::move(metadata) : json::object();
   return Status::ok();

@@ -29,6 +29,7 @@ struct PrinterColumn {
 // What one served version of a CRD adds to its ResourceInfo.
 struct CustomResourceVersion {
   std::string crd_name;                // "widgets.example.com"
+  std::string storage_version;         // the version objects are stored in ("v1")
   nlohmann::json schema;               // openAPIV3Schema (null: none)
   std::vector<PrinterColumn> columns;  // additionalPrinterColumns, or Age when none
   bool status_subresource = false;
@@ -53,8 +54,9 @@ void setCustomResourceDefinitionStatus(nlohmann::json& crd, const nlohmann::json
 // The resources a (valid) CRD serves: one per served version, the storage version first.
 std::vector<ResourceInfo> customResourcesOf(const nlohmann::json& crd);
 
-// A custom resource object: apiVersion/kind checked and set, unknown fields pruned (their
-// paths appended to `pruned`), defaults applied.
+// A custom resource object: apiVersion/kind checked, unknown fields pruned (their paths
+// appended to `pruned`), defaults applied; apiVersion becomes the storage version's (objects
+// of every served version are stored in it, as kube-apiserver does with conversion None).
 Status normalizeCustomResource(const ResourceInfo& resource, nlohmann::json& object,
                                std::vector<std::string>* pruned);
 // Field errors: metadata.name, then the version's schema (apiVersion, kind and metadata

@@ -86,6 +86,8 @@ std::vector<ResourceInfo> buildResources() {
            "certificatesigningrequest", false, {"csr"}, {}, {"status", "approval"}),
       make(kPolicyGroup, "v1", "PodDisruptionBudget", "poddisruptionbudgets",
            "poddisruptionbudget", true, {"pdb"}, {}, {"status"}),
+      make(kApiextensionsGroup, "v1", "CustomResourceDefinition", "customresourcedefinitions",
+           "customresourcedefinition", false, {"crd", "crds"}, {"api-extensions"}, {"status"}),
   };
 }
 
@@ -224,6 +226,10 @@ std::string ResourceInfo::storagePrefix() const {
   return isCustom() ? "/registry/" + group + "/" + plural + "/" : "/registry/" + plural + "/";
 }
 
+bool ResourceInfo::convertsOnRead() const {
+  return isView() || (isCustom() && custom->storage_version != version);
+}
+
 bool ResourceInfo::hasSubresource(std::string_view s) const {
   return std::find(subresources.begin(), subresources.end(), s) != subresources.end();
 }
@@ -281,6 +287,10 @@ const ResourceInfo& storageResource(const ResourceInfo& resource) {
 }
 
 Status convertFromStorage(const ResourceInfo& resource, nlohmann::json& object) {
+  if (resource.isCustom()) {  // conversion None: only apiVersion changes
+    if (object.is_object()) object["apiVersion"] = resource.apiVersion();
+    return Status::ok();
+  }
   if (!resource.isView()) return Status::ok();
   if (resource.apiVersion() == "autoscaling/v1" && resource.kind == "HorizontalPodAutoscaler") {
     ASSIGN_OR_RETURN(HorizontalPodAutoscaler v2, decode<HorizontalPodAutoscaler>(object));

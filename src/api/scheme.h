@@ -40,6 +40,9 @@ struct ResourceInfo {
 
   bool isView() const { return !storage_version.empty(); }
   bool isCustom() const { return custom != nullptr; }
+  // Whether stored objects are converted to be shown in this version: a view, or a custom
+  // resource's version other than its storage version (convertFromStorage).
+  bool convertsOnRead() const;
   // Where its objects live in etcd: "/registry/pods/", and as kube-apiserver keeps custom
   // resources, "/registry/<group>/<plural>/".
   std::string storagePrefix() const;

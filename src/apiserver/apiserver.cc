@@ -274,7 +274,11 @@ std::optional<HttpResponse> ApiServer::serveNonResource(const HttpRequest& reque
   if (auto r = serveHealth("healthz", livenessChecks(), request)) return r;
   if (auto r = serveHealth("readyz", readinessChecks(), request)) return r;
   if (path == "/metrics") return textResponse(200, metrics_.render(), "text/plain; version=0.0.4");
-  return serveDiscovery(request, metricsResources());
+  if (!isDiscoveryPath(path)) return std::nullopt;
+  std::vector<api::ResourceInfo> extra = metricsResources();
+  std::shared_ptr<const CustomResourceList> custom = rest_->customResources();
+  extra.insert(extra.end(), custom->begin(), custom->end());
+  return serveDiscovery(request, extra);
 }
 
 HandlerResult ApiServer::route(HttpRequest& request, const Result<RequestInfo>& info,

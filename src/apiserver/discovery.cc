@@ -235,6 +235,23 @@ std::string negotiateAggregatedDiscovery(std::string_view accept) {
   return "";
 }
 
+bool isDiscoveryPath(std::string_view path) {
+  if (path.rfind("/openapi/", 0) == 0) return true;
+  auto segments = [&](std::string_view root) -> int {
+    if (path.rfind(root, 0) != 0) return -1;
+    std::string_view rest = path.substr(root.size());
+    if (!rest.empty() && rest.front() != '/') return -1;
+    int n = 0;
+    for (size_t i = 0; i < rest.size(); ++i) {
+      if (rest[i] == '/' && i + 1 < rest.size()) ++n;
+    }
+    return n;
+  };
+  int core = segments("/api");
+  int groups = segments("/apis");
+  return (core >= 0 && core <= 1) || (groups >= 0 && groups <= 2);
+}
+
 std::optional<HttpResponse> serveDiscovery(const HttpRequest& request, const Resources& extra) {
   const std::string& path = request.path;
   const Resources all = withExtra(extra);

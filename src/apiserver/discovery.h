@@ -17,9 +17,13 @@ namespace minik8s::apiserver {
 
 // Answers /api, /apis, /api/v1, /apis/{g}, /apis/{g}/{v}, /openapi/v3[/...] and
 // /openapi/v2 (always 404); nullopt for any other path. `extra`: resources served outside
-// the scheme (metrics.k8s.io), listed in discovery after the scheme's (not in OpenAPI).
+// the scheme (metrics.k8s.io, custom resources), listed in discovery after the scheme's (not
+// in OpenAPI).
 std::optional<HttpResponse> serveDiscovery(const HttpRequest& request,
                                            const std::vector<api::ResourceInfo>& extra = {});
+
+// Whether serveDiscovery answers `path` (a discovery or OpenAPI document, not a resource).
+bool isDiscoveryPath(std::string_view path);
 
 // Which aggregated discovery version an Accept header asks for: "v2", "v2beta1" or "".
 std::string negotiateAggregatedDiscovery(std::string_view accept);

@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "api/custom_resource.h"
 #include "api/json_input.h"
 #include "api/protobuf_body.h"
 #include "api/selector.h"
@@ -27,6 +28,7 @@ using nlohmann::json;
 
 struct RestHandler::Target {
   const api::ResourceInfo* resource = nullptr;
+  std::shared_ptr<const api::ResourceInfo> custom;  // keeps a custom `resource` alive
   RequestInfo info;
   mutable RequestContext ctx;
 };
@@ -34,6 +36,11 @@ struct RestHandler::Target {
 namespace {
 
 constexpr int kMaxUpdateRetries = 8;
+
+bool isCustomResourceDefinition(const api::ResourceInfo& resource) {
+  return resource.group == api::kApiextensionsGroup &&
+         resource.plural == "customresourcedefinitions";
+}
 
 std::string randomSuffix(size_t n) {
   static const char kChars[] = "bcdfghjklmnpqrstvwxz2456789";
@@ -226,10 +233,12 @@ std::optional<int64_t> parseRevisionParam(const std::string& v) {
   }
 }
 
-// A stored object as the request's version shows it: a view (autoscaling/v1) converts it;
-// anything else (a Status, another version's object) passes unchanged.
+// A stored object as the request's version shows it: a view (autoscaling/v1) or a custom
+// resource's other version converts it; anything else (a Status, another kind) passes
+// unchanged.
 Result<json> forClient(const api::ResourceInfo& resource, json object) {
-  if (!resource.isView() || !object.is_object() || object.value("kind", "") != resource.kind) {
+  if (!resource.convertsOnRead() || !object.is_object() ||
+      object.value("kind", "") != resource.kind) {
     return object;
   }
   RETURN_IF_ERROR(api::convertFromStorage(resource, object));
@@ -238,7 +247,7 @@ Result<json> forClient(const api::ResourceInfo& resource, json object) {
 
 // The full objects of a view's Table rows (includeObject=Object) in the view's version.
 Status tableObjectsForClient(const api::ResourceInfo& resource, json& table) {
-  if (!resource.isView()) return Status::ok();
+  if (!resource.convertsOnRead()) return Status::ok();
   for (json& row : table["rows"]) {
     if (!row.contains("object")) continue;
     ASSIGN_OR_RETURN(row["object"], forClient(resource, std::move(row["object"])));
@@ -296,7 +305,7 @@ json withResourceVersion(json object, int64_t revision) {
 
 std::string RestHandler::storageKey(const api::ResourceInfo& resource,
                                     const std::string& namespace_, const std::string& name) {
-  std::string key = "/registry/" + resource.plural + "/";
+  std::string key = resource.storagePrefix();
   if (resource.namespaced) key += namespace_ + "/";
   return key + name;
 }
@@ -309,11 +318,14 @@ RestHandler::RestHandler(store::Store& store, Clock& clock, ServiceAllocator& al
       allocator_(allocator),
       admission_(admission),
       event_leases_(store, clock, event_ttl),
+      cache_options_(cache_options),
       timeouts_(std::make_unique<WatchTimeouts>()) {
   for (const auto& r : api::allResources()) {
-    caches_.emplace(r.plural, std::make_unique<WatchCache>(store_, r, "/registry/" + r.plural + "/",
-                                                           cache_options, clock_));
+    caches_.emplace(r.plural,
+                    std::make_unique<WatchCache>(store_, r, r.storagePrefix(), cache_options, clock_));
   }
+  custom_resources_ =
+      std::make_unique<CustomResourceRegistry>(*caches_.at("customresourcedefinitions"));
 }
 
 RestHandler::~RestHandler() { stop(); }
@@ -332,17 +344,68 @@ Status RestHandler::start() {
 }
 
 void RestHandler::stop() {
+  std::lock_guard lock(custom_caches_mu_);
+  stopped_ = true;
   // First every pending recovery gives up, so that stopping all caches waits for at most
   // one etcd call deadline, not one per resource.
-  for (auto& [plural, cache] : caches_) cache->requestStop();
-  for (auto& [plural, cache] : caches_) cache->stop();
+  for (auto* caches : {&caches_, &custom_caches_}) {
+    for (auto& [name, cache] : *caches) cache->requestStop();
+  }
+  for (auto* caches : {&caches_, &custom_caches_}) {
+    for (auto& [name, cache] : *caches) cache->stop();
+  }
 }
 
 bool RestHandler::watchCachesLive() const {
-  for (const auto& [plural, cache] : caches_) {
-    if (!cache->watching()) return false;
+  std::lock_guard lock(custom_caches_mu_);
+  for (const auto* caches : {&caches_, &custom_caches_}) {
+    for (const auto& [name, cache] : *caches) {
+      if (!cache->watching()) return false;
+    }
   }
   return true;
+}
+
+Result<WatchCache*> RestHandler::cacheFor(const api::ResourceInfo& resource) {
+  if (!resource.isCustom()) {
+    WatchCache* c = cache(resource.plural);
+    if (c == nullptr) return internalError("no watch cache for " + resource.qualifiedName());
+    return c;
+  }
+  std::lock_guard lock(custom_caches_mu_);
+  if (stopped_) return unavailable("the apiserver is stopping");
+  std::string name = resource.apiVersion() + "/" + resource.plural;
+  auto it = custom_caches_.find(name);
+  if (it != custom_caches_.end()) return it->second.get();
+  // Started under the lock: a second request for the resource waits for the first list.
+  auto c = std::make_unique<WatchCache>(store_, resource, resource.storagePrefix(), cache_options_,
+                                        clock_);
+  RETURN_IF_ERROR(c->start().withContext("starting the watch cache for " + name));
+  return custom_caches_.emplace(name, std::move(c)).first->second.get();
+}
+
+std::shared_ptr<const CustomResourceList> RestHandler::customResources() const {
+  return custom_resources_->resources();
+}
+
+Status RestHandler::deleteCustomObjectsOf(const api::ResourceInfo& resource, const json& crd) {
+  if (resource.group != api::kApiextensionsGroup || resource.plural != "customresourcedefinitions") {
+    return Status::ok();
+  }
+  const json& spec = crd.value("spec", json::object());
+  std::string group = spec.value("group", "");
+  std::string plural = spec.value("names", json::object()).value("plural", "");
+  if (group.empty() || plural.empty()) return Status::ok();
+  // Every object, finalizers or not (kube-apiserver's cleanup deletes the collection and
+  // waits for it to empty).
+  ASSIGN_OR_RETURN(store::ListResult listed, store_.list("/registry/" + group + "/" + plural + "/"));
+  for (const auto& kv : listed.items) {
+    auto removed = store_.remove(kv.key);
+    if (!removed.isOk() && removed.status().code() != Code::kNotFound) {
+      return removed.status().withContext("deleting the objects of " + plural + "." + group);
+    }
+  }
+  return Status::ok();
 }
 
 WatchCache* RestHandler::cache(const std::string& plural) const {
@@ -453,6 +516,10 @@ HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request,
   }
   t.resource = api::findResource(info.group, info.version, info.resource);
   if (!t.resource) {
+    t.custom = custom_resources_->find(info.group, info.version, info.resource);
+    t.resource = t.custom.get();
+  }
+  if (!t.resource) {
     return fail(notFound("the server could not find the requested resource"), nullptr, "", t.ctx);
   }
   const auto& r = *t.resource;
@@ -502,6 +569,21 @@ HandlerResult RestHandler::handle(const RequestInfo& info, HttpRequest& request,
   if (info.verb == "get") return doGet(t, request);
   if (info.verb == "list") return doList(t, request);
   if (info.verb == "watch") return doWatch(t, request);
+  if (isCustomResourceDefinition(r)) {
+    // A CRD's resource is served (or no longer) once the response says so: the registry
+    // reads the CRD cache, so let it catch up with this write first.
+    HandlerResult result = doWrite(t, request);
+    if (auto now = store_.currentRevision(); now.isOk()) {
+      cache(r.plural)->waitForRevision(*now, std::chrono::seconds(2));
+    }
+    return result;
+  }
+  return doWrite(t, request);
+}
+
+HandlerResult RestHandler::doWrite(const Target& t, HttpRequest& request) {
+  const auto& info = t.info;
+  const auto& r = *t.resource;
   if (info.verb == "create") {
     if (!info.name.empty()) {
       return fail(Status(Code::kMethodNotAllowed, "POST is not allowed on a named " + r.singular),
@@ -523,7 +605,9 @@ HandlerResult RestHandler::doGet(const Target& t, HttpRequest& request) {
   const auto& r = *t.resource;
   json object;
   if (request.queryValue("resourceVersion") == "0") {
-    auto cached = cache(r.plural)->get(storageKey(r, t.info.namespace_, t.info.name));
+    auto c = cacheFor(r);
+    if (!c.isOk()) return fail(c.status(), &r, t.info.name, t.ctx);
+    auto cached = (*c)->get(storageKey(r, t.info.namespace_, t.info.name));
     if (!cached) return fail(notFoundFor(r, t.info.name), &r, t.info.name, t.ctx);
     object = json::parse(cached->json);
   } else {
@@ -547,7 +631,9 @@ HandlerResult RestHandler::doList(const Target& t, HttpRequest& request) {
   auto filter = makeFilter(r, t.info.namespace_, request.queryValue("labelSelector"),
                            request.queryValue("fieldSelector"));
   if (!filter.isOk()) return fail(filter.status(), &r, "", t.ctx);
-  WatchCache* c = cache(r.plural);
+  auto cached = cacheFor(r);
+  if (!cached.isOk()) return fail(cached.status(), &r, "", t.ctx);
+  WatchCache* c = *cached;
   std::string rv_param = request.queryValue("resourceVersion");
   WatchCache::Snapshot snapshot;
   bool from_cache = rv_param == "0";
@@ -577,7 +663,7 @@ HandlerResult RestHandler::doList(const Target& t, HttpRequest& request) {
     if (!shown.isOk()) return fail(shown, &r, "", t.ctx);
     return respond(200, table.dump(), t.ctx, "application/json;as=Table;v=v1;g=meta.k8s.io");
   }
-  if (r.isView()) {
+  if (r.convertsOnRead()) {
     auto list = viewListJson(r, snapshot.objects, snapshot.revision);
     if (!list.isOk()) return fail(list.status(), &r, "", t.ctx);
     return respond(200, *list, t.ctx);
@@ -588,7 +674,7 @@ HandlerResult RestHandler::doList(const Target& t, HttpRequest& request) {
 Result<WatchCache::Snapshot> RestHandler::consistentList(const api::ResourceInfo& resource,
                                                          const WatchFilter& filter) {
   // Straight from etcd at its current revision.
-  std::string prefix = "/registry/" + resource.plural + "/";
+  std::string prefix = resource.storagePrefix();
   if (resource.namespaced && !filter.namespace_.empty()) prefix += filter.namespace_ + "/";
   ASSIGN_OR_RETURN(store::ListResult listed, store_.list(prefix));
   WatchCache::Snapshot snapshot;
@@ -622,12 +708,14 @@ HandlerResult RestHandler::doWatch(const Target& t, HttpRequest& request) {
   HandlerResult result =
       respond(200, "", t.ctx,
               options.table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json");
-  WatchCache* c = cache(r.plural);
-  result.start_stream = [this, c, filter = std::move(filter).value(), from, options,
-                         &r](std::shared_ptr<ResponseStream> stream) {
+  auto cached = cacheFor(r);
+  if (!cached.isOk()) return fail(cached.status(), &r, "", t.ctx);
+  WatchCache* c = *cached;
+  // The cache's own copy of the resource outlives this request (a custom one's too).
+  result.start_stream = [this, c, filter = std::move(filter).value(), from,
+                         options](std::shared_ptr<ResponseStream> stream) {
     startWatchStream(WatchStreamDeps{store_, clock_, *c, open_watches_, *timeouts_, store_watches_},
-                     r, filter, from, options,
-                     std::move(stream));
+                     c->resource(), filter, from, options, std::move(stream));
   };
   return result;
 }
@@ -665,6 +753,9 @@ Result<json> RestHandler::create(const api::ResourceInfo& resource, json object,
     prepareCsrForCreate(object, ctx.user ? &*ctx.user : nullptr);
   }
   RETURN_IF_ERROR(normalizeObject(resource, object, ctx));
+  if (isCustomResourceDefinition(resource)) {
+    api::setCustomResourceDefinitionStatus(object, nullptr, formatRfc3339(clock_.now()));
+  }
   if (!ctx.apply) recordUpdate(nullptr, object, managerOptions(resource, ctx, "", clock_));
   json& meta = object["metadata"];
   meta["uid"] = newUid();
@@ -782,6 +873,9 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
     }
   }
   RETURN_IF_ERROR(normalizeObject(resource, desired, ctx));
+  if (isCustomResourceDefinition(resource)) {
+    api::setCustomResourceDefinitionStatus(desired, &current, formatRfc3339(clock_.now()));
+  }
   if (!ctx.apply) {
     recordUpdate(&current, desired, managerOptions(resource, ctx, subresource, clock_));
   }
@@ -809,6 +903,7 @@ Result<json> RestHandler::storeUpdate(const api::ResourceInfo& resource, const j
       (resource.plural != "pods" || new_md.value("deletionGracePeriodSeconds", int64_t{0}) == 0);
   std::string key = storageKey(resource, ns, name);
   if (finalized) {
+    RETURN_IF_ERROR(deleteCustomObjectsOf(resource, desired));
     auto removed = store_.remove(key, revisionOf(current));
     if (!removed.isOk()) {
       if (removed.status().code() == Code::kConflict) return conflictFor(resource, name);
@@ -1090,6 +1185,7 @@ Result<json> RestHandler::deleteObject(const api::ResourceInfo& resource,
       return withResourceVersion(std::move(marked), *rev);
     }
     if (ctx.dry_run) return current;
+    RETURN_IF_ERROR(deleteCustomObjectsOf(resource, current));
     auto removed = store_.remove(storageKey(resource, namespace_, name), revisionOf(current));
     if (!removed.isOk() && removed.status().code() == Code::kConflict) continue;
     if (!removed.isOk()) {
@@ -1268,12 +1364,23 @@ json scaleOf(const api::ResourceInfo& r, const json& object) {
   for (const char* f : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
     if (md.contains(f)) scale["metadata"][f] = md[f];
   }
+  if (r.isCustom()) {  // the paths its CRD's scale subresource names
+    const api::CustomResourceVersion& custom = *r.custom;
+    json replicas = api::evaluateSimpleJsonPath(object, custom.spec_replicas_path);
+    scale["spec"]["replicas"] = replicas.is_number_integer() ? replicas : json(0);
+    json status = api::evaluateSimpleJsonPath(object, custom.status_replicas_path);
+    scale["status"]["replicas"] = status.is_number_integer() ? status : json(0);
+    if (!custom.label_selector_path.empty()) {
+      json selector = api::evaluateSimpleJsonPath(object, custom.label_selector_path);
+      if (selector.is_string()) scale["status"]["selector"] = selector;
+    }
+    return scale;
+  }
   const json& spec = object.value("spec", json::object());
   scale["spec"]["replicas"] = spec.value("replicas", 1);
   scale["status"]["replicas"] = object.value("status", json::object()).value("replicas", 0);
   auto selector = api::LabelSelector::fromJson(spec.value("selector", json::object()));
   scale["status"]["selector"] = selector.isOk() ? selector->toString() : "";
-  (void)r;
   return scale;
 }
 
@@ -1330,7 +1437,11 @@ HandlerResult RestHandler::doScale(const Target& t, HttpRequest& request) {
                                ": must be greater than or equal to 0"}});
         }
         json desired = current;
-        desired["spec"]["replicas"] = replicas;
+        if (r.isCustom()) {
+          api::setSimpleJsonPath(desired, r.custom->spec_replicas_path, replicas);
+        } else {
+          desired["spec"]["replicas"] = replicas;
+        }
         return desired;
       },
       t.ctx, "");

@@ -2,7 +2,8 @@
 // (get, list, watch, create, update, patch, delete, deletecollection and the status,
 // scale, binding and namespaces' finalize subresources), parameterised by api::ResourceInfo.
 //
-// Owns one WatchCache per resource. Writes go to the store as compare-and-swap
+// Owns one WatchCache per resource (a custom resource's starts on its first request) and the
+// CustomResourceRegistry, which serves the resources CRDs define. Writes go to the store as compare-and-swap
 // transactions keyed by resourceVersion; reads with resourceVersion=0 and all watches are
 // served from the caches. Resource-specific rules (service IP allocation, graceful pod
 // deletion, namespace termination) live in admission.cc. Thread-safe; handle() blocks on
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@
 #include "api/scheme.h"
 #include "apiserver/admission_options.h"
 #include "apiserver/authentication.h"
+#include "apiserver/custom_resources.h"
 #include "apiserver/http_server.h"
 #include "apiserver/request_info.h"
 #include "apiserver/service_allocator.h"
@@ -75,7 +78,12 @@ class RestHandler {
   Result<nlohmann::json> ensure(const api::ResourceInfo& resource, nlohmann::json object,
                                 RequestContext& ctx);
 
+  // A built-in resource's watch cache, by plural; nullptr when none.
   WatchCache* cache(const std::string& plural) const;
+  // `resource`'s watch cache: a built-in's, or a custom resource's, started on first use.
+  Result<WatchCache*> cacheFor(const api::ResourceInfo& resource);
+  // The custom resources CRDs define now (discovery lists them).
+  std::shared_ptr<const CustomResourceList> customResources() const;
   size_t openWatches() const { return open_watches_.load(); }
 
   static std::string storageKey(const api::ResourceInfo& resource, const std::string& namespace_,
@@ -88,6 +96,8 @@ class RestHandler {
   HandlerResult doGet(const Target& t, HttpRequest& request);
   HandlerResult doList(const Target& t, HttpRequest& request);
   HandlerResult doWatch(const Target& t, HttpRequest& request);
+  // create, update, patch, delete or deletecollection.
+  HandlerResult doWrite(const Target& t, HttpRequest& request);
   HandlerResult doCreate(const Target& t, HttpRequest& request);
   HandlerResult doUpdate(const Target& t, HttpRequest& request);
   HandlerResult doPatch(const Target& t, HttpRequest& request);
@@ -115,13 +125,21 @@ class RestHandler {
   Status checkNamespaceWritable(const api::ResourceInfo& resource, const std::string& namespace_,
                                 const std::string& name);
   Result<nlohmann::json> decodeBody(const api::ResourceInfo& resource, const HttpRequest& request);
+  // Deleting a CustomResourceDefinition first deletes every object of its resource.
+  Status deleteCustomObjectsOf(const api::ResourceInfo& resource, const nlohmann::json& crd);
 
   store::Store& store_;
   Clock& clock_;
   ServiceAllocator& allocator_;
   const AdmissionOptions admission_;
   EventLeases event_leases_;
+  const WatchCacheOptions cache_options_;
   std::map<std::string, std::unique_ptr<WatchCache>> caches_;  // by plural; fixed after start
+  std::unique_ptr<CustomResourceRegistry> custom_resources_;
+  mutable std::mutex custom_caches_mu_;
+  // By apiVersion/plural ("example.com/v1/widgets"); a cache stays until stop().
+  std::map<std::string, std::unique_ptr<WatchCache>> custom_caches_;  // GUARDED_BY(custom_caches_mu_)
+  bool stopped_ = false;                                               // GUARDED_BY(custom_caches_mu_)
   std::atomic<size_t> open_watches_{0};
   std::atomic<int> store_watches_{0};
   std::unique_ptr<WatchTimeouts> timeouts_;

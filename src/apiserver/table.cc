@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "api/custom_resource.h"
 #include "api/selector.h"
 
 namespace minik8s::apiserver {
@@ -857,6 +858,7 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
          col("Allowed Disruptions", "integer"), col("Age")},
         pdbCells}},
       {"dnses", {{nameColumn(), col("Hostname"), col("Paths"), col("Age")}, dnsCells}},
+      {"customresourcedefinitions", {{nameColumn(), col("Created At", "date")}, createdAtCells}},
       {"hpas",
        {{nameColumn(), col("Min"), col("Max"), col("Current"), col("cpu(%)"), col("memory(%)"),
          col("Target", "string", 1), col("Age", "string", 1)},
@@ -865,6 +867,39 @@ const Printer& printerFor(const api::ResourceInfo& resource) {
   static const Printer kDefault{{nameColumn(), col("Age")}, defaultCells};
   auto it = kPrinters.find(resource.plural);
   return it == kPrinters.end() ? kDefault : it->second;
+}
+
+// A custom resource's columns: Name, then its CRD's additionalPrinterColumns (Age when it
+// has none), as apiextensions-apiserver's table convertor builds them.
+json customColumns(const api::CustomResourceVersion& custom) {
+  json columns = json::array({{{"name", "Name"},
+                               {"type", "string"},
+                               {"format", "name"},
+                               {"description", "Name must be unique within a namespace."},
+                               {"priority", 0}}});
+  for (const api::PrinterColumn& c : custom.columns) {
+    columns.push_back({{"name", c.name},
+                       {"type", c.type},
+                       {"format", c.format},
+                       {"description", c.description},
+                       {"priority", c.priority}});
+  }
+  return columns;
+}
+
+// Each column's JSONPath value; a date as its age, an absent value null (kubectl: <none>).
+json customCells(const api::CustomResourceVersion& custom, const json& object,
+                 Clock::WallTime now) {
+  json cells = json::array({name(object)});
+  for (const api::PrinterColumn& c : custom.columns) {
+    json value = api::evaluateSimpleJsonPath(object, c.json_path);
+    Clock::WallTime t;
+    if (c.type == "date" && value.is_string() && parseRfc3339(value.get<std::string>(), &t)) {
+      value = since(t, now);
+    }
+    cells.push_back(std::move(value));
+  }
+  return cells;
 }
 
 json partialObjectMetadata(const json& object) {
@@ -903,6 +938,7 @@ Result<IncludeObject> parseIncludeObject(std::string_view value) {
 }
 
 json tableColumns(const api::ResourceInfo& resource) {
+  if (resource.isCustom()) return customColumns(*resource.custom);
   json columns = json::array();
   for (const Column& c : printerFor(resource).columns) {
     columns.push_back({{"name", c.name},
@@ -919,7 +955,8 @@ json tableRow(const api::ResourceInfo& resource, const json& object, Clock::Wall
   const Printer& printer = printerFor(resource);
   json cells;
   try {
-    cells = printer.cells(object, now);
+    cells = resource.isCustom() ? customCells(*resource.custom, object, now)
+                                : printer.cells(object, now);
   } catch (const std::exception&) {
     // A malformed object: keep the row, with its name where the Name column is.
     cells = json::array();

@@ -72,7 +72,7 @@ class WatchSession : public WatchSink {
       return false;
     }
     std::string line;
-    if (resource_.isView()) {
+    if (resource_.convertsOnRead()) {
       // A view's events carry the object in the view's version.
       json shown = json::parse(object->json);
       if (!api::convertFromStorage(resource_, shown).isOk()) return true;  // skip the event
@@ -191,7 +191,7 @@ Status startStoreWatch(WatchStreamDeps& deps, const api::ResourceInfo& resource,
     session->sendExpired(status.code() == Code::kGone ? status
                                                       : Status(Code::kGone, status.message()));
   };
-  std::string prefix = "/registry/" + resource.plural + "/";
+  std::string prefix = resource.storagePrefix();
   if (!filter.namespace_.empty() && resource.namespaced) prefix += filter.namespace_ + "/";
   auto watch = deps.store.watch(prefix, from, on_events, on_error);
   if (!watch.isOk()) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/codec.h"
+#include "api/custom_resource.h"
 #include "common/log.h"
 
 namespace minik8s::controller {
@@ -137,6 +138,17 @@ std::vector<const api::ResourceInfo*> deletableNamespacedResources() {
   return out;
 }
 
+std::vector<api::ResourceInfo> namespacedCustomResources(const json& crd_list) {
+  std::vector<api::ResourceInfo> out;
+  const json& items = crd_list.value("items", json::array());
+  if (!items.is_array()) return out;
+  for (const json& crd : items) {
+    std::vector<api::ResourceInfo> served = api::customResourcesOf(crd);
+    if (!served.empty() && served.front().namespaced) out.push_back(std::move(served.front()));
+  }
+  return out;
+}
+
 NamespaceController::NamespaceController(client::Client& client,
                                          const client::ObjectCache<api::Namespace>& namespaces,
                                          NamespaceOptions options, Clock& clock)
@@ -206,6 +218,16 @@ Status NamespaceController::sync(const std::string& key) {
   int64_t estimate = 0;
   for (const api::ResourceInfo* resource : deletableNamespacedResources()) {
     estimate = std::max(estimate, deleteContent(*resource, key, totals));
+  }
+  // Then the custom resources' objects, the resources as the CRDs define them now.
+  static const api::ResourceInfo& crds =
+      *api::findResource(api::kApiextensionsGroup, "v1", "customresourcedefinitions");
+  if (auto listed = client_.list(crds, ""); listed.isOk()) {
+    for (const api::ResourceInfo& resource : namespacedCustomResources(*listed)) {
+      estimate = std::max(estimate, deleteContent(resource, key, totals));
+    }
+  } else {
+    totals.delete_errors.push_back(listed.status().message());
   }
   // The conditions, whether this pass went well or not.
   auto typed = api::decode<api::Namespace>(ns);

@@ -56,6 +56,9 @@ bool updateNamespaceConditions(std::vector<api::Condition>& conditions,
 // The resources whose objects a namespace's deletion removes: namespaced, with the delete
 // verb, in registry order.
 std::vector<const api::ResourceInfo*> deletableNamespacedResources();
+// The namespaced custom resources a CustomResourceDefinitionList defines, each in its
+// storage version (the custom resources' part of discovery, for the deletion). Pure.
+std::vector<api::ResourceInfo> namespacedCustomResources(const nlohmann::json& crd_list);
 
 struct NamespaceOptions {
   // Kubernetes' namespaceDeletionGracePeriod: how long after an event a namespace being

@@ -253,7 +253,10 @@ TEST(ProtobufBody, EveryServedKubernetesKindRoundTripsRandomObjects) {
     std::string api_version =
         resource.group.empty() ? resource.version : resource.group + "/" + resource.version;
     const auto* message = protobufMessageOf(api_version, resource.kind);
-    if (resource.kind == "Dns" || resource.kind == "Hpa") {  // the original's kinds: JSON only
+    // The original's kinds, and CustomResourceDefinition (kept as JSON; kubectl and helm
+    // send CRDs as JSON): JSON only.
+    if (resource.kind == "Dns" || resource.kind == "Hpa" ||
+        resource.kind == "CustomResourceDefinition") {
       EXPECT_EQ(message, nullptr);
       continue;
     }

@@ -54,7 +54,8 @@ TEST(Scheme, ListsResourcesInDiscoveryOrder) {
                                        "rolebindings.rbac.authorization.k8s.io",
                                        "roles.rbac.authorization.k8s.io",
                                        "certificatesigningrequests.certificates.k8s.io",
-                                       "poddisruptionbudgets.policy"};
+                                       "poddisruptionbudgets.policy",
+                                       "customresourcedefinitions.apiextensions.k8s.io"};
   EXPECT_EQ(names, expected);
 }
 

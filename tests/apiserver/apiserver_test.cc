@@ -74,6 +74,29 @@ json pod(const std::string& name, json labels = json::object()) {
           {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}};
 }
 
+// A CRD of example.com/v1 Widgets (status and scale subresources, a schema with a default
+// and a maximum) and a second served version, v1beta1.
+json widgetCrd() {
+  return json::parse(R"({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.example.com"},
+    "spec": {
+      "group": "example.com", "scope": "Namespaced",
+      "names": {"plural": "widgets", "kind": "Widget", "shortNames": ["wd"]},
+      "versions": [
+        {"name": "v1", "served": true, "storage": true,
+         "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+           "spec": {"type": "object", "properties": {
+             "size": {"type": "integer", "maximum": 10},
+             "color": {"type": "string", "default": "blue"}}},
+           "status": {"type": "object", "properties": {"ready": {"type": "integer"}}}}}},
+         "subresources": {"status": {},
+                          "scale": {"specReplicasPath": ".spec.size", "statusReplicasPath": ".status.ready"}}},
+        {"name": "v1beta1", "served": true, "storage": false,
+         "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
+    }})");
+}
+
 // One valid object per resource, for the CRUD sweep.
 json sampleOf(const api::ResourceInfo& r, const std::string& name) {
   json md = {{"name", name}};
@@ -136,6 +159,7 @@ json sampleOf(const api::ResourceInfo& r, const std::string& name) {
     o["spec"] = {{"hostname", "example.com"},
                  {"paths", json::array({{{"serviceName", "s"}, {"servicePort", 80}, {"urlPath", "/x"}}})}};
   }
+  if (r.plural == "customresourcedefinitions") o = widgetCrd();
   if (r.plural == "hpas") {
     o["spec"] = {{"minReplicas", 1},
                  {"maxReplicas", 3},
@@ -156,7 +180,8 @@ std::string collectionPath(const api::ResourceInfo& r, const std::string& ns = "
 TEST_F(ApiServerTest, ServesCrudOnEveryResource) {
   for (const auto& r : api::allResources()) {
     SCOPED_TRACE(r.plural);
-    std::string name = "crud-" + r.singular;
+    std::string name = r.plural == "customresourcedefinitions" ? "widgets.example.com"
+                                                               : "crud-" + r.singular;
     json created = callJson("POST", collectionPath(r), sampleOf(r, name), 201);
     ASSERT_TRUE(created.is_object());
     EXPECT_EQ(created["metadata"]["name"], name);
@@ -875,6 +900,69 @@ TEST_F(ApiServerTest, AnIngressWithoutAClassGetsTheDefaultIngressClass) {
   auto put = call("PUT", ingresses + "/classless", classless.dump());
   EXPECT_EQ(put.status, 200) << put.body;
   EXPECT_FALSE(json::parse(put.body)["spec"].contains("ingressClassName"));
+}
+
+TEST_F(ApiServerTest, ServesTheResourcesOfACustomResourceDefinition) {
+  const std::string widgets = "/apis/example.com/v1/namespaces/default/widgets";
+  EXPECT_EQ(call("GET", widgets).status, 404);
+  json crd = callJson("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                      widgetCrd(), 201);
+  EXPECT_EQ(crd["status"]["acceptedNames"]["kind"], "Widget");
+  json discovery = callJson("GET", "/apis/example.com/v1");
+  ASSERT_EQ(discovery["resources"].size(), 3u);  // widgets, widgets/status, widgets/scale
+  EXPECT_EQ(discovery["resources"][0]["name"], "widgets");
+
+  // Watch, create (defaulted, pruned), refuse an invalid one.
+  HttpConnection watch(server_->port());
+  ASSERT_TRUE(watch.sendRequest("GET", widgets + "?watch=1", "", {}));
+  HttpResult head;
+  ASSERT_TRUE(watch.readHead(&head, 5s));
+  json w = {{"apiVersion", "example.com/v1"},
+            {"kind", "Widget"},
+            {"metadata", {{"name", "w1"}}},
+            {"spec", {{"size", 3}, {"extra", true}}},
+            {"status", {{"ready", 9}}}};
+  json created = callJson("POST", widgets, w, 201);
+  EXPECT_EQ(created["spec"], json({{"color", "blue"}, {"size", 3}}));
+  EXPECT_FALSE(created.contains("status"));  // written only through widgets/status
+  auto events = readEvents(watch, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[0]["object"]["metadata"]["name"], "w1");
+  json big = w;
+  big["metadata"]["name"] = "big";
+  big["spec"]["size"] = 11;
+  auto refused = call("POST", widgets, big.dump());
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("spec.size"), std::string::npos);
+
+  // The status and scale subresources, and the other version.
+  json status = callJson("GET", widgets + "/w1/status");
+  status["status"] = {{"ready", 2}};
+  EXPECT_EQ(callJson("PUT", widgets + "/w1/status", status)["status"]["ready"], 2);
+  json scale = callJson("GET", widgets + "/w1/scale");
+  EXPECT_EQ(scale["spec"]["replicas"], 3);
+  EXPECT_EQ(scale["status"]["replicas"], 2);
+  scale["spec"]["replicas"] = 7;
+  callJson("PUT", widgets + "/w1/scale", scale);
+  json beta = callJson("GET", "/apis/example.com/v1beta1/namespaces/default/widgets/w1");
+  EXPECT_EQ(beta["apiVersion"], "example.com/v1beta1");
+  EXPECT_EQ(beta["spec"]["size"], 7);
+  json beta_list = callJson("GET", "/apis/example.com/v1beta1/widgets");
+  ASSERT_EQ(beta_list["items"].size(), 1u);
+  EXPECT_EQ(beta_list["items"][0]["apiVersion"], "example.com/v1beta1");
+  beta["spec"]["size"] = 4;
+  callJson("PUT", "/apis/example.com/v1beta1/namespaces/default/widgets/w1", beta);
+  json stored = callJson("GET", widgets + "/w1");
+  EXPECT_EQ(stored["apiVersion"], "example.com/v1");
+  EXPECT_EQ(stored["spec"]["size"], 4);
+
+  // Deleting the CRD deletes its objects, and the resource is no longer served.
+  callJson("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com");
+  EXPECT_EQ(call("GET", widgets).status, 404);
+  auto left = store_->list("/registry/example.com/widgets/");
+  ASSERT_TRUE(left.isOk());
+  EXPECT_TRUE(left->items.empty());
 }
 
 }  // namespace apiserver_test

@@ -88,7 +88,10 @@ TEST(OpenApi, EveryServedKindHasARootAndEveryRefResolves) {
     EXPECT_TRUE(found);
     std::vector<std::string> refs;
     collectRefs(doc, refs);
-    EXPECT_FALSE(refs.empty());
+    // CustomResourceDefinition is kept as JSON (no protobuf message): a root schema only.
+    if (r.kind != "CustomResourceDefinition") {
+      EXPECT_FALSE(refs.empty());
+    }
     for (const auto& ref : refs) {
       ASSERT_EQ(ref.rfind("#/components/schemas/", 0), 0u) << ref;
       EXPECT_TRUE(schemas.contains(ref.substr(21))) << ref;

@@ -202,6 +202,40 @@ TEST_F(NamespaceControllerTest, DeletesEveryObjectOfTheNamespaceThenRemovesItsFi
   EXPECT_EQ(controller_.queue().len(), 0u);
 }
 
+TEST_F(NamespaceControllerTest, DeletesTheObjectsOfNamespacedCustomResourcesToo) {
+  json widgets = {
+      {"apiVersion", "apiextensions.k8s.io/v1"},
+      {"kind", "CustomResourceDefinition"},
+      {"metadata", {{"name", "widgets.example.com"}}},
+      {"spec",
+       {{"group", "example.com"},
+        {"scope", "Namespaced"},
+        {"names", {{"plural", "widgets"}, {"kind", "Widget"}}},
+        {"versions", json::array({{{"name", "v1"}, {"served", true}, {"storage", true}}})}}}};
+  json clusters = widgets;
+  clusters["metadata"]["name"] = "clusters.example.com";
+  clusters["spec"]["scope"] = "Cluster";
+  clusters["spec"]["names"] = {{"plural", "clusters"}, {"kind", "Cluster"}};
+  const api::ResourceInfo& crds = res("apiextensions.k8s.io", "customresourcedefinitions");
+  client_.add(crds, widgets);
+  client_.add(crds, clusters);
+  auto custom = namespacedCustomResources(*client_.list(crds, ""));
+  ASSERT_EQ(custom.size(), 1u);  // not the cluster-scoped one
+  EXPECT_EQ(custom[0].apiVersion() + " " + custom[0].plural, "example.com/v1 widgets");
+
+  addNamespace(namespaceJson("doomed", true));
+  client_.add(custom[0], {{"apiVersion", "example.com/v1"},
+                          {"kind", "Widget"},
+                          {"metadata", {{"name", "w"}, {"namespace", "doomed"}}}});
+  ASSERT_TRUE(controller_.sync("doomed").isOk());
+  std::vector<std::string> deletes;
+  for (const auto& s : writes()) {
+    if (s.rfind("delete ", 0) == 0) deletes.push_back(s);
+  }
+  EXPECT_EQ(deletes, (std::vector<std::string>{"delete widgets doomed/w"}));
+  EXPECT_FALSE(client_.object(nsResource(), "", "doomed"));
+}
+
 TEST_F(NamespaceControllerTest, GracefulPodsKeepTheNamespaceAndRequeueAfterHalfTheirGracePeriod) {
   addNamespace(namespaceJson("doomed", true));
   json pod = inNamespace(testing::podJson("slow", "", "node-1", "Running"), "doomed");
