@@ -5,7 +5,8 @@
 # created, listed with the CRD's printer columns, patched, validated (an invalid object is
 # refused naming the field), defaulted and pruned; the status and scale subresources work
 # (kubectl scale); the Python client watches the objects; a second served version reads the
-# same objects; deleting the CRD deletes its objects and the resource leaves discovery.
+# same objects; deleting the CRD deletes its objects and the resource leaves discovery; helm
+# installs a chart whose crds/ define the kind its templates use.
 source "$(dirname "$0")/lib.sh"
 trap finish EXIT
 start_server
@@ -170,3 +171,25 @@ expect_output "... nor in discovery" '^none$' \
 expect_output "its objects are gone from etcd with it" '"items":\[\]' \
   bash -c "$K apply -f '$WORK/crd.yaml' >/dev/null && sleep 1 && $K get --raw /apis/example.com/v1/widgets"
 check "the CRD is deleted again" $K delete crd widgets.example.com
+
+# helm installs a chart's crds/ first, then its templates, which use the new kind.
+mkdir -p "$WORK/chart/crds" "$WORK/chart/templates"
+printf 'apiVersion: v2\nname: gadgets\nversion: 0.1.0\n' >"$WORK/chart/Chart.yaml"
+printf 'size: 2\n' >"$WORK/chart/values.yaml"
+sed -e 's/widgets/gadgets/g; s/widget/gadget/g; s/Widget/Gadget/g; s/shortNames: \[wg\], //' \
+  "$WORK/crd.yaml" >"$WORK/chart/crds/gadgets.yaml"
+cat >"$WORK/chart/templates/gadget.yaml" <<'YAML'
+apiVersion: example.com/v1
+kind: Gadget
+metadata: {name: {{ .Release.Name }}-gadget}
+spec: {size: {{ .Values.size }}}
+YAML
+expect_output "helm installs a chart with a CRD and an object of it" 'STATUS: deployed' \
+  helm install g1 "$WORK/chart"
+expect_output "the chart's gadget exists" '^g1-gadget +2 +green ' $K get gadgets --no-headers
+expect_output "helm upgrade --set changes it" 'STATUS: deployed' helm upgrade g1 "$WORK/chart" --set size=4
+expect_output "... to the new size" '^4$' $K get gadget g1-gadget -o jsonpath='{.spec.size}'
+expect_output "helm uninstall" 'release "g1" uninstalled' helm uninstall g1
+expect_error_output "its gadget is gone" 'NotFound' $K get gadget g1-gadget
+expect_output "the CRD stays, as helm leaves CRDs" 'gadgets.example.com' $K get crd
+check "the CRD is deleted" $K delete crd gadgets.example.com
