@@ -2,34 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/crd_fixtures.h"
+
 namespace minik8s::api {
 namespace {
 
 using nlohmann::json;
-
-json widgetCrd() {
-  return json::parse(R"({
-    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-      "group": "example.com", "scope": "Namespaced",
-      "names": {"plural": "widgets", "kind": "Widget", "shortNames": ["wd"]},
-      "versions": [
-        {"name": "v1", "served": true, "storage": true,
-         "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-           "spec": {"type": "object", "required": ["size"], "properties": {
-             "size": {"type": "integer", "maximum": 10},
-             "color": {"type": "string", "default": "blue"}}},
-           "status": {"type": "object", "properties": {"ready": {"type": "integer"}}}}}},
-         "subresources": {"status": {},
-                          "scale": {"specReplicasPath": ".spec.size", "statusReplicasPath": ".status.ready"}},
-         "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size"}]},
-        {"name": "v1beta1", "served": true, "storage": false,
-         "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}},
-        {"name": "v1alpha1", "served": false, "storage": false,
-         "schema": {"openAPIV3Schema": {"type": "object"}}}]
-    }})");
-}
+using testing::widgetCrd;
 
 std::vector<std::string> crdFieldsOf(const std::vector<FieldError>& errors) {
   std::vector<std::string> out;

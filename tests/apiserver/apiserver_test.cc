@@ -10,6 +10,7 @@
 
 #include "api/defaults.h"
 #include "store/etcd_fixture.h"
+#include "testing/crd_fixtures.h"
 #include "testing/csr_fixtures.h"
 #include "testing/http_client.h"
 
@@ -18,6 +19,7 @@ namespace apiserver_test {
 
 using nlohmann::json;
 using testing::httpCall;
+using testing::widgetCrd;
 using testing::HttpConnection;
 using testing::HttpResult;
 using namespace std::chrono_literals;
@@ -72,29 +74,6 @@ json pod(const std::string& name, json labels = json::object()) {
           {"kind", "Pod"},
           {"metadata", {{"name", name}, {"labels", labels}}},
           {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}};
-}
-
-// A CRD of example.com/v1 Widgets (status and scale subresources, a schema with a default
-// and a maximum) and a second served version, v1beta1.
-json widgetCrd() {
-  return json::parse(R"({
-    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-      "group": "example.com", "scope": "Namespaced",
-      "names": {"plural": "widgets", "kind": "Widget", "shortNames": ["wd"]},
-      "versions": [
-        {"name": "v1", "served": true, "storage": true,
-         "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-           "spec": {"type": "object", "properties": {
-             "size": {"type": "integer", "maximum": 10},
-             "color": {"type": "string", "default": "blue"}}},
-           "status": {"type": "object", "properties": {"ready": {"type": "integer"}}}}}},
-         "subresources": {"status": {},
-                          "scale": {"specReplicasPath": ".spec.size", "statusReplicasPath": ".status.ready"}}},
-        {"name": "v1beta1", "served": true, "storage": false,
-         "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
-    }})");
 }
 
 // One valid object per resource, for the CRUD sweep.
