@@ -70,6 +70,9 @@ expect_output "kubectl get crd lists it" '^widgets\.example\.com +[0-9T:Z-]+$' \
 expect_output "api-resources lists widgets with its short name" \
   '^widgets +wg +example\.com/v1 +true +Widget$' $K api-resources --api-group=example.com
 
+expect_output "kubectl explain reads the schema" 'size.*<integer>' $K explain widget.spec
+expect_output "kubectl explain names the kind and version" 'KIND: +Widget' $K explain widget
+
 cat >"$WORK/w1.yaml" <<'YAML'
 apiVersion: example.com/v1
 kind: Widget

@@ -198,6 +198,20 @@ const std::map<std::string, OpenApiDocument>& openApiDocuments() {
   return documents;
 }
 
+// The documents of the custom resources' group-versions among `all` (none that a built-in
+// group-version already has).
+std::map<std::string, OpenApiDocument> customOpenApiDocuments(const Resources& all) {
+  std::map<std::string, OpenApiDocument> out;
+  for (const auto& r : all) {
+    std::string gv = gvPath(r.group, r.version);
+    if (!r.isCustom() || out.count(gv) || openApiDocuments().count(gv)) continue;
+    std::string text = customOpenApiDocument(r.group, r.version, all).dump();
+    std::string hash = contentHash(text);
+    out.emplace(gv, OpenApiDocument{std::move(text), std::move(hash)});
+  }
+  return out;
+}
+
 HttpResponse notFoundResponse() {
   return statusResponse(notFound("the server could not find the requested resource"));
 }
@@ -291,19 +305,29 @@ std::optional<HttpResponse> serveDiscovery(const HttpRequest& request, const Res
   if (path == "/openapi/v2") return notFoundResponse();
   if (path == "/openapi/v3" || path == "/openapi/v3/") {
     json paths = json::object();
-    for (const auto& [gv, document] : openApiDocuments()) {
-      paths[gv] = {{"serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + document.hash}};
+    const auto custom = customOpenApiDocuments(all);
+    for (const auto* documents : {&openApiDocuments(), &custom}) {
+      for (const auto& [gv, document] : *documents) {
+        paths[gv] = {{"serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + document.hash}};
+      }
     }
     return jsonResponse({{"paths", paths}});
   }
   if (path.rfind("/openapi/v3/", 0) == 0) {
-    auto it = openApiDocuments().find(path.substr(12));
-    if (it == openApiDocuments().end()) return notFoundResponse();
+    std::string gv = path.substr(12);
+    auto it = openApiDocuments().find(gv);
+    std::optional<OpenApiDocument> custom;
+    if (it == openApiDocuments().end()) {
+      auto documents = customOpenApiDocuments(all);
+      auto found = documents.find(gv);
+      if (found == documents.end()) return notFoundResponse();
+      custom = std::move(found->second);
+    }
     HttpResponse r;
     r.headers.emplace_back("Content-Type", "application/json");
     r.headers.emplace_back("Cache-Control", request.hasQuery("hash") ? "public, immutable"
                                                                       : "no-cache, private");
-    r.body = it->second.text;
+    r.body = custom ? std::move(custom->text) : it->second.text;
     return r;
   }
   return std::nullopt;

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/custom_resource.h"
 #include "api/protobuf_body.h"
 #include "api/scheme.h"
 
@@ -270,9 +271,10 @@ void addKind(SchemaBuilder& builder, json& schemas, const std::string& group,
                           "\"). Cannot be updated."}};
 }
 
-json pathsOf(const std::string& group, const std::string& version) {
+json pathsOf(const std::string& group, const std::string& version,
+             const std::vector<api::ResourceInfo>& resources = api::servedResources()) {
   json paths = json::object();
-  for (const auto& r : api::servedResources()) {
+  for (const auto& r : resources) {
     if (r.group != group || r.version != version) continue;
     std::string path = "/" + gvPath(group, version) + "/" +
                        (r.namespaced ? "namespaces/{namespace}/" : "") + r.plural + "/{name}";
@@ -303,6 +305,54 @@ std::string openApiSchemaName(const std::string& proto_full_name) {
     return "io.k8s." + proto_full_name.substr(kPrefix.size());
   }
   return proto_full_name;
+}
+
+// "example.com", "v1", "Widget" -> "com.example.v1.Widget", as apiextensions names it.
+std::string customSchemaName(const api::ResourceInfo& r) {
+  std::string reversed;
+  for (size_t end = r.group.size(); end != std::string::npos && end > 0;) {
+    size_t dot = r.group.rfind('.', end - 1);
+    size_t start = dot == std::string::npos ? 0 : dot + 1;
+    if (!reversed.empty()) reversed += '.';
+    reversed += r.group.substr(start, end - start);
+    end = dot == std::string::npos ? std::string::npos : dot;
+  }
+  return reversed + "." + r.version + "." + r.kind;
+}
+
+json customOpenApiDocument(const std::string& group, const std::string& version,
+                           const std::vector<api::ResourceInfo>& custom) {
+  json schemas = json::object();
+  SchemaBuilder builder(schemas);
+  // ObjectMeta, as the built-in kinds reference it (through Pod's metadata field).
+  const Descriptor* pod = api::protobufMessageOf("v1", "Pod");
+  const FieldDescriptor* metadata = pod ? pod->FindFieldByName("metadata") : nullptr;
+  std::string object_meta = metadata ? builder.add(metadata->message_type()) : "";
+  for (const auto& r : custom) {
+    if (r.group != group || r.version != version || !r.isCustom()) continue;
+    json schema = r.custom->schema.is_object()
+                      ? r.custom->schema
+                      : json{{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
+    schema["x-kubernetes-group-version-kind"] =
+        json::array({{{"group", group}, {"version", version}, {"kind", r.kind}}});
+    json& properties = schema["properties"];
+    properties["apiVersion"] = {{"type", "string"},
+                                {"description", "APIVersion defines the versioned schema of "
+                                                "this representation of an object."}};
+    properties["kind"] = {{"type", "string"},
+                          {"description", "Kind is a string value representing the REST "
+                                          "resource this object represents."}};
+    if (!object_meta.empty()) {
+      properties["metadata"] = {{"allOf", json::array({{{"$ref", "#/components/schemas/" +
+                                                                     object_meta}}})},
+                                {"description", "Standard object's metadata."}};
+    }
+    schemas[customSchemaName(r)] = std::move(schema);
+  }
+  return {{"openapi", "3.0.0"},
+          {"info", {{"title", "Kubernetes CRD Swagger"}, {"version", "v0.1.0"}}},
+          {"paths", pathsOf(group, version, custom)},
+          {"components", {{"schemas", std::move(schemas)}}}};
 }
 
 json openApiDocument(const std::string& group, const std::string& version) {

@@ -11,6 +11,9 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "api/scheme.h"
 
 namespace minik8s::apiserver {
 
@@ -18,6 +21,13 @@ namespace minik8s::apiserver {
 // the group-version serves no kind. A served kind without a protobuf message gets a root
 // schema that preserves unknown fields.
 nlohmann::json openApiDocument(const std::string& group, const std::string& version);
+
+// The document of a group-version of custom resources (`custom`: those CRDs serve), as
+// apiextensions-apiserver publishes it: per kind its version's openAPIV3Schema with
+// x-kubernetes-group-version-kind, apiVersion, kind and metadata (ObjectMeta) added, named
+// com.example.v1.Widget; PATCH and PUT operations as for built-in kinds.
+nlohmann::json customOpenApiDocument(const std::string& group, const std::string& version,
+                                     const std::vector<api::ResourceInfo>& custom);
 
 // The schema name kube-apiserver gives a protobuf message: its full name with the leading
 // "k8s.io." turned into "io.k8s." (k8s.io.api.core.v1.Pod -> io.k8s.api.core.v1.Pod).

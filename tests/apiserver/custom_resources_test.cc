@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/custom_resource.h"
+#include "apiserver/openapi.h"
 #include "apiserver/table.h"
 
 namespace minik8s::apiserver {
@@ -83,6 +84,27 @@ TEST(CustomResourceTable, PrinterColumnsFromTheCrd) {
   EXPECT_EQ(row["cells"], json::array({"w1", 3, "2m"}));
   w["spec"].erase("size");
   EXPECT_EQ(tableRow(widgets, w, now, IncludeObject::kNone)["cells"][1], nullptr);
+}
+
+TEST(CustomResourceOpenApi, TheVersionsSchemaWithKindAndObjectMeta) {
+  auto served = servedCustomResources({crd("example.com", "widgets", "Widget")});
+  auto with_schema = std::make_shared<api::CustomResourceVersion>(*served[0].custom);
+  with_schema->schema = {{"type", "object"}, {"properties", {{"spec", {{"type", "object"}}}}}};
+  served[0].custom = with_schema;
+  json doc = customOpenApiDocument("example.com", "v1", served);
+  const json& schemas = doc["components"]["schemas"];
+  ASSERT_TRUE(schemas.contains("com.example.v1.Widget")) << schemas.dump();
+  const json& widget = schemas["com.example.v1.Widget"];
+  EXPECT_EQ(widget["x-kubernetes-group-version-kind"][0]["kind"], "Widget");
+  EXPECT_EQ(widget["properties"]["spec"]["type"], "object");
+  std::string meta = widget["properties"]["metadata"]["allOf"][0]["$ref"];
+  EXPECT_TRUE(schemas.contains(meta.substr(std::string("#/components/schemas/").size())));
+  EXPECT_TRUE(doc["paths"].contains("/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"));
+  // v1beta1 has no schema: one that keeps every field.
+  json beta = customOpenApiDocument("example.com", "v1beta1", served);
+  EXPECT_EQ(beta["components"]["schemas"]["com.example.v1beta1.Widget"]
+                ["x-kubernetes-preserve-unknown-fields"],
+            true);
 }
 
 }  // namespace
