@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/codec.h"
+#include "api/custom_resource.h"
 #include "api/types_apps.h"
 #include "api/types_batch.h"
 #include "api/types_core.h"
@@ -23,6 +24,23 @@ std::vector<std::string> ownerUidsOf(const api::ObjectMeta& meta) {
 }
 
 namespace {
+
+// The custom resource of apiVersion/kind, from the CRDs the apiserver has now; nullopt when
+// none serves it (or they cannot be listed: the caller keeps the dependent).
+std::optional<api::ResourceInfo> customResourceOf(client::Client& client,
+                                                  const std::string& api_version,
+                                                  const std::string& kind) {
+  static const api::ResourceInfo& crds =
+      *api::findResource(api::kApiextensionsGroup, "v1", "customresourcedefinitions");
+  auto listed = client.list(crds, "");
+  if (!listed.isOk()) return std::nullopt;
+  for (const json& crd : listed->value("items", json::array())) {
+    for (api::ResourceInfo& r : api::customResourcesOf(crd)) {
+      if (r.kind == kind && r.apiVersion() == api_version) return std::move(r);
+    }
+  }
+  return std::nullopt;
+}
 
 bool hasFinalizer(const std::vector<std::string>& finalizers, std::string_view f) {
   return std::find(finalizers.begin(), finalizers.end(), f) != finalizers.end();
@@ -183,7 +201,12 @@ std::vector<GarbageCollector::Dependent> GarbageCollector::dependentsOf(const st
 
 Result<OwnerState> GarbageCollector::ownerState(const std::string& ns, const api::OwnerReference& ref) {
   const api::ResourceInfo* resource = api::findResourceByKind(ref.api_version, ref.kind);
-  if (!resource) return OwnerState::kPresent;  // a kind we cannot look up: never delete on a guess
+  std::optional<api::ResourceInfo> custom;
+  if (!resource) {  // a custom resource's kind, or one we cannot look up: never delete on a guess
+    custom = customResourceOf(client_, ref.api_version, ref.kind);
+    if (!custom) return OwnerState::kPresent;
+    resource = &*custom;
+  }
   const std::string key = resource->namespaced ? ns + "/" + ref.name : ref.name;
   if (const Tracked* t = trackedFor(*resource)) {
     if (auto cached = t->get(key); cached && cached->uid == ref.uid) {

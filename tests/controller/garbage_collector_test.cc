@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include "api/custom_resource.h"
 #include "client/fake_client.h"
 #include "controller/fixtures.h"
+#include "testing/crd_fixtures.h"
 
 namespace minik8s::controller {
 namespace garbage_collector_test {
@@ -108,6 +110,31 @@ TEST_F(GarbageCollectorTest, NeverDeletesOnAnOwnerKindItCannotLookUp) {
   client_.clearActions();
   ASSERT_TRUE(gc_.sync("pods/default/custom").isOk());
   EXPECT_TRUE(writes().empty());
+}
+
+TEST_F(GarbageCollectorTest, AnOwnerOfACustomKindIsLookedUpThroughItsCrd) {
+  const api::ResourceInfo& crds =
+      *api::findResource("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  client_.add(crds, minik8s::testing::widgetCrd());
+  api::ResourceInfo widgets = api::customResourcesOf(minik8s::testing::widgetCrd()).front();
+  client_.add(widgets, {{"apiVersion", "example.com/v1"},
+                        {"kind", "Widget"},
+                        {"metadata", {{"name", "w"}, {"namespace", "default"}, {"uid", "w-uid"}}}});
+  for (const char* name : {"kept", "orphaned"}) {
+    json pod = podJson(name, "");
+    pod["metadata"]["ownerReferences"] = {{{"apiVersion", "example.com/v1"},
+                                           {"kind", "Widget"},
+                                           {"name", std::string(name) == "kept" ? "w" : "gone"},
+                                           {"uid", std::string(name) == "kept" ? "w-uid" : "g-uid"}}};
+    addPod(pod);
+  }
+  client_.clearActions();
+  ASSERT_TRUE(gc_.sync("pods/default/kept").isOk());
+  EXPECT_TRUE(writes().empty());
+  ASSERT_TRUE(gc_.sync("pods/default/orphaned").isOk());
+  ASSERT_EQ(writes().size(), 1u);
+  EXPECT_EQ(writes()[0].summary(), "delete pods");
+  EXPECT_EQ(writes()[0].name, "orphaned");
 }
 
 TEST_F(GarbageCollectorTest, ADeletedOwnerQueuesItsDependentsAndAFailedLookupRetries) {
