@@ -960,9 +960,8 @@ json tableRow(const api::ResourceInfo& resource, const json& object, Clock::Wall
   } catch (const std::exception&) {
     // A malformed object: keep the row, with its name where the Name column is.
     cells = json::array();
-    for (const Column& c : printer.columns) {
-      cells.push_back(std::string_view(c.format) == "name" ? json(name(object))
-                                                           : json("<unknown>"));
+    for (const json& c : tableColumns(resource)) {
+      cells.push_back(c.value("format", "") == "name" ? json(name(object)) : json("<unknown>"));
     }
   }
   json row = {{"cells", std::move(cells)}};
