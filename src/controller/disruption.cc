@@ -113,7 +113,7 @@ PdbStatusResult computePdbStatus(const api::PodDisruptionBudget& pdb,
   // are not older than kDeletionTimeout (Kubernetes' buildDisruptedPodMap).
   for (const auto& [name, when] : pdb.status.disrupted_pods) {
     auto pod = std::find_if(pods.begin(), pods.end(),
-                            [&](const PodPtr& p) { return p->metadata.name == name; });
+                            [&name = name](const PodPtr& p) { return p->metadata.name == name; });
     if (pod == pods.end() || !(*pod)->metadata.deletion_timestamp.empty()) continue;
     Clock::WallTime at;
     if (!parseRfc3339(when, &at)) continue;

@@ -510,6 +510,11 @@ AuthConfig FakeRuntime::lastPullAuth() const {
   return last_pull_auth_;
 }
 
+AuthConfig FakeRuntime::lastSuccessfulPullAuth() const {
+  std::lock_guard lock(mu_);
+  return last_successful_pull_auth_;
+}
+
 Result<std::string> FakeRuntime::pullImage(const std::string& image, const AuthConfig& auth,
                                            const PodSandboxConfig&) {
   {
@@ -525,6 +530,7 @@ Result<std::string> FakeRuntime::pullImage(const std::string& image, const AuthC
       return internalError("failed to pull and unpack image \"" + image +
                            "\": unexpected status: 401 Unauthorized");
     }
+    last_successful_pull_auth_ = auth;
   }
   addImage(image);
   std::lock_guard lock(mu_);

@@ -29,8 +29,9 @@ class FakeRuntime : public Runtime {
   // An image the fake's "registry" serves to pullImage; with `credentials` set, a pull must
   // carry that username and password (else it fails as a registry's 401 does).
   void addRegistryImage(const std::string& name, std::optional<AuthConfig> credentials = {});
-  // The auth of the last pullImage call.
+  // The auth of the last pullImage call, and of the last one that succeeded.
   AuthConfig lastPullAuth() const;
+  AuthConfig lastSuccessfulPullAuth() const;
   // The next call of `method` ("runPodSandbox", "startContainer", ...) returns `status`.
   void failNext(const std::string& method, Status status);
   // A running container exits (as if its process ended).
@@ -119,6 +120,7 @@ class FakeRuntime : public Runtime {
   std::map<std::string, Image> images_;                 // by id. GUARDED_BY(mu_)
   std::map<std::string, std::optional<AuthConfig>> registry_;  // GUARDED_BY(mu_)
   AuthConfig last_pull_auth_;                                   // GUARDED_BY(mu_)
+  AuthConfig last_successful_pull_auth_;                        // GUARDED_BY(mu_)
   std::map<std::string, SandboxRecord> sandboxes_;      // GUARDED_BY(mu_)
   std::map<std::string, ContainerRecord> containers_;   // GUARDED_BY(mu_)
   std::set<std::string> reserved_names_;                // GUARDED_BY(mu_)
