@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a bounded time
-# (FUZZ_SECONDS, default 60) from a seed corpus of the project's manifests.
-# `fuzz.sh build` only builds them (scripts/test.sh does that early, in the background).
+# Builds the libFuzzer targets (clang, ASan+UBSan) in the sanitizer tree, build-asan (lib.sh,
+# configure_sanitizer_tree: the one scripts/test.sh builds the tests in), and runs each for a
+# bounded time (FUZZ_SECONDS, default 60) from a seed corpus of the project's manifests.
+# `fuzz.sh build` only builds them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 seconds=${FUZZ_SECONDS:-60}
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-  -DMINIK8S_FUZZ=ON -DMINIK8S_TESTS=OFF -DMINIK8S_BENCH=OFF >/dev/null
-ninja -C build-fuzz -j2 codec_fuzz dns_fuzz protobuf_body_fuzz
+configure_sanitizer_tree
+ninja -C build-asan -j2 "${MINIK8S_FUZZ_TARGETS[@]}"
 [ "${1:-}" = build ] && exit 0
 corpus=$(mktemp -d /tmp/minik8s-fuzz.XXXXXX)
 trap 'rm -rf "$corpus"' EXIT
 cp e2e/seed-manifests/*.yaml "$corpus/"
 printf '%s' '{"metadata":{"name":"x","labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}' >"$corpus/pod.json"
 printf '%s' 'app in (a,b),tier!=x,!gone' >"$corpus/selector.txt"
-ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/codec_fuzz -max_total_time="$seconds" -max_len=65536 \
+ASAN_OPTIONS=detect_leaks=0 ./build-asan/fuzz/codec_fuzz -max_total_time="$seconds" -max_len=65536 \
   -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1 "$corpus" 2>&1 | tail -15
 echo "fuzz: codec_fuzz ran ${seconds}s without a crash"
 
@@ -38,7 +39,7 @@ seeds = [("web.default.svc.cluster.local", 1, None), ("_http._tcp.web.default.sv
 for i, (name, qtype, edns) in enumerate(seeds):
     open(f"{sys.argv[1]}/q{i}", "wb").write(query(name, qtype, edns=edns))
 PY
-ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/dns_fuzz -max_total_time="$dns_seconds" -max_len=4096 \
+ASAN_OPTIONS=detect_leaks=0 ./build-asan/fuzz/dns_fuzz -max_total_time="$dns_seconds" -max_len=4096 \
   -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1 "$dns_corpus" 2>&1 | tail -15
 echo "fuzz: dns_fuzz ran ${dns_seconds}s without a crash"
 
@@ -62,6 +63,6 @@ open(f"{sys.argv[1]}/truncated", "wb").write(autoscale[:60])
 namespace = bytes.fromhex("6b3873000a0f0a0276311209" + b"Namespace".hex() + "12190a110a017812001a0022002a003200380042001200" "1a020a001a002200")
 open(f"{sys.argv[1]}/namespace", "wb").write(namespace)
 PY
-ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz/protobuf_body_fuzz -max_total_time="$pb_seconds" \
+ASAN_OPTIONS=detect_leaks=0 ./build-asan/fuzz/protobuf_body_fuzz -max_total_time="$pb_seconds" \
   -max_len=4096 -rss_limit_mb=2048 -timeout=10 -detect_leaks=0 -print_final_stats=1 "$pb_corpus" 2>&1 | tail -15
 echo "fuzz: protobuf_body_fuzz ran ${pb_seconds}s without a crash"

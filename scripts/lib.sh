@@ -42,7 +42,9 @@ run_ctest() {
   local dir=$1 log failed=0 skipped=0
   shift
   log=$(mktemp /tmp/minik8s-ctest.XXXXXX)
-  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 "$@" 2>&1 | tee "$log" || failed=1
+  # pipefail here too: ctest's status, not tee's, also where the caller did not set it.
+  (set -o pipefail; ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 "$@" 2>&1 |
+    tee "$log") || failed=1
   if grep -q '^The following tests did not run:' "$log"; then
     skipped=1
     echo "FAIL: tests of $dir did not run (listed above); a skipped test is a failure. Why:"
@@ -61,4 +63,18 @@ run_ctest() {
   rm -f "$log"
   echo "== tests failed in $dir"
   exit 1
+}
+
+# The sanitizer tree, build-asan: one clang tree (ASan+UBSan; LSan at run time) for the unit
+# and integration tests and the libFuzzer targets, so the libraries compile once for both
+# (scripts/test.sh, scripts/fuzz.sh; bench/README.md, "CI build"). configure_sanitizer_tree
+# (re)configures it; a build-asan left by another compiler (GCC, before) is started afresh.
+MINIK8S_FUZZ_TARGETS=(codec_fuzz dns_fuzz protobuf_body_fuzz)
+configure_sanitizer_tree() {
+  if [ -f build-asan/CMakeCache.txt ] &&
+    ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++$' build-asan/CMakeCache.txt; then
+    rm -rf build-asan
+  fi
+  cmake -S . -B build-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+    -DMINIK8S_SANITIZE=ON -DMINIK8S_FUZZ=ON -DMINIK8S_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG=-g1 >/dev/null
 }
