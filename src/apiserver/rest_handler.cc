@@ -389,9 +389,7 @@ std::shared_ptr<const CustomResourceList> RestHandler::customResources() const {
 }
 
 Status RestHandler::deleteCustomObjectsOf(const api::ResourceInfo& resource, const json& crd) {
-  if (resource.group != api::kApiextensionsGroup || resource.plural != "customresourcedefinitions") {
-    return Status::ok();
-  }
+  if (!isCustomResourceDefinition(resource)) return Status::ok();
   const json& spec = crd.value("spec", json::object());
   std::string group = spec.value("group", "");
   std::string plural = spec.value("names", json::object()).value("plural", "");
